@@ -1,0 +1,37 @@
+#!/bin/bash
+# Runs inside the node's root filesystem (chroot) after the overlay is copied in:
+# what the OS image and the HSTS installer leave on a fresh, standalone node.
+set -euo pipefail
+
+groupadd --system aspadmins
+useradd --system --gid aspadmins --home-dir /opt/aspera/var --shell /usr/sbin/nologin asperadaemon
+useradd --create-home --shell /bin/bash xfer
+# The rig's non-root operator: sudo without a password (the rig injects its SSH key).
+useradd --create-home --shell /bin/bash hstsadmin
+printf 'hstsadmin ALL=(ALL:ALL) NOPASSWD: ALL\n' > /etc/sudoers.d/hstsadmin
+chmod 0440 /etc/sudoers.d/hstsadmin
+
+install -d -o asperadaemon -g aspadmins -m 0755 /opt/aspera/var /opt/aspera/var/run
+# Redis and Sentinel rewrite their own config files (CONFIG REWRITE goes through a temp file in
+# the same directory), so the daemon user owns the directory as well as the files.
+chown asperadaemon:aspadmins /opt/aspera/etc/redis
+chown asperadaemon:aspadmins /opt/aspera/etc/redis/aspera_31415.conf
+chmod 0640 /opt/aspera/etc/redis/aspera_31415.conf
+chmod 0644 /opt/aspera/etc/aspera.conf
+install -d -m 0755 /srv/aspera /opt/aspera/var/keystore
+
+# Debian's own Redis units fail in a container (217/USER) and are not how HSTS runs Redis.
+systemctl mask redis-server.service redis-sentinel.service
+systemctl enable hsts-firstboot.service asperaredisd.service asperanoded.service asperarund.service ssh.service
+
+# iptables-persistent's postinst saved the build machine's rules (debootstrap runs it in the
+# build machine's network namespace): a fresh node has no persisted rules.
+rm -f /etc/iptables/rules.v4 /etc/iptables/rules.v6
+
+# Per-machine identity is made at first boot, never baked in.
+rm -f /etc/ssh/ssh_host_*
+: > /etc/machine-id
+printf 'UseDNS no\n' > /etc/ssh/sshd_config.d/hsts-rig.conf
+
+apt-get clean
+rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
