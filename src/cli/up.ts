@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { loadPlaybook } from '../runner/playbook.js';
+import { runPlaybook } from '../runner/run.js';
+import { renderJson, renderPlan, renderRecap } from '../ui/render.js';
+import { interruptSignal, journalDir, load, log, progressFor, wholeNumber, withCommonOptions, type CommonOptions } from './options.js';
+
+interface UpOptions extends CommonOptions {
+  dryRun?: boolean;
+  waitTransfers?: number;
+  waitTimeout: number;
+  breakLock?: boolean;
+}
+
+async function upOrPlan(options: UpOptions, mode: 'apply' | 'plan'): Promise<number> {
+  const inventory = load(options);
+  const playbook = loadPlaybook('up');
+  const interrupt = interruptSignal();
+  try {
+    const result = await runPlaybook(inventory, playbook, {
+      mode,
+      forks: options.forks ?? inventory.nodes.length,
+      hostKeys: options.acceptNewHostKeys ? 'accept-new' : 'strict',
+      waitTransfersS: options.waitTransfers ?? 0,
+      waitTimeoutMs: options.waitTimeout * 1000,
+      commandTimeoutMs: Math.max(120_000, options.waitTimeout * 4000),
+      breakLock: Boolean(options.breakLock),
+      verbose: Boolean(options.verbose),
+      journalDir: journalDir(options, inventory),
+      progress: progressFor(options),
+      log,
+      abort: interrupt.signal,
+    });
+    if (mode === 'plan' && result.exitCode === 0) process.stderr.write(renderPlan(result));
+    process.stderr.write(renderRecap(result));
+    if (options.json) process.stdout.write(renderJson(result));
+    return result.exitCode;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+export function registerUp(program: Command, setExit: (code: number) => void): void {
+  withCommonOptions(program.command('up'))
+    .description('configure and start the HA cluster on every node (idempotent; rolls back on failure)')
+    .option('--dry-run', 'show what would change, as diffs, and touch nothing (same as plan)')
+    .option('--wait-transfers <seconds>', 'wait up to this long for transfers in progress to end (default: refuse)', wholeNumber(1, 86_400))
+    .option('--wait-timeout <seconds>', 'how long to wait for Redis, replicas and Sentinels to be ready', wholeNumber(1, 3600), 30)
+    .option('--break-lock', 'remove a run lock left by a run whose controller is gone')
+    .action(async (options: UpOptions) => setExit(await upOrPlan(options, options.dryRun ? 'plan' : 'apply')));
+
+  withCommonOptions(program.command('plan'))
+    .description('show per node what up would change (unified diffs and commands); touches nothing')
+    .option('--wait-timeout <seconds>', 'readiness timeout the plan assumes', wholeNumber(1, 3600), 30)
+    .action(async (options: UpOptions) => setExit(await upOrPlan(options, 'plan')));
+}

@@ -1,0 +1,59 @@
+/** Replies of Redis and Sentinel, as redis-cli (asredis) prints them. */
+
+export interface ReplicaLink { ip: string; port: number; state: string; offset: number; lag: number }
+
+export interface ReplicationInfo {
+  role: 'master' | 'slave';
+  masterHost?: string;
+  masterPort?: number;
+  linkUp?: boolean;
+  offset: number;
+  replicas: ReplicaLink[];
+}
+
+export function parseInfoFields(text: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    const colon = line.indexOf(':');
+    if (colon > 0 && !line.startsWith('#')) fields[line.slice(0, colon)] = line.slice(colon + 1);
+  }
+  return fields;
+}
+
+/** INFO replication; null when the text is not such a reply (an error, say). */
+export function parseReplication(text: string): ReplicationInfo | null {
+  const f = parseInfoFields(text);
+  if (f.role !== 'master' && f.role !== 'slave') return null;
+  const replicas: ReplicaLink[] = [];
+  for (const [key, value] of Object.entries(f)) {
+    if (!/^slave\d+$/.test(key)) continue;
+    const parts = Object.fromEntries(value.split(',').map((kv) => kv.split('=') as [string, string]));
+    replicas.push({
+      ip: parts.ip ?? '',
+      port: Number(parts.port),
+      state: parts.state ?? '',
+      offset: Number(parts.offset ?? 0),
+      lag: Number(parts.lag ?? 0),
+    });
+  }
+  const info: ReplicationInfo = {
+    role: f.role,
+    offset: Number(f.master_repl_offset ?? 0),
+    replicas,
+  };
+  if (f.role === 'slave') {
+    info.masterHost = f.master_host;
+    info.masterPort = Number(f.master_port);
+    info.linkUp = f.master_link_status === 'up';
+    info.offset = Number(f.slave_repl_offset ?? f.master_repl_offset ?? 0);
+  }
+  return info;
+}
+
+/** SENTINEL get-master-addr-by-name, as redis-cli prints it: "IP\nPORT"; null for nil or an error. */
+export function parsePrimaryAddr(text: string): { ip: string; port: number } | null {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (lines.length !== 2 || !/^\d+$/.test(lines[1]!)) return null;
+  return { ip: lines[0]!, port: Number(lines[1]) };
+}

@@ -1,0 +1,60 @@
+import type { ClusterNode, Inventory } from '../inventory/load.js';
+import type { NodeFacts, Roles } from '../steps/types.js';
+
+export class RolesError extends Error {}
+
+/**
+ * Who the primary is. A running cluster is asked before the inventory is believed: re-running `up`
+ * after a failover must keep the new primary (demoting it would throw away the newest writes).
+ *  1. The Sentinels that answer name a primary: a majority of them decides.
+ *  2. No Sentinel answers, but one node's Redis is a primary with replicas attached: that node.
+ *  3. Otherwise (fresh, standalone nodes): the inventory's primary.
+ */
+export function resolveRoles(inventory: Inventory, facts: Map<string, NodeFacts>): Roles {
+  const byIp = new Map(inventory.nodes.map((node) => [node.privateIp, node]));
+  const declared = inventory.nodes.find((node) => node.role === 'primary')!;
+  const warnings: string[] = [];
+  const note = (chosen: ClusterNode, reason: string): Roles => {
+    if (chosen !== declared) {
+      warnings.push(
+        `keeping ${chosen.name} (${chosen.privateIp}) as primary: ${reason}; the inventory says ${declared.name}. ` +
+          'Set its role to "primary" in the inventory, or fail back with `hsts-cluster verify --failover --failback`.',
+      );
+    }
+    return { primary: chosen, reason, warnings };
+  };
+
+  const votes = new Map<string, string[]>();
+  for (const node of inventory.nodes) {
+    const named = facts.get(node.name)?.runtime.sentinelPrimary;
+    if (named) votes.set(named.ip, [...(votes.get(named.ip) ?? []), node.name]);
+  }
+  const voters = [...votes.values()].reduce((n, names) => n + names.length, 0);
+  if (voters > 0) {
+    const ranked = [...votes.entries()].sort((a, b) => b[1].length - a[1].length);
+    const [ip, names] = ranked[0]!;
+    const views = ranked.map(([addr, who]) => `${who.join(', ')} name ${addr}`).join('; ');
+    if (names.length * 2 <= voters) throw new RolesError(`the Sentinels disagree on the primary (${views}); resolve that before running up`);
+    const chosen = byIp.get(ip);
+    if (!chosen) throw new RolesError(`the Sentinels name ${ip} as primary, which is not in the inventory (${views})`);
+    if (ranked.length > 1) warnings.push(`not every Sentinel agrees on the primary (${views}); following the majority`);
+    return note(chosen, `the Sentinels on ${names.join(', ')} name it`);
+  }
+
+  const leading = inventory.nodes.filter((node) => {
+    const redis = facts.get(node.name)?.runtime.redis;
+    return redis?.role === 'master' && redis.replicas.some((r) => byIp.has(r.ip));
+  });
+  if (leading.length > 1) {
+    throw new RolesError(`${leading.map((n) => n.name).join(' and ')} are each a primary with replicas; resolve the split before running up`);
+  }
+  if (leading.length === 1) return note(leading[0]!, 'its Redis is the primary its replicas follow (no Sentinel answered)');
+
+  for (const node of inventory.nodes) {
+    const keys = facts.get(node.name)?.runtime.redisKeys ?? 0;
+    if (node !== declared && keys > 0 && facts.get(node.name)?.runtime.redis?.role === 'master') {
+      warnings.push(`${node.name} holds ${keys} key(s) of its own; as a replica of ${declared.name} it will hold ${declared.name}'s data instead`);
+    }
+  }
+  return { primary: declared, reason: 'the inventory names it', warnings };
+}

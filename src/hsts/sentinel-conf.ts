@@ -1,0 +1,83 @@
+import { mergeDirectives, type OwnedDirective } from './conf-lines.js';
+import { isStaleDefaultUser } from './redis-conf.js';
+
+export interface SentinelConfInput {
+  port: number;
+  bindIp: string;
+  password: string;
+  primarySet: string;
+  primary: { ip: string; port: number };
+  quorum: number;
+  downAfterMs: number;
+  failoverTimeoutMs: number;
+}
+
+const PER_PRIMARY = new Set([
+  'monitor', 'down-after-milliseconds', 'failover-timeout', 'auth-pass', 'auth-user', 'parallel-syncs',
+  'known-replica', 'known-slave', 'known-sentinel', 'config-epoch', 'leader-epoch', 'notification-script',
+  'client-reconfig-script', 'master-reboot-down-after-period',
+]);
+/** Sentinel's own record of a primary's history; stale once the primary it describes changes. */
+const RUNTIME_STATE = new Set(['known-replica', 'known-slave', 'known-sentinel', 'config-epoch', 'leader-epoch']);
+
+export function sentinelKeyOf(args: string[]): string {
+  const word = args[0]!.toLowerCase();
+  if (word !== 'sentinel' || args.length < 2) return word;
+  const sub = args[1]!.toLowerCase();
+  return PER_PRIMARY.has(sub) && args[2] !== undefined ? `sentinel ${sub} ${args[2]}` : `sentinel ${sub}`;
+}
+
+/** The "sentinel monitor NAME IP PORT QUORUM" line of a file, if any. */
+export function monitoredPrimary(text: string | null, primarySet: string): { ip: string; port: number } | null {
+  for (const line of (text ?? '').split('\n')) {
+    const words = line.trim().split(/\s+/);
+    if (words[0]?.toLowerCase() === 'sentinel' && words[1]?.toLowerCase() === 'monitor' && words[2] === primarySet) {
+      return { ip: words[3]!.replace(/"/g, ''), port: Number(words[4]?.replace(/"/g, '')) };
+    }
+  }
+  return null;
+}
+
+export function sentinelDirectives(input: SentinelConfInput): OwnedDirective[] {
+  const own = (...args: string[]): OwnedDirective => {
+    const keyWords = args[0] === 'sentinel' ? 3 : 1;
+    return { key: args.slice(0, keyWords).join(' '), lines: [args], mode: 'own' };
+  };
+  const name = input.primarySet;
+  return [
+    own('pidfile', `/opt/aspera/var/run/redis_sentinel_${input.port}.pid`),
+    own('daemonize', 'no'),
+    own('dir', '/tmp'),
+    own('port', String(input.port)),
+    own('bind', input.bindIp),
+    own('sentinel', 'monitor', name, input.primary.ip, String(input.primary.port), String(input.quorum)),
+    own('sentinel', 'down-after-milliseconds', name, String(input.downAfterMs)),
+    own('sentinel', 'failover-timeout', name, String(input.failoverTimeoutMs)),
+    own('sentinel', 'auth-pass', name, input.password),
+    own('requirepass', input.password),
+    own('syslog-ident', 'sentinel'),
+    own('syslog-enabled', 'yes'),
+    own('syslog-facility', 'local2'),
+  ];
+}
+
+/**
+ * Sentinel rewrites its file at run time (myid, epochs, known replicas and Sentinels, and the
+ * monitor address after a failover). We set our directives and keep its lines, except its
+ * history of this primary set when we point the monitor at another primary than the file has.
+ */
+export function renderSentinelConf(current: string | null, input: SentinelConfInput): string {
+  const before = monitoredPrimary(current, input.primarySet);
+  const primaryMoved = before !== null && (before.ip !== input.primary.ip || before.port !== input.primary.port);
+  return mergeDirectives(current, sentinelDirectives(input), {
+    keyOf: sentinelKeyOf,
+    drop: (args) =>
+      isStaleDefaultUser(args, input.password) ||
+      (primaryMoved && args[0]?.toLowerCase() === 'sentinel' && RUNTIME_STATE.has(args[1]?.toLowerCase() ?? '') &&
+        args[2] === input.primarySet),
+    header: [
+      '# Redis Sentinel configuration for HSTS (hsts-cluster sets the directives below;',
+      '# Sentinel appends its own state at run time).',
+    ],
+  });
+}

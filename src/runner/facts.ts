@@ -1,0 +1,85 @@
+import { directiveArgs } from '../hsts/conf-lines.js';
+import { HSTS } from '../hsts/paths.js';
+import { redisKeyOf } from '../hsts/redis-conf.js';
+import { sentinelKeyOf } from '../hsts/sentinel-conf.js';
+import type { ClusterNode, Inventory } from '../inventory/load.js';
+import type { NodeSession } from '../ssh/session.js';
+import type { RemoteCommand } from '../ssh/remote-script.js';
+import {
+  parseRuntimeFacts, parseStaticFacts, runtimeProbes, staticProbes, type RuntimeProbeInput,
+} from '../steps/facts.js';
+import type { FactNeeds, NodeFacts, Step } from '../steps/types.js';
+import { markSecret } from '../util/secret.js';
+
+export class FactsError extends Error {}
+
+export function factNeeds(steps: Step[], inventory: Inventory, node: ClusterNode): Required<FactNeeds> {
+  const files = new Set<string>([HSTS.redisConf, HSTS.sentinelConf]);
+  const units = new Set<string>();
+  const users = new Set<string>();
+  for (const step of steps) {
+    const needs = step.needs(inventory, node);
+    needs.files?.forEach((f) => files.add(f));
+    needs.units?.forEach((u) => units.add(u));
+    needs.users?.forEach((u) => users.add(u));
+  }
+  return { files: [...files], units: [...units], users: [...users] };
+}
+
+/** The password a running Redis or Sentinel was configured with, from its current file. */
+function runningPassword(text: string | null, keyOf: (a: string[]) => string | null): string | undefined {
+  const value = directiveArgs(text, keyOf, 'requirepass')[0]?.[1];
+  if (value) markSecret(value);
+  return value;
+}
+
+function firstBind(text: string | null): string | undefined {
+  return directiveArgs(text, redisKeyOf, 'bind')[0]?.[1];
+}
+
+/**
+ * A node's facts in two read-only round trips: files, units, users, firewall and environment
+ * first; then the running Redis and Sentinel, asked with the passwords their files hold.
+ * `before` runs ahead of the probes in the first round trip (the run lock).
+ */
+export async function gatherFacts(
+  session: NodeSession,
+  inventory: Inventory,
+  steps: Step[],
+  before: RemoteCommand[] = [],
+): Promise<{ facts: NodeFacts; before: { exitCode: number; output: string }[] }> {
+  const needs = factNeeds(steps, inventory, session.node);
+  const probes = staticProbes(needs);
+  const first = await session.run([...before, ...probes], 'run-all');
+  if (first.results.length < before.length + probes.length) {
+    throw new FactsError(`${session.node.name}: could not read the node's state: ${first.failure?.output ?? 'no answer'}`);
+  }
+  const beforeResults = first.results.slice(0, before.length);
+  const staticFacts = parseStaticFacts(needs, first.results.slice(before.length));
+  const { cluster } = inventory;
+  const input: RuntimeProbeInput = {};
+  const redisText = staticFacts.files.get(HSTS.redisConf)?.content?.toString('utf8') ?? null;
+  const sentinelText = staticFacts.files.get(HSTS.sentinelConf)?.content?.toString('utf8') ?? null;
+  if (staticFacts.units.get('asperaredissentinel')?.active === 'active') {
+    input.sentinel = {
+      ip: session.node.privateIp,
+      port: cluster.sentinelPort,
+      password: runningPassword(sentinelText, sentinelKeyOf) ?? cluster.redisPassword,
+      primarySet: cluster.primarySet,
+    };
+  }
+  if (staticFacts.units.get('asperaredisd')?.active === 'active') {
+    const portArg = directiveArgs(redisText, redisKeyOf, 'port')[0]?.[1];
+    input.redis = {
+      ip: firstBind(redisText) ?? '127.0.0.1',
+      port: portArg ? Number(portArg) : cluster.redisPort,
+      password: runningPassword(redisText, redisKeyOf) ?? cluster.redisPassword,
+    };
+  }
+  const probes2 = runtimeProbes(input);
+  const second = probes2.length > 0 ? await session.run(probes2, 'run-all') : { results: [] };
+  return {
+    facts: { ...staticFacts, runtime: parseRuntimeFacts(input, second.results) },
+    before: beforeResults,
+  };
+}

@@ -1,0 +1,79 @@
+import { HSTS } from '../hsts/paths.js';
+import { shq } from '../ssh/shell.js';
+import type { RemoteCommand } from '../ssh/remote-script.js';
+import { runDir, serializeSnapshot, type Snapshot } from './snapshot.js';
+
+/**
+ * hsts-cluster's own records on a node, under a root-only directory: the run lock, and per run
+ * the snapshot and the run's state (applying, done, rolled-back, rollback-failed).
+ */
+export const LOCK = `${HSTS.stateDir}/lock`;
+
+export interface LockHolder {
+  run: string;
+  command: string;
+  user: string;
+  host: string;
+  pid: number;
+  since: string;
+}
+
+export function describeHolder(json: string): string {
+  try {
+    const h = JSON.parse(json) as LockHolder;
+    return `run ${h.run} (${h.command}) by ${h.user}@${h.host} pid ${h.pid} since ${h.since}`;
+  } catch {
+    return json || 'an unknown holder';
+  }
+}
+
+/** mkdir is atomic: exactly one of two concurrent runs creates the lock directory. */
+export function acquireLockCommand(holder: LockHolder, breakLock: boolean): RemoteCommand {
+  const json = JSON.stringify(holder);
+  return {
+    label: `take the run lock ${LOCK}${breakLock ? ' (breaking a stale one)' : ''}`,
+    code: [
+      `install -d -m 0700 ${HSTS.stateDir} ${HSTS.stateDir}/runs`,
+      breakLock ? `rm -rf ${LOCK}` : ':',
+      `if mkdir -m 0700 ${LOCK} 2>/dev/null; then cat "$IN/holder" > ${LOCK}/holder.json; echo acquired;`,
+      `else echo "held by: $(cat ${LOCK}/holder.json 2>/dev/null)"; exit 1; fi`,
+    ].join('\n'),
+    inputs: { holder: json },
+  };
+}
+
+/** Releases the lock only if this run holds it. */
+export function releaseLockCommand(run: string): RemoteCommand {
+  return {
+    label: `release the run lock ${LOCK}`,
+    code: `grep -qF ${shq(`"run":"${run}"`)} ${LOCK}/holder.json 2>/dev/null && rm -rf ${LOCK}; true`,
+  };
+}
+
+export function saveSnapshotCommand(snapshot: Snapshot): RemoteCommand {
+  const dir = runDir(snapshot.run);
+  return {
+    label: `save the snapshot in ${dir}`,
+    code: `install -d -m 0700 ${shq(dir)} && install -m 0600 "$IN/snapshot" ${shq(`${dir}/snapshot.json`)} && echo applying > ${shq(`${dir}/state`)}`,
+    inputs: { snapshot: serializeSnapshot(snapshot) },
+  };
+}
+
+export type RunState = 'applying' | 'done' | 'rolled-back' | 'rollback-failed';
+
+export function setRunStateCommand(run: string, state: RunState): RemoteCommand {
+  const file = `${runDir(run)}/state`;
+  return { label: `mark run ${run} ${state}`, code: `[ -d ${shq(runDir(run))} ] && echo ${state} > ${shq(file)}; true` };
+}
+
+/** Runs on this node, newest first: "RUN STATE" lines. */
+export function listRunsCommand(): RemoteCommand {
+  return {
+    label: `list runs in ${HSTS.stateDir}/runs`,
+    code: `for d in $(ls -1 ${HSTS.stateDir}/runs 2>/dev/null | sort -r); do echo "$d $(cat ${HSTS.stateDir}/runs/$d/state 2>/dev/null || echo unknown)"; done`,
+  };
+}
+
+export function readSnapshotCommand(run: string): RemoteCommand {
+  return { label: `read the snapshot of run ${run}`, code: `cat ${shq(`${runDir(run)}/snapshot.json`)}` };
+}

@@ -1,0 +1,67 @@
+import type { ClusterNode, Inventory } from '../inventory/load.js';
+import type { Change, NodeFacts, PlanContext, Roles, Step } from '../steps/types.js';
+import type { Phase } from './playbook.js';
+
+export interface NodePlan {
+  node: ClusterNode;
+  facts: NodeFacts;
+  /** Changes per step id, in playbook order. */
+  changes: Map<string, Change[]>;
+  problems: string[];
+}
+
+export interface PlanOptions {
+  waitTimeoutMs: number;
+}
+
+function context(inventory: Inventory, node: ClusterNode, roles: Roles, facts: NodeFacts, planned: Change[], holdFailover: boolean, options: PlanOptions): PlanContext {
+  return { inventory, node, roles, facts, planned, holdFailover, options };
+}
+
+/**
+ * What every step would change on every node. Steps that derive from others (stop and start
+ * services) are planned last, from the others' changes. When the running primary's Redis must
+ * restart, every Sentinel is held (stopped, then started) so that no failover starts meanwhile.
+ */
+export function planCluster(
+  inventory: Inventory,
+  phases: Phase[],
+  roles: Roles,
+  facts: Map<string, NodeFacts>,
+  options: PlanOptions,
+): NodePlan[] {
+  const steps = phases.map((p) => p.step);
+  const plans: NodePlan[] = inventory.nodes.map((node) => {
+    const nodeFacts = facts.get(node.name)!;
+    const ctx = context(inventory, node, roles, nodeFacts, [], false, options);
+    const changes = new Map<string, Change[]>();
+    const problems: string[] = [];
+    for (const step of steps) {
+      problems.push(...(step.check?.(ctx) ?? []));
+      if (!step.derived) changes.set(step.id, step.plan(ctx));
+    }
+    return { node, facts: nodeFacts, changes, problems };
+  });
+  const primaryPlan = plans.find((p) => p.node === roles.primary)!;
+  const primaryRedisRestarts = [...primaryPlan.changes.values()].flat().some((c) => c.restarts?.includes('asperaredisd')) &&
+    primaryPlan.facts.units.get('asperaredisd')?.active === 'active';
+  const sentinelsRunning = plans.some((p) => p.facts.units.get('asperaredissentinel')?.active === 'active');
+  const holdFailover = primaryRedisRestarts && sentinelsRunning;
+  for (const plan of plans) {
+    const planned = [...plan.changes.values()].flat();
+    const ctx = context(inventory, plan.node, roles, plan.facts, planned, holdFailover, options);
+    const ordered = new Map<string, Change[]>();
+    for (const step of steps) ordered.set(step.id, step.derived ? step.plan(ctx) : plan.changes.get(step.id)!);
+    plan.changes = ordered;
+  }
+  return plans;
+}
+
+export function verifyCommands(inventory: Inventory, step: Step, roles: Roles, plan: NodePlan, options: PlanOptions) {
+  const planned = [...plan.changes.values()].flat();
+  return step.verify?.(context(inventory, plan.node, roles, plan.facts, planned, false, options)) ?? [];
+}
+
+export function changeCount(plan: NodePlan): number {
+  return [...plan.changes.values()].reduce((n, c) => n + c.length, 0);
+}

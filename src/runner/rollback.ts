@@ -1,0 +1,59 @@
+import type { Inventory } from '../inventory/load.js';
+import type { HostKeyPolicy } from '../ssh/connection.js';
+import { NodeSession } from '../ssh/session.js';
+import type { Step } from '../steps/types.js';
+import { gatherFacts } from './facts.js';
+import { setRunStateCommand } from './node-state.js';
+import { differences, planRestore, type Snapshot } from './snapshot.js';
+
+export interface RestoreResult {
+  ok: boolean;
+  /** Restore commands run (0: the node was already as its snapshot says). */
+  commands: number;
+  /** What still differs from the snapshot, when the restore failed. */
+  left: string[];
+}
+
+/**
+ * Puts one node back as its snapshot says and checks that it is: facts now, the commands that close
+ * the gap, facts again. A lost connection is opened again once: a cut link must not strand a node.
+ */
+export async function rollbackNode(
+  inventory: Inventory,
+  sessions: Map<string, NodeSession>,
+  name: string,
+  snapshot: Snapshot,
+  steps: Step[],
+  options: { hostKeys: HostKeyPolicy; commandTimeoutMs: number },
+): Promise<RestoreResult> {
+  let session = sessions.get(name);
+  if (!session || session.connection.lost) {
+    const node = inventory.nodes.find((n) => n.name === name)!;
+    session?.close();
+    try {
+      session = await NodeSession.open(node, { policy: options.hostKeys });
+    } catch (e) {
+      return { ok: false, commands: 0, left: [`node unreachable for the rollback: ${(e as Error).message}`] };
+    }
+    sessions.set(name, session);
+  }
+  try {
+    const before = await gatherFacts(session, inventory, steps);
+    const commands = planRestore(snapshot, before.facts);
+    if (commands.length > 0) {
+      const result = await session.run(commands, 'stop-on-error', options.commandTimeoutMs);
+      if (result.failure) {
+        const after = await gatherFacts(session, inventory, steps).catch(() => null);
+        const left = after ? differences(snapshot, after.facts) : ['state unknown'];
+        await session.run([setRunStateCommand(snapshot.run, 'rollback-failed')], 'run-all').catch(() => undefined);
+        return { ok: false, commands: commands.length, left: [`${result.failure.label}: ${result.failure.output.trim()}`, ...left] };
+      }
+    }
+    const after = await gatherFacts(session, inventory, steps);
+    const left = differences(snapshot, after.facts);
+    await session.run([setRunStateCommand(snapshot.run, left.length ? 'rollback-failed' : 'rolled-back')], 'run-all');
+    return { ok: left.length === 0, commands: commands.length, left };
+  } catch (e) {
+    return { ok: false, commands: 0, left: [(e as Error).message] };
+  }
+}

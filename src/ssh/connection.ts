@@ -1,0 +1,183 @@
+import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { Duplex } from 'node:stream';
+import type { SshTarget } from '../inventory/load.js';
+import { redact } from '../util/secret.js';
+import { fingerprint, KnownHosts, keyTypeOf } from './known-hosts.js';
+
+export type HostKeyPolicy = 'strict' | 'accept-new';
+
+export class SshError extends Error {
+  constructor(message: string, readonly kind: 'connect' | 'host-key' | 'auth' | 'timeout' | 'lost') {
+    super(message);
+    this.name = 'SshError';
+  }
+}
+
+export interface ExecResult { exitCode: number; stdout: string; stderr: string }
+
+export interface ConnectOptions {
+  policy: HostKeyPolicy;
+  /** Called when accept-new records a key, for the run's log. */
+  onNewHostKey?: (message: string) => void;
+}
+
+// ssh2's names for host key algorithms, by the key type in known_hosts.
+const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+
+/** One SSH connection to one node, reused by every step of a run. */
+export class NodeConnection {
+  private client: Client | null = null;
+  private jump: Client | null = null;
+  private lostReason: string | null = null;
+  private readonly channels = new Set<ClientChannel>();
+
+  constructor(readonly nodeName: string, readonly target: SshTarget) {}
+
+  get lost(): string | null {
+    return this.lostReason;
+  }
+
+  async connect(options: ConnectOptions): Promise<void> {
+    const { target } = this;
+    let sock: Duplex | undefined;
+    if (target.jumpHost) {
+      this.jump = await this.open(this.jumpConfig(), options, `${target.jumpHost.host}:${target.jumpHost.port} (jump host)`);
+      sock = await new Promise<Duplex>((resolve, reject) => {
+        this.jump!.forwardOut('127.0.0.1', 0, target.host, target.port, (err, stream) =>
+          err ? reject(new SshError(`${this.nodeName}: jump host could not reach ${target.host}:${target.port}: ${err.message}`, 'connect')) : resolve(stream));
+      });
+    }
+    const config: ConnectConfig = {
+      host: target.host,
+      port: target.port,
+      username: target.user,
+      readyTimeout: target.connectTimeoutMs,
+      keepaliveInterval: 5000,
+      keepaliveCountMax: 3,
+    };
+    if (target.privateKey) config.privateKey = target.privateKey;
+    if (target.agent) config.agent = target.agent;
+    if (sock) config.sock = sock;
+    this.client = await this.open(config, options, `${target.host}:${target.port}`);
+    this.client.on('close', () => {
+      this.lostReason ??= 'connection closed';
+      for (const channel of this.channels) channel.destroy();
+    });
+    this.client.on('error', (err) => {
+      this.lostReason = err.message;
+    });
+  }
+
+  private jumpConfig(): ConnectConfig {
+    const jump = this.target.jumpHost!;
+    const config: ConnectConfig = {
+      host: jump.host,
+      port: jump.port,
+      username: jump.user,
+      readyTimeout: this.target.connectTimeoutMs,
+    };
+    if (jump.privateKey) config.privateKey = jump.privateKey;
+    if (this.target.agent) config.agent = this.target.agent;
+    return config;
+  }
+
+  private open(config: ConnectConfig, options: ConnectOptions, where: string): Promise<Client> {
+    const knownHosts = new KnownHosts(this.target.knownHostsPath);
+    const host = config.host!;
+    const port = config.port ?? 22;
+    const types = knownHosts.keyTypes(host, port);
+    let hostKeyProblem: string | null = null;
+    if (types.length > 0) {
+      config.algorithms = { serverHostKey: types.flatMap((t) => HOST_KEY_ALGORITHMS[t] ?? [t]) as never };
+    }
+    config.hostVerifier = (key: Buffer) => {
+      const verdict = knownHosts.check(host, port, key);
+      if (verdict === 'known') return true;
+      const print = `${keyTypeOf(key)} ${fingerprint(key)}`;
+      if (verdict === 'unknown' && options.policy === 'accept-new') {
+        knownHosts.add(host, port, key);
+        options.onNewHostKey?.(`${this.nodeName}: recorded new host key ${print} for ${host}:${port} in ${knownHosts.path}`);
+        return true;
+      }
+      hostKeyProblem = verdict === 'unknown'
+        ? `unknown host key ${print} for ${host}:${port} (not in ${knownHosts.path}); ` +
+          'check it and add it, or run once with --accept-new-host-keys'
+        : `HOST KEY ${verdict === 'revoked' ? 'REVOKED' : 'CHANGED'} for ${host}:${port}: server offers ${print}, ` +
+          `${knownHosts.path} says otherwise. Refusing to connect (possible man-in-the-middle).`;
+      return false;
+    };
+    return new Promise((resolve, reject) => {
+      const client = new ssh2.Client();
+      const fail = (err: Error & { level?: string }) => {
+        client.end();
+        if (hostKeyProblem) return reject(new SshError(`${this.nodeName}: ${hostKeyProblem}`, 'host-key'));
+        if (err.level === 'client-authentication') {
+          return reject(new SshError(`${this.nodeName}: ${where}: authentication as ${config.username} failed (key or agent refused)`, 'auth'));
+        }
+        if (err.level === 'client-timeout' || /Timed out/i.test(err.message)) {
+          return reject(new SshError(`${this.nodeName}: ${where}: no SSH answer within ${config.readyTimeout} ms`, 'timeout'));
+        }
+        reject(new SshError(`${this.nodeName}: ${where}: ${err.message}`, 'connect'));
+      };
+      client.once('ready', () => {
+        client.off('error', fail);
+        resolve(client);
+      });
+      client.once('error', fail);
+      client.connect(config);
+    });
+  }
+
+  /** Runs a command line; stdin is written then closed. Rejects on timeout or a lost connection. */
+  exec(command: string, stdin: Buffer, timeoutMs: number): Promise<ExecResult> {
+    const client = this.client;
+    if (!client || this.lostReason) {
+      return Promise.reject(new SshError(`${this.nodeName}: SSH connection lost (${this.lostReason ?? 'not connected'})`, 'lost'));
+    }
+    return new Promise((resolve, reject) => {
+      client.exec(command, (err, channel) => {
+        if (err) return reject(new SshError(`${this.nodeName}: cannot start a remote command: ${err.message}`, 'lost'));
+        this.channels.add(channel);
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        let exitCode: number | null = null;
+        const timer = setTimeout(() => {
+          channel.signal('KILL');
+          channel.destroy();
+          reject(new SshError(`${this.nodeName}: remote command timed out after ${timeoutMs} ms`, 'timeout'));
+        }, timeoutMs);
+        channel.on('data', (d: Buffer) => out.push(d));
+        channel.stderr.on('data', (d: Buffer) => errOut.push(d));
+        channel.on('exit', (code: number | null, signal?: string) => {
+          exitCode = code ?? (signal ? 128 : 255);
+        });
+        channel.on('close', () => {
+          clearTimeout(timer);
+          this.channels.delete(channel);
+          if (exitCode === null) {
+            return reject(new SshError(`${this.nodeName}: SSH connection lost during a remote command (${this.lostReason ?? 'channel closed'})`, 'lost'));
+          }
+          resolve({
+            exitCode,
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: redact(Buffer.concat(errOut).toString('utf8')),
+          });
+        });
+        channel.end(stdin);
+      });
+    });
+  }
+
+  close(): void {
+    this.client?.end();
+    this.jump?.end();
+    this.client = null;
+    this.jump = null;
+  }
+}

@@ -1,0 +1,95 @@
+import { Secret } from '../util/secret.js';
+import { shq } from './shell.js';
+
+/**
+ * One remote command of a step. `code` is bash; it reads its inputs (file contents, passwords)
+ * from files "$IN/<name>" that the batch writes from stdin, so no secret is ever in argv, in the
+ * script text or in a label. `label` is what people read (--verbose, plan, journal).
+ */
+export interface RemoteCommand {
+  label: string;
+  code: string;
+  inputs?: Record<string, Buffer | string | Secret>;
+}
+
+export interface CommandResult {
+  label: string;
+  exitCode: number;
+  output: string;
+}
+
+export type BatchMode = 'stop-on-error' | 'run-all';
+
+export interface RenderedBatch {
+  script: string;
+  stdin: Buffer;
+}
+
+function inputBytes(value: Buffer | string | Secret): Buffer {
+  if (value instanceof Secret) return Buffer.from(value.reveal(), 'utf8');
+  return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+}
+
+const INPUT_NAME = /^[A-Za-z0-9_.-]+$/;
+const RECORD = '\x1e';
+/** First line of our stdin. A sudo password line may come before it when sudo did not need it. */
+const STDIN_MARKER = 'hsts-cluster-inputs';
+
+/**
+ * Many commands in one round trip: a bash script (passed as argv: it holds no secret) whose stdin
+ * carries every input, one base64 line each, read with bash's own `read` so nothing reads ahead.
+ * Each command's exit code and combined output come back as one framed line on stdout.
+ */
+export function renderBatch(commands: RemoteCommand[], mode: BatchMode): RenderedBatch {
+  const lines = [
+    'set -u',
+    'umask 077',
+    'T=$(mktemp -d /tmp/hsts-cluster.XXXXXX) || { echo "hsts-cluster: mktemp failed" >&2; exit 90; }',
+    "trap 'rm -rf \"$T\"' EXIT",
+    // Skip the sudo password line if sudo left it unread (NOPASSWD), then expect the marker.
+    `IFS= read -r l || exit 92; [ "$l" = ${STDIN_MARKER} ] || { IFS= read -r l || exit 92; }; ` +
+      `[ "$l" = ${STDIN_MARKER} ] || exit 92; l=`,
+    '__in() { local line; IFS= read -r line || { echo "hsts-cluster: missing input $1" >&2; exit 91; }; ' +
+      'printf "%s" "$line" | base64 -d > "$1" || exit 91; }',
+    `__run() { local out rc; out=$(IN="$T/c$1"; cd /; "c$1" 2>&1); rc=$?; printf '${'\\036'}%s %s ' "$1" "$rc"; ` +
+      `printf '%s' "$out" | base64 -w0; printf '\\n'; return $rc; }`,
+  ];
+  const stdin: string[] = [];
+  commands.forEach((command, i) => {
+    lines.push(`mkdir "$T/c${i}"`);
+    for (const [name, value] of Object.entries(command.inputs ?? {})) {
+      if (!INPUT_NAME.test(name)) throw new Error(`bad input name ${name}`);
+      lines.push(`__in "$T/c${i}/${name}"`);
+      stdin.push(inputBytes(value).toString('base64'));
+    }
+  });
+  commands.forEach((command, i) => lines.push(`c${i}() {`, command.code, '}'));
+  const calls = commands.map((_, i) => `__run ${i}`);
+  lines.push(mode === 'stop-on-error' ? `${calls.join(' && ')} || true` : calls.join('; '), 'exit 0');
+  return { script: lines.join('\n'), stdin: Buffer.from([STDIN_MARKER, ...stdin].join('\n') + '\n') };
+}
+
+/** The framed results, in order; commands after a failure (stop-on-error) have none. */
+export function parseBatchOutput(commands: RemoteCommand[], stdout: string): CommandResult[] {
+  const results: CommandResult[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith(RECORD)) continue;
+    const [index, code, b64 = ''] = line.slice(1).split(' ');
+    const command = commands[Number(index)];
+    if (!command) continue;
+    results.push({ label: command.label, exitCode: Number(code), output: Buffer.from(b64, 'base64').toString('utf8') });
+  }
+  return results;
+}
+
+/** How the remote command line runs the script: directly as root, else through sudo. */
+export function wrapForPrivilege(script: string, user: string, sudoPassword: Secret | undefined): {
+  command: string;
+  stdinPrefix: Buffer;
+} {
+  const bash = `bash -c ${shq(script)}`;
+  if (user === 'root') return { command: bash, stdinPrefix: Buffer.alloc(0) };
+  if (!sudoPassword) return { command: `sudo -n -- ${bash}`, stdinPrefix: Buffer.alloc(0) };
+  // sudo -S reads the password as the first line of stdin; the rest stays for the script.
+  return { command: `sudo -S -p '' -- ${bash}`, stdinPrefix: Buffer.from(`${sudoPassword.reveal()}\n`) };
+}

@@ -1,0 +1,69 @@
+import type { ClusterNode } from '../inventory/load.js';
+import { redact } from '../util/secret.js';
+import { NodeConnection, SshError, type ConnectOptions } from './connection.js';
+import {
+  parseBatchOutput, renderBatch, wrapForPrivilege,
+  type BatchMode, type CommandResult, type RemoteCommand,
+} from './remote-script.js';
+
+export interface BatchResult {
+  results: CommandResult[];
+  /** The command that failed (stop-on-error), or the batch itself when it could not run. */
+  failure?: CommandResult;
+}
+
+export type CommandListener = (node: string, command: RemoteCommand) => void;
+
+const FRAMEWORK_EXIT: Record<number, string> = {
+  90: 'could not make a private temporary directory on the node',
+  91: 'inputs did not arrive intact',
+  92: 'sudo did not pass the inputs through (is a sudo password needed? set ssh.sudoPassword)',
+};
+
+/** A node's SSH connection plus how to run batches of commands there with root rights. */
+export class NodeSession {
+  /** Remote round trips made (one per batch), for the benchmark's figures. */
+  roundTrips = 0;
+  commandsRun = 0;
+
+  constructor(readonly node: ClusterNode, readonly connection: NodeConnection, private readonly onCommand?: CommandListener) {}
+
+  static async open(node: ClusterNode, options: ConnectOptions, onCommand?: CommandListener): Promise<NodeSession> {
+    const connection = new NodeConnection(node.name, node.ssh);
+    await connection.connect(options);
+    return new NodeSession(node, connection, onCommand);
+  }
+
+  async run(commands: RemoteCommand[], mode: BatchMode, timeoutMs = 60_000): Promise<BatchResult> {
+    if (commands.length === 0) return { results: [] };
+    for (const command of commands) this.onCommand?.(this.node.name, command);
+    const batch = renderBatch(commands, mode);
+    const { command, stdinPrefix } = wrapForPrivilege(batch.script, this.node.ssh.user, this.node.ssh.sudoPassword);
+    const remoteTimeoutS = Math.ceil(timeoutMs / 1000);
+    this.roundTrips++;
+    this.commandsRun += commands.length;
+    const exec = await this.connection.exec(
+      `timeout -k 5 ${remoteTimeoutS} ${command}`,
+      Buffer.concat([stdinPrefix, batch.stdin]),
+      timeoutMs + 10_000,
+    );
+    const results = parseBatchOutput(commands, exec.stdout);
+    const failed = results.find((r) => r.exitCode !== 0);
+    if (failed) return { results, failure: { ...failed, output: redact(failed.output) } };
+    if (exec.exitCode !== 0 || (mode === 'stop-on-error' && results.length < commands.length)) {
+      const why = exec.exitCode === 124 ? `timed out after ${remoteTimeoutS} s`
+        : FRAMEWORK_EXIT[exec.exitCode] ?? (exec.stderr.trim() || `exit ${exec.exitCode}`);
+      return {
+        results,
+        failure: { label: commands[results.length]?.label ?? 'remote batch', exitCode: exec.exitCode || 1, output: redact(why) },
+      };
+    }
+    return { results };
+  }
+
+  close(): void {
+    this.connection.close();
+  }
+}
+
+export { SshError };

@@ -1,0 +1,50 @@
+import {
+  desiredServerData, parseServerSection, renderServerSection, serverDataChanges, setServerDataArg,
+} from '../hsts/aspera-conf.js';
+import { HSTS } from '../hsts/paths.js';
+import type { Inventory } from '../inventory/load.js';
+import { shq } from '../ssh/shell.js';
+import { unifiedDiff } from '../util/diff.js';
+import { fileFact, fileText } from './common.js';
+import type { Change, Step } from './types.js';
+
+export function desiredDb(inventory: Inventory) {
+  return desiredServerData({
+    sentinels: inventory.nodes.map((node) => ({ ip: node.privateIp, port: inventory.cluster.sentinelPort })),
+    primarySet: inventory.cluster.primarySet,
+  });
+}
+
+/** asconfigurator sets db_type, db_host, db_port and db_primaryset; then <server> is read back. */
+export const asperaConf: Step = {
+  id: 'aspera-conf',
+  title: 'aspera.conf: database settings (asconfigurator)',
+  needs: () => ({ files: [HSTS.asperaConf] }),
+  plan(ctx) {
+    const text = fileText(fileFact(ctx, HSTS.asperaConf)) ?? '';
+    const current = parseServerSection(text);
+    const desired = desiredDb(ctx.inventory);
+    const keys = serverDataChanges(current, desired);
+    if (keys.length === 0) return [];
+    const shown = Object.keys(desired);
+    const commands = keys.map((key) => {
+      const arg = setServerDataArg(key, desired[key]!);
+      return { label: `asconfigurator -x ${shq(arg)}`, code: `${HSTS.asconfigurator} -x ${shq(arg)}` };
+    });
+    const expected = Object.entries(desired).map(([key, value]) => `<${key}>${value}</${key}>`);
+    commands.push({
+      label: `check <server> in ${HSTS.asperaConf}`,
+      code: expected.map((element) =>
+        `grep -qF ${shq(element)} ${HSTS.asperaConf} || { echo "aspera.conf does not read back ${element}"; exit 1; }`).join('\n'),
+    });
+    const change: Change = {
+      step: this.id,
+      summary: `set ${keys.join(', ')} in aspera.conf`,
+      diff: unifiedDiff(renderServerSection(current, shown), renderServerSection({ ...current, ...desired }, shown), `${HSTS.asperaConf} <server>`),
+      commands,
+      touches: [{ kind: 'file', path: HSTS.asperaConf }],
+      restarts: ['asperanoded', 'asperarund'],
+    };
+    return [change];
+  },
+};

@@ -1,0 +1,74 @@
+import { shq } from '../ssh/shell.js';
+import type { RemoteCommand } from '../ssh/remote-script.js';
+import { unifiedDiff } from '../util/diff.js';
+import type { Change, FileFact, PlanContext } from './types.js';
+
+export function fileFact(ctx: PlanContext, path: string): FileFact {
+  const fact = ctx.facts.files.get(path);
+  if (!fact) throw new Error(`internal: no fact gathered for ${path}`);
+  return fact;
+}
+
+export function fileText(fact: FileFact): string | null {
+  return fact.content === null ? null : fact.content.toString('utf8');
+}
+
+export interface FileSpec {
+  path: string;
+  content: Buffer | string;
+  owner: string;
+  group: string;
+  mode: string;
+}
+
+/** Writes a file atomically: a temp file beside it with owner and mode set, then rename. */
+export function writeFileCommand(spec: FileSpec): RemoteCommand {
+  const dir = spec.path.slice(0, spec.path.lastIndexOf('/')) || '/';
+  const tmp = `${dir}/.${spec.path.slice(dir.length + 1)}.hsts-cluster.tmp`;
+  return {
+    label: `write ${spec.path} (${spec.owner}:${spec.group} ${spec.mode})`,
+    code: `install -o ${shq(spec.owner)} -g ${shq(spec.group)} -m ${spec.mode} "$IN/content" ${shq(tmp)} && ` +
+      `mv -f ${shq(tmp)} ${shq(spec.path)} || { rm -f ${shq(tmp)}; exit 1; }`,
+    inputs: { content: typeof spec.content === 'string' ? Buffer.from(spec.content) : spec.content },
+  };
+}
+
+export function removeFileCommand(path: string): RemoteCommand {
+  return { label: `remove ${path}`, code: `rm -f ${shq(path)}` };
+}
+
+/**
+ * The change that makes a file hold `desired` with this owner and mode, or null when it does.
+ * `mask` hides secrets in the diff; sensitive files get no diff at all.
+ */
+export function fileChange(
+  step: string,
+  fact: FileFact,
+  spec: FileSpec,
+  options: { summary: string; mask?: (text: string) => string; sensitive?: boolean; restarts?: Change['restarts'] },
+): Change | null {
+  const desired = typeof spec.content === 'string' ? Buffer.from(spec.content) : spec.content;
+  const sameContent = fact.content !== null && fact.content.equals(desired);
+  const sameMeta = fact.owner === spec.owner && fact.group === spec.group && fact.mode === spec.mode;
+  if (sameContent && sameMeta) return null;
+  const mask = options.mask ?? ((t: string) => t);
+  const notes: string[] = [];
+  if (fact.content !== null && !sameMeta) {
+    notes.push(`# ${spec.path}: ${fact.owner}:${fact.group} ${fact.mode} -> ${spec.owner}:${spec.group} ${spec.mode}\n`);
+  }
+  let diff = '';
+  if (!sameContent) {
+    diff = options.sensitive
+      ? `# ${spec.path}: ${fact.content === null ? 'created' : 'replaced'} (secret content not shown)\n`
+      : unifiedDiff(fact.content === null ? null : mask(fact.content.toString('utf8')), mask(desired.toString('utf8')), spec.path);
+  }
+  const change: Change = {
+    step,
+    summary: options.summary,
+    diff: notes.join('') + diff,
+    commands: [writeFileCommand(spec)],
+    touches: [{ kind: 'file', path: spec.path }],
+  };
+  if (options.restarts) change.restarts = options.restarts;
+  return change;
+}

@@ -1,0 +1,47 @@
+import { HSTS, SERVICES, keystorePath } from '../hsts/paths.js';
+import type { Inventory } from '../inventory/load.js';
+import type { Step } from './types.js';
+
+export function hstsUsers(inventory: Inventory): string[] {
+  return [...new Set([inventory.cluster.nodedUser, 'xfer', ...inventory.cluster.transferUsers])];
+}
+
+const REDIS_PROGRAMS = new Set(['redis-server', 'redis-sentinel', 'redis-check-rdb']);
+
+/** Reachable, root through sudo, HSTS present, ports free or ours, users present, firewall manageable. */
+export const preflight: Step = {
+  id: 'preflight',
+  title: 'Pre-flight checks',
+  needs: (inventory) => ({
+    files: [HSTS.shippedSentinelUnit],
+    units: [...SERVICES],
+    users: hstsUsers(inventory),
+  }),
+  check(ctx) {
+    const { facts, inventory } = ctx;
+    const problems: string[] = [];
+    if (!facts.isRoot) problems.push('commands do not run as root (check sudo rights of the SSH user)');
+    if (!facts.hstsInstalled) problems.push(`HSTS is not installed (${HSTS.asconfigurator} or ${HSTS.asperaConf} missing)`);
+    if (facts.files.get(HSTS.shippedSentinelUnit)?.content === null) {
+      problems.push(`${HSTS.shippedSentinelUnit} is missing (an HSTS version with Redis HA support is needed)`);
+    }
+    for (const [user, exists] of facts.users) {
+      if (!exists) problems.push(`user ${user} does not exist (needed for its keystore ${keystorePath(user)})`);
+    }
+    for (const port of [inventory.cluster.redisPort, inventory.cluster.sentinelPort]) {
+      const holders = (facts.listeners.get(port) ?? []).filter((name) => !REDIS_PROGRAMS.has(name));
+      if (holders.length > 0) problems.push(`port ${port} is in use by ${[...new Set(holders)].join(', ')}`);
+    }
+    if (facts.firewalldActive) {
+      problems.push('firewalld is active: hsts-cluster manages iptables rules and would fight it; use firewalld rules instead');
+    }
+    if (!facts.persistence) {
+      problems.push('no way to persist iptables rules: install iptables-persistent (Debian, Ubuntu) or iptables-services (RHEL)');
+    }
+    if (facts.transfers.length > 0) {
+      problems.push(`transfers in progress: ${facts.transfers.join('; ')} (let them finish, or use --wait-transfers SECONDS)`);
+    }
+    return problems;
+  },
+  plan: () => [],
+};

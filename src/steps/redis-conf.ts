@@ -1,0 +1,52 @@
+import { directiveArgs, maskConfigSecrets } from '../hsts/conf-lines.js';
+import { HSTS } from '../hsts/paths.js';
+import { redisKeyOf, renderRedisConf, type RedisConfInput } from '../hsts/redis-conf.js';
+import { fileChange, fileFact, fileText } from './common.js';
+import type { PlanContext, Step } from './types.js';
+
+function fileReplicaOf(text: string | null): RedisConfInput['replicaOf'] {
+  const args = directiveArgs(text, redisKeyOf, 'replicaof')[0];
+  return args && args.length >= 3 ? { ip: args[1]!, port: Number(args[2]) } : null;
+}
+
+/** Whether the running Redis already has the role the file is about to record. */
+function runningAs(ctx: PlanContext, replicaOf: RedisConfInput['replicaOf']): boolean {
+  const redis = ctx.facts.runtime.redis;
+  if (!redis || ctx.facts.units.get('asperaredisd')?.active !== 'active') return false;
+  if (replicaOf === null) return redis.role === 'master';
+  return redis.role === 'slave' && redis.masterHost === replicaOf.ip && redis.masterPort === replicaOf.port;
+}
+
+/** aspera_31415.conf per role: bind, requirepass, masterauth, save, and replicaof on replicas. */
+export const redisConf: Step = {
+  id: 'redis-conf',
+  title: 'aspera_31415.conf: Redis primary / replica',
+  needs: () => ({ files: [HSTS.redisConf] }),
+  plan(ctx) {
+    const { cluster } = ctx.inventory;
+    const fact = fileFact(ctx, HSTS.redisConf);
+    const current = fileText(fact);
+    const isPrimary = ctx.roles.primary === ctx.node;
+    const input: RedisConfInput = {
+      port: cluster.redisPort,
+      bindIp: ctx.node.privateIp,
+      password: cluster.redisPassword.reveal(),
+      replicaOf: isPrimary ? null : { ip: ctx.roles.primary.privateIp, port: cluster.redisPort },
+      save: cluster.save,
+    };
+    const content = renderRedisConf(current, input);
+    // After a failover Sentinel re-points Redis at run time before Redis records it in the file:
+    // when only replicaof is behind and the running Redis already has that role, write, don't restart.
+    const onlyRoleBehind = current !== null &&
+      renderRedisConf(current, { ...input, replicaOf: fileReplicaOf(current) }) === current && runningAs(ctx, input.replicaOf);
+    const change = fileChange(this.id, fact, {
+      path: HSTS.redisConf, content, owner: HSTS.daemonUser, group: HSTS.daemonGroup, mode: fact.mode || '640',
+    }, {
+      summary: `${isPrimary ? 'primary' : `replica of ${ctx.roles.primary.name}`}: ${HSTS.redisConf}` +
+        (onlyRoleBehind ? ' (records the role Redis already runs with; no restart)' : ''),
+      mask: maskConfigSecrets,
+      restarts: onlyRoleBehind ? [] : ['asperaredisd'],
+    });
+    return change ? [change] : [];
+  },
+};

@@ -1,0 +1,34 @@
+import { maskConfigSecrets } from '../hsts/conf-lines.js';
+import { HSTS } from '../hsts/paths.js';
+import { renderSentinelConf } from '../hsts/sentinel-conf.js';
+import { fileChange, fileFact, fileText } from './common.js';
+import type { Step } from './types.js';
+
+/** sentinel_41415.conf on every node, owned by asperadaemon:aspadmins (Sentinel rewrites it). */
+export const sentinelConf: Step = {
+  id: 'sentinel-conf',
+  title: 'sentinel_41415.conf',
+  needs: () => ({ files: [HSTS.sentinelConf] }),
+  plan(ctx) {
+    const { cluster } = ctx.inventory;
+    const fact = fileFact(ctx, HSTS.sentinelConf);
+    const content = renderSentinelConf(fileText(fact), {
+      port: cluster.sentinelPort,
+      bindIp: ctx.node.privateIp,
+      password: cluster.redisPassword.reveal(),
+      primarySet: cluster.primarySet,
+      primary: { ip: ctx.roles.primary.privateIp, port: cluster.redisPort },
+      quorum: cluster.quorum,
+      downAfterMs: cluster.downAfterMs,
+      failoverTimeoutMs: cluster.failoverTimeoutMs,
+    });
+    const change = fileChange(this.id, fact, {
+      path: HSTS.sentinelConf, content, owner: HSTS.daemonUser, group: HSTS.daemonGroup, mode: fact.mode || '640',
+    }, {
+      summary: `Sentinel monitors ${cluster.primarySet} at ${ctx.roles.primary.name}: ${HSTS.sentinelConf}`,
+      mask: maskConfigSecrets,
+      restarts: ['asperaredissentinel'],
+    });
+    return change ? [change] : [];
+  },
+};

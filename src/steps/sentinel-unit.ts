@@ -1,0 +1,33 @@
+import { HSTS } from '../hsts/paths.js';
+import { fileChange, fileFact } from './common.js';
+import type { Change, Step } from './types.js';
+
+const UNIT = 'asperaredissentinel';
+
+/** The shipped asperaredissentinel.service copied to /lib/systemd/system and enabled. */
+export const sentinelUnit: Step = {
+  id: 'sentinel-unit',
+  title: 'asperaredissentinel.service installed and enabled',
+  needs: () => ({ files: [HSTS.shippedSentinelUnit, HSTS.installedSentinelUnit], units: [UNIT] }),
+  plan(ctx) {
+    const shipped = fileFact(ctx, HSTS.shippedSentinelUnit);
+    if (shipped.content === null) return [];
+    const changes: Change[] = [];
+    const copy = fileChange(this.id, fileFact(ctx, HSTS.installedSentinelUnit), {
+      path: HSTS.installedSentinelUnit, content: shipped.content, owner: 'root', group: 'root', mode: '644',
+    }, { summary: `install ${HSTS.installedSentinelUnit}`, restarts: [UNIT] });
+    if (copy) {
+      copy.commands.push({ label: 'systemctl daemon-reload', code: 'systemctl daemon-reload' });
+      changes.push(copy);
+    }
+    if (ctx.facts.units.get(UNIT)?.enabled !== 'enabled') {
+      changes.push({
+        step: this.id,
+        summary: `systemctl enable ${UNIT}`,
+        commands: [{ label: `systemctl enable ${UNIT}`, code: `systemctl enable ${UNIT} 2>&1` }],
+        touches: [{ kind: 'unit', name: UNIT }],
+      });
+    }
+    return changes;
+  },
+};

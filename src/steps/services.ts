@@ -1,0 +1,66 @@
+import { SERVICES, STOP_ORDER, type Service } from '../hsts/paths.js';
+import type { Change, PlanContext, Step } from './types.js';
+import { setSyncDelay, waitForRedis, waitForReplicaLink } from './remote-checks.js';
+
+const isActive = (ctx: PlanContext, service: string) => ctx.facts.units.get(service)?.active === 'active';
+
+/** Services this node must stop: those whose configuration changes, and Sentinel while failover is held. */
+export function servicesToStop(ctx: PlanContext): Service[] {
+  const restarts = new Set(ctx.planned.flatMap((change) => change.restarts ?? []));
+  if (ctx.holdFailover) restarts.add('asperaredissentinel');
+  return STOP_ORDER.filter((service) => restarts.has(service) && isActive(ctx, service));
+}
+
+/** Stop only what a later step changes (a no-op run stops nothing). */
+export const stopServices: Step = {
+  id: 'stop-services',
+  title: 'Stop the services whose configuration changes',
+  derived: true,
+  needs: () => ({ units: [...SERVICES] }),
+  plan(ctx) {
+    const stop = servicesToStop(ctx);
+    if (stop.length === 0) return [];
+    return [{
+      step: this.id,
+      summary: `stop ${stop.join(', ')}`,
+      commands: stop.map((service) => ({ label: `systemctl stop ${service}`, code: `systemctl stop ${service}` })),
+      touches: stop.map((name) => ({ kind: 'unit' as const, name })),
+    }];
+  },
+};
+
+/** Start in the procedure's order; Redis must answer before the others start, a replica must link up. */
+export const startServices: Step = {
+  id: 'start-services',
+  title: 'Start the services (primary first)',
+  derived: true,
+  needs: () => ({ units: [...SERVICES] }),
+  plan(ctx) {
+    const stopped = new Set(servicesToStop(ctx));
+    const start = SERVICES.filter((service) => stopped.has(service) || !isActive(ctx, service));
+    const enable = SERVICES.filter((service) =>
+      service !== 'asperaredissentinel' && !['enabled', 'static'].includes(ctx.facts.units.get(service)?.enabled ?? ''));
+    if (start.length === 0 && enable.length === 0) return [];
+    const { cluster } = ctx.inventory;
+    const wait = ctx.options.waitTimeoutMs / 1000;
+    const ip = ctx.node.privateIp;
+    const isPrimary = ctx.roles.primary === ctx.node;
+    const commands: Change['commands'] = enable.map((s) => ({ label: `systemctl enable ${s}`, code: `systemctl enable ${s} 2>&1` }));
+    for (const service of start) {
+      commands.push({ label: `systemctl start ${service}`, code: `systemctl start ${service}` });
+      if (service !== 'asperaredisd') continue;
+      commands.push(waitForRedis(ip, cluster.redisPort, cluster.redisPassword, wait));
+      if (isPrimary) commands.push(setSyncDelay(ip, cluster.redisPort, '0', cluster.redisPassword, 'replicas sync at once'));
+    }
+    if (start.includes('asperaredisd') && !isPrimary) {
+      commands.push(waitForReplicaLink(ip, cluster.redisPort, ctx.roles.primary.privateIp, cluster.redisPassword, wait));
+    }
+    return [{
+      step: this.id,
+      summary: [start.length ? `start ${start.join(', ')}` : '', enable.length ? `enable ${enable.join(', ')}` : '']
+        .filter(Boolean).join('; '),
+      commands,
+      touches: [...new Set([...start, ...enable])].map((name) => ({ kind: 'unit' as const, name })),
+    }];
+  },
+};

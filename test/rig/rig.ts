@@ -1,0 +1,174 @@
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import ssh2 from 'ssh2';
+import {
+  GenericContainer, Network, Wait, getContainerRuntimeClient,
+  type StartedNetwork, type StartedTestContainer,
+} from 'testcontainers';
+import type { InventoryInput } from '../../src/inventory/schema.js';
+import { nodeImage } from './image.js';
+
+export const RIG_LABEL = 'org.hsts-cluster.rig';
+export const SUDO_USER = 'hstsadmin';
+
+export interface RigNode {
+  name: string;
+  container: StartedTestContainer;
+  privateIp: string;
+  sshPort: number;
+}
+
+export interface Rig {
+  name: string;
+  dir: string;
+  network: StartedNetwork;
+  nodes: RigNode[];
+  inventoryPath: string;
+  inventory: InventoryInput;
+  redisPassword: string;
+  /** Runs a shell command as root inside a node (docker exec, not SSH): for checks and fault planting. */
+  sh(node: RigNode | number, command: string): Promise<{ exitCode: number; output: string }>;
+  /** Writes an inventory variant beside the rig's own (same keys, known_hosts and password file). */
+  writeInventory(fileName: string, inventory: InventoryInput): string;
+  down(): Promise<void>;
+}
+
+export interface RigOptions {
+  nodes?: number;
+  name?: string;
+  /** Folder for the inventory, the key, known_hosts and the password file. */
+  dir: string;
+  /** Connect as the non-root sudo user instead of root. */
+  sudoUser?: boolean;
+  /** Extra containers on the same network that are not in the inventory (outsiders). */
+  outsiders?: number;
+}
+
+function networkName(name: string): string {
+  return `hsts-rig-${name}`;
+}
+
+async function startNode(image: string, rig: string, network: StartedNetwork, name: string, publicKey: string) {
+  return new GenericContainer(image)
+    .withName(name)
+    .withHostname(name)
+    .withLabels({ [RIG_LABEL]: rig })
+    .withNetwork(network)
+    .withAddedCapabilities('NET_ADMIN', 'SYS_ADMIN')
+    .withTmpFs({ '/run': 'rw', '/run/lock': 'rw' })
+    .withBindMounts([{ source: '/sys/fs/cgroup', target: '/sys/fs/cgroup', mode: 'ro' }])
+    .withExposedPorts(22)
+    .withCopyContentToContainer([
+      { content: `${publicKey}\n`, target: '/root/.ssh/authorized_keys', mode: 0o600 },
+      { content: `${publicKey}\n`, target: `/home/${SUDO_USER}/.ssh/authorized_keys`, mode: 0o644 },
+    ])
+    .withWaitStrategy(Wait.forSuccessfulCommand('systemctl is-system-running --wait'))
+    .withStartupTimeout(90_000)
+    .start();
+}
+
+/** Starts N nodes on their own network and writes a ready inventory for them. */
+export async function startRig(options: RigOptions): Promise<Rig> {
+  process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+  const count = options.nodes ?? 3;
+  const name = options.name ?? `t${randomBytes(3).toString('hex')}`;
+  const dir = resolve(options.dir);
+  mkdirSync(dir, { recursive: true });
+  const image = nodeImage();
+  const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: `hsts-rig-${name}` });
+  const network = await new Network({ nextUuid: () => networkName(name) }).start();
+  const containers: StartedTestContainer[] = [];
+  const down = async () => {
+    await Promise.allSettled(containers.map((c) => c.stop({ timeout: 0, remove: true })));
+    await network.stop().catch(() => undefined);
+  };
+  try {
+    const names = Array.from({ length: count + (options.outsiders ?? 0) }, (_, i) =>
+      i < count ? `${name}-node${i + 1}` : `${name}-outsider${i - count + 1}`);
+    const started = await Promise.allSettled(names.map((n) => startNode(image, name, network, n, keys.public)));
+    for (const result of started) if (result.status === 'fulfilled') containers.push(result.value);
+    const failure = started.find((r) => r.status === 'rejected');
+    if (failure) throw (failure as PromiseRejectedResult).reason;
+
+    const nodes: RigNode[] = containers.map((container, i) => ({
+      name: names[i]!,
+      container,
+      privateIp: container.getIpAddress(network.getName()),
+      sshPort: container.getMappedPort(22),
+    }));
+    const hostKeys = await Promise.all(nodes.map(async (node) => {
+      const r = await node.container.exec(['cat', '/etc/ssh/ssh_host_ed25519_key.pub']);
+      if (r.exitCode !== 0) throw new Error(`${node.name}: no host key: ${r.output}`);
+      const [type, key] = r.output.trim().split(/\s+/);
+      return `[127.0.0.1]:${node.sshPort} ${type} ${key}`;
+    }));
+    writeFileSync(join(dir, 'id_ed25519'), keys.private, { mode: 0o600 });
+    chmodSync(join(dir, 'id_ed25519'), 0o600);
+    writeFileSync(join(dir, 'known_hosts'), `${hostKeys.join('\n')}\n`);
+    const redisPassword = randomBytes(18).toString('base64url');
+    writeFileSync(join(dir, 'redis-password'), `${redisPassword}\n`, { mode: 0o600 });
+
+    const members = nodes.slice(0, count);
+    const inventory: InventoryInput = {
+      cluster: {
+        primarySet: 'myprimary',
+        redisPassword: { file: 'redis-password' },
+        downAfterMs: 1000,
+        failoverTimeoutMs: 3000,
+        transferUsers: [],
+      },
+      ssh: {
+        user: options.sudoUser ? SUDO_USER : 'root',
+        privateKey: 'id_ed25519',
+        knownHosts: 'known_hosts',
+        connectTimeoutMs: 10_000,
+      },
+      nodes: members.map((node, i) => ({
+        name: `node${i + 1}`,
+        privateIp: node.privateIp,
+        role: i === 0 ? 'primary' : 'replica',
+        ssh: { host: '127.0.0.1', port: node.sshPort },
+      })),
+    };
+    const writeInventory = (fileName: string, inv: InventoryInput) => {
+      const path = join(dir, fileName);
+      writeFileSync(path, `${JSON.stringify(inv, null, 2)}\n`);
+      return path;
+    };
+    const inventoryPath = writeInventory('inventory.json', inventory);
+    return {
+      name,
+      dir,
+      network,
+      nodes,
+      inventoryPath,
+      inventory,
+      redisPassword,
+      async sh(node, command) {
+        const target = typeof node === 'number' ? nodes[node]! : node;
+        const r = await target.container.exec(['bash', '-c', command]);
+        return { exitCode: r.exitCode, output: r.output };
+      },
+      writeInventory,
+      down,
+    };
+  } catch (e) {
+    await down();
+    throw e;
+  }
+}
+
+/** Removes a rig's containers and network by name, also when the process that made them is gone. */
+export async function removeRig(name?: string): Promise<number> {
+  const client = await getContainerRuntimeClient();
+  const docker = client.container.dockerode;
+  const filters = { label: [name ? `${RIG_LABEL}=${name}` : RIG_LABEL] };
+  const found = await docker.listContainers({ all: true, filters });
+  await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+  const networks = await docker.listNetworks({ filters: { name: [name ? networkName(name) : 'hsts-rig-'] } });
+  await Promise.all(networks
+    .filter((n) => (name ? n.Name === networkName(name) : n.Name.startsWith('hsts-rig-')))
+    .map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+  return found.length;
+}
