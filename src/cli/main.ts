@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, UsageError } from '../util/errors.js';
 import { redact } from '../util/secret.js';
+import { registerStatus } from './status.js';
 import { registerUp } from './up.js';
 
 const program = new Command('hsts-cluster')
@@ -13,6 +14,7 @@ const program = new Command('hsts-cluster')
 let exitCode: number = EXIT.ok;
 const setExit = (code: number) => { exitCode = code; };
 registerUp(program, setExit);
+registerStatus(program, setExit);
 
 try {
   await program.parseAsync(process.argv);

@@ -6,6 +6,7 @@ import { interruptSignal, journalDir, load, log, progressFor, wholeNumber, withC
 
 interface UpOptions extends CommonOptions {
   dryRun?: boolean;
+  diff?: boolean;
   waitTransfers?: number;
   waitTimeout: number;
   breakLock?: boolean;
@@ -30,7 +31,7 @@ async function upOrPlan(options: UpOptions, mode: 'apply' | 'plan'): Promise<num
       log,
       abort: interrupt.signal,
     });
-    if (mode === 'plan' && result.exitCode === 0) process.stderr.write(renderPlan(result));
+    if ((mode === 'plan' && result.exitCode === 0) || (mode === 'apply' && options.diff)) process.stderr.write(renderPlan(result));
     process.stderr.write(renderRecap(result));
     if (options.json) process.stdout.write(renderJson(result));
     return result.exitCode;
@@ -43,6 +44,7 @@ export function registerUp(program: Command, setExit: (code: number) => void): v
   withCommonOptions(program.command('up'))
     .description('configure and start the HA cluster on every node (idempotent; rolls back on failure)')
     .option('--dry-run', 'show what would change, as diffs, and touch nothing (same as plan)')
+    .option('--diff', 'also show the diff of every change made (secrets as ***)')
     .option('--wait-transfers <seconds>', 'wait up to this long for transfers in progress to end (default: refuse)', wholeNumber(1, 86_400))
     .option('--wait-timeout <seconds>', 'how long to wait for Redis, replicas and Sentinels to be ready', wholeNumber(1, 3600), 30)
     .option('--break-lock', 'remove a run lock left by a run whose controller is gone')

@@ -62,7 +62,7 @@ function describeIssue(file: string, issue: z.core.$ZodIssue, raw: unknown): str
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') message = `unknown field(s): ${issue.keys.join(', ')}`;
   const value = issue.path.reduce<unknown>((at, key) => (at as Record<PropertyKey, unknown> | undefined)?.[key], raw);
-  if (issue.code === 'invalid_type' && value === undefined) message = 'is required';
+  if (value === undefined && issue.code !== 'custom' && issue.code !== 'unrecognized_keys') message = 'is required';
   const scalar = value !== undefined && value !== null && typeof value !== 'object';
   const secret = issue.path.some((part) => part === 'redisPassword' || part === 'sudoPassword');
   const shown = scalar && !secret && issue.code !== 'custom' ? ` (got ${JSON.stringify(value)})` : '';

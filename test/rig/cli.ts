@@ -7,7 +7,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { removeRig, startRig } from './rig.js';
+import { removeRig, startRig, sweepRigs } from './rig.js';
 
 function positive(value: string): number {
   const n = Number(value);
@@ -55,7 +55,7 @@ program.command('sweep')
   .description('remove every rig container and network left behind')
   .action(async () => {
     process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
-    const removed = await removeRig();
+    const removed = await sweepRigs();
     console.error(`removed ${removed} rig container(s)`);
   });
 

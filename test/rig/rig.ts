@@ -72,7 +72,7 @@ async function startNode(image: string, rig: string, network: StartedNetwork, na
 export async function startRig(options: RigOptions): Promise<Rig> {
   process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
   const count = options.nodes ?? 3;
-  const name = options.name ?? `t${randomBytes(3).toString('hex')}`;
+  const name = options.name ?? `${TEST_RIG_PREFIX}${randomBytes(3).toString('hex')}`;
   const dir = resolve(options.dir);
   mkdirSync(dir, { recursive: true });
   const image = nodeImage();
@@ -160,15 +160,23 @@ export async function startRig(options: RigOptions): Promise<Rig> {
 }
 
 /** Removes a rig's containers and network by name, also when the process that made them is gone. */
-export async function removeRig(name?: string): Promise<number> {
+export async function removeRig(name: string): Promise<number> {
+  return sweepRigs((rig) => rig === name);
+}
+
+/** Removes every rig whose name passes `which` (all rigs when omitted). */
+export async function sweepRigs(which: (rig: string) => boolean = () => true): Promise<number> {
   const client = await getContainerRuntimeClient();
   const docker = client.container.dockerode;
-  const filters = { label: [name ? `${RIG_LABEL}=${name}` : RIG_LABEL] };
-  const found = await docker.listContainers({ all: true, filters });
+  const found = (await docker.listContainers({ all: true, filters: { label: [RIG_LABEL] } }))
+    .filter((c) => which(c.Labels[RIG_LABEL] ?? ''));
   await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true })));
-  const networks = await docker.listNetworks({ filters: { name: [name ? networkName(name) : 'hsts-rig-'] } });
+  const networks = await docker.listNetworks({ filters: { name: ['hsts-rig-'] } });
   await Promise.all(networks
-    .filter((n) => (name ? n.Name === networkName(name) : n.Name.startsWith('hsts-rig-')))
+    .filter((n) => n.Name.startsWith('hsts-rig-') && which(n.Name.slice('hsts-rig-'.length)))
     .map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
   return found.length;
 }
+
+/** Test rigs are named with this prefix, so that sweeping them never touches a person's rig. */
+export const TEST_RIG_PREFIX = 'it-';

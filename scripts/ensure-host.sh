@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Makes sure this machine can run the test rig: a Docker engine, debootstrap (to build the node
+# image) and iptables. Installs and starts what is missing when run as root (Debian/Ubuntu);
+# otherwise says exactly what to run. Prints "started-dockerd PID" on stdout when it started one.
+set -euo pipefail
+log() { echo "ensure-host: $*" >&2; }
+
+need=()
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v iptables >/dev/null 2>&1 || need+=(iptables)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    log "missing: ${need[*]}. Run: sudo apt-get install -y --no-install-recommends ${need[*]}"
+    exit 1
+  fi
+  log "installing ${need[*]} from Debian's packages"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" ca-certificates >&2
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  if [ "$(id -u)" != 0 ]; then
+    log "no Docker engine answers. Start one (sudo dockerd &) or add yourself to the docker group."
+    exit 1
+  fi
+  log "starting dockerd"
+  nohup dockerd >/var/log/hsts-cluster-dockerd.log 2>&1 &
+  pid=$!
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || { log "dockerd did not come up; see /var/log/hsts-cluster-dockerd.log"; exit 1; }
+  echo "started-dockerd $pid"
+fi

@@ -1,0 +1,24 @@
+import type { ClusterHealth } from '../hsts/health.js';
+import { SERVICES } from '../hsts/paths.js';
+
+const short: Record<string, string> = {
+  asperaredisd: 'redisd', asperaredissentinel: 'sentinel', asperanoded: 'noded', asperarund: 'rund',
+};
+
+/** A table a person reads at a glance, then the verdict and its reasons. */
+export function renderStatus(health: ClusterHealth): string {
+  const rows = health.nodes.map((n) => {
+    if (!n.reachable) return [n.name, 'UNREACHABLE', '', '', '', '', ''];
+    const services = SERVICES.map((s) => `${short[s]}:${n.services[s]?.active === 'active' ? 'up' : (n.services[s]?.active ?? '?')}`).join(' ');
+    const link = n.replication?.role === 'slave' ? (n.replication.linkUp ? `link up` : 'link DOWN') : n.replication ? `${n.replication.replicas.length} replica(s)` : '-';
+    const named = health.nodes.find((m) => m.ip === n.sentinelPrimary)?.name ?? n.sentinelPrimary ?? '-';
+    return [n.name, n.role, link, n.lagBytes === undefined ? '' : `${n.lagBytes} B`, named, n.quorum?.ok ? 'ok' : 'NO', n.noded.ok ? 'healthy' : 'UNHEALTHY', services];
+  });
+  const header = ['node', 'redis', 'replication', 'lag', 'sentinel says', 'quorum', 'noded', 'services'];
+  const table = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
+  const lines = table.map((r) => r.map((cell, i) => (cell ?? '').padEnd(widths[i]!)).join('  ').trimEnd());
+  lines.push('', `cluster: ${health.verdict.toUpperCase()}${health.primary ? `, primary ${health.primary}` : ''}`);
+  for (const reason of health.reasons) lines.push(`  - ${reason}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,121 @@
+import { createServer, type Server } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+
+/**
+ * Bad inventories and arguments: exit 2, one line naming the field or flag, and no SSH connection.
+ * The nodes point at a local listener that counts connections; it must count none.
+ */
+let server: Server;
+let port = 0;
+let connections = 0;
+const dir = mkdtempSync(join(tmpdir(), 'hsts-bad-input-'));
+
+beforeAll(async () => {
+  server = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as { port: number }).port;
+  writeFileSync(join(dir, 'id_ed25519'), 'not really a key, never read by a bad run\n');
+  writeFileSync(join(dir, 'redis-password'), 'secret-password\n');
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+type Inventory = Record<string, any>;
+function valid(): Inventory {
+  return {
+    cluster: { redisPassword: { file: 'redis-password' } },
+    ssh: { privateKey: 'id_ed25519', knownHosts: 'known_hosts', host: '127.0.0.1', port },
+    nodes: [
+      { name: 'node1', privateIp: '172.30.0.2', role: 'primary' },
+      { name: 'node2', privateIp: '172.30.0.3', role: 'replica' },
+      { name: 'node3', privateIp: '172.30.0.4', role: 'replica' },
+    ],
+  };
+}
+const edit = (change: (inv: Inventory) => void) => () => {
+  const inv = valid();
+  change(inv);
+  return inv;
+};
+
+const inventories: [string, () => Inventory | string, RegExp][] = [
+  ['two nodes', edit((i) => i.nodes.pop()), /nodes: needs at least 3 nodes, has 2/],
+  ['four nodes', edit((i) => i.nodes.push({ name: 'node4', privateIp: '172.30.0.5', role: 'replica' })), /nodes: needs an odd number of nodes/],
+  ['no primary', edit((i) => { i.nodes[0].role = 'replica'; }), /nodes: needs exactly one node with role "primary", has 0/],
+  ['two primaries', edit((i) => { i.nodes[1].role = 'primary'; }), /has 2/],
+  ['the specification\'s 10.11.52.348', edit((i) => { i.nodes[1].privateIp = '10.11.52.348'; }), /nodes\[1\]\.privateIp: is not a valid IPv4 address.*10\.11\.52\.348/],
+  ['IP with three parts', edit((i) => { i.nodes[2].privateIp = '172.30.0'; }), /nodes\[2\]\.privateIp/],
+  ['IP with leading zero', edit((i) => { i.nodes[2].privateIp = '172.30.0.04'; }), /nodes\[2\]\.privateIp/],
+  ['duplicate name', edit((i) => { i.nodes[2].name = 'node1'; }), /nodes\[2\]\.name: "node1" is also the name of nodes\[0\]/],
+  ['duplicate IP', edit((i) => { i.nodes[2].privateIp = '172.30.0.2'; }), /nodes\[2\]\.privateIp: 172\.30\.0\.2 is also the privateIp of nodes\[0\]/],
+  ['bad role', edit((i) => { i.nodes[1].role = 'secondary'; }), /nodes\[1\]\.role/],
+  ['quorum 1', edit((i) => { i.cluster.quorum = 1; }), /cluster\.quorum: must be at least 2 and below the number of Sentinels \(3\), is 1/],
+  ['quorum 3 of 3', edit((i) => { i.cluster.quorum = 3; }), /cluster\.quorum: .* is 3/],
+  ['primary set with a space', edit((i) => { i.cluster.primarySet = 'my primary'; }), /cluster\.primarySet: may hold only letters/],
+  ['primary set with a slash', edit((i) => { i.cluster.primarySet = 'a/b'; }), /cluster\.primarySet/],
+  ['port 0', edit((i) => { i.cluster.redisPort = 0; }), /cluster\.redisPort: must be 1-65535/],
+  ['port 70000', edit((i) => { i.cluster.sentinelPort = 70000; }), /cluster\.sentinelPort: must be 1-65535/],
+  ['fractional port', edit((i) => { i.cluster.redisPort = 314.15; }), /cluster\.redisPort: must be a whole number/],
+  ['same Redis and Sentinel port', edit((i) => { i.cluster.sentinelPort = 31415; }), /cluster\.sentinelPort: must differ from redisPort/],
+  ['unknown cluster field', edit((i) => { i.cluster.quorom = 2; }), /cluster: unknown field\(s\): quorom/],
+  ['unknown node field', edit((i) => { i.nodes[0].ip = '1.2.3.4'; }), /nodes\[0\]: unknown field\(s\): ip/],
+  ['missing password', edit((i) => { delete i.cluster.redisPassword; }), /cluster\.redisPassword: is required/],
+  ['password from an unset variable', edit((i) => { i.cluster.redisPassword = { env: 'HSTS_TEST_UNSET_VAR' }; }), /cluster\.redisPassword\.env: environment variable HSTS_TEST_UNSET_VAR is not set/],
+  ['password file missing', edit((i) => { i.cluster.redisPassword = { file: 'nope.txt' }; }), /cluster\.redisPassword\.file: .*nope\.txt does not exist/],
+  ['private key missing', edit((i) => { i.ssh.privateKey = 'missing_key'; }), /ssh\.privateKey: .*missing_key does not exist/],
+  ['no SSH credential', edit((i) => { delete i.ssh.privateKey; }), /nodes\[0\]: no SSH credential/],
+  ['bad user name', edit((i) => { i.nodes[1].ssh = { user: 'Root Admin' }; }), /nodes\[1\]\.ssh\.user: must be a system user name/],
+  ['bad transfer user', edit((i) => { i.cluster.transferUsers = ['ok', 'no way']; }), /cluster\.transferUsers\[1\]: must be a system user name/],
+  ['nodes not a list', edit((i) => { i.nodes = {}; }), /nodes: /],
+  ['not JSON', () => '{ "cluster": ', /not valid JSON/],
+];
+
+const argumentCases: [string, string[], RegExp][] = [
+  ['--forks 0', ['up', '--forks', '0'], /--forks <n>.*must be a whole number from 1/],
+  ['--forks abc', ['up', '--forks', 'abc'], /--forks/],
+  ['--wait-transfers -5', ['up', '--wait-transfers', '-5'], /--wait-transfers/],
+  ['--wait-timeout 0', ['up', '--wait-timeout', '0'], /--wait-timeout/],
+  ['unknown option', ['up', '--force-everything'], /unknown option '--force-everything'/],
+  ['unknown command', ['upp'], /unknown command 'upp'/],
+  ['missing inventory file', ['up', '-i', 'does-not-exist.json'], /-i .*does-not-exist\.json: no such inventory file/],
+];
+
+describe('bad input: exit 2, the field named, nothing touched', () => {
+  it.each(inventories)('%s', async (_name, make, expected) => {
+    const inv = make();
+    const file = join(dir, `inv-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, typeof inv === 'string' ? inv : JSON.stringify(inv));
+    const before = connections;
+    const r = await runCli(['up', '-i', file], { timeoutMs: 30_000 });
+    expect(r.stderr).toMatch(expected);
+    expect(r.exitCode).toBe(2);
+    expect(connections).toBe(before);
+    expect(r.stderr).not.toContain('secret-password');
+  });
+
+  it.each(argumentCases)('%s', async (_name, args, expected) => {
+    const file = join(dir, 'valid.json');
+    writeFileSync(file, JSON.stringify(valid()));
+    const before = connections;
+    const r = await runCli(args.includes('-i') ? args : [...args, '-i', file], { timeoutMs: 30_000 });
+    expect(r.stderr).toMatch(expected);
+    expect(r.exitCode).toBe(2);
+    expect(connections).toBe(before);
+  });
+
+  it('a valid inventory does reach the nodes (the listener is real)', async () => {
+    const file = join(dir, 'reach.json');
+    writeFileSync(file, JSON.stringify(valid()));
+    writeFileSync(join(dir, 'id_ed25519'), (await import('ssh2')).default.utils.generateKeyPairSync('ed25519').private);
+    const before = connections;
+    const r = await runCli(['plan', '-i', file], { timeoutMs: 30_000 });
+    expect(r.exitCode).toBe(1);
+    expect(connections).toBeGreaterThan(before);
+  });
+});

@@ -1,0 +1,15 @@
+import { nodeImage } from './rig/image.js';
+import { sweepRigs, TEST_RIG_PREFIX } from './rig/rig.js';
+
+const isTestRig = (name: string) => name.startsWith(TEST_RIG_PREFIX);
+
+/** Builds the node image once (reused when unchanged); sweeps test rigs left behind, before and after. */
+export default async function setup(): Promise<() => Promise<void>> {
+  process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+  if (process.env.HSTS_SKIP_RIG === '1') return async () => undefined;
+  process.env.HSTS_NODE_IMAGE_TAG = nodeImage();
+  await sweepRigs(isTestRig);
+  return async () => {
+    await sweepRigs(isTestRig).catch(() => 0);
+  };
+}

@@ -1,0 +1,57 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SUDO_USER, startRig, type Rig } from '../rig/rig.js';
+import { runCli } from '../support/cli.js';
+import { sentinelPrimaries } from '../support/cluster.js';
+
+let rig: Rig;
+
+beforeAll(async () => {
+  rig = await startRig({ nodes: 3, sudoUser: true, dir: mkdtempSync(join(tmpdir(), 'hsts-sudo-')) });
+});
+afterAll(async () => {
+  await rig?.down();
+});
+
+const SAMPLE = '/tmp/ps-samples.log';
+
+describe('as a non-root sudo user, with every command shown', () => {
+  it('configures the cluster and never shows the password: not in output, journal or any remote argv', async () => {
+    expect(rig.inventory.ssh?.user).toBe(SUDO_USER);
+    // Sample every process's argv on every node, every 20 ms, for as long as the run lasts (bounded).
+    await Promise.all(rig.nodes.map((n) => rig.sh(n,
+      `rm -f ${SAMPLE}; setsid bash -c 'for i in $(seq 1 1500); do ps -eww -o args >> ${SAMPLE}; [ -e /tmp/stop-sampling ] && break; sleep 0.02; done' >/dev/null 2>&1 < /dev/null &`)));
+    const r = await runCli(['up', '-i', rig.inventoryPath, '--verbose', '--diff', '--json']);
+    await Promise.all(rig.nodes.map((n) => rig.sh(n, 'touch /tmp/stop-sampling')));
+    expect(r.exitCode, r.stderr).toBe(0);
+
+    expect(r.stderr).toContain('$ askmscli -s redis-password < (password on stdin)');
+    expect(r.stderr).toContain('requirepass ***');
+    for (const text of [r.stdout, r.stderr]) expect(text).not.toContain(rig.redisPassword);
+    const journals = join(rig.dir, '.hsts-cluster', 'journal');
+    for (const file of readdirSync(journals)) expect(readFileSync(join(journals, file), 'utf8')).not.toContain(rig.redisPassword);
+
+    for (const node of rig.nodes) {
+      const samples = (await rig.sh(node, `cat ${SAMPLE}`)).output;
+      // The sampler did see the run's own processes (sudo and the batch script)...
+      expect(samples).toMatch(/sudo -n -- bash -c/);
+      // ...and never the password.
+      expect(samples).not.toContain(rig.redisPassword);
+    }
+    expect(new Set(await sentinelPrimaries(rig, rig.nodes)).size).toBe(1);
+  });
+
+  it('refuses cleanly, touching nothing, when sudo needs a password it was not given', async () => {
+    await rig.sh(1, `sed -i 's/NOPASSWD: //' /etc/sudoers.d/${SUDO_USER} && echo '${SUDO_USER}:a-password' | chpasswd`);
+    try {
+      const r = await runCli(['up', '-i', rig.inventoryPath]);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/node2: .*sudo/);
+      expect(r.stderr).toContain('nothing was changed');
+    } finally {
+      await rig.sh(1, `sed -i 's/ALL=(ALL:ALL) ALL/ALL=(ALL:ALL) NOPASSWD: ALL/' /etc/sudoers.d/${SUDO_USER}`);
+    }
+  });
+});

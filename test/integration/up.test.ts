@@ -1,0 +1,119 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fingerprintAll } from '../rig/fingerprint.js';
+import { startRig, type Rig } from '../rig/rig.js';
+import { runCli } from '../support/cli.js';
+import { eventually, mainPids, redisCli, sentinelPrimaries } from '../support/cluster.js';
+
+let rig: Rig;
+const members = () => rig.nodes.slice(0, 3);
+
+beforeAll(async () => {
+  rig = await startRig({ nodes: 3, outsiders: 1, dir: mkdtempSync(join(tmpdir(), 'hsts-up-')) });
+});
+afterAll(async () => {
+  await rig?.down();
+});
+
+describe('hsts-cluster up on a three-node rig', () => {
+  it('plan on fresh nodes shows the diffs and leaves every node byte-identical', async () => {
+    const before = await fingerprintAll(rig);
+    const r = await runCli(['plan', '-i', rig.inventoryPath]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain('== node1 (primary)');
+    expect(r.stderr).toMatch(/\+bind 172\.\d+\.\d+\.\d+/);
+    expect(r.stderr).toContain('+sentinel monitor myprimary');
+    expect(r.stderr).toContain("$ asconfigurator -x 'set_server_data;db_type,ha_redis'");
+    expect(r.stderr).toMatch(/-A HSTS-CLUSTER -p tcp -j REJECT/);
+    expect(await fingerprintAll(rig)).toEqual(before);
+  });
+
+  it('configures the cluster on fresh nodes', async () => {
+    const r = await runCli(['up', '-i', rig.inventoryPath, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.primary).toBe('node1');
+    expect(result.totals.failed).toBe(0);
+    expect(result.totals.changed).toBeGreaterThan(0);
+    for (const node of members()) {
+      expect((await rig.sh(node, 'systemctl is-active asperaredisd asperaredissentinel asperanoded asperarund')).output.trim().split('\n'))
+        .toEqual(['active', 'active', 'active', 'active']);
+      expect((await rig.sh(node, 'systemctl is-enabled asperaredissentinel')).output.trim()).toBe('enabled');
+    }
+    expect(await sentinelPrimaries(rig, members())).toEqual(members().map(() => members()[0]!.privateIp));
+    const replication = (await redisCli(rig, 0, 'INFO replication')).output;
+    for (const replica of members().slice(1)) expect(replication).toContain(`ip=${replica.privateIp},port=31415,state=online`);
+  });
+
+  it('passes the specification\'s replication test', async () => {
+    const [n1, n2, n3] = members();
+    expect((await rig.sh(n1!, '/opt/aspera/bin/asnodeadmin -au usr2 -p pass2 -x root')).exitCode).toBe(0);
+    const listed = await eventually(() => rig.sh(n2!, '/opt/aspera/bin/asnodeadmin -l'), (r) => /usr2\s+root/.test(r.output), 10);
+    expect(listed.output).toMatch(/usr2\s+root/);
+    expect((await rig.sh(n3!, '/opt/aspera/bin/asnodeadmin -du usr2')).exitCode).toBe(0);
+    const after = await eventually(() => rig.sh(n1!, '/opt/aspera/bin/asnodeadmin -l'), (r) => !/usr2/.test(r.output), 10);
+    expect(after.exitCode).toBe(0);
+    expect(after.output).not.toMatch(/usr2/);
+  });
+
+  it('lets cluster nodes reach Redis and Sentinel and refuses a client outside the cluster', async () => {
+    const outsider = rig.nodes[3]!;
+    const primary = members()[0]!;
+    const probe = (port: number) => `timeout 3 bash -c 'exec 3<>/dev/tcp/${primary.privateIp}/${port}' 2>/dev/null && echo open || echo refused`;
+    for (const port of [31415, 41415]) {
+      expect((await rig.sh(members()[2]!, probe(port))).output.trim()).toBe('open');
+      expect((await rig.sh(outsider, probe(port))).output.trim()).toBe('refused');
+    }
+    expect((await rig.sh(outsider, `timeout 3 bash -c 'exec 3<>/dev/tcp/${primary.privateIp}/22' && echo open`)).output.trim()).toBe('open');
+    const persisted = await rig.sh(primary, 'cat /etc/iptables/rules.v4');
+    expect(persisted.output).toContain('-A INPUT -p tcp -m multiport --dports 31415,41415 -j HSTS-CLUSTER');
+  });
+
+  it('reports 0 changed on a second run, restarts nothing and keeps the firewall rules identical', async () => {
+    const pids = await Promise.all(members().map((n) => mainPids(rig, n)));
+    const rules = await Promise.all(members().map((n) => rig.sh(n, "iptables-save | grep -v '^#' | sed -E 's/\\[[0-9]+:[0-9]+\\]//'")));
+    const r = await runCli(['up', '-i', rig.inventoryPath, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.totals.changed).toBe(0);
+    expect(result.nodes.map((n: { status: string }) => n.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(await Promise.all(members().map((n) => mainPids(rig, n)))).toEqual(pids);
+    expect(await Promise.all(members().map((n) => rig.sh(n, "iptables-save | grep -v '^#' | sed -E 's/\\[[0-9]+:[0-9]+\\]//'")))).toEqual(rules);
+  });
+
+  it('keeps the new primary after a failover, and loses no key', async () => {
+    const [n1, n2] = members();
+    expect((await redisCli(rig, n2!, 'SENTINEL FAILOVER myprimary', 41415)).output).toContain('OK');
+    const moved = await eventually(() => sentinelPrimaries(rig, members()), (ips) => ips.every((ip) => ip === ips[0] && ip !== n1!.privateIp), 30);
+    const newPrimary = members().find((n) => n.privateIp === moved[0])!;
+    expect(newPrimary).toBeDefined();
+    const write = await eventually(() => rig.sh(newPrimary, '/opt/aspera/bin/asnodeadmin -au written-after-failover -p x -x root'), (r) => r.exitCode === 0, 20);
+    expect(write.exitCode, write.output).toBe(0);
+
+    const r = await runCli(['up', '-i', rig.inventoryPath, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.primary).toBe(`node${members().indexOf(newPrimary) + 1}`);
+    expect(r.stderr).toMatch(/keeping node\d \(.*\) as primary/);
+    expect(await sentinelPrimaries(rig, members())).toEqual(members().map(() => newPrimary.privateIp));
+    for (const node of members()) {
+      const list = await eventually(() => rig.sh(node, '/opt/aspera/bin/asnodeadmin -l'), (l) => l.output.includes('written-after-failover'), 10);
+      expect(list.output).toContain('written-after-failover');
+    }
+    const again = JSON.parse((await runCli(['up', '-i', rig.inventoryPath, '--json'])).stdout);
+    expect(again.totals.changed).toBe(0);
+  });
+
+  it('writes an audit journal without the password', () => {
+    const dir = join(rig.dir, '.hsts-cluster', 'journal');
+    const journals = readdirSync(dir);
+    expect(journals.length).toBeGreaterThanOrEqual(4);
+    for (const file of journals) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      expect(text).not.toContain(rig.redisPassword);
+      for (const line of text.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+    }
+  });
+});

@@ -1,0 +1,68 @@
+import { spawnSync } from 'node:child_process';
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parseBatchOutput, renderBatch, wrapForPrivilege, type RemoteCommand } from '../../src/ssh/remote-script.js';
+import { Secret } from '../../src/util/secret.js';
+
+/** Runs a batch with the local bash, as sshd would run it on a node. */
+function runLocally(commands: RemoteCommand[], mode: 'stop-on-error' | 'run-all', stdinPrefix = '') {
+  const batch = renderBatch(commands, mode);
+  const r = spawnSync('bash', ['-c', batch.script], { input: Buffer.concat([Buffer.from(stdinPrefix), batch.stdin]) });
+  return { exitCode: r.status, results: parseBatchOutput(commands, r.stdout.toString()), script: batch.script };
+}
+
+describe('remote batches', () => {
+  const secret = new Secret('p4ss "word" with spaces');
+
+  it('hands inputs over byte for byte, never in the script text', () => {
+    const binary = Buffer.from([0, 1, 2, 255, 10, 13]);
+    const r = runLocally([
+      { label: 'secret', code: 'cat "$IN/pw"', inputs: { pw: secret } },
+      { label: 'binary', code: 'od -An -tx1 "$IN/b" | tr -s " "', inputs: { b: binary } },
+    ], 'run-all');
+    expect(r.results.map((x) => x.output)).toEqual(['p4ss "word" with spaces', ' 00 01 02 ff 0a 0d']);
+    expect(r.script).not.toContain('p4ss');
+  });
+
+  it('stops at the first failure and reports it with its output', () => {
+    const r = runLocally([
+      { label: 'one', code: 'echo one' },
+      { label: 'two', code: 'echo broken >&2; exit 3' },
+      { label: 'three', code: 'touch /tmp/should-not-run' },
+    ], 'stop-on-error');
+    expect(r.results).toEqual([
+      { label: 'one', exitCode: 0, output: 'one' },
+      { label: 'two', exitCode: 3, output: 'broken' },
+    ]);
+  });
+
+  it('runs everything in run-all mode', () => {
+    const r = runLocally([{ label: 'a', code: 'false' }, { label: 'b', code: 'echo b' }], 'run-all');
+    expect(r.results.map((x) => [x.label, x.exitCode])).toEqual([['a', 1], ['b', 0]]);
+  });
+
+  it('skips a sudo password line that sudo did not read (NOPASSWD), and only that line', () => {
+    const commands = [{ label: 'x', code: 'cat "$IN/x"', inputs: { x: 'X' } }];
+    expect(runLocally(commands, 'run-all', 'sudo-password\n').results[0]?.output).toBe('X');
+    expect(runLocally(commands, 'run-all', 'one\ntwo\n').exitCode).toBe(92);
+  });
+
+  it('runs as root directly, through sudo -n, or sudo -S with the password first on stdin', () => {
+    expect(wrapForPrivilege('id', 'root', undefined).command).toBe("bash -c 'id'");
+    expect(wrapForPrivilege("echo 'a'", 'ops', undefined).command).toBe("sudo -n -- bash -c 'echo '\\''a'\\'''");
+    const withPassword = wrapForPrivilege('id', 'ops', secret);
+    expect(withPassword.command).toBe("sudo -S -p '' -- bash -c 'id'");
+    expect(withPassword.command).not.toContain('p4ss');
+    expect(withPassword.stdinPrefix.toString()).toBe('p4ss "word" with spaces\n');
+  });
+});
+
+describe('Secret', () => {
+  it('prints as *** however it is printed', () => {
+    const s = new Secret('hunter2');
+    expect(String(s)).toBe('***');
+    expect(`${s}`).toBe('***');
+    expect(JSON.stringify({ s })).toBe('{"s":"***"}');
+    expect(inspect(s)).toBe('***');
+  });
+});
