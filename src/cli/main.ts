@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, UsageError } from '../util/errors.js';
 import { redact } from '../util/secret.js';
+import { registerRollback } from './rollback.js';
 import { registerStatus } from './status.js';
 import { registerUp } from './up.js';
 
@@ -15,6 +16,7 @@ let exitCode: number = EXIT.ok;
 const setExit = (code: number) => { exitCode = code; };
 registerUp(program, setExit);
 registerStatus(program, setExit);
+registerRollback(program, setExit);
 
 try {
   await program.parseAsync(process.argv);

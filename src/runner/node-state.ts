@@ -77,3 +77,27 @@ export function listRunsCommand(): RemoteCommand {
 export function readSnapshotCommand(run: string): RemoteCommand {
   return { label: `read the snapshot of run ${run}`, code: `cat ${shq(`${runDir(run)}/snapshot.json`)}` };
 }
+
+/** The tag of a run's remote processes while it applies changes. */
+export function applyTag(run: string): string {
+  return `hsts-cluster:${run}:apply`;
+}
+
+/**
+ * Stops what a run left running on a node (a command whose SSH connection was cut, say), with its
+ * whole process group, so that nothing of it lands after the node is restored.
+ */
+export function stopStrayCommand(run: string): RemoteCommand {
+  // "appl[y]" matches the run's processes but not this script, whose own text holds the pattern.
+  const tag = applyTag(run).replace(/y$/, '[y]');
+  return {
+    label: `stop processes left by run ${run}`,
+    code: [
+      `pids=$(pgrep -f -- ${shq(tag)} || true)`,
+      '[ -z "$pids" ] && exit 0',
+      'for p in $pids; do g=$(ps -o pgid= -p "$p" | tr -d " "); [ -n "$g" ] && kill -TERM -- "-$g" 2>/dev/null; done',
+      `for i in $(seq 1 50); do pgrep -f -- ${shq(tag)} >/dev/null || exit 0; sleep 0.1; done`,
+      `pkill -KILL -f -- ${shq(tag)}; true`,
+    ].join('\n'),
+  };
+}

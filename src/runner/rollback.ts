@@ -3,7 +3,7 @@ import type { HostKeyPolicy } from '../ssh/connection.js';
 import { NodeSession } from '../ssh/session.js';
 import type { Step } from '../steps/types.js';
 import { gatherFacts } from './facts.js';
-import { setRunStateCommand } from './node-state.js';
+import { setRunStateCommand, stopStrayCommand } from './node-state.js';
 import { differences, planRestore, type Snapshot } from './snapshot.js';
 
 export interface RestoreResult {
@@ -37,8 +37,9 @@ export async function rollbackNode(
     }
     sessions.set(name, session);
   }
+  session.tag = `hsts-cluster:${snapshot.run}:rollback`;
   try {
-    const before = await gatherFacts(session, inventory, steps);
+    const before = await gatherFacts(session, inventory, steps, [stopStrayCommand(snapshot.run)]);
     const commands = planRestore(snapshot, before.facts);
     if (commands.length > 0) {
       const result = await session.run(commands, 'stop-on-error', options.commandTimeoutMs);

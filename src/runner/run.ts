@@ -10,7 +10,7 @@ import type { NodeTask, Progress } from '../ui/progress.js';
 import { FactsError, gatherFacts } from './facts.js';
 import { Journal } from './journal.js';
 import {
-  acquireLockCommand, describeHolder, releaseLockCommand, saveSnapshotCommand, setRunStateCommand, type LockHolder,
+  acquireLockCommand, applyTag, describeHolder, releaseLockCommand, saveSnapshotCommand, setRunStateCommand, type LockHolder,
 } from './node-state.js';
 import { changeCount, planCluster, verifyCommands, type NodePlan } from './planner.js';
 import type { Phase, Playbook } from './playbook.js';
@@ -69,6 +69,7 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
     forks: options.forks,
     onNewHostKey: (message) => { warnings.push(message); options.log(message); },
   }, onCommand);
+  for (const session of sessions.values()) session.tag = applyTag(run);
   const locked = new Set<string>();
   const snapshots = new Map<string, Snapshot>();
 
@@ -107,20 +108,30 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
     const holder: LockHolder = {
       run, command: playbook.name, user: userInfo().username, host: hostname(), pid: process.pid, since: new Date().toISOString(),
     };
-    const lock = options.mode === 'apply' ? [acquireLockCommand(holder, options.breakLock)] : [];
+    const lock = acquireLockCommand(holder, options.breakLock);
+    const lockFailure = (output: string) => new Error(`the run lock is held by ${describeHolder(output.replace(/^held by: /, ''))}`);
+    if (options.mode === 'apply') {
+      // The first node's lock decides between two runs started at once: the loser takes no other lock.
+      const first = await session(nodes[0]!.name).run([lock], 'run-all');
+      const result = first.results[0];
+      if (!result || result.exitCode !== 0) {
+        failNodes([{ node: nodes[0]!.name, error: lockFailure(result?.output ?? first.failure?.output ?? 'no answer') }], 'pre-flight');
+        return finish();
+      }
+      locked.add(nodes[0]!.name);
+    }
     const facts = new Map<string, NodeFacts>();
     const factOutcomes = await options.progress.phase(
       options.mode === 'apply' ? 'Take the run lock and gather facts' : 'Gather facts',
       nodes.map((node) => ({
         node: node.name,
         run: async () => {
-          const gathered = await gatherFacts(session(node.name), inventory, steps, lock);
+          const takeLock = options.mode === 'apply' && !locked.has(node.name);
+          const gathered = await gatherFacts(session(node.name), inventory, steps, takeLock ? [lock] : []);
           facts.set(node.name, gathered.facts);
           const lockResult = gathered.before[0];
           if (lockResult) {
-            if (lockResult.exitCode !== 0) {
-              throw new Error(`the run lock is held by ${describeHolder(lockResult.output.replace(/^held by: /, ''))}`);
-            }
+            if (lockResult.exitCode !== 0) throw lockFailure(lockResult.output);
             locked.add(node.name);
           }
           if (options.mode === 'plan' && gathered.facts.lockHolder) {

@@ -43,7 +43,6 @@ function fileDiffers(want: Snapshot['files'][number], now: FileFact | undefined)
     now.owner !== want.owner || now.group !== want.group || now.mode !== want.mode;
 }
 
-const settled = (state: string) => (state === 'active' ? 'active' : 'inactive');
 
 /** Where the node differs from its snapshot, one line each; [] when it is as it was. */
 export function differences(snapshot: Snapshot, now: NodeFacts): string[] {
@@ -53,7 +52,9 @@ export function differences(snapshot: Snapshot, now: NodeFacts): string[] {
     const current = now.units.get(unit.name);
     if (!current) continue;
     if (current.enabled !== unit.enabled) out.push(`unit ${unit.name} is ${current.enabled || 'not installed'}, was ${unit.enabled || 'not installed'}`);
-    if (settled(current.active) !== settled(unit.active)) out.push(`unit ${unit.name} is ${current.active}, was ${unit.active}`);
+    // A unit that had failed is back as stopped: that is as it was (a failure is not restored).
+    const same = current.active === unit.active || (unit.active === 'failed' && current.active === 'inactive');
+    if (!same) out.push(`unit ${unit.name} is ${current.active}, was ${unit.active}`);
   }
   if (!sameFirewall(snapshot.firewall, now.firewall)) out.push('iptables chain HSTS-CLUSTER or its INPUT jump');
   return out;
@@ -74,8 +75,18 @@ export function planRestore(snapshot: Snapshot, now: NodeFacts): RemoteCommand[]
   const touched = (service: Service) => inputs[service].some((p) => changedPaths.has(p));
 
   const commands: RemoteCommand[] = [];
-  const stop = STOP_ORDER.filter((s) => isActive(s) && (!wasActive(s) || touched(s)));
+  // Stop what runs (or keeps restarting) now but did not before, and what must re-read restored files.
+  const running = (name: string) => !['inactive', 'failed', ''].includes(now.units.get(name)?.active ?? '');
+  const stop = STOP_ORDER.filter((s) => running(s) && (!wasActive(s) || touched(s)));
   for (const s of stop) commands.push({ label: `systemctl stop ${s}`, code: `systemctl stop ${s}` });
+  // A unit that was stopped before and failed (or keeps restarting) now goes back to plain stopped,
+  // before its unit file may go.
+  for (const unit of snapshot.units) {
+    const nowState = now.units.get(unit.name)?.active ?? 'inactive';
+    if (!['active', 'failed'].includes(unit.active) && nowState !== 'inactive' && nowState !== 'active') {
+      commands.push({ label: `systemctl reset-failed ${unit.name}`, code: `systemctl reset-failed ${shq(unit.name)} 2>/dev/null; true` });
+    }
+  }
   for (const unit of snapshot.units) {
     const current = now.units.get(unit.name)?.enabled ?? '';
     if (current === 'enabled' && unit.enabled !== 'enabled') {

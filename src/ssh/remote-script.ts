@@ -82,12 +82,15 @@ export function parseBatchOutput(commands: RemoteCommand[], stdout: string): Com
   return results;
 }
 
-/** How the remote command line runs the script: directly as root, else through sudo. */
-export function wrapForPrivilege(script: string, user: string, sudoPassword: Secret | undefined): {
+/**
+ * How the remote command line runs the script: directly as root, else through sudo. `tag` becomes
+ * the script's $0, so the processes of a run can be found (and stopped) on the node by it.
+ */
+export function wrapForPrivilege(script: string, user: string, sudoPassword: Secret | undefined, tag = 'hsts-cluster'): {
   command: string;
   stdinPrefix: Buffer;
 } {
-  const bash = `bash -c ${shq(script)}`;
+  const bash = `bash -c ${shq(script)} ${shq(tag)}`;
   if (user === 'root') return { command: bash, stdinPrefix: Buffer.alloc(0) };
   if (!sudoPassword) return { command: `sudo -n -- ${bash}`, stdinPrefix: Buffer.alloc(0) };
   // sudo -S reads the password as the first line of stdin; the rest stays for the script.

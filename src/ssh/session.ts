@@ -25,6 +25,8 @@ export class NodeSession {
   /** Remote round trips made (one per batch), for the benchmark's figures. */
   roundTrips = 0;
   commandsRun = 0;
+  /** Marks this session's remote processes (their $0), e.g. "hsts-cluster:RUN:apply". */
+  tag = 'hsts-cluster';
 
   constructor(readonly node: ClusterNode, readonly connection: NodeConnection, private readonly onCommand?: CommandListener) {}
 
@@ -38,7 +40,7 @@ export class NodeSession {
     if (commands.length === 0) return { results: [] };
     for (const command of commands) this.onCommand?.(this.node.name, command);
     const batch = renderBatch(commands, mode);
-    const { command, stdinPrefix } = wrapForPrivilege(batch.script, this.node.ssh.user, this.node.ssh.sudoPassword);
+    const { command, stdinPrefix } = wrapForPrivilege(batch.script, this.node.ssh.user, this.node.ssh.sudoPassword, this.tag);
     const remoteTimeoutS = Math.ceil(timeoutMs / 1000);
     this.roundTrips++;
     this.commandsRun += commands.length;

@@ -27,8 +27,9 @@ export function writeFileCommand(spec: FileSpec): RemoteCommand {
   const tmp = `${dir}/.${spec.path.slice(dir.length + 1)}.hsts-cluster.tmp`;
   return {
     label: `write ${spec.path} (${spec.owner}:${spec.group} ${spec.mode})`,
-    code: `install -o ${shq(spec.owner)} -g ${shq(spec.group)} -m ${spec.mode} "$IN/content" ${shq(tmp)} && ` +
-      `mv -f ${shq(tmp)} ${shq(spec.path)} || { rm -f ${shq(tmp)}; exit 1; }`,
+    // -T: a directory in the way is an error, never a place to write into or to rename.
+    code: `install -T -o ${shq(spec.owner)} -g ${shq(spec.group)} -m ${spec.mode} "$IN/content" ${shq(tmp)} && ` +
+      `mv -f -T ${shq(tmp)} ${shq(spec.path)} || { rm -f ${shq(tmp)} 2>/dev/null; exit 1; }`,
     inputs: { content: typeof spec.content === 'string' ? Buffer.from(spec.content) : spec.content },
   };
 }

@@ -66,7 +66,7 @@ export function waitForNoded(seconds: number): RemoteCommand {
   return {
     label: `check asperanoded answers healthy on port ${port}`,
     code: pollUntil(
-      `last=$( (exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET /ping HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3) 2>&1 | tr -d '\\r'); ` +
+      `last=$( (exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET /ping HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3) 2>/dev/null | tr -d '\\r'); ` +
         `[[ "$last" == *" 200 "* ]]`,
       seconds, `asperanoded did not answer healthy on port ${port} within ${seconds} s`),
   };

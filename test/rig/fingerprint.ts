@@ -12,13 +12,25 @@ const FILES = [
 ];
 const UNITS = ['asperaredisd', 'asperaredissentinel', 'asperanoded', 'asperarund', 'netfilter-persistent'];
 
-const SCRIPT = `
+/**
+ * With iptables-nft a node starts with no filter table at all; creating and deleting our chain leaves
+ * an empty one behind (ACCEPT policies, no rule), which filters exactly like none. Both print the same.
+ */
+const NORMALIZE = `normalize_empty_filter() {
+  python3 -c '
+import sys
+text = sys.stdin.read()
+empty = "*filter\\n:INPUT ACCEPT \\n:FORWARD ACCEPT \\n:OUTPUT ACCEPT \\nCOMMIT\\n"
+sys.stdout.write(text.replace(empty, ""))'
+}`;
+
+const SCRIPT = `${NORMALIZE}
 for f in ${FILES.join(' ')} /opt/aspera/var/keystore/*; do
   if [ -e "$f" ]; then echo "file $f $(stat -c '%U:%G %a' "$f") $(sha256sum < "$f" | cut -c1-16)"; else echo "file $f absent"; fi
 done
 for l in /etc/systemd/system/*.wants/asperaredissentinel.service; do [ -e "$l" ] && echo "link $l"; done
 for u in ${UNITS.join(' ')}; do echo "unit $u $(systemctl is-enabled $u 2>/dev/null || true) $(systemctl is-active $u 2>/dev/null || true)"; done
-iptables-save | grep -v '^#' | sed -E 's/\\[[0-9]+:[0-9]+\\]//' | sed 's/^/iptables /'
+iptables-save | grep -v '^#' | sed -E 's/\\[[0-9]+:[0-9]+\\]//' | normalize_empty_filter | sed 's/^/iptables /'
 `;
 
 /** A text that is equal for two nodes states only if every file, unit state and rule is the same. */

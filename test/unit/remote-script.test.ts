@@ -48,10 +48,10 @@ describe('remote batches', () => {
   });
 
   it('runs as root directly, through sudo -n, or sudo -S with the password first on stdin', () => {
-    expect(wrapForPrivilege('id', 'root', undefined).command).toBe("bash -c 'id'");
-    expect(wrapForPrivilege("echo 'a'", 'ops', undefined).command).toBe("sudo -n -- bash -c 'echo '\\''a'\\'''");
+    expect(wrapForPrivilege('id', 'root', undefined).command).toBe("bash -c 'id' 'hsts-cluster'");
+    expect(wrapForPrivilege("echo 'a'", 'ops', undefined, 'hsts-cluster:r1').command).toBe("sudo -n -- bash -c 'echo '\\''a'\\''' 'hsts-cluster:r1'");
     const withPassword = wrapForPrivilege('id', 'ops', secret);
-    expect(withPassword.command).toBe("sudo -S -p '' -- bash -c 'id'");
+    expect(withPassword.command).toBe("sudo -S -p '' -- bash -c 'id' 'hsts-cluster'");
     expect(withPassword.command).not.toContain('p4ss');
     expect(withPassword.stdinPrefix.toString()).toBe('p4ss "word" with spaces\n');
   });

@@ -1,0 +1,161 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAULTS } from '../rig/faults.js';
+import { fingerprintAll } from '../rig/fingerprint.js';
+import { startRig, type Rig } from '../rig/rig.js';
+import { CLI, runCli, type CliResult } from '../support/cli.js';
+import { journalFiles, waitForJournal } from '../support/journal.js';
+
+let rig: Rig;
+let pristine: string[];
+
+beforeAll(async () => {
+  rig = await startRig({ nodes: 3, dir: mkdtempSync(join(tmpdir(), 'hsts-rollback-')) });
+  pristine = await fingerprintAll(rig);
+});
+afterAll(async () => {
+  await rig?.down();
+});
+
+const SLOW_ASCONFIGURATOR = {
+  plant: "mv /opt/aspera/bin/asconfigurator /opt/aspera/bin/asconfigurator.real && printf '#!/bin/sh\\nsleep 2\\nexec /opt/aspera/bin/asconfigurator.real \"$@\"\\n' > /opt/aspera/bin/asconfigurator && chmod +x /opt/aspera/bin/asconfigurator",
+  remove: 'mv -f /opt/aspera/bin/asconfigurator.real /opt/aspera/bin/asconfigurator',
+};
+
+async function onNodes(indexes: number[], command: string): Promise<void> {
+  for (const i of indexes) {
+    const r = await rig.sh(i, command);
+    if (r.exitCode !== 0) throw new Error(`node${i + 1}: ${command}: ${r.output}`);
+  }
+}
+
+/** Starts `up` in the background; resolves with its result, exposes the child for signals. */
+function upInBackground(extra: string[] = []) {
+  const earlier = journalFiles(rig.dir);
+  const child = spawn(process.execPath, [CLI, 'up', '-i', rig.inventoryPath, '--wait-timeout', '5', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ exitCode: code ?? (signal === 'SIGKILL' ? 137 : 1), stdout: '', stderr })));
+  /** Resolves once this run's journal shows a matching event. */
+  const reached = (match: (e: Record<string, unknown>) => boolean) => waitForJournal(rig.dir, earlier, match);
+  return { child, done, reached };
+}
+
+const asconfiguratorStarted = (node: string) => (e: Record<string, unknown>) =>
+  e.event === 'command' && e.node === node && String(e.command).startsWith('asconfigurator');
+
+describe('a fault at any step leaves every node as it was', () => {
+  const cases = FAULTS.flatMap((fault) => [
+    { ...fault, role: 'primary', node: 0 },
+    { ...fault, role: 'replica', node: 1 },
+  ]);
+
+  it.each(cases)('$step on the $role', async ({ plant, remove, expect: expected, node, step }) => {
+    await onNodes([node], plant);
+    let r: CliResult;
+    try {
+      r = await runCli(['up', '-i', rig.inventoryPath, '--wait-timeout', '5', '--json']);
+    } finally {
+      await onNodes([node], remove);
+    }
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(expected);
+    const result = JSON.parse(r.stdout);
+    expect(result.nodes[node].status).toBe('failed');
+    if (step === 'preflight') {
+      expect(r.stderr).toContain('nothing was changed');
+    } else {
+      expect(result.nodes.filter((n: { status: string }) => n.status === 'rollback-failed')).toEqual([]);
+    }
+    expect(await fingerprintAll(rig)).toEqual(pristine);
+  });
+});
+
+describe('interruptions', () => {
+  it('restores every node when the SSH connection to one node is cut mid-run', async () => {
+    await onNodes([1], SLOW_ASCONFIGURATOR.plant);
+    try {
+      const run = upInBackground();
+      await run.reached(asconfiguratorStarted('node2'));
+      await rig.sh(1, "pkill -f 'sshd: root@notty'");
+      const r = await run.done;
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/node2: .*(connection lost|closed)/i);
+    } finally {
+      await onNodes([1], SLOW_ASCONFIGURATOR.remove);
+    }
+    expect(await fingerprintAll(rig)).toEqual(pristine);
+  });
+
+  it('restores every node on Ctrl-C (SIGINT) after letting running commands finish', async () => {
+    await onNodes([0, 1, 2], SLOW_ASCONFIGURATOR.plant);
+    try {
+      const run = upInBackground();
+      await run.reached(asconfiguratorStarted('node3'));
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toContain('interrupted (Ctrl-C)');
+      expect(r.stderr).toMatch(/node1 .*ROLLED BACK/);
+    } finally {
+      await onNodes([0, 1, 2], SLOW_ASCONFIGURATOR.remove);
+    }
+    expect(await fingerprintAll(rig)).toEqual(pristine);
+  });
+
+  it('restores every node with `rollback` after the controller was killed (SIGKILL)', async () => {
+    await onNodes([0, 1, 2], SLOW_ASCONFIGURATOR.plant);
+    try {
+      const run = upInBackground();
+      await run.reached(asconfiguratorStarted('node1'));
+      run.child.kill('SIGKILL');
+      expect((await run.done).exitCode).toBe(137);
+      const held = await runCli(['up', '-i', rig.inventoryPath]);
+      expect(held.exitCode).toBe(1);
+      expect(held.stderr).toMatch(/the run lock is held by run \S+ \(up\)/);
+      const r = await runCli(['rollback', '-i', rig.inventoryPath, '--json']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).nodes.map((n: { status: string }) => n.status)).toEqual(['rolled-back', 'rolled-back', 'rolled-back']);
+    } finally {
+      await onNodes([0, 1, 2], SLOW_ASCONFIGURATOR.remove);
+    }
+    expect(await fingerprintAll(rig)).toEqual(pristine);
+    const again = await runCli(['rollback', '-i', rig.inventoryPath]);
+    expect(again.exitCode).toBe(0);
+    expect(again.stderr).toContain('nothing to undo');
+  });
+
+  it('changes nothing anywhere when one node is unreachable at the start', async () => {
+    await rig.sh(2, 'systemctl stop ssh.service ssh.socket');
+    try {
+      const r = await runCli(['up', '-i', rig.inventoryPath]);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/node3 .*UNREACHABLE/);
+      expect(r.stderr).toContain('nothing was changed');
+    } finally {
+      await rig.sh(2, 'systemctl start ssh.service');
+    }
+    expect(await fingerprintAll(rig)).toEqual(pristine);
+  });
+});
+
+describe('the run lock', () => {
+  it('lets exactly one of two concurrent runs proceed; the other names the holder', async () => {
+    const [a, b] = await Promise.all([runCli(['up', '-i', rig.inventoryPath]), runCli(['up', '-i', rig.inventoryPath])]);
+    const codes = [a.exitCode, b.exitCode].sort();
+    expect(codes).toEqual([0, 1]);
+    const loser = a.exitCode === 1 ? a : b;
+    expect(loser.stderr).toMatch(/the run lock is held by run \d{8}T\d{6}Z-[0-9a-f]{4} \(up\) by \S+@\S+ pid \d+/);
+    expect(loser.stderr).toContain('nothing was changed');
+  });
+
+  it('wrote no secret into any journal', () => {
+    const dir = join(rig.dir, '.hsts-cluster', 'journal');
+    const files = readdirSync(dir);
+    expect(files.length).toBeGreaterThan(20);
+    for (const file of files) expect(readFileSync(join(dir, file), 'utf8')).not.toContain(rig.redisPassword);
+  });
+});

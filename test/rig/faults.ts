@@ -1,0 +1,51 @@
+/**
+ * Faults to plant on a node, one per step of playbooks/up.json: each makes that step (and only that
+ * step) fail, and none stands in the way of the rollback that follows. `remove` undoes the plant.
+ */
+export interface Fault {
+  step: string;
+  plant: string;
+  remove: string;
+  /** What the failure report must say. */
+  expect: RegExp;
+}
+
+const failing = (path: string) => ({
+  plant: `mv ${path} ${path}.real && printf '#!/bin/sh\\necho planted fault >&2\\nexit 1\\n' > ${path} && chmod +x ${path}`,
+  remove: `mv -f ${path}.real ${path}`,
+});
+
+/** A directory where the atomic write puts its temp file: the write (install + rename) fails. */
+const blockWrite = (path: string) => {
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  const tmp = `${dir}/.${path.slice(dir.length + 1)}.hsts-cluster.tmp`;
+  return { plant: `mkdir -p ${tmp}/blocked`, remove: `rm -rf ${tmp}` };
+};
+
+const dropIn = (unit: string, lines: string) => ({
+  plant: `mkdir -p /etc/systemd/system/${unit}.service.d && printf '${lines}' > /etc/systemd/system/${unit}.service.d/fault.conf && systemctl daemon-reload`,
+  remove: `rm -rf /etc/systemd/system/${unit}.service.d && systemctl daemon-reload`,
+});
+
+export const FAULTS: Fault[] = [
+  {
+    step: 'preflight',
+    plant: "setsid python3 -c 'import socket,time; s=socket.socket(); s.bind((\"0.0.0.0\",41415)); s.listen(); time.sleep(300)' >/dev/null 2>&1 < /dev/null & sleep 0.5",
+    remove: "pkill -f '[b]ind..\"0.0.0.0\",41415'; true",
+    expect: /port 41415 is in use by python3/,
+  },
+  { step: 'stop-services', ...dropIn('asperanoded', '[Unit]\\nRefuseManualStop=yes\\n'), expect: /systemctl stop asperanoded: exit/ },
+  { step: 'aspera-conf', ...failing('/opt/aspera/bin/asconfigurator'), expect: /asconfigurator -x .*planted fault/s },
+  { step: 'redis-conf', ...blockWrite('/opt/aspera/etc/redis/aspera_31415.conf'), expect: /write \/opt\/aspera\/etc\/redis\/aspera_31415\.conf/ },
+  { step: 'sentinel-conf', ...blockWrite('/opt/aspera/etc/redis/sentinel_41415.conf'), expect: /write \/opt\/aspera\/etc\/redis\/sentinel_41415\.conf/ },
+  { step: 'sentinel-unit', ...blockWrite('/lib/systemd/system/asperaredissentinel.service'), expect: /write \/lib\/systemd\/system\/asperaredissentinel\.service/ },
+  { step: 'keystores', ...failing('/opt/aspera/bin/askmscli'), expect: /askmscli .*planted fault/s },
+  { step: 'firewall', ...failing('/usr/sbin/iptables-restore'), expect: /iptables-restore --noflush .*planted fault/s },
+  { step: 'start-services', ...dropIn('asperaredissentinel', '[Service]\\nExecStartPre=/bin/false\\n'), expect: /systemctl start asperaredissentinel: exit/ },
+  {
+    step: 'verify',
+    plant: "mv /opt/aspera/sbin/asperanoded /opt/aspera/sbin/asperanoded.real && printf '#!/bin/sh\\nexec sleep 600\\n' > /opt/aspera/sbin/asperanoded && chmod +x /opt/aspera/sbin/asperanoded && systemctl restart asperanoded",
+    remove: 'mv -f /opt/aspera/sbin/asperanoded.real /opt/aspera/sbin/asperanoded && systemctl restart asperanoded',
+    expect: /asperanoded did not answer healthy/,
+  },
+];
