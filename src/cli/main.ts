@@ -2,9 +2,11 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT, UsageError } from '../util/errors.js';
 import { redact } from '../util/secret.js';
+import { registerAddTransferUser } from './add-transfer-user.js';
 import { registerRollback } from './rollback.js';
 import { registerStatus } from './status.js';
 import { registerUp } from './up.js';
+import { registerVerify } from './verify.js';
 
 const program = new Command('hsts-cluster')
   .description('Turn IBM Aspera HSTS servers into a Redis Sentinel high-availability cluster over SSH')
@@ -17,6 +19,8 @@ const setExit = (code: number) => { exitCode = code; };
 registerUp(program, setExit);
 registerStatus(program, setExit);
 registerRollback(program, setExit);
+registerAddTransferUser(program, setExit);
+registerVerify(program, setExit);
 
 try {
   await program.parseAsync(process.argv);

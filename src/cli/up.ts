@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { loadPlaybook } from '../runner/playbook.js';
 import { runPlaybook } from '../runner/run.js';
 import { renderJson, renderPlan, renderRecap } from '../ui/render.js';
-import { interruptSignal, journalDir, load, log, progressFor, wholeNumber, withCommonOptions, type CommonOptions } from './options.js';
+import { interruptSignal, load, wholeNumber, withCommonOptions, type CommonOptions } from './options.js';
+import { runOptions } from './run-options.js';
 
 interface UpOptions extends CommonOptions {
   dryRun?: boolean;
@@ -18,18 +19,8 @@ async function upOrPlan(options: UpOptions, mode: 'apply' | 'plan'): Promise<num
   const interrupt = interruptSignal();
   try {
     const result = await runPlaybook(inventory, playbook, {
-      mode,
-      forks: options.forks ?? inventory.nodes.length,
-      hostKeys: options.acceptNewHostKeys ? 'accept-new' : 'strict',
+      ...runOptions(options, inventory, mode, interrupt.signal),
       waitTransfersS: options.waitTransfers ?? 0,
-      waitTimeoutMs: options.waitTimeout * 1000,
-      commandTimeoutMs: Math.max(120_000, options.waitTimeout * 4000),
-      breakLock: Boolean(options.breakLock),
-      verbose: Boolean(options.verbose),
-      journalDir: journalDir(options, inventory),
-      progress: progressFor(options),
-      log,
-      abort: interrupt.signal,
     });
     if ((mode === 'plan' && result.exitCode === 0) || (mode === 'apply' && options.diff)) process.stderr.write(renderPlan(result));
     process.stderr.write(renderRecap(result));

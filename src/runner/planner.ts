@@ -1,5 +1,5 @@
 import type { ClusterNode, Inventory } from '../inventory/load.js';
-import type { Change, NodeFacts, PlanContext, Roles, Step } from '../steps/types.js';
+import type { Change, NodeFacts, PlanContext, PlanOptions, Roles, Step } from '../steps/types.js';
 import type { Phase } from './playbook.js';
 
 export interface NodePlan {
@@ -10,9 +10,7 @@ export interface NodePlan {
   problems: string[];
 }
 
-export interface PlanOptions {
-  waitTimeoutMs: number;
-}
+export type { PlanOptions };
 
 function context(inventory: Inventory, node: ClusterNode, roles: Roles, facts: NodeFacts, planned: Change[], holdFailover: boolean, options: PlanOptions): PlanContext {
   return { inventory, node, roles, facts, planned, holdFailover, options };

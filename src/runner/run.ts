@@ -27,6 +27,8 @@ export interface RunOptions {
   waitTransfersS: number;
   waitTimeoutMs: number;
   commandTimeoutMs: number;
+  /** add-transfer-user --create: make missing OS users. */
+  createUsers?: boolean;
   breakLock: boolean;
   verbose: boolean;
   journalDir: string;
@@ -158,7 +160,7 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
     for (const w of roles.warnings) options.log(`warning: ${w}`);
     journal.write({ event: 'roles', primary: roles.primary.name, reason: roles.reason });
 
-    const plans = planCluster(inventory, playbook.phases, roles, facts, { waitTimeoutMs: options.waitTimeoutMs });
+    const plans = planCluster(inventory, playbook.phases, roles, facts, planOptions(options));
     const problems = plans.flatMap((p) => p.problems.map((problem) => `${p.node.name}: ${problem}`));
     if (problems.length > 0) {
       for (const p of plans) {
@@ -176,7 +178,8 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
     const snapshotOutcomes = await options.progress.phase('Snapshot nodes that will change', changing.map((p) => ({
       node: p.node.name,
       run: async () => {
-        const snapshot = takeSnapshot(run, p.node.name, inventory.cluster.nodedUser, p.facts);
+        const touches = [...p.changes.values()].flat().flatMap((c) => c.touches);
+        const snapshot = takeSnapshot(run, p.node.name, inventory.cluster.nodedUser, p.facts, touches);
         const saved = await session(p.node.name).run([saveSnapshotCommand(snapshot)], 'stop-on-error', options.commandTimeoutMs);
         if (saved.failure) throw new Error(describeFailure(saved.failure.label, saved.failure.exitCode, saved.failure.output));
         snapshots.set(p.node.name, snapshot);
@@ -253,7 +256,7 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
 
   function phaseTask(phase: Phase, plan: NodePlan, roles: Roles): (NodeTask & { plan: NodePlan }) | null {
     const changes: Change[] = plan.changes.get(phase.step.id) ?? [];
-    const checks = verifyCommands(inventory, phase.step, roles, plan, { waitTimeoutMs: options.waitTimeoutMs });
+    const checks = verifyCommands(inventory, phase.step, roles, plan, planOptions(options));
     if (changes.length === 0 && checks.length === 0) return null;
     const name = plan.node.name;
     return {
@@ -300,6 +303,10 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
       }
     }
   }
+}
+
+function planOptions(options: RunOptions) {
+  return { waitTimeoutMs: options.waitTimeoutMs, createUsers: Boolean(options.createUsers) };
 }
 
 function recordPlan(recap: NodeRecap, plan: NodePlan, asPlan: boolean): void {

@@ -6,11 +6,15 @@ import { redisConf } from './redis-conf.js';
 import { sentinelConf } from './sentinel-conf.js';
 import { sentinelUnit } from './sentinel-unit.js';
 import { startServices, stopServices } from './services.js';
+import { transferUserKeystores } from './transfer-users.js';
 import type { Step } from './types.js';
 import { verifyCluster } from './verify.js';
 
 /** Every step a playbook may name, by id. */
 export const STEPS: Record<string, Step> = Object.fromEntries(
-  [preflight, stopServices, asperaConf, redisConf, sentinelConf, sentinelUnit, keystores, firewall, startServices, verifyCluster]
+  [
+    preflight, stopServices, asperaConf, redisConf, sentinelConf, sentinelUnit, keystores, firewall, startServices, verifyCluster,
+    transferUserKeystores,
+  ]
     .map((step) => [step.id, step]),
 );

@@ -61,6 +61,17 @@ export function waitForSentinelPrimary(ip: string, port: number, primarySet: str
   };
 }
 
+/** SENTINEL CKQUORUM: enough Sentinels know each other to authorize a failover. */
+export function waitForSentinelQuorum(ip: string, port: number, primarySet: string, password: Secret, seconds: number): RemoteCommand {
+  return {
+    label: `check the Sentinel at ${ip}:${port} reaches a quorum for ${primarySet} (SENTINEL CKQUORUM)`,
+    code: pollUntil(
+      `last=$(${asredis(ip, port, `SENTINEL CKQUORUM ${shq(primarySet)}`)} | head -n 1); [ "\${last%% *}" = OK ]`,
+      seconds, `the Sentinel at ${ip}:${port} does not reach a quorum for ${primarySet} within ${seconds} s`),
+    inputs: { pw: password },
+  };
+}
+
 export function waitForNoded(seconds: number): RemoteCommand {
   const port = HSTS.nodeApiPort;
   return {

@@ -13,14 +13,16 @@ export const sentinelUnit: Step = {
     const shipped = fileFact(ctx, HSTS.shippedSentinelUnit);
     if (shipped.content === null) return [];
     const changes: Change[] = [];
+    const enable = ctx.facts.units.get(UNIT)?.enabled !== 'enabled';
     const copy = fileChange(this.id, fileFact(ctx, HSTS.installedSentinelUnit), {
       path: HSTS.installedSentinelUnit, content: shipped.content, owner: 'root', group: 'root', mode: '644',
     }, { summary: `install ${HSTS.installedSentinelUnit}`, restarts: [UNIT] });
     if (copy) {
-      copy.commands.push({ label: 'systemctl daemon-reload', code: 'systemctl daemon-reload' });
+      // systemctl enable reloads systemd itself; a second reload would only cost time.
+      if (!enable) copy.commands.push({ label: 'systemctl daemon-reload', code: 'systemctl daemon-reload' });
       changes.push(copy);
     }
-    if (ctx.facts.units.get(UNIT)?.enabled !== 'enabled') {
+    if (enable) {
       changes.push({
         step: this.id,
         summary: `systemctl enable ${UNIT}`,

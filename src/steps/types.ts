@@ -57,7 +57,8 @@ export interface NodeFacts {
 export type ResourceRef =
   | { kind: 'file'; path: string }
   | { kind: 'unit'; name: string }
-  | { kind: 'firewall' };
+  | { kind: 'firewall' }
+  | { kind: 'user'; name: string };
 
 export interface Change {
   step: string;
@@ -88,7 +89,13 @@ export interface PlanContext {
   planned: Change[];
   /** Stop every Sentinel while the primary's Redis restarts, so that no failover starts meanwhile. */
   holdFailover: boolean;
-  options: { waitTimeoutMs: number };
+  options: PlanOptions;
+}
+
+export interface PlanOptions {
+  waitTimeoutMs: number;
+  /** add-transfer-user: create OS users that are missing (else they are a pre-flight problem). */
+  createUsers?: boolean;
 }
 
 export interface FactNeeds {

@@ -5,7 +5,7 @@ import { redisKeyOf } from '../hsts/redis-conf.js';
 import { fileText } from './common.js';
 import type { PlanContext, Step } from './types.js';
 import {
-  SYNC_DELAY, setSyncDelay, waitForNoded, waitForPrimaryReplicas, waitForRedis, waitForReplicaLink, waitForSentinelPrimary,
+  SYNC_DELAY, setSyncDelay, waitForNoded, waitForSentinelQuorum, waitForPrimaryReplicas, waitForRedis, waitForReplicaLink, waitForSentinelPrimary,
 } from './remote-checks.js';
 
 /** The sync delay the primary's file asks for (Redis's default when it says nothing). */
@@ -17,7 +17,7 @@ function configuredSyncDelay(ctx: PlanContext): string {
 /** Every Sentinel names the same primary, the primary sees every replica, asperanoded is healthy. */
 export const verifyCluster: Step = {
   id: 'verify',
-  title: 'Verify: Sentinels agree, replicas online, asperanoded healthy',
+  title: 'Verify: Sentinels agree and reach quorum, replicas online, asperanoded healthy',
   needs: () => ({ units: [...SERVICES] }),
   plan: () => [],
   verify(ctx) {
@@ -32,6 +32,7 @@ export const verifyCluster: Step = {
       waitForRedis(ip, cluster.redisPort, cluster.redisPassword, wait),
       role,
       waitForSentinelPrimary(ip, cluster.sentinelPort, cluster.primarySet, primary.privateIp, cluster.redisPassword, wait),
+      waitForSentinelQuorum(ip, cluster.sentinelPort, cluster.primarySet, cluster.redisPassword, wait),
       waitForNoded(wait),
     ];
     const tuned = ctx.planned.some((c) => c.commands.some((command) => command.label.includes(`CONFIG SET ${SYNC_DELAY} 0`)));

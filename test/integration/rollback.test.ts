@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULTS } from '../rig/faults.js';
-import { fingerprintAll } from '../rig/fingerprint.js';
+import { expectSameFingerprints, fingerprintAll } from '../rig/fingerprint.js';
 import { startRig, type Rig } from '../rig/rig.js';
 import { CLI, runCli, type CliResult } from '../support/cli.js';
 import { journalFiles, waitForJournal } from '../support/journal.js';
@@ -70,7 +70,7 @@ describe('a fault at any step leaves every node as it was', () => {
     } else {
       expect(result.nodes.filter((n: { status: string }) => n.status === 'rollback-failed')).toEqual([]);
     }
-    expect(await fingerprintAll(rig)).toEqual(pristine);
+    expectSameFingerprints(await fingerprintAll(rig), pristine, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
   });
 });
 
@@ -87,7 +87,7 @@ describe('interruptions', () => {
     } finally {
       await onNodes([1], SLOW_ASCONFIGURATOR.remove);
     }
-    expect(await fingerprintAll(rig)).toEqual(pristine);
+    expectSameFingerprints(await fingerprintAll(rig), pristine, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
   });
 
   it('restores every node on Ctrl-C (SIGINT) after letting running commands finish', async () => {
@@ -103,7 +103,7 @@ describe('interruptions', () => {
     } finally {
       await onNodes([0, 1, 2], SLOW_ASCONFIGURATOR.remove);
     }
-    expect(await fingerprintAll(rig)).toEqual(pristine);
+    expectSameFingerprints(await fingerprintAll(rig), pristine, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
   });
 
   it('restores every node with `rollback` after the controller was killed (SIGKILL)', async () => {
@@ -122,7 +122,7 @@ describe('interruptions', () => {
     } finally {
       await onNodes([0, 1, 2], SLOW_ASCONFIGURATOR.remove);
     }
-    expect(await fingerprintAll(rig)).toEqual(pristine);
+    expectSameFingerprints(await fingerprintAll(rig), pristine, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
     const again = await runCli(['rollback', '-i', rig.inventoryPath]);
     expect(again.exitCode).toBe(0);
     expect(again.stderr).toContain('nothing to undo');
@@ -138,7 +138,7 @@ describe('interruptions', () => {
     } finally {
       await rig.sh(2, 'systemctl start ssh.service');
     }
-    expect(await fingerprintAll(rig)).toEqual(pristine);
+    expectSameFingerprints(await fingerprintAll(rig), pristine, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
   });
 });
 

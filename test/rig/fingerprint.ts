@@ -43,3 +43,9 @@ export async function fingerprint(rig: Rig, node: RigNode | number): Promise<str
 export async function fingerprintAll(rig: Rig): Promise<string[]> {
   return Promise.all(rig.nodes.filter((n) => n.name.includes('-node')).map((n) => fingerprint(rig, n)));
 }
+
+/** Compares node by node, so that a failure shows which node and which lines differ. */
+export function expectSameFingerprints(actual: string[], expected: string[], compare: (a: string, e: string, node: number) => void): void {
+  if (actual.length !== expected.length) throw new Error(`fingerprints of ${actual.length} nodes, expected ${expected.length}`);
+  actual.forEach((a, i) => compare(a, expected[i]!, i));
+}

@@ -1,0 +1,52 @@
+import { HSTS, keystorePath } from '../hsts/paths.js';
+import type { Inventory } from '../inventory/load.js';
+import { shq } from '../ssh/shell.js';
+import { fileFact } from './common.js';
+import { keystoreChanges } from './keystores.js';
+import type { Change, Step } from './types.js';
+
+/** The users add-transfer-user works on: the inventory's transfer users (the new ones included). */
+function transferUsers(inventory: Inventory): string[] {
+  return inventory.cluster.transferUsers;
+}
+
+/**
+ * add-transfer-user: the OS user on every node (created only with --create), then its keystore
+ * (askmscli -i -u NAME). The Redis password must already be stored (hsts-cluster up did that).
+ */
+export const transferUserKeystores: Step = {
+  id: 'transfer-users',
+  title: 'Transfer users: OS user and keystore (askmscli -i -u)',
+  needs: (inventory) => ({
+    files: [HSTS.redisPasswordStore, ...transferUsers(inventory).map(keystorePath)],
+    users: transferUsers(inventory),
+  }),
+  check(ctx) {
+    const problems: string[] = [];
+    if (!ctx.facts.isRoot) problems.push('commands do not run as root (check sudo rights of the SSH user)');
+    if (!ctx.facts.hstsInstalled) problems.push(`HSTS is not installed (${HSTS.asconfigurator} or ${HSTS.asperaConf} missing)`);
+    const stored = fileFact(ctx, HSTS.redisPasswordStore).content;
+    if (!stored?.equals(Buffer.from(ctx.inventory.cluster.redisPassword.reveal()))) {
+      problems.push('the Redis password stored by askmscli is not the inventory\'s: run hsts-cluster up first');
+    }
+    if (!ctx.options.createUsers) {
+      for (const user of transferUsers(ctx.inventory)) {
+        if (ctx.facts.users.get(user) === false) problems.push(`user ${user} does not exist (create it, or pass --create)`);
+      }
+    }
+    return problems;
+  },
+  plan(ctx) {
+    const changes: Change[] = [];
+    for (const user of transferUsers(ctx.inventory)) {
+      if (ctx.facts.users.get(user) !== false) continue;
+      changes.push({
+        step: this.id,
+        summary: `create the OS user ${user} (useradd --create-home)`,
+        commands: [{ label: `useradd --create-home --shell /bin/bash ${user}`, code: `useradd --create-home --shell /bin/bash ${shq(user)}` }],
+        touches: [{ kind: 'user', name: user }],
+      });
+    }
+    return [...changes, ...keystoreChanges(this.id, ctx, transferUsers(ctx.inventory), false)];
+  },
+};

@@ -1,0 +1,151 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectSameFingerprints, fingerprintAll } from '../rig/fingerprint.js';
+import { startRig, type Rig } from '../rig/rig.js';
+import { runCli, type CliResult } from '../support/cli.js';
+import { eventually, sentinelPrimaries } from '../support/cluster.js';
+
+let rig: Rig;
+const outputs: CliResult[] = [];
+async function cli(...args: string[]): Promise<CliResult> {
+  const r = await runCli([...args, '-i', rig.inventoryPath]);
+  outputs.push(r);
+  return r;
+}
+const statusJson = async () => JSON.parse((await cli('status', '--json')).stdout);
+
+beforeAll(async () => {
+  rig = await startRig({ nodes: 3, dir: mkdtempSync(join(tmpdir(), 'hsts-day2-')) });
+  // As the specification's failover test asks: allow DEBUG on Redis (an admin's line, not ours).
+  await Promise.all(rig.nodes.map((n) => rig.sh(n, "echo 'enable-debug-command yes' >> /opt/aspera/etc/redis/aspera_31415.conf && systemctl restart asperaredisd")));
+  const up = await cli('up');
+  if (up.exitCode !== 0) throw new Error(up.stderr);
+});
+afterAll(async () => {
+  await rig?.down();
+});
+
+describe('status', () => {
+  it('is healthy after up, with one round trip per node', async () => {
+    const r = await cli('status');
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(r.stdout).toContain('cluster: HEALTHY, primary node1');
+    expect(r.stdout).toMatch(/node2\s+replica\s+link up\s+\d+ B\s+node1\s+ok\s+healthy/);
+  });
+
+  it('is degraded, naming the node, when Redis stops on a replica', async () => {
+    await rig.sh(2, 'systemctl stop asperaredisd');
+    try {
+      const r = await cli('status');
+      expect(r.exitCode).toBe(1);
+      expect(r.stdout).toContain('cluster: DEGRADED');
+      expect(r.stdout).toMatch(/node3: asperaredisd is inactive/);
+      expect(r.stdout).toMatch(/node3: Redis does not answer/);
+    } finally {
+      await rig.sh(2, 'systemctl start asperaredisd');
+    }
+    const back = await eventually(statusJson, (s) => s.verdict === 'healthy', 30);
+    expect(back.verdict).toBe('healthy');
+  });
+
+  it('reports the lost quorum when two of three Sentinels stop', async () => {
+    await Promise.all([1, 2].map((i) => rig.sh(i, 'systemctl stop asperaredissentinel')));
+    try {
+      const s = await eventually(statusJson, (v) => v.nodes[0].quorum?.ok === false, 30);
+      expect(s.verdict).toBe('broken');
+      expect(s.reasons.join('\n')).toMatch(/no majority of Sentinels agrees on a primary/);
+      expect(s.reasons.join('\n')).toMatch(/node1: SENTINEL CKQUORUM: NOQUORUM/);
+      expect((await cli('status')).exitCode).toBe(1);
+    } finally {
+      await Promise.all([1, 2].map((i) => rig.sh(i, 'systemctl start asperaredissentinel')));
+    }
+    expect((await eventually(statusJson, (v) => v.verdict === 'healthy', 30)).verdict).toBe('healthy');
+  });
+});
+
+describe('add-transfer-user', () => {
+  it('refuses a user missing on the nodes without --create, and changes nothing anywhere', async () => {
+    const before = await fingerprintAll(rig);
+    const inventoryBefore = readFileSync(rig.inventoryPath, 'utf8');
+    const r = await cli('add-transfer-user', 'alice');
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/node1: user alice does not exist \(create it, or pass --create\)/);
+    expect(r.stderr).toContain('nothing was changed');
+    expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
+    expect(readFileSync(rig.inventoryPath, 'utf8')).toBe(inventoryBefore);
+  });
+
+  it('creates the user and its keystore on every node, records it, and is idempotent', async () => {
+    const before = readFileSync(rig.inventoryPath, 'utf8');
+    const r = await cli('add-transfer-user', 'alice', '--create', '--json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).totals.changed).toBe(3);
+    for (const node of rig.nodes) {
+      expect((await rig.sh(node, "stat -c '%U %a' /opt/aspera/var/keystore/alice")).output.trim()).toBe('alice 600');
+    }
+    const after = readFileSync(rig.inventoryPath, 'utf8');
+    expect(JSON.parse(after).cluster.transferUsers).toEqual(['alice']);
+    expect(after.replace('"transferUsers": ["alice"]', '"transferUsers": []')).toBe(before);
+    const again = await cli('add-transfer-user', 'alice', '--json');
+    expect(again.exitCode).toBe(0);
+    expect(JSON.parse(again.stdout).totals.changed).toBe(0);
+    expect((await cli('up', '--json')).exitCode).toBe(0);
+  });
+});
+
+describe('add-transfer-user rollback', () => {
+  it('removes the users it created and their keystores when a node fails', async () => {
+    const before = await fingerprintAll(rig);
+    await rig.sh(1, "mv /opt/aspera/bin/askmscli /opt/aspera/bin/askmscli.real && printf '#!/bin/sh\\necho planted fault >&2\\nexit 1\\n' > /opt/aspera/bin/askmscli && chmod +x /opt/aspera/bin/askmscli");
+    try {
+      const r = await cli('add-transfer-user', 'bob', '--create');
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/node2: transfer-users: askmscli -i -u bob: exit 1/);
+    } finally {
+      await rig.sh(1, 'mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli');
+    }
+    for (const node of rig.nodes) expect((await rig.sh(node, 'id bob')).exitCode).not.toBe(0);
+    expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
+    expect(JSON.parse(readFileSync(rig.inventoryPath, 'utf8')).cluster.transferUsers).toEqual(['alice']);
+  });
+});
+
+describe('verify', () => {
+  it('passes the replication test and leaves no test user behind', async () => {
+    const r = await cli('verify', '--replication');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/PASS replication/);
+    expect((await rig.sh(0, '/opt/aspera/bin/asnodeadmin -l')).output).not.toContain('hsts-verify-');
+  });
+
+  it('fails over (DEBUG sleep), measures a plausible time, stays healthy, and up keeps the new primary', async () => {
+    const r = await cli('verify', '--failover', '--json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const [test] = JSON.parse(r.stdout).tests;
+    expect(test.name).toBe('failover');
+    expect(test.from).toBe('node1');
+    expect(test.to).not.toBe('node1');
+    expect(test.details.join('\n')).toContain('DEBUG sleep');
+    expect(test.failoverMs).toBeGreaterThanOrEqual(1000);
+    expect((await eventually(statusJson, (s) => s.verdict === 'healthy', 30)).primary).toBe(test.to);
+    const up = await cli('up', '--json');
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(JSON.parse(up.stdout).primary).toBe(test.to);
+  });
+
+  it('fails back to the inventory\'s primary with --failback', async () => {
+    const r = await cli('verify', '--failback', '--json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).tests[0].to).toBe('node1');
+    const ips = await sentinelPrimaries(rig, rig.nodes);
+    expect(ips).toEqual(rig.nodes.map(() => rig.nodes[0]!.privateIp));
+    expect((await eventually(statusJson, (s) => s.verdict === 'healthy', 30)).primary).toBe('node1');
+  });
+
+  it('never printed the password', () => {
+    expect(outputs.length).toBeGreaterThan(10);
+    for (const o of outputs) expect(o.stdout + o.stderr).not.toContain(rig.redisPassword);
+  });
+});
