@@ -31,7 +31,8 @@ rm -f /etc/iptables/rules.v4 /etc/iptables/rules.v6
 # Per-machine identity is made at first boot, never baked in.
 rm -f /etc/ssh/ssh_host_*
 : > /etc/machine-id
-printf 'UseDNS no\n' > /etc/ssh/sshd_config.d/hsts-rig.conf
+# VERBOSE logs every session ("Starting session: command"), which the benchmark counts.
+printf 'UseDNS no\nLogLevel VERBOSE\nMaxSessions 50\nMaxStartups 100:30:200\n' > /etc/ssh/sshd_config.d/hsts-rig.conf
 
 apt-get clean
 rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin

@@ -72,6 +72,10 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
     onNewHostKey: (message) => { warnings.push(message); options.log(message); },
   }, onCommand);
   for (const session of sessions.values()) session.tag = applyTag(run);
+  const showPhase = (title: string, tasks: NodeTask[]) => {
+    for (const session of sessions.values()) session.wave = title;
+    return options.progress.phase(title, tasks);
+  };
   const locked = new Set<string>();
   const snapshots = new Map<string, Snapshot>();
 
@@ -123,7 +127,7 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
       locked.add(nodes[0]!.name);
     }
     const facts = new Map<string, NodeFacts>();
-    const factOutcomes = await options.progress.phase(
+    const factOutcomes = await showPhase(
       options.mode === 'apply' ? 'Take the run lock and gather facts' : 'Gather facts',
       nodes.map((node) => ({
         node: node.name,
@@ -175,7 +179,7 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
 
     // Snapshot every node that will change, before its first change.
     const changing = plans.filter((p) => changeCount(p) > 0);
-    const snapshotOutcomes = await options.progress.phase('Snapshot nodes that will change', changing.map((p) => ({
+    const snapshotOutcomes = await showPhase('Snapshot nodes that will change', changing.map((p) => ({
       node: p.node.name,
       run: async () => {
         const touches = [...p.changes.values()].flat().flatMap((c) => c.touches);
@@ -237,7 +241,7 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
         if (options.abort.aborted) return interrupted();
         const title = groups.length > 1 ? `${phase.step.title}: ${i === 0 ? 'primary' : 'replicas'}` : phase.step.title;
         const started = Date.now();
-        const outcomes = await options.progress.phase(title, group);
+        const outcomes = await showPhase(title, group);
         for (const o of outcomes) {
           journal.write({ event: 'step', node: o.node, step: phase.step.id, result: o.error ? 'failed' : o.result!.status, durationMs: Date.now() - started, error: o.error?.message });
         }
@@ -281,7 +285,7 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
   async function rollbackAll(): Promise<void> {
     if (snapshots.size === 0) return;
     journal.write({ event: 'rollback-start', nodes: [...snapshots.keys()] });
-    const outcomes = await options.progress.phase('Roll back: restore every changed node', [...snapshots.entries()].map(([name, snapshot]) => ({
+    const outcomes = await showPhase('Roll back: restore every changed node', [...snapshots.entries()].map(([name, snapshot]) => ({
       node: name,
       run: async () => {
         const r = await rollbackNode(inventory, sessions, name, snapshot, steps, options);

@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import type { ClusterNode } from '../inventory/load.js';
 import { redact } from '../util/secret.js';
 import { NodeConnection, SshError, type ConnectOptions } from './connection.js';
@@ -27,6 +28,8 @@ export class NodeSession {
   commandsRun = 0;
   /** Marks this session's remote processes (their $0), e.g. "hsts-cluster:RUN:apply". */
   tag = 'hsts-cluster';
+  /** The phase the runner is in: recorded with each command for the benchmark's replay. */
+  wave = '';
 
   constructor(readonly node: ClusterNode, readonly connection: NodeConnection, private readonly onCommand?: CommandListener) {}
 
@@ -44,11 +47,10 @@ export class NodeSession {
     const remoteTimeoutS = Math.ceil(timeoutMs / 1000);
     this.roundTrips++;
     this.commandsRun += commands.length;
-    const exec = await this.connection.exec(
-      `timeout -k 5 ${remoteTimeoutS} ${command}`,
-      Buffer.concat([stdinPrefix, batch.stdin]),
-      timeoutMs + 10_000,
-    );
+    const line = `timeout -k 5 ${remoteTimeoutS} ${command}`;
+    const stdin = Buffer.concat([stdinPrefix, batch.stdin]);
+    recordForReplay(this.node.name, this.wave, line, stdin);
+    const exec = await this.connection.exec(line, stdin, timeoutMs + 10_000);
     const results = parseBatchOutput(commands, exec.stdout);
     const failed = results.find((r) => r.exitCode !== 0);
     if (failed) return { results, failure: { ...failed, output: redact(failed.output) } };
@@ -69,3 +71,13 @@ export class NodeSession {
 }
 
 export { SshError };
+
+/**
+ * With HSTS_CLUSTER_RECORD=FILE every remote command line and its stdin are appended to FILE (mode
+ * 0600: stdin holds passwords), for the benchmark's floor: the same commands replayed with no tool.
+ */
+function recordForReplay(node: string, wave: string, command: string, stdin: Buffer): void {
+  const file = process.env.HSTS_CLUSTER_RECORD;
+  if (!file) return;
+  appendFileSync(file, `${JSON.stringify({ node, wave, command, stdin: stdin.toString('base64') })}\n`, { mode: 0o600 });
+}

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,15 @@ describe('as a non-root sudo user, with every command shown', () => {
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/node2: .*sudo/);
       expect(r.stderr).toContain('nothing was changed');
+      // Given the sudo password (a secret reference, sent on stdin), the same node answers.
+      writeFileSync(join(rig.dir, 'sudo-password'), 'a-password\n', { mode: 0o600 });
+      const withPassword = rig.writeInventory('inventory-sudo-password.json', {
+        ...rig.inventory,
+        nodes: rig.inventory.nodes.map((n, i) => (i === 1 ? { ...n, ssh: { ...n.ssh, sudoPassword: { file: 'sudo-password' } } } : n)),
+      });
+      const plan = await runCli(['plan', '-i', withPassword, '--verbose']);
+      expect(plan.exitCode, plan.stderr).toBe(0);
+      expect(plan.stderr).not.toContain('a-password');
     } finally {
       await rig.sh(1, `sed -i 's/ALL=(ALL:ALL) ALL/ALL=(ALL:ALL) NOPASSWD: ALL/' /etc/sudoers.d/${SUDO_USER}`);
     }

@@ -30,8 +30,24 @@ describe('hsts-cluster up on a three-node rig', () => {
     expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
   });
 
-  it('configures the cluster on fresh nodes', async () => {
-    const r = await runCli(['up', '-i', rig.inventoryPath, '--json']);
+  it('refuses while a transfer is in progress, naming it, and changes nothing', async () => {
+    const before = await fingerprintAll(rig);
+    await rig.sh(1, 'setsid /opt/aspera/bin/ascp --simulate-seconds 60 >/dev/null 2>&1 < /dev/null &');
+    try {
+      const r = await runCli(['up', '-i', rig.inventoryPath]);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/node2: transfers in progress: \d+ .*ascp --simulate-seconds 60/);
+      expect(r.stderr).toContain('nothing was changed');
+    } finally {
+      await rig.sh(1, 'pkill -x ascp; true');
+    }
+    expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
+  });
+
+  it('configures the cluster on fresh nodes, after waiting for a transfer to end (--wait-transfers)', async () => {
+    await rig.sh(2, 'setsid /opt/aspera/bin/ascp --simulate-seconds 2 >/dev/null 2>&1 < /dev/null &');
+    const r = await runCli(['up', '-i', rig.inventoryPath, '--json', '--wait-transfers', '30']);
+    expect(r.stderr).toMatch(/waiting up to 30 s for transfers to end on node3/);
     expect(r.exitCode, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout);
     expect(result.primary).toBe('node1');

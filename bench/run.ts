@@ -1,0 +1,224 @@
+#!/usr/bin/env node
+/**
+ * npm run bench -- --nodes N [--reps K] [--json] [--scaling 3,9,15] [--no-ansible]
+ *
+ * On fresh rig nodes, alternating the tools within one run (nodes reset between cold runs):
+ * hsts-cluster cold up and no-op re-run, Ansible (bench/ansible) cold and re-run, and the floor
+ * (the remote commands of the recorded cold up replayed over open connections, no tool logic).
+ * Prints medians with min and max, the ratios, controller peak memory, and the SSH connections
+ * and remote commands each tool used per node (counted from the nodes' sshd logs).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { repoRoot } from '../test/rig/image.js';
+import { resetNodes, savePristine } from '../test/rig/reset.js';
+import { startRig, type Rig } from '../test/rig/rig.js';
+import { replayFloor } from './floor.js';
+
+interface Measure { ms: number; peakRssKb: number; connectionsPerNode: number; sessionsPerNode: number }
+interface Stats { median: number; min: number; max: number; runs: number[] }
+
+const root = repoRoot();
+const CLI = resolve(root, 'dist', 'src', 'cli', 'main.js');
+const ANSIBLE = resolve(root, 'bench', 'ansible', 'run.sh');
+
+function stats(values: number[]): Stats {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, max: sorted.at(-1)!, runs: values };
+}
+
+function ensureTools(ansible: boolean): void {
+  const missing = [];
+  if (!existsSync('/usr/bin/time')) missing.push('time');
+  if (ansible) {
+    try { execFileSync('ansible-playbook', ['--version'], { stdio: 'ignore' }); } catch { missing.push('ansible-core'); }
+  }
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) throw new Error(`missing: ${missing.join(', ')} (apt-get install ${missing.join(' ')})`);
+  console.error(`bench: installing ${missing.join(', ')} from Debian's packages`);
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+/** Runs a command under /usr/bin/time: wall ms and the peak resident memory of the controller. */
+function timed(command: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; peakRssKb: number; exitCode: number; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-time-'));
+  const out = join(dir, 'rss');
+  return new Promise((resolvePromise) => {
+    const started = process.hrtime.bigint();
+    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', out, ...command], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const peakRssKb = Number(readFileSync(out, 'utf8').trim().split('\n').at(-1));
+      rmSync(dir, { recursive: true, force: true });
+      resolvePromise({ ms, peakRssKb, exitCode: code ?? 1, stderr });
+    });
+  });
+}
+
+/** sshd's own count, on every node, since `since` (seconds): connections and command sessions. */
+async function sshCounts(rig: Rig, since: number): Promise<{ connections: number; sessions: number }> {
+  const counts = await Promise.all(rig.nodes.map(async (node) => {
+    const r = await rig.sh(node, `journalctl -u ssh --since @${since} -o cat | grep -cE 'Accepted publickey'; journalctl -u ssh --since @${since} -o cat | grep -cE 'Starting session: command'; true`);
+    const [connections = 0, sessions = 0] = r.output.trim().split('\n').map(Number);
+    return { connections, sessions };
+  }));
+  const n = rig.nodes.length;
+  return {
+    connections: counts.reduce((a, c) => a + c.connections, 0) / n,
+    sessions: counts.reduce((a, c) => a + c.sessions, 0) / n,
+  };
+}
+
+async function measure(rig: Rig, label: string, command: string[], env: NodeJS.ProcessEnv = {}): Promise<Measure> {
+  const since = Math.floor(Date.now() / 1000);
+  await new Promise((r) => setTimeout(r, 1100)); // journal timestamps have second resolution
+  const r = await timed(command, env);
+  if (r.exitCode !== 0) throw new Error(`${label} failed (exit ${r.exitCode}):\n${r.stderr.slice(-3000)}`);
+  await new Promise((r2) => setTimeout(r2, 300));
+  const ssh = await sshCounts(rig, since);
+  console.error(`  ${label.padEnd(24)} ${(r.ms / 1000).toFixed(2)} s  peak RSS ${(r.peakRssKb / 1024).toFixed(0)} MB  ` +
+    `ssh per node: ${ssh.connections} connection(s), ${ssh.sessions} command session(s)`);
+  return { ms: r.ms, peakRssKb: r.peakRssKb, connectionsPerNode: ssh.connections, sessionsPerNode: ssh.sessions };
+}
+
+const upCommand = (rig: Rig) => [process.execPath, CLI, 'up', '-i', rig.inventoryPath, '--json'];
+const ansibleCommand = (rig: Rig) => [ANSIBLE, rig.inventoryPath];
+
+async function compare(nodes: number, reps: number, withAnsible: boolean) {
+  const rig = await startRig({ nodes, name: `bench-${nodes}-${process.pid}`, dir: mkdtempSync(join(tmpdir(), 'hsts-bench-')) });
+  const results: Record<string, Measure[]> = { hstsCold: [], hstsNoop: [], ansibleCold: [], ansibleRerun: [] };
+  const floor: number[] = [];
+  const record = join(rig.dir, 'record.jsonl');
+  try {
+    const pristine = await savePristine(rig, rig.nodes);
+    for (let rep = 1; rep <= reps; rep++) {
+      console.error(`rep ${rep}/${reps} on ${nodes} nodes`);
+      const hsts = async () => {
+        await resetNodes(rig, rig.nodes, pristine);
+        rmSync(record, { force: true });
+        results.hstsCold!.push(await measure(rig, 'hsts-cluster cold up', upCommand(rig), { HSTS_CLUSTER_RECORD: record }));
+        results.hstsNoop!.push(await measure(rig, 'hsts-cluster no-op', upCommand(rig)));
+        await resetNodes(rig, rig.nodes, pristine);
+        const replay = await replayFloor(rig.inventoryPath, record);
+        floor.push(replay.ms);
+        console.error(`  ${'floor (replay)'.padEnd(24)} ${(replay.ms / 1000).toFixed(2)} s  (${replay.execs} remote commands, connections already open)`);
+      };
+      const ansible = async () => {
+        if (!withAnsible) return;
+        await resetNodes(rig, rig.nodes, pristine);
+        // A fresh ControlPath directory: Ansible's cold run opens its connections like ours does.
+        const control = mkdtempSync(join(tmpdir(), 'ansible-cp-'));
+        const env = { ANSIBLE_SSH_CONTROL_PATH_DIR: control };
+        results.ansibleCold!.push(await measure(rig, 'Ansible cold', ansibleCommand(rig), env));
+        results.ansibleRerun!.push(await measure(rig, 'Ansible re-run', ansibleCommand(rig), env));
+        rmSync(control, { recursive: true, force: true });
+      };
+      if (rep % 2) { await hsts(); await ansible(); } else { await ansible(); await hsts(); }
+    }
+  } finally {
+    await rig.down();
+  }
+  return { results, floor };
+}
+
+async function scaling(sizes: number[], reps: number) {
+  const out: { nodes: number; cold: Stats; noop: Stats; peakRssMb: number; bootS: number }[] = [];
+  for (const nodes of sizes) {
+    const booted = Date.now();
+    const rig = await startRig({ nodes, name: `bench-scale-${nodes}-${process.pid}`, dir: mkdtempSync(join(tmpdir(), 'hsts-scale-')) });
+    const bootS = (Date.now() - booted) / 1000;
+    console.error(`${nodes} nodes booted in ${bootS.toFixed(1)} s`);
+    try {
+      const pristine = await savePristine(rig, rig.nodes);
+      const cold: Measure[] = [];
+      const noop: Measure[] = [];
+      for (let rep = 1; rep <= reps; rep++) {
+        await resetNodes(rig, rig.nodes, pristine);
+        cold.push(await measure(rig, `cold up, ${nodes} nodes`, upCommand(rig)));
+        noop.push(await measure(rig, `no-op, ${nodes} nodes`, upCommand(rig)));
+      }
+      out.push({
+        nodes, bootS,
+        cold: stats(cold.map((m) => m.ms)),
+        noop: stats(noop.map((m) => m.ms)),
+        peakRssMb: Math.max(...cold.map((m) => m.peakRssKb)) / 1024,
+      });
+    } finally {
+      await rig.down();
+    }
+  }
+  return out;
+}
+
+const fmt = (s: Stats) => `${(s.median / 1000).toFixed(2)} s (min ${(s.min / 1000).toFixed(2)}, max ${(s.max / 1000).toFixed(2)})`;
+
+async function main() {
+  const program = new Command('bench')
+    .option('--nodes <n>', 'nodes for the comparison', (v) => Number(v), 3)
+    .option('--reps <k>', 'repetitions (medians over them)', (v) => Number(v), 5)
+    .option('--scaling <list>', 'node counts for the scaling run, e.g. 3,9,15 (empty: skip)', '3,9,15')
+    .option('--no-ansible', 'leave Ansible out')
+    .option('--json', 'print one JSON object on stdout')
+    .parse();
+  const opts = program.opts<{ nodes: number; reps: number; scaling: string; ansible: boolean; json?: boolean }>();
+  process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+  ensureTools(opts.ansible);
+  const { results, floor } = await compare(opts.nodes, opts.reps, opts.ansible);
+  const times = (key: string) => stats(results[key]!.map((m) => m.ms));
+  const perNode = (key: string) => results[key]!.length
+    ? { sshConnections: results[key]![0]!.connectionsPerNode, remoteCommandSessions: results[key]![0]!.sessionsPerNode } : null;
+  const hstsCold = times('hstsCold');
+  const hstsNoop = times('hstsNoop');
+  const floorStats = stats(floor);
+  const sizes = opts.scaling ? opts.scaling.split(',').map(Number).filter((n) => n > 0) : [];
+  const scale = sizes.length ? await scaling(sizes, Math.min(opts.reps, 3)) : [];
+  const report = {
+    nodes: opts.nodes,
+    reps: opts.reps,
+    hstsCluster: { coldUpMs: hstsCold, noopRerunMs: hstsNoop, peakRssMb: Math.max(...results.hstsCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('hstsCold'), perNodeNoop: perNode('hstsNoop') },
+    ansible: opts.ansible ? {
+      coldMs: times('ansibleCold'), rerunMs: times('ansibleRerun'),
+      peakRssMb: Math.max(...results.ansibleCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('ansibleCold'), perNodeRerun: perNode('ansibleRerun'),
+    } : null,
+    floorMs: floorStats,
+    ratios: {
+      ansibleOverHstsCold: opts.ansible ? times('ansibleCold').median / hstsCold.median : null,
+      ansibleOverHstsRerun: opts.ansible ? times('ansibleRerun').median / hstsNoop.median : null,
+      hstsColdOverFloor: hstsCold.median / floorStats.median,
+    },
+    scaling: scale.map((s) => ({ nodes: s.nodes, bootS: s.bootS, coldUpMs: s.cold, noopRerunMs: s.noop, peakRssMb: s.peakRssMb,
+      coldOverSmallest: s.cold.median / scale[0]!.cold.median })),
+  };
+  const lines = [
+    '',
+    `hsts-cluster vs Ansible vs floor on ${opts.nodes} nodes, ${opts.reps} reps (median, min, max)`,
+    `  hsts-cluster cold up     ${fmt(hstsCold)}`,
+    `  hsts-cluster no-op       ${fmt(hstsNoop)}`,
+    ...(report.ansible ? [`  Ansible cold             ${fmt(report.ansible.coldMs)}`, `  Ansible re-run           ${fmt(report.ansible.rerunMs)}`] : []),
+    `  floor (replay)           ${fmt(floorStats)}`,
+    ...(report.ansible ? [
+      `  Ansible / hsts-cluster   cold ${report.ratios.ansibleOverHstsCold!.toFixed(1)}x, re-run ${report.ratios.ansibleOverHstsRerun!.toFixed(1)}x`,
+    ] : []),
+    `  hsts-cluster / floor     ${report.ratios.hstsColdOverFloor.toFixed(2)}x (cold up)`,
+    `  controller peak RSS      hsts-cluster ${report.hstsCluster.peakRssMb.toFixed(0)} MB` +
+      (report.ansible ? `, Ansible ${report.ansible.peakRssMb.toFixed(0)} MB` : ''),
+    `  per node (cold)          hsts-cluster ${JSON.stringify(report.hstsCluster.perNode)}` +
+      (report.ansible ? `, Ansible ${JSON.stringify(report.ansible.perNode)}` : ''),
+    ...report.scaling.map((s) => `  scaling ${String(s.nodes).padStart(2)} nodes      cold ${fmt(s.coldUpMs)}, no-op ${fmt(s.noopRerunMs)}, ` +
+      `${s.coldOverSmallest.toFixed(2)}x of ${scale[0]!.nodes} nodes, peak RSS ${s.peakRssMb.toFixed(0)} MB (boot ${s.bootS.toFixed(1)} s)`),
+  ];
+  console.error(lines.join('\n'));
+  if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench: ${(e as Error).message}`);
+  process.exit(1);
+});
