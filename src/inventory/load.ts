@@ -182,7 +182,13 @@ export function loadInventory(path: string): Inventory {
 
 export function resolveInventory(parsed: ParsedInventory, file: string): Inventory {
   const r: Resolver = { dir: dirname(file), file, problems: [], warnings: [] };
-  const redisPassword = resolveSecret(parsed.cluster.redisPassword, 'cluster.redisPassword', r);
+  let redisPassword = resolveSecret(parsed.cluster.redisPassword, 'cluster.redisPassword', r);
+  // Sentinel writes "sentinel auth-pass NAME PASSWORD" back unquoted when it rewrites its file, and
+  // then cannot read a password with a space, a quote or a backslash in it.
+  if (redisPassword && /[\s"'\\]/.test(redisPassword.reveal())) {
+    r.problems.push(`${file}: cluster.redisPassword: must not contain spaces, quotes or backslashes (Sentinel writes it back unquoted)`);
+    redisPassword = undefined;
+  }
   const nodes = parsed.nodes.map((node, i) => ({
     name: node.name,
     privateIp: node.privateIp,

@@ -73,6 +73,7 @@ const inventories: [string, () => Inventory | string, RegExp][] = [
   ['bad user name', edit((i) => { i.nodes[1].ssh = { user: 'Root Admin' }; }), /nodes\[1\]\.ssh\.user: must be a system user name/],
   ['bad transfer user', edit((i) => { i.cluster.transferUsers = ['ok', 'no way']; }), /cluster\.transferUsers\[1\]: must be a system user name/],
   ['nodes not a list', edit((i) => { i.nodes = {}; }), /nodes: /],
+  ['password Sentinel cannot write back', edit((i) => { i.cluster.redisPassword = 'two words'; }), /cluster\.redisPassword: must not contain spaces, quotes or backslashes/],
   ['not JSON', () => '{ "cluster": ', /not valid JSON/],
 ];
 
