@@ -1,4 +1,5 @@
-import { mergeDirectives, type OwnedDirective } from './conf-lines.js';
+import { randomBytes } from 'node:crypto';
+import { directiveArgs, mergeDirectives, type OwnedDirective } from './conf-lines.js';
 import { isStaleDefaultUser } from './redis-conf.js';
 
 export interface SentinelConfInput {
@@ -10,6 +11,9 @@ export interface SentinelConfInput {
   quorum: number;
   downAfterMs: number;
   failoverTimeoutMs: number;
+  /** This Sentinel's id, and the other Sentinels' addresses and ids (see sentinelIdOf). */
+  myid: string;
+  peers: { ip: string; port: number; id: string }[];
 }
 
 const PER_PRIMARY = new Set([
@@ -25,6 +29,17 @@ export function sentinelKeyOf(args: string[]): string {
   if (word !== 'sentinel' || args.length < 2) return word;
   const sub = args[1]!.toLowerCase();
   return PER_PRIMARY.has(sub) && args[2] !== undefined ? `sentinel ${sub} ${args[2]}` : `sentinel ${sub}`;
+}
+
+/** The id a Sentinel keeps in its file ("sentinel myid"), if it has one. */
+export function sentinelIdOf(text: string | null): string | null {
+  const id = directiveArgs(text, sentinelKeyOf, 'sentinel myid')[0]?.[2];
+  return id && /^[0-9a-f]{40}$/.test(id) ? id : null;
+}
+
+/** A new Sentinel id, the way Sentinel makes its own: 40 random hex digits. */
+export function newSentinelId(): string {
+  return randomBytes(20).toString('hex');
 }
 
 /** The "sentinel monitor NAME IP PORT QUORUM" line of a file, if any. */
@@ -58,6 +73,15 @@ export function sentinelDirectives(input: SentinelConfInput): OwnedDirective[] {
     own('syslog-ident', 'sentinel'),
     own('syslog-enabled', 'yes'),
     own('syslog-facility', 'local2'),
+    // Sentinels find each other through the primary within seconds; telling each the others' ids from
+    // the start lets the cluster reach its failover quorum as soon as they are up. Only when absent:
+    // after that these lines are Sentinel's own.
+    { key: 'sentinel myid', lines: [['sentinel', 'myid', input.myid]], mode: 'default' },
+    {
+      key: `sentinel known-sentinel ${name}`,
+      lines: input.peers.map((p) => ['sentinel', 'known-sentinel', name, p.ip, String(p.port), p.id]),
+      mode: 'default',
+    },
   ];
 }
 

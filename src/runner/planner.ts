@@ -1,4 +1,6 @@
 import type { ClusterNode, Inventory } from '../inventory/load.js';
+import { HSTS } from '../hsts/paths.js';
+import { newSentinelId, sentinelIdOf } from '../hsts/sentinel-conf.js';
 import type { Change, NodeFacts, PlanContext, PlanOptions, Roles, Step } from '../steps/types.js';
 import type { Phase } from './playbook.js';
 
@@ -12,8 +14,23 @@ export interface NodePlan {
 
 export type { PlanOptions };
 
-function context(inventory: Inventory, node: ClusterNode, roles: Roles, facts: NodeFacts, planned: Change[], holdFailover: boolean, options: PlanOptions): PlanContext {
-  return { inventory, node, roles, facts, planned, holdFailover, options };
+interface ClusterContext {
+  inventory: Inventory;
+  roles: Roles;
+  sentinelIds: Map<string, string>;
+  options: PlanOptions;
+}
+
+function context(cluster: ClusterContext, node: ClusterNode, facts: NodeFacts, planned: Change[], holdFailover: boolean): PlanContext {
+  return { ...cluster, node, facts, planned, holdFailover };
+}
+
+/** The id each node's Sentinel has (in its file) or will get (new), decided once for the whole run. */
+export function sentinelIds(inventory: Inventory, facts: Map<string, NodeFacts>): Map<string, string> {
+  return new Map(inventory.nodes.map((node) => {
+    const text = facts.get(node.name)?.files.get(HSTS.sentinelConf)?.content?.toString('utf8') ?? null;
+    return [node.name, sentinelIdOf(text) ?? newSentinelId()];
+  }));
 }
 
 /**
@@ -29,9 +46,10 @@ export function planCluster(
   options: PlanOptions,
 ): NodePlan[] {
   const steps = phases.map((p) => p.step);
+  const cluster: ClusterContext = { inventory, roles, sentinelIds: sentinelIds(inventory, facts), options };
   const plans: NodePlan[] = inventory.nodes.map((node) => {
     const nodeFacts = facts.get(node.name)!;
-    const ctx = context(inventory, node, roles, nodeFacts, [], false, options);
+    const ctx = context(cluster, node, nodeFacts, [], false);
     const changes = new Map<string, Change[]>();
     const problems: string[] = [];
     for (const step of steps) {
@@ -47,7 +65,7 @@ export function planCluster(
   const holdFailover = primaryRedisRestarts && sentinelsRunning;
   for (const plan of plans) {
     const planned = [...plan.changes.values()].flat();
-    const ctx = context(inventory, plan.node, roles, plan.facts, planned, holdFailover, options);
+    const ctx = context(cluster, plan.node, plan.facts, planned, holdFailover);
     const ordered = new Map<string, Change[]>();
     for (const step of steps) ordered.set(step.id, step.derived ? step.plan(ctx) : plan.changes.get(step.id)!);
     plan.changes = ordered;
@@ -57,7 +75,8 @@ export function planCluster(
 
 export function verifyCommands(inventory: Inventory, step: Step, roles: Roles, plan: NodePlan, options: PlanOptions) {
   const planned = [...plan.changes.values()].flat();
-  return step.verify?.(context(inventory, plan.node, roles, plan.facts, planned, false, options)) ?? [];
+  const cluster: ClusterContext = { inventory, roles, sentinelIds: new Map(), options };
+  return step.verify?.(context(cluster, plan.node, plan.facts, planned, false)) ?? [];
 }
 
 export function changeCount(plan: NodePlan): number {

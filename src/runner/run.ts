@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { RolesError, resolveRoles } from '../hsts/roles.js';
 import type { Inventory } from '../inventory/load.js';
 import type { HostKeyPolicy } from '../ssh/connection.js';
-import type { RemoteCommand } from '../ssh/remote-script.js';
+import type { CommandResult, RemoteCommand } from '../ssh/remote-script.js';
 import type { NodeSession } from '../ssh/session.js';
 import type { Change, NodeFacts, Roles } from '../steps/types.js';
 import type { NodeTask, Progress } from '../ui/progress.js';
@@ -62,7 +62,12 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
   let primary: string | undefined;
   journal.write({ event: 'run-start', command: playbook.name, mode: options.mode, inventory: inventory.path, nodes: inventory.nodes.map((n) => n.name) });
 
-  const onCommand = (node: string, command: RemoteCommand) => {
+  const onCommand = (node: string, command: RemoteCommand, result?: CommandResult) => {
+    if (result) {
+      journal.write({ event: 'result', node, command: command.label, exitCode: result.exitCode, durationMs: result.durationMs });
+      if (options.verbose && result.durationMs >= 100) options.log(`[${node}]   (${result.durationMs} ms)`);
+      return;
+    }
     journal.write({ event: 'command', node, command: command.label });
     if (options.verbose) options.log(`[${node}] $ ${command.label}`);
   };

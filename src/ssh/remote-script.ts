@@ -16,6 +16,8 @@ export interface CommandResult {
   label: string;
   exitCode: number;
   output: string;
+  /** Time the command took on the node. */
+  durationMs: number;
 }
 
 export type BatchMode = 'stop-on-error' | 'run-all';
@@ -51,7 +53,9 @@ export function renderBatch(commands: RemoteCommand[], mode: BatchMode): Rendere
       `[ "$l" = ${STDIN_MARKER} ] || exit 92; l=`,
     '__in() { local line; IFS= read -r line || { echo "hsts-cluster: missing input $1" >&2; exit 91; }; ' +
       'printf "%s" "$line" | base64 -d > "$1" || exit 91; }',
-    `__run() { local out rc; out=$(IN="$T/c$1"; cd /; "c$1" 2>&1); rc=$?; printf '${'\\036'}%s %s ' "$1" "$rc"; ` +
+    // EPOCHREALTIME (bash 5) times each command without a fork: microseconds, shown as ms.
+    `__run() { local out rc t0=$EPOCHREALTIME; out=$(IN="$T/c$1"; cd /; "c$1" 2>&1); rc=$?; local t1=$EPOCHREALTIME; ` +
+      `printf '${'\\036'}%s %s %s ' "$1" "$rc" "$(( (10#\${t1//[.,]/} - 10#\${t0//[.,]/}) / 1000 ))"; ` +
       `printf '%s' "$out" | base64 -w0; printf '\\n'; return $rc; }`,
   ];
   const stdin: string[] = [];
@@ -74,10 +78,10 @@ export function parseBatchOutput(commands: RemoteCommand[], stdout: string): Com
   const results: CommandResult[] = [];
   for (const line of stdout.split('\n')) {
     if (!line.startsWith(RECORD)) continue;
-    const [index, code, b64 = ''] = line.slice(1).split(' ');
+    const [index, code, ms, b64 = ''] = line.slice(1).split(' ');
     const command = commands[Number(index)];
     if (!command) continue;
-    results.push({ label: command.label, exitCode: Number(code), output: Buffer.from(b64, 'base64').toString('utf8') });
+    results.push({ label: command.label, exitCode: Number(code), output: Buffer.from(b64, 'base64').toString('utf8'), durationMs: Number(ms) || 0 });
   }
   return results;
 }

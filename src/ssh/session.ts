@@ -13,7 +13,8 @@ export interface BatchResult {
   failure?: CommandResult;
 }
 
-export type CommandListener = (node: string, command: RemoteCommand) => void;
+/** Told of every remote command as it starts, and again with its result when it ends. */
+export type CommandListener = (node: string, command: RemoteCommand, result?: CommandResult) => void;
 
 const FRAMEWORK_EXIT: Record<number, string> = {
   90: 'could not make a private temporary directory on the node',
@@ -52,6 +53,7 @@ export class NodeSession {
     recordForReplay(this.node.name, this.wave, line, stdin);
     const exec = await this.connection.exec(line, stdin, timeoutMs + 10_000);
     const results = parseBatchOutput(commands, exec.stdout);
+    results.forEach((result, i) => this.onCommand?.(this.node.name, commands[i]!, result));
     const failed = results.find((r) => r.exitCode !== 0);
     if (failed) return { results, failure: { ...failed, output: redact(failed.output) } };
     if (exec.exitCode !== 0 || (mode === 'stop-on-error' && results.length < commands.length)) {
@@ -59,7 +61,7 @@ export class NodeSession {
         : FRAMEWORK_EXIT[exec.exitCode] ?? (exec.stderr.trim() || `exit ${exec.exitCode}`);
       return {
         results,
-        failure: { label: commands[results.length]?.label ?? 'remote batch', exitCode: exec.exitCode || 1, output: redact(why) },
+        failure: { label: commands[results.length]?.label ?? 'remote batch', exitCode: exec.exitCode || 1, output: redact(why), durationMs: 0 },
       };
     }
     return { results };

@@ -61,6 +61,18 @@ export function waitForSentinelPrimary(ip: string, port: number, primarySet: str
   };
 }
 
+/** SENTINEL SENTINELS: this Sentinel is connected to every other one (flags exactly "sentinel"). */
+export function waitForSentinelPeers(ip: string, port: number, primarySet: string, peers: number, password: Secret, seconds: number): RemoteCommand {
+  return {
+    label: `check the Sentinel at ${ip}:${port} is connected to its ${peers} peer(s)`,
+    code: pollUntil(
+      `out=$(${asredis(ip, port, `SENTINEL SENTINELS ${shq(primarySet)}`)}); ` +
+        `last="$(grep -A1 -x flags <<<"$out" | grep -cx sentinel) of ${peers} connected"; [ "\${last%% *}" = ${peers} ]`,
+      seconds, `the Sentinel at ${ip}:${port} is not connected to all ${peers} other Sentinels within ${seconds} s`),
+    inputs: { pw: password },
+  };
+}
+
 /** SENTINEL CKQUORUM: enough Sentinels know each other to authorize a failover. */
 export function waitForSentinelQuorum(ip: string, port: number, primarySet: string, password: Secret, seconds: number): RemoteCommand {
   return {

@@ -21,6 +21,9 @@ export const sentinelConf: Step = {
       quorum: cluster.quorum,
       downAfterMs: cluster.downAfterMs,
       failoverTimeoutMs: cluster.failoverTimeoutMs,
+      myid: ctx.sentinelIds.get(ctx.node.name)!,
+      peers: ctx.inventory.nodes.filter((n) => n !== ctx.node)
+        .map((n) => ({ ip: n.privateIp, port: cluster.sentinelPort, id: ctx.sentinelIds.get(n.name)! })),
     });
     const change = fileChange(this.id, fact, {
       path: HSTS.sentinelConf, content, owner: HSTS.daemonUser, group: HSTS.daemonGroup, mode: fact.mode || '640',

@@ -89,6 +89,8 @@ export interface PlanContext {
   planned: Change[];
   /** Stop every Sentinel while the primary's Redis restarts, so that no failover starts meanwhile. */
   holdFailover: boolean;
+  /** Every node's Sentinel id: the one in its file, or a new one this run gives it. */
+  sentinelIds: Map<string, string>;
   options: PlanOptions;
 }
 

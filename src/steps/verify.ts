@@ -5,7 +5,7 @@ import { redisKeyOf } from '../hsts/redis-conf.js';
 import { fileText } from './common.js';
 import type { PlanContext, Step } from './types.js';
 import {
-  SYNC_DELAY, setSyncDelay, waitForNoded, waitForSentinelQuorum, waitForPrimaryReplicas, waitForRedis, waitForReplicaLink, waitForSentinelPrimary,
+  SYNC_DELAY, setSyncDelay, waitForNoded, waitForSentinelPeers, waitForSentinelQuorum, waitForPrimaryReplicas, waitForRedis, waitForReplicaLink, waitForSentinelPrimary,
 } from './remote-checks.js';
 
 /** The sync delay the primary's file asks for (Redis's default when it says nothing). */
@@ -32,6 +32,7 @@ export const verifyCluster: Step = {
       waitForRedis(ip, cluster.redisPort, cluster.redisPassword, wait),
       role,
       waitForSentinelPrimary(ip, cluster.sentinelPort, cluster.primarySet, primary.privateIp, cluster.redisPassword, wait),
+      waitForSentinelPeers(ip, cluster.sentinelPort, cluster.primarySet, ctx.inventory.nodes.length - 1, cluster.redisPassword, wait),
       waitForSentinelQuorum(ip, cluster.sentinelPort, cluster.primarySet, cluster.redisPassword, wait),
       waitForNoded(wait),
     ];

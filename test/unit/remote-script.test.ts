@@ -30,10 +30,11 @@ describe('remote batches', () => {
       { label: 'two', code: 'echo broken >&2; exit 3' },
       { label: 'three', code: 'touch /tmp/should-not-run' },
     ], 'stop-on-error');
-    expect(r.results).toEqual([
+    expect(r.results.map(({ label, exitCode, output }) => ({ label, exitCode, output }))).toEqual([
       { label: 'one', exitCode: 0, output: 'one' },
       { label: 'two', exitCode: 3, output: 'broken' },
     ]);
+    expect(r.results.every((x) => Number.isInteger(x.durationMs) && x.durationMs >= 0)).toBe(true);
   });
 
   it('runs everything in run-all mode', () => {

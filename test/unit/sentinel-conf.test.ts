@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { monitoredPrimary, renderSentinelConf } from '../../src/hsts/sentinel-conf.js';
+import { monitoredPrimary, newSentinelId, renderSentinelConf, sentinelIdOf } from '../../src/hsts/sentinel-conf.js';
 
 const input = {
   port: 41415,
@@ -11,11 +11,14 @@ const input = {
   quorum: 2,
   downAfterMs: 300,
   failoverTimeoutMs: 1000,
+  myid: '5127d3aee472f17ee56d2546a45fe633c763b893',
+  peers: [{ ip: '172.20.0.4', port: 41415, id: 'c50ae3f51ae1ce2138025f8a312c6e1f4ea2542e' }],
 };
 
 /** What Sentinel wrote back into the file on the rig (CONFIG REWRITE after start and discovery). */
 function asSentinelLeavesIt(text: string, primaryIp = '172.20.0.2'): string {
   return text
+    .split('\n').filter((l) => !l.startsWith('sentinel myid') && !l.startsWith('sentinel known-sentinel')).join('\n')
     .replace('pidfile /opt/aspera/var/run/redis_sentinel_41415.pid', 'pidfile "/opt/aspera/var/run/redis_sentinel_41415.pid"')
     .replace('dir /tmp', 'dir "/tmp"')
     .replace('requirepass pw', 'requirepass "pw"')
@@ -71,6 +74,15 @@ describe('sentinel_41415.conf', () => {
     expect(out).not.toContain('config-epoch myprimary');
     expect(out).toContain('sentinel myid 5127d3aee472f17ee56d2546a45fe633c763b893');
     expect(out).toContain('sentinel current-epoch 1');
+  });
+
+  it('tells a new Sentinel its id and its peers, once', () => {
+    const fresh = renderSentinelConf(null, input);
+    expect(fresh).toContain('sentinel myid 5127d3aee472f17ee56d2546a45fe633c763b893');
+    expect(fresh).toContain('sentinel known-sentinel myprimary 172.20.0.4 41415 c50ae3f51ae1ce2138025f8a312c6e1f4ea2542e');
+    expect(sentinelIdOf(fresh)).toBe(input.myid);
+    const other = { ...input, myid: newSentinelId(), peers: [{ ip: '172.20.0.9', port: 41415, id: newSentinelId() }] };
+    expect(renderSentinelConf(fresh, other)).toBe(fresh);
   });
 
   it('changes the quorum in place', () => {
