@@ -77,8 +77,10 @@ async function sshCounts(rig: Rig, since: number): Promise<{ connections: number
 }
 
 async function measure(rig: Rig, label: string, command: string[], env: NodeJS.ProcessEnv = {}): Promise<Measure> {
-  const since = Math.floor(Date.now() / 1000);
-  await new Promise((r) => setTimeout(r, 1100)); // journal timestamps have second resolution
+  // sshd's journal has second resolution: start counting on a fresh second, after the last run's lines.
+  await new Promise((r) => setTimeout(r, 1100));
+  const since = Math.ceil(Date.now() / 1000);
+  await new Promise((r) => setTimeout(r, since * 1000 - Date.now() + 20));
   const r = await timed(command, env);
   if (r.exitCode !== 0) throw new Error(`${label} failed (exit ${r.exitCode}):\n${r.stderr.slice(-3000)}`);
   await new Promise((r2) => setTimeout(r2, 300));
@@ -129,7 +131,7 @@ async function compare(nodes: number, reps: number, withAnsible: boolean) {
 }
 
 async function scaling(sizes: number[], reps: number) {
-  const out: { nodes: number; cold: Stats; noop: Stats; peakRssMb: number; bootS: number }[] = [];
+  const out: { nodes: number; cold: Stats; noop: Stats; floor: Stats; peakRssMb: number; bootS: number }[] = [];
   for (const nodes of sizes) {
     const booted = Date.now();
     const rig = await startRig({ nodes, name: `bench-scale-${nodes}-${process.pid}`, dir: mkdtempSync(join(tmpdir(), 'hsts-scale-')) });
@@ -139,15 +141,22 @@ async function scaling(sizes: number[], reps: number) {
       const pristine = await savePristine(rig, rig.nodes);
       const cold: Measure[] = [];
       const noop: Measure[] = [];
+      const floor: number[] = [];
+      const record = join(rig.dir, 'record.jsonl');
       for (let rep = 1; rep <= reps; rep++) {
         await resetNodes(rig, rig.nodes, pristine);
-        cold.push(await measure(rig, `cold up, ${nodes} nodes`, upCommand(rig)));
+        rmSync(record, { force: true });
+        cold.push(await measure(rig, `cold up, ${nodes} nodes`, upCommand(rig), { HSTS_CLUSTER_RECORD: record }));
         noop.push(await measure(rig, `no-op, ${nodes} nodes`, upCommand(rig)));
+        await resetNodes(rig, rig.nodes, pristine);
+        floor.push((await replayFloor(rig.inventoryPath, record)).ms);
+        console.error(`  ${`floor, ${nodes} nodes`.padEnd(24)} ${(floor.at(-1)! / 1000).toFixed(2)} s`);
       }
       out.push({
         nodes, bootS,
         cold: stats(cold.map((m) => m.ms)),
         noop: stats(noop.map((m) => m.ms)),
+        floor: stats(floor),
         peakRssMb: Math.max(...cold.map((m) => m.peakRssKb)) / 1024,
       });
     } finally {
@@ -193,8 +202,9 @@ async function main() {
       ansibleOverHstsRerun: opts.ansible ? times('ansibleRerun').median / hstsNoop.median : null,
       hstsColdOverFloor: hstsCold.median / floorStats.median,
     },
-    scaling: scale.map((s) => ({ nodes: s.nodes, bootS: s.bootS, coldUpMs: s.cold, noopRerunMs: s.noop, peakRssMb: s.peakRssMb,
-      coldOverSmallest: s.cold.median / scale[0]!.cold.median })),
+    scaling: scale.map((s) => ({ nodes: s.nodes, bootS: s.bootS, coldUpMs: s.cold, noopRerunMs: s.noop, floorMs: s.floor, peakRssMb: s.peakRssMb,
+      coldOverSmallest: s.cold.median / scale[0]!.cold.median, floorOverSmallest: s.floor.median / scale[0]!.floor.median,
+      coldOverFloor: s.cold.median / s.floor.median })),
   };
   const lines = [
     '',
@@ -212,7 +222,8 @@ async function main() {
     `  per node (cold)          hsts-cluster ${JSON.stringify(report.hstsCluster.perNode)}` +
       (report.ansible ? `, Ansible ${JSON.stringify(report.ansible.perNode)}` : ''),
     ...report.scaling.map((s) => `  scaling ${String(s.nodes).padStart(2)} nodes      cold ${fmt(s.coldUpMs)}, no-op ${fmt(s.noopRerunMs)}, ` +
-      `${s.coldOverSmallest.toFixed(2)}x of ${scale[0]!.nodes} nodes, peak RSS ${s.peakRssMb.toFixed(0)} MB (boot ${s.bootS.toFixed(1)} s)`),
+      `floor ${fmt(s.floorMs)}; cold ${s.coldOverSmallest.toFixed(2)}x of ${scale[0]!.nodes} nodes (floor ${s.floorOverSmallest.toFixed(2)}x), ` +
+      `cold/floor ${s.coldOverFloor.toFixed(2)}x, peak RSS ${s.peakRssMb.toFixed(0)} MB (boot ${s.bootS.toFixed(1)} s)`),
   ];
   console.error(lines.join('\n'));
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

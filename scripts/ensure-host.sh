@@ -19,6 +19,16 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" ca-certificates >&2
 fi
 
+# Every node runs systemd, which takes inotify instances: the kernel's default of 128 per user runs
+# out near fifteen nodes and units then fail at boot.
+if [ "$(cat /proc/sys/fs/inotify/max_user_instances)" -lt 1024 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    sysctl -qw fs.inotify.max_user_instances=1024 || log "could not raise fs.inotify.max_user_instances"
+  else
+    log "fs.inotify.max_user_instances is low: sudo sysctl -w fs.inotify.max_user_instances=1024 (for more than a few nodes)"
+  fi
+fi
+
 if ! docker info >/dev/null 2>&1; then
   if [ "$(id -u)" != 0 ]; then
     log "no Docker engine answers. Start one (sudo dockerd &) or add yourself to the docker group."
