@@ -9,7 +9,7 @@ import {
   parseRuntimeFacts, parseStaticFacts, runtimeProbes, staticProbes, type RuntimeProbeInput,
 } from '../steps/facts.js';
 import type { FactNeeds, NodeFacts, Step } from '../steps/types.js';
-import { markSecret } from '../util/secret.js';
+import { markSecret, type Secret } from '../util/secret.js';
 
 export class FactsError extends Error {}
 
@@ -24,6 +24,15 @@ export function factNeeds(steps: Step[], inventory: Inventory, node: ClusterNode
     needs.users?.forEach((u) => users.add(u));
   }
   return { files: [...files], units: [...units], users: [...users] };
+}
+
+type Target = { ip: string; port: number; password: Secret | string };
+const reveal = (p: Secret | string) => (typeof p === 'string' ? p : p.reveal());
+
+/** Whether what the files say a service runs with is what the first round trip asked (or it is not running). */
+function sameTarget(actual: Target | undefined, guessed: Target | undefined): boolean {
+  if (!actual) return true;
+  return guessed !== undefined && actual.ip === guessed.ip && actual.port === guessed.port && reveal(actual.password) === reveal(guessed.password);
 }
 
 /** The password a running Redis or Sentinel was configured with, from its current file. */
@@ -50,13 +59,21 @@ export async function gatherFacts(
 ): Promise<{ facts: NodeFacts; before: { exitCode: number; output: string }[] }> {
   const needs = factNeeds(steps, inventory, session.node);
   const probes = staticProbes(needs);
-  const first = await session.run([...before, ...probes], 'run-all');
-  if (first.results.length < before.length + probes.length) {
+  const { cluster } = inventory;
+  // A configured node runs Redis and Sentinel as the inventory says: ask them in the same round trip,
+  // and ask again below only if the files show they run with something else (a fresh node, say).
+  const guess: RuntimeProbeInput = {
+    sentinel: { ip: session.node.privateIp, port: cluster.sentinelPort, password: cluster.redisPassword, primarySet: cluster.primarySet },
+    redis: { ip: session.node.privateIp, port: cluster.redisPort, password: cluster.redisPassword },
+  };
+  const guessProbes = runtimeProbes(guess);
+  const first = await session.run([...before, ...probes, ...guessProbes], 'parallel');
+  if (first.results.length < before.length + probes.length + guessProbes.length) {
     throw new FactsError(`${session.node.name}: could not read the node's state: ${first.failure?.output ?? 'no answer'}`);
   }
   const beforeResults = first.results.slice(0, before.length);
-  const staticFacts = parseStaticFacts(needs, first.results.slice(before.length));
-  const { cluster } = inventory;
+  const staticFacts = parseStaticFacts(needs, first.results.slice(before.length, before.length + probes.length));
+  const [guessedSentinel, guessedRedis] = first.results.slice(before.length + probes.length);
   const input: RuntimeProbeInput = {};
   const redisText = staticFacts.files.get(HSTS.redisConf)?.content?.toString('utf8') ?? null;
   const sentinelText = staticFacts.files.get(HSTS.sentinelConf)?.content?.toString('utf8') ?? null;
@@ -76,8 +93,10 @@ export async function gatherFacts(
       password: runningPassword(redisText, redisKeyOf) ?? cluster.redisPassword,
     };
   }
-  const probes2 = runtimeProbes(input);
-  const second = probes2.length > 0 ? await session.run(probes2, 'run-all') : { results: [] };
+  const guessed = sameTarget(input.sentinel, guess.sentinel) && sameTarget(input.redis, guess.redis);
+  const second = guessed
+    ? { results: [...(input.sentinel ? [guessedSentinel!] : []), ...(input.redis ? [guessedRedis!] : [])] }
+    : await session.run(runtimeProbes(input), 'parallel');
   return {
     facts: { ...staticFacts, runtime: parseRuntimeFacts(input, second.results) },
     before: beforeResults,

@@ -273,7 +273,9 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
       plan,
       run: async () => {
         const commands = [...changes.flatMap((c) => c.commands), ...checks];
-        const result = await sessions.get(name)!.run(commands, 'stop-on-error', options.commandTimeoutMs);
+        // Checks only read (and wait): they run side by side. Changes run in order, none after a failure.
+        const mode = changes.length === 0 ? 'parallel' : 'stop-on-error';
+        const result = await sessions.get(name)!.run(commands, mode, options.commandTimeoutMs);
         if (result.failure) {
           throw new StepFailed(`${phase.step.id}: ${describeFailure(result.failure.label, result.failure.exitCode, result.failure.output)}`);
         }

@@ -72,7 +72,7 @@ export async function clusterStatus(inventory: Inventory, sessions: Map<string, 
     if (!session) return unreachable(node, failures.get(node.name) ?? 'not connected');
     try {
       const probes = statusProbes(inventory, node);
-      const r = await session.run(probes, 'run-all', 30_000);
+      const r = await session.run(probes, 'parallel', 30_000);
       if (r.results.length < probes.length) return unreachable(node, r.failure?.output ?? 'no answer');
       return parseStatus(node, r.results.map((x) => x.output));
     } catch (e) {

@@ -20,7 +20,9 @@ export interface CommandResult {
   durationMs: number;
 }
 
-export type BatchMode = 'stop-on-error' | 'run-all';
+/** stop-on-error: in order, none after a failure. run-all: in order, every one. parallel: every one
+ *  at once (read-only probes), results still reported in order. */
+export type BatchMode = 'stop-on-error' | 'run-all' | 'parallel';
 
 export interface RenderedBatch {
   script: string;
@@ -69,7 +71,12 @@ export function renderBatch(commands: RemoteCommand[], mode: BatchMode): Rendere
   });
   commands.forEach((command, i) => lines.push(`c${i}() {`, command.code, '}'));
   const calls = commands.map((_, i) => `__run ${i}`);
-  lines.push(mode === 'stop-on-error' ? `${calls.join(' && ')} || true` : calls.join('; '), 'exit 0');
+  if (mode === 'parallel') {
+    lines.push(...commands.map((_, i) => `__run ${i} > "$T/r${i}" &`), 'wait', `cat ${commands.map((_, i) => `"$T/r${i}"`).join(' ')}`);
+  } else {
+    lines.push(mode === 'stop-on-error' ? `${calls.join(' && ')} || true` : calls.join('; '));
+  }
+  lines.push('exit 0');
   return { script: lines.join('\n'), stdin: Buffer.from([STDIN_MARKER, ...stdin].join('\n') + '\n') };
 }
 

@@ -4,6 +4,7 @@ import { parsePrimaryAddr, parseReplication, parseInfoFields } from '../hsts/red
 import { shq } from '../ssh/shell.js';
 import type { CommandResult, RemoteCommand } from '../ssh/remote-script.js';
 import type { Secret } from '../util/secret.js';
+import { asredis } from './remote-checks.js';
 import type { FactNeeds, FileFact, NodeFacts, RuntimeFacts, UnitFact } from './types.js';
 
 export const LOCK_DIR = `${HSTS.stateDir}/lock`;
@@ -122,7 +123,7 @@ export function runtimeProbes(input: RuntimeProbeInput): RemoteCommand[] {
     const s = input.sentinel;
     probes.push({
       label: `asredis -h ${s.ip} -p ${s.port} SENTINEL get-master-addr-by-name ${s.primarySet}`,
-      code: `REDISCLI_AUTH=$(cat "$IN/pw") ${HSTS.asredis} -h ${shq(s.ip)} -p ${s.port} SENTINEL get-master-addr-by-name ${shq(s.primarySet)}`,
+      code: asredis(s.ip, s.port, `SENTINEL get-master-addr-by-name ${shq(s.primarySet)}`),
       inputs: { pw: s.password },
     });
   }
@@ -130,8 +131,7 @@ export function runtimeProbes(input: RuntimeProbeInput): RemoteCommand[] {
     const r = input.redis;
     probes.push({
       label: `asredis -h ${r.ip} -p ${r.port} INFO replication; DBSIZE`,
-      code: `export REDISCLI_AUTH=$(cat "$IN/pw"); ${HSTS.asredis} -h ${shq(r.ip)} -p ${r.port} INFO replication && ` +
-        `echo "dbsize:$(${HSTS.asredis} -h ${shq(r.ip)} -p ${r.port} DBSIZE)"`,
+      code: `${asredis(r.ip, r.port, 'INFO replication')} && echo "dbsize:$(${asredis(r.ip, r.port, 'DBSIZE')})"`,
       inputs: { pw: r.password },
     });
   }

@@ -14,9 +14,12 @@ export function pollUntil(condition: string, seconds: number, message: string): 
   ].join('\n');
 }
 
-/** asredis with the password from an input file, in the environment (never argv). */
-export function asredis(ip: string, port: number, args: string): string {
-  return `REDISCLI_AUTH=$(cat "$IN/pw") ${HSTS.asredis} -h ${shq(ip)} -p ${port} ${args} 2>&1`;
+/**
+ * asredis with the password from an input file, in the environment (never argv), bounded in time:
+ * whatever listens on the port may accept and never answer (a paused Redis, another program).
+ */
+export function asredis(ip: string, port: number, args: string, seconds = 5): string {
+  return `REDISCLI_AUTH=$(cat "$IN/pw") timeout ${seconds} ${HSTS.asredis} -h ${shq(ip)} -p ${port} ${args} 2>&1`;
 }
 
 export function waitForRedis(ip: string, port: number, password: Secret, seconds: number): RemoteCommand {

@@ -37,7 +37,11 @@ export const verifyCluster: Step = {
       waitForNoded(wait),
     ];
     const tuned = ctx.planned.some((c) => c.commands.some((command) => command.label.includes(`CONFIG SET ${SYNC_DELAY} 0`)));
-    if (tuned) checks.push(setSyncDelay(ip, cluster.redisPort, configuredSyncDelay(ctx), cluster.redisPassword, 'as configured again'));
+    if (tuned) {
+      // The checks run side by side: set the delay back only once the replicas are online.
+      const restore = setSyncDelay(ip, cluster.redisPort, configuredSyncDelay(ctx), cluster.redisPassword, 'as configured again, once the replicas are online');
+      checks.push({ ...restore, code: `{\n${role.code}\n} >/dev/null || exit 1\n${restore.code}` });
+    }
     return checks;
   },
 };

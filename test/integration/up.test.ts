@@ -23,7 +23,7 @@ describe('hsts-cluster up on a three-node rig', () => {
     const r = await runCli(['plan', '-i', rig.inventoryPath]);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain('== node1 (primary)');
-    expect(r.stderr).toMatch(/\+bind 172\.\d+\.\d+\.\d+/);
+    expect(r.stderr).toMatch(/\+bind \d+\.\d+\.\d+\.\d+\n/);
     expect(r.stderr).toContain('+sentinel monitor myprimary');
     expect(r.stderr).toContain("$ asconfigurator -x 'set_server_data;db_type,ha_redis'");
     expect(r.stderr).toMatch(/-A HSTS-CLUSTER -p tcp -j REJECT/);

@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parseBatchOutput, renderBatch, wrapForPrivilege, type RemoteCommand } from '../../src/ssh/remote-script.js';
+import { parseBatchOutput, renderBatch, wrapForPrivilege, type BatchMode, type RemoteCommand } from '../../src/ssh/remote-script.js';
 import { Secret } from '../../src/util/secret.js';
 
 /** Runs a batch with the local bash, as sshd would run it on a node. */
-function runLocally(commands: RemoteCommand[], mode: 'stop-on-error' | 'run-all', stdinPrefix = '') {
+function runLocally(commands: RemoteCommand[], mode: BatchMode, stdinPrefix = '') {
   const batch = renderBatch(commands, mode);
   const r = spawnSync('bash', ['-c', batch.script], { input: Buffer.concat([Buffer.from(stdinPrefix), batch.stdin]) });
   return { exitCode: r.status, results: parseBatchOutput(commands, r.stdout.toString()), script: batch.script };
@@ -35,6 +35,16 @@ describe('remote batches', () => {
       { label: 'two', exitCode: 3, output: 'broken' },
     ]);
     expect(r.results.every((x) => Number.isInteger(x.durationMs) && x.durationMs >= 0)).toBe(true);
+  });
+
+  it('runs read-only probes at once in parallel mode, and reports them in order', () => {
+    // The first waits (bounded) for a file the last creates: that only works when they run together.
+    const r = runLocally([
+      { label: 'waits', code: 'for i in $(seq 1 50); do [ -e "$IN/../flag" ] && { echo saw it; exit 0; }; sleep 0.1; done; exit 1' },
+      { label: 'fails', code: 'exit 4' },
+      { label: 'creates', code: 'touch "$IN/../flag"; echo made it' },
+    ], 'parallel');
+    expect(r.results.map((x) => [x.label, x.exitCode, x.output])).toEqual([['waits', 0, 'saw it'], ['fails', 4, ''], ['creates', 0, 'made it']]);
   });
 
   it('runs everything in run-all mode', () => {
