@@ -128,6 +128,31 @@ describe('interruptions', () => {
     expect(again.stderr).toContain('nothing to undo');
   });
 
+  it('exits 3 naming the node when a restore fails, and `rollback --run` finishes it later', async () => {
+    const failingAfterAWhile = "mv /opt/aspera/bin/asconfigurator /opt/aspera/bin/asconfigurator.real && printf '#!/bin/sh\\nsleep 2\\necho planted fault >&2\\nexit 1\\n' > /opt/aspera/bin/asconfigurator && chmod +x /opt/aspera/bin/asconfigurator";
+    const blocker = '/opt/aspera/etc/.aspera.conf.hsts-cluster.tmp';
+    await onNodes([1], failingAfterAWhile);
+    let r: CliResult;
+    try {
+      const run = upInBackground(['--json']);
+      // node3 changes aspera.conf while node2's asconfigurator is still failing; then its restore is blocked.
+      await run.reached((e) => e.event === 'result' && e.node === 'node3' && String(e.command).startsWith('check <server>'));
+      await onNodes([2], `mkdir -p ${blocker}/x`);
+      r = await run.done;
+    } finally {
+      await onNodes([1], 'mv -f /opt/aspera/bin/asconfigurator.real /opt/aspera/bin/asconfigurator');
+    }
+    expect(r.exitCode, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/node3 : .*ROLLBACK FAILED/);
+    expect(r.stderr).toMatch(/node3: rollback failed, left: .*file \/opt\/aspera\/etc\/aspera\.conf/);
+    const run = /hsts-cluster rollback -i \S+ --run (\S+)/.exec(r.stderr)?.[1];
+    expect(run).toBeDefined();
+    await onNodes([2], `rm -rf ${blocker}`);
+    const fixed = await runCli(['rollback', '-i', rig.inventoryPath, '--run', run!]);
+    expect(fixed.exitCode, fixed.stderr).toBe(0);
+    expectSameFingerprints(await fingerprintAll(rig), pristine, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
+  });
+
   it('changes nothing anywhere when one node is unreachable at the start', async () => {
     await rig.sh(2, 'systemctl stop ssh.service ssh.socket');
     try {
@@ -150,6 +175,17 @@ describe('the run lock', () => {
     const loser = a.exitCode === 1 ? a : b;
     expect(loser.stderr).toMatch(/the run lock is held by run \d{8}T\d{6}Z-[0-9a-f]{4} \(up\) by \S+@\S+ pid \d+/);
     expect(loser.stderr).toContain('nothing was changed');
+  });
+
+  it('refuses a lock left by a dead controller until --break-lock, then proceeds', async () => {
+    const holder = JSON.stringify({ run: '20260101T000000Z-dead', command: 'up', user: 'someone', host: 'laptop', pid: 4242, since: '2026-01-01T00:00:00Z' });
+    await rig.sh(0, `mkdir -p /opt/aspera/var/hsts-cluster/lock && echo '${holder}' > /opt/aspera/var/hsts-cluster/lock/holder.json`);
+    const refused = await runCli(['up', '-i', rig.inventoryPath]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('the run lock is held by run 20260101T000000Z-dead (up) by someone@laptop pid 4242');
+    const broken = await runCli(['up', '-i', rig.inventoryPath, '--break-lock', '--json']);
+    expect(broken.exitCode, broken.stderr).toBe(0);
+    expect((await rig.sh(0, 'ls /opt/aspera/var/hsts-cluster/lock 2>&1')).exitCode).not.toBe(0);
   });
 
   it('wrote no secret into any journal', () => {
