@@ -184,7 +184,7 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
 
     // Snapshot every node that will change, before its first change.
     const changing = plans.filter((p) => changeCount(p) > 0);
-    const snapshotOutcomes = await showPhase('Snapshot nodes that will change', changing.map((p) => ({
+    const snapshotOutcomes = changing.length === 0 ? [] : await showPhase('Snapshot nodes that will change', changing.map((p) => ({
       node: p.node.name,
       run: async () => {
         const touches = [...p.changes.values()].flat().flatMap((c) => c.touches);
