@@ -1,6 +1,6 @@
 import type { Inventory } from '../inventory/load.js';
 import type { RunOptions } from '../runner/run.js';
-import { interruptSignal, journalDir, log, progressFor, type CommonOptions } from './options.js';
+import { journalDir, log, progressFor, type CommonOptions } from './options.js';
 
 /** The runner options every applying command shares, from the common flags. */
 export function runOptions(
@@ -26,4 +26,3 @@ export function runOptions(
   };
 }
 
-export { interruptSignal };

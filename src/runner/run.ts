@@ -7,7 +7,7 @@ import type { CommandResult, RemoteCommand } from '../ssh/remote-script.js';
 import type { NodeSession } from '../ssh/session.js';
 import type { Change, NodeFacts, Roles } from '../steps/types.js';
 import type { NodeTask, Progress } from '../ui/progress.js';
-import { FactsError, gatherFacts } from './facts.js';
+import { gatherFacts } from './facts.js';
 import { Journal } from './journal.js';
 import {
   acquireLockCommand, applyTag, describeHolder, releaseLockCommand, saveSnapshotCommand, setRunStateCommand, type LockHolder,
@@ -350,4 +350,3 @@ async function waitForTransfers(inventory: Inventory, sessions: Map<string, Node
   }
 }
 
-export { FactsError };

@@ -1,9 +1,17 @@
 import { HSTS, SERVICES, keystorePath } from '../hsts/paths.js';
 import type { Inventory } from '../inventory/load.js';
-import type { Step } from './types.js';
+import type { NodeFacts, Step } from './types.js';
 
 export function hstsUsers(inventory: Inventory): string[] {
   return [...new Set([inventory.cluster.nodedUser, 'xfer', ...inventory.cluster.transferUsers])];
+}
+
+/** What every applying playbook needs of a node before it may change anything. */
+export function nodeBasics(facts: NodeFacts): string[] {
+  const problems: string[] = [];
+  if (!facts.isRoot) problems.push('commands do not run as root (check sudo rights of the SSH user)');
+  if (!facts.hstsInstalled) problems.push(`HSTS is not installed (${HSTS.asconfigurator} or ${HSTS.asperaConf} missing)`);
+  return problems;
 }
 
 const REDIS_PROGRAMS = new Set(['redis-server', 'redis-sentinel', 'redis-check-rdb']);
@@ -19,9 +27,7 @@ export const preflight: Step = {
   }),
   check(ctx) {
     const { facts, inventory } = ctx;
-    const problems: string[] = [];
-    if (!facts.isRoot) problems.push('commands do not run as root (check sudo rights of the SSH user)');
-    if (!facts.hstsInstalled) problems.push(`HSTS is not installed (${HSTS.asconfigurator} or ${HSTS.asperaConf} missing)`);
+    const problems = nodeBasics(facts);
     if (facts.files.get(HSTS.shippedSentinelUnit)?.content === null) {
       problems.push(`${HSTS.shippedSentinelUnit} is missing (an HSTS version with Redis HA support is needed)`);
     }

@@ -11,6 +11,15 @@ export function servicesToStop(ctx: PlanContext): Service[] {
   return STOP_ORDER.filter((service) => restarts.has(service) && isActive(ctx, service));
 }
 
+/**
+ * Whether this run starts Redis on the primary: then its start sets repl-diskless-sync-delay to 0 at
+ * run time (see setSyncDelay), and verify sets it back.
+ */
+export function startsPrimaryRedis(ctx: PlanContext): boolean {
+  return ctx.roles.primary === ctx.node &&
+    ctx.planned.some((c) => c.step === 'start-services' && c.touches.some((t) => t.kind === 'unit' && t.name === 'asperaredisd'));
+}
+
 /** Stop only what a later step changes (a no-op run stops nothing). */
 export const stopServices: Step = {
   id: 'stop-services',

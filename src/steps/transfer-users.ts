@@ -3,6 +3,7 @@ import type { Inventory } from '../inventory/load.js';
 import { shq } from '../ssh/shell.js';
 import { fileFact } from './common.js';
 import { keystoreChanges } from './keystores.js';
+import { nodeBasics } from './preflight.js';
 import type { Change, Step } from './types.js';
 
 /** The users add-transfer-user works on: the inventory's transfer users (the new ones included). */
@@ -22,9 +23,7 @@ export const transferUserKeystores: Step = {
     users: transferUsers(inventory),
   }),
   check(ctx) {
-    const problems: string[] = [];
-    if (!ctx.facts.isRoot) problems.push('commands do not run as root (check sudo rights of the SSH user)');
-    if (!ctx.facts.hstsInstalled) problems.push(`HSTS is not installed (${HSTS.asconfigurator} or ${HSTS.asperaConf} missing)`);
+    const problems = nodeBasics(ctx.facts);
     const stored = fileFact(ctx, HSTS.redisPasswordStore).content;
     if (!stored?.equals(Buffer.from(ctx.inventory.cluster.redisPassword.reveal()))) {
       problems.push('the Redis password stored by askmscli is not the inventory\'s: run hsts-cluster up first');

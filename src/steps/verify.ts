@@ -3,6 +3,7 @@ import { directiveArgs } from '../hsts/conf-lines.js';
 import { HSTS } from '../hsts/paths.js';
 import { redisKeyOf } from '../hsts/redis-conf.js';
 import { fileText } from './common.js';
+import { startsPrimaryRedis } from './services.js';
 import type { PlanContext, Step } from './types.js';
 import {
   SYNC_DELAY, setSyncDelay, waitForNoded, waitForSentinelPeers, waitForSentinelQuorum, waitForPrimaryReplicas, waitForRedis, waitForReplicaLink, waitForSentinelPrimary,
@@ -36,8 +37,7 @@ export const verifyCluster: Step = {
       waitForSentinelQuorum(ip, cluster.sentinelPort, cluster.primarySet, cluster.redisPassword, wait),
       waitForNoded(wait),
     ];
-    const tuned = ctx.planned.some((c) => c.commands.some((command) => command.label.includes(`CONFIG SET ${SYNC_DELAY} 0`)));
-    if (tuned) {
+    if (startsPrimaryRedis(ctx)) {
       // The checks run side by side: set the delay back only once the replicas are online.
       const restore = setSyncDelay(ip, cluster.redisPort, configuredSyncDelay(ctx), cluster.redisPassword, 'as configured again, once the replicas are online');
       checks.push({ ...restore, code: `{\n${role.code}\n} >/dev/null || exit 1\n${restore.code}` });
