@@ -16,6 +16,7 @@ export const HSTS = {
   keystoreDir: '/opt/aspera/var/keystore',
   // hsts-cluster's own state on a node: lock and per-run snapshots, root only.
   stateDir: '/opt/aspera/var/hsts-cluster',
+  lockDir: '/opt/aspera/var/hsts-cluster/lock',
   nodeApiPort: 9092,
   daemonUser: 'asperadaemon',
   daemonGroup: 'aspadmins',

@@ -7,7 +7,7 @@ import { runDir, serializeSnapshot, type Snapshot } from './snapshot.js';
  * hsts-cluster's own records on a node, under a root-only directory: the run lock, and per run
  * the snapshot and the run's state (applying, done, rolled-back, rollback-failed).
  */
-export const LOCK = `${HSTS.stateDir}/lock`;
+export const LOCK = HSTS.lockDir;
 
 export interface LockHolder {
   run: string;

@@ -47,8 +47,6 @@ function describeFailure(label: string, exitCode: number, output: string): strin
   return `${label}: exit ${exitCode}${text ? `\n    ${text}` : ''}`;
 }
 
-class StepFailed extends Error {}
-
 /** Runs a playbook on every node: plan (touch nothing) or apply (with snapshot, lock and rollback). */
 export async function runPlaybook(inventory: Inventory, playbook: Playbook, options: RunOptions): Promise<RunResult> {
   const run = newRunId();
@@ -277,7 +275,7 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
         const mode = changes.length === 0 ? 'parallel' : 'stop-on-error';
         const result = await sessions.get(name)!.run(commands, mode, options.commandTimeoutMs);
         if (result.failure) {
-          throw new StepFailed(`${phase.step.id}: ${describeFailure(result.failure.label, result.failure.exitCode, result.failure.output)}`);
+          throw new Error(`${phase.step.id}: ${describeFailure(result.failure.label, result.failure.exitCode, result.failure.output)}`);
         }
         if (changes.length === 0) {
           recap(name).ok++;

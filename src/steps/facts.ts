@@ -7,8 +7,6 @@ import type { Secret } from '../util/secret.js';
 import { asredis } from './remote-checks.js';
 import type { FactNeeds, FileFact, NodeFacts, RuntimeFacts, UnitFact } from './types.js';
 
-export const LOCK_DIR = `${HSTS.stateDir}/lock`;
-
 /** Everything the steps need to know about a node, read in one round trip (each probe read-only). */
 export function staticProbes(needs: Required<FactNeeds>): RemoteCommand[] {
   const probes: RemoteCommand[] = needs.files.map((path) => ({
@@ -38,7 +36,7 @@ export function staticProbes(needs: Required<FactNeeds>): RemoteCommand[] {
         'echo "firewalld=$(systemctl is-active firewalld 2>/dev/null || true)"',
         'pgrep -a -x ascp | sed "s/^/transfer=/" || true',
         "ss -Htlnp 2>/dev/null | awk '{print \"listen=\" $4 \" \" $6}' || true",
-        `[ -f ${LOCK_DIR}/holder.json ] && echo "lock=$(tr -d '\\n' < ${LOCK_DIR}/holder.json)" || true`,
+        `[ -f ${HSTS.lockDir}/holder.json ] && echo "lock=$(tr -d '\\n' < ${HSTS.lockDir}/holder.json)" || true`,
       ].join('\n'),
     },
   );

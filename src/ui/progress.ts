@@ -16,7 +16,7 @@ export interface NodeTaskOutcome {
   error?: Error;
 }
 
-export type ProgressMode = 'tty' | 'plain' | 'quiet';
+export type ProgressMode = 'tty' | 'plain';
 
 /**
  * listr2 progress on stderr: one task per phase, a subtask per node, the nodes in parallel.
@@ -40,10 +40,6 @@ export class Progress {
         throw e;
       }
     };
-    if (this.mode === 'quiet') {
-      await Promise.allSettled(tasks.map((t) => run(t)));
-      return outcomes;
-    }
     const list = new Listr([{
       title,
       task: (_ctx, task) => task.newListr(
