@@ -37,7 +37,7 @@ export function registerVerify(program: Command, setExit: (code: number) => void
           setExit(EXIT.failed);
           return;
         }
-        const tester = new ClusterTester(inventory, sessions, log);
+        const tester = new ClusterTester(inventory, sessions);
         const run = async (test: () => Promise<TestResult>) => {
           const result = await test();
           results.push(result);

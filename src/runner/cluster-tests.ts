@@ -28,7 +28,6 @@ export class ClusterTester {
   constructor(
     private readonly inventory: Inventory,
     private readonly sessions: Map<string, NodeSession>,
-    private readonly log: (line: string) => void,
   ) {}
 
   private session(node: ClusterNode): NodeSession {
