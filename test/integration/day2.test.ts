@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSameFingerprints, fingerprintAll } from '../rig/fingerprint.js';
 import { startRig, type Rig } from '../rig/rig.js';
 import { runCli, type CliResult } from '../support/cli.js';
-import { eventually, sentinelPrimaries } from '../support/cluster.js';
+import { eventually, flushSentinelConfigs, sentinelPrimaries } from '../support/cluster.js';
 
 let rig: Rig;
 const outputs: CliResult[] = [];
@@ -67,6 +67,7 @@ describe('status', () => {
 
 describe('add-transfer-user', () => {
   it('refuses a user missing on the nodes without --create, and changes nothing anywhere', async () => {
+    await flushSentinelConfigs(rig, rig.nodes);
     const before = await fingerprintAll(rig);
     const inventoryBefore = readFileSync(rig.inventoryPath, 'utf8');
     const r = await cli('add-transfer-user', 'alice');
@@ -97,6 +98,7 @@ describe('add-transfer-user', () => {
 
 describe('add-transfer-user rollback', () => {
   it('removes the users it created and their keystores when a node fails', async () => {
+    await flushSentinelConfigs(rig, rig.nodes);
     const before = await fingerprintAll(rig);
     await rig.sh(1, "mv /opt/aspera/bin/askmscli /opt/aspera/bin/askmscli.real && printf '#!/bin/sh\\necho planted fault >&2\\nexit 1\\n' > /opt/aspera/bin/askmscli && chmod +x /opt/aspera/bin/askmscli");
     try {

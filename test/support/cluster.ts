@@ -11,6 +11,18 @@ export async function sentinelPrimaries(rig: Rig, nodes: RigNode[]): Promise<str
     (await redisCli(rig, n, 'SENTINEL get-master-addr-by-name myprimary', 41415)).output.trim().split('\n')[0] ?? ''));
 }
 
+/**
+ * Sentinel rewrites its file in its own format (quoted values, its own lines, mode from its umask) on
+ * its first discovery, about 10 s after it starts. Tests that compare a node before and after a
+ * command flush every running Sentinel first, so that this rewrite cannot fall between the two.
+ */
+export async function flushSentinelConfigs(rig: Rig, nodes: RigNode[]): Promise<void> {
+  await Promise.all(nodes.map(async (n) => {
+    const r = await redisCli(rig, n, 'SENTINEL FLUSHCONFIG', 41415);
+    if (r.output.trim() !== 'OK') throw new Error(`${n.name}: SENTINEL FLUSHCONFIG: ${r.output}`);
+  }));
+}
+
 export async function mainPids(rig: Rig, node: RigNode): Promise<string> {
   return (await rig.sh(node, 'systemctl show -p MainPID --value asperaredisd asperaredissentinel asperanoded asperarund')).output;
 }
