@@ -21,6 +21,14 @@ export interface FileSpec {
   mode: string;
 }
 
+/**
+ * The mode for a file that holds the Redis password: its own, less any access for others. Redis and
+ * Sentinel make the files they rewrite 0644 & ~umask; a fresh file gets 640.
+ */
+export function privateMode(fact: FileFact): string {
+  return fact.mode ? (parseInt(fact.mode, 8) & ~0o007).toString(8) : '640';
+}
+
 /** Writes a file atomically: a temp file beside it with owner and mode set, then rename. */
 export function writeFileCommand(spec: FileSpec): RemoteCommand {
   const dir = spec.path.slice(0, spec.path.lastIndexOf('/')) || '/';
@@ -65,11 +73,12 @@ export function fileChange(
   }
   const change: Change = {
     step,
-    summary: options.summary,
+    summary: sameContent ? `${options.summary} (owner and mode only)` : options.summary,
     diff: notes.join('') + diff,
     commands: [writeFileCommand(spec)],
     touches: [{ kind: 'file', path: spec.path }],
   };
-  if (options.restarts) change.restarts = options.restarts;
+  // A daemon keeps what it read at start: a new owner or mode alone needs no restart.
+  if (options.restarts && !sameContent) change.restarts = options.restarts;
   return change;
 }

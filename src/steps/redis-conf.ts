@@ -1,7 +1,7 @@
 import { directiveArgs, maskConfigSecrets } from '../hsts/conf-lines.js';
 import { HSTS } from '../hsts/paths.js';
 import { redisKeyOf, renderRedisConf, type RedisConfInput } from '../hsts/redis-conf.js';
-import { fileChange, fileFact, fileText } from './common.js';
+import { fileChange, fileFact, fileText, privateMode } from './common.js';
 import type { PlanContext, Step } from './types.js';
 
 function fileReplicaOf(text: string | null): RedisConfInput['replicaOf'] {
@@ -37,10 +37,10 @@ export const redisConf: Step = {
     const content = renderRedisConf(current, input);
     // After a failover Sentinel re-points Redis at run time before Redis records it in the file:
     // when only replicaof is behind and the running Redis already has that role, write, don't restart.
-    const onlyRoleBehind = current !== null &&
+    const onlyRoleBehind = current !== null && content !== current &&
       renderRedisConf(current, { ...input, replicaOf: fileReplicaOf(current) }) === current && runningAs(ctx, input.replicaOf);
     const change = fileChange(this.id, fact, {
-      path: HSTS.redisConf, content, owner: HSTS.daemonUser, group: HSTS.daemonGroup, mode: fact.mode || '640',
+      path: HSTS.redisConf, content, owner: HSTS.daemonUser, group: HSTS.daemonGroup, mode: privateMode(fact),
     }, {
       summary: `${isPrimary ? 'primary' : `replica of ${ctx.roles.primary.name}`}: ${HSTS.redisConf}` +
         (onlyRoleBehind ? ' (records the role Redis already runs with; no restart)' : ''),

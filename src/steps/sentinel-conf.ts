@@ -1,7 +1,7 @@
 import { maskConfigSecrets } from '../hsts/conf-lines.js';
 import { HSTS } from '../hsts/paths.js';
 import { renderSentinelConf } from '../hsts/sentinel-conf.js';
-import { fileChange, fileFact, fileText } from './common.js';
+import { fileChange, fileFact, fileText, privateMode } from './common.js';
 import type { Step } from './types.js';
 
 /** sentinel_41415.conf on every node, owned by asperadaemon:aspadmins (Sentinel rewrites it). */
@@ -26,7 +26,7 @@ export const sentinelConf: Step = {
         .map((n) => ({ ip: n.privateIp, port: cluster.sentinelPort, id: ctx.sentinelIds.get(n.name)! })),
     });
     const change = fileChange(this.id, fact, {
-      path: HSTS.sentinelConf, content, owner: HSTS.daemonUser, group: HSTS.daemonGroup, mode: fact.mode || '640',
+      path: HSTS.sentinelConf, content, owner: HSTS.daemonUser, group: HSTS.daemonGroup, mode: privateMode(fact),
     }, {
       summary: `Sentinel monitors ${cluster.primarySet} at ${ctx.roles.primary.name}: ${HSTS.sentinelConf}`,
       mask: maskConfigSecrets,

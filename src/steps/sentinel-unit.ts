@@ -1,10 +1,11 @@
 import { HSTS } from '../hsts/paths.js';
+import { renderSentinelUnit } from '../hsts/sentinel-unit.js';
 import { fileChange, fileFact } from './common.js';
 import type { Change, Step } from './types.js';
 
 const UNIT = 'asperaredissentinel';
 
-/** The shipped asperaredissentinel.service copied to /lib/systemd/system and enabled. */
+/** The shipped asperaredissentinel.service copied to /lib/systemd/system (with a private umask) and enabled. */
 export const sentinelUnit: Step = {
   id: 'sentinel-unit',
   title: 'asperaredissentinel.service installed and enabled',
@@ -15,7 +16,7 @@ export const sentinelUnit: Step = {
     const changes: Change[] = [];
     const enable = ctx.facts.units.get(UNIT)?.enabled !== 'enabled';
     const copy = fileChange(this.id, fileFact(ctx, HSTS.installedSentinelUnit), {
-      path: HSTS.installedSentinelUnit, content: shipped.content, owner: 'root', group: 'root', mode: '644',
+      path: HSTS.installedSentinelUnit, content: renderSentinelUnit(shipped.content.toString('utf8')), owner: 'root', group: 'root', mode: '644',
     }, { summary: `install ${HSTS.installedSentinelUnit}`, restarts: [UNIT] });
     if (copy) {
       // systemctl enable reloads systemd itself; a second reload would only cost time.

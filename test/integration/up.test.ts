@@ -5,10 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSameFingerprints, fingerprintAll } from '../rig/fingerprint.js';
 import { startRig, type Rig } from '../rig/rig.js';
 import { runCli } from '../support/cli.js';
-import { eventually, mainPids, redisCli, sentinelPrimaries } from '../support/cluster.js';
+import { eventually, flushSentinelConfigs, mainPids, redisCli, sentinelPrimaries } from '../support/cluster.js';
 
 let rig: Rig;
 const members = () => rig.nodes.slice(0, 3);
+const PASSWORD_FILES = '/opt/aspera/etc/redis/aspera_31415.conf /opt/aspera/etc/redis/sentinel_41415.conf';
+const passwordFileModes = () =>
+  Promise.all(members().map(async (n) => (await rig.sh(n, `stat -c '%U:%G %a' ${PASSWORD_FILES}`)).output.trim().split('\n')));
+const PRIVATE = ['asperadaemon:aspadmins 640', 'asperadaemon:aspadmins 640'];
 
 beforeAll(async () => {
   rig = await startRig({ nodes: 3, outsiders: 1, dir: mkdtempSync(join(tmpdir(), 'hsts-up-')) });
@@ -99,6 +103,14 @@ describe('hsts-cluster up on a three-node rig', () => {
     expect(await Promise.all(members().map((n) => rig.sh(n, "iptables-save | grep -v '^#' | sed -E 's/\\[[0-9]+:[0-9]+\\]//'")))).toEqual(rules);
   });
 
+  it('keeps the password files private when Sentinel rewrites its own, and stays at 0 changed', async () => {
+    await flushSentinelConfigs(rig, members());
+    expect(await passwordFileModes()).toEqual(members().map(() => PRIVATE));
+    const r = await runCli(['up', '-i', rig.inventoryPath, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).totals.changed).toBe(0);
+  });
+
   it('keeps the new primary after a failover, and loses no key', async () => {
     const [n1, n2] = members();
     expect((await redisCli(rig, n2!, 'SENTINEL FAILOVER myprimary', 41415)).output).toContain('OK');
@@ -118,6 +130,8 @@ describe('hsts-cluster up on a three-node rig', () => {
       const list = await eventually(() => rig.sh(node, '/opt/aspera/bin/asnodeadmin -l'), (l) => l.output.includes('written-after-failover'), 10);
       expect(list.output).toContain('written-after-failover');
     }
+    // Redis's CONFIG REWRITE during the failover made its file world-readable; up took that back.
+    expect(await passwordFileModes()).toEqual(members().map(() => PRIVATE));
     const again = JSON.parse((await runCli(['up', '-i', rig.inventoryPath, '--json'])).stdout);
     expect(again.totals.changed).toBe(0);
   });
