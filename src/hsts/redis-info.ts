@@ -57,3 +57,15 @@ export function parsePrimaryAddr(text: string): { ip: string; port: number } | n
   if (lines.length !== 2 || !/^\d+$/.test(lines[1]!)) return null;
   return { ip: lines[0]!, port: Number(lines[1]) };
 }
+
+/** `SENTINEL REPLICAS NAME` as redis-cli prints it off a terminal (one field or value per line), one record per replica. */
+export function parseSentinelReplicas(text: string): Record<string, string>[] {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const records: Record<string, string>[] = [];
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    if (lines[i] === 'name') records.push({});
+    const record = records[records.length - 1];
+    if (record) record[lines[i]!] = lines[i + 1]!;
+  }
+  return records;
+}

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { HSTS } from '../hsts/paths.js';
-import { parsePrimaryAddr, parseReplication } from '../hsts/redis-info.js';
+import { parsePrimaryAddr, parseReplication, parseSentinelReplicas } from '../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import type { NodeSession } from '../ssh/session.js';
 import { shq } from '../ssh/shell.js';
@@ -133,6 +133,11 @@ export class ClusterTester {
           await this.sh(node, 'asredis CONFIG SET replica-priority 0', asredis(node.privateIp, cluster.redisPort, 'CONFIG SET replica-priority 0'), true);
           restorePriorities.push({ node, value });
         }
+        // A Sentinel that has not yet seen the target as a replica (it polls replicas every 10 s) takes
+        // its promotion for a stale master and turns it back into a replica, so the failover times out.
+        const ready = await this.until(() => this.replicaProblems(target, from), (problems) => problems.length === 0, 30_000);
+        if (!ready.ok) throw new Error(`not every Sentinel sees ${target.name} as a healthy replica of ${from.name} within 30 s: ${ready.value.join('; ')}`);
+        details.push(`every Sentinel sees ${target.name} as a healthy replica of ${from.name}`);
         how = 'SENTINEL FAILOVER';
       } else {
         const debug = await this.sh(from, 'asredis CONFIG GET enable-debug-command', asredis(from.privateIp, cluster.redisPort, 'CONFIG GET enable-debug-command'), true);
@@ -174,6 +179,21 @@ export class ClusterTester {
         await this.sh(node, `asredis CONFIG SET replica-priority ${value}`, asredis(node.privateIp, cluster.redisPort, `CONFIG SET replica-priority ${value}`), true).catch(() => undefined);
       }
     }
+  }
+
+  /** What keeps a Sentinel from promoting `replica` cleanly, one line per Sentinel; [] when none does. */
+  private async replicaProblems(replica: ClusterNode, primary: ClusterNode): Promise<string[]> {
+    const { cluster } = this.inventory;
+    const problems = await Promise.all(this.inventory.nodes.map(async (node) => {
+      const r = await this.sh(node, `asredis SENTINEL REPLICAS ${cluster.primarySet}`,
+        asredis(node.privateIp, cluster.sentinelPort, `SENTINEL REPLICAS ${shq(cluster.primarySet)}`), true);
+      const seen = parseSentinelReplicas(r.output).find((rec) => rec.ip === replica.privateIp);
+      if (!seen) return `${node.name}: its Sentinel does not list ${replica.name}`;
+      const healthy = seen.flags === 'slave' && seen['role-reported'] === 'slave' && seen['master-link-status'] === 'ok' &&
+        seen['master-host'] === primary.privateIp;
+      return healthy ? null : `${node.name}: its Sentinel sees ${replica.name} as ${seen['role-reported']} (flags ${seen.flags}, link ${seen['master-link-status']})`;
+    }));
+    return problems.filter((p): p is string => p !== null);
   }
 
   private async replicasOnline(primary: ClusterNode): Promise<number> {
