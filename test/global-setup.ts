@@ -3,13 +3,16 @@ import { sweepRigs, TEST_RIG_PREFIX } from './rig/rig.js';
 
 const isTestRig = (name: string) => name.startsWith(TEST_RIG_PREFIX);
 
-/** Builds the node image once (reused when unchanged); sweeps test rigs left behind, before and after. */
+/**
+ * Builds the node image once (reused when unchanged); sweeps test rigs left behind, before and after:
+ * those whose process is gone, so that a second test run on the machine keeps its own.
+ */
 export default async function setup(): Promise<() => Promise<void>> {
   process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
   if (process.env.HSTS_SKIP_RIG === '1') return async () => undefined;
   process.env.HSTS_NODE_IMAGE_TAG = nodeImage();
-  await sweepRigs(isTestRig);
+  await sweepRigs(isTestRig, true);
   return async () => {
-    await sweepRigs(isTestRig).catch(() => 0);
+    await sweepRigs(isTestRig, true).catch(() => 0);
   };
 }

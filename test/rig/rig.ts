@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import ssh2 from 'ssh2';
@@ -10,6 +11,8 @@ import type { InventoryInput } from '../../src/inventory/schema.js';
 import { nodeImage } from './image.js';
 
 export const RIG_LABEL = 'org.hsts-cluster.rig';
+/** The process that started a rig: a test run sweeps only rigs whose process is gone, never a live run's. */
+const OWNER_LABEL = 'org.hsts-cluster.rig-owner';
 export const SUDO_USER = 'hstsadmin';
 
 export interface RigNode {
@@ -53,7 +56,7 @@ async function startNode(image: string, rig: string, network: StartedNetwork, na
   return new GenericContainer(image)
     .withName(name)
     .withHostname(name)
-    .withLabels({ [RIG_LABEL]: rig })
+    .withLabels({ [RIG_LABEL]: rig, [OWNER_LABEL]: `${hostname()}:${process.pid}` })
     .withNetwork(network)
     .withAddedCapabilities('NET_ADMIN', 'SYS_ADMIN')
     .withTmpFs({ '/run': 'rw', '/run/lock': 'rw' })
@@ -164,17 +167,33 @@ export async function removeRig(name: string): Promise<number> {
   return sweepRigs((rig) => rig === name);
 }
 
-/** Removes every rig whose name passes `which` (all rigs when omitted). */
-export async function sweepRigs(which: (rig: string) => boolean = () => true): Promise<number> {
+function ownerAlive(owner: string | undefined): boolean {
+  const [host, pid] = (owner ?? '').split(':');
+  if (host !== hostname() || !pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes every rig whose name passes `which` (all rigs when omitted). With `abandonedOnly`, only rigs
+ * whose starting process on this host is gone: another test run on the machine keeps its rigs.
+ */
+export async function sweepRigs(which: (rig: string) => boolean = () => true, abandonedOnly = false): Promise<number> {
   const client = await getContainerRuntimeClient();
   const docker = client.container.dockerode;
   const found = (await docker.listContainers({ all: true, filters: { label: [RIG_LABEL] } }))
-    .filter((c) => which(c.Labels[RIG_LABEL] ?? ''));
+    .filter((c) => which(c.Labels[RIG_LABEL] ?? '') && !(abandonedOnly && ownerAlive(c.Labels[OWNER_LABEL])));
   await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+  const removedRigs = new Set(found.map((c) => c.Labels[RIG_LABEL]));
   const networks = await docker.listNetworks({ filters: { name: ['hsts-rig-'] } });
   await Promise.all(networks
-    .filter((n) => n.Name.startsWith('hsts-rig-') && which(n.Name.slice('hsts-rig-'.length)))
-    .map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+    .map((n) => ({ id: n.Id, rig: n.Name.slice('hsts-rig-'.length), ours: n.Name.startsWith('hsts-rig-') }))
+    .filter((n) => n.ours && which(n.rig) && (!abandonedOnly || removedRigs.has(n.rig)))
+    .map((n) => docker.getNetwork(n.id).remove().catch(() => undefined)));
   return found.length;
 }
 
