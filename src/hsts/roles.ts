@@ -53,7 +53,7 @@ export function resolveRoles(inventory: Inventory, facts: Map<string, NodeFacts>
   for (const node of inventory.nodes) {
     const keys = facts.get(node.name)?.runtime.redisKeys ?? 0;
     if (node !== declared && keys > 0 && facts.get(node.name)?.runtime.redis?.role === 'master') {
-      warnings.push(`${node.name} holds ${keys} key(s) of its own; as a replica of ${declared.name} it will hold ${declared.name}'s data instead`);
+      warnings.push(`${node.name} holds ${keys} key(s) of its own; as a replica of ${declared.name} it will hold ${declared.name}'s data instead (its own is copied into the run's snapshot, for a rollback)`);
     }
   }
   return { primary: declared, reason: 'the inventory names it', warnings };

@@ -26,7 +26,7 @@ export function factNeeds(steps: Step[], inventory: Inventory, node: ClusterNode
   return { files: [...files], units: [...units], users: [...users] };
 }
 
-type Target = { ip: string; port: number; password: Secret | string };
+export type Target = { ip: string; port: number; password: Secret | string };
 const reveal = (p: Secret | string) => (typeof p === 'string' ? p : p.reveal());
 
 /** Whether what the files say a service runs with is what the first round trip asked (or it is not running). */
@@ -44,6 +44,16 @@ function runningPassword(text: string | null, keyOf: (a: string[]) => string | n
 
 function firstBind(text: string | null): string | undefined {
   return directiveArgs(text, redisKeyOf, 'bind')[0]?.[1];
+}
+
+/** Where and with which password a Redis started from this aspera_31415.conf answers. */
+export function runningRedisTarget(redisText: string | null, defaultPort: number, defaultPassword: Secret): Target {
+  const portArg = directiveArgs(redisText, redisKeyOf, 'port')[0]?.[1];
+  return {
+    ip: firstBind(redisText) ?? '127.0.0.1',
+    port: portArg ? Number(portArg) : defaultPort,
+    password: runningPassword(redisText, redisKeyOf) ?? defaultPassword,
+  };
 }
 
 /**
@@ -85,14 +95,7 @@ export async function gatherFacts(
       primarySet: cluster.primarySet,
     };
   }
-  if (staticFacts.units.get('asperaredisd')?.active === 'active') {
-    const portArg = directiveArgs(redisText, redisKeyOf, 'port')[0]?.[1];
-    input.redis = {
-      ip: firstBind(redisText) ?? '127.0.0.1',
-      port: portArg ? Number(portArg) : cluster.redisPort,
-      password: runningPassword(redisText, redisKeyOf) ?? cluster.redisPassword,
-    };
-  }
+  if (staticFacts.units.get('asperaredisd')?.active === 'active') input.redis = runningRedisTarget(redisText, cluster.redisPort, cluster.redisPassword);
   const guessed = sameTarget(input.sentinel, guess.sentinel) && sameTarget(input.redis, guess.redis);
   const second = guessed
     ? { results: [...(input.sentinel ? [guessedSentinel!] : []), ...(input.redis ? [guessedRedis!] : [])] }

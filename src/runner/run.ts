@@ -15,9 +15,10 @@ import {
 import { changeCount, planCluster, verifyCommands, type NodePlan } from './planner.js';
 import type { Phase, Playbook } from './playbook.js';
 import { exitCodeFor, newRecap, totals, type NodeRecap, type RunResult } from './result.js';
+import { runningRedis, saveRedisDataCommand } from './redis-data.js';
 import { rollbackNode } from './rollback.js';
 import { closeSessions, openSessions } from './sessions.js';
-import { takeSnapshot, type Snapshot } from './snapshot.js';
+import { runDir, takeSnapshot, type Snapshot } from './snapshot.js';
 
 export interface RunOptions {
   mode: 'apply' | 'plan';
@@ -187,7 +188,9 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
       run: async () => {
         const touches = [...p.changes.values()].flat().flatMap((c) => c.touches);
         const snapshot = takeSnapshot(run, p.node.name, inventory.cluster.nodedUser, p.facts, touches);
-        const saved = await session(p.node.name).run([saveSnapshotCommand(snapshot)], 'stop-on-error', options.commandTimeoutMs);
+        const commands = [saveSnapshotCommand(snapshot)];
+        if (snapshot.redisData) commands.push(saveRedisDataCommand(runDir(run), snapshot.redisData.rdb, runningRedis(p.facts, inventory.cluster)));
+        const saved = await session(p.node.name).run(commands, 'stop-on-error', options.commandTimeoutMs);
         if (saved.failure) throw new Error(describeFailure(saved.failure.label, saved.failure.exitCode, saved.failure.output));
         snapshots.set(p.node.name, snapshot);
         return { status: 'ok' };

@@ -4,6 +4,7 @@ import { HSTS, SERVICES, STOP_ORDER, serviceInputs, type Service } from '../hsts
 import { shq } from '../ssh/shell.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { removeFileCommand, writeFileCommand } from '../steps/common.js';
+import { rdbPath, restoreRedisDataCommand } from './redis-data.js';
 import type { FileFact, NodeFacts, ResourceRef, UnitFact } from '../steps/types.js';
 
 /** What a node looked like before a run changed it: stored on the node, root only. */
@@ -19,6 +20,8 @@ export interface Snapshot {
   users: { name: string; exists: boolean }[];
   /** Our chain and its jumps; null when the run does not touch the firewall. */
   firewall: FirewallState | null;
+  /** The RDB file of a Redis the run makes a replica; its copy is redis.rdb in the run directory. */
+  redisData: { rdb: string } | null;
 }
 
 /**
@@ -43,6 +46,7 @@ export function takeSnapshot(run: string, node: string, nodedUser: string, facts
     units: [...facts.units.values()].filter((u) => units.has(u.name)).map((u) => ({ name: u.name, enabled: u.enabled, active: u.active })),
     users: [...facts.users].filter(([name]) => users.has(name)).map(([name, exists]) => ({ name, exists })),
     firewall: touches.some((t) => t.kind === 'firewall') ? facts.firewall : null,
+    redisData: touches.some((t) => t.kind === 'redis-data') ? { rdb: rdbPath(facts.files.get(HSTS.redisConf)?.content?.toString('utf8') ?? null) } : null,
   };
 }
 
@@ -131,6 +135,8 @@ export function planRestore(snapshot: Snapshot, now: NodeFacts): RemoteCommand[]
       path: file.path, content: Buffer.from(file.content, 'base64'), owner: file.owner, group: file.group, mode: file.mode,
     }));
   }
+  // Redis, stopped above when its file differs, must not find the primary's dataset when it starts.
+  if (snapshot.redisData && changedPaths.has(HSTS.redisConf)) commands.push(restoreRedisDataCommand(runDir(snapshot.run), snapshot.redisData.rdb));
   if (changedFiles.some((f) => f.path.startsWith('/lib/systemd/') || f.path.startsWith('/etc/systemd/'))) {
     commands.push({ label: 'systemctl daemon-reload', code: 'systemctl daemon-reload' });
   }
@@ -166,5 +172,5 @@ export function serializeSnapshot(snapshot: Snapshot): string {
 export function parseSnapshot(text: string): Snapshot {
   const parsed = JSON.parse(text) as Snapshot;
   if (parsed.version !== 1 || !Array.isArray(parsed.files)) throw new Error('not an hsts-cluster snapshot');
-  return { ...parsed, users: parsed.users ?? [] };
+  return { ...parsed, users: parsed.users ?? [], redisData: parsed.redisData ?? null };
 }

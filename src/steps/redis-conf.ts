@@ -17,6 +17,12 @@ function runningAs(ctx: PlanContext, replicaOf: RedisConfInput['replicaOf']): bo
   return redis.role === 'slave' && redis.masterHost === replicaOf.ip && redis.masterPort === replicaOf.port;
 }
 
+/** Whether this Redis already holds (or, once started, syncs) the primary's data rather than its own. */
+function replicatesAlready(ctx: PlanContext, current: string | null, replicaOf: RedisConfInput['replicaOf']): boolean {
+  const inFile = fileReplicaOf(current);
+  return (inFile !== null && inFile.ip === replicaOf?.ip && inFile.port === replicaOf.port) || runningAs(ctx, replicaOf);
+}
+
 /** aspera_31415.conf per role: bind, requirepass, masterauth, save, and replicaof on replicas. */
 export const redisConf: Step = {
   id: 'redis-conf',
@@ -47,6 +53,7 @@ export const redisConf: Step = {
       mask: maskConfigSecrets,
       restarts: onlyRoleBehind ? [] : ['asperaredisd'],
     });
+    if (change && !isPrimary && !replicatesAlready(ctx, current, input.replicaOf)) change.touches.push({ kind: 'redis-data' });
     return change ? [change] : [];
   },
 };

@@ -58,7 +58,9 @@ export type ResourceRef =
   | { kind: 'file'; path: string }
   | { kind: 'unit'; name: string }
   | { kind: 'firewall' }
-  | { kind: 'user'; name: string };
+  | { kind: 'user'; name: string }
+  /** Redis's dataset: the node becomes a replica and its first sync replaces what it holds. */
+  | { kind: 'redis-data' };
 
 export interface Change {
   step: string;

@@ -14,6 +14,12 @@ let pristine: string[];
 
 beforeAll(async () => {
   rig = await startRig({ nodes: 3, dir: mkdtempSync(join(tmpdir(), 'hsts-rollback-')) });
+  // Each standalone node holds data of its own (the fingerprint lists Redis's keys): a replica's first
+  // sync replaces it with the primary's, so a rollback must bring it back.
+  await Promise.all(rig.nodes.map(async (node, i) => {
+    const r = await rig.sh(node, `/opt/aspera/bin/asnodeadmin -au own-data-node${i + 1} -p x -x root`);
+    if (r.exitCode !== 0) throw new Error(`${node.name}: ${r.output}`);
+  }));
   pristine = await fingerprintAll(rig);
 });
 afterAll(async () => {

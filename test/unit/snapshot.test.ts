@@ -90,4 +90,18 @@ describe('snapshot and restore', () => {
       'systemctl stop asperaredissentinel', 'systemctl reset-failed asperaredissentinel', 'userdel --remove bob',
     ]);
   });
+
+  it('puts back the dataset of a node the run made a replica, with Redis stopped, and only if its file changed', () => {
+    const standalone = facts([file(REDIS, 'port 31415\ndir /opt/aspera/var\ndbfilename redis.31415.rdb\n')], [unit('asperaredisd', 'active')]);
+    const snap = takeSnapshot('r1', 'node2', 'asperadaemon', standalone, [{ kind: 'file', path: REDIS }, { kind: 'redis-data' }]);
+    expect(snap.redisData).toEqual({ rdb: '/opt/aspera/var/redis.31415.rdb' });
+    const replica = facts([file(REDIS, 'port 31415\ndir /opt/aspera/var\ndbfilename redis.31415.rdb\nreplicaof 10.0.0.1 31415\n')], [unit('asperaredisd', 'active')]);
+    expect(planRestore(snap, replica).map((c) => c.label)).toEqual([
+      'systemctl stop asperaredisd',
+      `write ${REDIS} (asperadaemon:aspadmins 640)`,
+      "restore Redis's dataset /opt/aspera/var/redis.31415.rdb from /opt/aspera/var/hsts-cluster/runs/r1/redis.rdb",
+      'systemctl start asperaredisd',
+    ]);
+    expect(planRestore(snap, standalone)).toEqual([]);
+  });
 });

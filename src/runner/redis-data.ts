@@ -1,0 +1,60 @@
+import { posix } from 'node:path';
+import { directiveArgs } from '../hsts/conf-lines.js';
+import { redisKeyOf } from '../hsts/redis-conf.js';
+import { shq } from '../ssh/shell.js';
+import type { RemoteCommand } from '../ssh/remote-script.js';
+import { asredis } from '../steps/remote-checks.js';
+import type { Inventory } from '../inventory/load.js';
+import { HSTS } from '../hsts/paths.js';
+import type { NodeFacts } from '../steps/types.js';
+import { runningRedisTarget, type Target } from './facts.js';
+
+/**
+ * A node that becomes a replica gives up its own dataset: its first sync replaces it with the
+ * primary's, in memory and in its RDB file. Before the run's first change that RDB is copied into the
+ * run directory (root only), so that a rollback puts the dataset back along with the configuration.
+ */
+
+/** The RDB file a Redis started from this file writes: `dir` (systemd starts it in /) and `dbfilename`. */
+export function rdbPath(redisConfText: string | null): string {
+  const dir = directiveArgs(redisConfText, redisKeyOf, 'dir')[0]?.[1] ?? '/';
+  const name = directiveArgs(redisConfText, redisKeyOf, 'dbfilename')[0]?.[1] ?? 'dump.rdb';
+  return posix.resolve('/', dir, name);
+}
+
+/** The Redis to SAVE before copying its file: null when asperaredisd does not run (the file is the dataset). */
+export function runningRedis(facts: NodeFacts, cluster: Inventory['cluster']): Target | null {
+  if (facts.units.get('asperaredisd')?.active !== 'active') return null;
+  return runningRedisTarget(facts.files.get(HSTS.redisConf)?.content?.toString('utf8') ?? null, cluster.redisPort, cluster.redisPassword);
+}
+
+/** SAVE (when Redis runs, so that the file holds what it has in memory), then copy the file, or note its absence. */
+export function saveRedisDataCommand(runDir: string, rdb: string, running: Target | null): RemoteCommand {
+  const saved = `${runDir}/redis.rdb`;
+  const save = running
+    ? [`out=$(${asredis(running.ip, running.port, 'SAVE', 300)})`, '[ "$out" = OK ] || { echo "Redis SAVE: $out"; exit 1; }']
+    : [];
+  return {
+    label: `keep Redis's dataset: ${running ? 'SAVE, then ' : ''}copy ${rdb} to ${saved}`,
+    code: [
+      ...save,
+      `rm -f ${shq(saved)} ${shq(`${saved}.absent`)}`,
+      `if [ -e ${shq(rdb)} ]; then cp -p ${shq(rdb)} ${shq(saved)}; else : > ${shq(`${saved}.absent`)}; fi`,
+    ].join('\n'),
+    ...(running ? { inputs: { pw: running.password } } : {}),
+  };
+}
+
+/** Puts the saved dataset back (Redis must be stopped, or it would write its own over it). */
+export function restoreRedisDataCommand(runDir: string, rdb: string): RemoteCommand {
+  const saved = `${runDir}/redis.rdb`;
+  const tmp = `${rdb}.hsts-cluster.tmp`;
+  return {
+    label: `restore Redis's dataset ${rdb} from ${saved}`,
+    code: [
+      `if [ -e ${shq(saved)} ]; then cp -p ${shq(saved)} ${shq(tmp)} && mv -f -T ${shq(tmp)} ${shq(rdb)} && cmp -s ${shq(saved)} ${shq(rdb)}`,
+      `elif [ -e ${shq(`${saved}.absent`)} ]; then rm -f ${shq(rdb)}`,
+      `else echo "no dataset was saved in ${runDir}"; exit 1; fi`,
+    ].join('\n'),
+  };
+}
