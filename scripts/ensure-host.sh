@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure this machine can run the test rig: a Docker engine, debootstrap (to build the node
-# image) and iptables. Installs and starts what is missing when run as root (Debian/Ubuntu);
+# image), iptables and ssh-agent. Installs and starts what is missing when run as root (Debian/Ubuntu);
 # otherwise says exactly what to run. Prints "started-dockerd PID" on stdout when it started one.
 set -euo pipefail
 log() { echo "ensure-host: $*" >&2; }
@@ -9,6 +9,7 @@ need=()
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
+command -v ssh-agent >/dev/null 2>&1 || need+=(openssh-client)   # the jump-host test's ssh-agent
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     log "missing: ${need[*]}. Run: sudo apt-get install -y --no-install-recommends ${need[*]}"

@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSameFingerprints, fingerprintAll } from '../rig/fingerprint.js';
 import { startRig, type Rig } from '../rig/rig.js';
 import { runCli } from '../support/cli.js';
+import { startAgent } from '../support/ssh-agent.js';
 import { eventually, flushSentinelConfigs, mainPids, redisCli, sentinelPrimaries } from '../support/cluster.js';
 
 let rig: Rig;
@@ -101,6 +102,43 @@ describe('hsts-cluster up on a three-node rig', () => {
     expect(result.nodes.map((n: { status: string }) => n.status)).toEqual(['ok', 'ok', 'ok']);
     expect(await Promise.all(members().map((n) => mainPids(rig, n)))).toEqual(pids);
     expect(await Promise.all(members().map((n) => rig.sh(n, "iptables-save | grep -v '^#' | sed -E 's/\\[[0-9]+:[0-9]+\\]//'")))).toEqual(rules);
+  });
+
+  it('reaches every node through a jump host with keys from an ssh-agent, and finds nothing to change', async () => {
+    const jump = rig.nodes[3]!;
+    // Through the jump host the nodes are their private addresses, port 22: known_hosts needs those too.
+    const privateKeys = await Promise.all(members().map(async (n) =>
+      `${n.privateIp} ${(await rig.sh(n, 'cat /etc/ssh/ssh_host_ed25519_key.pub')).output.trim().split(/\s+/).slice(0, 2).join(' ')}`));
+    writeFileSync(join(rig.dir, 'known_hosts_jump'), `${readFileSync(join(rig.dir, 'known_hosts'), 'utf8')}${privateKeys.join('\n')}\n`);
+    const path = rig.writeInventory('inventory-jump.json', {
+      ...rig.inventory,
+      ssh: { user: 'root', agent: true, knownHosts: 'known_hosts_jump', connectTimeoutMs: 10_000, jumpHost: { host: '127.0.0.1', port: jump.sshPort } },
+      nodes: rig.inventory.nodes.map(({ ssh: _direct, ...node }) => node),
+    });
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const agent = startAgent(join(rig.dir, 'id_ed25519'));
+    try {
+      const r = await runCli(['up', '-i', path, '--json'], { env: agent.env });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).totals.changed).toBe(0);
+    } finally {
+      agent.stop();
+    }
+    for (const node of members()) {
+      const log = await rig.sh(node, `journalctl -u ssh --since @${since} -o cat`);
+      expect(log.output).toMatch(new RegExp(`Accepted publickey for root from ${jump.privateIp.replace(/\./g, '\\.')} `));
+    }
+    const unset = await runCli(['status', '-i', path], { env: { SSH_AUTH_SOCK: '' } });
+    expect(unset.exitCode).toBe(2);
+    expect(unset.stderr).toContain('ssh.agent: is true but SSH_AUTH_SOCK is not set');
+    const empty = startAgent(null);
+    try {
+      const refused = await runCli(['status', '-i', path], { env: empty.env });
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stdout).toMatch(new RegExp(`node1: unreachable \\(node1: 127\\.0\\.0\\.1:${jump.sshPort} \\(jump host\\): authentication as root failed`));
+    } finally {
+      empty.stop();
+    }
   });
 
   it('keeps the password files private when Sentinel rewrites its own, and stays at 0 changed', async () => {
