@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSameFingerprints, fingerprintAll } from '../rig/fingerprint.js';
 import { startRig, type Rig } from '../rig/rig.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { CLI, runCli, type CliResult } from '../support/cli.js';
 import { eventually, flushSentinelConfigs, sentinelPrimaries } from '../support/cluster.js';
 
 let rig: Rig;
@@ -33,6 +34,27 @@ describe('status', () => {
     expect(r.exitCode, r.stdout).toBe(0);
     expect(r.stdout).toContain('cluster: HEALTHY, primary node1');
     expect(r.stdout).toMatch(/node2\s+replica\s+link up\s+\d+ B\s+node1\s+ok\s+healthy/);
+  });
+
+  it('--watch repeats the report over one connection per node until Ctrl-C, then exits with the verdict', async () => {
+    const logins = () => Promise.all(rig.nodes.map(async (n) =>
+      Number((await rig.sh(n, "journalctl -u ssh -o cat | grep -c 'Accepted publickey'; true")).output.trim())));
+    const loginsBefore = await logins();
+    const child = spawn(process.execPath, [CLI, 'status', '--watch', '1', '-i', rig.inventoryPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      const reports = () => stdout.split('cluster: HEALTHY').length - 1;
+      for (let i = 0; i < 100 && reports() < 3; i++) await new Promise((r) => setTimeout(r, 200));
+      expect(reports(), stdout).toBeGreaterThanOrEqual(3);
+      child.kill('SIGINT');
+      const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+      expect(code).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    expect((await logins()).map((n, i) => n - loginsBefore[i]!)).toEqual(rig.nodes.map(() => 1));
   });
 
   it('is degraded, naming the node, when Redis stops on a replica', async () => {
