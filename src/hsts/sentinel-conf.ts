@@ -14,6 +14,8 @@ export interface SentinelConfInput {
   /** This Sentinel's id, and the other Sentinels' addresses and ids (see sentinelIdOf). */
   myid: string;
   peers: { ip: string; port: number; id: string }[];
+  /** Every node's Redis: a monitor of another name at one of them is this cluster under a former name. */
+  clusterRedis: { ip: string; port: number }[];
 }
 
 const PER_PRIMARY = new Set([
@@ -86,17 +88,34 @@ export function sentinelDirectives(input: SentinelConfInput): OwnedDirective[] {
 }
 
 /**
+ * Names the file monitors at one of the cluster's Redis addresses other than the current primary
+ * set: left in place, a Sentinel would watch (and fail over) the same Redis under two names.
+ */
+function formerNames(current: string | null, input: SentinelConfInput): Set<string> {
+  const names = new Set<string>();
+  const subcommand = (args: string[]) => `${args[0]!.toLowerCase()} ${args[1]?.toLowerCase() ?? ''}`;
+  for (const args of directiveArgs(current, subcommand, 'sentinel monitor')) {
+    if (args[2] === input.primarySet) continue;
+    if (input.clusterRedis.some((r) => r.ip === args[3] && String(r.port) === args[4])) names.add(args[2]!);
+  }
+  return names;
+}
+
+/**
  * Sentinel rewrites its file at run time (myid, epochs, known replicas and Sentinels, and the
  * monitor address after a failover). We set our directives and keep its lines, except its
- * history of this primary set when we point the monitor at another primary than the file has.
+ * history of this primary set when we point the monitor at another primary than the file has, and
+ * every line of a former name of this cluster's primary set.
  */
 export function renderSentinelConf(current: string | null, input: SentinelConfInput): string {
   const before = monitoredPrimary(current, input.primarySet);
   const primaryMoved = before !== null && (before.ip !== input.primary.ip || before.port !== input.primary.port);
+  const former = formerNames(current, input);
   return mergeDirectives(current, sentinelDirectives(input), {
     keyOf: sentinelKeyOf,
     drop: (args) =>
       isStaleDefaultUser(args, input.password) ||
+      (args[0]?.toLowerCase() === 'sentinel' && PER_PRIMARY.has(args[1]?.toLowerCase() ?? '') && former.has(args[2] ?? '')) ||
       (primaryMoved && args[0]?.toLowerCase() === 'sentinel' && RUNTIME_STATE.has(args[1]?.toLowerCase() ?? '') &&
         args[2] === input.primarySet),
     header: [

@@ -24,6 +24,7 @@ export const sentinelConf: Step = {
       myid: ctx.sentinelIds.get(ctx.node.name)!,
       peers: ctx.inventory.nodes.filter((n) => n !== ctx.node)
         .map((n) => ({ ip: n.privateIp, port: cluster.sentinelPort, id: ctx.sentinelIds.get(n.name)! })),
+      clusterRedis: ctx.inventory.nodes.map((n) => ({ ip: n.privateIp, port: cluster.redisPort })),
     });
     const change = fileChange(this.id, fact, {
       path: HSTS.sentinelConf, content, owner: HSTS.daemonUser, group: HSTS.daemonGroup, mode: privateMode(fact),

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSameFingerprints, fingerprintAll } from '../rig/fingerprint.js';
 import { startRig, type Rig } from '../rig/rig.js';
 import { CLI, runCli, type CliResult } from '../support/cli.js';
-import { eventually, flushSentinelConfigs, sentinelPrimaries } from '../support/cluster.js';
+import { eventually, flushSentinelConfigs, redisCli, sentinelPrimaries } from '../support/cluster.js';
 
 let rig: Rig;
 const outputs: CliResult[] = [];
@@ -166,6 +166,21 @@ describe('verify', () => {
     const ips = await sentinelPrimaries(rig, rig.nodes);
     expect(ips).toEqual(rig.nodes.map(() => rig.nodes[0]!.privateIp));
     expect((await eventually(statusJson, (s) => s.verdict === 'healthy', 30)).primary).toBe('node1');
+  });
+
+  it('renames the primary set: every Sentinel monitors the new name only, and HSTS follows it', async () => {
+    const path = rig.writeInventory('inventory-renamed.json', { ...rig.inventory, cluster: { ...rig.inventory.cluster, primarySet: 'renamed' } });
+    const r = await runCli(['up', '-i', path, '--json']);
+    outputs.push(r);
+    expect(r.exitCode, r.stderr).toBe(0);
+    for (const node of rig.nodes) {
+      const masters = await redisCli(rig, node, 'SENTINEL MASTERS', 41415);
+      expect(masters.output.split('\n').filter((l, i, all) => all[i - 1] === 'name'), node.name).toEqual(['renamed']);
+      expect((await rig.sh(node, "grep -c ' myprimary ' /opt/aspera/etc/redis/sentinel_41415.conf; true")).output.trim()).toBe('0');
+      expect((await rig.sh(node, '/opt/aspera/bin/asnodeadmin -l')).exitCode).toBe(0);
+    }
+    const status = await runCli(['status', '-i', path]);
+    expect(status.exitCode, status.stdout).toBe(0);
   });
 
   it('never printed the password', () => {

@@ -13,6 +13,7 @@ const input = {
   failoverTimeoutMs: 1000,
   myid: '5127d3aee472f17ee56d2546a45fe633c763b893',
   peers: [{ ip: '172.20.0.4', port: 41415, id: 'c50ae3f51ae1ce2138025f8a312c6e1f4ea2542e' }],
+  clusterRedis: [{ ip: '172.20.0.2', port: 31415 }, { ip: '172.20.0.3', port: 31415 }, { ip: '172.20.0.4', port: 31415 }],
 };
 
 /** What Sentinel wrote back into the file on the rig (CONFIG REWRITE after start and discovery). */
@@ -89,5 +90,14 @@ describe('sentinel_41415.conf', () => {
     const before = renderSentinelConf(null, input);
     const after = renderSentinelConf(before, { ...input, quorum: 3 });
     expect(after.split('\n').filter((l) => l.startsWith('sentinel monitor'))).toEqual(['sentinel monitor myprimary 172.20.0.2 31415 3']);
+  });
+
+  it('drops every line of a former name of this primary set, and keeps a monitor of another Redis', () => {
+    const old = asSentinelLeavesIt(renderSentinelConf(null, input), '172.20.0.4')
+      .replaceAll(' myprimary ', ' oldname ') + 'sentinel monitor elsewhere 10.9.9.9 6379 2\nsentinel auth-pass elsewhere x\n';
+    const renamed = renderSentinelConf(old, input);
+    expect(renamed).not.toMatch(/ oldname /);
+    expect(renamed).toContain('sentinel monitor myprimary 172.20.0.2 31415 2');
+    expect(renamed).toContain('sentinel monitor elsewhere 10.9.9.9 6379 2\nsentinel auth-pass elsewhere x');
   });
 });
