@@ -3,7 +3,7 @@
  * with systemd's default umask the password becomes readable by every local user. The installed
  * unit is the shipped one with UMask=0027 in [Service], unless the shipped unit sets a umask itself.
  */
-export const SENTINEL_UMASK = '0027';
+const SENTINEL_UMASK = '0027';
 
 export function renderSentinelUnit(shipped: string): string {
   const lines = shipped.split('\n');

@@ -1,11 +1,11 @@
 import { posix } from 'node:path';
 import { directiveArgs } from '../hsts/conf-lines.js';
-import { redisKeyOf } from '../hsts/redis-conf.js';
-import { shq } from '../ssh/shell.js';
-import type { RemoteCommand } from '../ssh/remote-script.js';
-import { asredis } from '../steps/remote-checks.js';
-import type { Inventory } from '../inventory/load.js';
 import { HSTS } from '../hsts/paths.js';
+import { redisKeyOf } from '../hsts/redis-conf.js';
+import type { Inventory } from '../inventory/load.js';
+import type { RemoteCommand } from '../ssh/remote-script.js';
+import { shq } from '../ssh/shell.js';
+import { asredis } from '../steps/remote-checks.js';
 import type { NodeFacts } from '../steps/types.js';
 import { runningRedisTarget, type Target } from './facts.js';
 
