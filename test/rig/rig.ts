@@ -20,6 +20,8 @@ export interface RigNode {
   container: StartedTestContainer;
   privateIp: string;
   sshPort: number;
+  /** Its ed25519 host key as known_hosts writes it: "ssh-ed25519 AAAA...". */
+  hostKey: string;
 }
 
 export interface Rig {
@@ -94,21 +96,20 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     const failure = started.find((r) => r.status === 'rejected');
     if (failure) throw (failure as PromiseRejectedResult).reason;
 
-    const nodes: RigNode[] = containers.map((container, i) => ({
-      name: names[i]!,
-      container,
-      privateIp: container.getIpAddress(network.getName()),
-      sshPort: container.getMappedPort(22),
-    }));
-    const hostKeys = await Promise.all(nodes.map(async (node) => {
-      const r = await node.container.exec(['cat', '/etc/ssh/ssh_host_ed25519_key.pub']);
-      if (r.exitCode !== 0) throw new Error(`${node.name}: no host key: ${r.output}`);
-      const [type, key] = r.output.trim().split(/\s+/);
-      return `[127.0.0.1]:${node.sshPort} ${type} ${key}`;
+    const nodes: RigNode[] = await Promise.all(containers.map(async (container, i) => {
+      const r = await container.exec(['cat', '/etc/ssh/ssh_host_ed25519_key.pub']);
+      if (r.exitCode !== 0) throw new Error(`${names[i]}: no host key: ${r.output}`);
+      return {
+        name: names[i]!,
+        container,
+        privateIp: container.getIpAddress(network.getName()),
+        sshPort: container.getMappedPort(22),
+        hostKey: r.output.trim().split(/\s+/).slice(0, 2).join(' '),
+      };
     }));
     writeFileSync(join(dir, 'id_ed25519'), keys.private, { mode: 0o600 });
     chmodSync(join(dir, 'id_ed25519'), 0o600);
-    writeFileSync(join(dir, 'known_hosts'), `${hostKeys.join('\n')}\n`);
+    writeFileSync(join(dir, 'known_hosts'), `${nodes.map((n) => `[127.0.0.1]:${n.sshPort} ${n.hostKey}`).join('\n')}\n`);
     const redisPassword = randomBytes(18).toString('base64url');
     writeFileSync(join(dir, 'redis-password'), `${redisPassword}\n`, { mode: 0o600 });
 
