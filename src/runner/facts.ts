@@ -59,7 +59,8 @@ export function runningRedisTarget(redisText: string | null, defaultPort: number
 /**
  * A node's facts in two read-only round trips: files, units, users, firewall and environment
  * first; then the running Redis and Sentinel, asked with the passwords their files hold.
- * `before` runs ahead of the probes in the first round trip (the run lock).
+ * `before` runs ahead of the probes in the first round trip, and ends before any probe starts (the
+ * run lock; the strays a rollback stops, which could otherwise still write what the probes read).
  */
 export async function gatherFacts(
   session: NodeSession,
@@ -77,7 +78,7 @@ export async function gatherFacts(
     redis: { ip: session.node.privateIp, port: cluster.redisPort, password: cluster.redisPassword },
   };
   const guessProbes = runtimeProbes(guess);
-  const first = await session.run([...before, ...probes, ...guessProbes], 'parallel');
+  const first = await session.run([...before, ...probes, ...guessProbes], 'parallel', undefined, before.length);
   if (first.results.length < before.length + probes.length + guessProbes.length) {
     throw new FactsError(`${session.node.name}: could not read the node's state: ${first.failure?.output ?? 'no answer'}`);
   }

@@ -85,7 +85,8 @@ export function applyTag(run: string): string {
 
 /**
  * Stops what a run left running on a node (a command whose SSH connection was cut, say), with its
- * whole process group, so that nothing of it lands after the node is restored.
+ * whole process group, and waits until every process of those groups is gone, the untagged
+ * children too: one of them may still be finishing a write, which must not land after the restore.
  */
 export function stopStrayCommand(run: string): RemoteCommand {
   // "appl[y]" matches the run's processes but not this script, whose own text holds the pattern.
@@ -95,9 +96,13 @@ export function stopStrayCommand(run: string): RemoteCommand {
     code: [
       `pids=$(pgrep -f -- ${shq(tag)} || true)`,
       '[ -z "$pids" ] && exit 0',
-      'for p in $pids; do g=$(ps -o pgid= -p "$p" | tr -d " "); [ -n "$g" ] && kill -TERM -- "-$g" 2>/dev/null; done',
-      `for i in $(seq 1 50); do pgrep -f -- ${shq(tag)} >/dev/null || exit 0; sleep 0.1; done`,
-      `pkill -KILL -f -- ${shq(tag)}; true`,
+      'groups=$(for p in $pids; do ps -o pgid= -p "$p"; done | tr -d " " | sort -u | paste -sd, -)',
+      '[ -z "$groups" ] && exit 0',
+      'signal() { for g in ${groups//,/ }; do kill "-$1" -- "-$g" 2>/dev/null; done; }',
+      'gone() { for i in $(seq 1 "$1"); do pgrep -g "$groups" >/dev/null || return 0; sleep 0.1; done; return 1; }',
+      'signal TERM; gone 50 && exit 0',
+      'signal KILL; gone 20 && exit 0',
+      'echo "still running: $(pgrep -a -g "$groups")"; exit 1',
     ].join('\n'),
   };
 }

@@ -21,7 +21,8 @@ export interface CommandResult {
 }
 
 /** stop-on-error: in order, none after a failure. run-all: in order, every one. parallel: every one
- *  at once (read-only probes), results still reported in order. */
+ *  at once (read-only probes), results still reported in order; its `inOrderFirst` commands run
+ *  before the others start (a lock to take, strays to stop: nothing may be read before they end). */
 export type BatchMode = 'stop-on-error' | 'run-all' | 'parallel';
 
 export interface RenderedBatch {
@@ -44,7 +45,7 @@ const STDIN_MARKER = 'hsts-cluster-inputs';
  * carries every input, one base64 line each, read with bash's own `read` so nothing reads ahead.
  * Each command's exit code and combined output come back as one framed line on stdout.
  */
-export function renderBatch(commands: RemoteCommand[], mode: BatchMode): RenderedBatch {
+export function renderBatch(commands: RemoteCommand[], mode: BatchMode, inOrderFirst = 0): RenderedBatch {
   const lines = [
     'set -u',
     'umask 077',
@@ -72,7 +73,11 @@ export function renderBatch(commands: RemoteCommand[], mode: BatchMode): Rendere
   commands.forEach((command, i) => lines.push(`c${i}() {`, command.code, '}'));
   const calls = commands.map((_, i) => `__run ${i}`);
   if (mode === 'parallel') {
-    lines.push(...commands.map((_, i) => `__run ${i} > "$T/r${i}" &`), 'wait', `cat ${commands.map((_, i) => `"$T/r${i}"`).join(' ')}`);
+    lines.push(
+      ...commands.map((_, i) => `__run ${i} > "$T/r${i}"${i < inOrderFirst ? ';' : ' &'}`),
+      'wait',
+      `cat ${commands.map((_, i) => `"$T/r${i}"`).join(' ')}`,
+    );
   } else {
     lines.push(mode === 'stop-on-error' ? `${calls.join(' && ')} || true` : calls.join('; '));
   }

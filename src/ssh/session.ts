@@ -40,10 +40,10 @@ export class NodeSession {
     return new NodeSession(node, connection, onCommand);
   }
 
-  async run(commands: RemoteCommand[], mode: BatchMode, timeoutMs = 60_000): Promise<BatchResult> {
+  async run(commands: RemoteCommand[], mode: BatchMode, timeoutMs = 60_000, inOrderFirst = 0): Promise<BatchResult> {
     if (commands.length === 0) return { results: [] };
     for (const command of commands) this.onCommand?.(this.node.name, command);
-    const batch = renderBatch(commands, mode);
+    const batch = renderBatch(commands, mode, inOrderFirst);
     const { command, stdinPrefix } = wrapForPrivilege(batch.script, this.node.ssh.user, this.node.ssh.sudoPassword, this.tag);
     const remoteTimeoutS = Math.ceil(timeoutMs / 1000);
     this.roundTrips++;

@@ -26,8 +26,19 @@ afterAll(async () => {
   await rig?.down();
 });
 
+/**
+ * asconfigurator made slow, and stubborn the way a program in the middle of a save is: told to stop
+ * (SIGTERM), it still writes aspera.conf, a moment later. A rollback must wait for that write.
+ */
 const SLOW_ASCONFIGURATOR = {
-  plant: "mv /opt/aspera/bin/asconfigurator /opt/aspera/bin/asconfigurator.real && printf '#!/bin/sh\\nsleep 2\\nexec /opt/aspera/bin/asconfigurator.real \"$@\"\\n' > /opt/aspera/bin/asconfigurator && chmod +x /opt/aspera/bin/asconfigurator",
+  plant: `mv /opt/aspera/bin/asconfigurator /opt/aspera/bin/asconfigurator.real && cat > /opt/aspera/bin/asconfigurator <<'EOF'
+#!/bin/sh
+trap 'sleep 0.3; /opt/aspera/bin/asconfigurator.real "$@"; exit $?' TERM
+sleep 2 & wait $!
+trap - TERM
+exec /opt/aspera/bin/asconfigurator.real "$@"
+EOF
+chmod +x /opt/aspera/bin/asconfigurator`,
   remove: 'mv -f /opt/aspera/bin/asconfigurator.real /opt/aspera/bin/asconfigurator',
 };
 

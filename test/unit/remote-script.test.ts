@@ -5,8 +5,8 @@ import { parseBatchOutput, renderBatch, wrapForPrivilege, type BatchMode, type R
 import { Secret } from '../../src/util/secret.js';
 
 /** Runs a batch with the local bash, as sshd would run it on a node. */
-function runLocally(commands: RemoteCommand[], mode: BatchMode, stdinPrefix = '') {
-  const batch = renderBatch(commands, mode);
+function runLocally(commands: RemoteCommand[], mode: BatchMode, stdinPrefix = '', inOrderFirst = 0) {
+  const batch = renderBatch(commands, mode, inOrderFirst);
   const r = spawnSync('bash', ['-c', batch.script], { input: Buffer.concat([Buffer.from(stdinPrefix), batch.stdin]) });
   return { exitCode: r.status, results: parseBatchOutput(commands, r.stdout.toString()), script: batch.script };
 }
@@ -45,6 +45,14 @@ describe('remote batches', () => {
       { label: 'creates', code: 'touch "$IN/../flag"; echo made it' },
     ], 'parallel');
     expect(r.results.map((x) => [x.label, x.exitCode, x.output])).toEqual([['waits', 0, 'saw it'], ['fails', 4, ''], ['creates', 0, 'made it']]);
+  });
+
+  it('lets the leading commands of a parallel batch end before the probes start', () => {
+    // Run together, the leader writes only after the probe has read (bounded wait): no timing guess.
+    const flag = { label: 'leader', code: 'for i in $(seq 1 5); do [ -e "$IN/../probed" ] && break; sleep 0.1; done; echo late > "$IN/../flag"' };
+    const probe = { label: 'probe', code: 'out=$(cat "$IN/../flag" 2>/dev/null || echo nothing); touch "$IN/../probed"; echo "$out"' };
+    expect(runLocally([flag, probe], 'parallel', '', 1).results.map((x) => x.output)).toEqual(['', 'late']);
+    expect(runLocally([flag, probe], 'parallel').results.map((x) => x.output)).toEqual(['', 'nothing']);
   });
 
   it('runs everything in run-all mode', () => {
