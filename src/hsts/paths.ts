@@ -11,6 +11,7 @@ export const HSTS = {
   sentinelConf: '/opt/aspera/etc/redis/sentinel_41415.conf',
   shippedSentinelUnit: '/opt/aspera/etc/redis/asperaredissentinel.service',
   installedSentinelUnit: '/lib/systemd/system/asperaredissentinel.service',
+  redisUmaskDropIn: '/etc/systemd/system/asperaredisd.service.d/hsts-cluster-umask.conf',
   // askmscli's stores. These mirror the rig's simulation; a real HSTS may keep them elsewhere.
   redisPasswordStore: '/opt/aspera/var/kms/redis-password',
   keystoreDir: '/opt/aspera/var/keystore',

@@ -1,9 +1,10 @@
+import { PRIVATE_UMASK } from './umask.js';
+
 /**
- * Sentinel rewrites sentinel_41415.conf, which holds the Redis password, with mode 0644 & ~umask:
- * with systemd's default umask the password becomes readable by every local user. The installed
- * unit is the shipped one with UMask=0027 in [Service], unless the shipped unit sets a umask itself.
+ * Sentinel rewrites sentinel_41415.conf, which holds the Redis password, at every discovery and
+ * failover (see umask.ts). The installed unit is the shipped one with the private umask in
+ * [Service], unless the shipped unit sets a umask itself.
  */
-const SENTINEL_UMASK = '0027';
 
 export function renderSentinelUnit(shipped: string): string {
   const lines = shipped.split('\n');
@@ -12,6 +13,6 @@ export function renderSentinelUnit(shipped: string): string {
   const nextSection = lines.findIndex((line, i) => i > service && /^\s*\[/.test(line));
   const sectionEnd = nextSection < 0 ? lines.length : nextSection;
   if (lines.slice(service + 1, sectionEnd).some((line) => /^\s*UMask\s*=/.test(line))) return shipped;
-  lines.splice(service + 1, 0, `UMask=${SENTINEL_UMASK}`);
+  lines.splice(service + 1, 0, `UMask=${PRIVATE_UMASK}`);
   return lines.join('\n');
 }

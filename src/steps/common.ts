@@ -42,8 +42,11 @@ export function writeFileCommand(spec: FileSpec): RemoteCommand {
   };
 }
 
+/** Removes a file; a systemd drop-in directory it leaves empty goes too (we made it). */
 export function removeFileCommand(path: string): RemoteCommand {
-  return { label: `remove ${path}`, code: `rm -f ${shq(path)}` };
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  const emptyDropInDir = /\.d$/.test(dir) && dir.startsWith('/etc/systemd/') ? ` && rmdir --ignore-fail-on-non-empty ${shq(dir)}` : '';
+  return { label: `remove ${path}`, code: `rm -f ${shq(path)}${emptyDropInDir}` };
 }
 
 /**

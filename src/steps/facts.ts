@@ -16,7 +16,7 @@ export function staticProbes(needs: Required<FactNeeds>): RemoteCommand[] {
   probes.push(
     {
       label: `systemctl show ${needs.units.join(' ')}`,
-      code: `systemctl show -p Id -p LoadState -p UnitFileState -p ActiveState -p MainPID ${needs.units.map(shq).join(' ')}`,
+      code: `systemctl show -p Id -p LoadState -p UnitFileState -p ActiveState -p MainPID -p UMask ${needs.units.map(shq).join(' ')}`,
     },
     {
       label: 'which users exist',
@@ -63,6 +63,7 @@ export function parseUnits(output: string): Map<string, UnitFact> {
       enabled: f.UnitFileState ?? '',
       active: f.ActiveState ?? '',
       mainPid: Number(f.MainPID ?? 0),
+      umask: f.UMask ?? '',
     });
   }
   return units;
@@ -85,7 +86,7 @@ export function parseStaticFacts(needs: Required<FactNeeds>, results: CommandRes
   const base = needs.files.length;
   const units = parseUnits(out(base));
   for (const name of needs.units) {
-    if (!units.has(name)) units.set(name, { name, load: 'not-found', enabled: '', active: 'inactive', mainPid: 0 });
+    if (!units.has(name)) units.set(name, { name, load: 'not-found', enabled: '', active: 'inactive', mainPid: 0, umask: '' });
   }
   const users = new Map(out(base + 1).split('\n').filter(Boolean).map((l) => {
     const [user = '', yes] = l.split(' ');

@@ -23,6 +23,8 @@ export interface UnitFact {
   /** ActiveState: "active", "inactive", "failed", "activating", ... */
   active: string;
   mainPid: number;
+  /** The umask its processes start with, octal as systemd prints it: "0022". */
+  umask: string;
 }
 
 /** What is running: asked of the node's Redis and Sentinel in a second, read-only round trip. */

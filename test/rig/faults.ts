@@ -37,6 +37,7 @@ export const FAULTS: Fault[] = [
   { step: 'stop-services', ...dropIn('asperanoded', '[Unit]\\nRefuseManualStop=yes\\n'), expect: /systemctl stop asperanoded: exit/ },
   { step: 'aspera-conf', ...failing('/opt/aspera/bin/asconfigurator'), expect: /asconfigurator -x .*planted fault/s },
   { step: 'redis-conf', ...blockWrite('/opt/aspera/etc/redis/aspera_31415.conf'), expect: /write \/opt\/aspera\/etc\/redis\/aspera_31415\.conf/ },
+  { step: 'redis-umask', ...blockWrite('/etc/systemd/system/asperaredisd.service.d/hsts-cluster-umask.conf'), expect: /write \/etc\/systemd\/system\/asperaredisd\.service\.d\/hsts-cluster-umask\.conf/ },
   { step: 'sentinel-conf', ...blockWrite('/opt/aspera/etc/redis/sentinel_41415.conf'), expect: /write \/opt\/aspera\/etc\/redis\/sentinel_41415\.conf/ },
   { step: 'sentinel-unit', ...blockWrite('/lib/systemd/system/asperaredissentinel.service'), expect: /write \/lib\/systemd\/system\/asperaredissentinel\.service/ },
   { step: 'keystores', ...failing('/opt/aspera/bin/askmscli'), expect: /askmscli .*planted fault/s },

@@ -6,6 +6,7 @@ const FILES = [
   '/opt/aspera/etc/redis/aspera_31415.conf',
   '/opt/aspera/etc/redis/sentinel_41415.conf',
   '/lib/systemd/system/asperaredissentinel.service',
+  '/etc/systemd/system/asperaredisd.service.d/hsts-cluster-umask.conf',
   '/etc/iptables/rules.v4',
   '/etc/sysconfig/iptables',
   '/opt/aspera/var/kms/redis-password',

@@ -11,7 +11,7 @@ function file(path: string, content: string | null, owner = 'asperadaemon'): Fil
   return { path, content: content === null ? null : Buffer.from(content), owner, group: 'aspadmins', mode: '640' };
 }
 function unit(name: string, active: string, enabled = 'enabled'): UnitFact {
-  return { name, load: 'loaded', enabled, active, mainPid: 1 };
+  return { name, load: 'loaded', enabled, active, mainPid: 1, umask: '0022' };
 }
 function facts(files: FileFact[], units: UnitFact[], extra: Partial<NodeFacts> = {}): NodeFacts {
   return {
