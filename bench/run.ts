@@ -91,12 +91,32 @@ async function measure(rig: Rig, label: string, command: string[], env: NodeJS.P
 }
 
 const upCommand = (rig: Rig) => [process.execPath, CLI, 'up', '-i', rig.inventoryPath, '--json'];
+
+/**
+ * The comparison is fair only if Ansible made the cluster hsts-cluster makes: after its runs,
+ * `hsts-cluster plan` must find nothing to change. Returns the changes it would make, one per line.
+ */
+function planAfterAnsible(rig: Rig): string[] {
+  let stdout: string;
+  try {
+    stdout = execFileSync(process.execPath, [CLI, 'plan', '-i', rig.inventoryPath, '--json'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+  } catch (e) {
+    stdout = ((e as { stdout?: Buffer }).stdout ?? '').toString();
+  }
+  try {
+    const plan = JSON.parse(stdout) as { nodes: { name: string; changes: { step: string; summary: string }[] }[] };
+    return plan.nodes.flatMap((n) => n.changes.map((c) => `${n.name}: [${c.step}] ${c.summary}`));
+  } catch {
+    return ['hsts-cluster plan gave no result'];
+  }
+}
 const ansibleCommand = (rig: Rig) => [ANSIBLE, rig.inventoryPath];
 
 async function compare(nodes: number, reps: number, withAnsible: boolean) {
   const rig = await startRig({ nodes, name: `bench-${nodes}-${process.pid}`, dir: mkdtempSync(join(tmpdir(), 'hsts-bench-')) });
   const results: Record<string, Measure[]> = { hstsCold: [], hstsNoop: [], ansibleCold: [], ansibleRerun: [] };
   const floor: number[] = [];
+  const ansibleDifferences = new Set<string>();
   const record = join(rig.dir, 'record.jsonl');
   try {
     const pristine = await savePristine(rig, rig.nodes);
@@ -121,13 +141,16 @@ async function compare(nodes: number, reps: number, withAnsible: boolean) {
         results.ansibleCold!.push(await measure(rig, 'Ansible cold', ansibleCommand(rig), env));
         results.ansibleRerun!.push(await measure(rig, 'Ansible re-run', ansibleCommand(rig), env));
         rmSync(control, { recursive: true, force: true });
+        const differences = planAfterAnsible(rig);
+        differences.forEach((d) => ansibleDifferences.add(d));
+        console.error(`  ${'end state'.padEnd(24)} ${differences.length === 0 ? 'the same: hsts-cluster plan finds nothing to change' : `DIFFERS:\n    ${differences.join('\n    ')}`}`);
       };
       if (rep % 2) { await hsts(); await ansible(); } else { await ansible(); await hsts(); }
     }
   } finally {
     await rig.down();
   }
-  return { results, floor };
+  return { results, floor, ansibleDifferences: [...ansibleDifferences] };
 }
 
 async function scaling(sizes: number[], reps: number) {
@@ -179,7 +202,7 @@ async function main() {
   const opts = program.opts<{ nodes: number; reps: number; scaling: string; ansible: boolean; json?: boolean }>();
   process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
   ensureTools(opts.ansible);
-  const { results, floor } = await compare(opts.nodes, opts.reps, opts.ansible);
+  const { results, floor, ansibleDifferences } = await compare(opts.nodes, opts.reps, opts.ansible);
   const times = (key: string) => stats(results[key]!.map((m) => m.ms));
   const perNode = (key: string) => results[key]!.length
     ? { sshConnections: results[key]![0]!.connectionsPerNode, remoteCommandSessions: results[key]![0]!.sessionsPerNode } : null;
@@ -195,6 +218,7 @@ async function main() {
     ansible: opts.ansible ? {
       coldMs: times('ansibleCold'), rerunMs: times('ansibleRerun'),
       peakRssMb: Math.max(...results.ansibleCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('ansibleCold'), perNodeRerun: perNode('ansibleRerun'),
+      sameEndStateAsHstsCluster: ansibleDifferences.length === 0, endStateDifferences: ansibleDifferences,
     } : null,
     floorMs: floorStats,
     ratios: {
@@ -211,7 +235,11 @@ async function main() {
     `hsts-cluster vs Ansible vs floor on ${opts.nodes} nodes, ${opts.reps} reps (median, min, max)`,
     `  hsts-cluster cold up     ${fmt(hstsCold)}`,
     `  hsts-cluster no-op       ${fmt(hstsNoop)}`,
-    ...(report.ansible ? [`  Ansible cold             ${fmt(report.ansible.coldMs)}`, `  Ansible re-run           ${fmt(report.ansible.rerunMs)}`] : []),
+    ...(report.ansible ? [
+      `  Ansible cold             ${fmt(report.ansible.coldMs)}`,
+      `  Ansible re-run           ${fmt(report.ansible.rerunMs)}`,
+      `  Ansible end state        ${ansibleDifferences.length === 0 ? 'the same as hsts-cluster\'s (plan: nothing to change)' : `DIFFERS in ${ansibleDifferences.length} change(s): the comparison is not like for like`}`,
+    ] : []),
     `  floor (replay)           ${fmt(floorStats)}`,
     ...(report.ansible ? [
       `  Ansible / hsts-cluster   cold ${report.ratios.ansibleOverHstsCold!.toFixed(1)}x, re-run ${report.ratios.ansibleOverHstsRerun!.toFixed(1)}x`,

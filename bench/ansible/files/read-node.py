@@ -131,6 +131,7 @@ print(json.dumps({
     "redis_keys": sorted(set(redis_keys)),
     "sync_delay": sync_delay,
     "sentinel_conf_exists": os.path.exists(SENTINEL_CONF),
+    "sentinel_unit_shipped": read("/opt/aspera/etc/redis/asperaredissentinel.service"),
     "monitor": monitor,
     "sentinel_primary": sentinel_primary,
     "iptables": rules.splitlines(),
