@@ -19,7 +19,7 @@ export async function savePristine(rig: Rig, nodes: RigNode[]): Promise<string[]
 const RESET = `
 systemctl stop asperanoded asperarund asperaredissentinel asperaredisd 2>/dev/null
 systemctl disable asperaredissentinel 2>/dev/null
-rm -rf /lib/systemd/system/asperaredissentinel.service /etc/systemd/system/asperaredissentinel.service.d
+rm -rf /lib/systemd/system/asperaredissentinel.service /etc/systemd/system/asperaredissentinel.service.d /etc/systemd/system/asperaredisd.service.d
 systemctl daemon-reload
 systemctl reset-failed
 rm -rf ${PATHS.split(' ').map((p) => `/${p}`).join(' ')} /opt/aspera/var/hsts-cluster /opt/aspera/var/*.rdb /etc/iptables/rules.v4
