@@ -46,13 +46,18 @@ function firstBind(text: string | null): string | undefined {
   return directiveArgs(text, redisKeyOf, 'bind')[0]?.[1];
 }
 
-/** Where and with which password a Redis started from this aspera_31415.conf answers. */
-export function runningRedisTarget(redisText: string | null, defaultPort: number, defaultPassword: Secret): Target {
+/**
+ * Where and with which password the node's Redis answers, as the aspera_31415.conf it started from
+ * says; null when asperaredisd does not run.
+ */
+export function runningRedis(facts: Pick<NodeFacts, 'units' | 'files'>, cluster: Inventory['cluster']): Target | null {
+  if (facts.units.get('asperaredisd')?.active !== 'active') return null;
+  const redisText = facts.files.get(HSTS.redisConf)?.content?.toString('utf8') ?? null;
   const portArg = directiveArgs(redisText, redisKeyOf, 'port')[0]?.[1];
   return {
     ip: firstBind(redisText) ?? '127.0.0.1',
-    port: portArg ? Number(portArg) : defaultPort,
-    password: runningPassword(redisText, redisKeyOf) ?? defaultPassword,
+    port: portArg ? Number(portArg) : cluster.redisPort,
+    password: runningPassword(redisText, redisKeyOf) ?? cluster.redisPassword,
   };
 }
 
@@ -86,7 +91,6 @@ export async function gatherFacts(
   const staticFacts = parseStaticFacts(needs, first.results.slice(before.length, before.length + probes.length));
   const [guessedSentinel, guessedRedis] = first.results.slice(before.length + probes.length);
   const input: RuntimeProbeInput = {};
-  const redisText = staticFacts.files.get(HSTS.redisConf)?.content?.toString('utf8') ?? null;
   const sentinelText = staticFacts.files.get(HSTS.sentinelConf)?.content?.toString('utf8') ?? null;
   if (staticFacts.units.get('asperaredissentinel')?.active === 'active') {
     input.sentinel = {
@@ -96,7 +100,8 @@ export async function gatherFacts(
       primarySet: cluster.primarySet,
     };
   }
-  if (staticFacts.units.get('asperaredisd')?.active === 'active') input.redis = runningRedisTarget(redisText, cluster.redisPort, cluster.redisPassword);
+  const redis = runningRedis(staticFacts, cluster);
+  if (redis) input.redis = redis;
   const guessed = sameTarget(input.sentinel, guess.sentinel) && sameTarget(input.redis, guess.redis);
   const second = guessed
     ? { results: [...(input.sentinel ? [guessedSentinel!] : []), ...(input.redis ? [guessedRedis!] : [])] }

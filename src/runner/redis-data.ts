@@ -1,13 +1,10 @@
 import { posix } from 'node:path';
 import { directiveArgs } from '../hsts/conf-lines.js';
-import { HSTS } from '../hsts/paths.js';
 import { redisKeyOf } from '../hsts/redis-conf.js';
-import type { Inventory } from '../inventory/load.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
 import { asredis } from '../steps/remote-checks.js';
-import type { NodeFacts } from '../steps/types.js';
-import { runningRedisTarget, type Target } from './facts.js';
+import type { Target } from './facts.js';
 
 /**
  * A node that becomes a replica gives up its own dataset: its first sync replaces it with the
@@ -22,13 +19,10 @@ export function rdbPath(redisConfText: string | null): string {
   return posix.resolve('/', dir, name);
 }
 
-/** The Redis to SAVE before copying its file: null when asperaredisd does not run (the file is the dataset). */
-export function runningRedis(facts: NodeFacts, cluster: Inventory['cluster']): Target | null {
-  if (facts.units.get('asperaredisd')?.active !== 'active') return null;
-  return runningRedisTarget(facts.files.get(HSTS.redisConf)?.content?.toString('utf8') ?? null, cluster.redisPort, cluster.redisPassword);
-}
-
-/** SAVE (when Redis runs, so that the file holds what it has in memory), then copy the file, or note its absence. */
+/**
+ * SAVE (when Redis runs, so that the file holds what it has in memory; null: the file is the
+ * dataset), then copy the file, or note its absence.
+ */
 export function saveRedisDataCommand(runDir: string, rdb: string, running: Target | null): RemoteCommand {
   const saved = `${runDir}/redis.rdb`;
   const save = running

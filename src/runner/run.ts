@@ -7,7 +7,7 @@ import type { CommandResult, RemoteCommand } from '../ssh/remote-script.js';
 import type { NodeSession } from '../ssh/session.js';
 import type { Change, NodeFacts, Roles } from '../steps/types.js';
 import type { NodeTask, Progress } from '../ui/progress.js';
-import { gatherFacts } from './facts.js';
+import { gatherFacts, runningRedis } from './facts.js';
 import { Journal } from './journal.js';
 import {
   acquireLockCommand, applyTag, describeHolder, releaseLockCommand, saveSnapshotCommand, setRunStateCommand, type LockHolder,
@@ -15,7 +15,7 @@ import {
 import { changeCount, planCluster, verifyCommands, type NodePlan } from './planner.js';
 import type { Phase, Playbook } from './playbook.js';
 import { exitCodeFor, newRecap, totals, type NodeRecap, type RunResult } from './result.js';
-import { runningRedis, saveRedisDataCommand } from './redis-data.js';
+import { saveRedisDataCommand } from './redis-data.js';
 import { rollbackNode } from './rollback.js';
 import { closeSessions, openSessions } from './sessions.js';
 import { runDir, takeSnapshot, type Snapshot } from './snapshot.js';
