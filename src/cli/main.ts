@@ -1,18 +1,61 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderErrorJson, renderProblems, renderUnexpected } from '../ui/errors.js';
 import { EXIT, UsageError } from '../util/errors.js';
+import type { Problem } from '../util/problem.js';
 import { redact } from '../util/secret.js';
 import { registerAddTransferUser } from './add-transfer-user.js';
+import { habitProblems } from './habits.js';
+import { context, withCommonOptions } from './options.js';
 import { registerRollback } from './rollback.js';
 import { registerStatus } from './status.js';
 import { registerUp } from './up.js';
 import { registerVerify } from './verify.js';
 
-const program = new Command('hsts-cluster')
+const EXIT_CODES = `
+Exit codes:
+  0  ok (status: healthy)
+  1  failed; every changed node was restored (status: not healthy)
+  2  bad input or usage: nothing was touched, no connection was opened
+  3  failed and a restore failed too: the recap names the node and what is left
+
+Options go before or after the command: hsts-cluster -i inventory.json up
+The inventory is -i FILE, else $HSTS_CLUSTER_INVENTORY, else ./inventory.json.`;
+
+/** Commands that --limit suits (read-only), and why the others refuse it. */
+const LIMIT_REFUSED: Record<string, string> = {
+  up: 'up converges the whole cluster: roles, Sentinel quorum and the firewall allow-list depend on every node',
+  rollback: 'rollback restores every node that the run changed',
+  verify: 'the replication test needs several nodes (a user created on one is read on another)',
+  'add-transfer-user': 'the keystores of transfer users must match on every node',
+};
+
+const program = withCommonOptions(new Command('hsts-cluster'))
   .description('Turn IBM Aspera HSTS servers into a Redis Sentinel high-availability cluster over SSH')
   .version('0.1.0')
+  .enablePositionalOptions()
   .showHelpAfterError('(run with --help for usage)')
+  .addHelpText('afterAll', EXIT_CODES)
   .exitOverride();
+
+/** Options given before the command count as given after it; -v before and after add up. */
+program.hook('preAction', (_program, action) => {
+  for (const [name, value] of Object.entries(program.opts())) {
+    if (program.getOptionValueSource(name) !== 'cli') continue;
+    const own = action.getOptionValueSource(name) === 'cli' ? action.getOptionValue(name) as unknown : undefined;
+    const merged = name === 'verbose' ? (value as number) + ((own as number | undefined) ?? 0)
+      : name === 'limit' ? [...(value as string[]), ...((own as string[] | undefined) ?? [])]
+        : own ?? value;
+    action.setOptionValueWithSource(name, merged, 'cli');
+  }
+  const limit = action.getOptionValue('limit') as string[] | undefined;
+  const refusal = LIMIT_REFUSED[action.name()];
+  if (limit && refusal) {
+    throw new UsageError([{ field: '--limit', value: limit.join(','), message: `${action.name()} does not take --limit`, hint: `${refusal}; \`hsts-cluster plan --limit ${limit.join(',')}\` shows what up would change there` }]);
+  }
+});
 
 let exitCode: number = EXIT.ok;
 const setExit = (code: number) => { exitCode = code; };
@@ -22,17 +65,51 @@ registerRollback(program, setExit);
 registerAddTransferUser(program, setExit);
 registerVerify(program, setExit);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
-  if (e instanceof CommanderError) {
-    exitCode = e.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  } else if (e instanceof UsageError) {
-    for (const problem of e.problems) process.stderr.write(`error: ${redact(problem)}\n`);
-    exitCode = EXIT.usage;
-  } else {
-    process.stderr.write(`error: ${redact((e as Error).stack ?? String(e))}\n`);
-    exitCode = EXIT.failed;
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const verbose = args.some((a) => a === '--verbose' || /^-v+$/.test(a));
+
+function refuse(problems: Problem[], alreadyPrinted = false): void {
+  if (!alreadyPrinted) process.stderr.write(renderProblems(problems));
+  if (json) process.stdout.write(renderErrorJson(EXIT.usage, problems));
+  exitCode = EXIT.usage;
+}
+
+/** Keeps the trace of an unexpected error beside the journal (root-only), for the bug report. */
+function saveTrace(e: unknown): string | undefined {
+  if (!context.journalDir) return undefined;
+  try {
+    mkdirSync(context.journalDir, { recursive: true, mode: 0o700 });
+    const path = join(context.journalDir, 'internal-errors.jsonl');
+    const line = { time: new Date().toISOString(), argv: args, error: String(e), stack: e instanceof Error ? e.stack : undefined };
+    appendFileSync(path, `${redact(JSON.stringify(line))}\n`, { mode: 0o600 });
+    return path;
+  } catch {
+    return undefined;
+  }
+}
+
+const habits = habitProblems(args);
+if (habits.length > 0) {
+  refuse(habits);
+} else if (args.length === 0) {
+  refuse([{ message: 'no command given', hint: 'start with `hsts-cluster plan -i inventory.json` (what up would change); `hsts-cluster --help` lists the commands' }]);
+} else {
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander has printed its message (with "Did you mean ...?") already.
+      if (e.exitCode === 0) exitCode = EXIT.ok;
+      else refuse([{ message: e.message.replace(/^error: /, '') }], true);
+    } else if (e instanceof UsageError) {
+      refuse(e.details);
+    } else {
+      const { text, problem } = renderUnexpected(e, { verbose, tracePath: saveTrace(e) });
+      process.stderr.write(text);
+      if (json) process.stdout.write(renderErrorJson(EXIT.failed, [problem]));
+      exitCode = EXIT.failed;
+    }
   }
 }
 process.exitCode = exitCode;

@@ -1,17 +1,25 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadInventory, type Inventory } from '../inventory/load.js';
+import type { InventorySource } from '../inventory/read-file.js';
+import { suggestField } from '../inventory/suggest.js';
 import { Progress } from '../ui/progress.js';
+import { UsageError } from '../util/errors.js';
 import { redact } from '../util/secret.js';
 
 export interface CommonOptions {
-  inventory: string;
+  inventory?: string;
   forks?: number;
   acceptNewHostKeys?: boolean;
   json?: boolean;
-  verbose?: boolean;
+  /** -v: 1, -vv: 2. */
+  verbose?: number;
   journalDir?: string;
+  limit?: string[];
 }
+
+export const INVENTORY_ENV = 'HSTS_CLUSTER_INVENTORY';
 
 export function wholeNumber(min: number, max: number) {
   return (value: string): number => {
@@ -21,21 +29,86 @@ export function wholeNumber(min: number, max: number) {
   };
 }
 
-/** -i, --forks, --accept-new-host-keys, --json, --verbose, --journal-dir: shared by every command. */
+const count = (_: string, previous: number | undefined) => (previous ?? 0) + 1;
+const nodeList = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+
+/**
+ * The options every command shares. The program carries them too, so that they work before the
+ * command as well as after it (`hsts-cluster -i inv.json up`); main.ts merges the two.
+ */
 export function withCommonOptions(command: Command): Command {
   return command
-    .option('-i, --inventory <file>', 'inventory file', 'inventory.json')
-    .option('--forks <n>', 'nodes worked on at once (default: all)', wholeNumber(1, 1000))
+    .option('-i, --inventory <file>', `inventory file (default: $${INVENTORY_ENV}, else ./inventory.json)`)
+    .option('-f, --forks <n>', 'nodes worked on at once (default: all)', wholeNumber(1, 1000))
+    .option('-l, --limit <nodes>', 'only these nodes, comma-separated (status and plan; up always converges the whole cluster)', nodeList)
     .option('--accept-new-host-keys', 'record unknown SSH host keys (like OpenSSH accept-new); a changed key is always refused')
-    .option('--json', 'print one machine-readable result on stdout (progress goes to stderr)')
-    .option('-v, --verbose', 'show every remote command (secrets as ***)')
+    .option('--json', 'print one machine-readable result on stdout, also on errors (progress goes to stderr)')
+    .option('-v, --verbose', 'show every remote command (secrets as ***); -vv also the SSH settings each node resolves to, and traces of internal errors', count)
     .option('--journal-dir <dir>', 'where the audit journal goes (default: .hsts-cluster/journal beside the inventory)');
 }
 
+/** What an internal error report may point at: the journal of the inventory being worked on. */
+export const context: { journalDir?: string } = {};
+
+/** The inventory path, from -i, else $HSTS_CLUSTER_INVENTORY, else ./inventory.json. */
+export function inventoryPath(options: CommonOptions): { path: string; source: InventorySource } {
+  if (options.inventory !== undefined) return { path: options.inventory, source: 'option' };
+  const fromEnv = process.env[INVENTORY_ENV];
+  if (fromEnv) return { path: fromEnv, source: 'env' };
+  return { path: 'inventory.json', source: 'default' };
+}
+
+/** --journal-dir (or the default) must be a directory we can create or write: checked before any connection. */
+function journalProblem(dir: string): string | undefined {
+  let probe = dir;
+  while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
+  if (!statSync(probe).isDirectory()) return `${probe} is not a directory`;
+  try {
+    accessSync(probe, constants.W_OK);
+  } catch {
+    return `${probe} is not writable`;
+  }
+  return undefined;
+}
+
 export function load(options: CommonOptions): Inventory {
-  const inventory = loadInventory(options.inventory);
+  const { path, source } = inventoryPath(options);
+  const journal = resolve(options.journalDir ?? join(dirname(resolve(path)), '.hsts-cluster', 'journal'));
+  const problem = existsSync(path) ? journalProblem(journal) : undefined;
+  const journalRefusal = problem && { field: options.journalDir ? '--journal-dir' : 'journal', value: journal, message: `the audit journal cannot be written: ${problem}`, hint: 'pass --journal-dir DIR (a directory you can write)' };
+  let inventory: Inventory;
+  try {
+    inventory = loadInventory(path, { source, hostKeys: options.acceptNewHostKeys ? 'accept-new' : 'strict' });
+  } catch (e) {
+    if (e instanceof UsageError && journalRefusal) throw new UsageError([...e.details, journalRefusal]);
+    throw e;
+  }
+  if (journalRefusal) throw new UsageError([journalRefusal]);
+  context.journalDir = journal;
   for (const warning of inventory.warnings) console.error(`warning: ${warning}`);
+  if ((options.verbose ?? 0) >= 2) for (const node of inventory.nodes) log(describeTarget(node));
   return inventory;
+}
+
+function describeTarget(node: Inventory['nodes'][number]): string {
+  const s = node.ssh;
+  const auth = [s.privateKeyPath ? `key ${s.privateKeyPath}` : '', s.agent ? `agent ${s.agent}` : ''].filter(Boolean).join(' + ');
+  const jump = s.jumpHost ? ` via ${s.jumpHost.user}@${s.jumpHost.host}:${s.jumpHost.port}` : '';
+  return `[${node.name}] ssh ${s.user}@${s.host}:${s.port}${jump} (${auth}; known_hosts ${s.knownHostsPath}; ${s.sudoPassword ? 'sudo with password' : s.user === 'root' ? 'root' : 'sudo'})`;
+}
+
+/** --limit: the named nodes, each of which must be in the inventory. */
+export function limitedNodes(options: CommonOptions, inventory: Inventory): Set<string> | undefined {
+  if (!options.limit) return undefined;
+  const names = inventory.nodes.map((n) => n.name);
+  const unknown = options.limit.filter((n) => !names.includes(n));
+  if (unknown.length > 0) {
+    throw new UsageError(unknown.map((name) => {
+      const near = suggestField(name, names);
+      return { field: '--limit', value: name, message: 'is not a node of the inventory', hint: near ? `did you mean ${near}? (nodes: ${names.join(', ')})` : `the nodes: ${names.join(', ')}` };
+    }));
+  }
+  return new Set(options.limit);
 }
 
 export function journalDir(options: CommonOptions, inventory: Inventory): string {

@@ -1,13 +1,25 @@
 import type { Command } from 'commander';
+import type { ClusterHealth } from '../hsts/health.js';
 import { clusterStatus } from '../runner/status.js';
 import { closeSessions, openSessions } from '../runner/sessions.js';
 import { renderJson } from '../ui/render.js';
 import { renderStatus } from '../ui/status.js';
 import { EXIT } from '../util/errors.js';
-import { interruptSignal, load, wholeNumber, withCommonOptions, type CommonOptions } from './options.js';
+import { interruptSignal, limitedNodes, load, wholeNumber, withCommonOptions, type CommonOptions } from './options.js';
 
 interface StatusOptions extends CommonOptions {
   watch?: number;
+}
+
+/** --limit: the rows and reasons of those nodes; the verdict stays the cluster's (it needs every node). */
+function onlyNodes(health: ClusterHealth, only: Set<string> | undefined): ClusterHealth {
+  if (!only) return health;
+  const names = [...only];
+  return {
+    ...health,
+    nodes: health.nodes.filter((n) => only.has(n.name)),
+    reasons: health.reasons.filter((r) => names.some((name) => r.startsWith(`${name}:`) || r.includes(` ${name}`))),
+  };
 }
 
 export function registerStatus(program: Command, setExit: (code: number) => void): void {
@@ -16,6 +28,7 @@ export function registerStatus(program: Command, setExit: (code: number) => void
     .option('--watch <seconds>', 'repeat every N seconds until Ctrl-C', wholeNumber(1, 3600))
     .action(async (options: StatusOptions) => {
       const inventory = load(options);
+      const only = limitedNodes(options, inventory);
       const { sessions, failures } = await openSessions(inventory, {
         policy: options.acceptNewHostKeys ? 'accept-new' : 'strict',
         forks: options.forks ?? inventory.nodes.length,
@@ -23,7 +36,7 @@ export function registerStatus(program: Command, setExit: (code: number) => void
       const interrupt = interruptSignal();
       try {
         for (;;) {
-          const health = await clusterStatus(inventory, sessions, failures);
+          const health = onlyNodes(await clusterStatus(inventory, sessions, failures), only);
           if (options.json) process.stdout.write(renderJson(health));
           else process.stdout.write(`${options.watch ? `\n${new Date().toISOString()}\n` : ''}${renderStatus(health)}`);
           setExit(health.verdict === 'healthy' ? EXIT.ok : EXIT.failed);

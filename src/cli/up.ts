@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadPlaybook } from '../runner/playbook.js';
 import { runPlaybook } from '../runner/run.js';
 import { renderJson, renderPlan, renderRecap } from '../ui/render.js';
-import { interruptSignal, load, wholeNumber, withCommonOptions, type CommonOptions } from './options.js';
+import { interruptSignal, limitedNodes, load, wholeNumber, withCommonOptions, type CommonOptions } from './options.js';
 import { runOptions } from './run-options.js';
 
 interface UpOptions extends CommonOptions {
@@ -15,13 +15,16 @@ interface UpOptions extends CommonOptions {
 
 async function upOrPlan(options: UpOptions, mode: 'apply' | 'plan'): Promise<number> {
   const inventory = load(options);
+  const only = limitedNodes(options, inventory);
   const playbook = loadPlaybook('up');
   const interrupt = interruptSignal();
   try {
-    const result = await runPlaybook(inventory, playbook, {
+    const whole = await runPlaybook(inventory, playbook, {
       ...runOptions(options, inventory, mode, interrupt.signal),
       waitTransfersS: options.waitTransfers ?? 0,
     });
+    // plan --limit: the plan reads every node (roles depend on the whole cluster), then shows these.
+    const result = only ? { ...whole, nodes: whole.nodes.filter((n) => only.has(n.name)) } : whole;
     if ((mode === 'plan' && result.exitCode === 0) || (mode === 'apply' && options.diff)) process.stderr.write(renderPlan(result));
     process.stderr.write(renderRecap(result));
     if (options.json) process.stdout.write(renderJson(result));
@@ -42,7 +45,7 @@ export function registerUp(program: Command, setExit: (code: number) => void): v
     .action(async (options: UpOptions) => setExit(await upOrPlan(options, options.dryRun ? 'plan' : 'apply')));
 
   withCommonOptions(program.command('plan'))
-    .description('show per node what up would change (unified diffs and commands); touches nothing')
+    .description('show per node what up would change (unified diffs and commands); touches nothing; --limit shows only those nodes')
     .option('--wait-timeout <seconds>', 'readiness timeout the plan assumes', wholeNumber(1, 3600), 30)
     .action(async (options: UpOptions) => setExit(await upOrPlan(options, 'plan')));
 }

@@ -1,10 +1,19 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import type { z } from 'zod';
-import { Secret } from '../util/secret.js';
+import { z } from 'zod';
+import { KnownHosts } from '../ssh/known-hosts.js';
+import { privateKeyProblem } from '../ssh/private-key.js';
 import { UsageError } from '../util/errors.js';
-import { inventorySchema, type ParsedInventory, type SecretRef, type SshSettings } from './schema.js';
+import type { Problem } from '../util/problem.js';
+import { Secret } from '../util/secret.js';
+import { describeIssue, jsonPath, valueAt } from './describe.js';
+import type { JsonDocument } from './json-text.js';
+import { readInventoryDocument, type InventorySource } from './read-file.js';
+import { crossFieldProblems } from './rules.js';
+import { inventorySchema, jumpHostSchema, secretRefSchema, sshSchema, type ParsedInventory, type SecretRef, type SshSettings } from './schema.js';
+
+export { jsonPath } from './describe.js';
 
 export interface SavePolicy { seconds: number; changes: number }
 
@@ -50,161 +59,264 @@ export interface Inventory {
   warnings: string[];
 }
 
-/** "nodes[1].privateIp" from zod's path. */
-export function jsonPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `${out ? '.' : ''}${String(part)}`;
-  return out || '(top level)';
+export interface LoadOptions {
+  /** How the path was chosen, for the message when it does not exist. */
+  source?: InventorySource;
+  /** Check known_hosts before connecting, as the connection will: 'strict' wants every host in it. */
+  hostKeys?: 'strict' | 'accept-new';
 }
 
-/** One line per problem: the file, the JSON path, what is wrong, and the offending value (never a secret's). */
-function describeIssue(file: string, issue: z.core.$ZodIssue, raw: unknown): string {
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') message = `unknown field(s): ${issue.keys.join(', ')}`;
-  const value = issue.path.reduce<unknown>((at, key) => (at as Record<PropertyKey, unknown> | undefined)?.[key], raw);
-  if (value === undefined && issue.code !== 'custom' && issue.code !== 'unrecognized_keys') message = 'is required';
-  const scalar = value !== undefined && value !== null && typeof value !== 'object';
-  const secret = issue.path.some((part) => part === 'redisPassword' || part === 'sudoPassword');
-  const shown = scalar && !secret && issue.code !== 'custom' ? ` (got ${JSON.stringify(value)})` : '';
-  return `${file}: ${jsonPath(issue.path)}: ${message}${shown}`;
-}
+type Path = (string | number)[];
 
-export function parseInventory(raw: unknown, file: string): ParsedInventory {
-  const parsed = inventorySchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => describeIssue(file, issue, raw)));
-  return parsed.data;
-}
+/** Problems as they are found, each root cause once (a key file three nodes share is one problem). */
+class Findings {
+  readonly problems: Problem[] = [];
+  readonly warnings: string[] = [];
+  private readonly seen = new Set<string>();
 
-function readJson(path: string): unknown {
-  if (!existsSync(path)) throw new UsageError([`-i ${path}: no such inventory file`]);
-  const text = readFileSync(path, 'utf8');
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UsageError([`${path}: not valid JSON: ${(e as Error).message}`]);
+  constructor(readonly file: string, readonly dir: string, private readonly doc?: JsonDocument) {}
+
+  at(path: Path, key = false): Pick<Problem, 'file' | 'line' | 'column'> {
+    return { file: this.file, ...(this.doc?.locate(path, key) ?? {}) };
+  }
+
+  add(cause: string, problem: Problem): void {
+    if (this.seen.has(cause)) return;
+    this.seen.add(cause);
+    this.problems.push(problem);
+  }
+
+  field(path: Path, message: string, hint?: string, value?: unknown): void {
+    this.add(`${jsonPath(path)}: ${message}`, { ...this.at(path), field: jsonPath(path), message, ...(hint ? { hint } : {}), ...(value !== undefined ? { value } : {}) });
+  }
+
+  sorted(): Problem[] {
+    return [...this.problems].sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
   }
 }
 
-interface Resolver { dir: string; file: string; problems: string[]; warnings: string[] }
+const expandHome = (path: string) => (path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const valid = <T>(schema: z.ZodType<T>, value: unknown): T | undefined => {
+  const r = schema.safeParse(value);
+  return r.success ? r.data : undefined;
+};
 
-function resolveSecret(ref: SecretRef, where: string, r: Resolver): Secret | undefined {
+/** A path the user gave for a file we read: exists, is a file, is readable. Returns its bytes. */
+function readUserFile(full: string, path: Path, what: string, f: Findings): Buffer | undefined {
+  if (!existsSync(full)) {
+    f.add(`missing:${full}`, { ...f.at(path), field: jsonPath(path), message: `${full} does not exist`, hint: `create it, or fix the path (relative paths start at ${f.dir})` });
+    return undefined;
+  }
+  if (statSync(full).isDirectory()) {
+    f.add(`dir:${full}`, { ...f.at(path), field: jsonPath(path), message: `${full} is a directory, not ${what}`, hint: `name the file inside it` });
+    return undefined;
+  }
+  try {
+    return readFileSync(full);
+  } catch (e) {
+    f.add(`unreadable:${full}`, { ...f.at(path), field: jsonPath(path), message: `${full} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, hint: 'check its permissions' });
+    return undefined;
+  }
+}
+
+function resolveSecret(ref: SecretRef, path: Path, f: Findings): Secret | undefined {
+  const where = jsonPath(path);
   let value: string | undefined;
   if (typeof ref === 'string') {
-    r.warnings.push(
-      `${r.file}: ${where} is a literal password: anyone who can read the inventory has it. ` +
-        'Prefer {"env": NAME} or {"file": PATH}.',
-    );
+    const warning = `${f.file}: ${where} is a literal password: anyone who can read the inventory has it. Prefer {"env": NAME} or {"file": PATH}.`;
+    if (!f.warnings.includes(warning)) f.warnings.push(warning);
     value = ref;
   } else if ('env' in ref) {
     value = process.env[ref.env];
     if (value === undefined || value === '') {
-      r.problems.push(`${r.file}: ${where}.env: environment variable ${ref.env} is not set`);
+      f.add(`env:${ref.env}`, { ...f.at([...path, 'env']), field: `${where}.env`, message: `environment variable ${ref.env} is not set`, hint: `export ${ref.env}=... before running hsts-cluster (or use {"file": PATH})` });
       return undefined;
     }
   } else {
-    const path = resolve(r.dir, ref.file);
-    if (!existsSync(path)) {
-      r.problems.push(`${r.file}: ${where}.file: ${path} does not exist`);
-      return undefined;
-    }
-    value = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    const full = resolve(f.dir, expandHome(ref.file));
+    const bytes = readUserFile(full, [...path, 'file'], 'a password file', f);
+    if (!bytes) return undefined;
+    value = bytes.toString('utf8').replace(/\r?\n$/, '');
     if (value === '') {
-      r.problems.push(`${r.file}: ${where}.file: ${path} is empty`);
+      f.add(`empty:${full}`, { ...f.at([...path, 'file']), field: `${where}.file`, message: `${full} is empty`, hint: 'write the password into it (one line)' });
       return undefined;
     }
   }
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(value)) {
-    r.problems.push(`${r.file}: ${where}: must not contain control characters (newline, tab, ...)`);
+    f.field(path, 'must not contain control characters (newline, tab, ...)', 'a password file holds one line; a Windows file may end in \\r\\n twice');
     return undefined;
   }
   return new Secret(value);
 }
 
-function readKey(path: string | undefined, where: string, r: Resolver): { key?: Buffer; path?: string } {
-  if (path === undefined) return {};
-  const full = resolve(r.dir, expandHome(path));
-  if (!existsSync(full)) {
-    r.problems.push(`${r.file}: ${where}: ${full} does not exist`);
-    return {};
+function readKey(keyPath: string, path: Path, f: Findings, cache: Map<string, Buffer | null>): { key: Buffer; path: string } | undefined {
+  const full = resolve(f.dir, expandHome(keyPath));
+  if (!cache.has(full)) {
+    const bytes = readUserFile(full, path, 'a private key', f) ?? null;
+    const problem = bytes ? privateKeyProblem(bytes) : undefined;
+    if (problem) f.add(`key:${full}`, { ...f.at(path), field: jsonPath(path), message: `${full} ${problem.message}`, hint: problem.hint });
+    cache.set(full, problem ? null : bytes);
   }
-  return { key: readFileSync(full), path: full };
+  const key = cache.get(full);
+  return key ? { key, path: full } : undefined;
 }
 
-function expandHome(path: string): string {
-  return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
+interface HostToCheck { node: string; host: string; port: number; field: Path | undefined }
+
+/** One pass over every node's SSH settings: key files, agent, secrets, and the hosts for known_hosts. */
+function resolveNodes(raw: unknown, f: Findings, hostKeys: LoadOptions['hostKeys']): SshTarget[] | undefined {
+  const top = isObject(raw) ? raw : {};
+  const defaults = isObject(top.ssh) ? top.ssh : {};
+  const nodes = Array.isArray(top.nodes) ? top.nodes : [];
+  const keys = new Map<string, Buffer | null>();
+  const withoutCredential: string[] = [];
+  const knownHostsFiles = new Map<string, { field: Path | undefined; hosts: HostToCheck[] }>();
+  const targets: SshTarget[] = [];
+  nodes.forEach((node, i) => {
+    const n = isObject(node) ? node : {};
+    const own = isObject(n.ssh) ? n.ssh : {};
+    const name = typeof n.name === 'string' ? n.name : `nodes[${i}]`;
+    const setting = <K extends keyof SshSettings>(key: K): { from: Path | undefined; value: SshSettings[K] | undefined } => {
+      const from: Path | undefined = own[key] !== undefined ? ['nodes', i, 'ssh', key] : defaults[key] !== undefined ? ['ssh', key] : undefined;
+      const value = from ? (valid(sshSchema.shape[key] as z.ZodType, valueAt(raw, from)) as SshSettings[K] | undefined) : undefined;
+      return { from, value };
+    };
+    const privateKey = setting('privateKey');
+    const agent = setting('agent');
+    const key = privateKey.value && privateKey.from ? readKey(privateKey.value, privateKey.from, f, keys) : undefined;
+    const sock = agent.value ? process.env.SSH_AUTH_SOCK : undefined;
+    if (agent.value && !sock) f.add('agent', { ...f.at(agent.from!), field: jsonPath(agent.from!), message: 'is true but SSH_AUTH_SOCK is not set', hint: 'start an agent and add the key (eval $(ssh-agent); ssh-add KEY), or set ssh.privateKey' });
+    if (privateKey.from === undefined && agent.from === undefined) withoutCredential.push(name);
+
+    const host = setting('host').value ?? (typeof n.privateIp === 'string' ? n.privateIp : '');
+    const port = setting('port').value ?? 22;
+    const knownHosts = setting('knownHosts');
+    const knownHostsPath = resolve(f.dir, expandHome(knownHosts.value ?? '~/.ssh/known_hosts'));
+    const target: SshTarget = {
+      host,
+      port,
+      user: setting('user').value ?? 'root',
+      knownHostsPath,
+      connectTimeoutMs: setting('connectTimeoutMs').value ?? 10_000,
+    };
+    if (key) { target.privateKey = key.key; target.privateKeyPath = key.path; }
+    if (sock) target.agent = sock;
+    const sudo = setting('sudoPassword');
+    if (sudo.value !== undefined && sudo.from) {
+      const secret = resolveSecret(sudo.value, sudo.from, f);
+      if (secret) target.sudoPassword = secret;
+    }
+    const hostsHere: HostToCheck[] = [{ node: name, host, port, field: setting('host').from }];
+    const jumpFrom = setting('jumpHost').from;
+    const jump = jumpFrom ? valid(jumpHostSchema, valueAt(raw, jumpFrom)) : undefined;
+    if (jump && jumpFrom) {
+      const jumpKey = jump.privateKey ? readKey(jump.privateKey, [...jumpFrom, 'privateKey'], f, keys) : undefined;
+      target.jumpHost = { host: jump.host, port: jump.port, user: jump.user };
+      const privateKeyForJump = jumpKey?.key ?? key?.key;
+      if (privateKeyForJump) target.jumpHost.privateKey = privateKeyForJump;
+      hostsHere.push({ node: `${name}'s jump host`, host: jump.host, port: jump.port, field: [...jumpFrom, 'host'] });
+    }
+    const group = knownHostsFiles.get(knownHostsPath) ?? { field: knownHosts.from, hosts: [] };
+    group.hosts.push(...hostsHere.filter((h) => h.host !== ''));
+    knownHostsFiles.set(knownHostsPath, group);
+    targets.push(target);
+  });
+  if (withoutCredential.length > 0) {
+    const all = withoutCredential.length === nodes.length;
+    f.add('credential', {
+      ...f.at(all ? ['ssh'] : []),
+      field: all ? 'ssh' : withoutCredential.join(', '),
+      message: `no SSH credential${all ? '' : ` for ${withoutCredential.join(', ')}`}: neither privateKey nor agent is set`,
+      hint: 'set "privateKey": "PATH" (a key file, relative to the inventory) or "agent": true in "ssh" (for every node) or in a node\'s "ssh"',
+    });
+  }
+  if (hostKeys) for (const [path, group] of knownHostsFiles) checkKnownHosts(path, group.field, group.hosts, hostKeys, f);
+  return targets;
 }
 
-function resolveSsh(
-  defaults: SshSettings,
-  own: SshSettings | undefined,
-  privateIp: string,
-  where: string,
-  r: Resolver,
-): SshTarget {
-  const s = { ...defaults, ...(own ?? {}) };
-  const from = (field: keyof SshSettings) => (own?.[field] !== undefined ? `${where}.ssh.${field}` : `ssh.${field}`);
-  const key = readKey(s.privateKey, from('privateKey'), r);
-  const agent = s.agent ? process.env.SSH_AUTH_SOCK : undefined;
-  if (s.agent && !agent) r.problems.push(`${r.file}: ${from('agent')}: is true but SSH_AUTH_SOCK is not set`);
-  if (!key.key && !agent) {
-    r.problems.push(`${r.file}: ${where}: no SSH credential: set ssh.privateKey or ssh.agent`);
-  }
-  const target: SshTarget = {
-    host: s.host ?? privateIp,
-    port: s.port ?? 22,
-    user: s.user ?? 'root',
-    knownHostsPath: resolve(r.dir, expandHome(s.knownHosts ?? '~/.ssh/known_hosts')),
-    connectTimeoutMs: s.connectTimeoutMs ?? 10_000,
+/** What the connection would refuse later (a host missing from known_hosts), refused now, touching nothing. */
+function checkKnownHosts(path: string, field: Path | undefined, hosts: HostToCheck[], policy: 'strict' | 'accept-new', f: Findings): void {
+  const fieldName = field ? jsonPath(field) : 'ssh.knownHosts (default ~/.ssh/known_hosts)';
+  const at = field ? f.at(field) : { file: f.file };
+  const addHint = (list: HostToCheck[]) => {
+    const first = list[0]!;
+    return `check each host's key fingerprint with its administrator, then add it (ssh-keyscan ${first.port === 22 ? '' : `-p ${first.port} `}${first.host} >> ${path}), or run once with --accept-new-host-keys`;
   };
-  if (key.key) target.privateKey = key.key;
-  if (key.path) target.privateKeyPath = key.path;
-  if (agent) target.agent = agent;
-  if (s.sudoPassword !== undefined) {
-    const secret = resolveSecret(s.sudoPassword, from('sudoPassword'), r);
-    if (secret) target.sudoPassword = secret;
+  if (existsSync(path)) {
+    if (statSync(path).isDirectory()) {
+      f.add(`kh-dir:${path}`, { ...at, field: fieldName, message: `${path} is a directory, not a known_hosts file`, hint: 'name the file, e.g. ~/.ssh/known_hosts' });
+      return;
+    }
+    try {
+      accessSync(path, constants.R_OK);
+    } catch {
+      f.add(`kh-read:${path}`, { ...at, field: fieldName, message: `${path} cannot be read`, hint: 'check its permissions' });
+      return;
+    }
+  } else {
+    if (policy === 'strict') f.add(`kh-missing:${path}`, { ...at, field: fieldName, message: `${path} does not exist, so no host key is known`, hint: addHint(hosts) });
+    return;
   }
-  if (s.jumpHost) {
-    const jumpKey = readKey(s.jumpHost.privateKey, `${from('jumpHost')}.privateKey`, r);
-    target.jumpHost = { host: s.jumpHost.host, port: s.jumpHost.port, user: s.jumpHost.user };
-    const privateKey = jumpKey.key ?? key.key;
-    if (privateKey) target.jumpHost.privateKey = privateKey;
-  }
-  return target;
+  if (policy !== 'strict') return;
+  const known = new KnownHosts(path);
+  const missing = hosts.filter((h) => known.keyTypes(h.host, h.port).length === 0);
+  if (missing.length === 0) return;
+  const names = missing.map((h) => `${h.node} (${h.port === 22 ? h.host : `[${h.host}]:${h.port}`})`);
+  f.add(`kh-unknown:${path}`, { ...at, field: fieldName, message: `${path} has no host key for ${names.join(', ')}`, hint: addHint(missing) });
 }
 
-/** Reads, validates and resolves an inventory. Throws UsageError listing every problem found. */
-export function loadInventory(path: string): Inventory {
-  const file = resolve(path);
-  const parsed = parseInventory(readJson(file), path);
-  return resolveInventory(parsed, file);
-}
-
-export function resolveInventory(parsed: ParsedInventory, file: string): Inventory {
-  const r: Resolver = { dir: dirname(file), file, problems: [], warnings: [] };
-  let redisPassword = resolveSecret(parsed.cluster.redisPassword, 'cluster.redisPassword', r);
+function checkRedisPassword(raw: unknown, f: Findings): Secret | undefined {
+  const path: Path = ['cluster', 'redisPassword'];
+  const ref = valid(secretRefSchema, valueAt(raw, path));
+  if (ref === undefined) return undefined;
+  const secret = resolveSecret(ref, path, f);
   // Sentinel writes "sentinel auth-pass NAME PASSWORD" back unquoted when it rewrites its file, and
   // then cannot read a password with a space, a quote or a backslash in it.
-  if (redisPassword && /[\s"'\\]/.test(redisPassword.reveal())) {
-    r.problems.push(`${file}: cluster.redisPassword: must not contain spaces, quotes or backslashes (Sentinel writes it back unquoted)`);
-    redisPassword = undefined;
+  if (secret && /[\s"'\\]/.test(secret.reveal())) {
+    f.field(path, 'must not contain spaces, quotes or backslashes (Sentinel writes it back unquoted)', 'choose a password of letters, digits and punctuation such as -_.:@!');
+    return undefined;
   }
-  const nodes = parsed.nodes.map((node, i) => ({
-    name: node.name,
-    privateIp: node.privateIp,
-    role: node.role,
-    ssh: resolveSsh(parsed.ssh, node.ssh, node.privateIp, `nodes[${i}]`, r),
-  }));
-  if (r.problems.length > 0 || !redisPassword) throw new UsageError(r.problems);
-  const n = nodes.length;
+  return secret;
+}
+
+function schemaAndRules(doc: JsonDocument, f: Findings): ParsedInventory | undefined {
+  for (const d of doc.duplicates) {
+    f.add(`dup:${jsonPath(d.path)}`, { file: f.file, ...d.again, field: jsonPath(d.path), message: `appears twice (also at ${d.first.line}:${d.first.column}); JSON would keep only this one`, hint: 'remove one of them' });
+  }
+  const parsed = inventorySchema.safeParse(doc.value);
+  if (!parsed.success) for (const issue of parsed.error.issues) for (const p of describeIssue(issue, doc, f.file)) f.add(`${p.field}: ${p.message}`, p);
+  for (const rule of crossFieldProblems(doc.value)) f.field(rule.path, rule.message, rule.hint);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Types and cross-field rules of an inventory already read (no files, no environment). */
+export function parseInventory(raw: unknown, file: string): ParsedInventory {
+  const doc: JsonDocument = { value: raw, locate: () => undefined, duplicates: [] };
+  const f = new Findings(file, dirname(resolve(file)), doc);
+  const parsed = schemaAndRules(doc, f);
+  if (!parsed || f.problems.length > 0) throw new UsageError(f.sorted());
+  return parsed;
+}
+
+/**
+ * Reads, validates and resolves an inventory in one pass: types, cross-field rules, secrets, key
+ * files and (with hostKeys) known_hosts. Throws UsageError listing every problem found.
+ */
+export function loadInventory(path: string, options: LoadOptions = {}): Inventory {
+  const doc = readInventoryDocument(path, options.source ?? 'option');
+  const file = resolve(path);
+  const f = new Findings(path, dirname(file), doc);
+  const parsed = schemaAndRules(doc, f);
+  const redisPassword = checkRedisPassword(doc.value, f);
+  const targets = resolveNodes(doc.value, f, options.hostKeys);
+  if (!parsed || !redisPassword || !targets || f.problems.length > 0) throw new UsageError(f.sorted());
+  const n = parsed.nodes.length;
   return {
     path: file,
-    cluster: {
-      ...parsed.cluster,
-      quorum: parsed.cluster.quorum ?? Math.floor(n / 2) + 1,
-      redisPassword,
-    },
-    nodes,
-    warnings: r.warnings,
+    cluster: { ...parsed.cluster, quorum: parsed.cluster.quorum ?? Math.floor(n / 2) + 1, redisPassword },
+    nodes: parsed.nodes.map((node, i) => ({ name: node.name, privateIp: node.privateIp, role: node.role, ssh: targets[i]! })),
+    warnings: f.warnings,
   };
 }

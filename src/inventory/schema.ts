@@ -10,14 +10,16 @@ export const secretRefSchema = z.union([
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 export const ipv4Schema = z.string().regex(IPV4, 'is not a valid IPv4 address (four numbers 0-255)');
 const port = z.number().int('must be a whole number').min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
-const hostName = z.string().min(1).regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or an IP address');
-const userName = z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/, 'must be a system user name');
+const hostName = z.string().min(1, 'must not be empty').regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or an IP address (letters, digits, ".", "-", "_", ":")');
+/** The rule for user names, as a sentence for error messages. */
+export const USER_NAME_RULE = 'must be a system user name: a lower-case letter or "_" first, then lower-case letters, digits, "_", "." or "-", at most 32 characters';
+const userName = z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/, USER_NAME_RULE);
 
 export const jumpHostSchema = z.strictObject({
   host: hostName,
   port: port.default(22),
   user: userName.default('root'),
-  privateKey: z.string().min(1).optional(),
+  privateKey: z.string().min(1, 'must be a file path').optional(),
 });
 
 /** SSH settings; every field can be overridden per node. */
@@ -25,17 +27,17 @@ export const sshSchema = z.strictObject({
   host: hostName.optional().describe('address to reach the node over SSH (default: its privateIp)'),
   port: port.optional(),
   user: userName.optional().describe('root, or a user allowed to run sudo'),
-  privateKey: z.string().min(1).optional().describe('private key file, relative to the inventory'),
+  privateKey: z.string().min(1, 'must be a file path').optional().describe('private key file, relative to the inventory'),
   agent: z.boolean().optional().describe('use the ssh-agent from SSH_AUTH_SOCK'),
-  knownHosts: z.string().min(1).optional().describe('known_hosts file (default ~/.ssh/known_hosts)'),
+  knownHosts: z.string().min(1, 'must be a file path').optional().describe('known_hosts file (default ~/.ssh/known_hosts)'),
   sudoPassword: secretRefSchema.optional(),
   jumpHost: jumpHostSchema.optional(),
-  connectTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+  connectTimeoutMs: z.number().int('must be a whole number of milliseconds').min(100, 'must be 100-600000 (milliseconds)').max(600_000, 'must be 100-600000 (milliseconds)').optional(),
 });
 
 export const savePolicySchema = z.strictObject({
-  seconds: z.number().int().min(1),
-  changes: z.number().int().min(1),
+  seconds: z.number().int('must be a whole number').min(1, 'must be at least 1'),
+  changes: z.number().int('must be a whole number').min(1, 'must be at least 1'),
 });
 
 export const clusterSchema = z.strictObject({
@@ -46,8 +48,8 @@ export const clusterSchema = z.strictObject({
   sentinelPort: port.default(41415),
   quorum: z.number().int('must be a whole number').optional()
     .describe('Sentinels that must agree the primary is down; default: a majority'),
-  downAfterMs: z.number().int().min(100).default(5000),
-  failoverTimeoutMs: z.number().int().min(100).default(60000),
+  downAfterMs: z.number().int('must be a whole number of milliseconds').min(100, 'must be at least 100 (milliseconds)').default(5000),
+  failoverTimeoutMs: z.number().int('must be a whole number of milliseconds').min(100, 'must be at least 100 (milliseconds)').default(60000),
   save: z.array(savePolicySchema).default([{ seconds: 60, changes: 10000 }]),
   redisPassword: secretRefSchema,
   transferUsers: z.array(userName).default([]),
@@ -57,7 +59,7 @@ export const clusterSchema = z.strictObject({
 export const nodeSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "-", "_"'),
   privateIp: ipv4Schema.describe('the cluster address: Redis and Sentinel bind to it'),
-  role: z.enum(['primary', 'replica']),
+  role: z.enum(['primary', 'replica'], 'must be "primary" or "replica"'),
   ssh: sshSchema.optional(),
 });
 
@@ -66,33 +68,6 @@ export const inventorySchema = z.strictObject({
   cluster: clusterSchema,
   ssh: sshSchema.default({}),
   nodes: z.array(nodeSchema),
-}).superRefine((inv, ctx) => {
-  const problem = (path: (string | number)[], message: string) =>
-    ctx.addIssue({ code: 'custom', path, message });
-  const n = inv.nodes.length;
-  if (n < 3) problem(['nodes'], `needs at least 3 nodes, has ${n}`);
-  else if (n % 2 === 0) problem(['nodes'], `needs an odd number of nodes (Sentinel majority), has ${n}`);
-  const primaries = inv.nodes.filter((node) => node.role === 'primary').length;
-  if (primaries !== 1) problem(['nodes'], `needs exactly one node with role "primary", has ${primaries}`);
-  const seenNames = new Map<string, number>();
-  const seenIps = new Map<string, number>();
-  inv.nodes.forEach((node, i) => {
-    const sameName = seenNames.get(node.name);
-    if (sameName !== undefined) problem(['nodes', i, 'name'], `"${node.name}" is also the name of nodes[${sameName}]`);
-    else seenNames.set(node.name, i);
-    const sameIp = seenIps.get(node.privateIp);
-    if (sameIp !== undefined) problem(['nodes', i, 'privateIp'], `${node.privateIp} is also the privateIp of nodes[${sameIp}]`);
-    else seenIps.set(node.privateIp, i);
-  });
-  const { quorum, redisPort, sentinelPort } = inv.cluster;
-  if (quorum !== undefined && n >= 3 && (quorum < 2 || quorum >= n)) {
-    problem(['cluster', 'quorum'], `must be at least 2 and below the number of Sentinels (${n}), is ${quorum}`);
-  }
-  if (redisPort === sentinelPort) problem(['cluster', 'sentinelPort'], `must differ from redisPort (${redisPort})`);
-  for (const reserved of [22, 9092]) {
-    if (redisPort === reserved) problem(['cluster', 'redisPort'], `${reserved} is taken (SSH or the Node API)`);
-    if (sentinelPort === reserved) problem(['cluster', 'sentinelPort'], `${reserved} is taken (SSH or the Node API)`);
-  }
 });
 
 export type InventoryInput = z.input<typeof inventorySchema>;

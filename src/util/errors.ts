@@ -1,8 +1,18 @@
-/** Bad input or usage: nothing was touched. The CLI prints each problem on its own line, exit 2. */
+import { asProblem, formatProblem, type Problem } from './problem.js';
+
+/** Bad input or usage: nothing was touched. The CLI prints each problem (exit 2), all of them at once. */
 export class UsageError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
+  /** Each problem as text (the file, field, value, rule and next step). */
+  readonly problems: string[];
+  readonly details: Problem[];
+
+  constructor(problems: (string | Problem)[]) {
+    const details = problems.map(asProblem);
+    const lines = details.map(formatProblem);
+    super(lines.join('\n'));
     this.name = 'UsageError';
+    this.problems = lines;
+    this.details = details;
   }
 }
 

@@ -1,0 +1,59 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { UsageError } from '../util/errors.js';
+import type { Problem } from '../util/problem.js';
+import { JsonSyntaxError, parseJsonText, type JsonDocument } from './json-text.js';
+
+/** How the inventory path was chosen: -i, the HSTS_CLUSTER_INVENTORY variable, or the default. */
+export type InventorySource = 'option' | 'env' | 'default';
+
+const START = 'start from inventory.example.json (copy it to inventory.json and edit the nodes)';
+
+function notFound(path: string, source: InventorySource): Problem {
+  if (source === 'default') {
+    return {
+      message: `no ${path} in ${process.cwd()}`,
+      hint: `pass -i FILE (or set HSTS_CLUSTER_INVENTORY=FILE), or ${START}`,
+    };
+  }
+  const how = source === 'env' ? `HSTS_CLUSTER_INVENTORY=${path}` : `-i ${path}`;
+  return { message: `${how}: no such inventory file`, hint: `check the path (relative to ${process.cwd()}), or ${START}` };
+}
+
+/** YAML is a common guess for an inventory (Ansible's are); say so instead of "Unexpected token". */
+function looksLikeYaml(path: string, text: string): boolean {
+  if (/\.ya?ml$/i.test(path)) return true;
+  const first = text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
+  return first !== undefined && (first === '---' || /^[A-Za-z_$][\w$.-]*\s*:(\s|$)/.test(first) || /^- /.test(first));
+}
+
+/** Reads the inventory file: every way a file can be wrong before its content is, as one problem. */
+export function readInventoryDocument(path: string, source: InventorySource): JsonDocument {
+  const refuse = (problem: Problem): never => { throw new UsageError([problem]); };
+  if (!existsSync(path)) refuse(notFound(path, source));
+  if (statSync(path).isDirectory()) {
+    const inside = ['inventory.json', 'inventory.example.json'].map((name) => join(path, name)).find(existsSync);
+    refuse({ file: path, message: 'is a directory, not an inventory file', hint: inside ? `did you mean -i ${inside}?` : 'pass the JSON file itself: -i DIR/inventory.json' });
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    return refuse({ file: path, message: `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, hint: 'check its permissions (the user running hsts-cluster must be able to read it)' });
+  }
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    refuse({ file: path, message: 'is UTF-16 text', hint: 'save it as UTF-8 (in Notepad: Save as, Encoding: UTF-8)' });
+  }
+  // A UTF-8 byte order mark, as some Windows editors write: not part of JSON, harmless to drop.
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  if (text.trim() === '') refuse({ file: path, message: 'is empty', hint: START });
+  try {
+    return parseJsonText(text);
+  } catch (e) {
+    if (!(e instanceof JsonSyntaxError)) throw e;
+    if (looksLikeYaml(path, text)) {
+      return refuse({ file: path, message: 'looks like YAML: YAML inventories are not supported yet; use JSON', hint: `${START}; ${basename(path)} in JSON: {"cluster": {...}, "ssh": {...}, "nodes": [...]}` });
+    }
+    return refuse({ file: path, ...e.position, message: `not valid JSON: ${e.message}`, ...(e.hint ? { hint: e.hint } : {}) });
+  }
+}
