@@ -94,11 +94,12 @@ export function parseJsonText(text: string): JsonDocument {
     const open = i++;
     const out: Record<string, unknown> = {};
     const seen = new Map<string, number>();
+    let comma = -1;
     ws();
     if (text[i] === '}') { i++; return out; }
     for (;;) {
       ws();
-      if (text[i] === '}') fail("a trailing comma before '}'", i - 1, 'JSON allows no comma after the last field: remove it');
+      if (text[i] === '}') fail("a trailing comma before '}'", comma, 'JSON allows no comma after the last field: remove it');
       if (text[i] === "'") fail("a field name in single quotes: JSON needs double quotes", i, `write "name": instead of 'name':`);
       if (text[i] !== '"') {
         if (i >= text.length) fail(`the object opened at ${pos(open)} is never closed`, i, "a '}' is missing");
@@ -117,7 +118,7 @@ export function parseJsonText(text: string): JsonDocument {
       i++;
       Object.defineProperty(out, key, { value: value(keyPath), enumerable: true, writable: true, configurable: true });
       ws();
-      if (text[i] === ',') { i++; continue; }
+      if (text[i] === ',') { comma = i++; continue; }
       if (text[i] === '}') { i++; return out; }
       if (i >= text.length) fail(`the object opened at ${pos(open)} is never closed`, i, "a '}' is missing");
       fail(`expected ',' or '}' after the value of "${key}", found ${describe(i)}`, i, text[i] === '"' ? 'a comma is missing between two fields' : undefined);
@@ -127,14 +128,15 @@ export function parseJsonText(text: string): JsonDocument {
   const array = (path: PropertyKey[]): unknown[] => {
     const open = i++;
     const out: unknown[] = [];
+    let comma = -1;
     ws();
     if (text[i] === ']') { i++; return out; }
     for (;;) {
       ws();
-      if (text[i] === ']') fail("a trailing comma before ']'", i - 1, 'JSON allows no comma after the last element: remove it');
+      if (text[i] === ']') fail("a trailing comma before ']'", comma, 'JSON allows no comma after the last element: remove it');
       out.push(value([...path, out.length]));
       ws();
-      if (text[i] === ',') { i++; continue; }
+      if (text[i] === ',') { comma = i++; continue; }
       if (text[i] === ']') { i++; return out; }
       if (i >= text.length) fail(`the list opened at ${pos(open)} is never closed`, i, "a ']' is missing");
       fail(`expected ',' or ']' in the list, found ${describe(i)}`, i, text[i] === '{' || text[i] === '"' ? 'a comma is missing between two elements' : undefined);

@@ -7,10 +7,11 @@ export interface CliResult { exitCode: number; stdout: string; stderr: string }
 export const CLI = resolve(repoRoot(), 'dist', 'src', 'cli', 'main.js');
 
 /** Runs the built CLI (npm test builds it first) and collects its output. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; onSpawn?: (pid: number) => void } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; cwd?: string; onSpawn?: (pid: number) => void } = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...process.env, ...options.env },
+      ...(options.cwd ? { cwd: options.cwd } : {}),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     if (child.pid) options.onSpawn?.(child.pid);
