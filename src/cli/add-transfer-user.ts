@@ -1,6 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { setTransferUsers } from '../inventory/edit.js';
+import { USER_NAME_RULE } from '../inventory/schema.js';
 import { loadPlaybook } from '../runner/playbook.js';
 import { runPlaybook } from '../runner/run.js';
 import { renderJson, renderRecap } from '../ui/render.js';
@@ -14,7 +15,7 @@ interface AddUserOptions extends CommonOptions {
 }
 
 function userName(value: string, previous: string[] = []): string[] {
-  if (!/^[a-z_][a-z0-9_.-]{0,31}$/.test(value)) throw new InvalidArgumentError(`"${value}" is not a valid user name`);
+  if (!/^[a-z_][a-z0-9_.-]{0,31}$/.test(value)) throw new InvalidArgumentError(`"${value}" ${USER_NAME_RULE}`);
   return [...previous, value];
 }
 

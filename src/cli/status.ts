@@ -11,14 +11,15 @@ interface StatusOptions extends CommonOptions {
   watch?: number;
 }
 
-/** --limit: the rows and reasons of those nodes; the verdict stays the cluster's (it needs every node). */
+/** --limit: the rows of those nodes, their reasons and the cluster-wide ones; the verdict stays the cluster's. */
 function onlyNodes(health: ClusterHealth, only: Set<string> | undefined): ClusterHealth {
   if (!only) return health;
-  const names = [...only];
+  const all = new Set(health.nodes.map((n) => n.name));
+  const about = (reason: string) => (reason.split(': ')[0] ?? '').split(', ').filter((name) => all.has(name));
   return {
     ...health,
     nodes: health.nodes.filter((n) => only.has(n.name)),
-    reasons: health.reasons.filter((r) => names.some((name) => r.startsWith(`${name}:`) || r.includes(` ${name}`))),
+    reasons: health.reasons.filter((r) => about(r).length === 0 || about(r).some((name) => only.has(name))),
   };
 }
 

@@ -19,13 +19,14 @@ async function upOrPlan(options: UpOptions, mode: 'apply' | 'plan'): Promise<num
   const playbook = loadPlaybook('up');
   const interrupt = interruptSignal();
   try {
-    const whole = await runPlaybook(inventory, playbook, {
+    const result = await runPlaybook(inventory, playbook, {
       ...runOptions(options, inventory, mode, interrupt.signal),
       waitTransfersS: options.waitTransfers ?? 0,
     });
-    // plan --limit: the plan reads every node (roles depend on the whole cluster), then shows these.
-    const result = only ? { ...whole, nodes: whole.nodes.filter((n) => only.has(n.name)) } : whole;
-    if ((mode === 'plan' && result.exitCode === 0) || (mode === 'apply' && options.diff)) process.stderr.write(renderPlan(result));
+    // plan --limit: the plan reads every node (roles depend on the whole cluster) and shows the
+    // changes of these; the recap still names every node's failure.
+    const shown = only ? { ...result, nodes: result.nodes.filter((n) => only.has(n.name)) } : result;
+    if ((mode === 'plan' && result.exitCode === 0) || (mode === 'apply' && options.diff)) process.stderr.write(renderPlan(shown));
     process.stderr.write(renderRecap(result));
     if (options.json) process.stdout.write(renderJson(result));
     return result.exitCode;

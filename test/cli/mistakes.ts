@@ -109,6 +109,7 @@ export const MISTAKES: Mistake[] = [
   { mistake: 'options before the command', shows: 'needs at least 3 nodes', args: ['-i', '{inv}', 'up'], inventory: edit((i) => { i.nodes.pop(); }) },
   { mistake: 'plan --dry-run', shows: '`hsts-cluster plan` is the dry run of up', args: ['plan', '--dry-run', '-i', '{inv}'] },
   { mistake: 'a journal directory that is a file', shows: 'the audit journal cannot be written', args: ['up', '--journal-dir', '{dir}/afile/journal', '-i', '{inv}'], files: { afile: 'x' } },
+  { mistake: 'an invalid transfer user name', shows: '"Alice Smith" must be a system user name: a lower-case letter', args: ['add-transfer-user', 'Alice Smith', '-i', '{inv}'] },
   { mistake: 'no command', shows: 'no command given', args: [] },
   { mistake: 'an unknown option', shows: "unknown option '--force-everything'", args: ['up', '--force-everything', '-i', '{inv}'] },
 ];
