@@ -7,7 +7,7 @@ import { EXIT, UsageError } from '../util/errors.js';
 import type { Problem } from '../util/problem.js';
 import { redact } from '../util/secret.js';
 import { registerAddTransferUser } from './add-transfer-user.js';
-import { habitProblems } from './habits.js';
+import { commandOf, habitProblems } from './habits.js';
 import { context, withCommonOptions } from './options.js';
 import { registerRollback } from './rollback.js';
 import { registerStatus } from './status.js';
@@ -65,6 +65,11 @@ registerRollback(program, setExit);
 registerAddTransferUser(program, setExit);
 registerVerify(program, setExit);
 
+// `hsts-cluster --help | head`: the reader left; nothing more to say, and no trace for it.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(exitCode); else throw e; });
+}
+
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const verbose = args.some((a) => a === '--verbose' || /^-v+$/.test(a));
@@ -92,7 +97,7 @@ function saveTrace(e: unknown): string | undefined {
 const habits = habitProblems(args);
 if (habits.length > 0) {
   refuse(habits);
-} else if (args.length === 0) {
+} else if (commandOf(args) === undefined && !args.some((a) => ['-h', '--help', '-V', '--version'].includes(a))) {
   refuse([{ message: 'no command given', hint: 'start with `hsts-cluster plan -i inventory.json` (what up would change); `hsts-cluster --help` lists the commands' }]);
 } else {
   try {

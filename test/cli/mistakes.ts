@@ -111,6 +111,7 @@ export const MISTAKES: Mistake[] = [
   { mistake: 'a journal directory that is a file', shows: 'the audit journal cannot be written', args: ['up', '--journal-dir', '{dir}/afile/journal', '-i', '{inv}'], files: { afile: 'x' } },
   { mistake: 'an invalid transfer user name', shows: '"Alice Smith" must be a system user name: a lower-case letter', args: ['add-transfer-user', 'Alice Smith', '-i', '{inv}'] },
   { mistake: 'no command', shows: 'no command given', args: [] },
+  { mistake: 'options but no command', shows: 'no command given', args: ['-i', '{inv}', '--json'] },
   { mistake: 'an unknown option', shows: "unknown option '--force-everything'", args: ['up', '--force-everything', '-i', '{inv}'] },
 ];
 
