@@ -9,7 +9,7 @@ const isTestRig = (name: string) => name.startsWith(TEST_RIG_PREFIX);
  */
 export default async function setup(): Promise<() => Promise<void>> {
   process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
-  if (process.env.HSTS_SKIP_RIG === '1') return async () => undefined;
+  if (process.env.HSTS_SKIP_RIG === '1') return () => Promise.resolve();
   process.env.HSTS_NODE_IMAGE_TAG = nodeImage();
   await sweepRigs(isTestRig, true);
   return async () => {

@@ -9,7 +9,7 @@ export function privateKeyProblem(data: Buffer): { message: string; hint: string
     }
     return { message: `is not a private key ssh2 can read (${parsed.message})`, hint: 'point privateKey at an OpenSSH or PEM private key, e.g. ~/.ssh/id_ed25519' };
   }
-  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  const key: ssh2.ParsedKey | undefined = Array.isArray(parsed) ? (parsed as ssh2.ParsedKey[])[0] : parsed;
   if (key && !key.isPrivateKey()) {
     return { message: 'is a public key', hint: 'privateKey needs the private half: the same name without ".pub"' };
   }

@@ -51,8 +51,8 @@ export class Progress {
       registerSignalListeners: false,
       renderer: this.mode === 'tty' ? 'default' : 'simple',
       fallbackRenderer: 'simple',
-      rendererOptions: { logger: this.logger, collapseSubtasks: false, showErrorMessage: false, timer: PRESET_TIMER } as never,
-      fallbackRendererOptions: { logger: this.logger, timer: PRESET_TIMER } as never,
+      rendererOptions: { logger: this.logger, collapseSubtasks: false, showErrorMessage: false, timer: PRESET_TIMER },
+      fallbackRendererOptions: { logger: this.logger, timer: PRESET_TIMER },
     });
     await list.run().catch(() => undefined);
     return outcomes;

@@ -11,7 +11,7 @@ export function unifiedDiff(before: string | null, after: string | null, label: 
       i++;
       continue;
     }
-    let start = Math.max(0, i - context);
+    const start = Math.max(0, i - context);
     let end = i;
     // Extend the hunk while changes are closer than 2 * context lines apart.
     for (let j = i; j < ops.length; j++) {
@@ -27,7 +27,6 @@ export function unifiedDiff(before: string | null, after: string | null, label: 
     out.push(`@@ -${aLen ? aStart + 1 : aStart},${aLen} +${bLen ? bStart + 1 : bStart},${bLen} @@`);
     for (const op of hunk) out.push(`${op.kind}${op.line}`);
     i = end + 1;
-    start = i;
   }
   return `${out.join('\n')}\n`;
 }

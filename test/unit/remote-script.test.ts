@@ -80,6 +80,7 @@ describe('Secret', () => {
   it('prints as *** however it is printed', () => {
     const s = new Secret('hunter2');
     expect(String(s)).toBe('***');
+    // eslint-disable-next-line @typescript-eslint/restrict-template-expressions -- the point of the test
     expect(`${s}`).toBe('***');
     expect(JSON.stringify({ s })).toBe('{"s":"***"}');
     expect(inspect(s)).toBe('***');
