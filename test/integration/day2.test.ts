@@ -153,7 +153,7 @@ describe('a keystore deleted behind hsts-cluster\'s back', () => {
       expect(ping.output).toMatch(/keystore of asperadaemon unusable: \/opt\/aspera\/var\/localkeystore\.db does not exist \(run: askmscli -i -u asperadaemon\)/);
       const up = await cli('up', '--json', '--wait-timeout', '5');
       expect(up.exitCode).toBe(1);
-      expect(up.stderr).toMatch(/node2: verify: .*asperanoded did not answer healthy[\s\S]*last answer: HTTP\/1\.0 503 .*run: askmscli -i -u asperadaemon/);
+      expect(up.stderr).toMatch(/node2: verify: [\s\S]*asperanoded did not answer healthy[\s\S]*last answer: HTTP\/1\.0 503 .*run: askmscli -i -u asperadaemon/);
     } finally {
       await rig.sh(1, 'cp -p /tmp/daemon.localkeystore.db /opt/aspera/var/localkeystore.db && rm -f /tmp/daemon.localkeystore.db');
     }

@@ -19,9 +19,14 @@ def _split(value):
 
 
 def _local_redis_address():
-    """bind and port of this node's Redis, from aspera_31415.conf."""
+    """bind and port of this node's Redis, from aspera_31415.conf; the defaults for a user who may
+    not read that file (it holds the password: a transfer user's ascp, say)."""
     bind, port = "127.0.0.1", paths.STANDALONE_PORT
-    with open(paths.REDIS_CONF) as f:
+    try:
+        f = open(paths.REDIS_CONF)
+    except PermissionError:
+        return bind, port
+    with f:
         for line in f:
             words = line.split()
             if len(words) >= 2 and words[0].lower() == "bind":
