@@ -18,7 +18,7 @@ chown asperadaemon:aspadmins /opt/aspera/etc/redis
 chown asperadaemon:aspadmins /opt/aspera/etc/redis/aspera_31415.conf
 chmod 0640 /opt/aspera/etc/redis/aspera_31415.conf
 chmod 0644 /opt/aspera/etc/aspera.conf
-install -d -m 0755 /srv/aspera /opt/aspera/var/keystore
+install -d -m 0755 /srv/aspera
 
 # Debian's own Redis units fail in a container (217/USER) and are not how HSTS runs Redis.
 systemctl mask redis-server.service redis-sentinel.service

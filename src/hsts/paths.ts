@@ -12,19 +12,34 @@ export const HSTS = {
   shippedSentinelUnit: '/opt/aspera/etc/redis/asperaredissentinel.service',
   installedSentinelUnit: '/lib/systemd/system/asperaredissentinel.service',
   redisUmaskDropIn: '/etc/systemd/system/asperaredisd.service.d/hsts-cluster-umask.conf',
-  // askmscli's stores. These mirror the rig's simulation; a real HSTS may keep them elsewhere.
-  redisPasswordStore: '/opt/aspera/var/kms/redis-password',
-  keystoreDir: '/opt/aspera/var/keystore',
-  // hsts-cluster's own state on a node: lock and per-run snapshots, root only.
+  // askmscli's root store (encrypted SQLite, IBM's "source of truth"). Its directory is the rig's
+  // choice: IBM's documents name the file, not where it is. hsts-cluster never reads it; a run's
+  // snapshot copies its bytes so that a rollback can put them back.
+  rootKeystore: '/opt/aspera/etc/rootkeystore.db',
+  // hsts-cluster's own state on a node: lock, per-run snapshots, and what it stored with askmscli
+  // (salted scrypt hashes, never the password), root only.
   stateDir: '/opt/aspera/var/hsts-cluster',
   lockDir: '/opt/aspera/var/hsts-cluster/lock',
+  askmsRecordDir: '/opt/aspera/var/hsts-cluster/askmscli',
   nodeApiPort: 9092,
   daemonUser: 'asperadaemon',
   daemonGroup: 'aspadmins',
 } as const;
 
-export function keystorePath(user: string): string {
-  return `${HSTS.keystoreDir}/${user}`;
+/**
+ * USER's localkeystore.db where askmscli keeps it by default (IBM: "resides in the user's home
+ * directory"), as a path the node resolves: `~USER/` is expanded there (see shPath).
+ */
+export function localKeystorePath(user: string): string {
+  return `~${user}/localkeystore.db`;
+}
+
+/** hsts-cluster's record of the password it last stored with `askmscli -s redis-password`. */
+export const STORE_RECORD = `${HSTS.askmsRecordDir}/redis-password.json`;
+
+/** hsts-cluster's record of the password USER's keystore was made with (`askmscli -i -u USER`). */
+export function keystoreRecordPath(user: string): string {
+  return `${HSTS.askmsRecordDir}/keystore.${user}.json`;
 }
 
 /** The four services, in the order the procedure starts them. */
@@ -34,9 +49,13 @@ export type Service = (typeof SERVICES)[number];
 /** The order to stop them in: the Redis clients first, then Sentinel, then Redis. */
 export const STOP_ORDER: readonly Service[] = ['asperanoded', 'asperarund', 'asperaredissentinel', 'asperaredisd'];
 
-/** The files each service reads at start: when one of them changes, the service must restart. */
+/**
+ * The files each service reads at start: when a rollback puts one back, the service restarts.
+ * The daemons run as the noded user and read the Redis password from its localkeystore.db (an
+ * opaque file to hsts-cluster; a change's `restarts` says when askmscli renewed it).
+ */
 export function serviceInputs(nodedUser: string): Record<Service, string[]> {
-  const hstsClient = [HSTS.asperaConf, HSTS.redisPasswordStore, keystorePath(nodedUser)];
+  const hstsClient = [HSTS.asperaConf, localKeystorePath(nodedUser)];
   return {
     asperaredisd: [HSTS.redisConf],
     asperaredissentinel: [HSTS.sentinelConf, HSTS.installedSentinelUnit],

@@ -28,6 +28,8 @@ export type BatchMode = 'stop-on-error' | 'run-all' | 'parallel';
 export interface RenderedBatch {
   script: string;
   stdin: Buffer;
+  /** The inputs stdin carries, in order (batchStdin(inputs) is stdin). */
+  inputs: Buffer[];
 }
 
 function inputBytes(value: Buffer | string | Secret): Buffer {
@@ -61,13 +63,13 @@ export function renderBatch(commands: RemoteCommand[], mode: BatchMode, inOrderF
       `printf '${'\\036'}%s %s %s ' "$1" "$rc" "$(( (10#\${t1//[.,]/} - 10#\${t0//[.,]/}) / 1000 ))"; ` +
       `printf '%s' "$out" | base64 -w0; printf '\\n'; return $rc; }`,
   ];
-  const stdin: string[] = [];
+  const inputs: Buffer[] = [];
   commands.forEach((command, i) => {
     lines.push(`mkdir "$T/c${i}"`);
     for (const [name, value] of Object.entries(command.inputs ?? {})) {
       if (!INPUT_NAME.test(name)) throw new Error(`bad input name ${name}`);
       lines.push(`__in "$T/c${i}/${name}"`);
-      stdin.push(inputBytes(value).toString('base64'));
+      inputs.push(inputBytes(value));
     }
   });
   commands.forEach((command, i) => lines.push(`c${i}() {`, command.code, '}'));
@@ -82,7 +84,12 @@ export function renderBatch(commands: RemoteCommand[], mode: BatchMode, inOrderF
     lines.push(mode === 'stop-on-error' ? `${calls.join(' && ')} || true` : calls.join('; '));
   }
   lines.push('exit 0');
-  return { script: lines.join('\n'), stdin: Buffer.from([STDIN_MARKER, ...stdin].join('\n') + '\n') };
+  return { script: lines.join('\n'), stdin: batchStdin(inputs), inputs };
+}
+
+/** A batch's stdin: the marker line, then each input as one base64 line, in the script's order. */
+export function batchStdin(inputs: Buffer[]): Buffer {
+  return Buffer.from([STDIN_MARKER, ...inputs.map((b) => b.toString('base64'))].join('\n') + '\n');
 }
 
 /** The framed results, in order; commands after a failure (stop-on-error) have none. */

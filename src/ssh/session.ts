@@ -1,6 +1,5 @@
-import { appendFileSync } from 'node:fs';
 import type { ClusterNode } from '../inventory/load.js';
-import { redact } from '../util/secret.js';
+import { redact, type Secret } from '../util/secret.js';
 import { NodeConnection, SshError, type ConnectOptions } from './connection.js';
 import {
   parseBatchOutput, renderBatch, wrapForPrivilege,
@@ -15,6 +14,30 @@ export interface BatchResult {
 
 /** Told of every remote command as it starts, and again with its result when it ends. */
 export type CommandListener = (node: string, command: RemoteCommand, result?: CommandResult) => void;
+
+/**
+ * One remote round trip as it is sent, for an observer that records it (the benchmark's floor).
+ * stdin is `sudo password line (when sudoPassword is set) + batchStdin(inputs)`; the inputs hold
+ * secrets (passwords, files that contain them): an observer that keeps them must take them out.
+ */
+export interface BatchEvent {
+  node: string;
+  /** The runner's phase. */
+  wave: string;
+  /** The remote command line: holds no secret (inputs travel on stdin). */
+  command: string;
+  sudoPassword: Secret | undefined;
+  inputs: Buffer[];
+}
+export type BatchObserver = (event: BatchEvent) => void;
+
+const batchObservers = new Set<BatchObserver>();
+
+/** Registers an observer of every batch any session sends; returns its removal. */
+export function observeBatches(observer: BatchObserver): () => void {
+  batchObservers.add(observer);
+  return () => batchObservers.delete(observer);
+}
 
 const FRAMEWORK_EXIT: Record<number, string> = {
   90: 'could not make a private temporary directory on the node',
@@ -50,7 +73,9 @@ export class NodeSession {
     this.commandsRun += commands.length;
     const line = `timeout -k 5 ${remoteTimeoutS} ${command}`;
     const stdin = Buffer.concat([stdinPrefix, batch.stdin]);
-    recordForReplay(this.node.name, this.wave, line, stdin);
+    for (const observe of batchObservers) {
+      observe({ node: this.node.name, wave: this.wave, command: line, sudoPassword: stdinPrefix.length > 0 ? this.node.ssh.sudoPassword : undefined, inputs: batch.inputs });
+    }
     const exec = await this.connection.exec(line, stdin, timeoutMs + 10_000);
     const results = parseBatchOutput(commands, exec.stdout);
     results.forEach((result, i) => this.onCommand?.(this.node.name, commands[i]!, result));
@@ -73,13 +98,3 @@ export class NodeSession {
 }
 
 export { SshError };
-
-/**
- * With HSTS_CLUSTER_RECORD=FILE every remote command line and its stdin are appended to FILE (mode
- * 0600: stdin holds passwords), for the benchmark's floor: the same commands replayed with no tool.
- */
-function recordForReplay(node: string, wave: string, command: string, stdin: Buffer): void {
-  const file = process.env.HSTS_CLUSTER_RECORD;
-  if (!file) return;
-  appendFileSync(file, `${JSON.stringify({ node, wave, command, stdin: stdin.toString('base64') })}\n`, { mode: 0o600 });
-}

@@ -1,4 +1,4 @@
-import { shq } from '../ssh/shell.js';
+import { shPath, shq } from '../ssh/shell.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { unifiedDiff } from '../util/diff.js';
 import type { Change, FileFact, PlanContext } from './types.js';
@@ -36,8 +36,8 @@ export function writeFileCommand(spec: FileSpec): RemoteCommand {
   return {
     label: `write ${spec.path} (${spec.owner}:${spec.group} ${spec.mode})`,
     // -T: a directory in the way is an error, never a place to write into or to rename.
-    code: `install -T -o ${shq(spec.owner)} -g ${shq(spec.group)} -m ${spec.mode} "$IN/content" ${shq(tmp)} && ` +
-      `mv -f -T ${shq(tmp)} ${shq(spec.path)} || { rm -f ${shq(tmp)} 2>/dev/null; exit 1; }`,
+    code: `install -T -o ${shq(spec.owner)} -g ${shq(spec.group)} -m ${spec.mode} "$IN/content" ${shPath(tmp)} && ` +
+      `mv -f -T ${shPath(tmp)} ${shPath(spec.path)} || { rm -f ${shPath(tmp)} 2>/dev/null; exit 1; }`,
     inputs: { content: typeof spec.content === 'string' ? Buffer.from(spec.content) : spec.content },
   };
 }
@@ -46,7 +46,7 @@ export function writeFileCommand(spec: FileSpec): RemoteCommand {
 export function removeFileCommand(path: string): RemoteCommand {
   const dir = path.slice(0, path.lastIndexOf('/'));
   const emptyDropInDir = /\.d$/.test(dir) && dir.startsWith('/etc/systemd/') ? ` && rmdir --ignore-fail-on-non-empty ${shq(dir)}` : '';
-  return { label: `remove ${path}`, code: `rm -f ${shq(path)}${emptyDropInDir}` };
+  return { label: `remove ${path}`, code: `rm -f ${shPath(path)}${emptyDropInDir}` };
 }
 
 /**

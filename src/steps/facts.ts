@@ -1,7 +1,7 @@
 import { CHAIN, parseFirewallState, persistenceFor } from '../hsts/firewall.js';
 import { HSTS } from '../hsts/paths.js';
 import { parsePrimaryAddr, parseReplication, parseInfoFields } from '../hsts/redis-info.js';
-import { shq } from '../ssh/shell.js';
+import { shPath, shq } from '../ssh/shell.js';
 import type { CommandResult, RemoteCommand } from '../ssh/remote-script.js';
 import type { Secret } from '../util/secret.js';
 import { asredis } from './remote-checks.js';
@@ -11,7 +11,7 @@ import type { FactNeeds, FileFact, NodeFacts, RuntimeFacts, UnitFact } from './t
 export function staticProbes(needs: Required<FactNeeds>): RemoteCommand[] {
   const probes: RemoteCommand[] = needs.files.map((path) => ({
     label: `read ${path}`,
-    code: `f=${shq(path)}; if [ -e "$f" ]; then stat -c '%U %G %a' "$f" && base64 -w0 "$f"; else echo ABSENT; fi`,
+    code: `f=${shPath(path)}; if [ -e "$f" ]; then stat -c '%U %G %a' "$f" && base64 -w0 "$f"; else echo ABSENT; fi`,
   }));
   probes.push(
     {

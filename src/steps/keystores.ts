@@ -1,24 +1,73 @@
-import { HSTS, keystorePath } from '../hsts/paths.js';
+import { newSalt, recordState, renderRecord, type RecordState } from '../hsts/askms-record.js';
+import { HSTS, STORE_RECORD, keystoreRecordPath, localKeystorePath } from '../hsts/paths.js';
+import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
-import { fileFact } from './common.js';
+import { fileFact, writeFileCommand } from './common.js';
 import { hstsUsers } from './preflight.js';
-import type { Change, PlanContext, Step } from './types.js';
+import type { Change, NodeFacts, PlanContext, Step } from './types.js';
 
-/** askmscli -i -u USER for each user whose keystore is missing, stale, or not theirs alone. */
-export function keystoreChanges(step: string, ctx: PlanContext, users: string[], storeChanges: boolean): Change[] {
+/*
+ * askmscli's stores are IBM's, encrypted, and their place and format may change between versions:
+ * hsts-cluster never reads them. It decides what to (re)run from its own record on the node (a
+ * salted scrypt hash of the password it last handed to askmscli, see hsts/askms-record.ts), writes
+ * that record only after askmscli succeeded, and proves the result in verify: asperanoded, run by
+ * the noded user, reaches Redis through that user's keystore. The store files are touched as opaque
+ * bytes, so that a run's snapshot puts them back on rollback.
+ */
+
+const NO_RECORD = 'no record of what askmscli holds: run once';
+
+// One salt per node and run: every record a run writes on a node shares it, so that checking them
+// all on the next run costs one scrypt per node (hsts/askms-record.ts memoizes by salt).
+const runSalts = new WeakMap<NodeFacts, Buffer>();
+function runSalt(facts: NodeFacts): Buffer {
+  let salt = runSalts.get(facts);
+  if (!salt) runSalts.set(facts, (salt = newSalt()));
+  return salt;
+}
+
+function recordCommand(ctx: PlanContext, path: string): RemoteCommand {
+  const write = writeFileCommand({
+    path, content: renderRecord(ctx.inventory.cluster.redisPassword.reveal(), runSalt(ctx.facts)), owner: 'root', group: 'root', mode: '600',
+  });
+  return {
+    label: `record in ${path} what askmscli now holds (salted scrypt hash)`,
+    code: `install -d -o root -g root -m 0700 ${shq(HSTS.stateDir)} ${shq(HSTS.askmsRecordDir)} && {\n${write.code}\n}`,
+    inputs: write.inputs,
+  };
+}
+
+export function storeState(ctx: PlanContext): RecordState {
+  return recordState(fileFact(ctx, STORE_RECORD).content, ctx.inventory.cluster.redisPassword.reveal());
+}
+
+/** Why the Redis password must be stored again, or null when hsts-cluster's record says it is. */
+export function storeReason(state: RecordState): string | null {
+  if (state === 'matches') return null;
+  return state === 'absent' ? NO_RECORD : 'the inventory\'s password is not the one hsts-cluster last stored';
+}
+
+/** Why USER's keystore must be made again, or null when it need not. */
+export function keystoreReason(state: RecordState, storeRenewed: boolean): string | null {
+  if (storeRenewed) return 'the Redis password is stored again';
+  if (state === 'matches') return null;
+  return state === 'absent' ? NO_RECORD : 'it was made with another password';
+}
+
+/** askmscli -i -u USER for each user whose keystore hsts-cluster has no current record of. */
+export function keystoreChanges(step: string, ctx: PlanContext, users: string[], storeRenewed: boolean): Change[] {
   const { cluster } = ctx.inventory;
-  const password = Buffer.from(cluster.redisPassword.reveal());
   const changes: Change[] = [];
   for (const user of users) {
-    const keystore = fileFact(ctx, keystorePath(user));
-    const current = !storeChanges && keystore.content?.equals(password) && keystore.owner === user && keystore.mode === '600';
-    if (current) continue;
+    const record = keystoreRecordPath(user);
+    const reason = keystoreReason(recordState(fileFact(ctx, record).content, cluster.redisPassword.reveal()), storeRenewed);
+    if (reason === null) continue;
     const change: Change = {
       step,
-      summary: `${keystore.content === null ? 'initialize' : 'renew'} the keystore of ${user} (askmscli -i -u ${user})`,
-      diff: `# ${keystorePath(user)}: ${keystore.content === null ? 'created' : 'renewed'} (secret not shown)\n`,
-      commands: [{ label: `askmscli -i -u ${user}`, code: `${HSTS.askmscli} -i -u ${shq(user)}` }],
-      touches: [{ kind: 'file', path: keystorePath(user) }],
+      summary: `make the keystore of ${user} (askmscli -i -u ${user}): ${reason}`,
+      diff: `# ${localKeystorePath(user)}: made by askmscli -i -u ${user} (encrypted; not shown)\n# ${record}: updated (salted scrypt hash)\n`,
+      commands: [{ label: `askmscli -i -u ${user}`, code: `${HSTS.askmscli} -i -u ${shq(user)}` }, recordCommand(ctx, record)],
+      touches: [{ kind: 'file', path: localKeystorePath(user) }, { kind: 'file', path: record }],
     };
     if (user === cluster.nodedUser) change.restarts = ['asperanoded', 'asperarund'];
     changes.push(change);
@@ -26,39 +75,42 @@ export function keystoreChanges(step: string, ctx: PlanContext, users: string[],
   return changes;
 }
 
+/** The files a keystore change may touch: read only to be copied into a run's snapshot. */
+export function keystoreFiles(users: string[]): string[] {
+  return users.flatMap((u) => [localKeystorePath(u), keystoreRecordPath(u)]);
+}
+
 /**
  * askmscli: the Redis password (on stdin, never in argv), then a keystore for the user that runs
- * asperanoded, for xfer and for every transfer user. A keystore holds the password it was made
- * with, so a keystore made before the password changed is made again.
+ * asperanoded, for xfer and for every transfer user. A keystore holds a copy of the password it was
+ * made with, so every keystore is made again when the password is stored again.
  */
 export const keystores: Step = {
   id: 'keystores',
   title: 'askmscli: Redis password and keystores',
   needs: (inventory) => ({
-    files: [HSTS.redisPasswordStore, ...hstsUsers(inventory).map(keystorePath)],
+    files: [HSTS.rootKeystore, STORE_RECORD, ...keystoreFiles(hstsUsers(inventory))],
     users: hstsUsers(inventory),
   }),
   plan(ctx) {
     const { cluster } = ctx.inventory;
-    const password = Buffer.from(cluster.redisPassword.reveal());
     const changes: Change[] = [];
-    const store = fileFact(ctx, HSTS.redisPasswordStore);
-    const storeChanges = !store.content?.equals(password);
-    if (storeChanges) {
+    const reason = storeReason(storeState(ctx));
+    if (reason !== null) {
       changes.push({
         step: this.id,
-        summary: 'store the Redis password (askmscli -s redis-password)',
-        diff: `# ${HSTS.redisPasswordStore}: ${store.content === null ? 'set' : 'replaced'} (secret not shown)\n`,
+        summary: `store the Redis password (askmscli -s redis-password): ${reason}`,
+        diff: `# ${HSTS.rootKeystore}: redis-password set by askmscli (encrypted; not shown)\n# ${STORE_RECORD}: updated (salted scrypt hash)\n`,
         commands: [{
           label: 'askmscli -s redis-password < (password on stdin)',
           code: `${HSTS.askmscli} -s redis-password < "$IN/pw"`,
           inputs: { pw: cluster.redisPassword },
-        }],
-        touches: [{ kind: 'file', path: HSTS.redisPasswordStore }],
+        }, recordCommand(ctx, STORE_RECORD)],
+        touches: [{ kind: 'file', path: HSTS.rootKeystore }, { kind: 'file', path: STORE_RECORD }],
         restarts: ['asperanoded', 'asperarund'],
       });
     }
-    changes.push(...keystoreChanges(this.id, ctx, hstsUsers(ctx.inventory), storeChanges));
+    changes.push(...keystoreChanges(this.id, ctx, hstsUsers(ctx.inventory), reason !== null));
     return changes;
   },
 };

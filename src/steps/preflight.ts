@@ -1,4 +1,4 @@
-import { HSTS, SERVICES, keystorePath } from '../hsts/paths.js';
+import { HSTS, SERVICES } from '../hsts/paths.js';
 import type { Inventory } from '../inventory/load.js';
 import type { NodeFacts, Step } from './types.js';
 
@@ -32,7 +32,7 @@ export const preflight: Step = {
       problems.push(`${HSTS.shippedSentinelUnit} is missing (an HSTS version with Redis HA support is needed)`);
     }
     for (const [user, exists] of facts.users) {
-      if (!exists) problems.push(`user ${user} does not exist (needed for its keystore ${keystorePath(user)})`);
+      if (!exists) problems.push(`user ${user} does not exist (needed for its keystore: askmscli -i -u ${user})`);
     }
     for (const port of [inventory.cluster.redisPort, inventory.cluster.sentinelPort]) {
       const holders = (facts.listeners.get(port) ?? []).filter((name) => !REDIS_PROGRAMS.has(name));

@@ -87,13 +87,18 @@ export function waitForSentinelQuorum(ip: string, port: number, primarySet: stri
   };
 }
 
-export function waitForNoded(seconds: number): RemoteCommand {
+/**
+ * asperanoded answers /ping healthy: it runs as the noded user and reaches Redis with the password
+ * from that user's keystore, so this also proves the keystore askmscli made (hsts-cluster never
+ * reads it). On failure the last answer (status line and body: the daemon's reason) is shown.
+ */
+export function waitForNoded(seconds: number, nodedUser: string): RemoteCommand {
   const port = HSTS.nodeApiPort;
   return {
-    label: `check asperanoded answers healthy on port ${port}`,
+    label: `check asperanoded (as ${nodedUser}, through its keystore) answers healthy on port ${port}`,
     code: pollUntil(
-      `last=$( (exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET /ping HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3) 2>/dev/null | tr -d '\\r'); ` +
-        `[[ "$last" == *" 200 "* ]]`,
+      `last=$( (exec 3<>/dev/tcp/127.0.0.1/${port} && printf 'GET /ping HTTP/1.0\\r\\n\\r\\n' >&3 && timeout 5 cat <&3) 2>/dev/null | ` +
+        `tr -d '\\r' | sed -n '1p;$p' | tr '\\n' ' '); [[ "$last" == "HTTP/"*" 200 "* ]]`,
       seconds, `asperanoded did not answer healthy on port ${port} within ${seconds} s`),
   };
 }

@@ -1,8 +1,7 @@
-import { HSTS, keystorePath } from '../hsts/paths.js';
 import type { Inventory } from '../inventory/load.js';
 import { shq } from '../ssh/shell.js';
-import { fileFact } from './common.js';
-import { keystoreChanges } from './keystores.js';
+import { keystoreChanges, keystoreFiles, storeState } from './keystores.js';
+import { STORE_RECORD } from '../hsts/paths.js';
 import { nodeBasics } from './preflight.js';
 import type { Change, Step } from './types.js';
 
@@ -13,20 +12,23 @@ function transferUsers(inventory: Inventory): string[] {
 
 /**
  * add-transfer-user: the OS user on every node (created only with --create), then its keystore
- * (askmscli -i -u NAME). The Redis password must already be stored (hsts-cluster up did that).
+ * (askmscli -i -u NAME). The Redis password must already be stored (hsts-cluster up did that, and
+ * recorded it: askmscli's own store is never read).
  */
 export const transferUserKeystores: Step = {
   id: 'transfer-users',
   title: 'Transfer users: OS user and keystore (askmscli -i -u)',
   needs: (inventory) => ({
-    files: [HSTS.redisPasswordStore, ...transferUsers(inventory).map(keystorePath)],
+    files: [STORE_RECORD, ...keystoreFiles(transferUsers(inventory))],
     users: transferUsers(inventory),
   }),
   check(ctx) {
     const problems = nodeBasics(ctx.facts);
-    const stored = fileFact(ctx, HSTS.redisPasswordStore).content;
-    if (!stored?.equals(Buffer.from(ctx.inventory.cluster.redisPassword.reveal()))) {
-      problems.push('the Redis password stored by askmscli is not the inventory\'s: run hsts-cluster up first');
+    const state = storeState(ctx);
+    if (state !== 'matches') {
+      problems.push(state === 'absent'
+        ? `hsts-cluster has no record of storing the Redis password with askmscli (${STORE_RECORD}): run hsts-cluster up first`
+        : 'the Redis password hsts-cluster last stored with askmscli is not the inventory\'s: run hsts-cluster up first');
     }
     if (!ctx.options.createUsers) {
       for (const user of transferUsers(ctx.inventory)) {

@@ -35,7 +35,7 @@ export const verifyCluster: Step = {
       waitForSentinelPrimary(ip, cluster.sentinelPort, cluster.primarySet, primary.privateIp, cluster.redisPassword, wait),
       waitForSentinelPeers(ip, cluster.sentinelPort, cluster.primarySet, ctx.inventory.nodes.length - 1, cluster.redisPassword, wait),
       waitForSentinelQuorum(ip, cluster.sentinelPort, cluster.primarySet, cluster.redisPassword, wait),
-      waitForNoded(wait),
+      waitForNoded(wait, cluster.nodedUser),
     ];
     if (startsPrimaryRedis(ctx)) {
       // The checks run side by side: set the delay back only once the replicas are online.

@@ -106,7 +106,11 @@ describe('add-transfer-user', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).totals.changed).toBe(3);
     for (const node of rig.nodes) {
-      expect((await rig.sh(node, "stat -c '%U %a' /opt/aspera/var/keystore/alice")).output.trim()).toBe('alice 600');
+      expect((await rig.sh(node, "stat -c '%U %a' ~alice/localkeystore.db")).output.trim()).toBe('alice 600');
+      // alice's ascp authenticates with Redis through that keystore.
+      const ascp = await rig.sh(node, "su -s /bin/sh alice -c '/opt/aspera/bin/ascp --simulate-seconds 0'");
+      expect(ascp.exitCode, ascp.output).toBe(0);
+      expect((await rig.sh(node, "stat -c '%U %a' /opt/aspera/var/hsts-cluster/askmscli/keystore.alice.json")).output.trim()).toBe('root 600');
     }
     const after = readFileSync(rig.inventoryPath, 'utf8');
     expect(JSON.parse(after).cluster.transferUsers).toEqual(['alice']);
@@ -115,6 +119,47 @@ describe('add-transfer-user', () => {
     expect(again.exitCode).toBe(0);
     expect(JSON.parse(again.stdout).totals.changed).toBe(0);
     expect((await cli('up', '--json')).exitCode).toBe(0);
+  });
+});
+
+describe('a keystore deleted behind hsts-cluster\'s back', () => {
+  it('makes the user\'s programs fail naming the keystore; hsts-cluster trusts its record until told otherwise', async () => {
+    await rig.sh(2, 'mv ~alice/localkeystore.db /tmp/alice.localkeystore.db');
+    try {
+      const ascp = await rig.sh(2, "su -s /bin/sh alice -c '/opt/aspera/bin/ascp --simulate-seconds 0'");
+      expect(ascp.exitCode).not.toBe(0);
+      expect(ascp.output).toMatch(/ascp: .*keystore of alice unusable: \/home\/alice\/localkeystore\.db does not exist \(run: askmscli -i -u alice\)/);
+      // Not asperadaemon's: the cluster stays up, and `up` (which never reads a store) sees nothing to do.
+      const up = await cli('up', '--json');
+      expect(up.exitCode, up.stderr).toBe(0);
+      expect(JSON.parse(up.stdout).totals.changed).toBe(0);
+      // Its record removed, hsts-cluster runs askmscli for alice again, and says why.
+      await rig.sh(2, 'rm /opt/aspera/var/hsts-cluster/askmscli/keystore.alice.json');
+      const again = await cli('add-transfer-user', 'alice', '--json');
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect(JSON.parse(again.stdout).nodes[2].changes.map((c: { summary: string }) => c.summary))
+        .toEqual(['make the keystore of alice (askmscli -i -u alice): no record of what askmscli holds: run once']);
+      expect((await rig.sh(2, "su -s /bin/sh alice -c '/opt/aspera/bin/ascp --simulate-seconds 0'")).exitCode).toBe(0);
+    } finally {
+      await rig.sh(2, 'rm -f /tmp/alice.localkeystore.db');
+    }
+  });
+
+  it('of the noded user makes up fail in verify, with asperanoded\'s reason, and changes nothing', async () => {
+    await rig.sh(1, 'cp -p /opt/aspera/var/localkeystore.db /tmp/daemon.localkeystore.db && rm /opt/aspera/var/localkeystore.db');
+    try {
+      const ping = await rig.sh(1, "(exec 3<>/dev/tcp/127.0.0.1/9092; printf 'GET /ping HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3)");
+      expect(ping.output).toMatch(/HTTP\/1\.0 503/);
+      expect(ping.output).toMatch(/keystore of asperadaemon unusable: \/opt\/aspera\/var\/localkeystore\.db does not exist \(run: askmscli -i -u asperadaemon\)/);
+      const up = await cli('up', '--json', '--wait-timeout', '5');
+      expect(up.exitCode).toBe(1);
+      expect(up.stderr).toMatch(/node2: verify: [\s\S]*asperanoded did not answer healthy[\s\S]*last answer: HTTP\/1\.0 503 .*run: askmscli -i -u asperadaemon/);
+    } finally {
+      await rig.sh(1, 'cp -p /tmp/daemon.localkeystore.db /opt/aspera/var/localkeystore.db && rm -f /tmp/daemon.localkeystore.db');
+    }
+    const up = await cli('up', '--json');
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(JSON.parse(up.stdout).totals.changed).toBe(0);
   });
 });
 

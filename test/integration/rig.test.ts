@@ -62,6 +62,9 @@ describe('the rig', () => {
   });
 });
 
+/** Prints the password the node's Redis runs with (from its file): a pipe, never an argument. */
+const REQUIREPASS = "sed -n 's/^requirepass \"\\{0,1\\}\\([^\"]*\\)\"\\{0,1\\}$/\\1/p' /opt/aspera/etc/redis/aspera_31415.conf | head -n 1 | tr -d '\\n'";
+
 describe('the HSTS simulator', () => {
   it('asconfigurator edits <server> and rejects bad syntax', async () => {
     const ok = await sh(0, `/opt/aspera/bin/asconfigurator -x 'set_server_data;db_port,"41415,41415,41415"' && grep -c '<db_port>41415,41415,41415</db_port>' /opt/aspera/etc/aspera.conf`);
@@ -74,16 +77,32 @@ describe('the HSTS simulator', () => {
     }
   });
 
-  it('askmscli stores the password from stdin for root and asperadaemon only, and makes keystores', async () => {
-    const r = await sh(1, "printf 'pw-from-stdin' | /opt/aspera/bin/askmscli -s redis-password && stat -c '%U %a' /opt/aspera/var/kms/redis-password /opt/aspera/var/kms && cat /opt/aspera/var/kms/redis-password");
-    expect(r.output).toContain('asperadaemon 600\nasperadaemon 700\npw-from-stdin');
-    expect((await sh(1, 'su -s /bin/sh xfer -c "cat /opt/aspera/var/kms/redis-password"')).exitCode).not.toBe(0);
-    const ks = await sh(1, "/opt/aspera/bin/askmscli -i -u xfer && stat -c '%U %a' /opt/aspera/var/keystore/xfer");
-    expect(ks.output).toContain('xfer 600');
+  it('askmscli stores the password from stdin encrypted in SQLite, root only, and copies it into a user\'s keystore', async () => {
+    const secretNames = (db: string) => `python3 -c "import sqlite3; print(sqlite3.connect('file:${db}?mode=ro', uri=True).execute('select name from secrets').fetchall())"`;
+    const r = await sh(1, [
+      "printf 'pw-from-stdin' | /opt/aspera/bin/askmscli -s redis-password",
+      "stat -c '%U %a' /opt/aspera/etc/rootkeystore.db /opt/aspera/etc/kms/machine.key",
+      secretNames('/opt/aspera/etc/rootkeystore.db'),
+    ].join(' && '));
+    expect(r.exitCode, r.output).toBe(0);
+    expect(r.output).toContain("root 600\nroot 600\n[('redis-password',)]");
+    expect((await sh(1, 'su -s /bin/sh xfer -c "cat /opt/aspera/etc/rootkeystore.db"')).exitCode).not.toBe(0);
+    const ks = await sh(1, `/opt/aspera/bin/askmscli -i -u xfer && stat -c '%U %a' /home/xfer/localkeystore.db && ${secretNames('/home/xfer/localkeystore.db')}`);
+    expect(ks.output).toContain("xfer 600\n[('redis-password',)]");
+    // Encrypted: the password is in no file askmscli wrote.
+    expect((await sh(1, 'grep -rlF pw-from-stdin /opt/aspera/etc /home /opt/aspera/var; true')).output.trim()).toBe('');
+    // Redis runs with another password: xfer's programs say whose keystore is stale and what to run.
+    const stale = await sh(1, "su -s /bin/sh xfer -c '/opt/aspera/bin/ascp --simulate-seconds 0'");
+    expect(stale.exitCode).not.toBe(0);
+    expect(stale.output).toMatch(/Redis at 127\.0\.0\.1:31415 refused the password from the keystore of xfer \(\/home\/xfer\/localkeystore\.db\): WRONGPASS.*the keystore is stale \(run: askmscli -i -u xfer\)/);
+    const fixed = await sh(1, `${REQUIREPASS} | /opt/aspera/bin/askmscli -s redis-password && /opt/aspera/bin/askmscli -i -u xfer && su -s /bin/sh xfer -c '/opt/aspera/bin/ascp --simulate-seconds 0'`);
+    expect(fixed.exitCode, fixed.output).toBe(0);
     const missing = await sh(1, '/opt/aspera/bin/askmscli -i -u nobody-here');
     expect(missing.exitCode).not.toBe(0);
     expect(missing.output).toMatch(/user 'nobody-here' does not exist/);
     expect((await sh(1, ': | /opt/aspera/bin/askmscli -s redis-password')).exitCode).not.toBe(0);
+    expect((await sh(1, 'rm /home/xfer/localkeystore.db; su -s /bin/sh xfer -c "/opt/aspera/bin/ascp --simulate-seconds 0"')).output)
+      .toMatch(/keystore of xfer unusable: \/home\/xfer\/localkeystore\.db does not exist \(run: askmscli -i -u xfer\)/);
   });
 
   it('asnodeadmin keeps Node API users in the standalone Redis', async () => {
@@ -104,7 +123,7 @@ describe('the HSTS simulator', () => {
       '/opt/aspera/bin/asnodeadmin -au ghost -p p -x root; echo "rc=$?"',
       "(exec 3<>/dev/tcp/127.0.0.1/9092; printf 'GET /ping HTTP/1.0\\r\\n\\r\\n' >&3; head -n 1 <&3)",
       'cp /tmp/aspera.conf.bak /opt/aspera/etc/aspera.conf',
-      'echo "ghost-stored=$(REDISCLI_AUTH=$(cat /opt/aspera/var/kms/redis-password) /opt/aspera/bin/asredis -p 31415 SISMEMBER aspera:node_users ghost)"',
+      `echo "ghost-stored=$(REDISCLI_AUTH=$(${REQUIREPASS}) /opt/aspera/bin/asredis -p 31415 SISMEMBER aspera:node_users ghost)"`,
     ].join('\n'));
     expect(r.output).toMatch(/no Sentinel named a primary for 'myprimary'/);
     expect(r.output).toContain('rc=1');
@@ -114,8 +133,8 @@ describe('the HSTS simulator', () => {
   });
 
   it('fails when the stored password is wrong', async () => {
-    const r = await sh(0, "cp -p /opt/aspera/var/kms/redis-password /tmp/pw.bak; printf wrong | /opt/aspera/bin/askmscli -s redis-password; /opt/aspera/bin/asnodeadmin -l; echo rc=$?; cp -p /tmp/pw.bak /opt/aspera/var/kms/redis-password");
-    expect(r.output).toMatch(/refused the stored password/);
+    const r = await sh(0, "cp -p /opt/aspera/etc/rootkeystore.db /tmp/ks.bak; printf wrong | /opt/aspera/bin/askmscli -s redis-password; /opt/aspera/bin/asnodeadmin -l; echo rc=$?; cp -p /tmp/ks.bak /opt/aspera/etc/rootkeystore.db");
+    expect(r.output).toMatch(/refused the password from the keystore of root \(\/opt\/aspera\/etc\/rootkeystore\.db\): WRONGPASS.*the keystore is stale \(run: askmscli -s redis-password\)/);
     expect(r.output).toContain('rc=1');
   });
 

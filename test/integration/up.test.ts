@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +70,39 @@ describe('hsts-cluster up on a three-node rig', () => {
     expect(await sentinelPrimaries(rig, members())).toEqual(members().map(() => members()[0]!.privateIp));
     const replication = (await redisCli(rig, 0, 'INFO replication')).output;
     for (const replica of members().slice(1)) expect(replication).toContain(`ip=${replica.privateIp},port=31415,state=online`);
+  });
+
+  it('leaves the plain password only in the two files the specification puts it in (and the snapshots of them)', async () => {
+    // The pattern comes from the node's own file through a pipe: never an argument, never a file.
+    const search = [
+      "pattern() { sed -n 's/^requirepass \"\\{0,1\\}\\([^\"]*\\)\"\\{0,1\\}$/\\1/p' /opt/aspera/etc/redis/aspera_31415.conf | head -n 1; }",
+      '[ "$(pattern | wc -c)" -gt 8 ] || { echo "no password in aspera_31415.conf"; exit 1; }',
+      'grep -rlF -D skip -f <(pattern) $(ls -d /* | grep -vx -e /proc -e /sys) | sort',
+    ].join('\n');
+    const digest = createHash('sha256').update(rig.redisPassword).digest('hex');
+    for (const node of members()) {
+      // The node's Redis runs with the rig's password: the search looks for the right thing.
+      const pattern = await rig.sh(node, `${search.split('\n')[0]}\npattern | tr -d '\\n' | sha256sum | cut -d' ' -f1`);
+      expect(pattern.output.trim(), node.name).toBe(digest);
+      const found = (await rig.sh(node, search)).output.trim().split('\n');
+      const snapshots = /^\/opt\/aspera\/var\/hsts-cluster\/runs\/[^/]+\/(snapshot\.json|redis\.rdb)$/;
+      expect(found.filter((f) => !snapshots.test(f)), node.name).toEqual([
+        '/opt/aspera/etc/redis/aspera_31415.conf',
+        '/opt/aspera/etc/redis/sentinel_41415.conf',
+      ]);
+      // The snapshots that hold it are root's alone.
+      for (const f of found.filter((f) => snapshots.test(f))) {
+        expect((await rig.sh(node, `stat -c '%U %a' ${f} $(dirname ${f})`)).output.trim().split('\n')).toEqual(['root 600', 'root 700']);
+      }
+      // What hsts-cluster recorded of askmscli: root only, salted scrypt hashes.
+      const records = await rig.sh(node, "stat -c '%n %U %a' /opt/aspera/var/hsts-cluster/askmscli /opt/aspera/var/hsts-cluster/askmscli/*");
+      expect(records.output.trim().split('\n')).toEqual([
+        '/opt/aspera/var/hsts-cluster/askmscli root 700',
+        '/opt/aspera/var/hsts-cluster/askmscli/keystore.asperadaemon.json root 600',
+        '/opt/aspera/var/hsts-cluster/askmscli/keystore.xfer.json root 600',
+        '/opt/aspera/var/hsts-cluster/askmscli/redis-password.json root 600',
+      ]);
+    }
   });
 
   it('passes the specification\'s replication test', async () => {

@@ -1,6 +1,9 @@
 import type { Rig, RigNode } from './rig.js';
 
-/** Everything hsts-cluster may touch on a node (its own run records aside). */
+/**
+ * Everything hsts-cluster may touch on a node (its run records aside; its askmscli records included):
+ * askmscli's stores compare as opaque bytes.
+ */
 const FILES = [
   '/opt/aspera/etc/aspera.conf',
   '/opt/aspera/etc/redis/aspera_31415.conf',
@@ -9,7 +12,7 @@ const FILES = [
   '/etc/systemd/system/asperaredisd.service.d/hsts-cluster-umask.conf',
   '/etc/iptables/rules.v4',
   '/etc/sysconfig/iptables',
-  '/opt/aspera/var/kms/redis-password',
+  '/opt/aspera/etc/rootkeystore.db',
 ];
 const UNITS = ['asperaredisd', 'asperaredissentinel', 'asperanoded', 'asperarund', 'netfilter-persistent'];
 
@@ -49,7 +52,7 @@ const REDIS_KEYS = `redis_keys() {
 
 const SCRIPT = `${NORMALIZE}
 ${REDIS_KEYS}
-for f in ${FILES.join(' ')} /opt/aspera/var/keystore/*; do
+for f in ${FILES.join(' ')} /opt/aspera/var/localkeystore.db /home/*/localkeystore.db /opt/aspera/var/hsts-cluster/askmscli/*; do
   if [ ! -e "$f" ]; then echo "file $f absent"; continue; fi
   case "$f" in
     *redis/aspera_31415.conf|*redis/sentinel_41415.conf) content=$(${WITHOUT_RUNTIME_LINES} "$f") ;;

@@ -6,7 +6,8 @@ import type { Rig, RigNode } from './rig.js';
  * need fresh nodes for every cold run, whatever tool configured them.
  */
 const SAVED = '/var/tmp/hsts-pristine.tar';
-const PATHS = 'opt/aspera/etc opt/aspera/var/kms opt/aspera/var/keystore';
+// askmscli's stores: rootkeystore.db under opt/aspera/etc, asperadaemon's localkeystore.db in its home.
+const PATHS = 'opt/aspera/etc opt/aspera/var/localkeystore.db';
 
 export async function savePristine(rig: Rig, nodes: RigNode[]): Promise<string[]> {
   return Promise.all(nodes.map(async (node) => {
@@ -22,7 +23,7 @@ systemctl disable asperaredissentinel 2>/dev/null
 rm -rf /lib/systemd/system/asperaredissentinel.service /etc/systemd/system/asperaredissentinel.service.d /etc/systemd/system/asperaredisd.service.d
 systemctl daemon-reload
 systemctl reset-failed
-rm -rf ${PATHS.split(' ').map((p) => `/${p}`).join(' ')} /opt/aspera/var/hsts-cluster /opt/aspera/var/*.rdb /etc/iptables/rules.v4
+rm -rf ${PATHS.split(' ').map((p) => `/${p}`).join(' ')} /opt/aspera/var/hsts-cluster /opt/aspera/var/*.rdb /home/*/localkeystore.db /etc/iptables/rules.v4
 tar -C / -xpf ${SAVED}
 iptables -F && iptables -X
 systemctl start asperaredisd asperanoded asperarund

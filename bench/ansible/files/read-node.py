@@ -1,9 +1,11 @@
 # Pre-flight checks and what is on the node, in one read-only round trip. Run as
 # `python3 -c THIS_TEXT PARAMS_JSON` with the Redis password on stdin (only to ask the running
 # Sentinel who the primary is, through asredis with REDISCLI_AUTH in its environment).
-# Prints one JSON object. File contents holding the password are never printed: only sha1 sums.
-import grp
+# Prints one JSON object. File contents holding the password are never printed; hsts-cluster's
+# askmscli records are checked against the password here (scrypt), as hsts-cluster checks them.
+import base64
 import hashlib
+import hmac
 import json
 import os
 import pwd
@@ -18,6 +20,7 @@ ASPERA_CONF = "/opt/aspera/etc/aspera.conf"
 REDIS_CONF = "/opt/aspera/etc/redis/aspera_31415.conf"
 SENTINEL_CONF = "/opt/aspera/etc/redis/sentinel_41415.conf"
 RULES = "/etc/iptables/rules.v4"
+RECORDS = "/opt/aspera/var/hsts-cluster/askmscli"
 SERVICES = ["asperaredisd", "asperaredissentinel", "asperanoded", "asperarund"]
 
 
@@ -34,22 +37,20 @@ def read(path):
         return None
 
 
-def stat(path):
+def record_state(path):
+    """hsts-cluster's askmscli record (src/hsts/askms-record.ts): absent, matches or differs."""
+    text = read(path)
+    if text is None:
+        return "absent"
     try:
-        st = os.stat(path)
-        with open(path, "rb") as f:
-            digest = hashlib.sha1(f.read()).hexdigest()
-    except FileNotFoundError:
-        return {"exists": False}
-    try:
-        owner = pwd.getpwuid(st.st_uid).pw_name
-    except KeyError:
-        owner = str(st.st_uid)
-    try:
-        group = grp.getgrgid(st.st_gid).gr_name
-    except KeyError:
-        group = str(st.st_gid)
-    return {"exists": True, "sha1": digest, "owner": owner, "group": group, "mode": "%04o" % (st.st_mode & 0o7777)}
+        r = json.loads(text)
+        if r["kdf"] != "scrypt":
+            return "differs"
+        got = hashlib.scrypt(password.encode(), salt=base64.b64decode(r["salt"]), n=r["N"], r=r["r"], p=r["p"],
+                             maxmem=256 * r["N"] * r["r"], dklen=32)
+        return "matches" if hmac.compare_digest(got, base64.b64decode(r["hash"])) else "differs"
+    except (ValueError, KeyError, TypeError):
+        return "differs"
 
 
 problems = []
@@ -126,7 +127,8 @@ print(json.dumps({
     "problems": problems,
     "active": active,
     "aspera_server": server,
-    "files": {path: stat(path) for path in p["stat"]},
+    "records": {name: record_state("%s/%s.json" % (RECORDS, name))
+                for name in ["redis-password"] + ["keystore." + u for u in p["users"]]},
     "redis_conf_exists": redis_text is not None,
     "redis_keys": sorted(set(redis_keys)),
     "sync_delay": sync_delay,

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { newSalt, recordState, renderRecord } from '../../src/hsts/askms-record.js';
+import { STORE_RECORD, keystoreRecordPath, localKeystorePath, serviceInputs } from '../../src/hsts/paths.js';
+import { shPath } from '../../src/ssh/shell.js';
+import { writeFileCommand } from '../../src/steps/common.js';
+import { keystores } from '../../src/steps/keystores.js';
+import { transferUserKeystores } from '../../src/steps/transfer-users.js';
+import type { FileFact, PlanContext } from '../../src/steps/types.js';
+import { Secret } from '../../src/util/secret.js';
+
+const PASSWORD = 'inventory-pw-1';
+const OTHER = 'some-older-pw';
+const salt = newSalt();
+const record = (password: string) => renderRecord(password, salt);
+
+type Records = Record<string, string | null>;
+
+/** A node as facts see it: hsts-cluster's records (path -> content), users present. */
+function context(records: Records, transferUsers: string[] = [], createUsers = false): PlanContext {
+  const paths = [STORE_RECORD, ...['asperadaemon', 'xfer', ...transferUsers].map(keystoreRecordPath)];
+  const files = new Map<string, FileFact>(paths.map((path) => {
+    const content = records[path] ?? null;
+    return [path, content === null
+      ? { path, content: null, owner: '', group: '', mode: '' }
+      : { path, content: Buffer.from(content), owner: 'root', group: 'root', mode: '600' }];
+  }));
+  return {
+    inventory: { cluster: { redisPassword: new Secret(PASSWORD), nodedUser: 'asperadaemon', transferUsers } },
+    facts: { files, isRoot: true, hstsInstalled: true, users: new Map(transferUsers.map((u) => [u, true])) },
+    options: { waitTimeoutMs: 1000, createUsers },
+  } as unknown as PlanContext;
+}
+
+const all = (password: string | null): Records => ({
+  [STORE_RECORD]: password === null ? null : record(password),
+  [keystoreRecordPath('asperadaemon')]: password === null ? null : record(password),
+  [keystoreRecordPath('xfer')]: password === null ? null : record(password),
+});
+
+const summaries = (ctx: PlanContext) => keystores.plan(ctx).map((c) => c.summary);
+
+describe('the askmscli record', () => {
+  it('holds a salted scrypt hash, never the password, and tells which password made it', () => {
+    const text = record(PASSWORD);
+    expect(text).not.toContain(PASSWORD);
+    expect(JSON.parse(text)).toMatchObject({ kdf: 'scrypt', N: 16384, r: 8, p: 1 });
+    expect(recordState(Buffer.from(text), PASSWORD)).toBe('matches');
+    expect(recordState(Buffer.from(text), OTHER)).toBe('differs');
+    expect(recordState(null, PASSWORD)).toBe('absent');
+    expect(recordState(Buffer.from('not json'), PASSWORD)).toBe('differs');
+    expect(recordState(Buffer.from('{"kdf":"md5","salt":"","hash":""}'), PASSWORD)).toBe('differs');
+  });
+
+  it('differs between salts for the same password', () => {
+    expect(renderRecord(PASSWORD, newSalt())).not.toBe(renderRecord(PASSWORD, newSalt()));
+  });
+});
+
+describe('the keystores step decides from hsts-cluster\'s record only', () => {
+  const cases: { name: string; records: Records; want: string[] }[] = [
+    { name: 'every record current: nothing to do', records: all(PASSWORD), want: [] },
+    {
+      name: 'no record at all (configured by hand or by an older hsts-cluster): run askmscli once',
+      records: all(null),
+      want: [
+        'store the Redis password (askmscli -s redis-password): no record of what askmscli holds: run once',
+        'make the keystore of asperadaemon (askmscli -i -u asperadaemon): the Redis password is stored again',
+        'make the keystore of xfer (askmscli -i -u xfer): the Redis password is stored again',
+      ],
+    },
+    {
+      name: 'the password changed: the store and every keystore are renewed',
+      records: all(OTHER),
+      want: [
+        'store the Redis password (askmscli -s redis-password): the inventory\'s password is not the one hsts-cluster last stored',
+        'make the keystore of asperadaemon (askmscli -i -u asperadaemon): the Redis password is stored again',
+        'make the keystore of xfer (askmscli -i -u xfer): the Redis password is stored again',
+      ],
+    },
+    {
+      name: 'only one user\'s record missing: only that keystore',
+      records: { ...all(PASSWORD), [keystoreRecordPath('xfer')]: null },
+      want: ['make the keystore of xfer (askmscli -i -u xfer): no record of what askmscli holds: run once'],
+    },
+    {
+      name: 'one keystore made with another password: only that keystore',
+      records: { ...all(PASSWORD), [keystoreRecordPath('asperadaemon')]: record(OTHER) },
+      want: ['make the keystore of asperadaemon (askmscli -i -u asperadaemon): it was made with another password'],
+    },
+    {
+      name: 'a damaged record counts as another password',
+      records: { ...all(PASSWORD), [STORE_RECORD]: '{"kdf":' },
+      want: [
+        'store the Redis password (askmscli -s redis-password): the inventory\'s password is not the one hsts-cluster last stored',
+        'make the keystore of asperadaemon (askmscli -i -u asperadaemon): the Redis password is stored again',
+        'make the keystore of xfer (askmscli -i -u xfer): the Redis password is stored again',
+      ],
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => expect(summaries(context(c.records))).toEqual(c.want));
+  }
+
+  it('a transfer user added to the inventory gets a keystore, the others stay', () => {
+    expect(summaries(context(all(PASSWORD), ['alice']))).toEqual([
+      'make the keystore of alice (askmscli -i -u alice): no record of what askmscli holds: run once',
+    ]);
+  });
+
+  it('runs askmscli, then writes the record; touches the stores as opaque files and the records', () => {
+    const [store, daemon] = keystores.plan(context(all(null)));
+    expect(store!.commands.map((c) => c.label)).toEqual([
+      'askmscli -s redis-password < (password on stdin)',
+      `record in ${STORE_RECORD} what askmscli now holds (salted scrypt hash)`,
+    ]);
+    expect(store!.commands[0]!.code).not.toContain(PASSWORD);
+    expect(store!.touches).toEqual([{ kind: 'file', path: '/opt/aspera/etc/rootkeystore.db' }, { kind: 'file', path: STORE_RECORD }]);
+    expect(store!.restarts).toEqual(['asperanoded', 'asperarund']);
+    expect(daemon!.touches).toEqual([{ kind: 'file', path: '~asperadaemon/localkeystore.db' }, { kind: 'file', path: keystoreRecordPath('asperadaemon') }]);
+    expect(daemon!.restarts).toEqual(['asperanoded', 'asperarund']);
+    // What the record command writes is a hash of the inventory's password, never the password.
+    const written = store!.commands[1]!.inputs!.content as Buffer;
+    expect(written.toString()).not.toContain(PASSWORD);
+    expect(recordState(written, PASSWORD)).toBe('matches');
+    // Every record of one run on a node shares a salt: the next run hashes once per node.
+    expect(JSON.parse((daemon!.commands[1]!.inputs!.content as Buffer).toString()).salt).toBe(JSON.parse(written.toString()).salt);
+  });
+
+  it('a transfer user\'s keystore restarts nothing; the noded user\'s keystore is what the daemons read', () => {
+    const [xfer] = keystores.plan(context({ ...all(PASSWORD), [keystoreRecordPath('xfer')]: null }));
+    expect(xfer!.restarts).toBeUndefined();
+    expect(serviceInputs('asperadaemon').asperanoded).toContain(localKeystorePath('asperadaemon'));
+  });
+});
+
+describe('add-transfer-user', () => {
+  it('needs up\'s record of the stored password first', () => {
+    expect(transferUserKeystores.check!(context(all(null), ['alice']))).toEqual([
+      `hsts-cluster has no record of storing the Redis password with askmscli (${STORE_RECORD}): run hsts-cluster up first`,
+    ]);
+    expect(transferUserKeystores.check!(context(all(OTHER), ['alice']))).toEqual([
+      'the Redis password hsts-cluster last stored with askmscli is not the inventory\'s: run hsts-cluster up first',
+    ]);
+    expect(transferUserKeystores.check!(context(all(PASSWORD), ['alice']))).toEqual([]);
+  });
+
+  it('makes only the keystores it has no current record of, and is then done', () => {
+    const first = transferUserKeystores.plan(context(all(PASSWORD), ['alice', 'bob']));
+    expect(first.map((c) => c.summary)).toEqual([
+      'make the keystore of alice (askmscli -i -u alice): no record of what askmscli holds: run once',
+      'make the keystore of bob (askmscli -i -u bob): no record of what askmscli holds: run once',
+    ]);
+    const done = { ...all(PASSWORD), [keystoreRecordPath('alice')]: record(PASSWORD), [keystoreRecordPath('bob')]: record(PASSWORD) };
+    expect(transferUserKeystores.plan(context(done, ['alice', 'bob']))).toEqual([]);
+  });
+});
+
+describe('home-relative paths', () => {
+  it('leaves ~USER/ for the node to expand and quotes the rest', () => {
+    expect(shPath('~asperadaemon/localkeystore.db')).toBe("~asperadaemon/'localkeystore.db'");
+    expect(shPath('/opt/it\'s')).toBe("'/opt/it'\\''s'");
+    expect(() => shPath('~bad user/x')).toThrow(/bad home-relative path/);
+    const write = writeFileCommand({ path: '~xfer/localkeystore.db', content: 'x', owner: 'xfer', group: 'xfer', mode: '600' });
+    expect(write.code).toContain("~xfer/'.localkeystore.db.hsts-cluster.tmp'");
+    expect(write.code).toContain("mv -f -T ~xfer/'.localkeystore.db.hsts-cluster.tmp' ~xfer/'localkeystore.db'");
+  });
+});
