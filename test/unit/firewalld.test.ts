@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   desiredRichRules, editExactly, editTowards, firewallCmds, firewalldProbe, isOurRule, parseFirewalldProbe, sameRules,
 } from '../../src/hsts/firewalld.js';
+import { firewall } from '../../src/steps/firewall.js';
+import type { PlanContext } from '../../src/steps/types.js';
 
 const input = { clusterIps: ['172.20.0.2', '172.20.0.3', '172.20.0.4'], redisPort: 31415, sentinelPort: 41415 };
 const accept = (ip: string, port: number) => `rule priority="-3141" family="ipv4" source address="${ip}" port port="${port}" protocol="tcp" accept`;
@@ -94,3 +96,30 @@ describe('firewalld rich rules', () => {
     expect(() => firewalldProbe('172.20.0.2', 'a b')).toThrow(/not a firewalld zone name/);
   });
 });
+
+describe('the firewall step on a firewalld node', () => {
+  const inventory = { cluster: { redisPort: 31415, sentinelPort: 41415 }, nodes: input.clusterIps.map((privateIp) => ({ privateIp })) };
+  const plan = (runtime: string[], permanent: string[]) =>
+    firewall.plan({ inventory, facts: { firewalld: { zone: 'internal', runtime, permanent, files: [] } } } as unknown as PlanContext);
+
+  it('adds the rules permanently first, then at run time, in the zone serving the private IP', () => {
+    const [change, ...rest] = plan([SSH_RULE], [SSH_RULE]);
+    expect(rest).toEqual([]);
+    expect(change!.summary).toBe('firewalld zone internal: rich rules for the Redis and Sentinel ports (permanent and runtime)');
+    expect(change!.commands.map((c) => c.label)).toEqual([
+      'firewall-cmd --permanent --zone=internal --add-rich-rule (8 rules)',
+      'firewall-cmd --zone=internal --add-rich-rule (8 rules)',
+    ]);
+    expect(change!.touches).toEqual([{ kind: 'firewalld' }]);
+    expect(change!.diff).toContain(`+${reject(41415)}`);
+    expect(change!.diff).not.toContain('service name="ssh"');
+  });
+
+  it('repairs only the side that lost a rule, and finds nothing to do when both hold them', () => {
+    const all = desiredRichRules(input);
+    const [change] = plan(all.slice(1), all);
+    expect(change!.commands.map((c) => c.label)).toEqual(['firewall-cmd --zone=internal --add-rich-rule (1 rule)']);
+    expect(plan([SSH_RULE, ...all], [...all, SSH_RULE])).toEqual([]);
+  });
+});
+
