@@ -24,6 +24,10 @@ install -d -m 0755 /srv/aspera
 systemctl mask redis-server.service redis-sentinel.service
 systemctl enable hsts-firstboot.service asperaredisd.service asperanoded.service asperarund.service ssh.service
 
+# firewalld is there for the rig's firewalld profile (test/rig, hsts-rig-firewall), off otherwise.
+systemctl disable firewalld.service >/dev/null 2>&1 || true
+systemctl mask firewalld.service
+
 # iptables-persistent's postinst saved the build machine's rules (debootstrap runs it in the
 # build machine's network namespace): a fresh node has no persisted rules.
 rm -f /etc/iptables/rules.v4 /etc/iptables/rules.v6

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { loadPlaybook } from '../runner/playbook.js';
 import { recoverRun } from '../runner/recover.js';
 import { renderJson, renderRecap } from '../ui/render.js';
 import { UsageError } from '../util/errors.js';
@@ -20,7 +19,7 @@ export function registerRollback(program: Command, setExit: (code: number) => vo
         throw new UsageError([`--run ${options.run}: not a run id (like 20261127T161555Z-ddf0)`]);
       }
       const inventory = load(options);
-      const result = await recoverRun(inventory, loadPlaybook('up'), {
+      const result = await recoverRun(inventory, {
         ...(options.run ? { run: options.run } : {}),
         forks: options.forks ?? inventory.nodes.length,
         hostKeys: options.acceptNewHostKeys ? 'accept-new' : 'strict',

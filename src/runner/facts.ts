@@ -8,22 +8,25 @@ import type { RemoteCommand } from '../ssh/remote-script.js';
 import {
   parseRuntimeFacts, parseStaticFacts, runtimeProbes, staticProbes, type RuntimeProbeInput,
 } from '../steps/facts.js';
-import type { FactNeeds, NodeFacts, Step } from '../steps/types.js';
+import type { NeedsList, NodeFacts, Step } from '../steps/types.js';
 import { markSecret, type Secret } from '../util/secret.js';
 
 export class FactsError extends Error {}
 
-export function factNeeds(steps: Step[], inventory: Inventory, node: ClusterNode): Required<FactNeeds> {
+/** What a playbook's steps read on a node (the two Redis files always: they say how to ask Redis). */
+export function factNeeds(steps: Step[], inventory: Inventory, node: ClusterNode): NeedsList {
   const files = new Set<string>([HSTS.redisConf, HSTS.sentinelConf]);
   const units = new Set<string>();
   const users = new Set<string>();
+  let firewalld: NeedsList['firewalld'];
   for (const step of steps) {
     const needs = step.needs(inventory, node);
     needs.files?.forEach((f) => files.add(f));
     needs.units?.forEach((u) => units.add(u));
     needs.users?.forEach((u) => users.add(u));
+    firewalld ??= needs.firewalld;
   }
-  return { files: [...files], units: [...units], users: [...users] };
+  return { files: [...files], units: [...units], users: [...users], ...(firewalld ? { firewalld } : {}) };
 }
 
 export type Target = { ip: string; port: number; password: Secret | string };
@@ -64,16 +67,16 @@ export function runningRedis(facts: Pick<NodeFacts, 'units' | 'files'>, cluster:
 /**
  * A node's facts in two read-only round trips: files, units, users, firewall and environment
  * first; then the running Redis and Sentinel, asked with the passwords their files hold.
+ * `needs` says what to read (a playbook's steps, or for a restore what the snapshot holds).
  * `before` runs ahead of the probes in the first round trip, and ends before any probe starts (the
  * run lock; the strays a rollback stops, which could otherwise still write what the probes read).
  */
 export async function gatherFacts(
   session: NodeSession,
   inventory: Inventory,
-  steps: Step[],
+  needs: NeedsList,
   before: RemoteCommand[] = [],
 ): Promise<{ facts: NodeFacts; before: { exitCode: number; output: string }[] }> {
-  const needs = factNeeds(steps, inventory, session.node);
   const probes = staticProbes(needs);
   const { cluster } = inventory;
   // A configured node runs Redis and Sentinel as the inventory says: ask them in the same round trip,

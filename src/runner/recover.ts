@@ -7,7 +7,6 @@ import { Journal } from './journal.js';
 import {
   LOCK, acquireLockCommand, describeHolder, listRunsCommand, readSnapshotCommand, releaseLockCommand, type LockHolder,
 } from './node-state.js';
-import type { Playbook } from './playbook.js';
 import { newRecap, totals, type RunResult } from './result.js';
 import { EXIT } from '../util/errors.js';
 import { rollbackNode } from './rollback.js';
@@ -50,16 +49,16 @@ function holderGone(holderJson: string, run: string): boolean {
 
 /**
  * `hsts-cluster rollback`: after a controller died mid-run, restore every node from the snapshot it
- * holds for that run (the newest unfinished one unless --run names one), then check it.
+ * holds for that run (the newest unfinished one unless --run names one), then check it. Whichever
+ * command made the run (up, add-transfer-user), the snapshot says what to read and restore.
  */
-export async function recoverRun(inventory: Inventory, playbook: Playbook, options: RecoverOptions): Promise<RunResult> {
+export async function recoverRun(inventory: Inventory, options: RecoverOptions): Promise<RunResult> {
   const started = Date.now();
   const id = newRunId();
   const journal = new Journal(options.journalDir, id);
   const recaps = new Map(inventory.nodes.map((n) => [n.name, newRecap(n.name)]));
   const errors: string[] = [];
   const warnings: string[] = [];
-  const steps = playbook.phases.map((p) => p.step);
   const { sessions, failures } = await openSessions(inventory, { policy: options.hostKeys, forks: options.forks });
   for (const session of sessions.values()) session.tag = `hsts-cluster:${id}:recover`;
   const finish = (run?: string): RunResult => {
@@ -132,7 +131,7 @@ export async function recoverRun(inventory: Inventory, playbook: Playbook, optio
         const read = await session.run([readSnapshotCommand(target!)], 'stop-on-error');
         if (read.failure) throw new Error(`cannot read the snapshot: ${read.failure.output}`);
         const snapshot = parseSnapshot(read.results[0]!.output);
-        const restored = await rollbackNode(inventory, sessions, name, snapshot, steps, options);
+        const restored = await rollbackNode(inventory, sessions, name, snapshot, options);
         journal.write({ event: 'rollback', node: name, run: target, result: restored.ok ? 'restored' : 'failed', left: restored.left });
         if (!restored.ok) throw new Error(restored.left.join('; '));
         recaps.get(name)!.changed = restored.commands > 0 ? 1 : 0;

@@ -1,10 +1,9 @@
 import type { Inventory } from '../inventory/load.js';
 import type { HostKeyPolicy } from '../ssh/connection.js';
 import { NodeSession } from '../ssh/session.js';
-import type { Step } from '../steps/types.js';
 import { gatherFacts } from './facts.js';
 import { setRunStateCommand, stopStrayCommand } from './node-state.js';
-import { differences, planRestore, type Snapshot } from './snapshot.js';
+import { differences, planRestore, snapshotNeeds, type Snapshot } from './snapshot.js';
 
 export interface RestoreResult {
   ok: boolean;
@@ -16,19 +15,20 @@ export interface RestoreResult {
 
 /**
  * Puts one node back as its snapshot says and checks that it is: facts now, the commands that close
- * the gap, facts again. A lost connection is opened again once: a cut link must not strand a node.
+ * the gap, facts again. What it reads comes from the snapshot itself, not from a playbook.
+ * A lost connection is opened again once: a cut link must not strand a node.
  */
 export async function rollbackNode(
   inventory: Inventory,
   sessions: Map<string, NodeSession>,
   name: string,
   snapshot: Snapshot,
-  steps: Step[],
   options: { hostKeys: HostKeyPolicy; commandTimeoutMs: number },
 ): Promise<RestoreResult> {
+  const node = inventory.nodes.find((n) => n.name === name)!;
+  const needs = snapshotNeeds(snapshot, node.privateIp);
   let session = sessions.get(name);
   if (!session || session.connection.lost) {
-    const node = inventory.nodes.find((n) => n.name === name)!;
     session?.close();
     try {
       session = await NodeSession.open(node, { policy: options.hostKeys });
@@ -39,18 +39,18 @@ export async function rollbackNode(
   }
   session.tag = `hsts-cluster:${snapshot.run}:rollback`;
   try {
-    const before = await gatherFacts(session, inventory, steps, [stopStrayCommand(snapshot.run)]);
+    const before = await gatherFacts(session, inventory, needs, [stopStrayCommand(snapshot.run)]);
     const commands = planRestore(snapshot, before.facts);
     if (commands.length > 0) {
       const result = await session.run(commands, 'stop-on-error', options.commandTimeoutMs);
       if (result.failure) {
-        const after = await gatherFacts(session, inventory, steps).catch(() => null);
+        const after = await gatherFacts(session, inventory, needs).catch(() => null);
         const left = after ? differences(snapshot, after.facts) : ['state unknown'];
         await session.run([setRunStateCommand(snapshot.run, 'rollback-failed')], 'run-all').catch(() => undefined);
         return { ok: false, commands: commands.length, left: [`${result.failure.label}: ${result.failure.output.trim()}`, ...left] };
       }
     }
-    const after = await gatherFacts(session, inventory, steps);
+    const after = await gatherFacts(session, inventory, needs);
     const left = differences(snapshot, after.facts);
     await session.run([setRunStateCommand(snapshot.run, left.length ? 'rollback-failed' : 'rolled-back')], 'run-all');
     return { ok: left.length === 0, commands: commands.length, left };

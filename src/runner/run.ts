@@ -7,7 +7,7 @@ import type { CommandResult, RemoteCommand } from '../ssh/remote-script.js';
 import type { NodeSession } from '../ssh/session.js';
 import type { Change, NodeFacts, Roles } from '../steps/types.js';
 import type { NodeTask, Progress } from '../ui/progress.js';
-import { gatherFacts, runningRedis } from './facts.js';
+import { factNeeds, gatherFacts, runningRedis } from './facts.js';
 import { Journal } from './journal.js';
 import {
   acquireLockCommand, applyTag, describeHolder, releaseLockCommand, saveSnapshotCommand, setRunStateCommand, type LockHolder,
@@ -137,7 +137,7 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
         node: node.name,
         run: async () => {
           const takeLock = options.mode === 'apply' && !locked.has(node.name);
-          const gathered = await gatherFacts(session(node.name), inventory, steps, takeLock ? [lock] : []);
+          const gathered = await gatherFacts(session(node.name), inventory, factNeeds(steps, inventory, node), takeLock ? [lock] : []);
           facts.set(node.name, gathered.facts);
           const lockResult = gathered.before[0];
           if (lockResult) {
@@ -296,7 +296,7 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
     const outcomes = await showPhase('Roll back: restore every changed node', [...snapshots.entries()].map(([name, snapshot]) => ({
       node: name,
       run: async () => {
-        const r = await rollbackNode(inventory, sessions, name, snapshot, steps, options);
+        const r = await rollbackNode(inventory, sessions, name, snapshot, options);
         journal.write({ event: 'rollback', node: name, result: r.ok ? 'restored' : 'failed', left: r.left });
         if (!r.ok) throw new Error(r.left.join('; '));
         return { status: r.commands > 0 ? 'changed' : 'ok', detail: r.commands > 0 ? 'restored' : 'nothing to undo' };

@@ -1,11 +1,14 @@
 import { restoreScript, sameFirewall, type FirewallState } from '../hsts/firewall.js';
+import {
+  editExactly, firewallCmds, isEmptyEdit, sameRules, type FirewalldState, type ZoneFile,
+} from '../hsts/firewalld.js';
 import { tokenize } from '../hsts/conf-lines.js';
 import { HSTS, SERVICES, STOP_ORDER, serviceInputs, type Service } from '../hsts/paths.js';
 import { shq } from '../ssh/shell.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { removeFileCommand, writeFileCommand } from '../steps/common.js';
 import { rdbPath, restoreRedisDataCommand } from './redis-data.js';
-import type { FileFact, NodeFacts, ResourceRef, UnitFact } from '../steps/types.js';
+import type { FileFact, NeedsList, NodeFacts, ResourceRef, UnitFact } from '../steps/types.js';
 
 /** What a node looked like before a run changed it: stored on the node, root only. */
 export interface Snapshot {
@@ -20,6 +23,8 @@ export interface Snapshot {
   users: { name: string; exists: boolean }[];
   /** Our chain and its jumps; null when the run does not touch the firewall. */
   firewall: FirewallState | null;
+  /** firewalld's zone (rich rules, runtime and permanent, and its files); null when the run does not touch it. */
+  firewalld: FirewalldState | null;
   /** The RDB file of a Redis the run makes a replica; its copy is redis.rdb in the run directory. */
   redisData: { rdb: string } | null;
 }
@@ -46,7 +51,22 @@ export function takeSnapshot(run: string, node: string, nodedUser: string, facts
     units: [...facts.units.values()].filter((u) => units.has(u.name)).map((u) => ({ name: u.name, enabled: u.enabled, active: u.active })),
     users: [...facts.users].filter(([name]) => users.has(name)).map(([name, exists]) => ({ name, exists })),
     firewall: touches.some((t) => t.kind === 'firewall') ? facts.firewall : null,
+    firewalld: touches.some((t) => t.kind === 'firewalld') ? facts.firewalld : null,
     redisData: touches.some((t) => t.kind === 'redis-data') ? { rdb: rdbPath(facts.files.get(HSTS.redisConf)?.content?.toString('utf8') ?? null) } : null,
+  };
+}
+
+/**
+ * What a restore must read on the node: exactly what the snapshot holds (its files, units, users,
+ * firewall zone), whatever playbook made it; plus the two Redis files and the services, which say
+ * how Redis runs.
+ */
+export function snapshotNeeds(snapshot: Snapshot, privateIp: string): NeedsList {
+  return {
+    files: [...new Set<string>([HSTS.redisConf, HSTS.sentinelConf, ...snapshot.files.map((f) => f.path)])],
+    units: [...new Set<string>([...SERVICES, ...snapshot.units.map((u) => u.name)])],
+    users: snapshot.users.map((u) => u.name),
+    ...(snapshot.firewalld ? { firewalld: { privateIp, zone: snapshot.firewalld.zone } } : {}),
   };
 }
 
@@ -68,8 +88,9 @@ function configuredLines(text: string): string {
 const RUNTIME_SENTINEL = new Set(['myid', 'current-epoch', 'config-epoch', 'leader-epoch', 'known-replica', 'known-slave', 'known-sentinel']);
 const REWRITTEN_BY_REDIS = new Set<string>([HSTS.redisConf, HSTS.sentinelConf]);
 
+/** Whether a file differs from the snapshot's copy; a file that was not read counts as different. */
 function fileDiffers(want: Snapshot['files'][number], now: FileFact | undefined): boolean {
-  if (!now) return false;
+  if (!now) return true;
   if (want.content === null) return now.content !== null;
   if (now.content === null || now.owner !== want.owner || now.group !== want.group || now.mode !== want.mode) return true;
   const before = Buffer.from(want.content, 'base64');
@@ -83,7 +104,10 @@ export function differences(snapshot: Snapshot, now: NodeFacts): string[] {
   for (const file of snapshot.files) if (fileDiffers(file, now.files.get(file.path))) out.push(`file ${file.path}`);
   for (const unit of snapshot.units) {
     const current = now.units.get(unit.name);
-    if (!current) continue;
+    if (!current) {
+      out.push(`unit ${unit.name} was not read`);
+      continue;
+    }
     if (current.enabled !== unit.enabled) out.push(`unit ${unit.name} is ${current.enabled || 'not installed'}, was ${unit.enabled || 'not installed'}`);
     // A unit that had failed is back as stopped: that is as it was (a failure is not restored).
     const same = current.active === unit.active || (unit.active === 'failed' && current.active === 'inactive');
@@ -92,9 +116,53 @@ export function differences(snapshot: Snapshot, now: NodeFacts): string[] {
   if (snapshot.firewall && !sameFirewall(snapshot.firewall, now.firewall)) out.push('iptables chain HSTS-CLUSTER or its INPUT jump');
   for (const user of snapshot.users) {
     const exists = now.users.get(user.name);
-    if (exists !== undefined && exists !== user.exists) out.push(`user ${user.name} ${exists ? 'exists' : 'is missing'}, ${user.exists ? 'existed' : 'did not exist'}`);
+    if (exists === undefined) out.push(`user ${user.name} was not read`);
+    else if (exists !== user.exists) out.push(`user ${user.name} ${exists ? 'exists' : 'is missing'}, ${user.exists ? 'existed' : 'did not exist'}`);
+  }
+  if (snapshot.firewalld) out.push(...firewalldDifferences(snapshot.firewalld, now));
+  return out;
+}
+
+function zoneFileDiffers(want: ZoneFile, now: ZoneFile | undefined): boolean {
+  if (!now) return true;
+  if (want.content === null || now.content === null) return want.content !== now.content;
+  return want.content !== now.content || want.owner !== now.owner || want.group !== now.group || want.mode !== now.mode;
+}
+
+function firewalldDifferences(want: FirewalldState, now: NodeFacts): string[] {
+  const zone = `firewalld zone ${want.zone}`;
+  if (!now.firewalld) return [`${zone} was not read: ${now.firewalldProblem ?? 'firewalld is not active'}`];
+  const out: string[] = [];
+  if (now.firewalld.zone !== want.zone) out.push(`${zone}: read zone ${now.firewalld.zone} instead`);
+  if (!sameRules(want.runtime, now.firewalld.runtime)) out.push(`${zone}: runtime rich rules`);
+  if (!sameRules(want.permanent, now.firewalld.permanent)) out.push(`${zone}: permanent rich rules`);
+  for (const file of want.files) {
+    if (zoneFileDiffers(file, now.firewalld.files.find((f) => f.path === file.path))) out.push(`file ${file.path}`);
   }
   return out;
+}
+
+/**
+ * firewalld as it was: the rich rules removed and added one by one at run time and permanently (no
+ * reload: everyone else's run-time rules stay), then the zone's files put back byte for byte, since
+ * firewalld rewrites them (and its .old backup) on every permanent change.
+ */
+function restoreFirewalld(want: FirewalldState, now: FirewalldState): RemoteCommand[] {
+  const runtime = editExactly(now.runtime, want.runtime);
+  const permanent = editExactly(now.permanent, want.permanent);
+  const commands: RemoteCommand[] = [
+    ...firewallCmds(want.zone, false, runtime),
+    ...firewallCmds(want.zone, true, permanent),
+  ];
+  const rewriteFiles = !isEmptyEdit(permanent) || want.files.some((f) => zoneFileDiffers(f, now.files.find((n) => n.path === f.path)));
+  if (rewriteFiles) {
+    for (const file of want.files) {
+      commands.push(file.content === null ? removeFileCommand(file.path) : writeFileCommand({
+        path: file.path, content: Buffer.from(file.content, 'base64'), owner: file.owner, group: file.group, mode: file.mode,
+      }));
+    }
+  }
+  return commands;
 }
 
 /**
@@ -153,6 +221,7 @@ export function planRestore(snapshot: Snapshot, now: NodeFacts): RemoteCommand[]
       inputs: { rules: restoreScript(now.firewall, snapshot.firewall) },
     });
   }
+  if (snapshot.firewalld && now.firewalld) commands.push(...restoreFirewalld(snapshot.firewalld, now.firewalld));
   for (const user of snapshot.users) {
     if (!user.exists && now.users.get(user.name) === true) {
       commands.push({ label: `userdel --remove ${user.name}`, code: `userdel --remove ${shq(user.name)} 2>&1` });
@@ -172,5 +241,5 @@ export function serializeSnapshot(snapshot: Snapshot): string {
 export function parseSnapshot(text: string): Snapshot {
   const parsed = JSON.parse(text) as Snapshot;
   if (parsed.version !== 1 || !Array.isArray(parsed.files)) throw new Error('not an hsts-cluster snapshot');
-  return { ...parsed, users: parsed.users ?? [], redisData: parsed.redisData ?? null };
+  return { ...parsed, users: parsed.users ?? [], firewalld: parsed.firewalld ?? null, redisData: parsed.redisData ?? null };
 }

@@ -1,14 +1,15 @@
 import { CHAIN, parseFirewallState, persistenceFor } from '../hsts/firewall.js';
+import { firewalldProbe, parseFirewalldProbe } from '../hsts/firewalld.js';
 import { HSTS } from '../hsts/paths.js';
 import { parsePrimaryAddr, parseReplication, parseInfoFields } from '../hsts/redis-info.js';
 import { shPath, shq } from '../ssh/shell.js';
 import type { CommandResult, RemoteCommand } from '../ssh/remote-script.js';
 import type { Secret } from '../util/secret.js';
 import { asredis } from './remote-checks.js';
-import type { FactNeeds, FileFact, NodeFacts, RuntimeFacts, UnitFact } from './types.js';
+import type { FileFact, NeedsList, NodeFacts, RuntimeFacts, UnitFact } from './types.js';
 
 /** Everything the steps need to know about a node, read in one round trip (each probe read-only). */
-export function staticProbes(needs: Required<FactNeeds>): RemoteCommand[] {
+export function staticProbes(needs: NeedsList): RemoteCommand[] {
   const probes: RemoteCommand[] = needs.files.map((path) => ({
     label: `read ${path}`,
     code: `f=${shPath(path)}; if [ -e "$f" ]; then stat -c '%U %G %a' "$f" && base64 -w0 "$f"; else echo ABSENT; fi`,
@@ -40,6 +41,12 @@ export function staticProbes(needs: Required<FactNeeds>): RemoteCommand[] {
       ].join('\n'),
     },
   );
+  if (needs.firewalld) {
+    probes.push({
+      label: `firewall-cmd: zone${needs.firewalld.zone ? ` ${needs.firewalld.zone}` : ` of ${needs.firewalld.privateIp}`}, its rich rules and files`,
+      code: firewalldProbe(needs.firewalld.privateIp, needs.firewalld.zone),
+    });
+  }
   return probes;
 }
 
@@ -80,7 +87,7 @@ function parseListeners(lines: string[]): Map<number, string[]> {
   return listeners;
 }
 
-export function parseStaticFacts(needs: Required<FactNeeds>, results: CommandResult[]): Omit<NodeFacts, 'runtime'> {
+export function parseStaticFacts(needs: NeedsList, results: CommandResult[]): Omit<NodeFacts, 'runtime'> {
   const out = (i: number) => results[i]?.output ?? '';
   const files = new Map(needs.files.map((path, i) => [path, parseFile(path, out(i))]));
   const base = needs.files.length;
@@ -95,13 +102,16 @@ export function parseStaticFacts(needs: Required<FactNeeds>, results: CommandRes
   const [chainListing = '', inputListing = ''] = out(base + 2).split('---\n');
   const env = out(base + 3).split('\n');
   const value = (key: string) => env.filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
+  const firewalldActive = value('firewalld')[0] === 'active';
+  const firewalld: ReturnType<typeof parseFirewalldProbe> = needs.firewalld && firewalldActive ? parseFirewalldProbe(out(base + 4)) : { state: null };
   return {
     files,
     units,
     users,
     firewall: parseFirewallState(chainListing, inputListing),
     persistence: persistenceFor({ netfilterPersistent: value('nfp')[0] === 'yes', iptablesServices: value('ipts')[0] === 'yes' }),
-    firewalldActive: value('firewalld')[0] === 'active',
+    firewalld: firewalld.state,
+    firewalldProblem: firewalld.error ?? (firewalldActive && needs.firewalld && !firewalld.state ? 'firewalld stopped while its state was read' : null),
     isRoot: value('uid')[0] === '0',
     hstsInstalled: value('hsts')[0] === 'yes',
     transfers: value('transfer'),

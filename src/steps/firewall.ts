@@ -1,6 +1,9 @@
 import {
   CHAIN, desiredFirewall, mergePersistedRules, restoreScript, sameFirewall, type FirewallInput,
 } from '../hsts/firewall.js';
+import {
+  desiredRichRules, editTowards, firewallCmds, isEmptyEdit, isOurRule, type FirewalldState,
+} from '../hsts/firewalld.js';
 import type { Inventory } from '../inventory/load.js';
 import { unifiedDiff } from '../util/diff.js';
 import { fileChange, fileFact, fileText } from './common.js';
@@ -16,13 +19,47 @@ export function firewallInput(inventory: Inventory): FirewallInput {
   };
 }
 
-/** Redis and Sentinel ports open to the cluster's IPs only, in chain HSTS-CLUSTER, persisted. */
+/**
+ * With firewalld active: rich rules in the zone serving the private IP, permanent first (what the
+ * next boot or reload loads), then runtime. Only our rules are removed or added.
+ */
+function firewalldChanges(step: string, zone: FirewalldState, input: FirewallInput): Change[] {
+  const desired = desiredRichRules(input);
+  const permanent = editTowards(zone.permanent, desired);
+  const runtime = editTowards(zone.runtime, desired);
+  if (isEmptyEdit(permanent) && isEmptyEdit(runtime)) return [];
+  const ours = (rules: string[]) => rules.filter(isOurRule).sort().join('\n') || null;
+  const show = (rules: string[], edit: { remove: string[]; add: string[] }) =>
+    [...rules.filter((r) => isOurRule(r) && !edit.remove.includes(r)), ...edit.add].sort().join('\n');
+  const diff = [
+    isEmptyEdit(permanent) ? '' : unifiedDiff(ours(zone.permanent), show(zone.permanent, permanent), `firewall-cmd --permanent --zone=${zone.zone} --list-rich-rules`),
+    isEmptyEdit(runtime) ? '' : unifiedDiff(ours(zone.runtime), show(zone.runtime, runtime), `firewall-cmd --zone=${zone.zone} --list-rich-rules`),
+  ].join('');
+  return [{
+    step,
+    summary: `firewalld zone ${zone.zone}: rich rules for the Redis and Sentinel ports (${[
+      isEmptyEdit(permanent) ? '' : 'permanent', isEmptyEdit(runtime) ? '' : 'runtime'].filter(Boolean).join(' and ')})`,
+    diff,
+    commands: [...firewallCmds(zone.zone, true, permanent), ...firewallCmds(zone.zone, false, runtime)],
+    touches: [{ kind: 'firewalld' }],
+  }];
+}
+
+/**
+ * Redis and Sentinel ports open to the cluster's IPs only: firewalld rich rules where firewalld is
+ * active, else chain HSTS-CLUSTER in iptables, persisted the way the node does.
+ */
 export const firewall: Step = {
   id: 'firewall',
   title: 'Firewall: Redis and Sentinel ports for cluster IPs only',
-  needs: () => ({ files: PERSISTED_RULE_FILES, units: ['netfilter-persistent', 'iptables'] }),
+  needs: (_inventory, node) => ({
+    files: PERSISTED_RULE_FILES,
+    units: ['netfilter-persistent', 'iptables'],
+    firewalld: { privateIp: node.privateIp },
+  }),
   plan(ctx) {
     const input = firewallInput(ctx.inventory);
+    if (ctx.facts.firewalld) return firewalldChanges(this.id, ctx.facts.firewalld, input);
     const desired = desiredFirewall(input);
     const changes: Change[] = [];
     const live = ctx.facts.firewall;

@@ -20,10 +20,11 @@ const REDIS_PROGRAMS = new Set(['redis-server', 'redis-sentinel', 'redis-check-r
 export const preflight: Step = {
   id: 'preflight',
   title: 'Pre-flight checks',
-  needs: (inventory) => ({
+  needs: (inventory, node) => ({
     files: [HSTS.shippedSentinelUnit],
     units: [...SERVICES],
     users: hstsUsers(inventory),
+    firewalld: { privateIp: node.privateIp },
   }),
   check(ctx) {
     const { facts, inventory } = ctx;
@@ -38,11 +39,10 @@ export const preflight: Step = {
       const holders = (facts.listeners.get(port) ?? []).filter((name) => !REDIS_PROGRAMS.has(name));
       if (holders.length > 0) problems.push(`port ${port} is in use by ${[...new Set(holders)].join(', ')}`);
     }
-    if (facts.firewalldActive) {
-      problems.push('firewalld is active: hsts-cluster manages iptables rules and would fight it; use firewalld rules instead');
-    }
-    if (!facts.persistence) {
-      problems.push('no way to persist iptables rules: install iptables-persistent (Debian, Ubuntu) or iptables-services (RHEL)');
+    if (facts.firewalldProblem) {
+      problems.push(`firewalld is active but its zone could not be read: ${facts.firewalldProblem}`);
+    } else if (!facts.firewalld && !facts.persistence) {
+      problems.push('no way to persist iptables rules: install iptables-persistent (Debian, Ubuntu) or iptables-services (RHEL), or run firewalld');
     }
     if (facts.transfers.length > 0) {
       problems.push(`transfers in progress: ${facts.transfers.join('; ')} (let them finish, or use --wait-transfers SECONDS)`);

@@ -1,5 +1,6 @@
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import type { FirewallState, Persistence } from '../hsts/firewall.js';
+import type { FirewalldState } from '../hsts/firewalld.js';
 import type { ReplicationInfo } from '../hsts/redis-info.js';
 import type { Service } from '../hsts/paths.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
@@ -43,7 +44,10 @@ export interface NodeFacts {
   firewall: FirewallState;
   users: Map<string, boolean>;
   persistence: Persistence | null;
-  firewalldActive: boolean;
+  /** firewalld's zone serving the private IP, its rich rules and files; null when firewalld is not active. */
+  firewalld: FirewalldState | null;
+  /** Why firewalld's state could not be read, when it is active but did not answer. */
+  firewalldProblem: string | null;
   isRoot: boolean;
   hstsInstalled: boolean;
   /** `pgrep -a -x ascp` lines: transfers in progress. */
@@ -60,6 +64,8 @@ export type ResourceRef =
   | { kind: 'file'; path: string }
   | { kind: 'unit'; name: string }
   | { kind: 'firewall' }
+  /** firewalld's rich rules (runtime and permanent) and its zone files. */
+  | { kind: 'firewalld' }
   | { kind: 'user'; name: string }
   /** Redis's dataset: the node becomes a replica and its first sync replaces what it holds. */
   | { kind: 'redis-data' };
@@ -108,7 +114,12 @@ export interface FactNeeds {
   files?: string[];
   units?: string[];
   users?: string[];
+  /** Read firewalld's zone serving this IP (or the zone named), when firewalld is active. */
+  firewalld?: { privateIp: string; zone?: string };
 }
+
+/** What to read, every list explicit (firewalld only when asked). */
+export type NeedsList = Required<Omit<FactNeeds, 'firewalld'>> & Pick<FactNeeds, 'firewalld'>;
 
 /** One step of the procedure: what it reads, what it would change, and how. */
 export interface Step {

@@ -3,17 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAULTS } from '../rig/faults.js';
+import { FAULTS, faultFits } from '../rig/faults.js';
 import { expectSameFingerprints, fingerprintAll } from '../rig/fingerprint.js';
-import { startRig, type Rig } from '../rig/rig.js';
+import { startRig, type FirewallProfile, type Rig } from '../rig/rig.js';
 import { CLI, runCli, type CliResult } from '../support/cli.js';
+import { eventually, flushSentinelConfigs } from '../support/cluster.js';
 import { journalFiles, waitForJournal } from '../support/journal.js';
 
 let rig: Rig;
 let pristine: string[];
+/** One node per firewall stack: every fault case must leave each of them as it was, byte for byte. */
+const FIREWALLS: FirewallProfile[] = ['netfilter-persistent', 'firewalld', 'iptables-services'];
 
 beforeAll(async () => {
-  rig = await startRig({ nodes: 3, dir: mkdtempSync(join(tmpdir(), 'hsts-rollback-')) });
+  rig = await startRig({ nodes: 3, firewall: FIREWALLS, dir: mkdtempSync(join(tmpdir(), 'hsts-rollback-')) });
   // Each standalone node holds data of its own (the fingerprint lists Redis's keys): a replica's first
   // sync replaces it with the primary's, so a rollback must bring it back.
   await Promise.all(rig.nodes.map(async (node, i) => {
@@ -66,11 +69,11 @@ const asconfiguratorStarted = (node: string) => (e: Record<string, unknown>) =>
 
 describe('a fault at any step leaves every node as it was', () => {
   const cases = FAULTS.flatMap((fault) => [
-    { ...fault, role: 'primary', node: 0 },
-    { ...fault, role: 'replica', node: 1 },
-  ]);
+    { ...fault, role: 'primary', node: 0, firewall: FIREWALLS[0]! },
+    { ...fault, role: 'replica', node: 1, firewall: FIREWALLS[1]! },
+  ]).filter((c) => faultFits(c, c.firewall));
 
-  it.each(cases)('$step on the $role', async ({ plant, remove, expect: expected, node, step }) => {
+  it.each(cases)('$step on the $role ($firewall)', async ({ plant, remove, expect: expected, node, step }) => {
     await onNodes([node], plant);
     let r: CliResult;
     try {
@@ -210,5 +213,39 @@ describe('the run lock', () => {
     const files = readdirSync(dir);
     expect(files.length).toBeGreaterThan(20);
     for (const file of files) expect(readFileSync(join(dir, file), 'utf8')).not.toContain(rig.redisPassword);
+  });
+});
+
+describe('rollback after a killed add-transfer-user --create', () => {
+  const SLOW_ASKMSCLI = {
+    plant: `mv /opt/aspera/bin/askmscli /opt/aspera/bin/askmscli.real && printf '#!/bin/sh\\nsleep 30\\nexec /opt/aspera/bin/askmscli.real "$@"\\n' > /opt/aspera/bin/askmscli && chmod +x /opt/aspera/bin/askmscli`,
+    remove: 'mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli',
+  };
+  const members = () => rig.nodes.slice(0, 3);
+
+  it('removes the user the dead run created, reading the user from the snapshot', async () => {
+    // The lock tests above left the cluster configured, as add-transfer-user needs.
+    await flushSentinelConfigs(rig, members());
+    const before = await fingerprintAll(rig);
+    await onNodes([0, 1, 2], SLOW_ASKMSCLI.plant);
+    try {
+      const child = spawn(process.execPath, [CLI, 'add-transfer-user', 'bob', '--create', '--no-save', '-i', rig.inventoryPath], { stdio: 'ignore' });
+      const done = new Promise<number>((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : 1))));
+      // useradd has run everywhere and askmscli is sleeping: the run dies between the two.
+      const created = await eventually(() => Promise.all(members().map((n) => rig.sh(n, 'getent passwd bob'))), (rs) => rs.every((r) => r.exitCode === 0), 30);
+      expect(created.map((r) => r.exitCode)).toEqual([0, 0, 0]);
+      child.kill('SIGKILL');
+      expect(await done).toBe(137);
+      const r = await runCli(['rollback', '-i', rig.inventoryPath, '--json']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).nodes.map((n: { status: string }) => n.status)).toEqual(['rolled-back', 'rolled-back', 'rolled-back']);
+    } finally {
+      await onNodes([0, 1, 2], SLOW_ASKMSCLI.remove);
+    }
+    for (const node of members()) {
+      expect((await rig.sh(node, 'getent passwd bob; ls -d /home/bob 2>&1')).output).toMatch(/^ls: cannot access '\/home\/bob'/);
+    }
+    await flushSentinelConfigs(rig, members());
+    expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
   });
 });

@@ -2,12 +2,13 @@
 /**
  * The test rig for people and scripts:
  *   npm run rig -- up --nodes N --name NAME --out FILE [--sudo-user] [--outsiders K]
+ *                     [--firewall netfilter-persistent|iptables-services|firewalld[,...one per node]]
  *   npm run rig -- down --name NAME
  *   npm run rig -- sweep            (every rig container and network left behind)
  */
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { removeRig, startRig, sweepRigs } from './rig.js';
+import { FIREWALL_PROFILES, removeRig, startRig, sweepRigs, type FirewallProfile } from './rig.js';
 
 function positive(value: string): number {
   const n = Number(value);
@@ -20,6 +21,15 @@ function rigName(value: string): string {
   return value;
 }
 
+/** One profile for every node, or a comma-separated list: one per node, in order. */
+function firewallProfiles(value: string): FirewallProfile[] {
+  const list = value.split(',');
+  for (const p of list) {
+    if (!(FIREWALL_PROFILES as readonly string[]).includes(p)) throw new InvalidArgumentError(`${p}: must be one of ${FIREWALL_PROFILES.join(', ')}`);
+  }
+  return list as FirewallProfile[];
+}
+
 const program = new Command('rig').description('Local HSTS nodes in containers, for hsts-cluster tests and demos');
 program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
@@ -30,14 +40,19 @@ program.command('up')
   .requiredOption('--out <file>', 'inventory file to write')
   .option('--sudo-user', 'connect as the non-root sudo user instead of root')
   .option('--outsiders <k>', 'extra containers on the network that are not cluster members', (v) => Number(v), 0)
-  .action(async (opts: { nodes: number; name: string; out: string; sudoUser?: boolean; outsiders: number }) => {
+  .option('--firewall <profile>', `the nodes' firewall stack: ${FIREWALL_PROFILES.join('|')}, or a comma-separated list, one per node`, firewallProfiles, ['netfilter-persistent'])
+  .action(async (opts: { nodes: number; name: string; out: string; sudoUser?: boolean; outsiders: number; firewall: FirewallProfile[] }) => {
     const started = Date.now();
     const out = resolve(opts.out);
+    if (opts.firewall.length > 1 && opts.firewall.length !== opts.nodes) {
+      throw new InvalidArgumentError(`--firewall lists ${opts.firewall.length} profiles for ${opts.nodes} nodes`);
+    }
     const rig = await startRig({
       nodes: opts.nodes, name: opts.name, dir: dirname(out), sudoUser: opts.sudoUser, outsiders: opts.outsiders,
+      firewall: opts.firewall.length === 1 ? opts.firewall[0] : opts.firewall,
     });
     const path = rig.writeInventory(out.slice(dirname(out).length + 1), rig.inventory);
-    for (const node of rig.nodes) console.error(`${node.name}: ssh 127.0.0.1:${node.sshPort}, private IP ${node.privateIp}`);
+    for (const node of rig.nodes) console.error(`${node.name}: ssh 127.0.0.1:${node.sshPort}, private IP ${node.privateIp}, firewall ${node.firewall}`);
     console.error(`rig ${opts.name}: ${rig.nodes.length} containers up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     console.log(path);
   });

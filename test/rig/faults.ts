@@ -1,3 +1,5 @@
+import type { FirewallProfile } from './rig.js';
+
 /**
  * Faults to plant on a node, one per step of playbooks/up.json: each makes that step (and only that
  * step) fail, and none stands in the way of the rollback that follows. `remove` undoes the plant.
@@ -8,7 +10,28 @@ export interface Fault {
   remove: string;
   /** What the failure report must say. */
   expect: RegExp;
+  /** The firewall stacks the fault applies to (default: every one). */
+  profiles?: FirewallProfile[];
 }
+
+/** Whether a fault can be planted on a node with this firewall stack. */
+export function faultFits(fault: Fault, profile: FirewallProfile): boolean {
+  return fault.profiles === undefined || fault.profiles.includes(profile);
+}
+
+/**
+ * firewall-cmd that fails on a run-time --add-rich-rule only: the permanent rules (written first)
+ * are in, so the rollback must take them out and put the zone's files back.
+ */
+const FAILING_RUNTIME_FIREWALL_CMD = {
+  plant: `mv /usr/bin/firewall-cmd /usr/bin/firewall-cmd.real && cat > /usr/bin/firewall-cmd <<'EOF'
+#!/bin/sh
+case " $* " in *" --permanent "*) ;; *" --add-rich-rule="*) echo "planted fault" >&2; exit 1 ;; esac
+exec /usr/bin/firewall-cmd.real "$@"
+EOF
+chmod +x /usr/bin/firewall-cmd`,
+  remove: 'mv -f /usr/bin/firewall-cmd.real /usr/bin/firewall-cmd',
+};
 
 const failing = (path: string) => ({
   plant: `mv ${path} ${path}.real && printf '#!/bin/sh\\necho planted fault >&2\\nexit 1\\n' > ${path} && chmod +x ${path}`,
@@ -40,7 +63,11 @@ export const FAULTS: Fault[] = [
   { step: 'sentinel-conf', ...blockWrite('/opt/aspera/etc/redis/sentinel_41415.conf'), expect: /write \/opt\/aspera\/etc\/redis\/sentinel_41415\.conf/ },
   { step: 'units', ...blockWrite('/lib/systemd/system/asperaredissentinel.service'), expect: /write \/lib\/systemd\/system\/asperaredissentinel\.service/ },
   { step: 'keystores', ...failing('/opt/aspera/bin/askmscli'), expect: /askmscli .*planted fault/s },
-  { step: 'firewall', ...failing('/usr/sbin/iptables-restore'), expect: /iptables-restore --noflush .*planted fault/s },
+  {
+    step: 'firewall', ...failing('/usr/sbin/iptables-restore'), expect: /iptables-restore --noflush .*planted fault/s,
+    profiles: ['netfilter-persistent', 'iptables-services'],
+  },
+  { step: 'firewall', ...FAILING_RUNTIME_FIREWALL_CMD, expect: /firewall-cmd --zone=\S+ --add-rich-rule .*planted fault/s, profiles: ['firewalld'] },
   { step: 'start-services', ...dropIn('asperaredissentinel', '[Service]\\nExecStartPre=/bin/false\\n'), expect: /systemctl start asperaredissentinel: exit/ },
   {
     step: 'verify',

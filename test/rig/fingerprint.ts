@@ -14,7 +14,7 @@ const FILES = [
   '/etc/sysconfig/iptables',
   '/opt/aspera/etc/rootkeystore.db',
 ];
-const UNITS = ['asperaredisd', 'asperaredissentinel', 'asperanoded', 'asperarund', 'netfilter-persistent'];
+const UNITS = ['asperaredisd', 'asperaredissentinel', 'asperanoded', 'asperarund', 'netfilter-persistent', 'iptables', 'firewalld'];
 
 /**
  * With iptables-nft a node starts with no filter table at all; creating and deleting our chain leaves
@@ -64,6 +64,13 @@ for l in /etc/systemd/system/*.wants/asperaredissentinel.service; do [ -e "$l" ]
 for u in ${UNITS.join(' ')}; do echo "unit $u $(systemctl is-enabled $u 2>/dev/null || true) $(systemctl is-active $u 2>/dev/null || true)"; done
 redis_keys
 iptables-save | grep -v '^#' | sed -E 's/\\[[0-9]+:[0-9]+\\]//' | normalize_empty_filter | sed 's/^/iptables /'
+# firewalld: its whole permanent configuration byte for byte, and on a node where it runs, every
+# zone as it is at run time and as firewalld holds it permanently.
+find /etc/firewalld -type f 2>/dev/null | sort | while read -r f; do echo "firewalld-file $f $(stat -c '%U:%G %a' "$f") $(sha256sum < "$f" | cut -c1-16)"; done
+if systemctl -q is-active firewalld; then
+  firewall-cmd --list-all-zones | sed 's/^/firewalld-runtime /'
+  firewall-cmd --permanent --list-all-zones | sed 's/^/firewalld-permanent /'
+fi
 `;
 
 /** A text that is equal for two nodes states only if every file, unit state and rule is the same. */

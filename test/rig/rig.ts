@@ -15,8 +15,14 @@ export const RIG_LABEL = 'org.hsts-cluster.rig';
 const OWNER_LABEL = 'org.hsts-cluster.rig-owner';
 export const SUDO_USER = 'hstsadmin';
 
+/** The firewall stack a node is built with (hsts-rig-firewall in the image applies it at start). */
+export const FIREWALL_PROFILES = ['netfilter-persistent', 'iptables-services', 'firewalld'] as const;
+export type FirewallProfile = (typeof FIREWALL_PROFILES)[number];
+
 export interface RigNode {
   name: string;
+  /** Its firewall stack (outsiders keep the image's default, netfilter-persistent). */
+  firewall: FirewallProfile;
   container: StartedTestContainer;
   privateIp: string;
   sshPort: number;
@@ -48,6 +54,14 @@ export interface RigOptions {
   sudoUser?: boolean;
   /** Extra containers on the same network that are not in the inventory (outsiders). */
   outsiders?: number;
+  /** The members' firewall stack, one for all or one per node (default netfilter-persistent). */
+  firewall?: FirewallProfile | FirewallProfile[];
+}
+
+/** Applies a node's firewall profile right after boot and checks it (the script checks itself). */
+async function applyFirewallProfile(container: StartedTestContainer, name: string, profile: FirewallProfile): Promise<void> {
+  const r = await container.exec(['/usr/local/sbin/hsts-rig-firewall', profile]);
+  if (r.exitCode !== 0) throw new Error(`${name}: firewall profile ${profile}: ${r.output.trim()}`);
 }
 
 function networkName(name: string): string {
@@ -96,11 +110,18 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     const failure = started.find((r) => r.status === 'rejected');
     if (failure) throw (failure as PromiseRejectedResult).reason;
 
+    const profileOf = (i: number): FirewallProfile => {
+      if (i >= count) return 'netfilter-persistent';
+      const f = options.firewall ?? 'netfilter-persistent';
+      return typeof f === 'string' ? f : f[i] ?? 'netfilter-persistent';
+    };
     const nodes: RigNode[] = await Promise.all(containers.map(async (container, i) => {
+      if (profileOf(i) !== 'netfilter-persistent') await applyFirewallProfile(container, names[i]!, profileOf(i));
       const r = await container.exec(['cat', '/etc/ssh/ssh_host_ed25519_key.pub']);
       if (r.exitCode !== 0) throw new Error(`${names[i]}: no host key: ${r.output}`);
       return {
         name: names[i]!,
+        firewall: profileOf(i),
         container,
         privateIp: container.getIpAddress(network.getName()),
         sshPort: container.getMappedPort(22),

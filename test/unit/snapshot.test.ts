@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { desiredFirewall } from '../../src/hsts/firewall.js';
-import { differences, planRestore, takeSnapshot } from '../../src/runner/snapshot.js';
+import { desiredRichRules } from '../../src/hsts/firewalld.js';
+import { differences, planRestore, snapshotNeeds, takeSnapshot } from '../../src/runner/snapshot.js';
 import type { FileFact, NodeFacts, UnitFact } from '../../src/steps/types.js';
 
 const REDIS = '/opt/aspera/etc/redis/aspera_31415.conf';
@@ -20,7 +21,8 @@ function facts(files: FileFact[], units: UnitFact[], extra: Partial<NodeFacts> =
     firewall: { chain: null, jumps: [], jumpFirst: false },
     users: new Map(),
     persistence: null,
-    firewalldActive: false,
+    firewalld: null,
+    firewalldProblem: null,
     isRoot: true,
     hstsInstalled: true,
     transfers: [],
@@ -103,5 +105,67 @@ describe('snapshot and restore', () => {
       'systemctl start asperaredisd',
     ]);
     expect(planRestore(snap, standalone)).toEqual([]);
+  });
+
+  it('reads what the snapshot holds, whatever command made it: the user a dead add-transfer-user created', () => {
+    const KEYSTORE = '/opt/aspera/var/keystore/bob';
+    const before = facts([file(KEYSTORE, null)], [], { users: new Map([['bob', false]]) });
+    const snap = takeSnapshot('r1', 'node1', 'asperadaemon', before, [{ kind: 'user', name: 'bob' }, { kind: 'file', path: KEYSTORE }]);
+    const needs = snapshotNeeds(snap, '10.0.0.1');
+    expect(needs.users).toEqual(['bob']);
+    expect(needs.files).toContain(KEYSTORE);
+    expect(needs.firewalld).toBeUndefined();
+    const after = facts([file(KEYSTORE, 'secret', 'bob')], [], { users: new Map([['bob', true]]) });
+    expect(differences(snap, after)).toEqual([`file ${KEYSTORE}`, 'user bob exists, did not exist']);
+    expect(planRestore(snap, after).map((c) => c.label)).toEqual([`remove ${KEYSTORE}`, 'userdel --remove bob']);
+  });
+
+  it('counts a resource it could not read as a difference, never as restored', () => {
+    const before = facts([file(REDIS, 'port 31415\n')], [unit('asperaredissentinel', 'inactive', '')], { users: new Map([['bob', false]]) });
+    const snap = takeSnapshot('r1', 'node1', 'asperadaemon', before,
+      [{ kind: 'file', path: REDIS }, { kind: 'unit', name: 'asperaredissentinel' }, { kind: 'user', name: 'bob' }]);
+    expect(differences(snap, facts([], []))).toEqual([
+      `file ${REDIS}`, 'unit asperaredissentinel was not read', 'user bob was not read',
+    ]);
+  });
+
+  const ZONE = '/etc/firewalld/zones/public.xml';
+  const zone = (rules: string[], content: string | null, old: string | null) => ({
+    zone: 'public', runtime: rules, permanent: rules,
+    files: [
+      { path: ZONE, content: content === null ? null : Buffer.from(content).toString('base64'), owner: 'root', group: 'root', mode: '644' },
+      { path: `${ZONE}.old`, content: old === null ? null : Buffer.from(old).toString('base64'), owner: 'root', group: 'root', mode: '644' },
+    ],
+  });
+  const SSH_RULE = 'rule family="ipv4" source address="192.0.2.9" service name="ssh" accept';
+  const ours = desiredRichRules({ clusterIps: ['10.0.0.1'], redisPort: 31415, sentinelPort: 41415 });
+
+  it('restores firewalld: our rich rules out at run time and permanently, the zone files back byte for byte', () => {
+    const snap = takeSnapshot('r1', 'node1', 'asperadaemon', facts([], [], { firewalld: zone([SSH_RULE], null, null) }), [{ kind: 'firewalld' }]);
+    expect(snapshotNeeds(snap, '10.0.0.1').firewalld).toEqual({ privateIp: '10.0.0.1', zone: 'public' });
+    const configured = facts([], [], { firewalld: zone([SSH_RULE, ...ours], '<zone>ours</zone>', '<zone/>') });
+    expect(differences(snap, configured)).toEqual([
+      'firewalld zone public: runtime rich rules', 'firewalld zone public: permanent rich rules', `file ${ZONE}`, `file ${ZONE}.old`,
+    ]);
+    expect(planRestore(snap, configured).map((c) => c.label)).toEqual([
+      'firewall-cmd --zone=public --remove-rich-rule (4 rules)',
+      'firewall-cmd --permanent --zone=public --remove-rich-rule (4 rules)',
+      `remove ${ZONE}`,
+      `remove ${ZONE}.old`,
+    ]);
+    expect(planRestore(snap, facts([], [], { firewalld: zone([SSH_RULE], null, null) }))).toEqual([]);
+  });
+
+  it('rewrites the zone files when only they differ (the run stopped after firewalld wrote them)', () => {
+    const snap = takeSnapshot('r1', 'node1', 'asperadaemon', facts([], [], { firewalld: zone([], '<zone>before</zone>', null) }), [{ kind: 'firewalld' }]);
+    const now = facts([], [], { firewalld: zone([], '<zone>rewritten</zone>', '<zone>before</zone>') });
+    expect(planRestore(snap, now).map((c) => c.label)).toEqual([`write ${ZONE} (root:root 644)`, `remove ${ZONE}.old`]);
+  });
+
+  it('reports firewalld it cannot read as left, and plans nothing blind', () => {
+    const snap = takeSnapshot('r1', 'node1', 'asperadaemon', facts([], [], { firewalld: zone([], null, null) }), [{ kind: 'firewalld' }]);
+    const stopped = facts([], []);
+    expect(differences(snap, stopped)).toEqual(['firewalld zone public was not read: firewalld is not active']);
+    expect(planRestore(snap, stopped)).toEqual([]);
   });
 });
