@@ -6,8 +6,10 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     // Integration files each start their own containers: two at a time suits a 2-core machine.
     maxWorkers: 2,
-    testTimeout: 120_000,
-    hookTimeout: 180_000,
-    teardownTimeout: 60_000,
+    // Bounds for a hang, not for speed: a cold `up` takes about 15 s on a quiet machine and must still
+    // pass on one five times slower and busy (every wait inside the tests is a bounded poll).
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
+    teardownTimeout: 180_000,
   },
 });

@@ -96,7 +96,7 @@ describe('bad input: exit 2, the field named, nothing touched', () => {
     const file = join(dir, `inv-${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(file, typeof inv === 'string' ? inv : JSON.stringify(inv));
     const before = connections;
-    const r = await runCli(['up', '-i', file], { timeoutMs: 30_000 });
+    const r = await runCli(['up', '-i', file], { timeoutMs: 120_000 });
     expect(r.stderr).toMatch(expected);
     expect(r.exitCode).toBe(2);
     expect(connections).toBe(before);
@@ -107,7 +107,7 @@ describe('bad input: exit 2, the field named, nothing touched', () => {
     const file = join(dir, 'valid.json');
     writeFileSync(file, JSON.stringify(valid()));
     const before = connections;
-    const r = await runCli(args.includes('-i') ? args : [...args, '-i', file], { timeoutMs: 30_000 });
+    const r = await runCli(args.includes('-i') ? args : [...args, '-i', file], { timeoutMs: 120_000 });
     expect(r.stderr).toMatch(expected);
     expect(r.exitCode).toBe(2);
     expect(connections).toBe(before);
@@ -117,7 +117,7 @@ describe('bad input: exit 2, the field named, nothing touched', () => {
     const file = join(dir, 'reach.json');
     writeFileSync(file, JSON.stringify(valid()));
     const before = connections;
-    const r = await runCli(['plan', '-i', file], { timeoutMs: 30_000 });
+    const r = await runCli(['plan', '-i', file], { timeoutMs: 120_000 });
     expect(r.exitCode).toBe(1);
     expect(connections).toBeGreaterThan(before);
   });

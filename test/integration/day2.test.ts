@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSameFingerprints, fingerprintAll } from '../rig/fingerprint.js';
 import { startRig, type Rig } from '../rig/rig.js';
-import { CLI, runCli, type CliResult } from '../support/cli.js';
+import { runCli, startCli, type CliResult } from '../support/cli.js';
 import { eventually, flushSentinelConfigs, redisCli, sentinelPrimaries } from '../support/cluster.js';
+import { until } from '../support/wait.js';
 
 let rig: Rig;
 const outputs: CliResult[] = [];
@@ -40,19 +40,16 @@ describe('status', () => {
     const logins = () => Promise.all(rig.nodes.map(async (n) =>
       Number((await rig.sh(n, "journalctl -u ssh -o cat | grep -c 'Accepted publickey'; true")).output.trim())));
     const loginsBefore = await logins();
-    const child = spawn(process.execPath, [CLI, 'status', '--watch', '1', '-i', rig.inventoryPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const watch = startCli(['status', '--watch', '1', '-i', rig.inventoryPath]);
     try {
-      const reports = () => stdout.split('cluster: HEALTHY').length - 1;
-      for (let i = 0; i < 100 && reports() < 3; i++) await new Promise((r) => setTimeout(r, 200));
-      expect(reports(), stdout).toBeGreaterThanOrEqual(3);
-      child.kill('SIGINT');
-      const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
-      expect(code).toBe(0);
+      const reports = () => watch.stdout().split('cluster: HEALTHY').length - 1;
+      await until(() => reports() >= 3 || !watch.running(), 180, 'three reports', watch.stdout);
+      expect(reports(), watch.stdout()).toBeGreaterThanOrEqual(3);
+      watch.child.kill('SIGINT');
+      await until(() => !watch.running(), 120, 'status --watch exits on Ctrl-C', watch.stdout);
+      expect((await watch.done).exitCode).toBe(0);
     } finally {
-      child.kill('SIGKILL');
+      watch.child.kill('SIGKILL');
     }
     expect((await logins()).map((n, i) => n - loginsBefore[i]!)).toEqual(rig.nodes.map(() => 1));
   });
@@ -68,14 +65,14 @@ describe('status', () => {
     } finally {
       await rig.sh(2, 'systemctl start asperaredisd');
     }
-    const back = await eventually(statusJson, (s) => s.verdict === 'healthy', 30);
+    const back = await eventually(statusJson, (s) => s.verdict === 'healthy', 120);
     expect(back.verdict).toBe('healthy');
   });
 
   it('reports the lost quorum when two of three Sentinels stop', async () => {
     await Promise.all([1, 2].map((i) => rig.sh(i, 'systemctl stop asperaredissentinel')));
     try {
-      const s = await eventually(statusJson, (v) => v.nodes[0].quorum?.ok === false, 30);
+      const s = await eventually(statusJson, (v) => v.nodes[0].quorum?.ok === false, 120);
       expect(s.verdict).toBe('broken');
       expect(s.reasons.join('\n')).toMatch(/no majority of Sentinels agrees on a primary/);
       expect(s.reasons.join('\n')).toMatch(/node1: SENTINEL CKQUORUM: NOQUORUM/);
@@ -83,7 +80,7 @@ describe('status', () => {
     } finally {
       await Promise.all([1, 2].map((i) => rig.sh(i, 'systemctl start asperaredissentinel')));
     }
-    expect((await eventually(statusJson, (v) => v.verdict === 'healthy', 30)).verdict).toBe('healthy');
+    expect((await eventually(statusJson, (v) => v.verdict === 'healthy', 120)).verdict).toBe('healthy');
   });
 });
 
@@ -198,7 +195,7 @@ describe('verify', () => {
     expect(test.to).not.toBe('node1');
     expect(test.details.join('\n')).toContain('DEBUG sleep');
     expect(test.failoverMs).toBeGreaterThanOrEqual(1000);
-    expect((await eventually(statusJson, (s) => s.verdict === 'healthy', 30)).primary).toBe(test.to);
+    expect((await eventually(statusJson, (s) => s.verdict === 'healthy', 120)).primary).toBe(test.to);
     const up = await cli('up', '--json');
     expect(up.exitCode, up.stderr).toBe(0);
     expect(JSON.parse(up.stdout).primary).toBe(test.to);
@@ -210,7 +207,7 @@ describe('verify', () => {
     expect(JSON.parse(r.stdout).tests[0].to).toBe('node1');
     const ips = await sentinelPrimaries(rig, rig.nodes);
     expect(ips).toEqual(rig.nodes.map(() => rig.nodes[0]!.privateIp));
-    expect((await eventually(statusJson, (s) => s.verdict === 'healthy', 30)).primary).toBe('node1');
+    expect((await eventually(statusJson, (s) => s.verdict === 'healthy', 120)).primary).toBe('node1');
   });
 
   it('renames the primary set: every Sentinel monitors the new name only, and HSTS follows it', async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadInventory } from '../../src/inventory/load.js';
 import { NodeSession } from '../../src/ssh/session.js';
 import { SUDO_USER, startRig, type Rig } from '../rig/rig.js';
+import { startTransfer } from '../support/transfer.js';
 
 let rig: Rig;
 
@@ -142,8 +143,9 @@ describe('the HSTS simulator', () => {
     expect((await sh(0, '/opt/aspera/bin/asredis --version')).output).toMatch(/^redis-cli 7/);
     expect((await sh(0, "(exec 3<>/dev/tcp/127.0.0.1/9092; printf 'GET /ping HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3)")).output)
       .toMatch(/200 OK[\s\S]*"healthy"/);
-    await sh(0, 'setsid /opt/aspera/bin/ascp --simulate-seconds 30 >/dev/null 2>&1 < /dev/null &');
-    expect((await sh(0, 'sleep 0.3; pgrep -x ascp')).exitCode).toBe(0);
-    await sh(0, 'pkill -x ascp');
+    const transfer = await startTransfer(rig, 0);
+    expect((await sh(0, 'pgrep -a -x ascp')).output).toContain(transfer.commandLine);
+    await transfer.end();
+    expect((await sh(0, 'pgrep -x ascp')).exitCode).toBe(1);
   });
 });

@@ -1,14 +1,14 @@
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULTS, faultFits } from '../rig/faults.js';
 import { expectSameFingerprints, fingerprintAll } from '../rig/fingerprint.js';
 import { startRig, type FirewallProfile, type Rig } from '../rig/rig.js';
-import { CLI, runCli, type CliResult } from '../support/cli.js';
+import { runCli, startCli, type CliResult, type RunningCli } from '../support/cli.js';
 import { eventually, flushSentinelConfigs } from '../support/cluster.js';
 import { journalFiles, waitForJournal } from '../support/journal.js';
+import { until } from '../support/wait.js';
 
 let rig: Rig;
 let pristine: string[];
@@ -30,20 +30,33 @@ afterAll(async () => {
 });
 
 /**
- * asconfigurator made slow, and stubborn the way a program in the middle of a save is: told to stop
- * (SIGTERM), it still writes aspera.conf, a moment later. A rollback must wait for that write.
+ * asconfigurator held in the middle of its work until the test releases it (a file), however fast or
+ * slow the machine, with a marker that says it runs. Stubborn the way a program in the middle of a
+ * save is: told to stop (SIGTERM), it still writes aspera.conf, a moment later; a rollback must wait
+ * for that write. Released, it goes on with `then`; never released, it gives up unchanged (10 min).
  */
-const SLOW_ASCONFIGURATOR = {
-  plant: `mv /opt/aspera/bin/asconfigurator /opt/aspera/bin/asconfigurator.real && cat > /opt/aspera/bin/asconfigurator <<'EOF'
+const HELD = { started: '/tmp/asconfigurator.started', release: '/tmp/asconfigurator.release' };
+const ASCONFIGURATOR_PROCESS = "'^/(bin/sh|usr/bin/python3) /opt/aspera/bin/asconfigurator'";
+const held = (then: string) => ({
+  plant: `rm -f ${HELD.started} ${HELD.release} && mv /opt/aspera/bin/asconfigurator /opt/aspera/bin/asconfigurator.real && cat > /opt/aspera/bin/asconfigurator <<'EOF'
 #!/bin/sh
+touch ${HELD.started}
 trap 'sleep 0.3; /opt/aspera/bin/asconfigurator.real "$@"; exit $?' TERM
-sleep 2 & wait $!
+i=0
+while [ ! -e ${HELD.release} ] && [ $i -lt 6000 ]; do sleep 0.1 & wait $!; i=$((i + 1)); done
 trap - TERM
-exec /opt/aspera/bin/asconfigurator.real "$@"
+[ -e ${HELD.release} ] || { echo 'asconfigurator (held): never released' >&2; exit 1; }
+${then}
 EOF
 chmod +x /opt/aspera/bin/asconfigurator`,
-  remove: 'mv -f /opt/aspera/bin/asconfigurator.real /opt/aspera/bin/asconfigurator',
-};
+  // A held one still running now (a stray the rollback should have stopped) is released and finishes
+  // before the nodes are compared: a missed stray shows as a difference instead of landing later.
+  remove: `touch ${HELD.release}
+for i in $(seq 1 600); do pgrep -f ${ASCONFIGURATOR_PROCESS} >/dev/null || break; sleep 0.1; done
+! pgrep -af ${ASCONFIGURATOR_PROCESS} && mv -f /opt/aspera/bin/asconfigurator.real /opt/aspera/bin/asconfigurator && rm -f ${HELD.started} ${HELD.release}`,
+});
+const HELD_ASCONFIGURATOR = held('exec /opt/aspera/bin/asconfigurator.real "$@"');
+const HELD_FAILING_ASCONFIGURATOR = held('echo planted fault >&2\nexit 1');
 
 async function onNodes(indexes: number[], command: string): Promise<void> {
   for (const i of indexes) {
@@ -52,20 +65,27 @@ async function onNodes(indexes: number[], command: string): Promise<void> {
   }
 }
 
-/** Starts `up` in the background; resolves with its result, exposes the child for signals. */
-function upInBackground(extra: string[] = []) {
-  const earlier = journalFiles(rig.dir);
-  const child = spawn(process.execPath, [CLI, 'up', '-i', rig.inventoryPath, '--wait-timeout', '5', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ exitCode: code ?? (signal === 'SIGKILL' ? 137 : 1), stdout: '', stderr })));
-  /** Resolves once this run's journal shows a matching event. */
-  const reached = (match: (e: Record<string, unknown>) => boolean) => waitForJournal(rig.dir, earlier, match);
-  return { child, done, reached };
+/** Waits (bounded) until the held asconfigurator runs on each of these nodes, while `run` runs. */
+async function heldOn(run: RunningCli, indexes: number[], seconds = 180): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  for (const i of indexes) {
+    while ((await rig.sh(i, `test -e ${HELD.started}`)).exitCode !== 0) {
+      if (!run.running()) throw new Error(`up ended before asconfigurator ran on node${i + 1}:\n${run.stderr()}`);
+      if (Date.now() > deadline) throw new Error(`asconfigurator did not run on node${i + 1} within ${seconds} s:\n${run.stderr()}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
-const asconfiguratorStarted = (node: string) => (e: Record<string, unknown>) =>
-  e.event === 'command' && e.node === node && String(e.command).startsWith('asconfigurator');
+const release = (indexes: number[]) => onNodes(indexes, `touch ${HELD.release}`);
+
+/** Starts `up` in the background; `reached` resolves once this run's journal shows a matching event. */
+function upInBackground(extra: string[] = []) {
+  const earlier = journalFiles(rig.dir);
+  const run = startCli(['up', '-i', rig.inventoryPath, ...extra]);
+  const reached = (match: (e: Record<string, unknown>) => boolean) => waitForJournal(rig.dir, earlier, match, 180);
+  return { ...run, reached };
+}
 
 describe('a fault at any step leaves every node as it was', () => {
   const cases = FAULTS.flatMap((fault) => [
@@ -73,11 +93,11 @@ describe('a fault at any step leaves every node as it was', () => {
     { ...fault, role: 'replica', node: 1, firewall: FIREWALLS[1]! },
   ]).filter((c) => faultFits(c, c.firewall));
 
-  it.each(cases)('$step on the $role ($firewall)', async ({ plant, remove, expect: expected, node, step }) => {
+  it.each(cases)('$step on the $role ($firewall)', async ({ plant, remove, expect: expected, node, step, waitTimeoutS }) => {
     await onNodes([node], plant);
     let r: CliResult;
     try {
-      r = await runCli(['up', '-i', rig.inventoryPath, '--wait-timeout', '5', '--json']);
+      r = await runCli(['up', '-i', rig.inventoryPath, '--wait-timeout', String(waitTimeoutS ?? 30), '--json']);
     } finally {
       await onNodes([node], remove);
     }
@@ -96,41 +116,45 @@ describe('a fault at any step leaves every node as it was', () => {
 
 describe('interruptions', () => {
   it('restores every node when the SSH connection to one node is cut mid-run', async () => {
-    await onNodes([1], SLOW_ASCONFIGURATOR.plant);
+    await onNodes([1], HELD_ASCONFIGURATOR.plant);
     try {
       const run = upInBackground();
-      await run.reached(asconfiguratorStarted('node2'));
+      await heldOn(run, [1]);
       await rig.sh(1, "pkill -f 'sshd: root@notty'");
       const r = await run.done;
       expect(r.exitCode, r.stderr).toBe(1);
       expect(r.stderr).toMatch(/node2: .*(connection lost|closed)/i);
     } finally {
-      await onNodes([1], SLOW_ASCONFIGURATOR.remove);
+      await onNodes([1], HELD_ASCONFIGURATOR.remove);
     }
     expectSameFingerprints(await fingerprintAll(rig), pristine, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
   });
 
   it('restores every node on Ctrl-C (SIGINT) after letting running commands finish', async () => {
-    await onNodes([0, 1, 2], SLOW_ASCONFIGURATOR.plant);
+    await onNodes([0, 1, 2], HELD_ASCONFIGURATOR.plant);
     try {
       const run = upInBackground();
-      await run.reached(asconfiguratorStarted('node3'));
+      await heldOn(run, [0, 1, 2]);
       run.child.kill('SIGINT');
+      // The running commands finish only once the controller has taken the interruption in.
+      await run.waitForStderr(/interrupted: letting running commands finish/);
+      await release([0, 1, 2]);
       const r = await run.done;
       expect(r.exitCode, r.stderr).toBe(1);
       expect(r.stderr).toContain('interrupted (Ctrl-C)');
       expect(r.stderr).toMatch(/node1 .*ROLLED BACK/);
     } finally {
-      await onNodes([0, 1, 2], SLOW_ASCONFIGURATOR.remove);
+      await onNodes([0, 1, 2], HELD_ASCONFIGURATOR.remove);
     }
     expectSameFingerprints(await fingerprintAll(rig), pristine, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
   });
 
   it('restores every node with `rollback` after the controller was killed (SIGKILL)', async () => {
-    await onNodes([0, 1, 2], SLOW_ASCONFIGURATOR.plant);
+    await onNodes([0, 1, 2], HELD_ASCONFIGURATOR.plant);
     try {
       const run = upInBackground();
-      await run.reached(asconfiguratorStarted('node1'));
+      // Every node is in the middle of asconfigurator: each leaves a stray that `rollback` must stop.
+      await heldOn(run, [0, 1, 2]);
       run.child.kill('SIGKILL');
       expect((await run.done).exitCode).toBe(137);
       const held = await runCli(['up', '-i', rig.inventoryPath]);
@@ -140,7 +164,7 @@ describe('interruptions', () => {
       expect(r.exitCode, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).nodes.map((n: { status: string }) => n.status)).toEqual(['rolled-back', 'rolled-back', 'rolled-back']);
     } finally {
-      await onNodes([0, 1, 2], SLOW_ASCONFIGURATOR.remove);
+      await onNodes([0, 1, 2], HELD_ASCONFIGURATOR.remove);
     }
     expectSameFingerprints(await fingerprintAll(rig), pristine, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
     const again = await runCli(['rollback', '-i', rig.inventoryPath]);
@@ -149,20 +173,23 @@ describe('interruptions', () => {
   });
 
   it('exits 3 naming the node when a restore fails, and `rollback --run` finishes it later', async () => {
-    const failingAfterAWhile = "mv /opt/aspera/bin/asconfigurator /opt/aspera/bin/asconfigurator.real && printf '#!/bin/sh\\nsleep 2\\necho planted fault >&2\\nexit 1\\n' > /opt/aspera/bin/asconfigurator && chmod +x /opt/aspera/bin/asconfigurator";
     const blocker = '/opt/aspera/etc/.aspera.conf.hsts-cluster.tmp';
-    await onNodes([1], failingAfterAWhile);
+    await onNodes([1], HELD_FAILING_ASCONFIGURATOR.plant);
     let r: CliResult;
     try {
       const run = upInBackground(['--json']);
-      // node3 changes aspera.conf while node2's asconfigurator is still failing; then its restore is blocked.
+      // node3 changes aspera.conf while node2's asconfigurator is held; then node3's restore is
+      // blocked, and only then does node2's asconfigurator fail.
+      await heldOn(run, [1]);
       await run.reached((e) => e.event === 'result' && e.node === 'node3' && String(e.command).startsWith('check <server>'));
       await onNodes([2], `mkdir -p ${blocker}/x`);
+      await release([1]);
       r = await run.done;
     } finally {
-      await onNodes([1], 'mv -f /opt/aspera/bin/asconfigurator.real /opt/aspera/bin/asconfigurator');
+      await onNodes([1], HELD_FAILING_ASCONFIGURATOR.remove);
     }
     expect(r.exitCode, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/asconfigurator -x .*planted fault/s);
     expect(r.stderr).toMatch(/node3 : .*ROLLBACK FAILED/);
     expect(r.stderr).toMatch(/node3: rollback failed, left: .*file \/opt\/aspera\/etc\/aspera\.conf/);
     const run = /hsts-cluster rollback -i \S+ --run (\S+)/.exec(r.stderr)?.[1];
@@ -189,7 +216,19 @@ describe('interruptions', () => {
 
 describe('the run lock', () => {
   it('lets exactly one of two concurrent runs proceed; the other names the holder', async () => {
-    const [a, b] = await Promise.all([runCli(['up', '-i', rig.inventoryPath]), runCli(['up', '-i', rig.inventoryPath])]);
+    // The winner is held in asconfigurator until the loser has ended: it cannot finish (and free the
+    // lock) before the other has asked for it, however the machine schedules the two.
+    await onNodes([0], HELD_ASCONFIGURATOR.plant);
+    let a: CliResult;
+    let b: CliResult;
+    try {
+      const runs = [startCli(['up', '-i', rig.inventoryPath]), startCli(['up', '-i', rig.inventoryPath])];
+      await until(() => runs.some((r) => !r.running()), 180, 'one of two concurrent runs ends', () => runs.map((r) => r.stderr()).join('\n---\n'));
+      await release([0]);
+      [a, b] = await Promise.all(runs.map((r) => r.done)) as [CliResult, CliResult];
+    } finally {
+      await onNodes([0], HELD_ASCONFIGURATOR.remove);
+    }
     const codes = [a.exitCode, b.exitCode].sort();
     expect(codes).toEqual([0, 1]);
     const loser = a.exitCode === 1 ? a : b;
@@ -217,9 +256,19 @@ describe('the run lock', () => {
 });
 
 describe('rollback after a killed add-transfer-user --create', () => {
-  const SLOW_ASKMSCLI = {
-    plant: `mv /opt/aspera/bin/askmscli /opt/aspera/bin/askmscli.real && printf '#!/bin/sh\\nsleep 30\\nexec /opt/aspera/bin/askmscli.real "$@"\\n' > /opt/aspera/bin/askmscli && chmod +x /opt/aspera/bin/askmscli`,
-    remove: 'mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli',
+  // askmscli held until the test releases it: the run dies after useradd, before any keystore.
+  const HELD_ASKMSCLI = {
+    plant: `rm -f /tmp/askmscli.started /tmp/askmscli.release && mv /opt/aspera/bin/askmscli /opt/aspera/bin/askmscli.real && cat > /opt/aspera/bin/askmscli <<'EOF'
+#!/bin/sh
+touch /tmp/askmscli.started
+i=0
+while [ ! -e /tmp/askmscli.release ] && [ $i -lt 6000 ]; do sleep 0.1; i=$((i + 1)); done
+exec /opt/aspera/bin/askmscli.real "$@"
+EOF
+chmod +x /opt/aspera/bin/askmscli`,
+    remove: `touch /tmp/askmscli.release
+for i in $(seq 1 600); do pgrep -f '^/bin/sh /opt/aspera/bin/askmscli' >/dev/null || break; sleep 0.1; done
+mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli && rm -f /tmp/askmscli.started /tmp/askmscli.release`,
   };
   const members = () => rig.nodes.slice(0, 3);
 
@@ -227,20 +276,21 @@ describe('rollback after a killed add-transfer-user --create', () => {
     // The lock tests above left the cluster configured, as add-transfer-user needs.
     await flushSentinelConfigs(rig, members());
     const before = await fingerprintAll(rig);
-    await onNodes([0, 1, 2], SLOW_ASKMSCLI.plant);
+    await onNodes([0, 1, 2], HELD_ASKMSCLI.plant);
     try {
-      const child = spawn(process.execPath, [CLI, 'add-transfer-user', 'bob', '--create', '--no-save', '-i', rig.inventoryPath], { stdio: 'ignore' });
-      const done = new Promise<number>((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : 1))));
-      // useradd has run everywhere and askmscli is sleeping: the run dies between the two.
-      const created = await eventually(() => Promise.all(members().map((n) => rig.sh(n, 'getent passwd bob'))), (rs) => rs.every((r) => r.exitCode === 0), 30);
-      expect(created.map((r) => r.exitCode)).toEqual([0, 0, 0]);
-      child.kill('SIGKILL');
-      expect(await done).toBe(137);
+      const run = startCli(['add-transfer-user', 'bob', '--create', '--no-save', '-i', rig.inventoryPath]);
+      // useradd has run everywhere and askmscli is held: the run dies between the two.
+      const started = await eventually(
+        () => Promise.all(members().map((n) => rig.sh(n, 'test -e /tmp/askmscli.started && getent passwd bob'))),
+        (rs) => rs.every((r) => r.exitCode === 0) || !run.running(), 180);
+      expect(started.map((r) => r.exitCode), run.stderr()).toEqual([0, 0, 0]);
+      run.child.kill('SIGKILL');
+      expect((await run.done).exitCode).toBe(137);
       const r = await runCli(['rollback', '-i', rig.inventoryPath, '--json']);
       expect(r.exitCode, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout).nodes.map((n: { status: string }) => n.status)).toEqual(['rolled-back', 'rolled-back', 'rolled-back']);
     } finally {
-      await onNodes([0, 1, 2], SLOW_ASKMSCLI.remove);
+      await onNodes([0, 1, 2], HELD_ASKMSCLI.remove);
     }
     for (const node of members()) {
       expect((await rig.sh(node, 'getent passwd bob; ls -d /home/bob 2>&1')).output).toMatch(/^ls: cannot access '\/home\/bob'/);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUDO_USER, startRig, type Rig } from '../rig/rig.js';
 import { runCli } from '../support/cli.js';
 import { sentinelPrimaries } from '../support/cluster.js';
+import { until } from '../support/wait.js';
 
 let rig: Rig;
 
@@ -20,9 +21,12 @@ const SAMPLE = '/tmp/ps-samples.log';
 describe('as a non-root sudo user, with every command shown', () => {
   it('configures the cluster and never shows the password: not in output, journal or any remote argv', async () => {
     expect(rig.inventory.ssh?.user).toBe(SUDO_USER);
-    // Sample every process's argv on every node, every 20 ms, for as long as the run lasts (bounded).
-    await Promise.all(rig.nodes.map((n) => rig.sh(n,
-      `rm -f ${SAMPLE}; setsid bash -c 'for i in $(seq 1 1500); do ps -eww -o args >> ${SAMPLE}; [ -e /tmp/stop-sampling ] && break; sleep 0.02; done' >/dev/null 2>&1 < /dev/null &`)));
+    // Sample every process's argv on every node, every 20 ms, until the run has ended (however long
+    // that takes; at most 15 min), starting before the run does.
+    await Promise.all(rig.nodes.map(async (n) => {
+      await rig.sh(n, `rm -f ${SAMPLE} /tmp/stop-sampling; setsid timeout 900 bash -c 'until [ -e /tmp/stop-sampling ]; do ps -eww -o args >> ${SAMPLE}; sleep 0.02; done' >/dev/null 2>&1 < /dev/null &`);
+      await until(async () => (await rig.sh(n, `test -s ${SAMPLE}`)).exitCode === 0, 60, `${n.name}: the sampler runs`);
+    }));
     const r = await runCli(['up', '-i', rig.inventoryPath, '--verbose', '--diff', '--json']);
     await Promise.all(rig.nodes.map((n) => rig.sh(n, 'touch /tmp/stop-sampling')));
     expect(r.exitCode, r.stderr).toBe(0);

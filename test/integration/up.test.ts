@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectSameFingerprints, fingerprintAll } from '../rig/fingerprint.js';
 import { startRig, type Rig } from '../rig/rig.js';
-import { runCli } from '../support/cli.js';
+import { runCli, startCli } from '../support/cli.js';
 import { startAgent } from '../support/ssh-agent.js';
 import { eventually, flushSentinelConfigs, mainPids, redisCli, sentinelPrimaries } from '../support/cluster.js';
+import { startTransfer } from '../support/transfer.js';
 
 let rig: Rig;
 const members = () => rig.nodes.slice(0, 3);
@@ -38,22 +39,28 @@ describe('hsts-cluster up on a three-node rig', () => {
 
   it('refuses while a transfer is in progress, naming it, and changes nothing', async () => {
     const before = await fingerprintAll(rig);
-    await rig.sh(1, 'setsid /opt/aspera/bin/ascp --simulate-seconds 60 >/dev/null 2>&1 < /dev/null &');
+    const transfer = await startTransfer(rig, 1);
     try {
       const r = await runCli(['up', '-i', rig.inventoryPath]);
       expect(r.exitCode).toBe(1);
-      expect(r.stderr).toMatch(/node2: transfers in progress: \d+ .*ascp --simulate-seconds 60/);
+      expect(r.stderr).toMatch(new RegExp(`node2: transfers in progress: \\d+ .*${transfer.commandLine.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
       expect(r.stderr).toContain('nothing was changed');
     } finally {
-      await rig.sh(1, 'pkill -x ascp; true');
+      await transfer.end();
     }
     expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
   });
 
   it('configures the cluster on fresh nodes, after waiting for a transfer to end (--wait-transfers)', async () => {
-    await rig.sh(2, 'setsid /opt/aspera/bin/ascp --simulate-seconds 2 >/dev/null 2>&1 < /dev/null &');
-    const r = await runCli(['up', '-i', rig.inventoryPath, '--json', '--wait-transfers', '30']);
-    expect(r.stderr).toMatch(/waiting up to 30 s for transfers to end on node3/);
+    const transfer = await startTransfer(rig, 2);
+    const run = startCli(['up', '-i', rig.inventoryPath, '--json', '--wait-transfers', '300']);
+    try {
+      // The transfer ends only once up has seen it and says it waits: no race with how fast up is.
+      await run.waitForStderr(/waiting up to 300 s for transfers to end on node3\n/);
+    } finally {
+      await transfer.end();
+    }
+    const r = await run.done;
     expect(r.exitCode, r.stderr).toBe(0);
     const result = JSON.parse(r.stdout);
     expect(result.primary).toBe('node1');
@@ -108,10 +115,10 @@ describe('hsts-cluster up on a three-node rig', () => {
   it('passes the specification\'s replication test', async () => {
     const [n1, n2, n3] = members();
     expect((await rig.sh(n1!, '/opt/aspera/bin/asnodeadmin -au usr2 -p pass2 -x root')).exitCode).toBe(0);
-    const listed = await eventually(() => rig.sh(n2!, '/opt/aspera/bin/asnodeadmin -l'), (r) => /usr2\s+root/.test(r.output), 10);
+    const listed = await eventually(() => rig.sh(n2!, '/opt/aspera/bin/asnodeadmin -l'), (r) => /usr2\s+root/.test(r.output), 60);
     expect(listed.output).toMatch(/usr2\s+root/);
     expect((await rig.sh(n3!, '/opt/aspera/bin/asnodeadmin -du usr2')).exitCode).toBe(0);
-    const after = await eventually(() => rig.sh(n1!, '/opt/aspera/bin/asnodeadmin -l'), (r) => !/usr2/.test(r.output), 10);
+    const after = await eventually(() => rig.sh(n1!, '/opt/aspera/bin/asnodeadmin -l'), (r) => !/usr2/.test(r.output), 60);
     expect(after.exitCode).toBe(0);
     expect(after.output).not.toMatch(/usr2/);
   });
@@ -119,12 +126,12 @@ describe('hsts-cluster up on a three-node rig', () => {
   it('lets cluster nodes reach Redis and Sentinel and refuses a client outside the cluster', async () => {
     const outsider = rig.nodes[3]!;
     const primary = members()[0]!;
-    const probe = (port: number) => `timeout 3 bash -c 'exec 3<>/dev/tcp/${primary.privateIp}/${port}' 2>/dev/null && echo open || echo refused`;
+    const probe = (port: number) => `timeout 30 bash -c 'exec 3<>/dev/tcp/${primary.privateIp}/${port}' 2>/dev/null && echo open || echo refused`;
     for (const port of [31415, 41415]) {
       expect((await rig.sh(members()[2]!, probe(port))).output.trim()).toBe('open');
       expect((await rig.sh(outsider, probe(port))).output.trim()).toBe('refused');
     }
-    expect((await rig.sh(outsider, `timeout 3 bash -c 'exec 3<>/dev/tcp/${primary.privateIp}/22' && echo open`)).output.trim()).toBe('open');
+    expect((await rig.sh(outsider, `timeout 30 bash -c 'exec 3<>/dev/tcp/${primary.privateIp}/22' && echo open`)).output.trim()).toBe('open');
     const persisted = await rig.sh(primary, 'cat /etc/iptables/rules.v4');
     expect(persisted.output).toContain('-A INPUT -p tcp -m multiport --dports 31415,41415 -j HSTS-CLUSTER');
   });
@@ -188,13 +195,13 @@ describe('hsts-cluster up on a three-node rig', () => {
   it('keeps the new primary after a failover, and loses no key', async () => {
     const [n1, n2] = members();
     expect((await redisCli(rig, n2!, 'SENTINEL FAILOVER myprimary', 41415)).output).toContain('OK');
-    const moved = await eventually(() => sentinelPrimaries(rig, members()), (ips) => ips.every((ip) => ip === ips[0] && ip !== n1!.privateIp), 30);
+    const moved = await eventually(() => sentinelPrimaries(rig, members()), (ips) => ips.every((ip) => ip === ips[0] && ip !== n1!.privateIp), 120);
     const newPrimary = members().find((n) => n.privateIp === moved[0])!;
     expect(newPrimary).toBeDefined();
-    const write = await eventually(() => rig.sh(newPrimary, '/opt/aspera/bin/asnodeadmin -au written-after-failover -p x -x root'), (r) => r.exitCode === 0, 20);
+    const write = await eventually(() => rig.sh(newPrimary, '/opt/aspera/bin/asnodeadmin -au written-after-failover -p x -x root'), (r) => r.exitCode === 0, 60);
     expect(write.exitCode, write.output).toBe(0);
     // The failover made Sentinel CONFIG REWRITE every Redis's file: still private, before any up.
-    const rewritten = await eventually(() => rig.sh(newPrimary, "grep -c '^# Generated by CONFIG REWRITE' /opt/aspera/etc/redis/aspera_31415.conf"), (g) => g.output.trim() === '1', 10);
+    const rewritten = await eventually(() => rig.sh(newPrimary, "grep -c '^# Generated by CONFIG REWRITE' /opt/aspera/etc/redis/aspera_31415.conf"), (g) => g.output.trim() === '1', 60);
     expect(rewritten.output.trim()).toBe('1');
     expect(await passwordFileModes()).toEqual(members().map(() => PRIVATE));
 
@@ -205,7 +212,7 @@ describe('hsts-cluster up on a three-node rig', () => {
     expect(r.stderr).toMatch(/keeping node\d \(.*\) as primary/);
     expect(await sentinelPrimaries(rig, members())).toEqual(members().map(() => newPrimary.privateIp));
     for (const node of members()) {
-      const list = await eventually(() => rig.sh(node, '/opt/aspera/bin/asnodeadmin -l'), (l) => l.output.includes('written-after-failover'), 10);
+      const list = await eventually(() => rig.sh(node, '/opt/aspera/bin/asnodeadmin -l'), (l) => l.output.includes('written-after-failover'), 60);
       expect(list.output).toContain('written-after-failover');
     }
     const again = JSON.parse((await runCli(['up', '-i', rig.inventoryPath, '--json'])).stdout);

@@ -12,6 +12,12 @@ export interface Fault {
   expect: RegExp;
   /** The firewall stacks the fault applies to (default: every one). */
   profiles?: FirewallProfile[];
+  /**
+   * `up --wait-timeout` for this fault: only where the fault shows as a readiness wait that never
+   * ends, so that such a case costs less than the default 30 s; still long enough for the nodes
+   * without the fault to get ready on a slow machine.
+   */
+  waitTimeoutS?: number;
 }
 
 /** Whether a fault can be planted on a node with this firewall stack. */
@@ -53,7 +59,8 @@ const dropIn = (unit: string, lines: string) => ({
 export const FAULTS: Fault[] = [
   {
     step: 'preflight',
-    plant: "setsid python3 -c 'import socket,time; s=socket.socket(); s.bind((\"0.0.0.0\",41415)); s.listen(); time.sleep(300)' >/dev/null 2>&1 < /dev/null & sleep 0.5",
+    // Returns once the port is taken (bounded), however long python3 takes to start.
+    plant: "setsid python3 -c 'import socket,time; s=socket.socket(); s.bind((\"0.0.0.0\",41415)); s.listen(); time.sleep(900)' >/dev/null 2>&1 < /dev/null & timeout 120 sh -c 'until ss -Hltn \"sport = :41415\" | grep -q .; do sleep 0.1; done'",
     remove: "pkill -f '[b]ind..\"0.0.0.0\",41415'; true",
     expect: /port 41415 is in use by python3/,
   },
@@ -74,5 +81,6 @@ export const FAULTS: Fault[] = [
     plant: "mv /opt/aspera/sbin/asperanoded /opt/aspera/sbin/asperanoded.real && printf '#!/bin/sh\\nexec sleep 600\\n' > /opt/aspera/sbin/asperanoded && chmod +x /opt/aspera/sbin/asperanoded && systemctl restart asperanoded",
     remove: 'mv -f /opt/aspera/sbin/asperanoded.real /opt/aspera/sbin/asperanoded && systemctl restart asperanoded',
     expect: /asperanoded did not answer healthy/,
+    waitTimeoutS: 25,
   },
 ];

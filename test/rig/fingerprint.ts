@@ -36,15 +36,15 @@ const WITHOUT_RUNTIME_LINES = "grep -vE '^(sentinel (myid|current-epoch|config-e
 
 /**
  * The keys the node's own Redis holds (its dataset, in short), asked as the file it runs with says.
- * Right after a start Redis may not answer yet: a few tries, bounded.
+ * Right after a start Redis may not answer yet: tries for up to a minute (a slow machine), bounded.
  */
 const REDIS_KEYS = `redis_keys() {
   conf=/opt/aspera/etc/redis/aspera_31415.conf
   if ! systemctl -q is-active asperaredisd; then echo "redis stopped"; return; fi
   pw=$(sed -n 's/^requirepass "\\{0,1\\}\\([^"]*\\)"\\{0,1\\}$/\\1/p' $conf | head -n 1)
   ip=$(awk '$1=="bind" {print $2; exit}' $conf); port=$(awk '$1=="port" {print $2; exit}' $conf)
-  for i in $(seq 1 50); do
-    keys=$(REDISCLI_AUTH="$pw" timeout 5 /opt/aspera/bin/asredis -h "\${ip:-127.0.0.1}" -p "\${port:-31415}" KEYS '*' 2>&1)
+  for i in $(seq 1 600); do
+    keys=$(REDISCLI_AUTH="$pw" timeout 30 /opt/aspera/bin/asredis -h "\${ip:-127.0.0.1}" -p "\${port:-31415}" KEYS '*' 2>&1)
     case "$keys" in "Could not connect"*|LOADING*) sleep 0.1 ;; *) break ;; esac
   done
   echo "redis keys $(printf '%s\\n' "$keys" | sort | tr '\\n' ' ')"

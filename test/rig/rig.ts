@@ -83,7 +83,7 @@ async function startNode(image: string, rig: string, network: StartedNetwork, na
       { content: `${publicKey}\n`, target: `/home/${SUDO_USER}/.ssh/authorized_keys`, mode: 0o644 },
     ])
     .withWaitStrategy(Wait.forSuccessfulCommand('systemctl is-system-running --wait'))
-    .withStartupTimeout(90_000)
+    .withStartupTimeout(300_000)
     .start();
 }
 
