@@ -42,10 +42,10 @@ const program = withCommonOptions(new Command('hsts-cluster'))
 
 /** Options given before the command count as given after it; -v before and after add up. */
 program.hook('preAction', (_program, action) => {
-  for (const [name, value] of Object.entries(program.opts())) {
+  for (const [name, value] of Object.entries(program.opts<Record<string, unknown>>())) {
     if (program.getOptionValueSource(name) !== 'cli') continue;
-    const own = action.getOptionValueSource(name) === 'cli' ? action.getOptionValue(name) as unknown : undefined;
-    const merged = name === 'verbose' ? (value as number) + ((own as number | undefined) ?? 0)
+    const own: unknown = action.getOptionValueSource(name) === 'cli' ? action.getOptionValue(name) : undefined;
+    const merged: unknown = name === 'verbose' ? (value as number) + ((own as number | undefined) ?? 0)
       : name === 'limit' ? [...(value as string[]), ...((own as string[] | undefined) ?? [])]
         : own ?? value;
     action.setOptionValueWithSource(name, merged, 'cli');

@@ -56,7 +56,7 @@ export function tokenize(line: string): string[] | null {
   return out.length > 0 ? out : null;
 }
 
-const BARE = /^[A-Za-z0-9._\/:@+=,-]+$/;
+const BARE = /^[A-Za-z0-9._/:@+=,-]+$/;
 
 /** One argument as Redis reads it back: bare when safe, else double-quoted with escapes. */
 export function quoteArg(arg: string): string {

@@ -147,7 +147,7 @@ export async function recoverRun(inventory: Inventory, options: RecoverOptions):
     }
     return finish(target);
   } finally {
-    await Promise.all([...locked].map((name) => sessions.get(name)?.run([releaseLockCommand(id)], 'run-all').catch(() => undefined)));
+    await Promise.all([...locked].map((name) => sessions.get(name)?.run([releaseLockCommand(id)], 'run-all').catch(() => undefined) ?? Promise.resolve()));
     closeSessions(sessions);
   }
 }

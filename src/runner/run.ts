@@ -214,7 +214,7 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
     return finish();
   } finally {
     await Promise.all([...locked].map((name) =>
-      sessions.get(name)?.run([releaseLockCommand(run)], 'run-all').catch(() => undefined)));
+      sessions.get(name)?.run([releaseLockCommand(run)], 'run-all').catch(() => undefined) ?? Promise.resolve()));
     closeSessions(sessions);
   }
 

@@ -160,7 +160,7 @@ export function parseRuntimeFacts(input: RuntimeProbeInput, results: CommandResu
     }
   }
   if (input.redis) {
-    const r = results[i++];
+    const r = results[i];
     const replication = r && r.exitCode === 0 ? parseReplication(r.output) : null;
     if (replication) {
       facts.redis = replication;

@@ -1,6 +1,5 @@
-import { SERVICES } from '../hsts/paths.js';
 import { directiveArgs } from '../hsts/conf-lines.js';
-import { HSTS } from '../hsts/paths.js';
+import { HSTS, SERVICES } from '../hsts/paths.js';
 import { redisKeyOf } from '../hsts/redis-conf.js';
 import { fileText } from './common.js';
 import { startsPrimaryRedis } from './services.js';

@@ -43,10 +43,10 @@ describe('status', () => {
     const watch = startCli(['status', '--watch', '1', '-i', rig.inventoryPath]);
     try {
       const reports = () => watch.stdout().split('cluster: HEALTHY').length - 1;
-      await until(() => reports() >= 3 || !watch.running(), 180, 'three reports', watch.stdout);
+      await until(() => reports() >= 3 || !watch.running(), 180, 'three reports', () => watch.stdout());
       expect(reports(), watch.stdout()).toBeGreaterThanOrEqual(3);
       watch.child.kill('SIGINT');
-      await until(() => !watch.running(), 120, 'status --watch exits on Ctrl-C', watch.stdout);
+      await until(() => !watch.running(), 120, 'status --watch exits on Ctrl-C', () => watch.stdout());
       expect((await watch.done).exitCode).toBe(0);
     } finally {
       watch.child.kill('SIGKILL');

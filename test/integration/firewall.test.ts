@@ -84,7 +84,7 @@ describe.each(STACKS.filter((s) => !only || only.includes(s.name)))('$name nodes
   });
 
   it('up opens both ports of every node to the members only, SSH and the other rules untouched', async () => {
-    const zonesBefore = await Promise.all(members().map((n, i) => (firewall[i] === 'firewalld' ? rig.sh(n, ZONE_WITHOUT_OURS) : null)));
+    const zonesBefore = await Promise.all(members().map((n, i) => (firewall[i] === 'firewalld' ? rig.sh(n, ZONE_WITHOUT_OURS) : Promise.resolve(null))));
     const r = await runCli(['up', '-i', rig.inventoryPath, '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     const outsider = rig.nodes[3]!;

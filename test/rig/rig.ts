@@ -108,7 +108,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     const started = await Promise.allSettled(names.map((n) => startNode(image, name, network, n, keys.public)));
     for (const result of started) if (result.status === 'fulfilled') containers.push(result.value);
     const failure = started.find((r) => r.status === 'rejected');
-    if (failure) throw (failure as PromiseRejectedResult).reason;
+    if (failure) throw failure.reason;
 
     const profileOf = (i: number): FirewallProfile => {
       if (i >= count) return 'netfilter-persistent';
