@@ -148,7 +148,7 @@ describe('a keystore deleted behind hsts-cluster\'s back', () => {
       const ping = await rig.sh(1, "(exec 3<>/dev/tcp/127.0.0.1/9092; printf 'GET /ping HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3)");
       expect(ping.output).toMatch(/HTTP\/1\.0 503/);
       expect(ping.output).toMatch(/keystore of asperadaemon unusable: \/opt\/aspera\/var\/localkeystore\.db does not exist \(run: askmscli -i -u asperadaemon\)/);
-      const up = await cli('up', '--json', '--wait-timeout', '5');
+      const up = await cli('up', '--json', '--wait-timeout', '15');
       expect(up.exitCode).toBe(1);
       expect(up.stderr).toMatch(/node2: verify: [\s\S]*asperanoded did not answer healthy[\s\S]*last answer: HTTP\/1\.0 503 .*run: askmscli -i -u asperadaemon/);
     } finally {
