@@ -22,7 +22,7 @@ interface Measure { ms: number; peakRssKb: number; connectionsPerNode: number; s
 interface Stats { median: number; min: number; max: number; runs: number[] }
 
 const root = repoRoot();
-const CLI = resolve(root, 'dist', 'src', 'cli', 'main.js');
+const CLI = resolve(root, 'dist', 'cli', 'hsts-cluster.mjs');
 const RECORD_UP = resolve(root, 'dist', 'bench', 'record-up.js');
 const ANSIBLE = resolve(root, 'bench', 'ansible', 'run.sh');
 

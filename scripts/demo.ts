@@ -9,7 +9,7 @@ import { removeRig, startRig } from '../test/rig/rig.js';
 import { repoRoot } from '../test/rig/image.js';
 
 const root = repoRoot();
-const cli = resolve(root, 'dist', 'src', 'cli', 'main.js');
+const cli = resolve(root, 'dist', 'cli', 'hsts-cluster.mjs');
 const dir = resolve(root, 'demo');
 
 function hstsCluster(...args: string[]): number {

@@ -1,39 +1,8 @@
 import type { Command } from 'commander';
-import { loadPlaybook } from '../runner/playbook.js';
-import { runPlaybook } from '../runner/run.js';
-import { renderJson, renderPlan, renderRecap } from '../ui/render.js';
-import { interruptSignal, limitedNodes, load, wholeNumber, withCommonOptions, type CommonOptions } from './options.js';
-import { runOptions } from './run-options.js';
+import type { UpOptions } from './actions/up.js';
+import { wholeNumber, withCommonOptions } from './options.js';
 
-interface UpOptions extends CommonOptions {
-  dryRun?: boolean;
-  diff?: boolean;
-  waitTransfers?: number;
-  waitTimeout: number;
-  breakLock?: boolean;
-}
-
-async function upOrPlan(options: UpOptions, mode: 'apply' | 'plan'): Promise<number> {
-  const inventory = load(options);
-  const only = limitedNodes(options, inventory);
-  const playbook = loadPlaybook('up');
-  const interrupt = interruptSignal();
-  try {
-    const result = await runPlaybook(inventory, playbook, {
-      ...runOptions(options, inventory, mode, interrupt.signal),
-      waitTransfersS: options.waitTransfers ?? 0,
-    });
-    // plan --limit: the plan reads every node (roles depend on the whole cluster) and shows the
-    // changes of these; the recap still names every node's failure.
-    const shown = only ? { ...result, nodes: result.nodes.filter((n) => only.has(n.name)) } : result;
-    if ((mode === 'plan' && result.exitCode === 0) || (mode === 'apply' && options.diff)) process.stderr.write(renderPlan(shown));
-    process.stderr.write(renderRecap(result));
-    if (options.json) process.stdout.write(renderJson(result));
-    return result.exitCode;
-  } finally {
-    interrupt.dispose();
-  }
-}
+const upOrPlan = async (options: UpOptions, mode: 'apply' | 'plan') => (await import('./actions/up.js')).upOrPlan(options, mode);
 
 export function registerUp(program: Command, setExit: (code: number) => void): void {
   withCommonOptions(program.command('up'))

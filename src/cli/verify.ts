@@ -1,21 +1,6 @@
 import type { Command } from 'commander';
-import { ClusterTester, type TestResult } from '../runner/cluster-tests.js';
-import { closeSessions, openSessions } from '../runner/sessions.js';
-import { renderJson } from '../ui/render.js';
-import { EXIT } from '../util/errors.js';
-import { redact } from '../util/secret.js';
-import { load, log, withCommonOptions, type CommonOptions } from './options.js';
-
-interface VerifyOptions extends CommonOptions {
-  replication?: boolean;
-  failover?: boolean;
-  failback?: boolean;
-}
-
-function renderTest(t: TestResult): string {
-  const head = `${t.ok ? 'PASS' : 'FAIL'} ${t.name}${t.failoverMs !== undefined ? ` (${t.from} -> ${t.to} in ${t.failoverMs} ms)` : ''}`;
-  return redact([head, ...t.details.map((d) => `  ${d}`)].join('\n'));
-}
+import type { VerifyOptions } from './actions/verify.js';
+import { withCommonOptions } from './options.js';
 
 export function registerVerify(program: Command, setExit: (code: number) => void): void {
   withCommonOptions(program.command('verify'))
@@ -23,38 +8,5 @@ export function registerVerify(program: Command, setExit: (code: number) => void
     .option('--replication', 'a throw-away Node API user: created on one node, listed from another, deleted from a third, gone from the first')
     .option('--failover', 'make the primary unavailable and measure until every Sentinel names a new one (disrupts writes briefly)')
     .option('--failback', "afterwards hand the primary role back to the inventory's primary")
-    .action(async (options: VerifyOptions) => {
-      const inventory = load(options);
-      const wanted = { replication: options.replication ?? !(options.failover || options.failback), failover: Boolean(options.failover), failback: Boolean(options.failback) };
-      const { sessions, failures } = await openSessions(inventory, {
-        policy: options.acceptNewHostKeys ? 'accept-new' : 'strict',
-        forks: options.forks ?? inventory.nodes.length,
-      });
-      const results: TestResult[] = [];
-      try {
-        if (failures.size > 0) {
-          for (const [name, message] of failures) log(`${name}: ${message}`);
-          setExit(EXIT.failed);
-          return;
-        }
-        const tester = new ClusterTester(inventory, sessions);
-        const run = async (test: () => Promise<TestResult>) => {
-          const result = await test();
-          results.push(result);
-          process.stderr.write(`${renderTest(result)}\n`);
-          return result.ok;
-        };
-        let ok = true;
-        if (wanted.replication) ok = (await run(() => tester.replication())) && ok;
-        if (wanted.failover && ok) ok = (await run(() => tester.failover())) && ok;
-        if (wanted.failback && ok) {
-          const declared = inventory.nodes.find((n) => n.role === 'primary')!;
-          ok = (await run(() => tester.failover(declared))) && ok;
-        }
-        setExit(ok ? EXIT.ok : EXIT.failed);
-      } finally {
-        closeSessions(sessions);
-        if (options.json) process.stdout.write(renderJson({ tests: results }));
-      }
-    });
+    .action(async (options: VerifyOptions) => (await import('./actions/verify.js')).verify(options, setExit));
 }

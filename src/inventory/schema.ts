@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { USER_NAME, USER_NAME_RULE } from './user-name.js';
 
 /** A secret in the inventory: from the environment, from a file (relative to the inventory), or literal. */
 export const secretRefSchema = z.union([
@@ -11,9 +12,7 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 export const ipv4Schema = z.string().regex(IPV4, 'is not a valid IPv4 address (four numbers 0-255)');
 const port = z.number().int('must be a whole number').min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
 const hostName = z.string().min(1, 'must not be empty').regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or an IP address (letters, digits, ".", "-", "_", ":")');
-/** The rule for user names, as a sentence for error messages. */
-export const USER_NAME_RULE = 'must be a system user name: a lower-case letter or "_" first, then lower-case letters, digits, "_", "." or "-", at most 32 characters';
-const userName = z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/, USER_NAME_RULE);
+const userName = z.string().regex(USER_NAME, USER_NAME_RULE);
 
 export const jumpHostSchema = z.strictObject({
   host: hostName,

@@ -4,7 +4,7 @@ import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
 import { fileFact, writeFileCommand } from './common.js';
 import { hstsUsers } from './preflight.js';
-import type { Change, NodeFacts, PlanContext, Step } from './types.js';
+import type { Change, PlanContext, Step } from './types.js';
 
 /*
  * askmscli's stores are IBM's, encrypted, and their place and format may change between versions:
@@ -17,18 +17,19 @@ import type { Change, NodeFacts, PlanContext, Step } from './types.js';
 
 const NO_RECORD = 'no record of what askmscli holds: run once';
 
-// One salt per node and run: every record a run writes on a node shares it, so that checking them
-// all on the next run costs one scrypt per node (hsts/askms-record.ts memoizes by salt).
-const runSalts = new WeakMap<NodeFacts, Buffer>();
-function runSalt(facts: NodeFacts): Buffer {
-  let salt = runSalts.get(facts);
-  if (!salt) runSalts.set(facts, (salt = newSalt()));
+// One salt per run: every record a run writes, on every node, shares it, so that checking them on
+// the next run costs one scrypt for the whole cluster (hsts/askms-record.ts memoizes by salt), not
+// one per node. The records say only what the nodes already share: the same password.
+const runSalts = new WeakMap<PlanContext['inventory']['cluster'], Buffer>();
+function runSalt(cluster: PlanContext['inventory']['cluster']): Buffer {
+  let salt = runSalts.get(cluster);
+  if (!salt) runSalts.set(cluster, (salt = newSalt()));
   return salt;
 }
 
 function recordCommand(ctx: PlanContext, path: string): RemoteCommand {
   const write = writeFileCommand({
-    path, content: renderRecord(ctx.inventory.cluster.redisPassword.reveal(), runSalt(ctx.facts)), owner: 'root', group: 'root', mode: '600',
+    path, content: renderRecord(ctx.inventory.cluster.redisPassword.reveal(), runSalt(ctx.inventory.cluster)), owner: 'root', group: 'root', mode: '600',
   });
   return {
     label: `record in ${path} what askmscli now holds (salted scrypt hash)`,

@@ -1,46 +1,31 @@
-import { createServer, type Server } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { decoyInventory, startDecoy, type Decoy } from '../support/decoy.js';
 
 /**
  * Bad inventories and arguments: exit 2, one line naming the field or flag, and no SSH connection.
  * The nodes point at a local listener that counts connections; it must count none.
  */
-let server: Server;
+let decoy: Decoy;
 let port = 0;
-let connections = 0;
 const dir = mkdtempSync(join(tmpdir(), 'hsts-bad-input-'));
 
 beforeAll(async () => {
-  server = createServer((socket) => {
-    connections++;
-    socket.destroy();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  port = (server.address() as { port: number }).port;
+  decoy = await startDecoy();
+  port = decoy.port;
   const keys = (await import('ssh2')).default.utils.generateKeyPairSync('ed25519');
   writeFileSync(join(dir, 'id_ed25519'), keys.private);
   writeFileSync(join(dir, 'redis-password'), 'secret-password\n');
   // Any key will do: the listener never gets as far as offering one; strict checking needs an entry.
   writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${keys.public.split(' ').slice(0, 2).join(' ')}\n`);
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => decoy.close());
 
 type Inventory = Record<string, any>;
-function valid(): Inventory {
-  return {
-    cluster: { redisPassword: { file: 'redis-password' } },
-    ssh: { privateKey: 'id_ed25519', knownHosts: 'known_hosts', host: '127.0.0.1', port },
-    nodes: [
-      { name: 'node1', privateIp: '172.30.0.2', role: 'primary' },
-      { name: 'node2', privateIp: '172.30.0.3', role: 'replica' },
-      { name: 'node3', privateIp: '172.30.0.4', role: 'replica' },
-    ],
-  };
-}
+const valid = (): Inventory => decoyInventory(port);
 const edit = (change: (inv: Inventory) => void) => () => {
   const inv = valid();
   change(inv);
@@ -95,30 +80,30 @@ describe('bad input: exit 2, the field named, nothing touched', () => {
     const inv = make();
     const file = join(dir, `inv-${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(file, typeof inv === 'string' ? inv : JSON.stringify(inv));
-    const before = connections;
+    const before = decoy.connections();
     const r = await runCli(['up', '-i', file], { timeoutMs: 120_000 });
     expect(r.stderr).toMatch(expected);
     expect(r.exitCode).toBe(2);
-    expect(connections).toBe(before);
+    expect(decoy.connections()).toBe(before);
     expect(r.stderr).not.toContain('secret-password');
   });
 
   it.each(argumentCases)('%s', async (_name, args, expected) => {
     const file = join(dir, 'valid.json');
     writeFileSync(file, JSON.stringify(valid()));
-    const before = connections;
+    const before = decoy.connections();
     const r = await runCli(args.includes('-i') ? args : [...args, '-i', file], { timeoutMs: 120_000 });
     expect(r.stderr).toMatch(expected);
     expect(r.exitCode).toBe(2);
-    expect(connections).toBe(before);
+    expect(decoy.connections()).toBe(before);
   });
 
   it('a valid inventory does reach the nodes (the listener is real)', async () => {
     const file = join(dir, 'reach.json');
     writeFileSync(file, JSON.stringify(valid()));
-    const before = connections;
+    const before = decoy.connections();
     const r = await runCli(['plan', '-i', file], { timeoutMs: 120_000 });
     expect(r.exitCode).toBe(1);
-    expect(connections).toBeGreaterThan(before);
+    expect(decoy.connections()).toBeGreaterThan(before);
   });
 });

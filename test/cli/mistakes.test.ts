@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -6,36 +5,25 @@ import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../rig/image.js';
 import { runCli } from '../support/cli.js';
+import { decoyInventory, startDecoy, type Decoy } from '../support/decoy.js';
 import { MISTAKES, README_BEGIN, README_END, mistakesMarkdown, type InventoryJson, type Mistake } from './mistakes.js';
 
 /**
  * Every mistake of the table against the built CLI: its exit code, its answer on stderr, and no
  * connection to the nodes, which point at a local listener that counts connections.
  */
-let server: Server;
+let decoy: Decoy;
 let port = 0;
-let connections = 0;
 const root = mkdtempSync(join(tmpdir(), 'hsts-mistakes-'));
 const keys = ssh2.utils.generateKeyPairSync('ed25519');
 
 beforeAll(async () => {
-  server = createServer((socket) => { connections++; socket.destroy(); });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  port = (server.address() as { port: number }).port;
+  decoy = await startDecoy();
+  port = decoy.port;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => decoy.close());
 
-function valid(): InventoryJson {
-  return {
-    cluster: { redisPassword: { file: 'redis-password' } },
-    ssh: { privateKey: 'id_ed25519', knownHosts: 'known_hosts', host: '127.0.0.1', port },
-    nodes: [
-      { name: 'node1', privateIp: '172.30.0.2', role: 'primary' },
-      { name: 'node2', privateIp: '172.30.0.3', role: 'replica' },
-      { name: 'node3', privateIp: '172.30.0.4', role: 'replica' },
-    ],
-  };
-}
+const valid = (): InventoryJson => decoyInventory(port);
 
 let caseNumber = 0;
 /** A folder with a key, its .pub, a password file, a known_hosts that knows the nodes, and the case's inventory. */
@@ -73,7 +61,7 @@ describe('common mistakes: one clear answer each, exit 2, nothing touched', () =
     const { dir, fill } = prepare(m);
     const env: NodeJS.ProcessEnv = { HSTS_CLUSTER_INVENTORY: '' };
     for (const [k, v] of Object.entries(m.env ?? {})) env[k] = fill(v);
-    const before = connections;
+    const before = decoy.connections();
     const r = await runCli((m.args ?? ['up', '-i', '{inv}']).map(fill), { env, timeoutMs: 30_000, ...(m.inDir ? { cwd: dir } : {}) });
     expect(r.stderr).toContain(fill(m.shows));
     for (const re of m.also ?? []) expect(r.stderr).toMatch(re);
@@ -81,7 +69,7 @@ describe('common mistakes: one clear answer each, exit 2, nothing touched', () =
     expect(r.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m); // no stack trace
     expect(r.stderr).not.toContain('secret-password');
     expect(r.exitCode).toBe(m.exit ?? 2);
-    expect(connections).toBe(before);
+    expect(decoy.connections()).toBe(before);
   });
 
   it('--json prints one object on stdout for a refused inventory: exitCode and every error with file, line, column, field', async () => {

@@ -27,7 +27,7 @@ export interface RunningCli {
   waitForStderr(pattern: RegExp, seconds?: number): Promise<void>;
 }
 
-export const CLI = resolve(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+export const CLI = resolve(repoRoot(), 'dist', 'cli', 'hsts-cluster.mjs');
 
 /** Starts the built CLI (npm test builds it first) in the background and collects its output. */
 export function startCli(args: string[], options: CliOptions = {}): RunningCli {

@@ -1,6 +1,7 @@
-import type { Inventory } from '../inventory/load.js';
-import type { RunOptions } from '../runner/run.js';
-import { journalDir, log, progressFor, type CommonOptions } from './options.js';
+import type { Inventory } from '../../inventory/load.js';
+import type { RunOptions } from '../../runner/run.js';
+import { log, type CommonOptions } from '../options.js';
+import { journalDir, progressFor } from '../load.js';
 
 /** The runner options every applying command shares, from the common flags. */
 export function runOptions(
