@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,8 @@ describe('add-transfer-user', () => {
   });
 
   it('creates the user and its keystore on every node, records it, and is idempotent', async () => {
+    // The inventory may hold a literal password: recording the user keeps the file private.
+    chmodSync(rig.inventoryPath, 0o600);
     const before = readFileSync(rig.inventoryPath, 'utf8');
     const r = await cli('add-transfer-user', 'alice', '--create', '--json');
     expect(r.exitCode, r.stderr).toBe(0);
@@ -112,6 +114,7 @@ describe('add-transfer-user', () => {
     const after = readFileSync(rig.inventoryPath, 'utf8');
     expect(JSON.parse(after).cluster.transferUsers).toEqual(['alice']);
     expect(after.replace('"transferUsers": ["alice"]', '"transferUsers": []')).toBe(before);
+    expect(statSync(rig.inventoryPath).mode & 0o777).toBe(0o600);
     const again = await cli('add-transfer-user', 'alice', '--json');
     expect(again.exitCode).toBe(0);
     expect(JSON.parse(again.stdout).totals.changed).toBe(0);
