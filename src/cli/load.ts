@@ -19,10 +19,20 @@ function journalProblem(dir: string): string | undefined {
   return undefined;
 }
 
-export function load(options: CommonOptions): Inventory {
+/** Where the audit journal of this inventory goes: --journal-dir, else beside the inventory. */
+function journalPath(options: CommonOptions, inventoryFile: string): string {
+  return resolve(options.journalDir ?? join(dirname(resolve(inventoryFile)), '.hsts-cluster', 'journal'));
+}
+
+/**
+ * The inventory, checked whole (bad input: UsageError, exit 2). `writesJournal`: the command keeps
+ * an audit journal (up, plan, rollback, add-transfer-user), so its directory must be writable too;
+ * status and verify write none.
+ */
+export function load(options: CommonOptions, writesJournal = true): Inventory {
   const { path, source } = inventoryPath(options);
-  const journal = resolve(options.journalDir ?? join(dirname(resolve(path)), '.hsts-cluster', 'journal'));
-  const problem = existsSync(path) ? journalProblem(journal) : undefined;
+  const journal = journalPath(options, path);
+  const problem = writesJournal && existsSync(path) ? journalProblem(journal) : undefined;
   const journalRefusal = problem && { field: options.journalDir ? '--journal-dir' : 'journal', value: journal, message: `the audit journal cannot be written: ${problem}`, hint: 'pass --journal-dir DIR (a directory you can write)' };
   let inventory: Inventory;
   try {
@@ -60,7 +70,7 @@ export function limitedNodes(options: CommonOptions, inventory: Inventory): Set<
 }
 
 export function journalDir(options: CommonOptions, inventory: Inventory): string {
-  return resolve(options.journalDir ?? join(dirname(inventory.path), '.hsts-cluster', 'journal'));
+  return journalPath(options, inventory.path);
 }
 
 export function progressFor(options: CommonOptions): Progress {

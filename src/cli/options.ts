@@ -37,7 +37,7 @@ export function withCommonOptions(command: Command): Command {
     .option('-l, --limit <nodes>', 'only these nodes, comma-separated (status and plan; up always converges the whole cluster)', nodeList)
     .option('--accept-new-host-keys', 'record unknown SSH host keys (like OpenSSH accept-new); a changed key is always refused')
     .option('--json', 'print one machine-readable result on stdout, also on errors (progress goes to stderr)')
-    .option('-v, --verbose', 'show every remote command (secrets as ***); -vv also the SSH settings each node resolves to, and traces of internal errors', count)
+    .option('-v, --verbose', 'show every remote command (secrets as ***) and the trace of an internal error; -vv also the SSH settings each node resolves to', count)
     .option('--journal-dir <dir>', 'where the audit journal goes (default: .hsts-cluster/journal beside the inventory)');
 }
 

@@ -106,4 +106,17 @@ describe('bad input: exit 2, the field named, nothing touched', () => {
     expect(r.exitCode).toBe(1);
     expect(decoy.connections()).toBeGreaterThan(before);
   });
+
+  it('status and verify write no journal: an unwritable journal directory does not stop them', async () => {
+    const file = join(dir, 'reach.json');
+    writeFileSync(file, JSON.stringify(valid()));
+    writeFileSync(join(dir, 'not-a-dir'), 'x');
+    for (const command of ['status', 'verify']) {
+      const before = decoy.connections();
+      const r = await runCli([command, '-i', file, '--journal-dir', join(dir, 'not-a-dir', 'journal')], { timeoutMs: 120_000 });
+      expect(r.stderr).not.toContain('audit journal');
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(decoy.connections()).toBeGreaterThan(before);
+    }
+  });
 });

@@ -24,7 +24,7 @@ function onlyNodes(health: ClusterHealth, only: Set<string> | undefined): Cluste
 }
 
 export async function status(options: StatusOptions, setExit: (code: number) => void): Promise<void> {
-  const inventory = load(options);
+  const inventory = load(options, false);
   const only = limitedNodes(options, inventory);
   const { sessions, failures } = await openSessions(inventory, {
     policy: options.acceptNewHostKeys ? 'accept-new' : 'strict',

@@ -18,17 +18,20 @@ function renderTest(t: TestResult): string {
 }
 
 export async function verify(options: VerifyOptions, setExit: (code: number) => void): Promise<void> {
-  const inventory = load(options);
+  const inventory = load(options, false);
   const wanted = { replication: options.replication ?? !(options.failover || options.failback), failover: Boolean(options.failover), failback: Boolean(options.failback) };
   const { sessions, failures } = await openSessions(inventory, {
     policy: options.acceptNewHostKeys ? 'accept-new' : 'strict',
     forks: options.forks ?? inventory.nodes.length,
   });
   const results: TestResult[] = [];
+  // One JSON document on stdout: the tests' results, unless the command fails with an error, which
+  // main.ts then prints as JSON instead.
   try {
     if (failures.size > 0) {
       for (const [name, message] of failures) log(`${name}: ${message}`);
       setExit(EXIT.failed);
+      if (options.json) process.stdout.write(renderJson({ tests: results }));
       return;
     }
     const tester = new ClusterTester(inventory, sessions);
@@ -46,8 +49,8 @@ export async function verify(options: VerifyOptions, setExit: (code: number) => 
       ok = (await run(() => tester.failover(declared))) && ok;
     }
     setExit(ok ? EXIT.ok : EXIT.failed);
+    if (options.json) process.stdout.write(renderJson({ tests: results }));
   } finally {
     closeSessions(sessions);
-    if (options.json) process.stdout.write(renderJson({ tests: results }));
   }
 }
