@@ -50,7 +50,9 @@ export function renderRecord(password: string, salt: Buffer): string {
 function parseRecord(text: string): AskmsRecord | null {
   try {
     const r = JSON.parse(text) as Partial<AskmsRecord>;
-    const costOk = [r.N, r.r, r.p].every((v) => Number.isInteger(v) && v! > 0) && r.N! <= 1 << 20 && r.r! <= 32 && r.p! <= 16;
+    // Only the cost hsts-cluster writes: a damaged or planted record must not make the controller
+    // allocate gigabytes; anything else is a record to write again.
+    const costOk = r.N === SCRYPT_COST.N && r.r === SCRYPT_COST.r && r.p === SCRYPT_COST.p;
     if (r.kdf !== 'scrypt' || !costOk || typeof r.salt !== 'string' || typeof r.hash !== 'string') return null;
     return r as AskmsRecord;
   } catch {

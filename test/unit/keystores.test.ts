@@ -51,6 +51,11 @@ describe('the askmscli record', () => {
     expect(recordState(Buffer.from('{"kdf":"md5","salt":"","hash":""}'), PASSWORD)).toBe('differs');
   });
 
+  it('accepts only the cost it writes: a planted record cannot make the controller allocate gigabytes', () => {
+    const planted = { ...JSON.parse(record(PASSWORD)) as Record<string, unknown>, N: 1 << 20, r: 32 };
+    expect(recordState(Buffer.from(JSON.stringify(planted)), PASSWORD)).toBe('differs');
+  });
+
   it('differs between salts for the same password', () => {
     expect(renderRecord(PASSWORD, newSalt())).not.toBe(renderRecord(PASSWORD, newSalt()));
   });
