@@ -33,11 +33,6 @@ export interface FirewalldState {
   files: ZoneFile[];
 }
 
-/** The files firewalld writes when the zone's permanent configuration changes. */
-export function zoneFiles(zone: string): string[] {
-  return [`/etc/firewalld/zones/${zone}.xml`, `/etc/firewalld/zones/${zone}.xml.old`];
-}
-
 /** A zone name as firewalld allows it (letters, digits, "_", "-", "/" is not one): safe in a path. */
 export function validZone(zone: string): boolean {
   return /^[A-Za-z0-9_-]{1,17}$/.test(zone);
@@ -54,10 +49,6 @@ export function desiredRichRules(input: FirewallInput): string[] {
 
 export function isOurRule(rule: string): boolean {
   return rule.startsWith(`rule priority="${ACCEPT_PRIORITY}" `) || rule.startsWith(`rule priority="${REJECT_PRIORITY}" `);
-}
-
-export function parseRichRules(listing: string): string[] {
-  return listing.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('rule '));
 }
 
 export interface RuleEdit {
