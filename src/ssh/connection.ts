@@ -131,7 +131,9 @@ export class NodeConnection {
         client.off('error', fail);
         resolve(client);
       });
-      client.once('error', fail);
+      // `on`, not `once`: a connection reset before the handshake gives two errors (ECONNRESET,
+      // then "Connection lost before handshake"); a second with no listener would crash the run.
+      client.on('error', fail);
       client.connect(config);
     });
   }
