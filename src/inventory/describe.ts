@@ -3,6 +3,7 @@ import type { Problem } from '../util/problem.js';
 import type { JsonDocument } from './json-text.js';
 import { clusterSchema, jumpHostSchema, nodeSchema, savePolicySchema, sshSchema } from './schema.js';
 import { suggestField } from './suggest.js';
+import { USER_NAME } from './user-name.js';
 
 /** "nodes[1].privateIp" from a JSON path. */
 export function jsonPath(path: readonly PropertyKey[]): string {
@@ -97,7 +98,7 @@ function formatHint(path: readonly PropertyKey[], value: unknown): string | unde
     if (/^10\.11\.52\.348$/.test(value)) return 'the specification\'s example 10.11.52.348 is not an address: use the node\'s real one';
     return 'write four numbers 0-255 without leading zeros, e.g. 10.0.0.5';
   }
-  if ((last === 'user' || last === 'nodedUser' || typeof last === 'number') && typeof value === 'string' && /^[a-z_][a-z0-9_.-]{0,31}$/.test(value.toLowerCase())) {
+  if ((last === 'user' || last === 'nodedUser' || typeof last === 'number') && typeof value === 'string' && USER_NAME.test(value.toLowerCase())) {
     return `user names are lower case on Linux: "${value.toLowerCase()}"?`;
   }
   if (last === 'host' && typeof value === 'string' && value.includes('@')) return 'the user goes in ssh.user: "host": "' + value.split('@').pop() + '", "user": "' + value.split('@')[0] + '"';

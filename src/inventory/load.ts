@@ -10,7 +10,7 @@ import { Secret } from '../util/secret.js';
 import { describeIssue, jsonPath, valueAt } from './describe.js';
 import type { JsonDocument } from './json-text.js';
 import { readInventoryDocument, type InventorySource } from './read-file.js';
-import { crossFieldProblems } from './rules.js';
+import { crossFieldProblems, isObject } from './rules.js';
 import { inventorySchema, jumpHostSchema, secretRefSchema, sshSchema, type ParsedInventory, type SecretRef, type SshSettings } from './schema.js';
 
 export { jsonPath } from './describe.js';
@@ -96,7 +96,6 @@ class Findings {
 }
 
 const expandHome = (path: string) => (path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path);
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const valid = <T>(schema: z.ZodType<T>, value: unknown): T | undefined => {
   const r = schema.safeParse(value);
   return r.success ? r.data : undefined;

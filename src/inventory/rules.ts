@@ -6,7 +6,8 @@
 export interface RuleProblem { path: (string | number)[]; message: string; hint?: string }
 
 type Raw = Record<string, unknown>;
-const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A JSON object (not an array, not null). */
+export const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function crossFieldProblems(raw: unknown): RuleProblem[] {
   const out: RuleProblem[] = [];
