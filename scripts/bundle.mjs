@@ -2,7 +2,12 @@
 // start-up reads a few files instead of resolving hundreds of modules in node_modules. Not minified:
 // an internal error's trace keeps its names, and start-up gained nothing measurable from minifying.
 // ssh2's optional native helpers stay outside: ssh2 falls back to JavaScript without them.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunks are named by content hash: without this, every build would leave the last one's behind
+// (and npm pack would ship them).
+rmSync('dist/cli', { recursive: true, force: true });
 
 await build({
   entryPoints: { 'hsts-cluster': 'src/cli/main.ts' },
