@@ -6,6 +6,7 @@ import type { RunResult } from '../result.js';
  * these events; the engine itself writes no journal line and prints no command.
  */
 export type RunEvent =
+  /** `run` (rollback: the run asked for with --run, or null) replaces the journal line's own run id, as it always did. */
   | { event: 'run-start'; command: string; inventory: string; mode?: string; nodes?: string[]; run?: string | null }
   | { event: 'command'; node: string; command: string }
   | { event: 'command-result'; node: string; command: string; exitCode: number; durationMs: number }
