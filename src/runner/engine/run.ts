@@ -7,7 +7,7 @@ import { newRecap, type NodeRecap } from '../result.js';
 import type { Snapshot } from '../snapshot.js';
 import { journalObserver, verboseObserver, type RunEvent, type RunObserver } from './events.js';
 
-export function newRunId(): string {
+function newRunId(): string {
   return `${new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(2).toString('hex')}`;
 }
 
