@@ -36,8 +36,20 @@ export function totals(nodes: NodeRecap[]): RunResult['totals'] {
   return nodes.reduce((t, n) => ({ ok: t.ok + n.ok, changed: t.changed + n.changed, failed: t.failed + n.failed }), { ok: 0, changed: 0, failed: 0 });
 }
 
-export function exitCodeFor(nodes: NodeRecap[], errors: string[]): number {
+/**
+ * What a run set out to do: apply a playbook (a node restored after a failure still failed), or
+ * restore nodes (the rollback command: a node restored is its success).
+ */
+export type RunGoal = 'apply' | 'restore';
+
+const FAILED: Record<RunGoal, NodeStatus[]> = {
+  apply: ['failed', 'rolled-back', 'unreachable'],
+  restore: ['failed', 'unreachable'],
+};
+
+/** 3 when a restore failed, 1 when anything else went wrong, else 0. */
+export function exitCodeFor(nodes: NodeRecap[], errors: string[], goal: RunGoal): number {
   if (nodes.some((n) => n.status === 'rollback-failed')) return EXIT.rollbackFailed;
-  if (errors.length > 0 || nodes.some((n) => ['failed', 'rolled-back', 'unreachable'].includes(n.status))) return EXIT.failed;
+  if (errors.length > 0 || nodes.some((n) => FAILED[goal].includes(n.status))) return EXIT.failed;
   return EXIT.ok;
 }

@@ -18,7 +18,7 @@ export interface RestoreResult {
  * the gap, facts again. What it reads comes from the snapshot itself, not from a playbook.
  * A lost connection is opened again once: a cut link must not strand a node.
  */
-export async function rollbackNode(
+export async function restoreNode(
   inventory: Inventory,
   sessions: Map<string, NodeSession>,
   name: string,

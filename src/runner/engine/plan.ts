@@ -1,0 +1,61 @@
+import { RolesError, resolveRoles } from '../../hsts/roles.js';
+import type { NodeFacts, PlanOptions, Roles } from '../../steps/types.js';
+import { planCluster, type NodePlan } from '../planner.js';
+import type { Playbook } from '../playbook.js';
+import type { NodeRecap } from '../result.js';
+import type { Run } from './run.js';
+
+/** Roles: which node is the primary. Null when the facts allow no answer: the run stops, nothing changed. */
+export function decideRoles(run: Run, facts: Map<string, NodeFacts>): Roles | null {
+  let roles: Roles;
+  try {
+    roles = resolveRoles(run.inventory, facts);
+  } catch (e) {
+    if (!(e instanceof RolesError)) throw e;
+    run.errors.push(`pre-flight failed: ${e.message}; nothing was changed`);
+    return null;
+  }
+  run.primary = roles.primary.name;
+  run.warnings.push(...roles.warnings);
+  for (const w of roles.warnings) run.io.log(`warning: ${w}`);
+  run.emit({ event: 'roles', primary: roles.primary.name, reason: roles.reason });
+  return roles;
+}
+
+/**
+ * Plan: every step's checks and changes on every node, recorded in the recaps. A check's problem
+ * on any node stops the run before any change anywhere (null).
+ */
+export function planRun(
+  run: Run, playbook: Playbook, roles: Roles, facts: Map<string, NodeFacts>, options: PlanOptions, mode: 'apply' | 'plan',
+): NodePlan[] | null {
+  const plans = planCluster(run.inventory, playbook.phases, roles, facts, options);
+  const problems = plans.flatMap((p) => p.problems.map((problem) => `${p.node.name}: ${problem}`));
+  if (problems.length > 0) {
+    for (const p of plans) {
+      if (p.problems.length > 0) Object.assign(run.recap(p.node.name), { status: 'failed', failed: 1, error: p.problems.join('; ') });
+    }
+    run.errors.push(...problems, 'pre-flight failed; nothing was changed');
+    run.emit({ event: 'preflight-failed', problems });
+    return null;
+  }
+  for (const p of plans) recordPlan(run.recap(p.node.name), p, mode === 'plan');
+  return plans;
+}
+
+/** The planned changes in the recap; for `plan`, also the step counts and whether the node would change. */
+function recordPlan(recap: NodeRecap, plan: NodePlan, asPlan: boolean): void {
+  for (const changes of plan.changes.values()) {
+    for (const change of changes) {
+      const entry: NodeRecap['changes'][number] = { step: change.step, summary: change.summary, commands: change.commands.map((c) => c.label) };
+      if (change.diff) entry.diff = change.diff;
+      recap.changes.push(entry);
+    }
+  }
+  if (asPlan) {
+    const stepsWithChanges = [...plan.changes.values()].filter((c) => c.length > 0).length;
+    recap.changed = stepsWithChanges;
+    recap.ok = plan.changes.size - stepsWithChanges;
+    recap.status = stepsWithChanges > 0 ? 'would-change' : 'ok';
+  }
+}

@@ -1,0 +1,53 @@
+import type { HostKeyPolicy } from '../../ssh/connection.js';
+import type { NodeTask } from '../../ui/progress.js';
+import { restoreNode } from '../restore-node.js';
+import type { Snapshot } from '../snapshot.js';
+import type { Run } from './run.js';
+
+export interface RestoreOptions {
+  hostKeys: HostKeyPolicy;
+  commandTimeoutMs: number;
+}
+
+/**
+ * One node put back as its snapshot says, reported as a 'rollback' event; the task fails with
+ * what is left when the restore did not close every difference. `unchanged` is the detail shown
+ * when the node was already as its snapshot says.
+ */
+export function restoreTask(
+  run: Run, name: string, snapshot: () => Promise<Snapshot>, options: RestoreOptions, unchanged: string,
+): NodeTask {
+  return {
+    node: name,
+    run: async () => {
+      const saved = await snapshot();
+      const restored = await restoreNode(run.inventory, run.sessions, name, saved, options);
+      run.emit({ event: 'rollback', node: name, ...(run.reportedRun ? { run: run.reportedRun } : {}), result: restored.ok ? 'restored' : 'failed', left: restored.left });
+      if (!restored.ok) throw new Error(restored.left.join('; '));
+      return { status: restored.commands > 0 ? 'changed' : 'ok', detail: restored.commands > 0 ? 'restored' : unchanged };
+    },
+  };
+}
+
+/**
+ * Restore on failure or Ctrl-C: every node this run saved a snapshot of, whatever it reached.
+ * A node whose restore failed is exit 3, with the command that finishes the job later.
+ */
+export async function restoreChangedNodes(run: Run, options: RestoreOptions): Promise<void> {
+  if (run.snapshots.size === 0) return;
+  run.emit({ event: 'rollback-start', nodes: [...run.snapshots.keys()] });
+  const tasks = [...run.snapshots].map(([name, snapshot]) => restoreTask(run, name, () => Promise.resolve(snapshot), options, 'nothing to undo'));
+  const outcomes = await run.phase('Roll back: restore every changed node', tasks);
+  for (const o of outcomes) {
+    const r = run.recap(o.node);
+    if (o.error) {
+      r.status = 'rollback-failed';
+      r.error = `${r.error ? `${r.error}\n  ` : ''}rollback failed, left: ${o.error.message}. ` +
+        `Fix the cause, then run: hsts-cluster rollback -i ${run.inventory.path} --run ${run.id}`;
+    } else if (r.status === 'failed') {
+      r.error = `${r.error}\n  (this node was restored as well)`;
+    } else {
+      r.status = 'rolled-back';
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import { runningRedis } from '../facts.js';
+import { saveSnapshotCommand } from '../node-state.js';
+import { changeCount, type NodePlan } from '../planner.js';
+import { saveRedisDataCommand } from '../redis-data.js';
+import { runDir, takeSnapshot } from '../snapshot.js';
+import { describeFailure } from './failure.js';
+import type { Run } from './run.js';
+
+/**
+ * Snapshot: on every node that will change, before its first change, save what the changes touch
+ * (and Redis's dataset when it will be replaced). False when a node failed: the run restores the
+ * nodes already saved and stops.
+ */
+export async function snapshotChangingNodes(run: Run, plans: NodePlan[], commandTimeoutMs: number): Promise<boolean> {
+  const changing = plans.filter((p) => changeCount(p) > 0);
+  if (changing.length === 0) return true;
+  const outcomes = await run.phase('Snapshot nodes that will change', changing.map((p) => ({
+    node: p.node.name,
+    run: async () => {
+      const touches = [...p.changes.values()].flat().flatMap((c) => c.touches);
+      const snapshot = takeSnapshot(run.id, p.node.name, run.inventory.cluster.nodedUser, p.facts, touches);
+      const commands = [saveSnapshotCommand(snapshot)];
+      if (snapshot.redisData) {
+        commands.push(saveRedisDataCommand(runDir(run.id), snapshot.redisData.rdb, runningRedis(p.facts, run.inventory.cluster)));
+      }
+      const saved = await run.session(p.node.name).run(commands, 'stop-on-error', commandTimeoutMs);
+      if (saved.failure) throw new Error(describeFailure(saved.failure));
+      run.snapshots.set(p.node.name, snapshot);
+      return { status: 'ok' };
+    },
+  })));
+  return !run.failNodes(outcomes, 'snapshot');
+}
