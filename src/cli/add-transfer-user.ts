@@ -1,19 +1,23 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { USER_NAME, USER_NAME_RULE } from '../inventory/user-name.js';
 import type { AddUserOptions } from './actions/add-transfer-user.js';
-import { withCommonOptions } from './options.js';
+import { defineCommand } from './command.js';
 
 function userName(value: string, previous: string[] = []): string[] {
   if (!USER_NAME.test(value)) throw new InvalidArgumentError(`"${value}" ${USER_NAME_RULE}`);
   return [...previous, value];
 }
 
-export function registerAddTransferUser(program: Command, setExit: (code: number) => void): void {
-  withCommonOptions(program.command('add-transfer-user'))
-    .description('initialize the keystore of transfer users on every node (askmscli -i -u NAME); idempotent, rolled back on failure')
+export const addTransferUser = defineCommand<AddUserOptions>({
+  name: 'add-transfer-user',
+  description: 'initialize the keystore of transfer users on every node (askmscli -i -u NAME); idempotent, rolled back on failure',
+  declare: (command) => command
     .argument('<names...>', 'transfer user names', (v: string, prev: string[] | undefined) => userName(v, prev))
     .option('--create', 'create the OS user where it is missing (useradd --create-home)')
     .option('--no-save', 'do not record the names in the inventory\'s cluster.transferUsers')
-    .option('--break-lock', 'remove a run lock left by a run whose controller is gone')
-    .action(async (names: string[], options: AddUserOptions) => setExit(await (await import('./actions/add-transfer-user.js')).addTransferUser(names, options)));
-}
+    .option('--break-lock', 'remove a run lock left by a run whose controller is gone'),
+  journal: true,
+  limit: { refused: 'the keystores of transfer users must match on every node' },
+  interrupt: 'restore',
+  handler: async (ctx) => (await import('./actions/add-transfer-user.js')).addTransferUser(ctx),
+});

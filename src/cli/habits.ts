@@ -1,4 +1,5 @@
 import type { Problem } from '../util/problem.js';
+import { COMMAND_SPECS } from './commands.js';
 
 /**
  * Flags and command names people bring from Ansible, OpenSSH and other deploy tools, each answered
@@ -30,7 +31,7 @@ const COMMAND_HABITS: [string[], string][] = [
   [['add-user', 'adduser', 'useradd', 'user'], 'add-transfer-user'],
 ];
 
-export const COMMANDS = ['up', 'plan', 'status', 'verify', 'rollback', 'add-transfer-user', 'help'];
+export const COMMANDS = [...COMMAND_SPECS.map((spec) => spec.name), 'help'];
 const TAKES_VALUE = new Set(['-i', '--inventory', '-f', '--forks', '-l', '--limit', '--journal-dir', '--wait-transfers', '--wait-timeout', '--run', '--watch']);
 
 /** The command word, skipping options and their values. */

@@ -6,13 +6,10 @@ import { renderErrorJson, renderProblems, renderUnexpected } from '../ui/errors.
 import { EXIT, UsageError } from '../util/errors.js';
 import type { Problem } from '../util/problem.js';
 import { redact } from '../util/secret.js';
-import { registerAddTransferUser } from './add-transfer-user.js';
+import { registerCommand } from './command.js';
+import { COMMAND_SPECS } from './commands.js';
 import { commandOf, habitProblems } from './habits.js';
 import { context, withCommonOptions } from './options.js';
-import { registerRollback } from './rollback.js';
-import { registerStatus } from './status.js';
-import { registerUp } from './up.js';
-import { registerVerify } from './verify.js';
 
 const EXIT_CODES = `
 Exit codes:
@@ -23,14 +20,6 @@ Exit codes:
 
 Options go before or after the command: hsts-cluster -i inventory.json up
 The inventory is -i FILE, else $HSTS_CLUSTER_INVENTORY, else ./inventory.json.`;
-
-/** Commands that --limit suits (read-only), and why the others refuse it. */
-const LIMIT_REFUSED: Record<string, string> = {
-  up: 'up converges the whole cluster: roles, Sentinel quorum and the firewall allow-list depend on every node',
-  rollback: 'rollback restores every node that the run changed',
-  verify: 'the replication test needs several nodes (a user created on one is read on another)',
-  'add-transfer-user': 'the keystores of transfer users must match on every node',
-};
 
 const program = withCommonOptions(new Command('hsts-cluster'))
   .description('Turn IBM Aspera HSTS servers into a Redis Sentinel high-availability cluster over SSH')
@@ -50,20 +39,11 @@ program.hook('preAction', (_program, action) => {
         : own ?? value;
     action.setOptionValueWithSource(name, merged, 'cli');
   }
-  const limit = action.getOptionValue('limit') as string[] | undefined;
-  const refusal = LIMIT_REFUSED[action.name()];
-  if (limit && refusal) {
-    throw new UsageError([{ field: '--limit', value: limit.join(','), message: `${action.name()} does not take --limit`, hint: `${refusal}; \`hsts-cluster plan --limit ${limit.join(',')}\` shows what up would change there` }]);
-  }
 });
 
 let exitCode: number = EXIT.ok;
 const setExit = (code: number) => { exitCode = code; };
-registerUp(program, setExit);
-registerStatus(program, setExit);
-registerRollback(program, setExit);
-registerAddTransferUser(program, setExit);
-registerVerify(program, setExit);
+for (const spec of COMMAND_SPECS) registerCommand(program, spec, setExit);
 
 // `hsts-cluster --help | head`: the reader left; nothing more to say, and no trace for it.
 for (const stream of [process.stdout, process.stderr]) {

@@ -55,19 +55,3 @@ export function inventoryPath(options: CommonOptions): { path: string; source: I
 export function log(line: string): void {
   process.stderr.write(`${redact(line)}\n`);
 }
-
-/** Ctrl-C: the first asks the run to stop and roll back; later ones are told to wait. */
-export function interruptSignal(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const handler = () => {
-    if (!controller.signal.aborted) {
-      log('interrupted: letting running commands finish, then restoring every changed node (this can take a moment)');
-      controller.abort();
-    } else {
-      log('still restoring the nodes; please wait');
-    }
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return { signal: controller.signal, dispose: () => { process.off('SIGINT', handler); process.off('SIGTERM', handler); } };
-}

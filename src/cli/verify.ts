@@ -1,12 +1,16 @@
-import type { Command } from 'commander';
 import type { VerifyOptions } from './actions/verify.js';
-import { withCommonOptions } from './options.js';
+import { defineCommand } from './command.js';
 
-export function registerVerify(program: Command, setExit: (code: number) => void): void {
-  withCommonOptions(program.command('verify'))
-    .description("the specification's tests: --replication (default), --failover, --failback")
+export const verify = defineCommand<VerifyOptions>({
+  name: 'verify',
+  description: "the specification's tests: --replication (default), --failover, --failback",
+  declare: (command) => command
     .option('--replication', 'a throw-away Node API user: created on one node, listed from another, deleted from a third, gone from the first')
     .option('--failover', 'make the primary unavailable and measure until every Sentinel names a new one (disrupts writes briefly)')
-    .option('--failback', "afterwards hand the primary role back to the inventory's primary")
-    .action(async (options: VerifyOptions) => (await import('./actions/verify.js')).verify(options, setExit));
-}
+    .option('--failback', "afterwards hand the primary role back to the inventory's primary"),
+  journal: false,
+  limit: { refused: 'the replication test needs several nodes (a user created on one is read on another)' },
+  // An interrupted failback puts back the replica-priority it lowered before the process ends.
+  interrupt: 'restore',
+  handler: async (ctx) => (await import('./actions/verify.js')).verify(ctx),
+});

@@ -28,7 +28,13 @@ export class ClusterTester {
   constructor(
     private readonly inventory: Inventory,
     private readonly sessions: Map<string, NodeSession>,
+    /** Ctrl-C: the waits end and the test fails, restoring what it changed (replica-priority, its user). */
+    private readonly abort?: AbortSignal,
   ) {}
+
+  private stopIfInterrupted(): void {
+    if (this.abort?.aborted) throw new Error('interrupted (Ctrl-C)');
+  }
 
   private session(node: ClusterNode): NodeSession {
     const s = this.sessions.get(node.name);
@@ -62,9 +68,11 @@ export class ClusterTester {
 
   private async until<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs: number): Promise<{ value: T; ok: boolean }> {
     const deadline = Date.now() + timeoutMs;
+    this.stopIfInterrupted();
     let value = await probe();
     while (!done(value) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, POLL_MS));
+      this.stopIfInterrupted();
       value = await probe();
     }
     return { value, ok: done(value) };
@@ -143,6 +151,7 @@ export class ClusterTester {
         const debug = await this.sh(from, 'asredis CONFIG GET enable-debug-command', asredis(from.privateIp, cluster.redisPort, 'CONFIG GET enable-debug-command'), true);
         how = /\n(yes|local)\b/.test(debug.output) ? 'DEBUG sleep' : 'SENTINEL FAILOVER';
       }
+      this.stopIfInterrupted();
       const sleepS = Math.ceil((cluster.downAfterMs * 3 + cluster.failoverTimeoutMs) / 1000) + 2;
       const t0 = Date.now();
       if (how === 'DEBUG sleep') {

@@ -2,9 +2,10 @@ import { chownSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import { setTransferUsers } from '../../inventory/edit.js';
 import { loadPlaybook } from '../../runner/playbook.js';
 import { runPlaybook } from '../../runner/run.js';
-import { renderJson, renderRecap } from '../../ui/render.js';
-import { load } from '../load.js';
-import { interruptSignal, log, type CommonOptions } from '../options.js';
+import { redact } from '../../util/secret.js';
+import type { CommandContext, Outcome } from '../command.js';
+import type { CommonOptions } from '../options.js';
+import { recapOutcome } from './recap.js';
 import { runOptions } from './run-options.js';
 
 export interface AddUserOptions extends CommonOptions {
@@ -33,31 +34,26 @@ function saveUsers(path: string, names: string[]): string[] {
   return added;
 }
 
-export async function addTransferUser(names: string[], options: AddUserOptions): Promise<number> {
-  const inventory = load(options);
-  const unique = [...new Set(names)];
+export async function addTransferUser(ctx: CommandContext<AddUserOptions>): Promise<Outcome> {
+  const { inventory, options } = ctx;
+  const unique = [...new Set(ctx.args)];
   const scoped = { ...inventory, cluster: { ...inventory.cluster, transferUsers: unique } };
-  const interrupt = interruptSignal();
-  try {
-    const result = await runPlaybook(scoped, loadPlaybook('add-transfer-user'), {
-      ...runOptions(options, inventory, 'apply', interrupt.signal),
-      createUsers: Boolean(options.create),
-    });
-    process.stderr.write(renderRecap(result));
-    if (result.exitCode === 0 && options.save) {
-      try {
-        const added = saveUsers(inventory.path, unique);
-        if (added.length > 0) log(`recorded ${added.join(', ')} in ${inventory.path} (cluster.transferUsers)`);
-      } catch (e) {
-        // The nodes are done; only the inventory's list is behind.
-        const message = `could not record ${unique.join(', ')} in ${inventory.path}: ${(e as Error).message}; add them to cluster.transferUsers by hand`;
-        result.warnings.push(message);
-        log(`warning: ${message}`);
-      }
+  const result = await runPlaybook(scoped, loadPlaybook('add-transfer-user'), {
+    ...runOptions(ctx, 'apply'),
+    createUsers: Boolean(options.create),
+  });
+  // The recap as the run ended; a warning about the inventory's list follows it on its own line.
+  const outcome = recapOutcome(result);
+  if (result.exitCode === 0 && options.save) {
+    try {
+      const added = saveUsers(inventory.path, unique);
+      if (added.length > 0) outcome.stderr += redact(`recorded ${added.join(', ')} in ${inventory.path} (cluster.transferUsers)\n`);
+    } catch (e) {
+      // The nodes are done; only the inventory's list is behind.
+      const message = `could not record ${unique.join(', ')} in ${inventory.path}: ${(e as Error).message}; add them to cluster.transferUsers by hand`;
+      result.warnings.push(message);
+      outcome.stderr += redact(`warning: ${message}\n`);
     }
-    if (options.json) process.stdout.write(renderJson(result));
-    return result.exitCode;
-  } finally {
-    interrupt.dispose();
   }
+  return outcome;
 }

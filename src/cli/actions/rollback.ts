@@ -1,26 +1,24 @@
 import { recoverRun } from '../../runner/recover.js';
-import { renderJson, renderRecap } from '../../ui/render.js';
-import { journalDir, load, progressFor } from '../load.js';
-import { log, type CommonOptions } from '../options.js';
+import type { CommandContext, Outcome } from '../command.js';
+import { progressFor } from '../load.js';
+import type { CommonOptions } from '../options.js';
+import { recapOutcome } from './recap.js';
 
 export interface RollbackOptions extends CommonOptions {
   run?: string;
   breakLock?: boolean;
 }
 
-export async function rollback(options: RollbackOptions): Promise<number> {
-  const inventory = load(options);
-  const result = await recoverRun(inventory, {
+export async function rollback(ctx: CommandContext<RollbackOptions>): Promise<Outcome> {
+  const { options } = ctx;
+  const result = await recoverRun(ctx.inventory, {
     ...(options.run ? { run: options.run } : {}),
-    forks: options.forks ?? inventory.nodes.length,
-    hostKeys: options.acceptNewHostKeys ? 'accept-new' : 'strict',
+    ...ctx.connection,
     breakLock: Boolean(options.breakLock),
     commandTimeoutMs: 120_000,
-    journalDir: journalDir(options, inventory),
+    journalDir: ctx.journalDir,
     progress: progressFor(options),
-    log,
+    log: ctx.log,
   });
-  process.stderr.write(renderRecap(result));
-  if (options.json) process.stdout.write(renderJson(result));
-  return result.exitCode;
+  return recapOutcome(result);
 }

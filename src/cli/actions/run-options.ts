@@ -1,29 +1,26 @@
-import type { Inventory } from '../../inventory/load.js';
 import type { RunOptions } from '../../runner/run.js';
-import { log, type CommonOptions } from '../options.js';
-import { journalDir, progressFor } from '../load.js';
+import type { CommandContext } from '../command.js';
+import { progressFor } from '../load.js';
+import type { CommonOptions } from '../options.js';
 
-/** The runner options every applying command shares, from the common flags. */
+/** The runner options every applying command shares, from the common flags and the wrapper's context. */
 export function runOptions(
-  options: CommonOptions & { waitTimeout?: number; breakLock?: boolean },
-  inventory: Inventory,
+  ctx: CommandContext<CommonOptions & { waitTimeout?: number; breakLock?: boolean }>,
   mode: RunOptions['mode'],
-  abort: AbortSignal,
 ): RunOptions {
+  const { options } = ctx;
   const waitTimeout = options.waitTimeout ?? 30;
   return {
     mode,
-    forks: options.forks ?? inventory.nodes.length,
-    hostKeys: options.acceptNewHostKeys ? 'accept-new' : 'strict',
+    ...ctx.connection,
     waitTransfersS: 0,
     waitTimeoutMs: waitTimeout * 1000,
     commandTimeoutMs: Math.max(120_000, waitTimeout * 4000),
     breakLock: Boolean(options.breakLock),
     verbose: Boolean(options.verbose),
-    journalDir: journalDir(options, inventory),
+    journalDir: ctx.journalDir,
     progress: progressFor(options),
-    log,
-    abort,
+    log: ctx.log,
+    abort: ctx.signal,
   };
 }
-

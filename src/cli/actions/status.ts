@@ -1,11 +1,11 @@
 import type { ClusterHealth } from '../../hsts/health.js';
 import { clusterStatus } from '../../runner/status.js';
 import { closeSessions, openSessions } from '../../runner/sessions.js';
-import { renderJson } from '../../ui/render.js';
 import { renderStatus } from '../../ui/status.js';
 import { EXIT } from '../../util/errors.js';
-import { limitedNodes, load } from '../load.js';
-import { interruptSignal, type CommonOptions } from '../options.js';
+import type { CommandContext, Outcome } from '../command.js';
+import { sleeper } from '../interrupt.js';
+import type { CommonOptions } from '../options.js';
 
 export interface StatusOptions extends CommonOptions {
   watch?: number;
@@ -23,26 +23,22 @@ function onlyNodes(health: ClusterHealth, only: Set<string> | undefined): Cluste
   };
 }
 
-export async function status(options: StatusOptions, setExit: (code: number) => void): Promise<void> {
-  const inventory = load(options, false);
-  const only = limitedNodes(options, inventory);
-  const { sessions, failures } = await openSessions(inventory, {
-    policy: options.acceptNewHostKeys ? 'accept-new' : 'strict',
-    forks: options.forks ?? inventory.nodes.length,
-  });
-  const interrupt = interruptSignal();
+/** One outcome per round: one without --watch, one every N seconds with it until Ctrl-C. */
+export async function* status(ctx: CommandContext<StatusOptions>): AsyncGenerator<Outcome> {
+  const { inventory, options, signal } = ctx;
+  const { sessions, failures } = await openSessions(inventory, { policy: ctx.connection.hostKeys, forks: ctx.connection.forks });
+  const pause = sleeper(signal);
   try {
     for (;;) {
-      const health = onlyNodes(await clusterStatus(inventory, sessions, failures), only);
-      if (options.json) process.stdout.write(renderJson(health));
-      else process.stdout.write(`${options.watch ? `\n${new Date().toISOString()}\n` : ''}${renderStatus(health)}`);
-      setExit(health.verdict === 'healthy' ? EXIT.ok : EXIT.failed);
-      if (!options.watch || interrupt.signal.aborted) break;
-      await new Promise((r) => { const t = setTimeout(r, options.watch! * 1000); interrupt.signal.addEventListener('abort', () => { clearTimeout(t); r(undefined); }); });
-      if (interrupt.signal.aborted) break;
+      const health = onlyNodes(await clusterStatus(inventory, sessions, failures), ctx.only);
+      const stamp = options.watch ? `\n${new Date().toISOString()}\n` : '';
+      yield { exitCode: health.verdict === 'healthy' ? EXIT.ok : EXIT.failed, json: health, stdout: stamp + renderStatus(health) };
+      if (!options.watch || signal.aborted) return;
+      await pause.sleep(options.watch * 1000);
+      if (signal.aborted) return;
     }
   } finally {
-    interrupt.dispose();
+    pause.dispose();
     closeSessions(sessions);
   }
 }

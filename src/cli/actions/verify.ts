@@ -1,10 +1,9 @@
 import { ClusterTester, type TestResult } from '../../runner/cluster-tests.js';
 import { closeSessions, openSessions } from '../../runner/sessions.js';
-import { renderJson } from '../../ui/render.js';
 import { EXIT } from '../../util/errors.js';
 import { redact } from '../../util/secret.js';
-import { load } from '../load.js';
-import { log, type CommonOptions } from '../options.js';
+import type { CommandContext, Outcome } from '../command.js';
+import type { CommonOptions } from '../options.js';
 
 export interface VerifyOptions extends CommonOptions {
   replication?: boolean;
@@ -17,28 +16,28 @@ function renderTest(t: TestResult): string {
   return redact([head, ...t.details.map((d) => `  ${d}`)].join('\n'));
 }
 
-export async function verify(options: VerifyOptions, setExit: (code: number) => void): Promise<void> {
-  const inventory = load(options, false);
+/**
+ * The tests asked for, in order, each only after the one before passed. Ctrl-C ends the test that
+ * runs (it restores what it changed: the failback's replica-priority, the replication test's user)
+ * and starts no other.
+ */
+export async function verify(ctx: CommandContext<VerifyOptions>): Promise<Outcome> {
+  const { inventory, options, signal } = ctx;
   const wanted = { replication: options.replication ?? !(options.failover || options.failback), failover: Boolean(options.failover), failback: Boolean(options.failback) };
-  const { sessions, failures } = await openSessions(inventory, {
-    policy: options.acceptNewHostKeys ? 'accept-new' : 'strict',
-    forks: options.forks ?? inventory.nodes.length,
-  });
+  const { sessions, failures } = await openSessions(inventory, { policy: ctx.connection.hostKeys, forks: ctx.connection.forks });
   const results: TestResult[] = [];
-  // One JSON document on stdout: the tests' results, unless the command fails with an error, which
-  // main.ts then prints as JSON instead.
+  const outcome = (ok: boolean): Outcome => ({ exitCode: ok ? EXIT.ok : EXIT.failed, json: { tests: results } });
   try {
     if (failures.size > 0) {
-      for (const [name, message] of failures) log(`${name}: ${message}`);
-      setExit(EXIT.failed);
-      if (options.json) process.stdout.write(renderJson({ tests: results }));
-      return;
+      for (const [name, message] of failures) ctx.log(`${name}: ${message}`);
+      return outcome(false);
     }
-    const tester = new ClusterTester(inventory, sessions);
+    const tester = new ClusterTester(inventory, sessions, signal);
     const run = async (test: () => Promise<TestResult>) => {
+      if (signal.aborted) return false;
       const result = await test();
       results.push(result);
-      process.stderr.write(`${renderTest(result)}\n`);
+      ctx.report(`${renderTest(result)}\n`);
       return result.ok;
     };
     let ok = true;
@@ -48,8 +47,7 @@ export async function verify(options: VerifyOptions, setExit: (code: number) => 
       const declared = inventory.nodes.find((n) => n.role === 'primary')!;
       ok = (await run(() => tester.failover(declared))) && ok;
     }
-    setExit(ok ? EXIT.ok : EXIT.failed);
-    if (options.json) process.stdout.write(renderJson({ tests: results }));
+    return outcome(ok);
   } finally {
     closeSessions(sessions);
   }

@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import type { Inventory } from '../inventory/load.js';
+import type { HostKeyPolicy } from '../ssh/connection.js';
+import { withCommonOptions, type CommonOptions } from './options.js';
+
+/**
+ * One CLI command as a declaration: its name, options and what it needs, plus a handler that
+ * returns what happened. `runCommand` (run-command.ts) does what every command shares: the
+ * inventory, --limit, Ctrl-C, rendering (human or --json) and the exit code.
+ */
+export interface CommandSpec<O extends CommonOptions = CommonOptions> {
+  name: string;
+  description: string;
+  /** Its own arguments and options (the common ones are added for it). */
+  declare?: (command: Command) => Command;
+  /** The command changes nodes and keeps an audit journal, whose directory must be writable. */
+  journal: boolean;
+  /** `'shows'`: --limit picks the nodes shown; otherwise why the command refuses --limit (exit 2). */
+  limit: 'shows' | { refused: string };
+  /**
+   * Ctrl-C: `'restore'` stops the work and restores what it changed, `'stop'` ends a read-only
+   * command after the current round; absent: no handler (the process ends at once).
+   */
+  interrupt?: 'restore' | 'stop';
+  /** Checks of the arguments that commander cannot make; throws UsageError (exit 2, nothing loaded). */
+  validate?(options: O, args: string[]): void;
+  /** The work. Imports what it needs dynamically, so `--help` and `--version` stay light. */
+  handler(ctx: CommandContext<O>): Promise<Outcome | AsyncIterable<Outcome>>;
+}
+
+export interface ConnectionOptions {
+  forks: number;
+  hostKeys: HostKeyPolicy;
+}
+
+export interface CommandContext<O extends CommonOptions = CommonOptions> {
+  options: O;
+  /** Positional arguments, in order (add-transfer-user: the names). */
+  args: string[];
+  inventory: Inventory;
+  /** --limit: the nodes to show (commands with `limit: 'shows'` only). */
+  only: Set<string> | undefined;
+  /** Aborted by Ctrl-C (and SIGTERM). */
+  signal: AbortSignal;
+  connection: ConnectionOptions;
+  journalDir: string;
+  /** A line for the person (stderr, secrets redacted). */
+  log: (line: string) => void;
+  /** Text as the work goes (stderr; stdout stays for the result). */
+  report: (text: string) => void;
+}
+
+/** What a command hands back; a stream of them (status --watch) renders each in turn. */
+export interface Outcome {
+  exitCode: number;
+  /** The one JSON document --json prints on stdout. */
+  json: unknown;
+  /** The recap and diffs: stderr, with or without --json. */
+  stderr?: string;
+  /** The report a person reads on stdout (status); --json prints the JSON instead. */
+  stdout?: string;
+}
+
+export function defineCommand<O extends CommonOptions>(spec: CommandSpec<O>): CommandSpec<O> {
+  return spec;
+}
+
+/** Adds the command to the program; its action runs it through the wrapper. */
+export function registerCommand<O extends CommonOptions>(program: Command, spec: CommandSpec<O>, setExit: (code: number) => void): void {
+  const command = withCommonOptions(program.command(spec.name)).description(spec.description);
+  spec.declare?.(command);
+  // commander calls the action with the arguments, then the options, then the command.
+  command.action(async (...params: unknown[]) => {
+    const args = (params.slice(0, -2) as (string | string[] | undefined)[]).flatMap((a) => a ?? []);
+    const { runCommand } = await import('./run-command.js');
+    setExit(await runCommand(spec, params.at(-2) as O, args));
+  });
+}

@@ -1,0 +1,66 @@
+import type { Inventory } from '../inventory/load.js';
+import { UsageError } from '../util/errors.js';
+import type { CommandContext, CommandSpec, Outcome } from './command.js';
+import { onInterrupt, type SignalSource } from './interrupt.js';
+import { limitedNodes, load, journalDir } from './load.js';
+import { log, type CommonOptions } from './options.js';
+import { exitCodeOf, limitProblem, renderOutcome } from './outcome.js';
+
+/** What the wrapper touches of the world; tests hand in their own. */
+export interface CommandIO {
+  load: (options: CommonOptions, writesJournal: boolean) => Inventory;
+  signals: SignalSource;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  log: (line: string) => void;
+}
+
+const processIO: CommandIO = {
+  load,
+  signals: process,
+  stdout: (text) => { if (text) process.stdout.write(text); },
+  stderr: (text) => { if (text) process.stderr.write(text); },
+  log,
+};
+
+async function* outcomesOf(produced: Outcome | AsyncIterable<Outcome>): AsyncIterable<Outcome> {
+  if (Symbol.asyncIterator in produced) yield* produced;
+  else yield produced;
+}
+
+/**
+ * Runs one command: refuses bad input before anything is loaded, loads the inventory, installs the
+ * Ctrl-C handling, calls the handler, renders each outcome and returns the exit code. Errors
+ * (UsageError: exit 2; anything else: an internal error) go to main.ts, which prints them once.
+ */
+export async function runCommand<O extends CommonOptions>(spec: CommandSpec<O>, options: O, args: string[], io: CommandIO = processIO): Promise<number> {
+  const refusal = limitProblem(spec, options);
+  if (refusal) throw new UsageError([refusal]);
+  spec.validate?.(options, args);
+  const inventory = io.load(options, spec.journal);
+  const only = spec.limit === 'shows' ? limitedNodes(options, inventory) : undefined;
+  const interrupt = spec.interrupt ? onInterrupt(spec.interrupt, io.log, io.signals) : undefined;
+  const ctx: CommandContext<O> = {
+    options,
+    args,
+    inventory,
+    only,
+    signal: interrupt?.signal ?? new AbortController().signal,
+    connection: { forks: options.forks ?? inventory.nodes.length, hostKeys: options.acceptNewHostKeys ? 'accept-new' : 'strict' },
+    journalDir: journalDir(options, inventory),
+    log: io.log,
+    report: io.stderr,
+  };
+  let last: Outcome | undefined;
+  try {
+    for await (const outcome of outcomesOf(await spec.handler(ctx))) {
+      const { stdout, stderr } = renderOutcome(outcome, Boolean(options.json));
+      io.stderr(stderr);
+      io.stdout(stdout);
+      last = outcome;
+    }
+  } finally {
+    interrupt?.dispose();
+  }
+  return exitCodeOf(last);
+}

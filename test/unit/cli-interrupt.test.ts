@@ -1,0 +1,61 @@
+import { EventEmitter, getEventListeners } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { INTERRUPT_MESSAGES, onInterrupt, sleeper } from '../../src/cli/interrupt.js';
+
+describe('Ctrl-C: the first aborts, later ones are told to wait', () => {
+  it.each([
+    ['restore', ['SIGINT'], true, [INTERRUPT_MESSAGES.restore.first]],
+    ['restore', ['SIGINT', 'SIGINT'], true, [INTERRUPT_MESSAGES.restore.first, INTERRUPT_MESSAGES.restore.again]],
+    ['restore', ['SIGTERM', 'SIGINT', 'SIGINT'], true, [INTERRUPT_MESSAGES.restore.first, INTERRUPT_MESSAGES.restore.again, INTERRUPT_MESSAGES.restore.again]],
+    ['stop', ['SIGINT', 'SIGTERM'], true, [INTERRUPT_MESSAGES.stop.first, INTERRUPT_MESSAGES.stop.again]],
+    ['restore', [], false, []],
+  ] as const)('%s after %j: aborted %s', (kind, signals, aborted, said) => {
+    const source = new EventEmitter();
+    const lines: string[] = [];
+    const interrupt = onInterrupt(kind, (l) => lines.push(l), source);
+    for (const s of signals) source.emit(s);
+    expect(interrupt.signal.aborted).toBe(aborted);
+    expect(lines).toEqual(said);
+    interrupt.dispose();
+  });
+
+  it('removes its listeners when disposed: a signal afterwards is not its business', () => {
+    const source = new EventEmitter();
+    const lines: string[] = [];
+    const interrupt = onInterrupt('restore', (l) => lines.push(l), source);
+    expect(source.listenerCount('SIGINT')).toBe(1);
+    expect(source.listenerCount('SIGTERM')).toBe(1);
+    interrupt.dispose();
+    expect(source.listenerCount('SIGINT') + source.listenerCount('SIGTERM')).toBe(0);
+    source.emit('SIGINT');
+    expect(interrupt.signal.aborted).toBe(false);
+    expect(lines).toEqual([]);
+  });
+});
+
+describe('sleeper: the waits of status --watch', () => {
+  it('serves every sleep with one abort listener (a long watch adds none per round)', async () => {
+    const controller = new AbortController();
+    const pause = sleeper(controller.signal);
+    for (let round = 0; round < 50; round++) {
+      await pause.sleep(0);
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    }
+    pause.dispose();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('ends a pending sleep when aborted, and returns at once afterwards', async () => {
+    const controller = new AbortController();
+    const pause = sleeper(controller.signal);
+    let woke = false;
+    const pending = pause.sleep(3_600_000).then(() => { woke = true; });
+    await Promise.resolve();
+    expect(woke).toBe(false);
+    controller.abort();
+    await pending;
+    expect(woke).toBe(true);
+    await pause.sleep(3_600_000);
+    pause.dispose();
+  });
+});
