@@ -15,7 +15,7 @@ import { renderSentinelConf } from '../../src/hsts/sentinel-conf.js';
 import { renderSentinelUnit } from '../../src/hsts/sentinel-unit.js';
 import { renderUmaskDropIn } from '../../src/hsts/umask.js';
 import type { ClusterNode, Inventory } from '../../src/inventory/load.js';
-import type { FileFact, NodeFacts, Roles, RuntimeFacts, UnitFact } from '../../src/steps/types.js';
+import type { Change, FileFact, NodeFacts, PlanContext, PlanOptions, Roles, RuntimeFacts, UnitFact } from '../../src/steps/types.js';
 import { Secret } from '../../src/util/secret.js';
 
 export const PASSWORD = 'unit-test-redis-pw';
@@ -82,7 +82,7 @@ export interface FactsOptions {
   /** The node that is primary now (default: the inventory's; a configured replica follows it). */
   primary?: string;
   firewallStack?: FirewallStack;
-  /** Files by path: text, null (absent), or a whole fact. */
+  /** Files by path: text (owner and mode as the file has them), null (absent), or a whole fact. */
   files?: Record<string, string | null | FileFact>;
   units?: Record<string, Partial<UnitFact>>;
   firewall?: FirewallState;
@@ -279,7 +279,10 @@ export function buildFacts(inventory: Inventory, name: string, state: NodeState,
   }
   const fileMap = new Map(files.map((f) => [f.path, f]));
   for (const [path, value] of Object.entries(options.files ?? {})) {
-    fileMap.set(path, value === null || typeof value === 'string' ? fileFact(path, value, HSTS.daemonUser, HSTS.daemonGroup, '640') : value);
+    // New text keeps the owner and mode the file has; a file that was absent gets the Redis files' ones.
+    const had = fileMap.get(path);
+    const meta = had?.content ? [had.owner, had.group, had.mode] as const : [HSTS.daemonUser, HSTS.daemonGroup, '640'] as const;
+    fileMap.set(path, value === null || typeof value === 'string' ? fileFact(path, value, ...meta) : value);
   }
   const users = new Map(hstsUsers(inventory).map((u) => [u, true]));
   for (const [user, exists] of Object.entries(options.users ?? {})) users.set(user, exists);
@@ -327,4 +330,26 @@ export const allFresh = (inventory: Inventory) => buildClusterFacts(inventory, (
 export function configuredCluster(inventory: Inventory, primary?: string, options: FactsOptions = {}): Map<string, NodeFacts> {
   const p = primary ? nodeNamed(inventory, primary) : rolesWith(inventory).primary;
   return buildClusterFacts(inventory, (n) => (n === p ? 'configured primary' : 'configured replica'), { ...options, primary: p.name });
+}
+
+export interface ContextOptions {
+  /** The run's primary (default: the inventory's). */
+  primary?: string;
+  planned?: Change[];
+  holdFailover?: boolean;
+  options?: Partial<PlanOptions>;
+}
+
+/** What a step's plan and check see on one node, for calling a step directly (planCluster builds the same). */
+export function contextFor(inventory: Inventory, facts: NodeFacts, name: string, options: ContextOptions = {}): PlanContext {
+  return {
+    inventory,
+    node: nodeNamed(inventory, name),
+    roles: rolesWith(inventory, options.primary),
+    facts,
+    planned: options.planned ?? [],
+    holdFailover: options.holdFailover ?? false,
+    sentinelIds: new Map(inventory.nodes.map((n) => [n.name, sentinelIdFor(n.name)])),
+    options: { waitTimeoutMs: 30_000, ...options.options },
+  };
 }

@@ -11,7 +11,7 @@ import { RolesError, resolveRoles } from '../../src/hsts/roles.js';
 import { servicesToStop, startServices } from '../../src/steps/services.js';
 import type { Change, NodeFacts, PlanContext, RuntimeFacts } from '../../src/steps/types.js';
 import {
-  SHIPPED_REDIS_CONF, allFresh, buildClusterFacts, buildFacts, buildInventory, configuredCluster, configuredFiles, nodeNamed, rolesWith,
+  SHIPPED_REDIS_CONF, allFresh, buildClusterFacts, buildFacts, buildInventory, configuredCluster, configuredFiles, contextFor, nodeNamed,
   type FactsOptions, type NodeState,
 } from '../support/facts.js';
 import { nodePlan, plan, summaries } from './plan-helpers.js';
@@ -291,18 +291,8 @@ describe('the failover hold: every Sentinel stops while the primary\'s Redis res
 
 describe('services to stop and start', () => {
   const restarting = (...restarts: Change['restarts'] & object): Change => ({ step: 'x', summary: 'x', commands: [], touches: [], restarts });
-  function ctx(planned: Change[], units: Record<string, { active?: string; enabled?: string }> = {}, holdFailover = false, node = 'node2'): PlanContext {
-    const options: FactsOptions = { units: Object.fromEntries(Object.entries(units).map(([u, f]) => [u, f])) };
-    return {
-      inventory: inv,
-      node: nodeNamed(inv, node),
-      roles: rolesWith(inv),
-      facts: buildFacts(inv, node, node === 'node1' ? 'configured primary' : 'configured replica', options),
-      planned,
-      holdFailover,
-      sentinelIds: new Map(),
-      options: { waitTimeoutMs: 30_000 },
-    };
+  function ctx(planned: Change[], units: FactsOptions['units'] = {}, holdFailover = false): PlanContext {
+    return contextFor(inv, buildFacts(inv, 'node2', 'configured replica', { units }), 'node2', { planned, holdFailover });
   }
 
   const stops: { name: string; ctx: () => PlanContext; stop: string[] }[] = [
