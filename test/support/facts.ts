@@ -142,9 +142,12 @@ export function firewallInputOf(inventory: Inventory): FirewallInput {
 }
 
 const RECORD_SALT = newSalt();
-/** hsts-cluster's record of askmscli holding this password (see hsts/askms-record.ts). */
+const records = new Map<string, string>();
+/** hsts-cluster's record of askmscli holding this password (see hsts/askms-record.ts); one scrypt per password. */
 export function askmsRecord(password: string): string {
-  return renderRecord(password, RECORD_SALT);
+  let record = records.get(password);
+  if (record === undefined) records.set(password, (record = renderRecord(password, RECORD_SALT)));
+  return record;
 }
 
 const fileFact = (path: string, content: string | null, owner = 'root', group = 'root', mode = '644'): FileFact =>
