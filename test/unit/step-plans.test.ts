@@ -12,7 +12,7 @@ import {
   SHIPPED_REDIS_CONF, allFresh, askmsRecord, asperaConfXml, buildClusterFacts, buildFacts, buildInventory, configuredCluster,
   configuredFiles, nodeNamed, type FactsOptions, type NodeState,
 } from '../support/facts.js';
-import { labels, outline, type Outline, playbookSteps, stepChanges, stepProblems, summaries, type PlanInput } from './plan-helpers.js';
+import { labels, outline, plan, type Outline, playbookSteps, stepChanges, stepProblems, summaries, type PlanInput } from './plan-helpers.js';
 
 const inv = buildInventory();
 const inv5 = buildInventory({ nodes: 5 });
@@ -465,4 +465,29 @@ describe(covers('transfer-users'), () => {
     const facts = withNode(configuredCluster(withUsers, 'node2'), 'node2', 'configured primary', { files: noKeystores }, withUsers);
     expect(summaries(stepChanges({ ...input(facts), primary: 'node2' }, 'transfer-users', 'node2'))).toHaveLength(2);
   });
+});
+
+describe('up as a whole: which steps change what, per node', () => {
+  const changing = (input: PlanInput) => Object.fromEntries(plan(input).map((p) =>
+    [p.node.name, [...p.changes].filter(([, changes]) => changes.length > 0).map(([id]) => id)]));
+  const every = ['stop-services', 'aspera-conf', 'redis-conf', 'sentinel-conf', 'units', 'keystores', 'firewall', 'start-services'];
+  const same = <T>(inventory: typeof inv, value: T) => Object.fromEntries(inventory.nodes.map((n) => [n.name, value]));
+
+  const cases: { name: string; input: () => PlanInput; want: Record<string, string[]> }[] = [
+    { name: 'fresh 3 nodes: every step but preflight and verify', input: up(() => allFresh(inv)), want: same(inv, every) },
+    { name: 'fresh 5 nodes: the same', input: () => ({ inventory: inv5, facts: allFresh(inv5) }), want: same(inv5, every) },
+    { name: 'configured 3 nodes: nothing', input: up(() => configuredCluster(inv)), want: same(inv, []) },
+    { name: 'configured 5 nodes: nothing', input: () => ({ inventory: inv5, facts: configuredCluster(inv5) }), want: same(inv5, []) },
+    { name: 'after a failover, with the Sentinels\' primary: nothing', input: up(failedOver, { primary: 'node2' }), want: same(inv, []) },
+    { name: 'configured on a firewalld stack: nothing', input: up(() => configuredCluster(inv, undefined, { firewallStack: 'firewalld' })), want: same(inv, []) },
+    { name: 'a configured cluster, stopped: started only', input: up(() => buildClusterFacts(inv, () => 'stopped')), want: same(inv, ['start-services']) },
+    {
+      // The others' files keep node3's former Sentinel id: those lines are Sentinel's own once written,
+      // and Sentinel replaces a peer that comes back at the same address with a new id itself.
+      name: 'one node replaced by a fresh one: that node in full, the others nothing (the primary\'s Redis does not restart)',
+      input: up(() => withNode(configuredCluster(inv), 'node3', 'fresh HSTS node')),
+      want: { node1: [], node2: [], node3: every },
+    },
+  ];
+  it.each(cases)('$name', ({ input, want }) => expect(changing(input())).toEqual(want));
 });
