@@ -10,9 +10,9 @@ import { STEPS } from '../../src/steps/registry.js';
 import type { NodeFacts } from '../../src/steps/types.js';
 import {
   SHIPPED_REDIS_CONF, allFresh, askmsRecord, asperaConfXml, buildClusterFacts, buildFacts, buildInventory, configuredCluster,
-  configuredFiles, nodeNamed, type FactsOptions, type NodeState,
+  configuredFiles, contextFor, nodeNamed, type FactsOptions, type NodeState,
 } from '../support/facts.js';
-import { labels, outline, plan, type Outline, playbookSteps, stepChanges, stepProblems, summaries, type PlanInput } from './plan-helpers.js';
+import { labels, nodePlan, outline, plan, type Outline, playbookSteps, stepChanges, stepProblems, summaries, type PlanInput } from './plan-helpers.js';
 
 const inv = buildInventory();
 const inv5 = buildInventory({ nodes: 5 });
@@ -21,6 +21,10 @@ const withNode = (facts: Map<string, NodeFacts>, name: string, state: NodeState,
 
 const file = (path: string) => ({ kind: 'file' as const, path });
 const unit = (name: string) => ({ kind: 'unit' as const, name });
+
+/** aspera_31415.conf as up writes it on `name` when `primary` is the primary. */
+const redisFile = (inventory: typeof inv, name: string, primary: string) =>
+  configuredFiles(inventory, nodeNamed(inventory, name), nodeNamed(inventory, primary)).find((f) => f.path === HSTS.redisConf)!;
 
 /** After a failover: the inventory still says node1, the Sentinels and Redis follow node2. */
 const failedOver = () => configuredCluster(inv, 'node2');
@@ -176,6 +180,30 @@ describe(covers('redis-conf'), () => {
       name: 'after a failover Redis already runs as a replica of node2: the file records it, no restart, no data lost',
       input: up(demotedAtRunTime, { primary: 'node2' }), node: 'node1',
       want: [{ summary: `replica of node2: ${path} (records the role Redis already runs with; no restart)`, touches: [file(path)], restarts: [] }],
+    },
+    {
+      name: 'after a failover the promoted node\'s file still says replicaof node1: recorded, no restart',
+      input: up(() => withNode(failedOver(), 'node2', 'configured primary', {
+        primary: 'node2', files: { [path]: redisFile(inv, 'node2', 'node1') },
+      }), { primary: 'node2' }),
+      node: 'node2',
+      want: [{ summary: `primary: ${path} (records the role Redis already runs with; no restart)`, touches: [file(path)], restarts: [] }],
+    },
+    {
+      name: 'after a failover the other replica\'s file still follows node1: recorded, no restart',
+      input: up(() => withNode(failedOver(), 'node3', 'configured replica', {
+        primary: 'node2', files: { [path]: redisFile(inv, 'node3', 'node1') },
+      }), { primary: 'node2' }),
+      node: 'node3',
+      want: [{ summary: `replica of node2: ${path} (records the role Redis already runs with; no restart)`, touches: [file(path)], restarts: [] }],
+    },
+    {
+      name: 'a replica that still runs standalone although its file follows the old primary: restarted, its data replaced',
+      input: up(() => withNode(failedOver(), 'node3', 'configured replica', {
+        primary: 'node2', files: { [path]: redisFile(inv, 'node3', 'node1') }, runtime: { redis: { role: 'master', offset: 0, replicas: [] }, redisKeys: 1 },
+      }), { primary: 'node2' }),
+      node: 'node3',
+      want: [{ summary: `replica of node2: ${path}`, touches: [file(path), { kind: 'redis-data' }], restarts: ['asperaredisd'] }],
     },
     {
       name: 'only the mode is wrong: fixed without a restart',
@@ -407,6 +435,36 @@ describe(covers('verify'), () => {
   ])('plans no change: $name', ({ facts }) => {
     expect(stepChanges(up(facts)(), 'verify', 'node2')).toEqual([]);
   });
+  /** The read-only checks verify runs on a node after the run's changes. */
+  function checks(facts: Map<string, NodeFacts>, name: string, primary?: string, inventory = inv) {
+    const planned = [...nodePlan(plan({ inventory, facts, primary }), name).changes.values()].flat();
+    return STEPS.verify!.verify!(contextFor(inventory, facts.get(name)!, name, { planned, primary })).map((c) => c.label);
+  }
+
+  it('on the primary: Redis answers, sees every replica, the Sentinels agree, know their peers, reach quorum, asperanoded is healthy', () => {
+    const got = checks(configuredCluster(inv5), 'node1', undefined, inv5);
+    expect(got).toHaveLength(6);
+    expect(got[0]).toMatch(/192\.0\.2\.11:31415 .*PING/);
+    expect(got[1]).toMatch(/primary at 192\.0\.2\.11:31415 sees 4 replica/);
+    expect(got[2]).toMatch(/Sentinel at 192\.0\.2\.11:41415 names 192\.0\.2\.11 as primary of myprimary/);
+    expect(got[3]).toMatch(/connected to its 4 peer/);
+    expect(got[4]).toMatch(/quorum for myprimary/);
+    expect(got[5]).toMatch(/asperanoded \(as asperadaemon/);
+  });
+
+  it('on a replica after a failover: its link to the Sentinels\' primary', () => {
+    const got = checks(failedOver(), 'node1', 'node2');
+    expect(got[1]).toMatch(/replica at 192\.0\.2\.11:31415 reports its link to 192\.0\.2\.12 up/);
+    expect(got[2]).toMatch(/names 192\.0\.2\.12 as primary/);
+  });
+
+  it('sets the primary\'s sync delay back only when this run started the primary\'s Redis', () => {
+    const delay = (labels: string[]) => labels.filter((l) => /repl-diskless-sync-delay/.test(l));
+    expect(delay(checks(allFresh(inv), 'node1'))).toEqual([expect.stringMatching(/repl-diskless-sync-delay 5 /)]);
+    expect(delay(checks(allFresh(inv), 'node2'))).toEqual([]);
+    expect(delay(checks(configuredCluster(inv), 'node1'))).toEqual([]);
+  });
+
   it('has no pre-flight check of its own', () => {
     expect(stepProblems(up(() => allFresh(inv))(), 'verify', 'node1')).toEqual([]);
   });
