@@ -137,6 +137,10 @@ describe(covers('stop-services'), () => {
   ]);
 });
 
+it('stop-services stops each service with systemctl, Redis last', () => {
+  expect(labels(stepChanges(up(primaryRedisRestarts)(), 'stop-services', 'node1'))).toEqual(['systemctl stop asperaredissentinel', 'systemctl stop asperaredisd']);
+});
+
 describe(covers('aspera-conf'), () => {
   const all = { touches: [file(HSTS.asperaConf)], restarts: ['asperanoded', 'asperarund'] };
   table('aspera-conf', [
@@ -383,6 +387,22 @@ describe(covers('firewall'), () => {
   ]);
 });
 
+describe('firewall commands', () => {
+  it.each([
+    {
+      stack: 'netfilter-persistent' as const,
+      want: ['iptables-restore --noflush (chain HSTS-CLUSTER, one transaction)', 'mkdir -p /etc/iptables', 'write /etc/iptables/rules.v4 (root:root 640)', 'systemctl enable netfilter-persistent'],
+    },
+    {
+      stack: 'iptables-services' as const,
+      want: ['iptables-restore --noflush (chain HSTS-CLUSTER, one transaction)', 'mkdir -p /etc/sysconfig', 'write /etc/sysconfig/iptables (root:root 640)', 'systemctl enable iptables'],
+    },
+    { stack: 'firewalld' as const, want: ['firewall-cmd --permanent --zone=public --add-rich-rule (8 rules)', 'firewall-cmd --zone=public --add-rich-rule (8 rules)'] },
+  ])('on a fresh $stack node', ({ stack, want }) => {
+    expect(labels(stepChanges(up(() => allFresh(inv).set('node2', buildFacts(inv, 'node2', 'fresh HSTS node', { firewallStack: stack })))(), 'firewall', 'node2'))).toEqual(want);
+  });
+});
+
 describe(covers('start-services'), () => {
   const all = ['asperaredisd', 'asperaredissentinel', 'asperanoded', 'asperarund'];
   table('start-services', [
@@ -517,6 +537,15 @@ describe(covers('transfer-users'), () => {
   it.each(cases)('$name', ({ facts, createUsers, problems, want }) => {
     expect(stepProblems(input(facts(), createUsers), 'transfer-users', 'node2')).toEqual(problems);
     expect(outline(stepChanges(input(facts(), createUsers), 'transfer-users', 'node2'))).toEqual(want);
+  });
+
+  it('creates the user, then runs askmscli, then records what it holds', () => {
+    const changes = stepChanges(input(configured({ files: { [keystoreRecordPath('alice')]: null }, users: { alice: false } }), true), 'transfer-users', 'node2');
+    expect(labels(changes)).toEqual([
+      'useradd --create-home --shell /bin/bash alice',
+      'askmscli -i -u alice',
+      `record in ${keystoreRecordPath('alice')} what askmscli now holds (salted scrypt hash)`,
+    ]);
   });
 
   it('works on every node, the primary after a failover too', () => {
