@@ -25,16 +25,48 @@ describe('roles: who the primary is', () => {
   const master = (replicas: number[]): ReplicationInfo =>
     ({ role: 'master', offset: 10, replicas: replicas.map((r) => ({ ip: ip(r), port: 31415, state: 'online', offset: 10, lag: 0 })) });
   const slaveOf = (n: number): ReplicationInfo => ({ role: 'slave', masterHost: ip(n), masterPort: 31415, linkUp: true, offset: 10, replicas: [] });
-  /** Facts whose only difference is what each node's Sentinel and Redis answer. */
+  /** Nodes without Sentinel files, whose only difference is what each node's Sentinel and Redis answer. */
   const answering = (runtimes: RuntimeFacts[], inventory = inv) =>
-    buildClusterFacts(inventory, () => 'stopped', (node) => ({ runtime: runtimes[inventory.nodes.indexOf(node)] ?? {} }));
+    buildClusterFacts(inventory, () => 'fresh HSTS node', (node) => ({ runtime: runtimes[inventory.nodes.indexOf(node)] ?? {} }));
+  /** A stopped cluster whose Sentinel files name these primaries (null: no file). */
+  const stoppedNaming = (primaries: (string | null)[], runtimes: RuntimeFacts[] = []) => buildClusterFacts(inv, () => 'stopped', (node) => {
+    const i = inv.nodes.indexOf(node);
+    const named = primaries[i];
+    return {
+      ...(named ? { primary: named } : { files: { [HSTS.sentinelConf]: null } }),
+      ...(runtimes[i] ? { runtime: runtimes[i] } : {}),
+    };
+  });
+  const byFiles = (names: string) => `the Sentinel files on ${names} name it (no Sentinel answered)`;
   const keeping = (name: string, n: number, reason: string) =>
     `keeping ${name} (${ip(n)}) as primary: ${reason}; the inventory says node1. ` +
     'Set its role to "primary" in the inventory, or fail back with `hsts-cluster verify --failover --failback`.';
 
   const cases: { name: string; facts: () => Map<string, NodeFacts>; inventory?: typeof inv; primary: string; reason: string; warnings: string[] }[] = [
     { name: 'fresh nodes: the inventory', facts: () => allFresh(inv), primary: 'node1', reason: 'the inventory names it', warnings: [] },
-    { name: 'stopped nodes: the inventory', facts: () => buildClusterFacts(inv, () => 'stopped'), primary: 'node1', reason: 'the inventory names it', warnings: [] },
+    {
+      name: 'a stopped cluster: its Sentinel files, who agree with the inventory', facts: () => buildClusterFacts(inv, () => 'stopped'),
+      primary: 'node1', reason: byFiles('node1, node2, node3'), warnings: [],
+    },
+    {
+      name: 'a stopped cluster after a failover: the primary its Sentinel files record is kept',
+      facts: () => stoppedNaming(['node2', 'node2', 'node2']),
+      primary: 'node2', reason: byFiles('node1, node2, node3'), warnings: [keeping('node2', 2, byFiles('node1, node2, node3'))],
+    },
+    {
+      name: 'a stopped cluster where one node missed the failover: the files\' majority',
+      facts: () => stoppedNaming(['node1', 'node2', 'node2']),
+      primary: 'node2', reason: byFiles('node2, node3'),
+      warnings: [
+        'not every Sentinel file agrees on the primary (node2, node3 name 192.0.2.12; node1 name 192.0.2.11); following the majority',
+        keeping('node2', 2, byFiles('node2, node3')),
+      ],
+    },
+    {
+      name: 'only the new primary\'s Redis runs, without replicas: the Sentinel files',
+      facts: () => stoppedNaming(['node2', 'node2', 'node2'], [{}, { redis: master([]), redisKeys: 3 }, {}]),
+      primary: 'node2', reason: byFiles('node1, node2, node3'), warnings: [keeping('node2', 2, byFiles('node1, node2, node3'))],
+    },
     {
       name: 'a configured cluster: the Sentinels, who agree with the inventory', facts: () => configuredCluster(inv),
       primary: 'node1', reason: 'the Sentinels on node1, node2, node3 name it', warnings: [],
@@ -101,6 +133,10 @@ describe('roles: who the primary is', () => {
     {
       name: 'the Sentinels name a stranger', facts: () => answering([{ sentinelPrimary: { ip: '198.51.100.7', port: 31415 } }, {}, {}]),
       message: 'the Sentinels name 198.51.100.7 as primary, which is not in the inventory (node1 name 198.51.100.7)',
+    },
+    {
+      name: 'stopped, the Sentinel files split evenly', facts: () => stoppedNaming(['node1', 'node2', null]),
+      message: 'the Sentinel files disagree on the primary (node1 name 192.0.2.11; node2 name 192.0.2.12); resolve that before running up',
     },
     {
       name: 'two primaries with replicas (a split)', facts: () => answering([{ redis: master([3]) }, { redis: master([3]) }, { redis: slaveOf(1) }]),
