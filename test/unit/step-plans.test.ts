@@ -5,6 +5,7 @@
  * transfer-users), as a run plans it: stop and start derive from the other steps' changes.
  */
 import { describe, expect, it } from 'vitest';
+import { resolveRoles } from '../../src/hsts/roles.js';
 import { HSTS, STORE_RECORD, keystoreRecordPath, localKeystorePath } from '../../src/hsts/paths.js';
 import { STEPS } from '../../src/steps/registry.js';
 import type { NodeFacts } from '../../src/steps/types.js';
@@ -568,6 +569,14 @@ describe('up as a whole: which steps change what, per node', () => {
     { name: 'after a failover, with the Sentinels\' primary: nothing', input: up(failedOver, { primary: 'node2' }), want: same(inv, []) },
     { name: 'configured on a firewalld stack: nothing', input: up(() => configuredCluster(inv, undefined, { firewallStack: 'firewalld' })), want: same(inv, []) },
     { name: 'a configured cluster, stopped: started only', input: up(() => buildClusterFacts(inv, () => 'stopped')), want: same(inv, ['start-services']) },
+    {
+      name: 'a failed-over cluster, stopped, with the roles resolveRoles gives: started only',
+      input: () => {
+        const facts = buildClusterFacts(inv, () => 'stopped', { primary: 'node2' });
+        return { inventory: inv, facts, primary: resolveRoles(inv, facts).primary.name };
+      },
+      want: same(inv, ['start-services']),
+    },
     {
       // The others' files keep node3's former Sentinel id: those lines are Sentinel's own once written,
       // and Sentinel replaces a peer that comes back at the same address with a new id itself.
