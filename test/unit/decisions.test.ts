@@ -8,7 +8,7 @@ import { evaluateHealth, type NodeHealthInput } from '../../src/hsts/health.js';
 import { HSTS, SERVICES } from '../../src/hsts/paths.js';
 import type { ReplicationInfo } from '../../src/hsts/redis-info.js';
 import { RolesError, resolveRoles } from '../../src/hsts/roles.js';
-import { servicesToStop, startServices } from '../../src/steps/services.js';
+import { startServices, stopServices } from '../../src/steps/services.js';
 import type { Change, NodeFacts, PlanContext, RuntimeFacts } from '../../src/steps/types.js';
 import {
   SHIPPED_REDIS_CONF, allFresh, buildClusterFacts, buildFacts, buildInventory, configuredCluster, configuredFiles, contextFor, nodeNamed,
@@ -344,7 +344,8 @@ describe('services to stop and start', () => {
     { name: 'the failover hold alone: Sentinel', ctx: () => ctx([], {}, true), stop: ['asperaredissentinel'] },
     { name: 'the failover hold where Sentinel is stopped: nothing', ctx: () => ctx([], { asperaredissentinel: { active: 'inactive' } }, true), stop: [] },
   ];
-  it.each(stops)('stop: $name', ({ ctx: c, stop }) => expect(servicesToStop(c())).toEqual(stop));
+  const stopped = (c: PlanContext) => stopServices.plan(c).flatMap((change) => change.touches.map((t) => (t.kind === 'unit' ? t.name : t.kind)));
+  it.each(stops)('stop: $name', ({ ctx: c, stop }) => expect(stopped(c())).toEqual(stop));
 
   const starts: { name: string; ctx: () => PlanContext; want: string[] }[] = [
     { name: 'all running and enabled, nothing stopped: nothing', ctx: () => ctx([]), want: [] },
