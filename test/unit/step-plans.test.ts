@@ -61,6 +61,7 @@ describe(covers('preflight'), () => {
     { name: 'a fresh HSTS node passes', facts: () => allFresh(inv), want: [] },
     { name: 'a configured node passes (its Redis and Sentinel hold their own ports)', facts: () => configuredCluster(inv), want: [] },
     { name: 'a stopped node passes', facts: () => buildClusterFacts(inv, () => 'stopped'), want: [] },
+    { name: 'after a failover, the inventory\'s primary (now a replica) passes', facts: failedOver, want: [] },
     { name: 'firewalld without iptables persistence passes', facts: fresh({ firewallStack: 'firewalld' }), want: [] },
     { name: 'not root', facts: fresh({ isRoot: false }), want: ['commands do not run as root (check sudo rights of the SSH user)'] },
     {
