@@ -1,14 +1,48 @@
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import type { NodeFacts, Roles } from '../steps/types.js';
+import { HSTS } from './paths.js';
+import { monitoredPrimary } from './sentinel-conf.js';
 
 export class RolesError extends Error {}
+
+/** Which nodes name which primary address: the answering Sentinels, or the Sentinels' files. */
+interface Tally {
+  /** "Sentinels" or "Sentinel files", and one of them, for messages. */
+  what: string;
+  one: string;
+  votes: Map<string, string[]>;
+}
+
+function tally(inventory: Inventory, [what, one]: [string, string], named: (node: ClusterNode) => string | undefined): Tally {
+  const votes = new Map<string, string[]>();
+  for (const node of inventory.nodes) {
+    const ip = named(node);
+    if (ip) votes.set(ip, [...(votes.get(ip) ?? []), node.name]);
+  }
+  return { what, one, votes };
+}
+
+/** The node a majority of the voters names; throws when there is none or it is not in the inventory. */
+function majority({ what, one, votes }: Tally, byIp: Map<string, ClusterNode>, warnings: string[]): { chosen: ClusterNode; names: string[] } {
+  const voters = [...votes.values()].reduce((n, names) => n + names.length, 0);
+  const ranked = [...votes.entries()].sort((a, b) => b[1].length - a[1].length);
+  const [ip, names] = ranked[0]!;
+  const views = ranked.map(([addr, who]) => `${who.join(', ')} name ${addr}`).join('; ');
+  if (names.length * 2 <= voters) throw new RolesError(`the ${what} disagree on the primary (${views}); resolve that before running up`);
+  const chosen = byIp.get(ip);
+  if (!chosen) throw new RolesError(`the ${what} name ${ip} as primary, which is not in the inventory (${views})`);
+  if (ranked.length > 1) warnings.push(`not every ${one} agrees on the primary (${views}); following the majority`);
+  return { chosen, names };
+}
 
 /**
  * Who the primary is. A running cluster is asked before the inventory is believed: re-running `up`
  * after a failover must keep the new primary (demoting it would throw away the newest writes).
  *  1. The Sentinels that answer name a primary: a majority of them decides.
  *  2. No Sentinel answers, but one node's Redis is a primary with replicas attached: that node.
- *  3. Otherwise (fresh, standalone nodes): the inventory's primary.
+ *  3. Sentinel files name a primary (a stopped cluster): a majority of them decides. Sentinel
+ *     records a failover in its file, so a stopped cluster keeps its new primary too.
+ *  4. Otherwise (fresh, standalone nodes): the inventory's primary.
  */
 export function resolveRoles(inventory: Inventory, facts: Map<string, NodeFacts>): Roles {
   const byIp = new Map(inventory.nodes.map((node) => [node.privateIp, node]));
@@ -24,20 +58,9 @@ export function resolveRoles(inventory: Inventory, facts: Map<string, NodeFacts>
     return { primary: chosen, reason, warnings };
   };
 
-  const votes = new Map<string, string[]>();
-  for (const node of inventory.nodes) {
-    const named = facts.get(node.name)?.runtime.sentinelPrimary;
-    if (named) votes.set(named.ip, [...(votes.get(named.ip) ?? []), node.name]);
-  }
-  const voters = [...votes.values()].reduce((n, names) => n + names.length, 0);
-  if (voters > 0) {
-    const ranked = [...votes.entries()].sort((a, b) => b[1].length - a[1].length);
-    const [ip, names] = ranked[0]!;
-    const views = ranked.map(([addr, who]) => `${who.join(', ')} name ${addr}`).join('; ');
-    if (names.length * 2 <= voters) throw new RolesError(`the Sentinels disagree on the primary (${views}); resolve that before running up`);
-    const chosen = byIp.get(ip);
-    if (!chosen) throw new RolesError(`the Sentinels name ${ip} as primary, which is not in the inventory (${views})`);
-    if (ranked.length > 1) warnings.push(`not every Sentinel agrees on the primary (${views}); following the majority`);
+  const sentinels = tally(inventory, ['Sentinels', 'Sentinel'], (node) => facts.get(node.name)?.runtime.sentinelPrimary?.ip);
+  if (sentinels.votes.size > 0) {
+    const { chosen, names } = majority(sentinels, byIp, warnings);
     return note(chosen, `the Sentinels on ${names.join(', ')} name it`);
   }
 
@@ -49,6 +72,15 @@ export function resolveRoles(inventory: Inventory, facts: Map<string, NodeFacts>
     throw new RolesError(`${leading.map((n) => n.name).join(' and ')} are each a primary with replicas; resolve the split before running up`);
   }
   if (leading.length === 1) return note(leading[0]!, 'its Redis is the primary its replicas follow (no Sentinel answered)');
+
+  const files = tally(inventory, ['Sentinel files', 'Sentinel file'], (node) => {
+    const text = facts.get(node.name)?.files.get(HSTS.sentinelConf)?.content?.toString('utf8') ?? null;
+    return monitoredPrimary(text, inventory.cluster.primarySet)?.ip;
+  });
+  if (files.votes.size > 0) {
+    const { chosen, names } = majority(files, byIp, warnings);
+    return note(chosen, `the Sentinel files on ${names.join(', ')} name it (no Sentinel answered)`);
+  }
 
   for (const node of inventory.nodes) {
     const keys = facts.get(node.name)?.runtime.redisKeys ?? 0;

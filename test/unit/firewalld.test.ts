@@ -3,7 +3,7 @@ import {
   desiredRichRules, editExactly, editTowards, firewallCmds, firewalldProbe, isOurRule, parseFirewalldProbe, sameRules,
 } from '../../src/hsts/firewalld.js';
 import { firewall } from '../../src/steps/firewall.js';
-import type { PlanContext } from '../../src/steps/types.js';
+import { buildFacts, buildInventory, contextFor, firewallInputOf } from '../support/facts.js';
 
 const input = { clusterIps: ['172.20.0.2', '172.20.0.3', '172.20.0.4'], redisPort: 31415, sentinelPort: 41415 };
 const accept = (ip: string, port: number) => `rule priority="-3141" family="ipv4" source address="${ip}" port port="${port}" protocol="tcp" accept`;
@@ -98,9 +98,10 @@ describe('firewalld rich rules', () => {
 });
 
 describe('the firewall step on a firewalld node', () => {
-  const inventory = { cluster: { redisPort: 31415, sentinelPort: 41415 }, nodes: input.clusterIps.map((privateIp) => ({ privateIp })) };
-  const plan = (runtime: string[], permanent: string[]) =>
-    firewall.plan({ inventory, facts: { firewalld: { zone: 'internal', runtime, permanent, files: [] } } } as unknown as PlanContext);
+  const inventory = buildInventory();
+  const plan = (runtime: string[], permanent: string[]) => firewall.plan(contextFor(inventory, buildFacts(inventory, 'node1', 'fresh HSTS node', {
+    firewallStack: 'firewalld', firewalld: { zone: 'internal', runtime, permanent, files: [] },
+  }), 'node1'));
 
   it('adds the rules permanently first, then at run time, in the zone serving the private IP', () => {
     const [change, ...rest] = plan([SSH_RULE], [SSH_RULE]);
@@ -116,7 +117,7 @@ describe('the firewall step on a firewalld node', () => {
   });
 
   it('repairs only the side that lost a rule, and finds nothing to do when both hold them', () => {
-    const all = desiredRichRules(input);
+    const all = desiredRichRules(firewallInputOf(inventory));
     const [change] = plan(all.slice(1), all);
     expect(change!.commands.map((c) => c.label)).toEqual(['firewall-cmd --zone=internal --add-rich-rule (1 rule)']);
     expect(plan([SSH_RULE, ...all], [...all, SSH_RULE])).toEqual([]);

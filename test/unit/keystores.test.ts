@@ -5,8 +5,8 @@ import { shPath } from '../../src/ssh/shell.js';
 import { writeFileCommand } from '../../src/steps/common.js';
 import { keystores } from '../../src/steps/keystores.js';
 import { transferUserKeystores } from '../../src/steps/transfer-users.js';
-import type { FileFact, PlanContext } from '../../src/steps/types.js';
-import { Secret } from '../../src/util/secret.js';
+import type { PlanContext } from '../../src/steps/types.js';
+import { buildFacts, buildInventory, contextFor } from '../support/facts.js';
 
 const PASSWORD = 'inventory-pw-1';
 const OTHER = 'some-older-pw';
@@ -15,20 +15,12 @@ const record = (password: string) => renderRecord(password, salt);
 
 type Records = Record<string, string | null>;
 
-/** A node as facts see it: hsts-cluster's records (path -> content), users present. */
+/** A configured node as facts see it, but for hsts-cluster's records (path -> content, absent when not named). */
 function context(records: Records, transferUsers: string[] = [], createUsers = false): PlanContext {
+  const inventory = buildInventory({ password: PASSWORD, transferUsers });
   const paths = [STORE_RECORD, ...['asperadaemon', 'xfer', ...transferUsers].map(keystoreRecordPath)];
-  const files = new Map<string, FileFact>(paths.map((path) => {
-    const content = records[path] ?? null;
-    return [path, content === null
-      ? { path, content: null, owner: '', group: '', mode: '' }
-      : { path, content: Buffer.from(content), owner: 'root', group: 'root', mode: '600' }];
-  }));
-  return {
-    inventory: { cluster: { redisPassword: new Secret(PASSWORD), nodedUser: 'asperadaemon', transferUsers } },
-    facts: { files, isRoot: true, hstsInstalled: true, users: new Map(transferUsers.map((u) => [u, true])) },
-    options: { waitTimeoutMs: 1000, createUsers },
-  } as unknown as PlanContext;
+  const facts = buildFacts(inventory, 'node1', 'configured primary', { files: Object.fromEntries(paths.map((path) => [path, records[path] ?? null])) });
+  return contextFor(inventory, facts, 'node1', { options: { createUsers } });
 }
 
 const all = (password: string | null): Records => ({

@@ -2,34 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { renderSentinelUnit } from '../../src/hsts/sentinel-unit.js';
 import { renderUmaskDropIn, umaskIsPrivate } from '../../src/hsts/umask.js';
 import { removeFileCommand } from '../../src/steps/common.js';
-import type { FileFact, PlanContext, UnitFact } from '../../src/steps/types.js';
 import { units } from '../../src/steps/units.js';
+import { SHIPPED_SENTINEL_UNIT, buildFacts, buildInventory, contextFor } from '../support/facts.js';
 
 const DROP_IN = '/etc/systemd/system/asperaredisd.service.d/hsts-cluster-umask.conf';
-const SHIPPED = '/opt/aspera/etc/redis/asperaredissentinel.service';
 const INSTALLED = '/lib/systemd/system/asperaredissentinel.service';
-const SHIPPED_TEXT = '[Unit]\nDescription=Sentinel\n\n[Service]\nUser=asperadaemon\n\n[Install]\nWantedBy=multi-user.target\n';
+const inventory = buildInventory();
 
-function file(path: string, content: string | null): FileFact {
-  return content === null
-    ? { path, content: null, owner: '', group: '', mode: '' }
-    : { path, content: Buffer.from(content), owner: 'root', group: 'root', mode: '644' };
-}
-function unit(name: string, enabled: string, umask: string): UnitFact {
-  return { name, load: 'loaded', enabled, active: 'active', mainPid: 1, umask };
-}
-
-/** Only what the step reads: its three files and the two units. */
+/** A configured node but for the step's two files and the two units' state. */
 function plan(node: { dropIn: string | null; installed: string | null; sentinelEnabled: string; redisUmask: string }) {
-  const files = [file(SHIPPED, SHIPPED_TEXT), file(INSTALLED, node.installed), file(DROP_IN, node.dropIn)];
-  const facts = {
-    files: new Map(files.map((f) => [f.path, f])),
-    units: new Map([
-      ['asperaredisd', unit('asperaredisd', 'enabled', node.redisUmask)],
-      ['asperaredissentinel', unit('asperaredissentinel', node.sentinelEnabled, '0027')],
-    ]),
-  };
-  return units.plan({ facts } as unknown as PlanContext);
+  const facts = buildFacts(inventory, 'node1', 'configured primary', {
+    files: { [DROP_IN]: node.dropIn, [INSTALLED]: node.installed },
+    units: { asperaredisd: { umask: node.redisUmask }, asperaredissentinel: { enabled: node.sentinelEnabled } },
+  });
+  return units.plan(contextFor(inventory, facts, 'node1'));
 }
 const labels = (changes: ReturnType<typeof plan>) => changes.flatMap((c) => c.commands.map((x) => x.label));
 
@@ -60,16 +46,16 @@ describe('the units step', () => {
   });
 
   it('reloads systemd once itself when a file changes and the unit is already enabled', () => {
-    const changes = plan({ dropIn: null, installed: renderSentinelUnit(SHIPPED_TEXT), sentinelEnabled: 'enabled', redisUmask: '0022' });
+    const changes = plan({ dropIn: null, installed: renderSentinelUnit(SHIPPED_SENTINEL_UNIT), sentinelEnabled: 'enabled', redisUmask: '0022' });
     expect(labels(changes)).toEqual(['mkdir -p /etc/systemd/system/asperaredisd.service.d', `write ${DROP_IN} (root:root 644)`, 'systemctl daemon-reload']);
   });
 
   it('adds no drop-in where HSTS already runs Redis with a private umask', () => {
-    expect(plan({ dropIn: null, installed: renderSentinelUnit(SHIPPED_TEXT), sentinelEnabled: 'enabled', redisUmask: '0077' })).toEqual([]);
+    expect(plan({ dropIn: null, installed: renderSentinelUnit(SHIPPED_SENTINEL_UNIT), sentinelEnabled: 'enabled', redisUmask: '0077' })).toEqual([]);
   });
 
   it('finds nothing to do on a configured node', () => {
-    expect(plan({ dropIn: renderUmaskDropIn(), installed: renderSentinelUnit(SHIPPED_TEXT), sentinelEnabled: 'enabled', redisUmask: '0027' })).toEqual([]);
+    expect(plan({ dropIn: renderUmaskDropIn(), installed: renderSentinelUnit(SHIPPED_SENTINEL_UNIT), sentinelEnabled: 'enabled', redisUmask: '0027' })).toEqual([]);
   });
 
   it('removes the drop-in directory with the file when nothing else is in it', () => {
