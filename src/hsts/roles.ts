@@ -1,7 +1,15 @@
 import type { ClusterNode, Inventory } from '../inventory/load.js';
-import type { NodeFacts, Roles } from '../steps/types.js';
+import type { NodeFacts } from './node-facts.js';
 
 export class RolesError extends Error {}
+
+export interface Roles {
+  /** The node that is (or will be) the Redis primary. */
+  primary: ClusterNode;
+  /** Why this node: "inventory", or what the Sentinels or Redis said. */
+  reason: string;
+  warnings: string[];
+}
 
 /**
  * Who the primary is. A running cluster is asked before the inventory is believed: re-running `up`

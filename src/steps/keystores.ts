@@ -1,7 +1,8 @@
 import { newSalt, recordState, renderRecord, type RecordState } from '../hsts/askms-record.js';
 import { HSTS, STORE_RECORD, keystoreRecordPath, localKeystorePath } from '../hsts/paths.js';
+import { initKeystore, storeRedisPassword } from '../remote/askmscli.js';
+import { makeDirectory } from '../remote/files.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
-import { shq } from '../ssh/shell.js';
 import { fileFact, writeFileCommand } from './common.js';
 import { hstsUsers } from './preflight.js';
 import type { Change, PlanContext, Step } from './types.js';
@@ -15,6 +16,7 @@ import type { Change, PlanContext, Step } from './types.js';
  * bytes, so that a run's snapshot puts them back on rollback.
  */
 
+const ROOT = { user: 'root', group: 'root' };
 const NO_RECORD = 'no record of what askmscli holds: run once';
 
 // One salt per run: every record a run writes, on every node, shares it, so that checking them on
@@ -33,7 +35,7 @@ function recordCommand(ctx: PlanContext, path: string): RemoteCommand {
   });
   return {
     label: `record in ${path} what askmscli now holds (salted scrypt hash)`,
-    code: `install -d -o root -g root -m 0700 ${shq(HSTS.stateDir)} ${shq(HSTS.askmsRecordDir)} && {\n${write.code}\n}`,
+    code: [HSTS.stateDir, HSTS.askmsRecordDir].map((dir) => makeDirectory(dir, { mode: '0700', owner: ROOT }).code).join(' && ') + ` && {\n${write.code}\n}`,
     inputs: write.inputs,
   };
 }
@@ -67,7 +69,7 @@ export function keystoreChanges(step: string, ctx: PlanContext, users: string[],
       step,
       summary: `make the keystore of ${user} (askmscli -i -u ${user}): ${reason}`,
       diff: `# ${localKeystorePath(user)}: made by askmscli -i -u ${user} (encrypted; not shown)\n# ${record}: updated (salted scrypt hash)\n`,
-      commands: [{ label: `askmscli -i -u ${user}`, code: `${HSTS.askmscli} -i -u ${shq(user)}` }, recordCommand(ctx, record)],
+      commands: [initKeystore(user), recordCommand(ctx, record)],
       touches: [{ kind: 'file', path: localKeystorePath(user) }, { kind: 'file', path: record }],
     };
     if (user === cluster.nodedUser) change.restarts = ['asperanoded', 'asperarund'];
@@ -102,11 +104,7 @@ export const keystores: Step = {
         step: this.id,
         summary: `store the Redis password (askmscli -s redis-password): ${reason}`,
         diff: `# ${HSTS.rootKeystore}: redis-password set by askmscli (encrypted; not shown)\n# ${STORE_RECORD}: updated (salted scrypt hash)\n`,
-        commands: [{
-          label: 'askmscli -s redis-password < (password on stdin)',
-          code: `${HSTS.askmscli} -s redis-password < "$IN/pw"`,
-          inputs: { pw: cluster.redisPassword },
-        }, recordCommand(ctx, STORE_RECORD)],
+        commands: [storeRedisPassword(cluster.redisPassword), recordCommand(ctx, STORE_RECORD)],
         touches: [{ kind: 'file', path: HSTS.rootKeystore }, { kind: 'file', path: STORE_RECORD }],
         restarts: ['asperanoded', 'asperarund'],
       });
