@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { HSTS } from '../hsts/paths.js';
 import { parsePrimaryAddr, parseReplication, parseSentinelReplicas } from '../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
+import { addThrowAwayNodeUser, deleteNodeUser, listNodeUsers } from '../remote/asnodeadmin.js';
 import { nodedPing, parseNodedPing } from '../remote/noded.js';
 import { asredis, asredisDetached, type RedisTarget } from '../remote/redis-cli.js';
 import { waitUntil } from '../remote/waits.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import type { NodeSession } from '../ssh/session.js';
-import { shq } from '../ssh/shell.js';
 
 /**
  * The specification's tests, automated: replication (a Node API user created on one node, seen from
@@ -78,18 +77,18 @@ export class ClusterTester {
     const throwAway = randomBytes(12).toString('base64url');
     const details: string[] = [];
     const listed = async (node: ClusterNode) => {
-      const r = await this.sh(node, { label: 'asnodeadmin -l', code: `${HSTS.asnodeadmin} -l` });
+      const r = await this.sh(node, listNodeUsers());
       return r.ok && new RegExp(`\\b${user}\\b`).test(r.output);
     };
     let ok = false;
     try {
-      const add = await this.sh(first, { label: `asnodeadmin -au ${user} -p (random) -x root`, code: `${HSTS.asnodeadmin} -au ${shq(user)} -p ${shq(throwAway)} -x root` });
+      const add = await this.sh(first, addThrowAwayNodeUser(user, throwAway));
       if (!add.ok) throw new Error(`${first.name}: asnodeadmin -au failed: ${add.output.trim()}`);
       details.push(`${first.name}: created Node API user ${user}`);
       const seen = await waitUntil(() => listed(second), (v) => v, { timeoutMs: 10_000 });
       if (!seen.ok) throw new Error(`${second.name}: asnodeadmin -l does not list ${user} within 10 s`);
       details.push(`${second.name}: lists ${user}`);
-      const del = await this.sh(third, { label: `asnodeadmin -du ${user}`, code: `${HSTS.asnodeadmin} -du ${shq(user)}` });
+      const del = await this.sh(third, deleteNodeUser(user));
       if (!del.ok) throw new Error(`${third.name}: asnodeadmin -du failed: ${del.output.trim()}`);
       details.push(`${third.name}: deleted ${user}`);
       const gone = await waitUntil(() => listed(first), (v) => !v, { timeoutMs: 10_000 });
@@ -100,7 +99,7 @@ export class ClusterTester {
       details.push(`FAILED: ${(e as Error).message}`);
     } finally {
       if (!ok) {
-        await this.sh(first, { label: `asnodeadmin -du ${user} (clean-up)`, code: `${HSTS.asnodeadmin} -du ${shq(user)} >/dev/null 2>&1; true` }).catch(() => undefined);
+        await this.sh(first, deleteNodeUser(user, { quiet: true })).catch(() => undefined);
       }
     }
     return { name: 'replication', ok, details, durationMs: Date.now() - started };

@@ -4,6 +4,7 @@ import { redisKeyOf } from '../hsts/redis-conf.js';
 import { fileText } from './common.js';
 import { startsPrimaryRedis } from './services.js';
 import type { PlanContext, Step } from './types.js';
+import { onceSucceeded } from '../remote/compose.js';
 import { waitForNoded } from '../remote/noded.js';
 import {
   SYNC_DELAY, setSyncDelay, waitForSentinelPeers, waitForSentinelQuorum, waitForPrimaryReplicas, waitForRedis, waitForReplicaLink, waitForSentinelPrimary,
@@ -40,8 +41,7 @@ export const verifyCluster: Step = {
     ];
     if (startsPrimaryRedis(ctx)) {
       // The checks run side by side: set the delay back only once the replicas are online.
-      const restore = setSyncDelay(redis, configuredSyncDelay(ctx), 'as configured again, once the replicas are online');
-      checks.push({ ...restore, code: `{\n${role.code}\n} >/dev/null || exit 1\n${restore.code}` });
+      checks.push(onceSucceeded(role, setSyncDelay(redis, configuredSyncDelay(ctx), 'as configured again, once the replicas are online')));
     }
     return checks;
   },
