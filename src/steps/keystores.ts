@@ -11,8 +11,8 @@ import type { Change, PlanContext, Step } from './types.js';
  * askmscli's stores are IBM's, encrypted, and their place and format may change between versions:
  * hsts-cluster never reads them. It decides what to (re)run from its own record on the node (a
  * salted scrypt hash of the password it last handed to askmscli, see hsts/askms-record.ts), writes
- * that record only after askmscli succeeded, and proves the result in verify: asperanoded, run by
- * the noded user, reaches Redis through that user's keystore. The store files are touched as opaque
+ * that record only after askmscli succeeded, and proves the result in the verify step: asperanoded,
+ * run by the noded user, reaches Redis through that user's keystore. The store files are touched as opaque
  * bytes, so that a run's snapshot puts them back on rollback.
  */
 
@@ -33,9 +33,10 @@ function recordCommand(ctx: PlanContext, path: string): RemoteCommand {
   const write = writeFileCommand({
     path, content: renderRecord(ctx.inventory.cluster.redisPassword.reveal(), runSalt(ctx.inventory.cluster)), owner: 'root', group: 'root', mode: '600',
   });
+  const dirs = [HSTS.stateDir, HSTS.askmsRecordDir].map((dir) => makeDirectory(dir, { mode: '0700', owner: ROOT }).code);
   return {
     label: `record in ${path} what askmscli now holds (salted scrypt hash)`,
-    code: [HSTS.stateDir, HSTS.askmsRecordDir].map((dir) => makeDirectory(dir, { mode: '0700', owner: ROOT }).code).join(' && ') + ` && {\n${write.code}\n}`,
+    code: `${dirs.join(' && ')} && {\n${write.code}\n}`,
     inputs: write.inputs,
   };
 }

@@ -14,7 +14,7 @@ export function servicesToStop(ctx: PlanContext): Service[] {
 
 /**
  * Whether this run starts Redis on the primary: then its start sets repl-diskless-sync-delay to 0 at
- * run time (see setSyncDelay), and verify sets it back.
+ * run time (see setSyncDelay), and the verify step's readiness checks set it back.
  */
 export function startsPrimaryRedis(ctx: PlanContext): boolean {
   return ctx.roles.primary === ctx.node &&

@@ -64,6 +64,9 @@ export interface Step {
   check?(ctx: PlanContext): string[];
   /** The changes that close the gap between the facts and the desired state; [] = ok. */
   plan(ctx: PlanContext): Change[];
-  /** Read-only checks after the changes (wait for readiness, verify); failing ones fail the run. */
+  /**
+   * The step's readiness checks: read-only bounded waits after its changes (remote/readiness.ts),
+   * failing ones fail the run. (Not the `verify` command, which runs the cluster tests.)
+   */
   verify?(ctx: PlanContext): RemoteCommand[];
 }
