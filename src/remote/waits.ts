@@ -5,6 +5,8 @@ export interface WaitOptions {
   timeoutMs: number;
   /** Default 100 ms. */
   intervalMs?: number;
+  /** waitUntil only: stop waiting once aborted (Ctrl-C), as if the time were up. */
+  signal?: AbortSignal;
 }
 
 export interface PollOptions extends WaitOptions {
@@ -31,7 +33,8 @@ export function pollUntil(options: PollOptions): string {
 
 /**
  * The controller's side of a bounded wait: `probe` until `done` holds or the timeout passes (the
- * probe runs at least once). `ok` says which; `value` is the last probe's answer.
+ * probe runs at least once), or it is aborted. `ok` says whether `done` held; `value` is the last
+ * probe's answer.
  */
 export async function waitUntil<T>(
   probe: () => Promise<T>,
@@ -40,7 +43,7 @@ export async function waitUntil<T>(
 ): Promise<{ value: T; ok: boolean }> {
   const deadline = Date.now() + options.timeoutMs;
   let value = await probe();
-  while (!done(value) && Date.now() < deadline) {
+  while (!done(value) && Date.now() < deadline && !options.signal?.aborted) {
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? DEFAULT_INTERVAL_MS));
     value = await probe();
   }

@@ -44,4 +44,12 @@ describe('remote/waits: waitUntil (controller)', () => {
     expect(r.value).toBe(n);
     expect(n).toBeGreaterThan(1);
   });
+
+  it('stops waiting once aborted', async () => {
+    const abort = new AbortController();
+    let n = 0;
+    const r = await waitUntil(() => Promise.resolve(++n === 2 ? abort.abort() : n), () => false, { timeoutMs: 60_000, intervalMs: 1, signal: abort.signal });
+    expect(r.ok).toBe(false);
+    expect(n).toBe(2);
+  });
 });
