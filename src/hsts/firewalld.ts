@@ -80,25 +80,6 @@ export function sameRules(a: string[], b: string[]): boolean {
   return JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
 }
 
-const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
-
-/**
- * firewall-cmd invocations for an edit: removals first, then additions, each one call (firewall-cmd
- * takes one kind of action per call, repeated options for several rules).
- */
-export function firewallCmds(zone: string, permanent: boolean, edit: RuleEdit): { label: string; code: string }[] {
-  const base = `firewall-cmd${permanent ? ' --permanent' : ''} --zone=${zone}`;
-  const out: { label: string; code: string }[] = [];
-  for (const [verb, rules] of [['remove', edit.remove], ['add', edit.add]] as const) {
-    if (rules.length === 0) continue;
-    out.push({
-      label: `${base} --${verb}-rich-rule (${rules.length} rule${rules.length > 1 ? 's' : ''})`,
-      code: `${base} ${rules.map((r) => `--${verb}-rich-rule=${quote(r)}`).join(' ')}`,
-    });
-  }
-  return out;
-}
-
 /**
  * Reads the probe's output: `zone=Z`, then `runtime:` and `permanent:` lines, then each zone file as
  * `file PATH` followed by `ABSENT` or `OWNER GROUP MODE` and base64. `inactive` alone: firewalld
@@ -126,29 +107,5 @@ export function parseFirewalldProbe(output: string): { state: FirewalldState | n
   return { state: { zone, runtime: rules('runtime:'), permanent: rules('permanent:'), files } };
 }
 
-/**
- * The probe: firewalld's state for the zone serving `privateIp` (the zone of the interface holding
- * it, else the default zone), or for the zone given (a rollback reads the zone its snapshot names).
- * Read-only.
- */
-export function firewalldProbe(privateIp: string, zone?: string): string {
-  if (zone !== undefined && !validZone(zone)) throw new Error(`not a firewalld zone name: ${JSON.stringify(zone)}`);
-  return [
-    'set -o pipefail',
-    'if [ "$(systemctl is-active firewalld 2>/dev/null)" != active ]; then echo inactive; exit 0; fi',
-    zone === undefined
-      ? [
-        `iface=$(ip -o -4 addr show | awk -v ip=${privateIp} '{split($4, a, "/"); if (a[1] == ip) {print $2; exit}}')`,
-        'zone=""; if [ -n "$iface" ]; then zone=$(firewall-cmd --get-zone-of-interface="$iface" 2>/dev/null) || zone=""; fi',
-        '[ -n "$zone" ] || zone=$(firewall-cmd --get-default-zone) || { echo "error=firewall-cmd --get-default-zone failed"; exit 0; }',
-      ].join('\n')
-      : `zone=${zone}`,
-    'case "$zone" in *[!A-Za-z0-9_-]*|"") echo "error=unusable zone name $zone"; exit 0;; esac',
-    'echo "zone=$zone"',
-    'firewall-cmd --zone="$zone" --list-rich-rules | sed "s/^/runtime:/" || { echo "error=firewall-cmd --zone=$zone --list-rich-rules failed"; exit 0; }',
-    'firewall-cmd --permanent --zone="$zone" --list-rich-rules | sed "s/^/permanent:/" || { echo "error=firewall-cmd --permanent --zone=$zone --list-rich-rules failed"; exit 0; }',
-    'for f in /etc/firewalld/zones/"$zone".xml /etc/firewalld/zones/"$zone".xml.old; do',
-    '  echo "file $f"; if [ -e "$f" ]; then stat -c \'%U %G %a\' "$f" && base64 -w0 "$f" && echo; else echo ABSENT; fi',
-    'done',
-  ].join('\n');
-}
+// Moved to remote/firewall-tools.ts; re-exported only because runner/snapshot.ts imports it from here.
+export { firewallCmds } from '../remote/firewall-tools.js';

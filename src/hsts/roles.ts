@@ -1,9 +1,17 @@
 import type { ClusterNode, Inventory } from '../inventory/load.js';
-import type { NodeFacts, Roles } from '../steps/types.js';
+import type { NodeFacts } from './node-facts.js';
 import { HSTS } from './paths.js';
 import { monitoredPrimary } from './sentinel-conf.js';
 
 export class RolesError extends Error {}
+
+export interface Roles {
+  /** The node that is (or will be) the Redis primary. */
+  primary: ClusterNode;
+  /** Why this node: "inventory", or what the Sentinels or Redis said. */
+  reason: string;
+  warnings: string[];
+}
 
 /** Which nodes name which primary address: the answering Sentinels, or the Sentinels' files. */
 interface Tally {

@@ -5,10 +5,13 @@ import { sentinelKeyOf } from '../hsts/sentinel-conf.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import type { NodeSession } from '../ssh/session.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
-import {
-  parseRuntimeFacts, parseStaticFacts, runtimeProbes, staticProbes, type RuntimeProbeInput,
-} from '../steps/facts.js';
-import type { NeedsList, NodeFacts, Step } from '../steps/types.js';
+import type { NeedsList } from '../facts/needs.js';
+import { nodeFacts, nodeProbes } from '../facts/node-probes.js';
+import { runtimeProbes, type RuntimeProbeInput } from '../facts/runtime-probes.js';
+import type { NodeFacts } from '../hsts/node-facts.js';
+import { parseProbes, probeCommands } from '../remote/probe.js';
+import type { RedisTarget } from '../remote/redis-cli.js';
+import type { Step } from '../steps/types.js';
 import { markSecret, type Secret } from '../util/secret.js';
 
 export class FactsError extends Error {}
@@ -29,7 +32,7 @@ export function factNeeds(steps: Step[], inventory: Inventory, node: ClusterNode
   return { files: [...files], units: [...units], users: [...users], ...(firewalld ? { firewalld } : {}) };
 }
 
-export type Target = { ip: string; port: number; password: Secret | string };
+export type Target = RedisTarget;
 const reveal = (p: Secret | string) => (typeof p === 'string' ? p : p.reveal());
 
 /** Whether what the files say a service runs with is what the first round trip asked (or it is not running). */
@@ -77,7 +80,7 @@ export async function gatherFacts(
   needs: NeedsList,
   before: RemoteCommand[] = [],
 ): Promise<{ facts: NodeFacts; before: { exitCode: number; output: string }[] }> {
-  const probes = staticProbes(needs);
+  const probes = nodeProbes(needs);
   const { cluster } = inventory;
   // A configured node runs Redis and Sentinel as the inventory says: ask them in the same round trip,
   // and ask again below only if the files show they run with something else (a fresh node, say).
@@ -86,13 +89,14 @@ export async function gatherFacts(
     redis: { ip: session.node.privateIp, port: cluster.redisPort, password: cluster.redisPassword },
   };
   const guessProbes = runtimeProbes(guess);
-  const first = await session.run([...before, ...probes, ...guessProbes], 'parallel', undefined, before.length);
-  if (first.results.length < before.length + probes.length + guessProbes.length) {
+  const commands = { static: probeCommands(probes), guess: probeCommands(guessProbes) };
+  const first = await session.run([...before, ...commands.static, ...commands.guess], 'parallel', undefined, before.length);
+  if (first.results.length < before.length + commands.static.length + commands.guess.length) {
     throw new FactsError(`${session.node.name}: could not read the node's state: ${first.failure?.output ?? 'no answer'}`);
   }
-  const beforeResults = first.results.slice(0, before.length);
-  const staticFacts = parseStaticFacts(needs, first.results.slice(before.length, before.length + probes.length));
-  const [guessedSentinel, guessedRedis] = first.results.slice(before.length + probes.length);
+  const afterBefore = first.results.slice(before.length);
+  const staticFacts = nodeFacts(needs, parseProbes(probes, afterBefore.slice(0, commands.static.length)));
+  const guessed = parseProbes(guessProbes, afterBefore.slice(commands.static.length));
   const input: RuntimeProbeInput = {};
   const sentinelText = staticFacts.files.get(HSTS.sentinelConf)?.content?.toString('utf8') ?? null;
   if (staticFacts.units.get('asperaredissentinel')?.active === 'active') {
@@ -105,12 +109,14 @@ export async function gatherFacts(
   }
   const redis = runningRedis(staticFacts, cluster);
   if (redis) input.redis = redis;
-  const guessed = sameTarget(input.sentinel, guess.sentinel) && sameTarget(input.redis, guess.redis);
-  const second = guessed
-    ? { results: [...(input.sentinel ? [guessedSentinel!] : []), ...(input.redis ? [guessedRedis!] : [])] }
-    : await session.run(runtimeProbes(input), 'parallel');
+  let runtime = guessed;
+  if (!sameTarget(input.sentinel, guess.sentinel) || !sameTarget(input.redis, guess.redis)) {
+    const actual = runtimeProbes(input);
+    runtime = parseProbes(actual, (await session.run(probeCommands(actual), 'parallel')).results);
+  }
   return {
-    facts: { ...staticFacts, runtime: parseRuntimeFacts(input, second.results) },
-    before: beforeResults,
+    // Only what runs is reported: a stopped service's guessed answer says nothing.
+    facts: { ...staticFacts, runtime: { ...(input.sentinel ? runtime.sentinel : {}), ...(input.redis ? runtime.redis : {}) } },
+    before: first.results.slice(0, before.length),
   };
 }

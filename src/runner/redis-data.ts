@@ -3,7 +3,7 @@ import { directiveArgs } from '../hsts/conf-lines.js';
 import { redisKeyOf } from '../hsts/redis-conf.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
-import { asredis } from '../steps/remote-checks.js';
+import { asredisCode, passwordInput } from '../remote/redis-cli.js';
 import type { Target } from './facts.js';
 
 /**
@@ -26,7 +26,7 @@ export function rdbPath(redisConfText: string | null): string {
 export function saveRedisDataCommand(runDir: string, rdb: string, running: Target | null): RemoteCommand {
   const saved = `${runDir}/redis.rdb`;
   const save = running
-    ? [`out=$(${asredis(running.ip, running.port, 'SAVE', 300)})`, '[ "$out" = OK ] || { echo "Redis SAVE: $out"; exit 1; }']
+    ? [`out=$(${asredisCode(running, ['SAVE'], { timeoutS: 300 })})`, '[ "$out" = OK ] || { echo "Redis SAVE: $out"; exit 1; }']
     : [];
   return {
     label: `keep Redis's dataset: ${running ? 'SAVE, then ' : ''}copy ${rdb} to ${saved}`,
@@ -35,7 +35,7 @@ export function saveRedisDataCommand(runDir: string, rdb: string, running: Targe
       `rm -f ${shq(saved)} ${shq(`${saved}.absent`)}`,
       `if [ -e ${shq(rdb)} ]; then cp -p ${shq(rdb)} ${shq(saved)}; else : > ${shq(`${saved}.absent`)}; fi`,
     ].join('\n'),
-    ...(running ? { inputs: { pw: running.password } } : {}),
+    ...(running ? { inputs: passwordInput(running) } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import {
 } from '../hsts/aspera-conf.js';
 import { HSTS } from '../hsts/paths.js';
 import type { Inventory } from '../inventory/load.js';
-import { shq } from '../ssh/shell.js';
+import { asconfigurator, asperaConfHolds } from '../remote/asconfigurator.js';
 import { unifiedDiff } from '../util/diff.js';
 import { fileFact, fileText } from './common.js';
 import type { Change, Step } from './types.js';
@@ -27,16 +27,8 @@ export const asperaConf: Step = {
     const keys = serverDataChanges(current, desired);
     if (keys.length === 0) return [];
     const shown = Object.keys(desired);
-    const commands = keys.map((key) => {
-      const arg = setServerDataArg(key, desired[key]!);
-      return { label: `asconfigurator -x ${shq(arg)}`, code: `${HSTS.asconfigurator} -x ${shq(arg)}` };
-    });
-    const expected = Object.entries(desired).map(([key, value]) => `<${key}>${value}</${key}>`);
-    commands.push({
-      label: `check <server> in ${HSTS.asperaConf}`,
-      code: expected.map((element) =>
-        `grep -qF ${shq(element)} ${HSTS.asperaConf} || { echo "aspera.conf does not read back ${element}"; exit 1; }`).join('\n'),
-    });
+    const commands = keys.map((key) => asconfigurator(setServerDataArg(key, desired[key]!)));
+    commands.push(asperaConfHolds(Object.entries(desired).map(([key, value]) => `<${key}>${value}</${key}>`)));
     const change: Change = {
       step: this.id,
       summary: `set ${keys.join(', ')} in aspera.conf`,

@@ -1,7 +1,9 @@
-import { shPath, shq } from '../ssh/shell.js';
-import type { RemoteCommand } from '../ssh/remote-script.js';
+import { writeFileCommand, type FileSpec } from '../remote/files.js';
 import { unifiedDiff } from '../util/diff.js';
 import type { Change, FileFact, PlanContext } from './types.js';
+
+// Remote file commands live in remote/files.ts; re-exported for the callers that import them here.
+export { removeFileCommand, writeFileCommand, type FileSpec } from '../remote/files.js';
 
 export function fileFact(ctx: PlanContext, path: string): FileFact {
   const fact = ctx.facts.files.get(path);
@@ -13,40 +15,12 @@ export function fileText(fact: FileFact): string | null {
   return fact.content === null ? null : fact.content.toString('utf8');
 }
 
-export interface FileSpec {
-  path: string;
-  content: Buffer | string;
-  owner: string;
-  group: string;
-  mode: string;
-}
-
 /**
  * The mode for a file that holds the Redis password: its own, less any access for others. Redis and
  * Sentinel make the files they rewrite 0644 & ~umask; a fresh file gets 640.
  */
 export function privateMode(fact: FileFact): string {
   return fact.mode ? (parseInt(fact.mode, 8) & ~0o007).toString(8) : '640';
-}
-
-/** Writes a file atomically: a temp file beside it with owner and mode set, then rename. */
-export function writeFileCommand(spec: FileSpec): RemoteCommand {
-  const dir = spec.path.slice(0, spec.path.lastIndexOf('/')) || '/';
-  const tmp = `${dir}/.${spec.path.slice(dir.length + 1)}.hsts-cluster.tmp`;
-  return {
-    label: `write ${spec.path} (${spec.owner}:${spec.group} ${spec.mode})`,
-    // -T: a directory in the way is an error, never a place to write into or to rename.
-    code: `install -T -o ${shq(spec.owner)} -g ${shq(spec.group)} -m ${spec.mode} "$IN/content" ${shPath(tmp)} && ` +
-      `mv -f -T ${shPath(tmp)} ${shPath(spec.path)} || { rm -f ${shPath(tmp)} 2>/dev/null; exit 1; }`,
-    inputs: { content: typeof spec.content === 'string' ? Buffer.from(spec.content) : spec.content },
-  };
-}
-
-/** Removes a file; a systemd drop-in directory it leaves empty goes too (we made it). */
-export function removeFileCommand(path: string): RemoteCommand {
-  const dir = path.slice(0, path.lastIndexOf('/'));
-  const emptyDropInDir = /\.d$/.test(dir) && dir.startsWith('/etc/systemd/') ? ` && rmdir --ignore-fail-on-non-empty ${shq(dir)}` : '';
-  return { label: `remove ${path}`, code: `rm -f ${shPath(path)}${emptyDropInDir}` };
 }
 
 /**

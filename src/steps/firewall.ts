@@ -1,10 +1,11 @@
 import {
   CHAIN, desiredFirewall, mergePersistedRules, restoreScript, sameFirewall, type FirewallInput,
 } from '../hsts/firewall.js';
-import {
-  desiredRichRules, editTowards, firewallCmds, isEmptyEdit, isOurRule, type FirewalldState,
-} from '../hsts/firewalld.js';
+import { desiredRichRules, editTowards, isEmptyEdit, isOurRule, type FirewalldState } from '../hsts/firewalld.js';
 import type { Inventory } from '../inventory/load.js';
+import { firewallCmds, iptablesRestore } from '../remote/firewall-tools.js';
+import { makeDirectory } from '../remote/files.js';
+import { systemctl } from '../remote/systemctl.js';
 import { unifiedDiff } from '../util/diff.js';
 import { fileChange, fileFact, fileText } from './common.js';
 import type { Change, Step } from './types.js';
@@ -69,11 +70,7 @@ export const firewall: Step = {
         step: this.id,
         summary: `iptables: rebuild chain ${CHAIN} and its INPUT jump`,
         diff: unifiedDiff(live.chain === null && live.jumps.length === 0 ? null : show(live), show(desired), 'iptables -S'),
-        commands: [{
-          label: `iptables-restore --noflush (chain ${CHAIN}, one transaction)`,
-          code: 'iptables-restore -w 5 --noflush < "$IN/rules"',
-          inputs: { rules: restoreScript(live, desired) },
-        }],
+        commands: [iptablesRestore(restoreScript(live, desired), `chain ${CHAIN}, one transaction`)],
         touches: [{ kind: 'firewall' }],
       });
     }
@@ -88,7 +85,7 @@ export const firewall: Step = {
       mode: fact.mode || '640',
     }, { summary: `persist the rules in ${persistence.path} (${persistence.kind})` });
     if (persisted) {
-      persisted.commands.unshift({ label: `mkdir -p ${persistence.path.slice(0, persistence.path.lastIndexOf('/'))}`, code: `mkdir -p ${persistence.path.slice(0, persistence.path.lastIndexOf('/'))}` });
+      persisted.commands.unshift(makeDirectory(persistence.path.slice(0, persistence.path.lastIndexOf('/'))));
       changes.push(persisted);
     }
     const unit = ctx.facts.units.get(persistence.unit);
@@ -96,7 +93,7 @@ export const firewall: Step = {
       changes.push({
         step: this.id,
         summary: `systemctl enable ${persistence.unit} (loads the rules at boot)`,
-        commands: [{ label: `systemctl enable ${persistence.unit}`, code: `systemctl enable ${persistence.unit} 2>&1` }],
+        commands: [systemctl('enable', persistence.unit)],
         touches: [{ kind: 'unit', name: persistence.unit }],
       });
     }

@@ -1,7 +1,8 @@
 import { newSalt, recordState, renderRecord, type RecordState } from '../hsts/askms-record.js';
 import { HSTS, STORE_RECORD, keystoreRecordPath, localKeystorePath } from '../hsts/paths.js';
+import { initKeystore, storeRedisPassword } from '../remote/askmscli.js';
+import { makeDirectory } from '../remote/files.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
-import { shq } from '../ssh/shell.js';
 import { fileFact, writeFileCommand } from './common.js';
 import { hstsUsers } from './preflight.js';
 import type { Change, PlanContext, Step } from './types.js';
@@ -10,11 +11,12 @@ import type { Change, PlanContext, Step } from './types.js';
  * askmscli's stores are IBM's, encrypted, and their place and format may change between versions:
  * hsts-cluster never reads them. It decides what to (re)run from its own record on the node (a
  * salted scrypt hash of the password it last handed to askmscli, see hsts/askms-record.ts), writes
- * that record only after askmscli succeeded, and proves the result in verify: asperanoded, run by
- * the noded user, reaches Redis through that user's keystore. The store files are touched as opaque
+ * that record only after askmscli succeeded, and proves the result in the verify step: asperanoded,
+ * run by the noded user, reaches Redis through that user's keystore. The store files are touched as opaque
  * bytes, so that a run's snapshot puts them back on rollback.
  */
 
+const ROOT = { user: 'root', group: 'root' };
 const NO_RECORD = 'no record of what askmscli holds: run once';
 
 // One salt per run: every record a run writes, on every node, shares it, so that checking them on
@@ -31,9 +33,10 @@ function recordCommand(ctx: PlanContext, path: string): RemoteCommand {
   const write = writeFileCommand({
     path, content: renderRecord(ctx.inventory.cluster.redisPassword.reveal(), runSalt(ctx.inventory.cluster)), owner: 'root', group: 'root', mode: '600',
   });
+  const dirs = [HSTS.stateDir, HSTS.askmsRecordDir].map((dir) => makeDirectory(dir, { mode: '0700', owner: ROOT }).code);
   return {
     label: `record in ${path} what askmscli now holds (salted scrypt hash)`,
-    code: `install -d -o root -g root -m 0700 ${shq(HSTS.stateDir)} ${shq(HSTS.askmsRecordDir)} && {\n${write.code}\n}`,
+    code: `${dirs.join(' && ')} && {\n${write.code}\n}`,
     inputs: write.inputs,
   };
 }
@@ -67,7 +70,7 @@ export function keystoreChanges(step: string, ctx: PlanContext, users: string[],
       step,
       summary: `make the keystore of ${user} (askmscli -i -u ${user}): ${reason}`,
       diff: `# ${localKeystorePath(user)}: made by askmscli -i -u ${user} (encrypted; not shown)\n# ${record}: updated (salted scrypt hash)\n`,
-      commands: [{ label: `askmscli -i -u ${user}`, code: `${HSTS.askmscli} -i -u ${shq(user)}` }, recordCommand(ctx, record)],
+      commands: [initKeystore(user), recordCommand(ctx, record)],
       touches: [{ kind: 'file', path: localKeystorePath(user) }, { kind: 'file', path: record }],
     };
     if (user === cluster.nodedUser) change.restarts = ['asperanoded', 'asperarund'];
@@ -102,11 +105,7 @@ export const keystores: Step = {
         step: this.id,
         summary: `store the Redis password (askmscli -s redis-password): ${reason}`,
         diff: `# ${HSTS.rootKeystore}: redis-password set by askmscli (encrypted; not shown)\n# ${STORE_RECORD}: updated (salted scrypt hash)\n`,
-        commands: [{
-          label: 'askmscli -s redis-password < (password on stdin)',
-          code: `${HSTS.askmscli} -s redis-password < "$IN/pw"`,
-          inputs: { pw: cluster.redisPassword },
-        }, recordCommand(ctx, STORE_RECORD)],
+        commands: [storeRedisPassword(cluster.redisPassword), recordCommand(ctx, STORE_RECORD)],
         touches: [{ kind: 'file', path: HSTS.rootKeystore }, { kind: 'file', path: STORE_RECORD }],
         restarts: ['asperanoded', 'asperarund'],
       });

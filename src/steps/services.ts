@@ -1,6 +1,7 @@
 import { SERVICES, STOP_ORDER, type Service } from '../hsts/paths.js';
 import type { Change, PlanContext, Step } from './types.js';
-import { setSyncDelay, waitForRedis, waitForReplicaLink } from './remote-checks.js';
+import { setSyncDelay, waitForRedis, waitForReplicaLink } from '../remote/readiness.js';
+import { systemctl } from '../remote/systemctl.js';
 
 const isActive = (ctx: PlanContext, service: string) => ctx.facts.units.get(service)?.active === 'active';
 
@@ -13,7 +14,7 @@ export function servicesToStop(ctx: PlanContext): Service[] {
 
 /**
  * Whether this run starts Redis on the primary: then its start sets repl-diskless-sync-delay to 0 at
- * run time (see setSyncDelay), and verify sets it back.
+ * run time (see setSyncDelay), and the verify step's readiness checks set it back.
  */
 export function startsPrimaryRedis(ctx: PlanContext): boolean {
   return ctx.roles.primary === ctx.node &&
@@ -32,7 +33,7 @@ export const stopServices: Step = {
     return [{
       step: this.id,
       summary: `stop ${stop.join(', ')}`,
-      commands: stop.map((service) => ({ label: `systemctl stop ${service}`, code: `systemctl stop ${service}` })),
+      commands: stop.map((service) => systemctl('stop', service)),
       touches: stop.map((name) => ({ kind: 'unit' as const, name })),
     }];
   },
@@ -51,18 +52,18 @@ export const startServices: Step = {
       service !== 'asperaredissentinel' && !['enabled', 'static'].includes(ctx.facts.units.get(service)?.enabled ?? ''));
     if (start.length === 0 && enable.length === 0) return [];
     const { cluster } = ctx.inventory;
-    const wait = ctx.options.waitTimeoutMs / 1000;
-    const ip = ctx.node.privateIp;
+    const wait = { timeoutMs: ctx.options.waitTimeoutMs };
+    const redis = { ip: ctx.node.privateIp, port: cluster.redisPort, password: cluster.redisPassword };
     const isPrimary = ctx.roles.primary === ctx.node;
-    const commands: Change['commands'] = enable.map((s) => ({ label: `systemctl enable ${s}`, code: `systemctl enable ${s} 2>&1` }));
+    const commands: Change['commands'] = enable.map((s) => systemctl('enable', s));
     for (const service of start) {
-      commands.push({ label: `systemctl start ${service}`, code: `systemctl start ${service}` });
+      commands.push(systemctl('start', service));
       if (service !== 'asperaredisd') continue;
-      commands.push(waitForRedis(ip, cluster.redisPort, cluster.redisPassword, wait));
-      if (isPrimary) commands.push(setSyncDelay(ip, cluster.redisPort, '0', cluster.redisPassword, 'replicas sync at once'));
+      commands.push(waitForRedis(redis, wait));
+      if (isPrimary) commands.push(setSyncDelay(redis, '0', 'replicas sync at once'));
     }
     if (start.includes('asperaredisd') && !isPrimary) {
-      commands.push(waitForReplicaLink(ip, cluster.redisPort, ctx.roles.primary.privateIp, cluster.redisPassword, wait));
+      commands.push(waitForReplicaLink(redis, ctx.roles.primary.privateIp, wait));
     }
     return [{
       step: this.id,

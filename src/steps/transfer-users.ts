@@ -1,5 +1,5 @@
 import type { Inventory } from '../inventory/load.js';
-import { shq } from '../ssh/shell.js';
+import { addUser } from '../remote/users.js';
 import { keystoreChanges, keystoreFiles, storeState } from './keystores.js';
 import { STORE_RECORD } from '../hsts/paths.js';
 import { nodeBasics } from './preflight.js';
@@ -44,7 +44,7 @@ export const transferUserKeystores: Step = {
       changes.push({
         step: this.id,
         summary: `create the OS user ${user} (useradd --create-home)`,
-        commands: [{ label: `useradd --create-home --shell /bin/bash ${user}`, code: `useradd --create-home --shell /bin/bash ${shq(user)}` }],
+        commands: [addUser(user)],
         touches: [{ kind: 'user', name: user }],
       });
     }

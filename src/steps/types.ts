@@ -1,63 +1,14 @@
 import type { ClusterNode, Inventory } from '../inventory/load.js';
-import type { FirewallState, Persistence } from '../hsts/firewall.js';
-import type { FirewalldState } from '../hsts/firewalld.js';
-import type { ReplicationInfo } from '../hsts/redis-info.js';
 import type { Service } from '../hsts/paths.js';
+import type { NodeFacts } from '../hsts/node-facts.js';
+import type { Roles } from '../hsts/roles.js';
+import type { FactNeeds } from '../facts/needs.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 
-/** A file as a node has it. `content` is null when the file is absent. */
-export interface FileFact {
-  path: string;
-  content: Buffer | null;
-  owner: string;
-  group: string;
-  /** Octal permission bits as stat prints them: "640". */
-  mode: string;
-}
-
-export interface UnitFact {
-  name: string;
-  /** systemd's LoadState: "loaded", "not-found", "masked". */
-  load: string;
-  /** UnitFileState: "enabled", "disabled", "static", "" when there is no unit file. */
-  enabled: string;
-  /** ActiveState: "active", "inactive", "failed", "activating", ... */
-  active: string;
-  mainPid: number;
-  /** The umask its processes start with, octal as systemd prints it: "0022". */
-  umask: string;
-}
-
-/** What is running: asked of the node's Redis and Sentinel in a second, read-only round trip. */
-export interface RuntimeFacts {
-  /** The primary this node's Sentinel names, null when it runs but knows none; undefined: no answer. */
-  sentinelPrimary?: { ip: string; port: number } | null;
-  sentinelError?: string;
-  redis?: ReplicationInfo;
-  redisKeys?: number;
-  redisError?: string;
-}
-
-export interface NodeFacts {
-  files: Map<string, FileFact>;
-  units: Map<string, UnitFact>;
-  firewall: FirewallState;
-  users: Map<string, boolean>;
-  persistence: Persistence | null;
-  /** firewalld's zone serving the private IP, its rich rules and files; null when firewalld is not active. */
-  firewalld: FirewalldState | null;
-  /** Why firewalld's state could not be read, when it is active but did not answer. */
-  firewalldProblem: string | null;
-  isRoot: boolean;
-  hstsInstalled: boolean;
-  /** `pgrep -a -x ascp` lines: transfers in progress. */
-  transfers: string[];
-  /** Listening TCP ports and the program names holding them. */
-  listeners: Map<number, string[]>;
-  /** Holder of the run lock on this node, if any (its holder.json). */
-  lockHolder: string | null;
-  runtime: RuntimeFacts;
-}
+// The facts and roles are the hsts layer's (pure) types; the steps' callers import them from here too.
+export type { FileFact, NodeFacts, RuntimeFacts, UnitFact } from '../hsts/node-facts.js';
+export type { Roles } from '../hsts/roles.js';
+export type { FactNeeds, NeedsList } from '../facts/needs.js';
 
 /** A thing a change may touch; rollback restores each touched resource from the snapshot. */
 export type ResourceRef =
@@ -82,14 +33,6 @@ export interface Change {
   restarts?: Service[];
 }
 
-export interface Roles {
-  /** The node that is (or will be) the Redis primary. */
-  primary: ClusterNode;
-  /** Why this node: "inventory", or what the Sentinels or Redis said. */
-  reason: string;
-  warnings: string[];
-}
-
 export interface PlanContext {
   inventory: Inventory;
   node: ClusterNode;
@@ -110,17 +53,6 @@ export interface PlanOptions {
   createUsers?: boolean;
 }
 
-export interface FactNeeds {
-  files?: string[];
-  units?: string[];
-  users?: string[];
-  /** Read firewalld's zone serving this IP (or the zone named), when firewalld is active. */
-  firewalld?: { privateIp: string; zone?: string };
-}
-
-/** What to read, every list explicit (firewalld only when asked). */
-export type NeedsList = Required<Omit<FactNeeds, 'firewalld'>> & Pick<FactNeeds, 'firewalld'>;
-
 /** One step of the procedure: what it reads, what it would change, and how. */
 export interface Step {
   id: string;
@@ -132,6 +64,9 @@ export interface Step {
   check?(ctx: PlanContext): string[];
   /** The changes that close the gap between the facts and the desired state; [] = ok. */
   plan(ctx: PlanContext): Change[];
-  /** Read-only checks after the changes (wait for readiness, verify); failing ones fail the run. */
+  /**
+   * The step's readiness checks: read-only bounded waits after its changes (remote/readiness.ts),
+   * failing ones fail the run. (Not the `verify` command, which runs the cluster tests.)
+   */
   verify?(ctx: PlanContext): RemoteCommand[];
 }

@@ -1,7 +1,8 @@
 import { HSTS } from '../hsts/paths.js';
 import { renderSentinelUnit } from '../hsts/sentinel-unit.js';
 import { renderUmaskDropIn, umaskIsPrivate } from '../hsts/umask.js';
-import { shq } from '../ssh/shell.js';
+import { makeDirectory } from '../remote/files.js';
+import { daemonReload, systemctl } from '../remote/systemctl.js';
 import { fileChange, fileFact } from './common.js';
 import type { Change, PlanContext, Step } from './types.js';
 
@@ -21,7 +22,7 @@ function redisUmask(ctx: PlanContext, step: string): Change | null {
   const change = fileChange(step, dropIn, {
     path: HSTS.redisUmaskDropIn, content: renderUmaskDropIn(), owner: 'root', group: 'root', mode: '644',
   }, { summary: `install ${HSTS.redisUmaskDropIn} (applies from asperaredisd's next start)` });
-  change?.commands.unshift({ label: `mkdir -p ${DROP_IN_DIR}`, code: `install -d -m 0755 ${shq(DROP_IN_DIR)}` });
+  change?.commands.unshift(makeDirectory(DROP_IN_DIR, { mode: '0755' }));
   return change;
 }
 
@@ -46,11 +47,11 @@ export const units: Step = {
       changes.push({
         step: this.id,
         summary: `systemctl enable ${SENTINEL}`,
-        commands: [{ label: `systemctl enable ${SENTINEL}`, code: `systemctl enable ${SENTINEL} 2>&1` }],
+        commands: [systemctl('enable', SENTINEL)],
         touches: [{ kind: 'unit', name: SENTINEL }],
       });
     } else if (changes.length > 0) {
-      changes.at(-1)!.commands.push({ label: 'systemctl daemon-reload', code: 'systemctl daemon-reload' });
+      changes.at(-1)!.commands.push(daemonReload());
     }
     return changes;
   },

@@ -4,9 +4,11 @@ import { redisKeyOf } from '../hsts/redis-conf.js';
 import { fileText } from './common.js';
 import { startsPrimaryRedis } from './services.js';
 import type { PlanContext, Step } from './types.js';
+import { onceSucceeded } from '../remote/compose.js';
+import { waitForNoded } from '../remote/noded.js';
 import {
-  SYNC_DELAY, setSyncDelay, waitForNoded, waitForSentinelPeers, waitForSentinelQuorum, waitForPrimaryReplicas, waitForRedis, waitForReplicaLink, waitForSentinelPrimary,
-} from './remote-checks.js';
+  SYNC_DELAY, setSyncDelay, waitForSentinelPeers, waitForSentinelQuorum, waitForPrimaryReplicas, waitForRedis, waitForReplicaLink, waitForSentinelPrimary,
+} from '../remote/readiness.js';
 
 /** The sync delay the primary's file asks for (Redis's default when it says nothing). */
 function configuredSyncDelay(ctx: PlanContext): string {
@@ -22,24 +24,24 @@ export const verifyCluster: Step = {
   plan: () => [],
   verify(ctx) {
     const { cluster } = ctx.inventory;
-    const wait = ctx.options.waitTimeoutMs / 1000;
-    const ip = ctx.node.privateIp;
+    const wait = { timeoutMs: ctx.options.waitTimeoutMs };
+    const redis = { ip: ctx.node.privateIp, port: cluster.redisPort, password: cluster.redisPassword };
+    const sentinel = { ...redis, port: cluster.sentinelPort };
     const primary = ctx.roles.primary;
     const role = primary === ctx.node
-      ? waitForPrimaryReplicas(ip, cluster.redisPort, ctx.inventory.nodes.filter((n) => n !== primary).map((n) => n.privateIp), cluster.redisPassword, wait)
-      : waitForReplicaLink(ip, cluster.redisPort, primary.privateIp, cluster.redisPassword, wait);
+      ? waitForPrimaryReplicas(redis, ctx.inventory.nodes.filter((n) => n !== primary).map((n) => n.privateIp), wait)
+      : waitForReplicaLink(redis, primary.privateIp, wait);
     const checks = [
-      waitForRedis(ip, cluster.redisPort, cluster.redisPassword, wait),
+      waitForRedis(redis, wait),
       role,
-      waitForSentinelPrimary(ip, cluster.sentinelPort, cluster.primarySet, primary.privateIp, cluster.redisPassword, wait),
-      waitForSentinelPeers(ip, cluster.sentinelPort, cluster.primarySet, ctx.inventory.nodes.length - 1, cluster.redisPassword, wait),
-      waitForSentinelQuorum(ip, cluster.sentinelPort, cluster.primarySet, cluster.redisPassword, wait),
-      waitForNoded(wait, cluster.nodedUser),
+      waitForSentinelPrimary(sentinel, cluster.primarySet, primary.privateIp, wait),
+      waitForSentinelPeers(sentinel, cluster.primarySet, ctx.inventory.nodes.length - 1, wait),
+      waitForSentinelQuorum(sentinel, cluster.primarySet, wait),
+      waitForNoded(cluster.nodedUser, wait),
     ];
     if (startsPrimaryRedis(ctx)) {
       // The checks run side by side: set the delay back only once the replicas are online.
-      const restore = setSyncDelay(ip, cluster.redisPort, configuredSyncDelay(ctx), cluster.redisPassword, 'as configured again, once the replicas are online');
-      checks.push({ ...restore, code: `{\n${role.code}\n} >/dev/null || exit 1\n${restore.code}` });
+      checks.push(onceSucceeded(role, setSyncDelay(redis, configuredSyncDelay(ctx), 'as configured again, once the replicas are online')));
     }
     return checks;
   },

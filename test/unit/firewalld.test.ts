@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  desiredRichRules, editExactly, editTowards, firewallCmds, firewalldProbe, isOurRule, parseFirewalldProbe, sameRules,
+  desiredRichRules, editExactly, editTowards, isOurRule, parseFirewalldProbe, sameRules,
 } from '../../src/hsts/firewalld.js';
+import { firewallCmds, firewalldProbe } from '../../src/remote/firewall-tools.js';
 import { firewall } from '../../src/steps/firewall.js';
 import { buildFacts, buildInventory, contextFor, firewallInputOf } from '../support/facts.js';
 

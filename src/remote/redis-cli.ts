@@ -1,0 +1,64 @@
+import { HSTS } from '../hsts/paths.js';
+import { shq } from '../ssh/shell.js';
+import type { RemoteCommand } from '../ssh/remote-script.js';
+import type { Secret } from '../util/secret.js';
+
+/** A Redis or Sentinel to ask: where it listens and the password it requires. */
+export interface RedisTarget {
+  ip: string;
+  port: number;
+  password: Secret | string;
+}
+
+/** The input file every asredis command reads its password from. */
+export const PASSWORD_INPUT = 'pw';
+
+export interface AsredisOptions {
+  /** Bound on one call: whatever listens on the port may accept and never answer (a paused Redis). */
+  timeoutS?: number;
+}
+
+/**
+ * bash for one asredis call, output and errors together: the password from the input file, in the
+ * environment (REDISCLI_AUTH, never argv). Each word of `args` is quoted. For composing into
+ * larger scripts; the command using it must carry `passwordInput(target)`.
+ */
+export function asredisCode(target: Pick<RedisTarget, 'ip' | 'port'>, args: readonly string[], options: AsredisOptions = {}): string {
+  return `REDISCLI_AUTH=$(cat "$IN/${PASSWORD_INPUT}") timeout ${options.timeoutS ?? 5} ${HSTS.asredis} ` +
+    `-h ${shq(target.ip)} -p ${target.port} ${args.map(shq).join(' ')} 2>&1`;
+}
+
+export function passwordInput(target: Pick<RedisTarget, 'password'>): Record<string, Secret | string> {
+  return { [PASSWORD_INPUT]: target.password };
+}
+
+/** One asredis call as a command: `asredis -h IP -p PORT ARGS`, its reply as output. */
+export function asredis(target: RedisTarget, args: readonly string[], options: AsredisOptions = {}): RemoteCommand {
+  return {
+    label: `asredis -h ${target.ip} -p ${target.port} ${args.join(' ')}`,
+    code: asredisCode(target, args, options),
+    inputs: passwordInput(target),
+  };
+}
+
+/**
+ * asredis in the background, detached from the batch (DEBUG sleep: the reply would come only after
+ * the sleep). Its output is dropped.
+ */
+export function asredisDetached(target: RedisTarget, args: readonly string[]): RemoteCommand {
+  return {
+    label: `asredis -h ${target.ip} -p ${target.port} ${args.join(' ')} (in the background)`,
+    code: `export REDISCLI_AUTH=$(cat "$IN/${PASSWORD_INPUT}"); setsid ${HSTS.asredis} -h ${shq(target.ip)} -p ${target.port} ` +
+      `${args.map(shq).join(' ')} >/dev/null 2>&1 < /dev/null &`,
+    inputs: passwordInput(target),
+  };
+}
+
+/** CONFIG SET that fails unless Redis answers OK (asredis exits 0 on an error reply). */
+export function configSet(target: RedisTarget, key: string, value: string, why?: string): RemoteCommand {
+  return {
+    label: `asredis CONFIG SET ${key} ${value}${why ? ` (${why})` : ''}`,
+    code: `out=$(${asredisCode(target, ['CONFIG', 'SET', key, value])}); [ "$out" = OK ] || { echo "$out"; exit 1; }`,
+    inputs: passwordInput(target),
+  };
+}

@@ -1,0 +1,51 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { addThrowAwayNodeUser, deleteNodeUser, listNodeUsers } from '../../src/remote/asnodeadmin.js';
+import { onceSucceeded } from '../../src/remote/compose.js';
+import { parseBatchOutput, renderBatch, type RemoteCommand } from '../../src/ssh/remote-script.js';
+import { Secret } from '../../src/util/secret.js';
+
+function run(command: RemoteCommand) {
+  const batch = renderBatch([command], 'run-all');
+  return parseBatchOutput([command], spawnSync('bash', ['-c', batch.script], { input: batch.stdin }).stdout.toString())[0]!;
+}
+
+describe('remote/compose: onceSucceeded', () => {
+  const pw = new Secret('compose-pw');
+  it.each([
+    ['runs the second once the first succeeded, the first one\'s output dropped', 'echo checked', 0, 'done'],
+    ['fails with the first, without running the second', 'echo not yet; false', 1, ''],
+    ['ends with the first one\'s own exit', 'exit 3', 3, ''],
+  ])('%s', (_name, firstCode, exitCode, output) => {
+    const command = onceSucceeded({ label: 'check', code: firstCode, inputs: { pw } }, { label: 'restore', code: 'echo done', inputs: { pw } });
+    expect(command.label).toBe('restore');
+    expect(command.inputs).toEqual({ pw });
+    expect(run(command)).toMatchObject({ exitCode, output });
+  });
+
+  it('refuses two different values under one input name', () => {
+    expect(() => onceSucceeded({ label: 'a', code: 'true', inputs: { pw } }, { label: 'b', code: 'true', inputs: { pw: new Secret('other') } }))
+      .toThrow(/input pw differs/);
+  });
+
+  it('keeps inputs of both, and none when neither has any', () => {
+    expect(onceSucceeded({ label: 'a', code: 'true', inputs: { x: 'X' } }, { label: 'b', code: 'true', inputs: { y: 'Y' } }).inputs).toEqual({ x: 'X', y: 'Y' });
+    expect(onceSucceeded({ label: 'a', code: 'true' }, { label: 'b', code: 'true' })).not.toHaveProperty('inputs');
+  });
+});
+
+describe('remote/asnodeadmin', () => {
+  it.each([
+    ['list', listNodeUsers(), { label: 'asnodeadmin -l', code: '/opt/aspera/bin/asnodeadmin -l' }],
+    ['delete', deleteNodeUser('hsts-verify-1'), { label: 'asnodeadmin -du hsts-verify-1', code: "/opt/aspera/bin/asnodeadmin -du 'hsts-verify-1'" }],
+    ['clean up', deleteNodeUser('u', { quiet: true }), { label: 'asnodeadmin -du u (clean-up)', code: "/opt/aspera/bin/asnodeadmin -du 'u' >/dev/null 2>&1; true" }],
+  ])('%s', (_name, command, expected) => {
+    expect(command).toEqual(expected);
+  });
+
+  it('adds a throw-away user; its password is not in the label', () => {
+    const command = addThrowAwayNodeUser('hsts-verify-1', 'r4nd0m');
+    expect(command.label).toBe('asnodeadmin -au hsts-verify-1 -p (random) -x root');
+    expect(command.code).toBe("/opt/aspera/bin/asnodeadmin -au 'hsts-verify-1' -p 'r4nd0m' -x 'root'");
+  });
+});
