@@ -107,5 +107,3 @@ export function parseFirewalldProbe(output: string): { state: FirewalldState | n
   return { state: { zone, runtime: rules('runtime:'), permanent: rules('permanent:'), files } };
 }
 
-// Moved to remote/firewall-tools.ts; re-exported only because runner/snapshot.ts imports it from here.
-export { firewallCmds } from '../remote/firewall-tools.js';

@@ -1,6 +1,6 @@
 /**
  * Readiness checks: read-only, bounded waits on the running cluster, one command each. Steps run
- * them after their changes (Step.verify), so a run fails where the cluster did not come up.
+ * them after their changes (Step.readinessChecks), so a run fails where the cluster did not come up.
  */
 import { shq } from '../ssh/shell.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';

@@ -73,10 +73,10 @@ export function planCluster(
   return plans;
 }
 
-export function verifyCommands(inventory: Inventory, step: Step, roles: Roles, plan: NodePlan, options: PlanOptions) {
+export function readinessCommands(inventory: Inventory, step: Step, roles: Roles, plan: NodePlan, options: PlanOptions) {
   const planned = [...plan.changes.values()].flat();
   const cluster: ClusterContext = { inventory, roles, sentinelIds: new Map(), options };
-  return step.verify?.(context(cluster, plan.node, plan.facts, planned, false)) ?? [];
+  return step.readinessChecks?.(context(cluster, plan.node, plan.facts, planned, false)) ?? [];
 }
 
 export function changeCount(plan: NodePlan): number {

@@ -1,10 +1,12 @@
 import { restoreScript, sameFirewall, type FirewallState } from '../hsts/firewall.js';
 import {
-  editExactly, firewallCmds, isEmptyEdit, sameRules, type FirewalldState, type ZoneFile,
+  editExactly, isEmptyEdit, sameRules, type FirewalldState, type ZoneFile,
 } from '../hsts/firewalld.js';
+import { firewallCmds, iptablesRestore } from '../remote/firewall-tools.js';
+import { daemonReload, systemctl } from '../remote/systemctl.js';
+import { deleteUser } from '../remote/users.js';
 import { tokenize } from '../hsts/conf-lines.js';
 import { HSTS, SERVICES, STOP_ORDER, serviceInputs, type Service } from '../hsts/paths.js';
-import { shq } from '../ssh/shell.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { removeFileCommand, writeFileCommand } from '../steps/common.js';
 import { rdbPath, restoreRedisDataCommand } from './redis-data.js';
@@ -183,19 +185,19 @@ export function planRestore(snapshot: Snapshot, now: NodeFacts): RemoteCommand[]
   // Stop what runs (or keeps restarting) now but did not before, and what must re-read restored files.
   const running = (name: string) => !['inactive', 'failed', ''].includes(now.units.get(name)?.active ?? '');
   const stop = STOP_ORDER.filter((s) => was.has(s) && running(s) && (!wasActive(s) || touched(s)));
-  for (const s of stop) commands.push({ label: `systemctl stop ${s}`, code: `systemctl stop ${s}` });
+  for (const s of stop) commands.push(systemctl('stop', s));
   // A unit that was stopped before and failed (or keeps restarting) now goes back to plain stopped,
   // before its unit file may go.
   for (const unit of snapshot.units) {
     const nowState = now.units.get(unit.name)?.active ?? 'inactive';
     if (!['active', 'failed'].includes(unit.active) && nowState !== 'inactive' && nowState !== 'active') {
-      commands.push({ label: `systemctl reset-failed ${unit.name}`, code: `systemctl reset-failed ${shq(unit.name)} 2>/dev/null; true` });
+      commands.push(systemctl('reset-failed', unit.name));
     }
   }
   for (const unit of snapshot.units) {
     const current = now.units.get(unit.name)?.enabled ?? '';
     if (current === 'enabled' && unit.enabled !== 'enabled') {
-      commands.push({ label: `systemctl disable ${unit.name}`, code: `systemctl disable ${shq(unit.name)} 2>&1` });
+      commands.push(systemctl('disable', unit.name));
     }
   }
   for (const file of changedFiles) {
@@ -206,30 +208,26 @@ export function planRestore(snapshot: Snapshot, now: NodeFacts): RemoteCommand[]
   // Redis, stopped above when its file differs, must not find the primary's dataset when it starts.
   if (snapshot.redisData && changedPaths.has(HSTS.redisConf)) commands.push(restoreRedisDataCommand(runDir(snapshot.run), snapshot.redisData.rdb));
   if (changedFiles.some((f) => f.path.startsWith('/lib/systemd/') || f.path.startsWith('/etc/systemd/'))) {
-    commands.push({ label: 'systemctl daemon-reload', code: 'systemctl daemon-reload' });
+    commands.push(daemonReload());
   }
   for (const unit of snapshot.units) {
     const current = now.units.get(unit.name)?.enabled ?? '';
     if (unit.enabled === 'enabled' && current !== 'enabled') {
-      commands.push({ label: `systemctl enable ${unit.name}`, code: `systemctl enable ${shq(unit.name)} 2>&1` });
+      commands.push(systemctl('enable', unit.name));
     }
   }
   if (snapshot.firewall && !sameFirewall(snapshot.firewall, now.firewall)) {
-    commands.push({
-      label: 'iptables-restore --noflush (chain HSTS-CLUSTER as it was)',
-      code: 'iptables-restore -w 5 --noflush < "$IN/rules"',
-      inputs: { rules: restoreScript(now.firewall, snapshot.firewall) },
-    });
+    commands.push(iptablesRestore(restoreScript(now.firewall, snapshot.firewall), 'chain HSTS-CLUSTER as it was'));
   }
   if (snapshot.firewalld && now.firewalld) commands.push(...restoreFirewalld(snapshot.firewalld, now.firewalld));
   for (const user of snapshot.users) {
     if (!user.exists && now.users.get(user.name) === true) {
-      commands.push({ label: `userdel --remove ${user.name}`, code: `userdel --remove ${shq(user.name)} 2>&1` });
+      commands.push(deleteUser(user.name));
     }
   }
   const stopped = new Set(stop);
   for (const s of SERVICES) {
-    if (wasActive(s) && (!isActive(s) || stopped.has(s))) commands.push({ label: `systemctl start ${s}`, code: `systemctl start ${s}` });
+    if (wasActive(s) && (!isActive(s) || stopped.has(s))) commands.push(systemctl('start', s));
   }
   return commands;
 }

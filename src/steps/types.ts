@@ -65,8 +65,8 @@ export interface Step {
   /** The changes that close the gap between the facts and the desired state; [] = ok. */
   plan(ctx: PlanContext): Change[];
   /**
-   * The step's readiness checks: read-only bounded waits after its changes (remote/readiness.ts),
-   * failing ones fail the run. (Not the `verify` command, which runs the cluster tests.)
+   * Read-only bounded waits run after the step's changes (remote/readiness.ts); a failing one fails
+   * the run. (Not the `verify` command, which runs the cluster tests.)
    */
-  verify?(ctx: PlanContext): RemoteCommand[];
+  readinessChecks?(ctx: PlanContext): RemoteCommand[];
 }

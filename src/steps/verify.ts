@@ -22,7 +22,7 @@ export const verifyCluster: Step = {
   title: 'Verify: Sentinels agree and reach quorum, replicas online, asperanoded healthy',
   needs: () => ({ units: [...SERVICES] }),
   plan: () => [],
-  verify(ctx) {
+  readinessChecks(ctx) {
     const { cluster } = ctx.inventory;
     const wait = { timeoutMs: ctx.options.waitTimeoutMs };
     const redis = { ip: ctx.node.privateIp, port: cluster.redisPort, password: cluster.redisPassword };

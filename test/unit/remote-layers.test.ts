@@ -14,8 +14,7 @@ describe('layers', () => {
 
   it('hsts/ (pure) imports only hsts/, util/ and inventory types', () => {
     const outside = imports('hsts').filter(({ from }) => from.startsWith('../') && !/^\.\.\/(util|inventory)\//.test(from));
-    // The one leftover, until runner/snapshot.ts imports firewallCmds from remote/.
-    expect(outside).toEqual([{ file: 'hsts/firewalld.ts', from: '../remote/firewall-tools.js' }]);
+    expect(outside).toEqual([]);
   });
 
   it('remote/ builds commands only: no steps, runner, cli or ssh sessions', () => {

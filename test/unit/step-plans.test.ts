@@ -457,10 +457,10 @@ describe(covers('verify'), () => {
   ])('plans no change: $name', ({ facts }) => {
     expect(stepChanges(up(facts)(), 'verify', 'node2')).toEqual([]);
   });
-  /** The read-only checks verify runs on a node after the run's changes. */
+  /** The readiness checks the verify step runs on a node after the run's changes. */
   function checks(facts: Map<string, NodeFacts>, name: string, primary?: string, inventory = inv) {
     const planned = [...nodePlan(plan({ inventory, facts, primary }), name).changes.values()].flat();
-    return STEPS.verify!.verify!(contextFor(inventory, facts.get(name)!, name, { planned, primary })).map((c) => c.label);
+    return STEPS.verify!.readinessChecks!(contextFor(inventory, facts.get(name)!, name, { planned, primary })).map((c) => c.label);
   }
 
   it('on the primary: Redis answers, sees every replica, the Sentinels agree, know their peers, reach quorum, asperanoded is healthy', () => {

@@ -1,6 +1,6 @@
 import type { Change, PlanOptions, Roles } from '../../steps/types.js';
 import type { NodeTask, NodeTaskOutcome } from '../../ui/progress.js';
-import { verifyCommands, type NodePlan } from '../planner.js';
+import { readinessCommands, type NodePlan } from '../planner.js';
 import type { Phase, Playbook } from '../playbook.js';
 import { describeFailure } from './failure.js';
 import type { Run } from './run.js';
@@ -60,7 +60,7 @@ function interrupted(run: Run): false {
 /** One node's work in a phase: its changes in order, then the step's read-only checks. Null: nothing to do. */
 function phaseTask(run: Run, phase: Phase, plan: NodePlan, roles: Roles, options: ApplyOptions): PhaseTask | null {
   const changes: Change[] = plan.changes.get(phase.step.id) ?? [];
-  const checks = verifyCommands(run.inventory, phase.step, roles, plan, options.plan);
+  const checks = readinessCommands(run.inventory, phase.step, roles, plan, options.plan);
   if (changes.length === 0 && checks.length === 0) return null;
   return {
     node: plan.node.name,
