@@ -135,6 +135,7 @@ export class ClusterTester {
       return { name, ok: true, details: [`${target.name} is the primary already`], durationMs: 0, from: from.name, to: target.name };
     }
     const restorePriorities: { node: ClusterNode; value: string }[] = [];
+    let result: TestResult;
     try {
       let how: string;
       if (target) {
@@ -180,15 +181,29 @@ export class ClusterTester {
       const noded = await this.until(() => this.nodedHealthy(), (bad) => bad.length === 0, { timeoutMs: 30_000 });
       if (!noded.ok) throw new Error(`asperanoded unhealthy on ${noded.value.join(', ')}`);
       details.push('asperanoded answers healthy on every node');
-      return { name, ok: true, details, durationMs: Date.now() - started, failoverMs, from: from.name, to: to.name };
+      result = { name, ok: true, details, durationMs: 0, failoverMs, from: from.name, to: to.name };
     } catch (e) {
       details.push(`FAILED: ${(e as Error).message}`);
-      return { name, ok: false, details, durationMs: Date.now() - started, from: from.name };
-    } finally {
-      for (const { node, value } of restorePriorities) {
-        await this.sh(node, asredis(this.redis(node), ['CONFIG', 'SET', 'replica-priority', value])).catch(() => undefined);
-      }
+      result = { name, ok: false, details, durationMs: 0, from: from.name };
     }
+    // Also after a failure or Ctrl-C: a replica left at priority 0 could never be promoted.
+    const left = await this.setPriorities(restorePriorities);
+    if (left.length > 0) {
+      result.ok = false;
+      details.push(...left.map(({ node, value }) =>
+        `FAILED to put back ${node.name}'s replica-priority (left at 0, never promoted): run CONFIG SET replica-priority ${value} on its Redis`));
+    }
+    return { ...result, durationMs: Date.now() - started };
+  }
+
+  /** Sets each node's replica-priority; returns those it could not set. */
+  private async setPriorities(priorities: { node: ClusterNode; value: string }[]): Promise<{ node: ClusterNode; value: string }[]> {
+    const left: { node: ClusterNode; value: string }[] = [];
+    for (const p of priorities) {
+      const r = await this.sh(p.node, asredis(this.redis(p.node), ['CONFIG', 'SET', 'replica-priority', p.value])).catch(() => null);
+      if (!r?.ok || !/OK/.test(r.output)) left.push(p);
+    }
+    return left;
   }
 
   /** What keeps a Sentinel from promoting `replica` cleanly, one line per Sentinel; [] when none does. */
