@@ -18,10 +18,11 @@ export interface CommandSpec<O extends CommonOptions = CommonOptions> {
   /** `'shows'`: --limit picks the nodes shown; otherwise why the command refuses --limit (exit 2). */
   limit: 'shows' | { refused: string };
   /**
-   * Ctrl-C: `'restore'` stops the work and restores what it changed, `'stop'` ends a read-only
+   * Ctrl-C: `'restore'` stops the work and restores what it changed, `'finish'` lets a restore
+   * finish (the rollback command), `'stop'` ends a read-only
    * command after the current round; absent: no handler (the process ends at once).
    */
-  interrupt?: 'restore' | 'stop';
+  interrupt?: 'restore' | 'finish' | 'stop';
   /** Checks of the arguments that commander cannot make; throws UsageError (exit 2, nothing loaded). */
   validate?(options: O, args: string[]): void;
   /** The work. Imports what it needs dynamically, so `--help` and `--version` stay light. */

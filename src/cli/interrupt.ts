@@ -4,6 +4,11 @@ export const INTERRUPT_MESSAGES = {
     first: 'interrupted: letting running commands finish, then restoring every changed node (this can take a moment)',
     again: 'still restoring the nodes; please wait',
   },
+  /** The rollback command: a restore half done is worse than one finished, so it goes on. */
+  finish: {
+    first: 'interrupted: the restore goes on until every node it started is restored (this can take a moment)',
+    again: 'still restoring the nodes; please wait',
+  },
   stop: {
     first: 'interrupted: stopping',
     again: 'still stopping; please wait',

@@ -10,8 +10,9 @@ export const rollback = defineCommand<RollbackOptions>({
     .option('--break-lock', 'take the run lock even if another run holds it'),
   journal: true,
   limit: { refused: 'rollback restores every node that the run changed' },
-  // No Ctrl-C handler: recoverRun cannot be asked to stop, and a second rollback finishes what an
-  // interrupted one left.
+  // Ctrl-C does not abandon a restore half done (its remote commands would go on without the lock
+  // being released); it is said, and the restore finishes.
+  interrupt: 'finish',
   validate: (options) => {
     if (options.run !== undefined && !/^[0-9TZ]+-[0-9a-f]{4}$/.test(options.run)) {
       throw new UsageError([`--run ${options.run}: not a run id (like 20261127T161555Z-ddf0)`]);

@@ -8,6 +8,7 @@ describe('Ctrl-C: the first aborts, later ones are told to wait', () => {
     ['restore', ['SIGINT', 'SIGINT'], true, [INTERRUPT_MESSAGES.restore.first, INTERRUPT_MESSAGES.restore.again]],
     ['restore', ['SIGTERM', 'SIGINT', 'SIGINT'], true, [INTERRUPT_MESSAGES.restore.first, INTERRUPT_MESSAGES.restore.again, INTERRUPT_MESSAGES.restore.again]],
     ['stop', ['SIGINT', 'SIGTERM'], true, [INTERRUPT_MESSAGES.stop.first, INTERRUPT_MESSAGES.stop.again]],
+    ['finish', ['SIGINT', 'SIGINT'], true, [INTERRUPT_MESSAGES.finish.first, INTERRUPT_MESSAGES.finish.again]],
     ['restore', [], false, []],
   ] as const)('%s after %j: aborted %s', (kind, signals, aborted, said) => {
     const source = new EventEmitter();
