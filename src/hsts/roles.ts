@@ -85,7 +85,12 @@ export function resolveRoles(inventory: Inventory, facts: Map<string, NodeFacts>
     const text = facts.get(node.name)?.files.get(HSTS.sentinelConf)?.content?.toString('utf8') ?? null;
     return monitoredPrimary(text, inventory.cluster.primarySet)?.ip;
   });
-  if (files.votes.size > 0) {
+  const withFile = [...files.votes.values()].flat();
+  if (withFile.length > 0 && withFile.length * 2 <= inventory.nodes.length) {
+    // A minority of files (a node reused from another cluster, a hand-made file) is no record of
+    // this cluster's last primary.
+    warnings.push(`only ${withFile.join(', ')} of ${inventory.nodes.length} nodes ha${withFile.length === 1 ? 's' : 've'} a Sentinel file naming a primary; following the inventory`);
+  } else if (files.votes.size > 0) {
     const { chosen, names } = majority(files, byIp, warnings);
     return note(chosen, `the Sentinel files on ${names.join(', ')} name it (no Sentinel answered)`);
   }

@@ -63,6 +63,12 @@ describe('roles: who the primary is', () => {
       ],
     },
     {
+      name: 'a Sentinel file on a minority of the nodes (a reused node): the inventory, with a warning',
+      facts: () => stoppedNaming(['node3', null, null]),
+      primary: 'node1', reason: 'the inventory names it',
+      warnings: ['only node1 of 3 nodes has a Sentinel file naming a primary; following the inventory'],
+    },
+    {
       name: 'only the new primary\'s Redis runs, without replicas: the Sentinel files',
       facts: () => stoppedNaming(['node2', 'node2', 'node2'], [{}, { redis: master([]), redisKeys: 3 }, {}]),
       primary: 'node2', reason: byFiles('node1, node2, node3'), warnings: [keeping('node2', 2, byFiles('node1, node2, node3'))],
