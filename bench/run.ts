@@ -1,24 +1,28 @@
 #!/usr/bin/env node
 /**
- * npm run bench -- --nodes N [--reps K] [--json] [--scaling 3,9,15] [--no-ansible]
+ * npm run bench -- --nodes N [--reps K] [--rtt MS] [--json] [--scaling 3,9,15] [--no-ansible]
  *
  * On fresh rig nodes, alternating the tools within one run (nodes reset between cold runs):
  * hsts-cluster cold up and no-op re-run, Ansible (bench/ansible) cold and re-run, and the floor
  * (the remote commands of the recorded cold up replayed over open connections, no tool logic).
  * Prints medians with min and max, the ratios, controller peak memory, and the SSH connections
  * and remote commands each tool used per node (counted from the nodes' sshd logs).
+ * With --rtt MS every tool reaches the nodes' SSH through a proxy on 127.0.0.1 that delays each
+ * chunk by MS/2 per direction (bench/delay-proxy.ts), as if the controller were MS away.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { repoRoot } from '../test/rig/image.js';
 import { resetNodes, savePristine } from '../test/rig/reset.js';
 import { startRig, type Rig } from '../test/rig/rig.js';
+import { criticalPathRoundTrips } from './critical-path.js';
+import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
 import { replayFloor } from './floor.js';
 
-interface Measure { ms: number; peakRssKb: number; connectionsPerNode: number; sessionsPerNode: number }
+interface Measure { ms: number; peakRssKb: number; connectionsPerNode: number; sessionsPerNode: number; criticalPathRoundTrips: number | null }
 interface Stats { median: number; min: number; max: number; runs: number[] }
 
 const root = repoRoot();
@@ -77,7 +81,15 @@ async function sshCounts(rig: Rig, since: number): Promise<{ connections: number
   };
 }
 
-async function measure(rig: Rig, label: string, command: string[], env: NodeJS.ProcessEnv = {}): Promise<Measure> {
+/** Round trips on the critical path of the one run journaled in `dir`, or null without a journal. */
+function journalRoundTrips(dir: string | undefined): number | null {
+  if (!dir) return null;
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl') && f !== 'internal-errors.jsonl') : [];
+  if (files.length !== 1) throw new Error(`expected one run journal in ${dir}, found ${files.length}`);
+  return criticalPathRoundTrips(readFileSync(join(dir, files[0]!), 'utf8'));
+}
+
+async function measure(rig: Rig, label: string, command: string[], env: NodeJS.ProcessEnv = {}, journalDir?: string): Promise<Measure> {
   // sshd's journal has second resolution: start counting on a fresh second, after the last run's lines.
   await new Promise((r) => setTimeout(r, 1100));
   const since = Math.ceil(Date.now() / 1000);
@@ -86,14 +98,60 @@ async function measure(rig: Rig, label: string, command: string[], env: NodeJS.P
   if (r.exitCode !== 0) throw new Error(`${label} failed (exit ${r.exitCode}):\n${r.stderr.slice(-3000)}`);
   await new Promise((r2) => setTimeout(r2, 300));
   const ssh = await sshCounts(rig, since);
+  const trips = journalRoundTrips(journalDir);
+  if (journalDir) rmSync(journalDir, { recursive: true, force: true });
   console.error(`  ${label.padEnd(24)} ${(r.ms / 1000).toFixed(2)} s  peak RSS ${(r.peakRssKb / 1024).toFixed(0)} MB  ` +
-    `ssh per node: ${ssh.connections} connection(s), ${ssh.sessions} command session(s)`);
-  return { ms: r.ms, peakRssKb: r.peakRssKb, connectionsPerNode: ssh.connections, sessionsPerNode: ssh.sessions };
+    `ssh per node: ${ssh.connections} connection(s), ${ssh.sessions} command session(s)` +
+    (trips === null ? '' : `, ${trips} round trips on the critical path`));
+  return { ms: r.ms, peakRssKb: r.peakRssKb, connectionsPerNode: ssh.connections, sessionsPerNode: ssh.sessions, criticalPathRoundTrips: trips };
 }
 
-const upCommand = (rig: Rig) => [process.execPath, CLI, 'up', '-i', rig.inventoryPath, '--json'];
+/** A fresh journal directory for one run: its journal is read, then removed, by measure(). */
+const freshJournalDir = () => join(mkdtempSync(join(tmpdir(), 'bench-journal-')), 'journal');
+const upCommand = (inventory: string, journalDir: string) => [process.execPath, CLI, 'up', '-i', inventory, '--json', '--journal-dir', journalDir];
 /** The same up, recording its remote batches for the floor (secrets as placeholders). */
-const recordingUpCommand = (rig: Rig, record: string) => [process.execPath, RECORD_UP, record, 'up', '-i', rig.inventoryPath, '--json'];
+const recordingUpCommand = (inventory: string, record: string, journalDir: string) =>
+  [process.execPath, RECORD_UP, record, 'up', '-i', inventory, '--json', '--journal-dir', journalDir];
+
+/**
+ * Puts a delaying proxy in front of every node's SSH port and writes an inventory (and known_hosts,
+ * whose entries name the proxy's port, as the tools look keys up by host:port) that goes through them.
+ */
+async function delayedInventory(rig: Rig, rttMs: number): Promise<{ inventoryPath: string; proxies: DelayProxy[] }> {
+  const proxies: DelayProxy[] = [];
+  try {
+    for (const node of rig.nodes) proxies.push(await startDelayProxy({ host: '127.0.0.1', port: node.sshPort }, rttMs));
+  } catch (e) {
+    await Promise.all(proxies.map((p) => p.close()));
+    throw e;
+  }
+  writeFileSync(join(rig.dir, 'known_hosts-rtt'), `${rig.nodes.map((n, i) => `[127.0.0.1]:${proxies[i]!.port} ${n.hostKey}`).join('\n')}\n`);
+  const inventoryPath = rig.writeInventory('inventory-rtt.json', {
+    ...rig.inventory,
+    ssh: { ...rig.inventory.ssh, knownHosts: 'known_hosts-rtt' },
+    nodes: rig.inventory.nodes.map((n, i) => ({ ...n, ssh: { ...n.ssh, host: '127.0.0.1', port: proxies[i]!.port } })),
+  });
+  return { inventoryPath, proxies };
+}
+
+/** Wall time of a short command, run to its end. */
+function wallMs(command: string[]): number {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(command[0]!, command.slice(1), { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`${command.join(' ')} failed (exit ${r.status})`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/** Start-up: `hsts-cluster --version` against `node -e 0`, interleaved so that both see the same load. */
+function startup(): { versionMs: number; nodeMs: number } {
+  const version: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    version.push(wallMs([process.execPath, CLI, '--version']));
+    bare.push(wallMs([process.execPath, '-e', '0']));
+  }
+  return { versionMs: stats(version).median, nodeMs: stats(bare).median };
+}
 
 /**
  * The comparison is fair only if Ansible made the cluster hsts-cluster makes: after its runs,
@@ -113,25 +171,30 @@ function planAfterAnsible(rig: Rig): string[] {
     return ['hsts-cluster plan gave no result'];
   }
 }
-const ansibleCommand = (rig: Rig) => [ANSIBLE, rig.inventoryPath];
+const ansibleCommand = (inventory: string) => [ANSIBLE, inventory];
 
-async function compare(nodes: number, reps: number, withAnsible: boolean) {
+async function compare(nodes: number, reps: number, withAnsible: boolean, rttMs: number | undefined) {
   const rig = await startRig({ nodes, name: `bench-${nodes}-${process.pid}`, dir: mkdtempSync(join(tmpdir(), 'hsts-bench-')) });
+  let proxies: DelayProxy[] = [];
   const results: Record<string, Measure[]> = { hstsCold: [], hstsNoop: [], ansibleCold: [], ansibleRerun: [] };
   const floor: number[] = [];
   const ansibleDifferences = new Set<string>();
   const record = join(rig.dir, 'record.jsonl');
   try {
+    let inventory = rig.inventoryPath;
+    if (rttMs !== undefined) ({ inventoryPath: inventory, proxies } = await delayedInventory(rig, rttMs));
     const pristine = await savePristine(rig, rig.nodes);
     for (let rep = 1; rep <= reps; rep++) {
       console.error(`rep ${rep}/${reps} on ${nodes} nodes`);
       const hsts = async () => {
         await resetNodes(rig, rig.nodes, pristine);
         rmSync(record, { force: true });
-        results.hstsCold!.push(await measure(rig, 'hsts-cluster cold up', recordingUpCommand(rig, record)));
-        results.hstsNoop!.push(await measure(rig, 'hsts-cluster no-op', upCommand(rig)));
+        const coldJournal = freshJournalDir();
+        results.hstsCold!.push(await measure(rig, 'hsts-cluster cold up', recordingUpCommand(inventory, record, coldJournal), {}, coldJournal));
+        const noopJournal = freshJournalDir();
+        results.hstsNoop!.push(await measure(rig, 'hsts-cluster no-op', upCommand(inventory, noopJournal), {}, noopJournal));
         await resetNodes(rig, rig.nodes, pristine);
-        const replay = await replayFloor(rig.inventoryPath, record);
+        const replay = await replayFloor(inventory, record);
         floor.push(replay.ms);
         console.error(`  ${'floor (replay)'.padEnd(24)} ${(replay.ms / 1000).toFixed(2)} s  (${replay.execs} remote commands, connections already open)`);
       };
@@ -141,8 +204,8 @@ async function compare(nodes: number, reps: number, withAnsible: boolean) {
         // A fresh ControlPath directory: Ansible's cold run opens its connections like ours does.
         const control = mkdtempSync(join(tmpdir(), 'ansible-cp-'));
         const env = { ANSIBLE_SSH_CONTROL_PATH_DIR: control };
-        results.ansibleCold!.push(await measure(rig, 'Ansible cold', ansibleCommand(rig), env));
-        results.ansibleRerun!.push(await measure(rig, 'Ansible re-run', ansibleCommand(rig), env));
+        results.ansibleCold!.push(await measure(rig, 'Ansible cold', ansibleCommand(inventory), env));
+        results.ansibleRerun!.push(await measure(rig, 'Ansible re-run', ansibleCommand(inventory), env));
         rmSync(control, { recursive: true, force: true });
         const differences = planAfterAnsible(rig);
         differences.forEach((d) => ansibleDifferences.add(d));
@@ -151,6 +214,7 @@ async function compare(nodes: number, reps: number, withAnsible: boolean) {
       if (rep % 2) { await hsts(); await ansible(); } else { await ansible(); await hsts(); }
     }
   } finally {
+    await Promise.all(proxies.map((p) => p.close()));
     await rig.down();
   }
   return { results, floor, ansibleDifferences: [...ansibleDifferences] };
@@ -172,8 +236,10 @@ async function scaling(sizes: number[], reps: number) {
       for (let rep = 1; rep <= reps; rep++) {
         await resetNodes(rig, rig.nodes, pristine);
         rmSync(record, { force: true });
-        cold.push(await measure(rig, `cold up, ${nodes} nodes`, recordingUpCommand(rig, record)));
-        noop.push(await measure(rig, `no-op, ${nodes} nodes`, upCommand(rig)));
+        const coldJournal = freshJournalDir();
+        cold.push(await measure(rig, `cold up, ${nodes} nodes`, recordingUpCommand(rig.inventoryPath, record, coldJournal), {}, coldJournal));
+        const noopJournal = freshJournalDir();
+        noop.push(await measure(rig, `no-op, ${nodes} nodes`, upCommand(rig.inventoryPath, noopJournal), {}, noopJournal));
         await resetNodes(rig, rig.nodes, pristine);
         floor.push((await replayFloor(rig.inventoryPath, record)).ms);
         console.error(`  ${`floor, ${nodes} nodes`.padEnd(24)} ${(floor.at(-1)! / 1000).toFixed(2)} s`);
@@ -200,12 +266,19 @@ async function main() {
     .option('--reps <k>', 'repetitions (medians over them)', (v) => Number(v), 5)
     .option('--scaling <list>', 'node counts for the scaling run, e.g. 3,9,15 (empty: skip)', '3,9,15')
     .option('--no-ansible', 'leave Ansible out')
+    .option('--rtt <ms>', 'round trip time added between the controller and every node (a delaying proxy on 127.0.0.1)', (v) => Number(v))
     .option('--json', 'print one JSON object on stdout')
     .parse();
-  const opts = program.opts<{ nodes: number; reps: number; scaling: string; ansible: boolean; json?: boolean }>();
+  const opts = program.opts<{ nodes: number; reps: number; scaling: string; ansible: boolean; rtt?: number; json?: boolean }>();
+  if (opts.rtt !== undefined && !(Number.isFinite(opts.rtt) && opts.rtt >= 0 && opts.rtt <= 10_000)) {
+    console.error('bench: --rtt must be a number of milliseconds from 0 to 10000');
+    process.exit(2);
+  }
   process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
   ensureTools(opts.ansible);
-  const { results, floor, ansibleDifferences } = await compare(opts.nodes, opts.reps, opts.ansible);
+  const start = startup();
+  console.error(`start-up: hsts-cluster --version ${start.versionMs.toFixed(0)} ms, node -e 0 ${start.nodeMs.toFixed(0)} ms (medians of 7)`);
+  const { results, floor, ansibleDifferences } = await compare(opts.nodes, opts.reps, opts.ansible, opts.rtt);
   const times = (key: string) => stats(results[key]!.map((m) => m.ms));
   const perNode = (key: string) => results[key]!.length
     ? { sshConnections: results[key]![0]!.connectionsPerNode, remoteCommandSessions: results[key]![0]!.sessionsPerNode } : null;
@@ -214,10 +287,14 @@ async function main() {
   const floorStats = stats(floor);
   const sizes = opts.scaling ? opts.scaling.split(',').map(Number).filter((n) => n > 0) : [];
   const scale = sizes.length ? await scaling(sizes, Math.min(opts.reps, 3)) : [];
+  const trips = (key: string) => stats(results[key]!.map((m) => m.criticalPathRoundTrips ?? Number.NaN));
   const report = {
     nodes: opts.nodes,
     reps: opts.reps,
-    hstsCluster: { coldUpMs: hstsCold, noopRerunMs: hstsNoop, peakRssMb: Math.max(...results.hstsCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('hstsCold'), perNodeNoop: perNode('hstsNoop') },
+    rttMs: opts.rtt ?? null,
+    startup: start,
+    hstsCluster: { coldUpMs: hstsCold, noopRerunMs: hstsNoop,
+      criticalPathRoundTrips: { coldUp: trips('hstsCold'), noop: trips('hstsNoop') }, peakRssMb: Math.max(...results.hstsCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('hstsCold'), perNodeNoop: perNode('hstsNoop') },
     ansible: opts.ansible ? {
       coldMs: times('ansibleCold'), rerunMs: times('ansibleRerun'),
       peakRssMb: Math.max(...results.ansibleCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('ansibleCold'), perNodeRerun: perNode('ansibleRerun'),
@@ -235,7 +312,8 @@ async function main() {
   };
   const lines = [
     '',
-    `hsts-cluster vs Ansible vs floor on ${opts.nodes} nodes, ${opts.reps} reps (median, min, max)`,
+    `hsts-cluster vs Ansible vs floor on ${opts.nodes} nodes, ${opts.reps} reps (median, min, max), ` +
+      (opts.rtt === undefined ? 'no proxy' : `${opts.rtt} ms round trip added by the proxy`),
     `  hsts-cluster cold up     ${fmt(hstsCold)}`,
     `  hsts-cluster no-op       ${fmt(hstsNoop)}`,
     ...(report.ansible ? [
@@ -248,6 +326,10 @@ async function main() {
       `  Ansible / hsts-cluster   cold ${report.ratios.ansibleOverHstsCold!.toFixed(1)}x, re-run ${report.ratios.ansibleOverHstsRerun!.toFixed(1)}x`,
     ] : []),
     `  hsts-cluster / floor     ${report.ratios.hstsColdOverFloor.toFixed(2)}x (cold up)`,
+    `  critical path            ${report.hstsCluster.criticalPathRoundTrips.coldUp.median} sequential round trips (cold up), ` +
+      `${report.hstsCluster.criticalPathRoundTrips.noop.median} (no-op), from the journals`,
+    `  start-up                 hsts-cluster --version ${start.versionMs.toFixed(0)} ms, node -e 0 ${start.nodeMs.toFixed(0)} ms ` +
+      `(${(start.versionMs / start.nodeMs).toFixed(2)}x)`,
     `  controller peak RSS      hsts-cluster ${report.hstsCluster.peakRssMb.toFixed(0)} MB` +
       (report.ansible ? `, Ansible ${report.ansible.peakRssMb.toFixed(0)} MB` : ''),
     `  per node (cold)          hsts-cluster ${JSON.stringify(report.hstsCluster.perNode)}` +
