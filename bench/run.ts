@@ -4,7 +4,8 @@
  *
  * On fresh rig nodes, alternating the tools within one run (nodes reset between cold runs):
  * hsts-cluster cold up and no-op re-run, Ansible (bench/ansible) cold and re-run, and the floor
- * (the remote commands of the recorded cold up replayed over open connections, no tool logic).
+ * (the batches of a recorded cold up and no-op replayed over open connections with the recording's
+ * parallelism and dependencies, no tool logic: bench/floor.ts).
  * Prints medians with min and max, the ratios, controller peak memory, and the SSH connections
  * and remote commands each tool used per node (counted from the nodes' sshd logs).
  * With --rtt MS every tool reaches the nodes' SSH through a proxy on 127.0.0.1 that delays each
@@ -13,14 +14,14 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { repoRoot } from '../test/rig/image.js';
 import { resetNodes, savePristine } from '../test/rig/reset.js';
 import { startRig, type Rig } from '../test/rig/rig.js';
 import { criticalPathRoundTrips } from './critical-path.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
-import { replayFloor } from './floor.js';
+import { replayFloor, type FloorResult } from './floor.js';
 
 interface Measure { ms: number; peakRssKb: number; connectionsPerNode: number; sessionsPerNode: number; criticalPathRoundTrips: number | null }
 interface Stats { median: number; min: number; max: number; runs: number[] }
@@ -173,13 +174,48 @@ function planAfterAnsible(rig: Rig): string[] {
 }
 const ansibleCommand = (inventory: string) => [ANSIBLE, inventory];
 
+interface HstsRound { cold: Measure; noop: Measure; floorCold: FloorResult; floorNoop: FloorResult }
+
+/** Runs `up` through the recorder, untimed, so that the floor can replay its batches. */
+async function recordRun(inventory: string, record: string): Promise<void> {
+  rmSync(record, { force: true });
+  const journal = freshJournalDir();
+  const r = await timed(recordingUpCommand(inventory, record, journal), {});
+  rmSync(dirname(journal), { recursive: true, force: true });
+  if (r.exitCode !== 0) throw new Error(`recorded up failed (exit ${r.exitCode}):\n${r.stderr.slice(-3000)}`);
+}
+
+/**
+ * One round of hsts-cluster and its floor on fresh nodes: cold up and no-op, timed as shipped (the
+ * bundle); then the same two runs again through the recorder (untimed: it loads the unbundled
+ * modules), and the floor's replays of those recordings, on fresh nodes again.
+ */
+async function hstsRound(rig: Rig, inventory: string, pristine: string[], label = ''): Promise<HstsRound> {
+  await resetNodes(rig, rig.nodes, pristine);
+  const coldJournal = freshJournalDir();
+  const cold = await measure(rig, `hsts-cluster cold up${label}`, upCommand(inventory, coldJournal), {}, coldJournal);
+  const noopJournal = freshJournalDir();
+  const noop = await measure(rig, `hsts-cluster no-op${label}`, upCommand(inventory, noopJournal), {}, noopJournal);
+  const coldRecord = join(rig.dir, 'record-cold.jsonl');
+  const noopRecord = join(rig.dir, 'record-noop.jsonl');
+  await recordRun(inventory, noopRecord);
+  await resetNodes(rig, rig.nodes, pristine);
+  await recordRun(inventory, coldRecord);
+  await resetNodes(rig, rig.nodes, pristine);
+  const floorCold = await replayFloor(inventory, coldRecord);
+  const floorNoop = await replayFloor(inventory, noopRecord);
+  for (const [name, f] of [['floor cold', floorCold], ['floor no-op', floorNoop]] as const) {
+    console.error(`  ${`${name}${label}`.padEnd(24)} ${(f.ms / 1000).toFixed(2)} s  (${f.execs} batches over open connections; connecting took ${(f.connectMs / 1000).toFixed(2)} s)`);
+  }
+  return { cold, noop, floorCold, floorNoop };
+}
+
 async function compare(nodes: number, reps: number, withAnsible: boolean, rttMs: number | undefined) {
   const rig = await startRig({ nodes, name: `bench-${nodes}-${process.pid}`, dir: mkdtempSync(join(tmpdir(), 'hsts-bench-')) });
   let proxies: DelayProxy[] = [];
   const results: Record<string, Measure[]> = { hstsCold: [], hstsNoop: [], ansibleCold: [], ansibleRerun: [] };
-  const floor: number[] = [];
+  const floor: HstsRound[] = [];
   const ansibleDifferences = new Set<string>();
-  const record = join(rig.dir, 'record.jsonl');
   try {
     let inventory = rig.inventoryPath;
     if (rttMs !== undefined) ({ inventoryPath: inventory, proxies } = await delayedInventory(rig, rttMs));
@@ -187,16 +223,10 @@ async function compare(nodes: number, reps: number, withAnsible: boolean, rttMs:
     for (let rep = 1; rep <= reps; rep++) {
       console.error(`rep ${rep}/${reps} on ${nodes} nodes`);
       const hsts = async () => {
-        await resetNodes(rig, rig.nodes, pristine);
-        rmSync(record, { force: true });
-        const coldJournal = freshJournalDir();
-        results.hstsCold!.push(await measure(rig, 'hsts-cluster cold up', recordingUpCommand(inventory, record, coldJournal), {}, coldJournal));
-        const noopJournal = freshJournalDir();
-        results.hstsNoop!.push(await measure(rig, 'hsts-cluster no-op', upCommand(inventory, noopJournal), {}, noopJournal));
-        await resetNodes(rig, rig.nodes, pristine);
-        const replay = await replayFloor(inventory, record);
-        floor.push(replay.ms);
-        console.error(`  ${'floor (replay)'.padEnd(24)} ${(replay.ms / 1000).toFixed(2)} s  (${replay.execs} remote commands, connections already open)`);
+        const round = await hstsRound(rig, inventory, pristine);
+        results.hstsCold!.push(round.cold);
+        results.hstsNoop!.push(round.noop);
+        floor.push(round);
       };
       const ansible = async () => {
         if (!withAnsible) return;
@@ -232,17 +262,11 @@ async function scaling(sizes: number[], reps: number) {
       const cold: Measure[] = [];
       const noop: Measure[] = [];
       const floor: number[] = [];
-      const record = join(rig.dir, 'record.jsonl');
       for (let rep = 1; rep <= reps; rep++) {
-        await resetNodes(rig, rig.nodes, pristine);
-        rmSync(record, { force: true });
-        const coldJournal = freshJournalDir();
-        cold.push(await measure(rig, `cold up, ${nodes} nodes`, recordingUpCommand(rig.inventoryPath, record, coldJournal), {}, coldJournal));
-        const noopJournal = freshJournalDir();
-        noop.push(await measure(rig, `no-op, ${nodes} nodes`, upCommand(rig.inventoryPath, noopJournal), {}, noopJournal));
-        await resetNodes(rig, rig.nodes, pristine);
-        floor.push((await replayFloor(rig.inventoryPath, record)).ms);
-        console.error(`  ${`floor, ${nodes} nodes`.padEnd(24)} ${(floor.at(-1)! / 1000).toFixed(2)} s`);
+        const round = await hstsRound(rig, rig.inventoryPath, pristine, `, ${nodes} nodes`);
+        cold.push(round.cold);
+        noop.push(round.noop);
+        floor.push(round.floorCold.ms);
       }
       out.push({
         nodes, bootS,
@@ -284,7 +308,9 @@ async function main() {
     ? { sshConnections: results[key]![0]!.connectionsPerNode, remoteCommandSessions: results[key]![0]!.sessionsPerNode } : null;
   const hstsCold = times('hstsCold');
   const hstsNoop = times('hstsNoop');
-  const floorStats = stats(floor);
+  const floorStats = stats(floor.map((f) => f.floorCold.ms));
+  const floorNoop = stats(floor.map((f) => f.floorNoop.ms));
+  const floorConnect = stats(floor.map((f) => f.floorNoop.connectMs));
   const sizes = opts.scaling ? opts.scaling.split(',').map(Number).filter((n) => n > 0) : [];
   const scale = sizes.length ? await scaling(sizes, Math.min(opts.reps, 3)) : [];
   const trips = (key: string) => stats(results[key]!.map((m) => m.criticalPathRoundTrips ?? Number.NaN));
@@ -301,10 +327,14 @@ async function main() {
       sameEndStateAsHstsCluster: ansibleDifferences.length === 0, endStateDifferences: ansibleDifferences,
     } : null,
     floorMs: floorStats,
+    floorNoopMs: floorNoop,
+    floorConnectMs: floorConnect,
     ratios: {
       ansibleOverHstsCold: opts.ansible ? times('ansibleCold').median / hstsCold.median : null,
       ansibleOverHstsRerun: opts.ansible ? times('ansibleRerun').median / hstsNoop.median : null,
       hstsColdOverFloor: hstsCold.median / floorStats.median,
+      hstsNoopOverFloorNoop: hstsNoop.median / floorNoop.median,
+      hstsNoopOverConnectPlusFloorNoop: hstsNoop.median / (floorConnect.median + floorNoop.median),
     },
     scaling: scale.map((s) => ({ nodes: s.nodes, bootS: s.bootS, coldUpMs: s.cold, noopRerunMs: s.noop, floorMs: s.floor, peakRssMb: s.peakRssMb,
       coldOverSmallest: s.cold.median / scale[0]!.cold.median, floorOverSmallest: s.floor.median / scale[0]!.floor.median,
@@ -321,11 +351,14 @@ async function main() {
       `  Ansible re-run           ${fmt(report.ansible.rerunMs)}`,
       `  Ansible end state        ${ansibleDifferences.length === 0 ? 'the same as hsts-cluster\'s (plan: nothing to change)' : `DIFFERS in ${ansibleDifferences.length} change(s): the comparison is not like for like`}`,
     ] : []),
-    `  floor (replay)           ${fmt(floorStats)}`,
+    `  floor cold               ${fmt(floorStats)}`,
+    `  floor no-op              ${fmt(floorNoop)}`,
+    `  floor's connect          ${fmt(floorConnect)} (every node at once, not in the floor)`,
     ...(report.ansible ? [
       `  Ansible / hsts-cluster   cold ${report.ratios.ansibleOverHstsCold!.toFixed(1)}x, re-run ${report.ratios.ansibleOverHstsRerun!.toFixed(1)}x`,
     ] : []),
-    `  hsts-cluster / floor     ${report.ratios.hstsColdOverFloor.toFixed(2)}x (cold up)`,
+    `  hsts-cluster / floor     ${report.ratios.hstsColdOverFloor.toFixed(2)}x (cold up), ${report.ratios.hstsNoopOverFloorNoop.toFixed(2)}x (no-op), ` +
+      `${report.ratios.hstsNoopOverConnectPlusFloorNoop.toFixed(2)}x (no-op over connect + floor no-op)`,
     `  critical path            ${report.hstsCluster.criticalPathRoundTrips.coldUp.median} sequential round trips (cold up), ` +
       `${report.hstsCluster.criticalPathRoundTrips.noop.median} (no-op), from the journals`,
     `  start-up                 hsts-cluster --version ${start.versionMs.toFixed(0)} ms, node -e 0 ${start.nodeMs.toFixed(0)} ms ` +
