@@ -7,7 +7,8 @@
  * last `result` line that answers one of its commands. Lines are in the order things happened.
  *
  * A point where no batch is in flight is a barrier (the runner waits for every node between its
- * phases); between two barriers nodes work independently. The critical path is then, summed over
+ * phases), unless the next batch is the same node going straight on; between two barriers nodes
+ * work independently. The critical path is then, summed over
  * the segments between barriers, the longest chain of one node's batches that do not overlap (a node
  * may run batches side by side). The count does not depend on how many nodes did the same work.
  */
@@ -66,14 +67,20 @@ function longestChain(batches: Batch[]): number {
   return count;
 }
 
-/** Splits batches (sorted by start) where none is in flight. */
+/**
+ * Splits batches (sorted by start) where none is in flight, except where the batch sent next is the
+ * same node's, sent on the very line after its own answer: that node simply went on with its own
+ * work after every other node had finished (a node's second facts round trip, say), not a barrier.
+ */
 function segments(batches: Batch[]): Batch[][] {
   const out: Batch[][] = [];
   let reach = -1;
+  let lastEnded: Batch | null = null;
   for (const b of [...batches].sort((a, c) => a.start - c.start)) {
-    if (b.start > reach) out.push([b]);
+    const continues = lastEnded !== null && lastEnded.node === b.node && b.start === lastEnded.end + 1;
+    if (b.start > reach && !continues) out.push([b]);
     else out.at(-1)!.push(b);
-    reach = Math.max(reach, b.end);
+    if (b.end >= reach) { reach = b.end; lastEnded = b; }
   }
   return out;
 }

@@ -52,6 +52,17 @@ describe('critical-path round trips from a journal', () => {
     expect(criticalPathRoundTrips(text)).toBe(3);
   });
 
+  it('does not take a node that goes straight on after every other node finished for a barrier', () => {
+    // As in a real journal: node2's facts answer comes last and node2 sends its second facts batch
+    // on the next line; the snapshot phase then starts on every node.
+    const text = [
+      cmd('n1', 'facts'), cmd('n2', 'facts'), res('n1', 'facts'), cmd('n1', 'redis'), res('n1', 'redis'),
+      res('n2', 'facts'), cmd('n2', 'redis'), res('n2', 'redis'), other('roles'),
+      cmd('n1', 'snapshot'), cmd('n2', 'snapshot'), res('n1', 'snapshot'), res('n2', 'snapshot'),
+    ].join('\n');
+    expect(criticalPathRoundTrips(text)).toBe(3);
+  });
+
   it('counts batches one node runs side by side once', () => {
     const text = [cmd('n1', 'ping redis'), cmd('n1', 'ping sentinel'), res('n1', 'ping redis'), res('n1', 'ping sentinel')].join('\n');
     // Two run() calls in the same tick look like one batch; two answers, one round trip.
