@@ -56,6 +56,8 @@ export interface FloorResult {
   /** Opening every node's connection, in parallel, before the clock of `ms` starts. */
   connectMs: number;
   execs: number;
+  /** The three longest batches of the replay (ms, when they started, and their command line's start), to see where the time went. */
+  slowest: { node: string; sent: number; startMs: number; ms: number; command: string }[];
 }
 
 /**
@@ -79,11 +81,16 @@ export async function replayFloor(inventoryPath: string, recordFile: string): Pr
     }));
     const connectMs = Number(process.hrtime.bigint() - connecting) / 1e6;
     const started = process.hrtime.bigint();
+    const since = () => Number(process.hrtime.bigint() - started) / 1e6;
+    const times: FloorResult['slowest'] = [];
     await replayInOrder(batches, async (b) => {
+      const startMs = since();
       const result = await connections.get(b.node)!.exec(b.command, stdins.get(b)!, 120_000);
+      times.push({ node: b.node, sent: b.sent, startMs, ms: since() - startMs, command: b.command.slice(0, 160) });
       if (result.exitCode !== 0) throw new Error(`floor replay: ${b.node}: exit ${result.exitCode}`);
     });
-    return { ms: Number(process.hrtime.bigint() - started) / 1e6, connectMs, execs: batches.length };
+    const slowest = times.sort((a, c) => c.ms - a.ms).slice(0, 3);
+    return { ms: since(), connectMs, execs: batches.length, slowest };
   } finally {
     for (const c of connections.values()) c.close();
   }

@@ -21,14 +21,15 @@ import { resetNodes, savePristine } from '../test/rig/reset.js';
 import { startRig, type Rig } from '../test/rig/rig.js';
 import { criticalPathRoundTrips } from './critical-path.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
-import { replayFloor, type FloorResult } from './floor.js';
+import type { FloorResult } from './floor.js';
 
-interface Measure { ms: number; peakRssKb: number; connectionsPerNode: number; sessionsPerNode: number; criticalPathRoundTrips: number | null }
+interface Measure { ms: number; peakRssKb: number; cpuMs: number; connectionsPerNode: number; sessionsPerNode: number; criticalPathRoundTrips: number | null }
 interface Stats { median: number; min: number; max: number; runs: number[] }
 
 const root = repoRoot();
 const CLI = resolve(root, 'dist', 'cli', 'hsts-cluster.mjs');
 const RECORD_UP = resolve(root, 'dist', 'bench', 'record-up.js');
+const FLOOR_RUN = resolve(root, 'dist', 'bench', 'floor-run.js');
 const ANSIBLE = resolve(root, 'bench', 'ansible', 'run.sh');
 
 function stats(values: number[]): Stats {
@@ -50,20 +51,20 @@ function ensureTools(ansible: boolean): void {
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
-/** Runs a command under /usr/bin/time: wall ms and the peak resident memory of the controller. */
-function timed(command: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; peakRssKb: number; exitCode: number; stderr: string }> {
+/** Runs a command under /usr/bin/time: wall ms, the controller's peak resident memory and CPU time (user + system). */
+function timed(command: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; peakRssKb: number; cpuMs: number; exitCode: number; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-time-'));
   const out = join(dir, 'rss');
   return new Promise((resolvePromise) => {
     const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', out, ...command], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', out, ...command], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const peakRssKb = Number(readFileSync(out, 'utf8').trim().split('\n').at(-1));
+      const [rss, user, system] = (readFileSync(out, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number);
       rmSync(dir, { recursive: true, force: true });
-      resolvePromise({ ms, peakRssKb, exitCode: code ?? 1, stderr });
+      resolvePromise({ ms, peakRssKb: rss ?? Number.NaN, cpuMs: ((user ?? Number.NaN) + (system ?? Number.NaN)) * 1000, exitCode: code ?? 1, stderr });
     });
   });
 }
@@ -101,10 +102,10 @@ async function measure(rig: Rig, label: string, command: string[], env: NodeJS.P
   const ssh = await sshCounts(rig, since);
   const trips = journalRoundTrips(journalDir);
   if (journalDir) rmSync(journalDir, { recursive: true, force: true });
-  console.error(`  ${label.padEnd(24)} ${(r.ms / 1000).toFixed(2)} s  peak RSS ${(r.peakRssKb / 1024).toFixed(0)} MB  ` +
+  console.error(`  ${label.padEnd(24)} ${(r.ms / 1000).toFixed(2)} s  CPU ${(r.cpuMs / 1000).toFixed(2)} s  peak RSS ${(r.peakRssKb / 1024).toFixed(0)} MB  ` +
     `ssh per node: ${ssh.connections} connection(s), ${ssh.sessions} command session(s)` +
     (trips === null ? '' : `, ${trips} round trips on the critical path`));
-  return { ms: r.ms, peakRssKb: r.peakRssKb, connectionsPerNode: ssh.connections, sessionsPerNode: ssh.sessions, criticalPathRoundTrips: trips };
+  return { ms: r.ms, peakRssKb: r.peakRssKb, cpuMs: r.cpuMs, connectionsPerNode: ssh.connections, sessionsPerNode: ssh.sessions, criticalPathRoundTrips: trips };
 }
 
 /** A fresh journal directory for one run: its journal is read, then removed, by measure(). */
@@ -185,6 +186,21 @@ async function recordRun(inventory: string, record: string): Promise<void> {
   if (r.exitCode !== 0) throw new Error(`recorded up failed (exit ${r.exitCode}):\n${r.stderr.slice(-3000)}`);
 }
 
+/** The floor's replay of a recording, in a process of its own (bench/floor-run.ts). */
+function replayFloor(inventory: string, record: string): Promise<FloorResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [FLOOR_RUN, inventory, record], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('close', (code) => {
+      if (code === 0) resolvePromise(JSON.parse(stdout) as FloorResult);
+      else reject(new Error(`floor replay failed (exit ${code}): ${stderr.trim().slice(-2000)}`));
+    });
+  });
+}
+
 /**
  * One round of hsts-cluster and its floor on fresh nodes: cold up and no-op, timed as shipped (the
  * bundle); then the same two runs again through the recorder (untimed: it loads the unbundled
@@ -205,7 +221,8 @@ async function hstsRound(rig: Rig, inventory: string, pristine: string[], label 
   const floorCold = await replayFloor(inventory, coldRecord);
   const floorNoop = await replayFloor(inventory, noopRecord);
   for (const [name, f] of [['floor cold', floorCold], ['floor no-op', floorNoop]] as const) {
-    console.error(`  ${`${name}${label}`.padEnd(24)} ${(f.ms / 1000).toFixed(2)} s  (${f.execs} batches over open connections; connecting took ${(f.connectMs / 1000).toFixed(2)} s)`);
+    console.error(`  ${`${name}${label}`.padEnd(24)} ${(f.ms / 1000).toFixed(2)} s  (${f.execs} batches over open connections; connecting took ${(f.connectMs / 1000).toFixed(2)} s; ` +
+      `slowest: ${f.slowest.map((b) => `${b.node} #${b.sent} at ${(b.startMs / 1000).toFixed(2)} s took ${(b.ms / 1000).toFixed(2)} s`).join(', ')})`);
   }
   return { cold, noop, floorCold, floorNoop };
 }
@@ -320,7 +337,8 @@ async function main() {
     rttMs: opts.rtt ?? null,
     startup: start,
     hstsCluster: { coldUpMs: hstsCold, noopRerunMs: hstsNoop,
-      criticalPathRoundTrips: { coldUp: trips('hstsCold'), noop: trips('hstsNoop') }, peakRssMb: Math.max(...results.hstsCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('hstsCold'), perNodeNoop: perNode('hstsNoop') },
+      criticalPathRoundTrips: { coldUp: trips('hstsCold'), noop: trips('hstsNoop') },
+      controllerCpuMs: { coldUp: stats(results.hstsCold!.map((m) => m.cpuMs)), noop: stats(results.hstsNoop!.map((m) => m.cpuMs)) }, peakRssMb: Math.max(...results.hstsCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('hstsCold'), perNodeNoop: perNode('hstsNoop') },
     ansible: opts.ansible ? {
       coldMs: times('ansibleCold'), rerunMs: times('ansibleRerun'),
       peakRssMb: Math.max(...results.ansibleCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('ansibleCold'), perNodeRerun: perNode('ansibleRerun'),
@@ -363,6 +381,7 @@ async function main() {
       `${report.hstsCluster.criticalPathRoundTrips.noop.median} (no-op), from the journals`,
     `  start-up                 hsts-cluster --version ${start.versionMs.toFixed(0)} ms, node -e 0 ${start.nodeMs.toFixed(0)} ms ` +
       `(${(start.versionMs / start.nodeMs).toFixed(2)}x)`,
+    `  controller CPU           hsts-cluster ${fmt(report.hstsCluster.controllerCpuMs.coldUp)} cold, ${fmt(report.hstsCluster.controllerCpuMs.noop)} no-op`,
     `  controller peak RSS      hsts-cluster ${report.hstsCluster.peakRssMb.toFixed(0)} MB` +
       (report.ansible ? `, Ansible ${report.ansible.peakRssMb.toFixed(0)} MB` : ''),
     `  per node (cold)          hsts-cluster ${JSON.stringify(report.hstsCluster.perNode)}` +
