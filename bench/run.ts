@@ -263,6 +263,8 @@ async function compare(nodes: number, reps: number, withAnsible: boolean, rttMs:
   } finally {
     await Promise.all(proxies.map((p) => p.close()));
     await rig.down();
+    // The rig's folder holds its private key and Redis password: nothing of it is needed afterwards.
+    rmSync(rig.dir, { recursive: true, force: true });
   }
   return { results, floor, ansibleDifferences: [...ansibleDifferences] };
 }
@@ -294,6 +296,7 @@ async function scaling(sizes: number[], reps: number) {
       });
     } finally {
       await rig.down();
+      rmSync(rig.dir, { recursive: true, force: true });
     }
   }
   return out;
