@@ -101,7 +101,7 @@ async function measure(rig: Rig, label: string, command: string[], env: NodeJS.P
   await new Promise((r2) => setTimeout(r2, 300));
   const ssh = await sshCounts(rig, since);
   const trips = journalRoundTrips(journalDir);
-  if (journalDir) rmSync(journalDir, { recursive: true, force: true });
+  if (journalDir) rmSync(dirname(journalDir), { recursive: true, force: true });
   console.error(`  ${label.padEnd(24)} ${(r.ms / 1000).toFixed(2)} s  CPU ${(r.cpuMs / 1000).toFixed(2)} s  peak RSS ${(r.peakRssKb / 1024).toFixed(0)} MB  ` +
     `ssh per node: ${ssh.connections} connection(s), ${ssh.sessions} command session(s)` +
     (trips === null ? '' : `, ${trips} round trips on the critical path`));
