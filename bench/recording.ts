@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import type { Inventory } from '../src/inventory/load.js';
+import { NodeConnection } from '../src/ssh/connection.js';
 import { batchStdin } from '../src/ssh/remote-script.js';
 import { observeBatches, type BatchEvent } from '../src/ssh/session.js';
 
@@ -89,7 +90,41 @@ export function replayStdin(record: RecordedBatch, secrets: Map<string, string>)
   return Buffer.concat([prefix, batchStdin(record.inputs.map((i) => restoreInput(Buffer.from(i, 'base64'), secrets)))]);
 }
 
-/** Appends every batch this process sends to `file`, one JSON line each, secrets replaced. */
+/**
+ * A batch with its place in the run: `sent` and `done` number the moments it was sent and its answer
+ * came back, on one counter for the whole run. A batch sent after another's answer may depend on it;
+ * one sent before could not (the floor keeps exactly these dependencies).
+ */
+export type TimedBatch = RecordedBatch & { sent: number; done: number };
+
+/**
+ * Records every batch this process sends into `file`, one JSON line each when its answer is back
+ * (secrets replaced). The session calls the connection's exec right after telling observers about the
+ * batch, in the same tick: the wrapped exec thereby knows which batch it carries. Returns the undo.
+ */
 export function recordBatches(file: string, secrets: Map<string, string>): () => void {
-  return observeBatches((event) => appendFileSync(file, `${JSON.stringify(toRecord(event, secrets))}\n`, { mode: 0o600 }));
+  let counter = 0;
+  let justSent: { node: string; command: string; record: TimedBatch } | null = null;
+  const stopObserving = observeBatches((event) => {
+    justSent = { node: event.node, command: event.command, record: { ...toRecord(event, secrets), sent: counter++, done: -1 } };
+  });
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- put back as is, and called with its own `this`
+  const exec = NodeConnection.prototype.exec;
+  NodeConnection.prototype.exec = function recordedExec(this: NodeConnection, command: string, stdin: Buffer, timeoutMs: number) {
+    const batch = justSent && justSent.node === this.nodeName && justSent.command === command ? justSent.record : null;
+    justSent = null;
+    const answer = exec.call(this, command, stdin, timeoutMs);
+    if (batch) {
+      const write = () => {
+        batch.done = counter++;
+        appendFileSync(file, `${JSON.stringify(batch)}\n`, { mode: 0o600 });
+      };
+      answer.then(write, write);
+    }
+    return answer;
+  };
+  return () => {
+    stopObserving();
+    NodeConnection.prototype.exec = exec;
+  };
 }

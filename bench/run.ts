@@ -1,29 +1,35 @@
 #!/usr/bin/env node
 /**
- * npm run bench -- --nodes N [--reps K] [--json] [--scaling 3,9,15] [--no-ansible]
+ * npm run bench -- --nodes N [--reps K] [--rtt MS] [--json] [--scaling 3,9,15] [--no-ansible]
  *
  * On fresh rig nodes, alternating the tools within one run (nodes reset between cold runs):
  * hsts-cluster cold up and no-op re-run, Ansible (bench/ansible) cold and re-run, and the floor
- * (the remote commands of the recorded cold up replayed over open connections, no tool logic).
+ * (the batches of a recorded cold up and no-op replayed over open connections with the recording's
+ * parallelism and dependencies, no tool logic: bench/floor.ts).
  * Prints medians with min and max, the ratios, controller peak memory, and the SSH connections
  * and remote commands each tool used per node (counted from the nodes' sshd logs).
+ * With --rtt MS every tool reaches the nodes' SSH through a proxy on 127.0.0.1 that delays each
+ * chunk by MS/2 per direction (bench/delay-proxy.ts), as if the controller were MS away.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { repoRoot } from '../test/rig/image.js';
 import { resetNodes, savePristine } from '../test/rig/reset.js';
 import { startRig, type Rig } from '../test/rig/rig.js';
-import { replayFloor } from './floor.js';
+import { criticalPathRoundTrips } from './critical-path.js';
+import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
+import type { FloorResult } from './floor.js';
 
-interface Measure { ms: number; peakRssKb: number; connectionsPerNode: number; sessionsPerNode: number }
+interface Measure { ms: number; peakRssKb: number; cpuMs: number; connectionsPerNode: number; sessionsPerNode: number; criticalPathRoundTrips: number | null }
 interface Stats { median: number; min: number; max: number; runs: number[] }
 
 const root = repoRoot();
 const CLI = resolve(root, 'dist', 'cli', 'hsts-cluster.mjs');
 const RECORD_UP = resolve(root, 'dist', 'bench', 'record-up.js');
+const FLOOR_RUN = resolve(root, 'dist', 'bench', 'floor-run.js');
 const ANSIBLE = resolve(root, 'bench', 'ansible', 'run.sh');
 
 function stats(values: number[]): Stats {
@@ -45,20 +51,20 @@ function ensureTools(ansible: boolean): void {
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
-/** Runs a command under /usr/bin/time: wall ms and the peak resident memory of the controller. */
-function timed(command: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; peakRssKb: number; exitCode: number; stderr: string }> {
+/** Runs a command under /usr/bin/time: wall ms, the controller's peak resident memory and CPU time (user + system). */
+function timed(command: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; peakRssKb: number; cpuMs: number; exitCode: number; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-time-'));
   const out = join(dir, 'rss');
   return new Promise((resolvePromise) => {
     const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', out, ...command], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', out, ...command], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const peakRssKb = Number(readFileSync(out, 'utf8').trim().split('\n').at(-1));
+      const [rss, user, system] = (readFileSync(out, 'utf8').trim().split('\n').at(-1) ?? '').split(' ').map(Number);
       rmSync(dir, { recursive: true, force: true });
-      resolvePromise({ ms, peakRssKb, exitCode: code ?? 1, stderr });
+      resolvePromise({ ms, peakRssKb: rss ?? Number.NaN, cpuMs: ((user ?? Number.NaN) + (system ?? Number.NaN)) * 1000, exitCode: code ?? 1, stderr });
     });
   });
 }
@@ -77,7 +83,15 @@ async function sshCounts(rig: Rig, since: number): Promise<{ connections: number
   };
 }
 
-async function measure(rig: Rig, label: string, command: string[], env: NodeJS.ProcessEnv = {}): Promise<Measure> {
+/** Round trips on the critical path of the one run journaled in `dir`, or null without a journal. */
+function journalRoundTrips(dir: string | undefined): number | null {
+  if (!dir) return null;
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl') && f !== 'internal-errors.jsonl') : [];
+  if (files.length !== 1) throw new Error(`expected one run journal in ${dir}, found ${files.length}`);
+  return criticalPathRoundTrips(readFileSync(join(dir, files[0]!), 'utf8'));
+}
+
+async function measure(rig: Rig, label: string, command: string[], env: NodeJS.ProcessEnv = {}, journalDir?: string): Promise<Measure> {
   // sshd's journal has second resolution: start counting on a fresh second, after the last run's lines.
   await new Promise((r) => setTimeout(r, 1100));
   const since = Math.ceil(Date.now() / 1000);
@@ -86,14 +100,60 @@ async function measure(rig: Rig, label: string, command: string[], env: NodeJS.P
   if (r.exitCode !== 0) throw new Error(`${label} failed (exit ${r.exitCode}):\n${r.stderr.slice(-3000)}`);
   await new Promise((r2) => setTimeout(r2, 300));
   const ssh = await sshCounts(rig, since);
-  console.error(`  ${label.padEnd(24)} ${(r.ms / 1000).toFixed(2)} s  peak RSS ${(r.peakRssKb / 1024).toFixed(0)} MB  ` +
-    `ssh per node: ${ssh.connections} connection(s), ${ssh.sessions} command session(s)`);
-  return { ms: r.ms, peakRssKb: r.peakRssKb, connectionsPerNode: ssh.connections, sessionsPerNode: ssh.sessions };
+  const trips = journalRoundTrips(journalDir);
+  if (journalDir) rmSync(dirname(journalDir), { recursive: true, force: true });
+  console.error(`  ${label.padEnd(24)} ${(r.ms / 1000).toFixed(2)} s  CPU ${(r.cpuMs / 1000).toFixed(2)} s  peak RSS ${(r.peakRssKb / 1024).toFixed(0)} MB  ` +
+    `ssh per node: ${ssh.connections} connection(s), ${ssh.sessions} command session(s)` +
+    (trips === null ? '' : `, ${trips} round trips on the critical path`));
+  return { ms: r.ms, peakRssKb: r.peakRssKb, cpuMs: r.cpuMs, connectionsPerNode: ssh.connections, sessionsPerNode: ssh.sessions, criticalPathRoundTrips: trips };
 }
 
-const upCommand = (rig: Rig) => [process.execPath, CLI, 'up', '-i', rig.inventoryPath, '--json'];
+/** A fresh journal directory for one run: its journal is read, then removed, by measure(). */
+const freshJournalDir = () => join(mkdtempSync(join(tmpdir(), 'bench-journal-')), 'journal');
+const upCommand = (inventory: string, journalDir: string) => [process.execPath, CLI, 'up', '-i', inventory, '--json', '--journal-dir', journalDir];
 /** The same up, recording its remote batches for the floor (secrets as placeholders). */
-const recordingUpCommand = (rig: Rig, record: string) => [process.execPath, RECORD_UP, record, 'up', '-i', rig.inventoryPath, '--json'];
+const recordingUpCommand = (inventory: string, record: string, journalDir: string) =>
+  [process.execPath, RECORD_UP, record, 'up', '-i', inventory, '--json', '--journal-dir', journalDir];
+
+/**
+ * Puts a delaying proxy in front of every node's SSH port and writes an inventory (and known_hosts,
+ * whose entries name the proxy's port, as the tools look keys up by host:port) that goes through them.
+ */
+async function delayedInventory(rig: Rig, rttMs: number): Promise<{ inventoryPath: string; proxies: DelayProxy[] }> {
+  const proxies: DelayProxy[] = [];
+  try {
+    for (const node of rig.nodes) proxies.push(await startDelayProxy({ host: '127.0.0.1', port: node.sshPort }, rttMs));
+  } catch (e) {
+    await Promise.all(proxies.map((p) => p.close()));
+    throw e;
+  }
+  writeFileSync(join(rig.dir, 'known_hosts-rtt'), `${rig.nodes.map((n, i) => `[127.0.0.1]:${proxies[i]!.port} ${n.hostKey}`).join('\n')}\n`);
+  const inventoryPath = rig.writeInventory('inventory-rtt.json', {
+    ...rig.inventory,
+    ssh: { ...rig.inventory.ssh, knownHosts: 'known_hosts-rtt' },
+    nodes: rig.inventory.nodes.map((n, i) => ({ ...n, ssh: { ...n.ssh, host: '127.0.0.1', port: proxies[i]!.port } })),
+  });
+  return { inventoryPath, proxies };
+}
+
+/** Wall time of a short command, run to its end. */
+function wallMs(command: string[]): number {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(command[0]!, command.slice(1), { stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`${command.join(' ')} failed (exit ${r.status})`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/** Start-up: `hsts-cluster --version` against `node -e 0`, interleaved so that both see the same load. */
+function startup(): { versionMs: number; nodeMs: number } {
+  const version: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    version.push(wallMs([process.execPath, CLI, '--version']));
+    bare.push(wallMs([process.execPath, '-e', '0']));
+  }
+  return { versionMs: stats(version).median, nodeMs: stats(bare).median };
+}
 
 /**
  * The comparison is fair only if Ansible made the cluster hsts-cluster makes: after its runs,
@@ -113,27 +173,77 @@ function planAfterAnsible(rig: Rig): string[] {
     return ['hsts-cluster plan gave no result'];
   }
 }
-const ansibleCommand = (rig: Rig) => [ANSIBLE, rig.inventoryPath];
+const ansibleCommand = (inventory: string) => [ANSIBLE, inventory];
 
-async function compare(nodes: number, reps: number, withAnsible: boolean) {
+interface HstsRound { cold: Measure; noop: Measure; floorCold: FloorResult; floorNoop: FloorResult }
+
+/** Runs `up` through the recorder, untimed, so that the floor can replay its batches. */
+async function recordRun(inventory: string, record: string): Promise<void> {
+  rmSync(record, { force: true });
+  const journal = freshJournalDir();
+  const r = await timed(recordingUpCommand(inventory, record, journal), {});
+  rmSync(dirname(journal), { recursive: true, force: true });
+  if (r.exitCode !== 0) throw new Error(`recorded up failed (exit ${r.exitCode}):\n${r.stderr.slice(-3000)}`);
+}
+
+/** The floor's replay of a recording, in a process of its own (bench/floor-run.ts). */
+function replayFloor(inventory: string, record: string): Promise<FloorResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [FLOOR_RUN, inventory, record], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('close', (code) => {
+      if (code === 0) resolvePromise(JSON.parse(stdout) as FloorResult);
+      else reject(new Error(`floor replay failed (exit ${code}): ${stderr.trim().slice(-2000)}`));
+    });
+  });
+}
+
+/**
+ * One round of hsts-cluster and its floor on fresh nodes: cold up and no-op, timed as shipped (the
+ * bundle); then the same two runs again through the recorder (untimed: it loads the unbundled
+ * modules), and the floor's replays of those recordings, on fresh nodes again.
+ */
+async function hstsRound(rig: Rig, inventory: string, pristine: string[], label = ''): Promise<HstsRound> {
+  await resetNodes(rig, rig.nodes, pristine);
+  const coldJournal = freshJournalDir();
+  const cold = await measure(rig, `hsts-cluster cold up${label}`, upCommand(inventory, coldJournal), {}, coldJournal);
+  const noopJournal = freshJournalDir();
+  const noop = await measure(rig, `hsts-cluster no-op${label}`, upCommand(inventory, noopJournal), {}, noopJournal);
+  const coldRecord = join(rig.dir, 'record-cold.jsonl');
+  const noopRecord = join(rig.dir, 'record-noop.jsonl');
+  await recordRun(inventory, noopRecord);
+  await resetNodes(rig, rig.nodes, pristine);
+  await recordRun(inventory, coldRecord);
+  await resetNodes(rig, rig.nodes, pristine);
+  const floorCold = await replayFloor(inventory, coldRecord);
+  const floorNoop = await replayFloor(inventory, noopRecord);
+  for (const [name, f] of [['floor cold', floorCold], ['floor no-op', floorNoop]] as const) {
+    console.error(`  ${`${name}${label}`.padEnd(24)} ${(f.ms / 1000).toFixed(2)} s  (${f.execs} batches over open connections; connecting took ${(f.connectMs / 1000).toFixed(2)} s; ` +
+      `slowest: ${f.slowest.map((b) => `${b.node} #${b.sent} at ${(b.startMs / 1000).toFixed(2)} s took ${(b.ms / 1000).toFixed(2)} s`).join(', ')})`);
+  }
+  return { cold, noop, floorCold, floorNoop };
+}
+
+async function compare(nodes: number, reps: number, withAnsible: boolean, rttMs: number | undefined) {
   const rig = await startRig({ nodes, name: `bench-${nodes}-${process.pid}`, dir: mkdtempSync(join(tmpdir(), 'hsts-bench-')) });
+  let proxies: DelayProxy[] = [];
   const results: Record<string, Measure[]> = { hstsCold: [], hstsNoop: [], ansibleCold: [], ansibleRerun: [] };
-  const floor: number[] = [];
+  const floor: HstsRound[] = [];
   const ansibleDifferences = new Set<string>();
-  const record = join(rig.dir, 'record.jsonl');
   try {
+    let inventory = rig.inventoryPath;
+    if (rttMs !== undefined) ({ inventoryPath: inventory, proxies } = await delayedInventory(rig, rttMs));
     const pristine = await savePristine(rig, rig.nodes);
     for (let rep = 1; rep <= reps; rep++) {
       console.error(`rep ${rep}/${reps} on ${nodes} nodes`);
       const hsts = async () => {
-        await resetNodes(rig, rig.nodes, pristine);
-        rmSync(record, { force: true });
-        results.hstsCold!.push(await measure(rig, 'hsts-cluster cold up', recordingUpCommand(rig, record)));
-        results.hstsNoop!.push(await measure(rig, 'hsts-cluster no-op', upCommand(rig)));
-        await resetNodes(rig, rig.nodes, pristine);
-        const replay = await replayFloor(rig.inventoryPath, record);
-        floor.push(replay.ms);
-        console.error(`  ${'floor (replay)'.padEnd(24)} ${(replay.ms / 1000).toFixed(2)} s  (${replay.execs} remote commands, connections already open)`);
+        const round = await hstsRound(rig, inventory, pristine);
+        results.hstsCold!.push(round.cold);
+        results.hstsNoop!.push(round.noop);
+        floor.push(round);
       };
       const ansible = async () => {
         if (!withAnsible) return;
@@ -141,8 +251,8 @@ async function compare(nodes: number, reps: number, withAnsible: boolean) {
         // A fresh ControlPath directory: Ansible's cold run opens its connections like ours does.
         const control = mkdtempSync(join(tmpdir(), 'ansible-cp-'));
         const env = { ANSIBLE_SSH_CONTROL_PATH_DIR: control };
-        results.ansibleCold!.push(await measure(rig, 'Ansible cold', ansibleCommand(rig), env));
-        results.ansibleRerun!.push(await measure(rig, 'Ansible re-run', ansibleCommand(rig), env));
+        results.ansibleCold!.push(await measure(rig, 'Ansible cold', ansibleCommand(inventory), env));
+        results.ansibleRerun!.push(await measure(rig, 'Ansible re-run', ansibleCommand(inventory), env));
         rmSync(control, { recursive: true, force: true });
         const differences = planAfterAnsible(rig);
         differences.forEach((d) => ansibleDifferences.add(d));
@@ -151,7 +261,10 @@ async function compare(nodes: number, reps: number, withAnsible: boolean) {
       if (rep % 2) { await hsts(); await ansible(); } else { await ansible(); await hsts(); }
     }
   } finally {
+    await Promise.all(proxies.map((p) => p.close()));
     await rig.down();
+    // The rig's folder holds its private key and Redis password: nothing of it is needed afterwards.
+    rmSync(rig.dir, { recursive: true, force: true });
   }
   return { results, floor, ansibleDifferences: [...ansibleDifferences] };
 }
@@ -168,15 +281,11 @@ async function scaling(sizes: number[], reps: number) {
       const cold: Measure[] = [];
       const noop: Measure[] = [];
       const floor: number[] = [];
-      const record = join(rig.dir, 'record.jsonl');
       for (let rep = 1; rep <= reps; rep++) {
-        await resetNodes(rig, rig.nodes, pristine);
-        rmSync(record, { force: true });
-        cold.push(await measure(rig, `cold up, ${nodes} nodes`, recordingUpCommand(rig, record)));
-        noop.push(await measure(rig, `no-op, ${nodes} nodes`, upCommand(rig)));
-        await resetNodes(rig, rig.nodes, pristine);
-        floor.push((await replayFloor(rig.inventoryPath, record)).ms);
-        console.error(`  ${`floor, ${nodes} nodes`.padEnd(24)} ${(floor.at(-1)! / 1000).toFixed(2)} s`);
+        const round = await hstsRound(rig, rig.inventoryPath, pristine, `, ${nodes} nodes`);
+        cold.push(round.cold);
+        noop.push(round.noop);
+        floor.push(round.floorCold.ms);
       }
       out.push({
         nodes, bootS,
@@ -187,6 +296,7 @@ async function scaling(sizes: number[], reps: number) {
       });
     } finally {
       await rig.down();
+      rmSync(rig.dir, { recursive: true, force: true });
     }
   }
   return out;
@@ -200,34 +310,52 @@ async function main() {
     .option('--reps <k>', 'repetitions (medians over them)', (v) => Number(v), 5)
     .option('--scaling <list>', 'node counts for the scaling run, e.g. 3,9,15 (empty: skip)', '3,9,15')
     .option('--no-ansible', 'leave Ansible out')
+    .option('--rtt <ms>', 'round trip time added between the controller and every node (a delaying proxy on 127.0.0.1)', (v) => Number(v))
     .option('--json', 'print one JSON object on stdout')
     .parse();
-  const opts = program.opts<{ nodes: number; reps: number; scaling: string; ansible: boolean; json?: boolean }>();
+  const opts = program.opts<{ nodes: number; reps: number; scaling: string; ansible: boolean; rtt?: number; json?: boolean }>();
+  if (opts.rtt !== undefined && !(Number.isFinite(opts.rtt) && opts.rtt >= 0 && opts.rtt <= 10_000)) {
+    console.error('bench: --rtt must be a number of milliseconds from 0 to 10000');
+    process.exit(2);
+  }
   process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
   ensureTools(opts.ansible);
-  const { results, floor, ansibleDifferences } = await compare(opts.nodes, opts.reps, opts.ansible);
+  const start = startup();
+  console.error(`start-up: hsts-cluster --version ${start.versionMs.toFixed(0)} ms, node -e 0 ${start.nodeMs.toFixed(0)} ms (medians of 7)`);
+  const { results, floor, ansibleDifferences } = await compare(opts.nodes, opts.reps, opts.ansible, opts.rtt);
   const times = (key: string) => stats(results[key]!.map((m) => m.ms));
   const perNode = (key: string) => results[key]!.length
     ? { sshConnections: results[key]![0]!.connectionsPerNode, remoteCommandSessions: results[key]![0]!.sessionsPerNode } : null;
   const hstsCold = times('hstsCold');
   const hstsNoop = times('hstsNoop');
-  const floorStats = stats(floor);
+  const floorStats = stats(floor.map((f) => f.floorCold.ms));
+  const floorNoop = stats(floor.map((f) => f.floorNoop.ms));
+  const floorConnect = stats(floor.map((f) => f.floorNoop.connectMs));
   const sizes = opts.scaling ? opts.scaling.split(',').map(Number).filter((n) => n > 0) : [];
   const scale = sizes.length ? await scaling(sizes, Math.min(opts.reps, 3)) : [];
+  const trips = (key: string) => stats(results[key]!.map((m) => m.criticalPathRoundTrips ?? Number.NaN));
   const report = {
     nodes: opts.nodes,
     reps: opts.reps,
-    hstsCluster: { coldUpMs: hstsCold, noopRerunMs: hstsNoop, peakRssMb: Math.max(...results.hstsCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('hstsCold'), perNodeNoop: perNode('hstsNoop') },
+    rttMs: opts.rtt ?? null,
+    startup: start,
+    hstsCluster: { coldUpMs: hstsCold, noopRerunMs: hstsNoop,
+      criticalPathRoundTrips: { coldUp: trips('hstsCold'), noop: trips('hstsNoop') },
+      controllerCpuMs: { coldUp: stats(results.hstsCold!.map((m) => m.cpuMs)), noop: stats(results.hstsNoop!.map((m) => m.cpuMs)) }, peakRssMb: Math.max(...results.hstsCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('hstsCold'), perNodeNoop: perNode('hstsNoop') },
     ansible: opts.ansible ? {
       coldMs: times('ansibleCold'), rerunMs: times('ansibleRerun'),
       peakRssMb: Math.max(...results.ansibleCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('ansibleCold'), perNodeRerun: perNode('ansibleRerun'),
       sameEndStateAsHstsCluster: ansibleDifferences.length === 0, endStateDifferences: ansibleDifferences,
     } : null,
     floorMs: floorStats,
+    floorNoopMs: floorNoop,
+    floorConnectMs: floorConnect,
     ratios: {
       ansibleOverHstsCold: opts.ansible ? times('ansibleCold').median / hstsCold.median : null,
       ansibleOverHstsRerun: opts.ansible ? times('ansibleRerun').median / hstsNoop.median : null,
       hstsColdOverFloor: hstsCold.median / floorStats.median,
+      hstsNoopOverFloorNoop: hstsNoop.median / floorNoop.median,
+      hstsNoopOverConnectPlusFloorNoop: hstsNoop.median / (floorConnect.median + floorNoop.median),
     },
     scaling: scale.map((s) => ({ nodes: s.nodes, bootS: s.bootS, coldUpMs: s.cold, noopRerunMs: s.noop, floorMs: s.floor, peakRssMb: s.peakRssMb,
       coldOverSmallest: s.cold.median / scale[0]!.cold.median, floorOverSmallest: s.floor.median / scale[0]!.floor.median,
@@ -235,7 +363,8 @@ async function main() {
   };
   const lines = [
     '',
-    `hsts-cluster vs Ansible vs floor on ${opts.nodes} nodes, ${opts.reps} reps (median, min, max)`,
+    `hsts-cluster vs Ansible vs floor on ${opts.nodes} nodes, ${opts.reps} reps (median, min, max), ` +
+      (opts.rtt === undefined ? 'no proxy' : `${opts.rtt} ms round trip added by the proxy`),
     `  hsts-cluster cold up     ${fmt(hstsCold)}`,
     `  hsts-cluster no-op       ${fmt(hstsNoop)}`,
     ...(report.ansible ? [
@@ -243,11 +372,19 @@ async function main() {
       `  Ansible re-run           ${fmt(report.ansible.rerunMs)}`,
       `  Ansible end state        ${ansibleDifferences.length === 0 ? 'the same as hsts-cluster\'s (plan: nothing to change)' : `DIFFERS in ${ansibleDifferences.length} change(s): the comparison is not like for like`}`,
     ] : []),
-    `  floor (replay)           ${fmt(floorStats)}`,
+    `  floor cold               ${fmt(floorStats)}`,
+    `  floor no-op              ${fmt(floorNoop)}`,
+    `  floor's connect          ${fmt(floorConnect)} (every node at once, not in the floor)`,
     ...(report.ansible ? [
       `  Ansible / hsts-cluster   cold ${report.ratios.ansibleOverHstsCold!.toFixed(1)}x, re-run ${report.ratios.ansibleOverHstsRerun!.toFixed(1)}x`,
     ] : []),
-    `  hsts-cluster / floor     ${report.ratios.hstsColdOverFloor.toFixed(2)}x (cold up)`,
+    `  hsts-cluster / floor     ${report.ratios.hstsColdOverFloor.toFixed(2)}x (cold up), ${report.ratios.hstsNoopOverFloorNoop.toFixed(2)}x (no-op), ` +
+      `${report.ratios.hstsNoopOverConnectPlusFloorNoop.toFixed(2)}x (no-op over connect + floor no-op)`,
+    `  critical path            ${report.hstsCluster.criticalPathRoundTrips.coldUp.median} sequential round trips (cold up), ` +
+      `${report.hstsCluster.criticalPathRoundTrips.noop.median} (no-op), from the journals`,
+    `  start-up                 hsts-cluster --version ${start.versionMs.toFixed(0)} ms, node -e 0 ${start.nodeMs.toFixed(0)} ms ` +
+      `(${(start.versionMs / start.nodeMs).toFixed(2)}x)`,
+    `  controller CPU           hsts-cluster ${fmt(report.hstsCluster.controllerCpuMs.coldUp)} cold, ${fmt(report.hstsCluster.controllerCpuMs.noop)} no-op`,
     `  controller peak RSS      hsts-cluster ${report.hstsCluster.peakRssMb.toFixed(0)} MB` +
       (report.ansible ? `, Ansible ${report.ansible.peakRssMb.toFixed(0)} MB` : ''),
     `  per node (cold)          hsts-cluster ${JSON.stringify(report.hstsCluster.perNode)}` +
