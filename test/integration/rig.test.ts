@@ -28,9 +28,14 @@ describe('the rig', () => {
     }
   });
 
-  it('gives every node its own host keys and its own Redis password, made at first boot', async () => {
+  it('gives every node its own host keys, Node API certificate and Redis password, made at first boot', async () => {
     const keys = await Promise.all([0, 1, 2].map((i) => sh(i, 'cat /etc/ssh/ssh_host_ed25519_key.pub')));
     expect(new Set(keys.map((k) => k.output)).size).toBe(3);
+    const certs = await Promise.all([0, 1, 2].map((i) => sh(i, 'cat /opt/aspera/etc/aspera_server_cert.pem')));
+    expect(new Set(certs.map((c) => c.output)).size).toBe(3);
+    expect(certs[0]!.output).toContain('BEGIN CERTIFICATE');
+    // The key is readable by the daemon's group, not by everyone.
+    expect((await sh(0, 'stat -c %a:%U:%G /opt/aspera/etc/aspera_server_key.pem')).output.trim()).toBe('640:root:aspadmins');
     const passwords = await Promise.all([0, 1, 2].map((i) => sh(i, "grep '^requirepass' /opt/aspera/etc/redis/aspera_31415.conf")));
     expect(new Set(passwords.map((p) => p.output)).size).toBe(3);
     expect(passwords[0]!.output).not.toContain('@FIRSTBOOT');
