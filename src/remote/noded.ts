@@ -1,18 +1,25 @@
 import { HSTS } from '../hsts/paths.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
+import { shq } from '../ssh/shell.js';
 import { pollUntil, type WaitOptions } from './waits.js';
 
 /*
- * THE asperanoded health probe: GET /ping on the Node API port over bash's /dev/tcp (no curl needed),
- * bounded in time. asperanoded answers 200 when it reaches Redis as the noded user, through that
- * user's keystore; otherwise 503 with its reason in the body. Its status line and body come back
- * as the output, carriage returns removed.
+ * THE asperanoded health probe: GET /ping on the Node API's HTTPS port with curl, bounded in time.
+ * IBM's Node API serves HTTPS on 9092 by default with the installer's self-signed certificate, so
+ * the certificate is not checked (-k), as IBM's own curl examples do. /ping needs no credentials
+ * and answers 200 when the node is up. asperanoded reaches Redis as the noded user, through that
+ * user's keystore; when it cannot, the answer is an error with its reason in the Node API's error
+ * body (error.user_message). The output is the status line, headers and body (-D -), carriage
+ * returns removed, or curl's error, or CURL_MISSING.
  */
+export const CURL_MISSING = 'curl not found: install curl';
+const PING_URL = `https://127.0.0.1:${HSTS.nodeApiPort}/ping`;
+const HAS_CURL = 'command -v curl >/dev/null 2>&1';
 const PING_CODE =
-  `(exec 3<>/dev/tcp/127.0.0.1/${HSTS.nodeApiPort} && printf 'GET /ping HTTP/1.0\\r\\n\\r\\n' >&3 && timeout 5 cat <&3) 2>&1 | tr -d '\\r'`;
+  `if ${HAS_CURL}; then curl -sSk --max-time 5 -D - ${PING_URL} 2>&1 | tr -d '\\r'; else echo ${shq(CURL_MISSING)}; fi`;
 
 export function nodedPing(): RemoteCommand {
-  return { label: `GET http://127.0.0.1:${HSTS.nodeApiPort}/ping`, code: PING_CODE };
+  return { label: `GET ${PING_URL}`, code: PING_CODE };
 }
 
 export interface NodedHealth {
@@ -21,27 +28,43 @@ export interface NodedHealth {
   message: string;
 }
 
+const HEALTHY_STATUS = /^HTTP\/\S+ 200( |$)/;
+
 export function parseNodedPing(output: string): NodedHealth {
   const statusLine = output.trim().split('\n')[0] ?? '';
-  if (/^HTTP\/\S+ 200 /.test(statusLine)) return { ok: true, message: 'healthy' };
-  const body = output.split('\n\n')[1] ?? '';
-  return { ok: false, message: (body.match(/"reason": "([^"]*)"/)?.[1] ?? statusLine) || 'no answer' };
+  if (HEALTHY_STATUS.test(statusLine)) return { ok: true, message: 'healthy' };
+  if (!statusLine.startsWith('HTTP/')) return { ok: false, message: statusLine || 'no answer' };
+  return { ok: false, message: errorReason(output.split('\n\n').slice(1).join('\n\n')) ?? statusLine };
+}
+
+/** The Node API's error body: {"error": {"code", "reason", "user_message"}}. */
+function errorReason(body: string): string | undefined {
+  try {
+    const error = (JSON.parse(body) as { error?: { reason?: unknown; user_message?: unknown } }).error;
+    const reason = error?.user_message ?? error?.reason;
+    return typeof reason === 'string' && reason ? reason : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * Wait until asperanoded answers /ping healthy. It runs as the noded user and reaches Redis with the
  * password from that user's keystore, so this also proves the keystore askmscli made (hsts-cluster
  * never reads it). On failure the last answer (status line and last body line: the daemon's
- * reason) is shown.
+ * reason) is shown; without curl it fails at once, saying so.
  */
 export function waitForNoded(nodedUser: string, wait: WaitOptions): RemoteCommand {
   const port = HSTS.nodeApiPort;
   return {
     label: `check asperanoded (as ${nodedUser}, through its keystore) answers healthy on port ${port}`,
-    code: pollUntil({
-      ...wait,
-      condition: `last=$(${PING_CODE} | sed -n '1p;$p' | tr '\\n' ' '); [[ "$last" == "HTTP/"*" 200 "* ]]`,
-      message: `asperanoded did not answer healthy on port ${port} within ${wait.timeoutMs / 1000} s`,
-    }),
+    code: [
+      `${HAS_CURL} || { echo ${shq(CURL_MISSING)}; exit 1; }`,
+      pollUntil({
+        ...wait,
+        condition: `last=$(${PING_CODE} | sed -n '1p;$p' | tr '\\n' ' '); [[ "$last" =~ ^HTTP/[^\\ ]+\\ 200\\  ]]`,
+        message: `asperanoded did not answer healthy on port ${port} within ${wait.timeoutMs / 1000} s`,
+      }),
+    ].join('\n'),
   };
 }

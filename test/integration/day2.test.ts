@@ -148,12 +148,12 @@ describe('a keystore deleted behind hsts-cluster\'s back', () => {
   it('of the noded user makes up fail in verify, with asperanoded\'s reason, and changes nothing', async () => {
     await rig.sh(1, 'cp -p /opt/aspera/var/localkeystore.db /tmp/daemon.localkeystore.db && rm /opt/aspera/var/localkeystore.db');
     try {
-      const ping = await rig.sh(1, "(exec 3<>/dev/tcp/127.0.0.1/9092; printf 'GET /ping HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3)");
-      expect(ping.output).toMatch(/HTTP\/1\.0 503/);
+      const ping = await rig.sh(1, 'curl -sSk --max-time 5 -D - https://127.0.0.1:9092/ping');
+      expect(ping.output).toMatch(/HTTP\/1\.1 503/);
       expect(ping.output).toMatch(/keystore of asperadaemon unusable: \/opt\/aspera\/var\/localkeystore\.db does not exist \(run: askmscli -i -u asperadaemon\)/);
       const up = await cli('up', '--json', '--wait-timeout', '15');
       expect(up.exitCode).toBe(1);
-      expect(up.stderr).toMatch(/node2: verify: [\s\S]*asperanoded did not answer healthy[\s\S]*last answer: HTTP\/1\.0 503 .*run: askmscli -i -u asperadaemon/);
+      expect(up.stderr).toMatch(/node2: verify: [\s\S]*asperanoded did not answer healthy[\s\S]*last answer: HTTP\/1\.1 503 .*run: askmscli -i -u asperadaemon/);
     } finally {
       await rig.sh(1, 'cp -p /tmp/daemon.localkeystore.db /opt/aspera/var/localkeystore.db && rm -f /tmp/daemon.localkeystore.db');
     }
