@@ -23,11 +23,15 @@ export function describeHolder(json: string): string {
     const h = JSON.parse(json) as LockHolder;
     return `run ${h.run} (${h.command}) by ${h.user}@${h.host} pid ${h.pid} since ${h.since}`;
   } catch {
-    return json || 'an unknown holder';
+    return json || 'an unknown holder (the lock names no run: one died while taking it; --break-lock if none is running)';
   }
 }
 
-/** mkdir is atomic: exactly one of two concurrent runs creates the lock directory. */
+/**
+ * mkdir is atomic: exactly one of two concurrent runs creates the lock directory. The winner then
+ * names itself (holder.json, renamed into place whole); a loser that comes in between waits for
+ * that name, bounded, so that it can say who holds the lock.
+ */
 export function acquireLockCommand(holder: LockHolder, breakLock: boolean): RemoteCommand {
   const json = JSON.stringify(holder);
   return {
@@ -35,8 +39,12 @@ export function acquireLockCommand(holder: LockHolder, breakLock: boolean): Remo
     code: [
       `install -d -m 0700 ${HSTS.stateDir} ${HSTS.stateDir}/runs`,
       breakLock ? `rm -rf ${LOCK}` : ':',
-      `if mkdir -m 0700 ${LOCK} 2>/dev/null; then cat "$IN/holder" > ${LOCK}/holder.json; echo acquired;`,
-      `else echo "held by: $(cat ${LOCK}/holder.json 2>/dev/null)"; exit 1; fi`,
+      `if mkdir -m 0700 ${LOCK} 2>/dev/null; then`,
+      `  cat "$IN/holder" > ${LOCK}/holder.json.tmp && mv -f ${LOCK}/holder.json.tmp ${LOCK}/holder.json; echo acquired`,
+      'else',
+      `  for _ in $(seq 1 100); do [ -s ${LOCK}/holder.json ] || [ ! -d ${LOCK} ] && break; sleep 0.1; done`,
+      `  echo "held by: $(cat ${LOCK}/holder.json 2>/dev/null)"; exit 1`,
+      'fi',
     ].join('\n'),
     inputs: { holder: json },
   };
