@@ -232,7 +232,7 @@ class Switchover {
         if (!r.ok) this.left(primary, `still paused as a second primary beside ${target.name} (REPLICAOF failed: ${r.output.trim()}); run REPLICAOF ${target.privateIp} ${this.cluster.redisPort} on it`);
         this.run.primary = target.name;
       } else if (!views.every((ip) => ip === primary.privateIp)) {
-        this.left(primary, `the Sentinels disagree after SENTINEL FAILOVER (${this.describeViews(views)}); check hsts-cluster status`);
+        this.left(primary, `the Sentinels disagree after SENTINEL FAILOVER (${this.describeViews(views)}); its writes stay paused (at most ${this.budget.pauseMs / 1000} s) so that no second primary takes them; check hsts-cluster status`);
       }
     }
     if (progress.paused && !this.run.recap(primary.name).error) {
