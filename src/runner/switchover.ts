@@ -93,7 +93,7 @@ class Switchover {
     const { primary, target, others } = roles;
     Object.assign(this.report, { from: primary.name, to: target.name });
     this.report.steps = [
-      `lower replica-priority to 0 on ${others.map((n) => n.name).join(', ') || 'no other replica'} (each put back afterwards)`,
+      `lower replica-priority to 0 on ${others.map((n) => n.name).join(', ') || 'no other replica'} (each put back afterwards) and wait until every Sentinel has seen it`,
       `${primary.name}: CLIENT PAUSE ${this.budget.pauseMs} WRITE`,
       `wait until ${target.name}'s replication offset equals ${primary.name}'s (at most ${this.budget.catchUpMs / 1000} s)`,
       `SENTINEL FAILOVER ${this.cluster.primarySet}, then wait until every Sentinel names ${target.name} (at most ${this.budget.agreeMs / 1000} s)`,
@@ -153,7 +153,7 @@ class Switchover {
         await this.must(node, configSet(this.redis(node), 'replica-priority', '0', 'not promoted during the switchover'));
         progress.lowered.push({ node, value });
       }
-      this.stopIfInterrupted();
+      await this.awaitPrioritiesSeen(roles);
       const pausedAt = Date.now();
       progress.paused = true;
       await this.must(primary, pauseWrites(this.redis(primary), this.budget.pauseMs));
@@ -162,7 +162,7 @@ class Switchover {
       this.stopIfInterrupted();
       progress.failoverAsked = true;
       await this.must(target, sentinelFailover(this.sentinel(target), this.cluster.primarySet));
-      await this.awaitAgreement(target);
+      await this.awaitAgreement(primary, target);
       this.report.windowMs = Date.now() - pausedAt;
       this.journal('every Sentinel names the new primary', { node: target.name, windowMs: this.report.windowMs });
       await this.demote(primary, target, progress);
@@ -179,6 +179,25 @@ class Switchover {
     await this.putPrioritiesBack(progress.lowered);
   }
 
+  /**
+   * Sentinel learns a replica's priority from INFO, which it asks replicas for every 10 s: until
+   * every Sentinel has seen the lowered priorities, it could still promote another replica (on a
+   * tie of offsets it picks by run id). Waited for before the pause, so the window stays short.
+   */
+  private async awaitPrioritiesSeen({ primary, target, others }: Roles): Promise<void> {
+    const problems = async () => {
+      const perSentinel = await Promise.all(this.run.inventory.nodes.map(async (n) => {
+        const records = parseSentinelReplicas((await this.sh(n, asredis(this.sentinel(n), ['SENTINEL', 'REPLICAS', this.cluster.primarySet]))).output);
+        const stale = others.filter((o) => records.find((r) => r.ip === o.privateIp)?.['slave-priority'] !== '0').map((o) => `${o.name}'s replica-priority 0 not seen yet`);
+        const targetProblem = sentinelReplicaProblem(records.find((r) => r.ip === target.privateIp), primary.privateIp);
+        return [...stale, ...(targetProblem ? [`${target.name}: ${targetProblem}`] : [])].map((p) => `${n.name}'s Sentinel: ${p}`);
+      }));
+      return perSentinel.flat();
+    };
+    const seen = await this.until(problems, (p) => p.length === 0, { timeoutMs: 60_000, intervalMs: 500 });
+    if (!seen.ok) throw new Error(`the Sentinels did not see the lowered replica-priorities within 60 s: ${seen.value.join('; ')}`);
+  }
+
   /** Bounded: the target's offset reaches the paused primary's, which no longer grows. */
   private async catchUp(primary: ClusterNode, target: ClusterNode): Promise<void> {
     const offsets = async () => {
@@ -192,9 +211,12 @@ class Switchover {
   }
 
   /** Once SENTINEL FAILOVER was asked for, the wait goes on after Ctrl-C: stopping halfway would leave two primaries. */
-  private async awaitAgreement(target: ClusterNode): Promise<void> {
-    const agreed = await waitUntil(() => this.sentinelViews(), (v) => v.every((ip) => ip === target.privateIp), { timeoutMs: this.budget.agreeMs, intervalMs: 50 });
-    if (!agreed.ok) throw new Error(`the Sentinels did not all name ${target.name} within ${this.budget.agreeMs / 1000} s (${this.describeViews(agreed.value)})`);
+  private async awaitAgreement(primary: ClusterNode, target: ClusterNode): Promise<void> {
+    const moved = (v: (string | null)[]) => v[0] !== primary.privateIp && v[0] !== null && v.every((ip) => ip === v[0]);
+    const agreed = await waitUntil(() => this.sentinelViews(), moved, { timeoutMs: this.budget.agreeMs, intervalMs: 50 });
+    if (!agreed.ok || agreed.value[0] !== target.privateIp) {
+      throw new Error(`the Sentinels did not all name ${target.name} within ${this.budget.agreeMs / 1000} s (${this.describeViews(agreed.value)})`);
+    }
   }
 
   private async demote(primary: ClusterNode, target: ClusterNode, progress: Progress): Promise<void> {
@@ -226,12 +248,13 @@ class Switchover {
     const { primary, target } = roles;
     if (progress.failoverAsked && !progress.demoted) {
       const views = await this.sentinelViews();
-      if (views.every((ip) => ip === target.privateIp)) {
-        this.run.errors.push(`the failover happened: ${target.name} is the primary`);
-        const r = await this.sh(primary, followPrimary(this.redis(primary), { ip: target.privateIp, port: this.cluster.redisPort }));
-        if (!r.ok) this.left(primary, `still paused as a second primary beside ${target.name} (REPLICAOF failed: ${r.output.trim()}); run REPLICAOF ${target.privateIp} ${this.cluster.redisPort} on it`);
-        this.run.primary = target.name;
-      } else if (!views.every((ip) => ip === primary.privateIp)) {
+      const named = this.run.inventory.nodes.find((n) => views.every((ip) => ip === n.privateIp));
+      if (named && named !== primary) {
+        this.run.errors.push(`the failover happened: ${named.name} is the primary${named === target ? '' : ` (Sentinel promoted it, not ${target.name})`}`);
+        const r = await this.sh(primary, followPrimary(this.redis(primary), { ip: named.privateIp, port: this.cluster.redisPort }));
+        if (!r.ok) this.left(primary, `still paused as a second primary beside ${named.name} (REPLICAOF failed: ${r.output.trim()}); run REPLICAOF ${named.privateIp} ${this.cluster.redisPort} on it`);
+        this.run.primary = named.name;
+      } else if (!named) {
         this.left(primary, `the Sentinels disagree after SENTINEL FAILOVER (${this.describeViews(views)}); its writes stay paused (at most ${this.budget.pauseMs / 1000} s) so that no second primary takes them; check hsts-cluster status`);
       }
     }

@@ -45,7 +45,10 @@ async function switchoverUnderWrites(to: string, key: string): Promise<{ result:
   const afterSwitch = await writer.lastAcked();
   await until(async () => (await writer.lastAcked()) >= afterSwitch + 20, 60, 'the writer goes on writing after the switchover');
   const writes = await writer.stop();
-  return { result: JSON.parse(r.stdout) as SwitchoverJson, writes, stderr: r.stderr };
+  // What the Sentinels did, for a failure's report.
+  const sentinelLogs = r.exitCode === 0 ? '' : (await Promise.all(rig.nodes.map(async (n) =>
+    `--- ${n.name} Sentinel\n${(await rig.sh(n, 'journalctl -u asperaredissentinel --no-pager -o cat -n 40')).output}`))).join('\n');
+  return { result: JSON.parse(r.stdout) as SwitchoverJson, writes, stderr: `${r.stderr}\n${sentinelLogs}` };
 }
 
 describe('switchover', () => {
