@@ -73,6 +73,7 @@ describe('switchover', () => {
     expect(result.exitCode, stderr).toBe(0);
     expect(result).toMatchObject({ from: 'node1', to: 'node2' });
     expect(result.windowMs).toBeGreaterThan(0);
+    expect(result.offsets?.atPromotion).toBeGreaterThan(0);
     console.log(`switchover node1 -> node2: write pause ${result.windowMs} ms (command), longest gap between acknowledged writes ${writes.longestGapMs} ms, ` +
       `${writes.acked.length} writes acknowledged, ${writes.errors.length} errors seen by the client`);
     expect(await sentinelPrimaries(rig, rig.nodes)).toEqual([ipOf('node2'), ipOf('node2'), ipOf('node2')]);
@@ -116,6 +117,20 @@ describe('switchover', () => {
     expect(final).toBeGreaterThanOrEqual(writes.acked.length);
     expect(await sentinelPrimaries(rig, rig.nodes)).toEqual([ipOf('node1'), ipOf('node1'), ipOf('node1')]);
     expect(await priorities()).toEqual(['100', '100', '100']);
+    expect((await eventually(statusJson, (s) => s.verdict === 'healthy', 120))).toMatchObject({ verdict: 'healthy', primary: 'node1' });
+  });
+
+  it('refuses when a Sentinel does not answer (exit 1), changing nothing', async () => {
+    await rig.sh(2, 'systemctl stop asperaredissentinel');
+    try {
+      const r = await runCli(['switchover', '--to', 'node2', '-i', rig.inventoryPath]);
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/pre-flight: no primary named by the Sentinel on node3; nothing was changed/);
+      expect(await priorities()).toEqual(['100', '100', '100']);
+      expect((await redisCli(rig, 0, 'INFO replication')).output).toContain('role:master');
+    } finally {
+      await rig.sh(2, 'systemctl start asperaredissentinel');
+    }
     expect((await eventually(statusJson, (s) => s.verdict === 'healthy', 120))).toMatchObject({ verdict: 'healthy', primary: 'node1' });
   });
 });
