@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRig, type Rig } from '../rig/rig.js';
-import { runCli } from '../support/cli.js';
+import { runCli, startCli } from '../support/cli.js';
 import { eventually, redisCli, sentinelPrimaries } from '../support/cluster.js';
 import { until } from '../support/wait.js';
 import { startWriter, type WriterReport } from '../support/writer.js';
@@ -117,6 +117,31 @@ describe('switchover', () => {
     expect(final).toBeGreaterThanOrEqual(writes.acked.length);
     expect(await sentinelPrimaries(rig, rig.nodes)).toEqual([ipOf('node1'), ipOf('node1'), ipOf('node1')]);
     expect(await priorities()).toEqual(['100', '100', '100']);
+    expect((await eventually(statusJson, (s) => s.verdict === 'healthy', 120))).toMatchObject({ verdict: 'healthy', primary: 'node1' });
+  });
+
+  it('Ctrl-C after the priorities were lowered puts them back and leaves the primary as it was (exit 1)', async () => {
+    // node1's and node2's Sentinels cannot ask node3's Redis for INFO, so they never see its lowered
+    // replica-priority: the switchover holds in that wait, after its first change and before the pause.
+    const others = [0, 1].map((i) => rig.nodes[i]!.privateIp);
+    const rules = others.map((ip) => `-s ${ip} -p tcp --dport 31415 -j REJECT --reject-with tcp-reset`);
+    for (const rule of rules) await rig.sh(2, `iptables -I INPUT 1 ${rule}`);
+    const run = startCli(['switchover', '--to', 'node2', '-i', rig.inventoryPath]);
+    try {
+      await until(async () => (await priorities())[2] === '0' || !run.running(), 120, "the switchover lowers node3's replica-priority", () => run.stderr());
+      expect(run.running(), `${run.stderr()}\n${(await redisCli(rig, 0, 'SENTINEL REPLICAS myprimary', 41415)).output}`).toBe(true);
+      run.child.kill('SIGINT');
+      const r = await run.done;
+      expect(r.stderr).toMatch(/interrupted: letting running commands finish/);
+      expect(r.stderr).toMatch(/interrupted \(Ctrl-C\)/);
+      expect(r.exitCode, r.stderr).toBe(1);
+    } finally {
+      run.child.kill('SIGKILL');
+      for (const rule of rules) await rig.sh(2, `iptables -D INPUT ${rule}`);
+    }
+    expect(await priorities()).toEqual(['100', '100', '100']);
+    expect(await sentinelPrimaries(rig, rig.nodes)).toEqual([ipOf('node1'), ipOf('node1'), ipOf('node1')]);
+    expect((await redisCli(rig, 0, 'INCR switchover:after-ctrl-c')).output.trim()).toMatch(/^\d+$/);
     expect((await eventually(statusJson, (s) => s.verdict === 'healthy', 120))).toMatchObject({ verdict: 'healthy', primary: 'node1' });
   });
 
