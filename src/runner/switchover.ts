@@ -1,0 +1,334 @@
+import { parsePrimaryAddr, parseReplication, parseSentinelReplicas, type ReplicationInfo } from '../hsts/redis-info.js';
+import type { ClusterNode, Inventory } from '../inventory/load.js';
+import { asredis, configSet, type RedisTarget } from '../remote/redis-cli.js';
+import {
+  checkQuorum, followPrimary, pauseWrites, rewriteLoweredPriority, sentinelFailover, unpauseWrites,
+} from '../remote/switchover.js';
+import { waitUntil, type WaitOptions } from '../remote/waits.js';
+import type { RemoteCommand } from '../ssh/remote-script.js';
+import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
+import { closeRun, runResult } from './engine/finish.js';
+import { lockHolder, lockRefusal } from './engine/lock.js';
+import { Run, type RunIO } from './engine/run.js';
+import { acquireLockCommand } from './node-state.js';
+import type { RunResult } from './result.js';
+import { decideSwitchover, sentinelReplicaProblem, switchoverBudget } from './switchover-plan.js';
+
+export interface SwitchoverOptions extends ConnectOptions, RunIO {
+  mode: 'apply' | 'plan';
+  /** --to: the node to promote (already checked to be a node of the inventory). */
+  to?: string;
+  breakLock: boolean;
+  abort: AbortSignal;
+}
+
+export interface SwitchoverResult extends RunResult {
+  from?: string;
+  to?: string;
+  /** ms from pausing the old primary's writes until every Sentinel named the new primary. */
+  windowMs?: number;
+  /** Replication offsets: each node's before the pause, and the one both sides held at promotion. */
+  offsets?: { before: Record<string, number>; atPromotion?: number };
+  /** What the switch does (plan) or did, in order. */
+  steps: string[];
+}
+
+interface Roles { primary: ClusterNode; target: ClusterNode; others: ClusterNode[] }
+
+/** How far the switch got: what a failure or Ctrl-C must undo or finish. */
+interface Progress {
+  lowered: { node: ClusterNode; value: string }[];
+  paused: boolean;
+  failoverAsked: boolean;
+  demoted: boolean;
+}
+
+/**
+ * `hsts-cluster switchover`: a planned primary change that loses no acknowledged write. Pre-flight
+ * reads only; the switch pauses the old primary's writes, waits for the target to hold every byte
+ * of its replication stream, has Sentinel promote it, and turns the old primary into its replica
+ * before writes resume there. A failure or Ctrl-C puts back what it changed.
+ */
+export async function runSwitchover(inventory: Inventory, options: SwitchoverOptions): Promise<SwitchoverResult> {
+  const run = new Run('switchover', inventory, options);
+  run.emit({ event: 'run-start', command: 'switchover', inventory: inventory.path, mode: options.mode });
+  await connect(run, options, `hsts-cluster:${run.id}:switchover`);
+  const procedure = new Switchover(run, options);
+  try {
+    if (everyNodeReached(run) && (options.mode === 'plan' || (await procedure.lock()))) await procedure.execute();
+    return { ...runResult(run, 'apply'), ...procedure.report };
+  } finally {
+    await closeRun(run);
+  }
+}
+
+class Switchover {
+  readonly report: Omit<SwitchoverResult, keyof RunResult> = { steps: [] };
+  private readonly cluster: Inventory['cluster'];
+  private readonly budget: ReturnType<typeof switchoverBudget>;
+
+  constructor(private readonly run: Run, private readonly options: SwitchoverOptions) {
+    this.cluster = run.inventory.cluster;
+    this.budget = switchoverBudget(this.cluster);
+  }
+
+  /** The run lock: on the first node alone (of two runs, one proceeds), then on the others. */
+  async lock(): Promise<boolean> {
+    const command = acquireLockCommand(lockHolder(this.run), this.options.breakLock);
+    const [first, ...rest] = this.run.inventory.nodes;
+    for (const group of [[first!], rest]) {
+      const taken = await Promise.all(group.map(async (node) => ({ node, r: await this.sh(node, command) })));
+      for (const { node, r } of taken) {
+        if (r.ok) this.run.locked.add(node.name);
+        else this.fail(node, lockRefusal(r.output).message);
+      }
+      if (taken.some((t) => !t.r.ok)) return false;
+    }
+    return true;
+  }
+
+  async execute(): Promise<void> {
+    const roles = await this.preflight();
+    if (!roles) return;
+    const { primary, target, others } = roles;
+    Object.assign(this.report, { from: primary.name, to: target.name });
+    this.report.steps = [
+      `lower replica-priority to 0 on ${others.map((n) => n.name).join(', ') || 'no other replica'} (each put back afterwards) and wait until every Sentinel has seen it`,
+      `${primary.name}: CLIENT PAUSE ${this.budget.pauseMs} WRITE`,
+      `wait until ${target.name}'s replication offset equals ${primary.name}'s (at most ${this.budget.catchUpMs / 1000} s)`,
+      `SENTINEL FAILOVER ${this.cluster.primarySet}, then wait until every Sentinel names ${target.name} (at most ${this.budget.agreeMs / 1000} s)`,
+      `${primary.name}: REPLICAOF ${target.privateIp} ${this.cluster.redisPort}, CONFIG REWRITE, then CLIENT UNPAUSE`,
+      `wait until every replica follows ${target.name}, then put the replica-priorities back`,
+    ];
+    if (this.options.mode === 'apply') await this.switchRoles(roles);
+  }
+
+  // ---- pre-flight (read-only) ----
+
+  private async preflight(): Promise<Roles | null> {
+    const nodes = this.run.inventory.nodes;
+    const [sentinelViews, replication] = await Promise.all([this.sentinelViews(), Promise.all(nodes.map((n) => this.replication(n)))]);
+    this.report.offsets = { before: Object.fromEntries(nodes.flatMap((n, i) => (replication[i] ? [[n.name, replication[i].offset]] : []))) };
+    const decision = decideSwitchover({ nodes, sentinelViews, replication }, this.options.to);
+    if (decision.kind === 'refuse') return this.refuse(decision.reason);
+    if (decision.kind === 'nothing-to-do') {
+      Object.assign(this.report, { from: decision.primary.name, to: decision.primary.name });
+      this.run.primary = decision.primary.name;
+      return null;
+    }
+    const quorum = await Promise.all(nodes.map(async (n) => ({ n, r: await this.sh(n, checkQuorum(this.sentinel(n), this.cluster.primarySet)) })));
+    const noQuorum = quorum.filter(({ r }) => !/^OK\b/.test(r.output.trim()));
+    if (noQuorum.length > 0) return this.refuse(`SENTINEL CKQUORUM: ${noQuorum.map(({ n, r }) => `${n.name}: ${r.output.trim()}`).join('; ')}`);
+    const seen = await this.until(() => this.sentinelProblems(decision.target, decision.primary), (p) => p.length === 0, { timeoutMs: 30_000, intervalMs: 500 });
+    if (!seen.ok) return this.refuse(`not every Sentinel sees ${decision.target.name} as a healthy replica of ${decision.primary.name} within 30 s: ${seen.value.join('; ')}`);
+    this.run.primary = decision.primary.name;
+    return decision;
+  }
+
+  private refuse(reason: string): null {
+    this.run.errors.push(`pre-flight: ${reason}; nothing was changed`);
+    this.run.emit({ event: 'preflight-failed', problems: [reason] });
+    return null;
+  }
+
+  private async sentinelProblems(target: ClusterNode, primary: ClusterNode): Promise<string[]> {
+    const problems = await Promise.all(this.run.inventory.nodes.map(async (n) => {
+      const r = await this.sh(n, asredis(this.sentinel(n), ['SENTINEL', 'REPLICAS', this.cluster.primarySet]));
+      const problem = sentinelReplicaProblem(parseSentinelReplicas(r.output).find((rec) => rec.ip === target.privateIp), primary.privateIp);
+      return problem && `${n.name}'s Sentinel ${problem}`;
+    }));
+    return problems.filter((p): p is string => p !== null);
+  }
+
+  // ---- the switch ----
+
+  private async switchRoles(roles: Roles): Promise<void> {
+    const { primary, target, others } = roles;
+    const progress: Progress = { lowered: [], paused: false, failoverAsked: false, demoted: false };
+    try {
+      for (const node of others) {
+        const got = await this.sh(node, asredis(this.redis(node), ['CONFIG', 'GET', 'replica-priority']));
+        const value = /^\d+$/.exec(got.output.trim().split('\n')[1] ?? '')?.[0];
+        if (!value) throw new Error(`${node.name}: CONFIG GET replica-priority: ${got.output.trim()}`);
+        await this.must(node, configSet(this.redis(node), 'replica-priority', '0', 'not promoted during the switchover'));
+        progress.lowered.push({ node, value });
+      }
+      await this.awaitPrioritiesSeen(roles);
+      const pausedAt = Date.now();
+      progress.paused = true;
+      await this.must(primary, pauseWrites(this.redis(primary), this.budget.pauseMs));
+      this.journal('writes paused', { node: primary.name });
+      await this.catchUp(primary, target);
+      this.stopIfInterrupted();
+      progress.failoverAsked = true;
+      await this.must(target, sentinelFailover(this.sentinel(target), this.cluster.primarySet));
+      await this.awaitAgreement(primary, target);
+      this.report.windowMs = Date.now() - pausedAt;
+      this.journal('every Sentinel names the new primary', { node: target.name, windowMs: this.report.windowMs });
+      await this.demote(primary, target, progress);
+      await this.awaitFollowers(primary, target);
+      for (const node of [primary, target]) Object.assign(this.run.recap(node.name), { status: 'changed', changed: 1 });
+      this.run.recap(primary.name).changes.push({ step: 'switchover', summary: `primary -> replica of ${target.name}` });
+      this.run.recap(target.name).changes.push({ step: 'switchover', summary: `replica -> primary (write pause ${this.report.windowMs} ms)` });
+      this.run.primary = target.name;
+      this.run.emit({ event: 'roles', primary: target.name, reason: 'switchover' });
+    } catch (e) {
+      this.run.errors.push((e as Error).message);
+      await this.finishOrUndo(roles, progress);
+    }
+    await this.putPrioritiesBack(progress.lowered);
+  }
+
+  /**
+   * Sentinel learns a replica's priority from INFO, which it asks replicas for every 10 s: until
+   * every Sentinel has seen the lowered priorities, it could still promote another replica (on a
+   * tie of offsets it picks by run id). Waited for before the pause, so the window stays short.
+   */
+  private async awaitPrioritiesSeen({ primary, target, others }: Roles): Promise<void> {
+    const problems = async () => {
+      const perSentinel = await Promise.all(this.run.inventory.nodes.map(async (n) => {
+        const records = parseSentinelReplicas((await this.sh(n, asredis(this.sentinel(n), ['SENTINEL', 'REPLICAS', this.cluster.primarySet]))).output);
+        const stale = others.filter((o) => records.find((r) => r.ip === o.privateIp)?.['slave-priority'] !== '0').map((o) => `${o.name}'s replica-priority 0 not seen yet`);
+        const targetProblem = sentinelReplicaProblem(records.find((r) => r.ip === target.privateIp), primary.privateIp);
+        return [...stale, ...(targetProblem ? [`${target.name}: ${targetProblem}`] : [])].map((p) => `${n.name}'s Sentinel: ${p}`);
+      }));
+      return perSentinel.flat();
+    };
+    const seen = await this.until(problems, (p) => p.length === 0, { timeoutMs: 60_000, intervalMs: 500 });
+    if (!seen.ok) throw new Error(`the Sentinels did not see the lowered replica-priorities within 60 s: ${seen.value.join('; ')}`);
+  }
+
+  /** Bounded: the target's offset reaches the paused primary's, which no longer grows. */
+  private async catchUp(primary: ClusterNode, target: ClusterNode): Promise<void> {
+    const offsets = async () => {
+      const [p, t] = await Promise.all([this.replication(primary), this.replication(target)]);
+      return { primary: p?.role === 'master' ? p.offset : -1, target: t?.role === 'slave' && t.linkUp ? t.offset : -2 };
+    };
+    const caught = await this.until(offsets, (o) => o.primary === o.target, { timeoutMs: this.budget.catchUpMs, intervalMs: 20 });
+    if (!caught.ok) throw new Error(`${target.name} did not catch up with ${primary.name} within ${this.budget.catchUpMs / 1000} s (offsets ${caught.value.target} / ${caught.value.primary})`);
+    this.report.offsets!.atPromotion = caught.value.primary;
+    this.journal('target caught up', { node: target.name, offset: caught.value.primary });
+  }
+
+  /** Once SENTINEL FAILOVER was asked for, the wait goes on after Ctrl-C: stopping halfway would leave two primaries. */
+  private async awaitAgreement(primary: ClusterNode, target: ClusterNode): Promise<void> {
+    const moved = (v: (string | null)[]) => v[0] !== primary.privateIp && v[0] !== null && v.every((ip) => ip === v[0]);
+    const agreed = await waitUntil(() => this.sentinelViews(), moved, { timeoutMs: this.budget.agreeMs, intervalMs: 50 });
+    if (!agreed.ok || agreed.value[0] !== target.privateIp) {
+      throw new Error(`the Sentinels did not all name ${target.name} within ${this.budget.agreeMs / 1000} s (${this.describeViews(agreed.value)})`);
+    }
+  }
+
+  private async demote(primary: ClusterNode, target: ClusterNode, progress: Progress): Promise<void> {
+    await this.must(primary, followPrimary(this.redis(primary), { ip: target.privateIp, port: this.cluster.redisPort }));
+    progress.demoted = true;
+    // Writes held by the pause now meet a replica and fail (READONLY): the client asks Sentinel again.
+    await this.must(primary, unpauseWrites(this.redis(primary)));
+    progress.paused = false;
+  }
+
+  private async awaitFollowers(primary: ClusterNode, target: ClusterNode): Promise<void> {
+    const expected = this.run.inventory.nodes.length - 1;
+    const online = async () => {
+      const info = await this.replication(target);
+      return info?.role === 'master' ? info.replicas.filter((r) => r.state === 'online').length : -1;
+    };
+    const follows = await waitUntil(online, (n) => n === expected, { timeoutMs: 60_000, intervalMs: 200 });
+    if (!follows.ok) throw new Error(`${target.name} sees ${follows.value} of ${expected} replicas online within 60 s`);
+    const old = await this.replication(primary);
+    if (!(old?.role === 'slave' && old.masterHost === target.privateIp && old.linkUp)) throw new Error(`${primary.name} does not replicate from ${target.name} with its link up`);
+  }
+
+  /**
+   * After a failure: before SENTINEL FAILOVER, unpausing leaves the old primary as it was. After it,
+   * what the Sentinels name decides: the target (the old primary must follow it before writes
+   * resume) or still the old primary (the failover did not happen).
+   */
+  private async finishOrUndo(roles: Roles, progress: Progress): Promise<void> {
+    const { primary, target } = roles;
+    if (progress.failoverAsked && !progress.demoted) {
+      const views = await this.sentinelViews();
+      const named = this.run.inventory.nodes.find((n) => views.every((ip) => ip === n.privateIp));
+      if (named && named !== primary) {
+        this.run.errors.push(`the failover happened: ${named.name} is the primary${named === target ? '' : ` (Sentinel promoted it, not ${target.name})`}`);
+        const r = await this.sh(primary, followPrimary(this.redis(primary), { ip: named.privateIp, port: this.cluster.redisPort }));
+        if (!r.ok) this.left(primary, `still paused as a second primary beside ${named.name} (REPLICAOF failed: ${r.output.trim()}); run REPLICAOF ${named.privateIp} ${this.cluster.redisPort} on it`);
+        this.run.primary = named.name;
+      } else if (!named) {
+        this.left(primary, `the Sentinels disagree after SENTINEL FAILOVER (${this.describeViews(views)}); its writes stay paused (at most ${this.budget.pauseMs / 1000} s) so that no second primary takes them; check hsts-cluster status`);
+      }
+    }
+    if (progress.paused && !this.run.recap(primary.name).error) {
+      const r = await this.sh(primary, unpauseWrites(this.redis(primary)));
+      if (!r.ok) this.left(primary, `writes still paused (CLIENT UNPAUSE failed: ${r.output.trim()}); they resume on their own within ${this.budget.pauseMs / 1000} s`);
+    }
+  }
+
+  private async putPrioritiesBack(lowered: Progress['lowered']): Promise<void> {
+    for (const { node, value } of lowered) {
+      const set = await this.sh(node, configSet(this.redis(node), 'replica-priority', value, 'put back'));
+      const file = set.ok ? await this.sh(node, rewriteLoweredPriority(this.redis(node))) : set;
+      if (!file.ok) this.left(node, `replica-priority left at 0 (never promoted): run CONFIG SET replica-priority ${value} and CONFIG REWRITE on its Redis (${file.output.trim()})`);
+    }
+  }
+
+  // ---- helpers ----
+
+  private left(node: ClusterNode, what: string): void {
+    const recap = this.run.recap(node.name);
+    Object.assign(recap, { status: 'rollback-failed', failed: 1, error: `left: ${recap.error ? `${recap.error.replace(/^left: /, '')}; ` : ''}${what}` });
+    this.run.errors.push(`${node.name}: ${what}`);
+  }
+
+  private fail(node: ClusterNode, message: string): void {
+    Object.assign(this.run.recap(node.name), { status: 'failed', failed: 1, error: message });
+    this.run.errors.push(`${node.name}: ${message}`);
+  }
+
+  private journal(what: string, fields: Record<string, unknown>): void {
+    this.run.journal.write({ event: 'switchover', result: what, ...fields });
+  }
+
+  private stopIfInterrupted(): void {
+    if (this.options.abort.aborted) throw new Error('interrupted (Ctrl-C)');
+  }
+
+  /** A read-only bounded wait that Ctrl-C ends (the switch then stops and puts back what it changed). */
+  private async until<T>(probe: () => Promise<T>, done: (v: T) => boolean, options: WaitOptions): Promise<{ value: T; ok: boolean }> {
+    const result = await waitUntil(probe, done, { ...options, signal: this.options.abort });
+    this.stopIfInterrupted();
+    return result;
+  }
+
+  private async sh(node: ClusterNode, command: RemoteCommand): Promise<{ ok: boolean; output: string }> {
+    const r = await this.run.session(node.name).run([command], 'run-all').catch((e: Error) => ({ results: [], failure: { output: e.message } }));
+    const result = r.results[0];
+    return { ok: result?.exitCode === 0, output: result?.output ?? r.failure?.output ?? '' };
+  }
+
+  private async must(node: ClusterNode, command: RemoteCommand): Promise<void> {
+    const r = await this.sh(node, command);
+    if (!r.ok) throw new Error(`${node.name}: ${command.label} failed: ${r.output.trim()}`);
+  }
+
+  private redis(node: ClusterNode): RedisTarget {
+    return { ip: node.privateIp, port: this.cluster.redisPort, password: this.cluster.redisPassword };
+  }
+
+  private sentinel(node: ClusterNode): RedisTarget {
+    return { ...this.redis(node), port: this.cluster.sentinelPort };
+  }
+
+  private async replication(node: ClusterNode): Promise<ReplicationInfo | null> {
+    return parseReplication((await this.sh(node, asredis(this.redis(node), ['INFO', 'replication']))).output);
+  }
+
+  private async sentinelViews(): Promise<(string | null)[]> {
+    return Promise.all(this.run.inventory.nodes.map(async (n) =>
+      parsePrimaryAddr((await this.sh(n, asredis(this.sentinel(n), ['SENTINEL', 'get-master-addr-by-name', this.cluster.primarySet]))).output)?.ip ?? null));
+  }
+
+  private describeViews(views: (string | null)[]): string {
+    return this.run.inventory.nodes.map((n, i) => `${n.name}: ${views[i] ?? 'no answer'}`).join(', ');
+  }
+}
