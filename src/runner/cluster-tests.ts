@@ -5,6 +5,7 @@ import { addThrowAwayNodeUser, deleteNodeUser, listNodeUsers } from '../remote/a
 import { nodedPing, parseNodedPing } from '../remote/noded.js';
 import { asredis, asredisDetached, type RedisTarget } from '../remote/redis-cli.js';
 import { waitUntil, type WaitOptions } from '../remote/waits.js';
+import { rewriteLoweredPriority } from '../remote/switchover.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import type { NodeSession } from '../ssh/session.js';
 
@@ -148,8 +149,9 @@ export class ClusterTester {
         }
         // A Sentinel that has not yet seen the target as a replica (it polls replicas every 10 s) takes
         // its promotion for a stale master and turns it back into a replica, so the failover times out.
-        const ready = await this.until(() => this.replicaProblems(target, from), (problems) => problems.length === 0, { timeoutMs: 30_000 });
-        if (!ready.ok) throw new Error(`not every Sentinel sees ${target.name} as a healthy replica of ${from.name} within 30 s: ${ready.value.join('; ')}`);
+        const lowered = restorePriorities.map((p) => p.node);
+        const ready = await this.until(() => this.replicaProblems(target, from, lowered), (problems) => problems.length === 0, { timeoutMs: 60_000 });
+        if (!ready.ok) throw new Error(`not every Sentinel sees ${target.name} as a healthy replica of ${from.name} within 60 s: ${ready.value.join('; ')}`);
         details.push(`every Sentinel sees ${target.name} as a healthy replica of ${from.name}`);
         how = 'SENTINEL FAILOVER';
       } else {
@@ -191,7 +193,7 @@ export class ClusterTester {
     if (left.length > 0) {
       result.ok = false;
       details.push(...left.map(({ node, value }) =>
-        `FAILED to put back ${node.name}'s replica-priority (left at 0, never promoted): run CONFIG SET replica-priority ${value} on its Redis`));
+        `FAILED to put back ${node.name}'s replica-priority (left at 0, never promoted): run CONFIG SET replica-priority ${value} and CONFIG REWRITE on its Redis`));
     }
     return { ...result, durationMs: Date.now() - started };
   }
@@ -201,23 +203,32 @@ export class ClusterTester {
     const left: { node: ClusterNode; value: string }[] = [];
     for (const p of priorities) {
       const r = await this.sh(p.node, asredis(this.redis(p.node), ['CONFIG', 'SET', 'replica-priority', p.value])).catch(() => null);
-      if (!r?.ok || !/OK/.test(r.output)) left.push(p);
+      // Sentinel's CONFIG REWRITE during the failover may have written the lowered value to the file.
+      const file = r?.ok && /OK/.test(r.output) ? await this.sh(p.node, rewriteLoweredPriority(this.redis(p.node))).catch(() => null) : null;
+      if (!file?.ok) left.push(p);
     }
     return left;
   }
 
-  /** What keeps a Sentinel from promoting `replica` cleanly, one line per Sentinel; [] when none does. */
-  private async replicaProblems(replica: ClusterNode, primary: ClusterNode): Promise<string[]> {
+  /**
+   * What keeps a Sentinel from promoting `replica` cleanly, one line per problem; [] when none does.
+   * `lowered`: replicas whose replica-priority was set to 0, which Sentinel learns only from the INFO
+   * it asks every 10 s: until then it could promote one of them instead (on a tie of offsets).
+   */
+  private async replicaProblems(replica: ClusterNode, primary: ClusterNode, lowered: ClusterNode[] = []): Promise<string[]> {
     const { cluster } = this.inventory;
     const problems = await Promise.all(this.inventory.nodes.map(async (node) => {
       const r = await this.sh(node, asredis(this.sentinel(node), ['SENTINEL', 'REPLICAS', cluster.primarySet]));
-      const seen = parseSentinelReplicas(r.output).find((rec) => rec.ip === replica.privateIp);
-      if (!seen) return `${node.name}: its Sentinel does not list ${replica.name}`;
+      const records = parseSentinelReplicas(r.output);
+      const stale = lowered.filter((o) => records.find((rec) => rec.ip === o.privateIp)?.['slave-priority'] !== '0')
+        .map((o) => `${node.name}: its Sentinel has not seen ${o.name}'s replica-priority 0 yet`);
+      const seen = records.find((rec) => rec.ip === replica.privateIp);
+      if (!seen) return [`${node.name}: its Sentinel does not list ${replica.name}`, ...stale];
       const healthy = seen.flags === 'slave' && seen['role-reported'] === 'slave' && seen['master-link-status'] === 'ok' &&
         seen['master-host'] === primary.privateIp;
-      return healthy ? null : `${node.name}: its Sentinel sees ${replica.name} as ${seen['role-reported']} (flags ${seen.flags}, link ${seen['master-link-status']})`;
+      return healthy ? stale : [`${node.name}: its Sentinel sees ${replica.name} as ${seen['role-reported']} (flags ${seen.flags}, link ${seen['master-link-status']})`, ...stale];
     }));
-    return problems.filter((p): p is string => p !== null);
+    return problems.flat();
   }
 
   private async replicasOnline(primary: ClusterNode): Promise<number> {
