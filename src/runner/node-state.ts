@@ -39,12 +39,16 @@ export function acquireLockCommand(holder: LockHolder, breakLock: boolean): Remo
     code: [
       `install -d -m 0700 ${HSTS.stateDir} ${HSTS.stateDir}/runs`,
       breakLock ? `rm -rf ${LOCK}` : ':',
-      `if mkdir -m 0700 ${LOCK} 2>/dev/null; then`,
-      `  cat "$IN/holder" > ${LOCK}/holder.json.tmp && mv -f ${LOCK}/holder.json.tmp ${LOCK}/holder.json; echo acquired`,
-      'else',
+      // Twice: a lock that went away while we waited for its holder's name was a run that ended.
+      'for _attempt in 1 2; do',
+      `  if mkdir -m 0700 ${LOCK} 2>/dev/null; then`,
+      `    cat "$IN/holder" > ${LOCK}/holder.json.tmp && mv -f ${LOCK}/holder.json.tmp ${LOCK}/holder.json && echo acquired && exit 0`,
+      `    rm -rf ${LOCK}; echo "could not write ${LOCK}/holder.json"; exit 1`,
+      '  fi',
       `  for _ in $(seq 1 100); do [ -s ${LOCK}/holder.json ] || [ ! -d ${LOCK} ] && break; sleep 0.1; done`,
-      `  echo "held by: $(cat ${LOCK}/holder.json 2>/dev/null)"; exit 1`,
-      'fi',
+      `  [ -s ${LOCK}/holder.json ] && break`,
+      'done',
+      `echo "held by: $(cat ${LOCK}/holder.json 2>/dev/null)"; exit 1`,
     ].join('\n'),
     inputs: { holder: json },
   };

@@ -58,8 +58,14 @@ async function playbookProcedure(run: Run, playbook: Playbook, options: RunOptio
   const planOptions: PlanOptions = { waitTimeoutMs: options.waitTimeoutMs, createUsers: Boolean(options.createUsers) };
   const plans = planRun(run, playbook, roles, facts, planOptions, options.mode);
   if (!plans || options.mode === 'plan') return;
-  const applied = await snapshotChangingNodes(run, plans, options.commandTimeoutMs) &&
-    await applyPhases(run, playbook, plans, roles, { plan: planOptions, commandTimeoutMs: options.commandTimeoutMs, abort: options.abort });
+  let applied = false;
+  try {
+    applied = await snapshotChangingNodes(run, plans, options.commandTimeoutMs) &&
+      await applyPhases(run, playbook, plans, roles, { plan: planOptions, commandTimeoutMs: options.commandTimeoutMs, abort: options.abort });
+  } catch (e) {
+    // A bug of ours must not leave nodes half-configured: restore them like any failure.
+    run.errors.push(`internal error: ${(e as Error).message}; restoring every changed node`);
+  }
   if (!applied) {
     await restoreChangedNodes(run, options);
     return;
@@ -69,8 +75,11 @@ async function playbookProcedure(run: Run, playbook: Playbook, options: RunOptio
 
 /** Every changed node's run state says `done` (a later `rollback` skips it); each recap says changed or ok. */
 async function markDone(run: Run, plans: NodePlan[]): Promise<void> {
-  await Promise.all([...run.snapshots.keys()].map((name) =>
-    run.session(name).run([setRunStateCommand(run.id, 'done')], 'run-all').catch(() => undefined)));
+  await Promise.all([...run.snapshots.keys()].map(async (name) => {
+    const r = await run.session(name).run([setRunStateCommand(run.id, 'done')], 'run-all').catch(() => null);
+    // Left 'applying', a later bare `rollback` would take this good run for a dead one and undo it.
+    if (r?.results[0]?.exitCode !== 0) run.warnings.push(`${name}: could not mark run ${run.id} done; do not run a bare \`rollback\` on it`);
+  }));
   for (const p of plans) {
     const r = run.recap(p.node.name);
     r.status = r.changed > 0 ? 'changed' : 'ok';
