@@ -119,7 +119,12 @@ class Switchover {
     const quorum = await Promise.all(nodes.map(async (n) => ({ n, r: await this.sh(n, checkQuorum(this.sentinel(n), this.cluster.primarySet)) })));
     const noQuorum = quorum.filter(({ r }) => !/^OK\b/.test(r.output.trim()));
     if (noQuorum.length > 0) return this.refuse(`SENTINEL CKQUORUM: ${noQuorum.map(({ n, r }) => `${n.name}: ${r.output.trim()}`).join('; ')}`);
-    const seen = await this.until(() => this.sentinelProblems(decision.target, decision.primary), (p) => p.length === 0, { timeoutMs: 30_000, intervalMs: 500 });
+    let seen: { value: string[]; ok: boolean };
+    try {
+      seen = await this.until(() => this.sentinelProblems(decision.target, decision.primary), (p) => p.length === 0, { timeoutMs: 30_000, intervalMs: 500 });
+    } catch (e) {
+      return this.refuse((e as Error).message);
+    }
     if (!seen.ok) return this.refuse(`not every Sentinel sees ${decision.target.name} as a healthy replica of ${decision.primary.name} within 30 s: ${seen.value.join('; ')}`);
     this.run.primary = decision.primary.name;
     return decision;
@@ -150,8 +155,9 @@ class Switchover {
         const got = await this.sh(node, asredis(this.redis(node), ['CONFIG', 'GET', 'replica-priority']));
         const value = /^\d+$/.exec(got.output.trim().split('\n')[1] ?? '')?.[0];
         if (!value) throw new Error(`${node.name}: CONFIG GET replica-priority: ${got.output.trim()}`);
-        await this.must(node, configSet(this.redis(node), 'replica-priority', '0', 'not promoted during the switchover'));
+        // Remembered before asking: a SET that took effect but whose reply was lost is put back too.
         progress.lowered.push({ node, value });
+        await this.must(node, configSet(this.redis(node), 'replica-priority', '0', 'not promoted during the switchover'));
       }
       await this.awaitPrioritiesSeen(roles);
       const pausedAt = Date.now();
@@ -160,9 +166,13 @@ class Switchover {
       this.journal('writes paused', { node: primary.name });
       await this.catchUp(primary, target);
       this.stopIfInterrupted();
+      // A new pause replaces the old one: re-armed, it cannot run out before the demotion.
+      await this.must(primary, pauseWrites(this.redis(primary), this.budget.pauseMs));
       progress.failoverAsked = true;
       await this.must(target, sentinelFailover(this.sentinel(target), this.cluster.primarySet));
       await this.awaitAgreement(primary, target);
+      // From here the roles have changed, whatever happens next.
+      this.run.primary = target.name;
       this.report.windowMs = Date.now() - pausedAt;
       this.journal('every Sentinel names the new primary', { node: target.name, windowMs: this.report.windowMs });
       await this.demote(primary, target, progress);
@@ -220,6 +230,7 @@ class Switchover {
   }
 
   private async demote(primary: ClusterNode, target: ClusterNode, progress: Progress): Promise<void> {
+    await this.must(primary, pauseWrites(this.redis(primary), this.budget.pauseMs));
     await this.must(primary, followPrimary(this.redis(primary), { ip: target.privateIp, port: this.cluster.redisPort }));
     progress.demoted = true;
     // Writes held by the pause now meet a replica and fail (READONLY): the client asks Sentinel again.
@@ -240,16 +251,22 @@ class Switchover {
   }
 
   /**
-   * After a failure: before SENTINEL FAILOVER, unpausing leaves the old primary as it was. After it,
-   * what the Sentinels name decides: the target (the old primary must follow it before writes
-   * resume) or still the old primary (the failover did not happen).
+   * After a failure with writes paused (asked for, or started by Sentinel because the pause holds
+   * its PING): once settled, a node that became primary is followed before writes resume; the old
+   * primary is unpaused as primary only when every Sentinel names it with no failover under way;
+   * otherwise it stays paused until its pause ends, and the run says so (exit 3).
    */
   private async finishOrUndo(roles: Roles, progress: Progress): Promise<void> {
     const { primary, target } = roles;
-    if (progress.failoverAsked && !progress.demoted) {
-      const views = await this.sentinelViews();
-      const named = this.run.inventory.nodes.find((n) => views.every((ip) => ip === n.privateIp));
-      if (named && named !== primary) {
+    // The pause itself holds Sentinel's hello and PING on the old primary, so Sentinel may be failing
+    // it over on its own even if we never asked: settle that before any write may resume there.
+    if (progress.paused && !progress.demoted) {
+      const settled = await this.settle(primary);
+      const views = settled.views;
+      const named = settled.promoted ?? this.run.inventory.nodes.find((n) => views.every((ip) => ip === n.privateIp));
+      if (!settled.calm && !settled.promoted) {
+        this.left(primary, `a failover may be under way (${this.describeViews(views)}); its writes stay paused (at most ${this.budget.pauseMs / 1000} s) so that no second primary takes them; check hsts-cluster status`);
+      } else if (named && named !== primary) {
         this.run.errors.push(`the failover happened: ${named.name} is the primary${named === target ? '' : ` (Sentinel promoted it, not ${target.name})`}`);
         const r = await this.sh(primary, followPrimary(this.redis(primary), { ip: named.privateIp, port: this.cluster.redisPort }));
         if (!r.ok) this.left(primary, `still paused as a second primary beside ${named.name} (REPLICAOF failed: ${r.output.trim()}); run REPLICAOF ${named.privateIp} ${this.cluster.redisPort} on it`);
@@ -262,6 +279,28 @@ class Switchover {
       const r = await this.sh(primary, unpauseWrites(this.redis(primary)));
       if (!r.ok) this.left(primary, `writes still paused (CLIENT UNPAUSE failed: ${r.output.trim()}); they resume on their own within ${this.budget.pauseMs / 1000} s`);
     }
+  }
+
+  /**
+   * Bounded, and not ended by Ctrl-C: waits until another node reports itself primary (a failover
+   * happened, ours or Sentinel's own), or every Sentinel names the old primary with no failover in
+   * progress and without holding it objectively down.
+   */
+  private async settle(primary: ClusterNode): Promise<{ promoted: ClusterNode | null; calm: boolean; views: (string | null)[] }> {
+    const nodes = this.run.inventory.nodes;
+    const look = async () => {
+      const [roles, masters, views] = await Promise.all([
+        Promise.all(nodes.map((n) => this.replication(n))),
+        Promise.all(nodes.map(async (n) =>
+          parseSentinelReplicas((await this.sh(n, asredis(this.sentinel(n), ['SENTINEL', 'MASTER', this.cluster.primarySet]))).output)[0])),
+        this.sentinelViews(),
+      ]);
+      const promoted = nodes.find((n, i) => n !== primary && roles[i]?.role === 'master') ?? null;
+      const calm = views.every((ip) => ip === primary.privateIp) &&
+        masters.every((m) => m !== undefined && !/failover_in_progress|o_down/.test(m.flags ?? ''));
+      return { promoted, calm, views };
+    };
+    return (await waitUntil(look, (v) => v.promoted !== null || v.calm, { timeoutMs: this.budget.agreeMs, intervalMs: 200 })).value;
   }
 
   private async putPrioritiesBack(lowered: Progress['lowered']): Promise<void> {
