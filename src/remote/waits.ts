@@ -49,3 +49,20 @@ export async function waitUntil<T>(
   }
   return { value, ok: done(value) };
 }
+
+/** Ctrl-C as an error: the work that asked stops there and puts back what it changed. */
+export function throwIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new Error('interrupted (Ctrl-C)');
+}
+
+/** waitUntil that ends early on Ctrl-C by throwing, so that a caller cannot mistake it for a timeout. */
+export async function waitUntilInterruptible<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  options: WaitOptions,
+): Promise<{ value: T; ok: boolean }> {
+  throwIfInterrupted(options.signal);
+  const result = await waitUntil(probe, done, options);
+  throwIfInterrupted(options.signal);
+  return result;
+}

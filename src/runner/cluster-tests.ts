@@ -4,8 +4,9 @@ import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { addThrowAwayNodeUser, deleteNodeUser, listNodeUsers } from '../remote/asnodeadmin.js';
 import { nodedPing, parseNodedPing } from '../remote/noded.js';
 import { asredis, asredisDetached, type RedisTarget } from '../remote/redis-cli.js';
-import { waitUntil, type WaitOptions } from '../remote/waits.js';
+import { throwIfInterrupted, waitUntilInterruptible, type WaitOptions } from '../remote/waits.js';
 import { rewriteLoweredPriority } from '../remote/switchover.js';
+import { promotionProblems } from './switchover-plan.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import type { NodeSession } from '../ssh/session.js';
 
@@ -34,7 +35,7 @@ export class ClusterTester {
   ) {}
 
   private stopIfInterrupted(): void {
-    if (this.abort?.aborted) throw new Error('interrupted (Ctrl-C)');
+    throwIfInterrupted(this.abort);
   }
 
   private session(node: ClusterNode): NodeSession {
@@ -77,10 +78,7 @@ export class ClusterTester {
 
   /** A bounded wait that ends early, and fails the test, on Ctrl-C. */
   private async until<T>(probe: () => Promise<T>, done: (v: T) => boolean, options: WaitOptions): Promise<{ value: T; ok: boolean }> {
-    this.stopIfInterrupted();
-    const result = await waitUntil(probe, done, { ...options, ...(this.abort ? { signal: this.abort } : {}) });
-    this.stopIfInterrupted();
-    return result;
+    return waitUntilInterruptible(probe, done, { ...options, ...(this.abort ? { signal: this.abort } : {}) });
   }
 
   async replication(): Promise<TestResult> {
@@ -210,26 +208,16 @@ export class ClusterTester {
     return left;
   }
 
-  /**
-   * What keeps a Sentinel from promoting `replica` cleanly, one line per problem; [] when none does.
-   * `lowered`: replicas whose replica-priority was set to 0, which Sentinel learns only from the INFO
-   * it asks every 10 s: until then it could promote one of them instead (on a tie of offsets).
-   */
+  /** What keeps the Sentinels from promoting `replica` and only it (see promotionProblems); [] when nothing does. */
   private async replicaProblems(replica: ClusterNode, primary: ClusterNode, lowered: ClusterNode[] = []): Promise<string[]> {
     const { cluster } = this.inventory;
     const problems = await Promise.all(this.inventory.nodes.map(async (node) => {
       const r = await this.sh(node, asredis(this.sentinel(node), ['SENTINEL', 'REPLICAS', cluster.primarySet]));
-      const records = parseSentinelReplicas(r.output);
-      const stale = lowered.filter((o) => records.find((rec) => rec.ip === o.privateIp)?.['slave-priority'] !== '0')
-        .map((o) => `${node.name}: its Sentinel has not seen ${o.name}'s replica-priority 0 yet`);
-      const seen = records.find((rec) => rec.ip === replica.privateIp);
-      if (!seen) return [`${node.name}: its Sentinel does not list ${replica.name}`, ...stale];
-      const healthy = seen.flags === 'slave' && seen['role-reported'] === 'slave' && seen['master-link-status'] === 'ok' &&
-        seen['master-host'] === primary.privateIp;
-      return healthy ? stale : [`${node.name}: its Sentinel sees ${replica.name} as ${seen['role-reported']} (flags ${seen.flags}, link ${seen['master-link-status']})`, ...stale];
+      return promotionProblems(parseSentinelReplicas(r.output), replica, primary.privateIp, lowered).map((p) => `${node.name}'s Sentinel: ${p}`);
     }));
     return problems.flat();
   }
+
 
   private async replicasOnline(primary: ClusterNode): Promise<number> {
     const r = await this.sh(primary, asredis(this.redis(primary), ['INFO', 'replication']));

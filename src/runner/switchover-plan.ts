@@ -71,6 +71,23 @@ export function sentinelReplicaProblem(record: Record<string, string> | undefine
   return healthy ? null : `sees it as ${record['role-reported']} of ${record['master-host']} (flags ${record.flags}, link ${record['master-link-status']})`;
 }
 
+/**
+ * What keeps one Sentinel (its `SENTINEL REPLICAS` records) from promoting `target` and only it:
+ * the target not a healthy replica of the primary, or a `lowered` replica whose replica-priority 0
+ * it has not seen yet (it reads priorities from the INFO it asks every 10 s). [] when nothing does.
+ */
+export function promotionProblems(
+  records: Record<string, string>[],
+  target: { name: string; privateIp: string },
+  primaryIp: string,
+  lowered: { name: string; privateIp: string }[] = [],
+): string[] {
+  const stale = lowered.filter((o) => records.find((r) => r.ip === o.privateIp)?.['slave-priority'] !== '0')
+    .map((o) => `${o.name}'s replica-priority 0 not seen yet`);
+  const targetProblem = sentinelReplicaProblem(records.find((r) => r.ip === target.privateIp), primaryIp);
+  return [...(targetProblem ? [`${target.name}: ${targetProblem}`] : []), ...stale];
+}
+
 /** How long the old primary's writes stay paused at most: every bounded wait of the switch, plus a margin. */
 export function switchoverBudget(cluster: { downAfterMs: number; failoverTimeoutMs: number }): { catchUpMs: number; agreeMs: number; pauseMs: number } {
   const catchUpMs = 10_000;

@@ -4,7 +4,7 @@ import { asredis, configSet, type RedisTarget } from '../remote/redis-cli.js';
 import {
   checkQuorum, followPrimary, pauseWrites, rewriteLoweredPriority, sentinelFailover, unpauseWrites,
 } from '../remote/switchover.js';
-import { waitUntil, type WaitOptions } from '../remote/waits.js';
+import { throwIfInterrupted, waitUntil, waitUntilInterruptible, type WaitOptions } from '../remote/waits.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
 import { closeRun, runResult } from './engine/finish.js';
@@ -12,7 +12,7 @@ import { lockHolder, lockRefusal } from './engine/lock.js';
 import { Run, type RunIO } from './engine/run.js';
 import { acquireLockCommand } from './node-state.js';
 import type { RunResult } from './result.js';
-import { decideSwitchover, sentinelReplicaProblem, switchoverBudget } from './switchover-plan.js';
+import { decideSwitchover, promotionProblems, switchoverBudget } from './switchover-plan.js';
 
 export interface SwitchoverOptions extends ConnectOptions, RunIO {
   mode: 'apply' | 'plan';
@@ -136,14 +136,15 @@ class Switchover {
     return null;
   }
 
-  private async sentinelProblems(target: ClusterNode, primary: ClusterNode): Promise<string[]> {
+  /** Every Sentinel's promotionProblems, each prefixed with the Sentinel's node. */
+  private async sentinelProblems(target: ClusterNode, primary: ClusterNode, lowered: ClusterNode[] = []): Promise<string[]> {
     const problems = await Promise.all(this.run.inventory.nodes.map(async (n) => {
-      const r = await this.sh(n, asredis(this.sentinel(n), ['SENTINEL', 'REPLICAS', this.cluster.primarySet]));
-      const problem = sentinelReplicaProblem(parseSentinelReplicas(r.output).find((rec) => rec.ip === target.privateIp), primary.privateIp);
-      return problem && `${n.name}'s Sentinel ${problem}`;
+      const records = parseSentinelReplicas((await this.sh(n, asredis(this.sentinel(n), ['SENTINEL', 'REPLICAS', this.cluster.primarySet]))).output);
+      return promotionProblems(records, target, primary.privateIp, lowered).map((p) => `${n.name}'s Sentinel: ${p}`);
     }));
-    return problems.filter((p): p is string => p !== null);
+    return problems.flat();
   }
+
 
   // ---- the switch ----
 
@@ -195,18 +196,10 @@ class Switchover {
    * tie of offsets it picks by run id). Waited for before the pause, so the window stays short.
    */
   private async awaitPrioritiesSeen({ primary, target, others }: Roles): Promise<void> {
-    const problems = async () => {
-      const perSentinel = await Promise.all(this.run.inventory.nodes.map(async (n) => {
-        const records = parseSentinelReplicas((await this.sh(n, asredis(this.sentinel(n), ['SENTINEL', 'REPLICAS', this.cluster.primarySet]))).output);
-        const stale = others.filter((o) => records.find((r) => r.ip === o.privateIp)?.['slave-priority'] !== '0').map((o) => `${o.name}'s replica-priority 0 not seen yet`);
-        const targetProblem = sentinelReplicaProblem(records.find((r) => r.ip === target.privateIp), primary.privateIp);
-        return [...stale, ...(targetProblem ? [`${target.name}: ${targetProblem}`] : [])].map((p) => `${n.name}'s Sentinel: ${p}`);
-      }));
-      return perSentinel.flat();
-    };
-    const seen = await this.until(problems, (p) => p.length === 0, { timeoutMs: 60_000, intervalMs: 500 });
+    const seen = await this.until(() => this.sentinelProblems(target, primary, others), (p) => p.length === 0, { timeoutMs: 60_000, intervalMs: 500 });
     if (!seen.ok) throw new Error(`the Sentinels did not see the lowered replica-priorities within 60 s: ${seen.value.join('; ')}`);
   }
+
 
   /** Bounded: the target's offset reaches the paused primary's, which no longer grows. */
   private async catchUp(primary: ClusterNode, target: ClusterNode): Promise<void> {
@@ -329,14 +322,12 @@ class Switchover {
   }
 
   private stopIfInterrupted(): void {
-    if (this.options.abort.aborted) throw new Error('interrupted (Ctrl-C)');
+    throwIfInterrupted(this.options.abort);
   }
 
   /** A read-only bounded wait that Ctrl-C ends (the switch then stops and puts back what it changed). */
   private async until<T>(probe: () => Promise<T>, done: (v: T) => boolean, options: WaitOptions): Promise<{ value: T; ok: boolean }> {
-    const result = await waitUntil(probe, done, { ...options, signal: this.options.abort });
-    this.stopIfInterrupted();
-    return result;
+    return waitUntilInterruptible(probe, done, { ...options, signal: this.options.abort });
   }
 
   private async sh(node: ClusterNode, command: RemoteCommand): Promise<{ ok: boolean; output: string }> {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { pollUntil, waitUntil } from '../../src/remote/waits.js';
+import { pollUntil, waitUntil, waitUntilInterruptible } from '../../src/remote/waits.js';
 
 const bash = (script: string) => {
   const r = spawnSync('bash', ['-c', script]);
@@ -51,5 +51,22 @@ describe('remote/waits: waitUntil (controller)', () => {
     const r = await waitUntil(() => Promise.resolve(++n === 2 ? abort.abort() : n), () => false, { timeoutMs: 60_000, intervalMs: 1, signal: abort.signal });
     expect(r.ok).toBe(false);
     expect(n).toBe(2);
+  });
+});
+
+describe('waitUntilInterruptible: Ctrl-C is an error, never a timeout', () => {
+  it('throws before probing when already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    let probes = 0;
+    await expect(waitUntilInterruptible(() => Promise.resolve(++probes), () => false, { timeoutMs: 1000, signal: controller.signal })).rejects.toThrow('interrupted (Ctrl-C)');
+    expect(probes).toBe(0);
+  });
+
+  it('throws when aborted while waiting, and returns the answer otherwise', async () => {
+    const controller = new AbortController();
+    const waiting = waitUntilInterruptible(() => { controller.abort(); return Promise.resolve(1); }, () => false, { timeoutMs: 60_000, intervalMs: 1, signal: controller.signal });
+    await expect(waiting).rejects.toThrow('interrupted (Ctrl-C)');
+    await expect(waitUntilInterruptible(() => Promise.resolve(2), (v) => v === 2, { timeoutMs: 1000 })).resolves.toEqual({ value: 2, ok: true });
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReplicationInfo } from '../../src/hsts/redis-info.js';
 import { checkQuorum, followPrimary, pauseWrites, rewriteLoweredPriority, sentinelFailover, unpauseWrites } from '../../src/remote/switchover.js';
-import { decideSwitchover, sentinelReplicaProblem, switchoverBudget } from '../../src/runner/switchover-plan.js';
+import { decideSwitchover, promotionProblems, sentinelReplicaProblem, switchoverBudget } from '../../src/runner/switchover-plan.js';
 import { Secret } from '../../src/util/secret.js';
 import { buildInventory } from '../support/facts.js';
 
@@ -32,6 +32,20 @@ describe('decideSwitchover', () => {
       : d.kind === 'nothing-to-do' ? `nothing to do (${d.primary.name})` : `refuse: ${d.reason}`;
     if (typeof expected === 'string') expect(text).toBe(expected);
     else expect(text).toMatch(new RegExp(`^refuse: .*${expected.source}`));
+  });
+});
+
+describe('promotionProblems: one Sentinel\'s records in, what keeps it from promoting the target alone out', () => {
+  const record = (node: typeof n1, priority: string) =>
+    ({ name: node.name, ip: node.privateIp, flags: 'slave', 'role-reported': 'slave', 'master-link-status': 'ok', 'master-host': n1.privateIp, 'slave-priority': priority });
+  it.each([
+    ['target healthy, nothing lowered', [record(n2, '100'), record(n3, '100')], [], []],
+    ['target healthy, the lowered priority seen', [record(n2, '100'), record(n3, '0')], [n3], []],
+    ['the lowered priority not seen yet', [record(n2, '100'), record(n3, '100')], [n3], [`${n3.name}'s replica-priority 0 not seen yet`]],
+    ['the lowered replica not listed at all', [record(n2, '100')], [n3], [`${n3.name}'s replica-priority 0 not seen yet`]],
+    ['target not listed', [record(n3, '0')], [n3], [`${n2.name}: does not list it`]],
+  ] as const)('%s', (_, records, lowered, expected) => {
+    expect(promotionProblems([...records], n2, n1.privateIp, [...lowered])).toEqual(expected);
   });
 });
 
