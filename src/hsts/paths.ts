@@ -21,6 +21,9 @@ export const HSTS = {
   stateDir: '/opt/aspera/var/hsts-cluster',
   lockDir: '/opt/aspera/var/hsts-cluster/lock',
   askmsRecordDir: '/opt/aspera/var/hsts-cluster/askmscli',
+  // `hsts-cluster maintenance on` writes this file (JSON: who, since, message, what it stopped);
+  // `off` removes it. Every command reads it: a node in maintenance is never promoted or restarted.
+  maintenanceFile: '/opt/aspera/var/hsts-cluster/maintenance.json',
   nodeApiPort: 9092,
   daemonUser: 'asperadaemon',
   daemonGroup: 'aspadmins',
