@@ -62,7 +62,42 @@ export async function runSwitchover(inventory: Inventory, options: SwitchoverOpt
   }
 }
 
-class Switchover {
+/**
+ * The run lock: on the first node alone (of two runs, one proceeds), then on the others. A command
+ * that switches over inside a run of its own (restart, upgrade) takes it once with this.
+ */
+export async function lockEveryNode(run: Run, breakLock: boolean): Promise<boolean> {
+  const command = acquireLockCommand(lockHolder(run), breakLock);
+  const [first, ...rest] = run.inventory.nodes;
+  for (const group of [[first!], rest]) {
+    const taken = await Promise.all(group.map(async (node) => ({ node, r: await runOne(run, node, command) })));
+    for (const { node, r } of taken) {
+      if (r.ok) {
+        run.locked.add(node.name);
+      } else {
+        const message = lockRefusal(r.output).message;
+        Object.assign(run.recap(node.name), { status: 'failed', failed: 1, error: message });
+        run.errors.push(`${node.name}: ${message}`);
+      }
+    }
+    if (taken.some((t) => !t.r.ok)) return false;
+  }
+  return true;
+}
+
+/** One remote command on one node of the run: did it exit 0, and what it printed (or why it could not run). */
+export async function runOne(run: Run, node: ClusterNode, command: RemoteCommand, timeoutMs?: number): Promise<{ ok: boolean; output: string }> {
+  const r = await run.session(node.name).run([command], 'run-all', timeoutMs).catch((e: Error) => ({ results: [], failure: { output: e.message } }));
+  const result = r.results[0];
+  return { ok: result?.exitCode === 0, output: result?.output ?? r.failure?.output ?? '' };
+}
+
+/**
+ * The switch itself, for `runSwitchover` and for rolling runs that hand the primary role over
+ * inside their own run (already connected and locked): `execute()`, then `run.primary` names the
+ * primary and `report` what happened.
+ */
+export class Switchover {
   readonly report: Omit<SwitchoverResult, keyof RunResult> = { steps: [] };
   private readonly cluster: Inventory['cluster'];
   private readonly budget: ReturnType<typeof switchoverBudget>;
@@ -72,19 +107,8 @@ class Switchover {
     this.budget = switchoverBudget(this.cluster);
   }
 
-  /** The run lock: on the first node alone (of two runs, one proceeds), then on the others. */
-  async lock(): Promise<boolean> {
-    const command = acquireLockCommand(lockHolder(this.run), this.options.breakLock);
-    const [first, ...rest] = this.run.inventory.nodes;
-    for (const group of [[first!], rest]) {
-      const taken = await Promise.all(group.map(async (node) => ({ node, r: await this.sh(node, command) })));
-      for (const { node, r } of taken) {
-        if (r.ok) this.run.locked.add(node.name);
-        else this.fail(node, lockRefusal(r.output).message);
-      }
-      if (taken.some((t) => !t.r.ok)) return false;
-    }
-    return true;
+  lock(): Promise<boolean> {
+    return lockEveryNode(this.run, this.options.breakLock);
   }
 
   async execute(): Promise<void> {
@@ -312,11 +336,6 @@ class Switchover {
     this.run.errors.push(`${node.name}: ${what}`);
   }
 
-  private fail(node: ClusterNode, message: string): void {
-    Object.assign(this.run.recap(node.name), { status: 'failed', failed: 1, error: message });
-    this.run.errors.push(`${node.name}: ${message}`);
-  }
-
   private journal(what: string, fields: Record<string, unknown>): void {
     this.run.journal.write({ event: 'switchover', result: what, ...fields });
   }
@@ -330,10 +349,8 @@ class Switchover {
     return waitUntilInterruptible(probe, done, { ...options, signal: this.options.abort });
   }
 
-  private async sh(node: ClusterNode, command: RemoteCommand): Promise<{ ok: boolean; output: string }> {
-    const r = await this.run.session(node.name).run([command], 'run-all').catch((e: Error) => ({ results: [], failure: { output: e.message } }));
-    const result = r.results[0];
-    return { ok: result?.exitCode === 0, output: result?.output ?? r.failure?.output ?? '' };
+  private sh(node: ClusterNode, command: RemoteCommand): Promise<{ ok: boolean; output: string }> {
+    return runOne(this.run, node, command);
   }
 
   private async must(node: ClusterNode, command: RemoteCommand): Promise<void> {
