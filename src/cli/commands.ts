@@ -3,8 +3,10 @@ import type { CommandSpec } from './command.js';
 import { rollback } from './rollback.js';
 import { status } from './status.js';
 import { switchover } from './switchover.js';
+import { restart } from './restart.js';
 import { plan, up } from './up.js';
+import { upgrade } from './upgrade.js';
 import { verify } from './verify.js';
 
 /** Every command, in the order --help lists them. A new command is one file and one entry here. */
-export const COMMAND_SPECS: CommandSpec[] = [up, plan, status, rollback, addTransferUser, verify, switchover];
+export const COMMAND_SPECS: CommandSpec[] = [up, plan, status, rollback, addTransferUser, verify, switchover, restart, upgrade];

@@ -26,3 +26,8 @@ export function deleteNodeUser(user: string, options: { quiet?: boolean } = {}):
     ? { label: `asnodeadmin -du ${user} (clean-up)`, code: `${code} >/dev/null 2>&1; true` }
     : { label: `asnodeadmin -du ${user}`, code };
 }
+
+/** `asnodeadmin -A`: the installed HSTS version (parse with hsts/version.ts parseHstsVersion). */
+export function installedVersion(): RemoteCommand {
+  return { label: 'asnodeadmin -A', code: `${HSTS.asnodeadmin} -A` };
+}
