@@ -182,6 +182,7 @@ class Rolling {
     entry.versionBefore = await this.version(node);
     const before = await this.pids(node, services);
     this.journalNode(node, 'start', { role });
+    this.options.log(`${node.name} (${role}): ${this.options.exec !== undefined ? 'upgrade command, then ' : ''}restart ${services.join(', ')}, then its gate`);
     if (this.options.exec !== undefined) {
       const r = await this.sh(node, operatorCommand(this.options.exec), this.options.execTimeoutMs);
       if (!r.ok) return this.failNode(node, entry, [`the upgrade command failed: ${tail(r.output)}`]);
@@ -205,6 +206,7 @@ class Rolling {
     Object.assign(recap, { status: 'changed', changed: recap.changed + 1 });
     const version = entry.versionBefore === entry.versionAfter ? `HSTS ${entry.versionAfter}` : `HSTS ${entry.versionBefore} -> ${entry.versionAfter}`;
     recap.changes.push({ step: this.options.kind, summary: `${role}: restarted ${services.join(', ')}; ${version}; gate passed ${entry.gateMs} ms after the restart` });
+    this.options.log(`${node.name}: gate passed ${entry.gateMs} ms after the restart`);
     this.journalNode(node, 'gate passed', { gateMs: entry.gateMs, versionBefore: entry.versionBefore, versionAfter: entry.versionAfter });
     return true;
   }
