@@ -47,7 +47,7 @@ export function rotationSteps(primarySet: string): Record<Stage, string> {
     'clients': `every Redis: CONFIG SET masterauth NEW; every Sentinel: SENTINEL SET ${primarySet} auth-pass NEW and SENTINEL CONFIG SET sentinel-pass NEW`,
     'keystores': 'one node at a time: askmscli -s redis-password and askmscli -i -u for every HSTS user (password on stdin), restart asperanoded and asperarund, wait until asperanoded answers healthy',
     'redis-files': 'every node: aspera_31415.conf gets requirepass and masterauth NEW (no restart)',
-    'retire': 'every Redis: CONFIG SET requirepass NEW; every Sentinel: ACL SETUSER default resetpass >NEW (the old password is refused from here on)',
+    'retire': 'every Redis: CONFIG SET requirepass NEW; every Redis and Sentinel: ACL SETUSER default resetpass >NEW (the old password is refused from here on)',
     'sentinel-files': `one node at a time: sentinel_41415.conf gets requirepass and auth-pass NEW, restart asperaredissentinel, wait for SENTINEL CKQUORUM ${primarySet} OK`,
   };
 }
@@ -188,7 +188,9 @@ class Rotation {
         await Promise.all(nodes.map((n) => this.rewrite(n, HSTS.redisConf, (text) => redisConfWithPassword(text, pair.to.reveal(), pair.from.reveal()))));
         return;
       case 'retire':
-        await everywhere((n) => [setRequirepass(this.redis(n), pair), onlyPassword(this.sentinel(n), pair)]);
+        // CONFIG SET keeps what CONFIG GET and a CONFIG REWRITE say; Redis skips it when the value is
+        // unchanged (a rollback's), so the ACL reset is what makes the password the only one.
+        await everywhere((n) => [setRequirepass(this.redis(n), pair), onlyPassword(this.redis(n), pair), onlyPassword(this.sentinel(n), pair)]);
         return;
       case 'sentinel-files':
         for (const n of nodes) await this.sentinelFile(n, pair);
