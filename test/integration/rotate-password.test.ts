@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRig, type Rig, type RigNode } from '../rig/rig.js';
-import { runCli, type CliResult } from '../support/cli.js';
+import { runCli, startCli, type CliResult } from '../support/cli.js';
+import { journalEvents, journalFiles, waitForJournal } from '../support/journal.js';
 import { eventually } from '../support/cluster.js';
 import { until } from '../support/wait.js';
 import { startWriter } from '../support/writer.js';
@@ -142,6 +143,21 @@ describe('rotate-password', () => {
       expect((await rig.sh(node, '/opt/aspera/bin/asnodeadmin -l')).exitCode).toBe(0);
     }
     expectNoPassword([r.stdout, r.stderr, ...journals()]);
+  });
+
+  it('Ctrl-C during the keystores stage runs the stages back: the old password only, everywhere', async () => {
+    const inventoryBefore = FIRST_INVENTORY();
+    const seen = journalFiles(rig.dir);
+    const run = startCli(['rotate-password', '-i', rig.inventoryPath, '--new-password-file', join(rig.dir, 'new-redis-password'), '--json']);
+    await waitForJournal(rig.dir, seen, (e) => e.event === 'rotate-password' && e.result === 'clients done', 120);
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(await acceptedEverywhere(rig.redisPassword)).toEqual(Array(6).fill('PONG'));
+    expect(await acceptedEverywhere(NEW_PASSWORD)).not.toContain('PONG');
+    expect(FIRST_INVENTORY()).toBe(inventoryBefore);
+    for (const node of rig.nodes) expect((await rig.sh(node, '/opt/aspera/bin/asnodeadmin -l')).exitCode, node.name).toBe(0);
+    expect(journalEvents(rig.dir, seen).some((e) => e.result === 'rolled back to the old password')).toBe(true);
   });
 
   it('rotates while asperanoded is polled on every node and a client writes: no refused password, no lost write', async () => {
