@@ -184,7 +184,7 @@ describe('rotate-password', () => {
     }
     console.log(`rotate-password under load: ${writes.acked.length} writes acknowledged, longest gap ${writes.longestGapMs} ms, ` +
       `${writes.errors.length} errors seen by the client; health polls per node ${answers.map((a) => a.length).join('/')}, ` +
-      `unanswered ${answers.map((a) => a.filter((x) => x.startsWith('000')).length).join('/')}`);
+      `unanswered ${answers.map((a) => a.filter((x) => x.startsWith('000')).length).join('/')}; client errors: ${writes.errors.join(' | ')}`);
     // No acknowledged write lost: the values rose strictly and the counter holds the last one.
     expect(writes.notIncreasing).toEqual([]);
     const counter = await rig.sh(0, `REDISCLI_AUTH='${NEW_PASSWORD}' /opt/aspera/bin/asredis -h ${rig.nodes[0]!.privateIp} -p 31415 GET rotate:counter`);
