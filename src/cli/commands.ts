@@ -1,12 +1,15 @@
 import { addTransferUser } from './add-transfer-user.js';
 import type { CommandSpec } from './command.js';
+import { restart } from './restart.js';
 import { rollback } from './rollback.js';
+import { rotatePassword } from './rotate-password.js';
 import { status } from './status.js';
 import { switchover } from './switchover.js';
-import { restart } from './restart.js';
 import { plan, up } from './up.js';
 import { upgrade } from './upgrade.js';
 import { verify } from './verify.js';
 
 /** Every command, in the order --help lists them. A new command is one file and one entry here. */
-export const COMMAND_SPECS: CommandSpec[] = [up, plan, status, rollback, addTransferUser, verify, switchover, restart, upgrade];
+export const COMMAND_SPECS: CommandSpec[] = [
+  up, plan, status, rollback, addTransferUser, verify, switchover, restart, upgrade, rotatePassword,
+];

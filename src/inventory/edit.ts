@@ -90,3 +90,25 @@ export function setTransferUsers(text: string, users: string[]): string {
   close = last + 1;
   return text.slice(0, close) + insert + text.slice(close);
 }
+
+/** Where a secret comes from, as the inventory says it: an environment variable or a file. */
+export type SecretSource = { env: string } | { file: string };
+
+/**
+ * The inventory text with cluster.redisPassword referring to `source`, the rest byte for byte as it
+ * was. Of an object of the same kind only the string changes; otherwise the whole value is replaced,
+ * spaced as the old object was (`{ "env": ... }` or `{"env": ...}`).
+ */
+export function setRedisPasswordSource(text: string, source: SecretSource): string {
+  const [kind, value] = 'env' in source ? ['env', source.env] : ['file', source.file];
+  const inner = valueSpan(text, ['cluster', 'redisPassword', kind]);
+  const whole = valueSpan(text, ['cluster', 'redisPassword']);
+  if (!whole) throw new Error('the inventory has no "cluster"."redisPassword"');
+  const old = text.slice(whole.start, whole.end);
+  if (inner && /^\{\s*"(env|file)"\s*:\s*"(?:[^"\\]|\\.)*"\s*\}$/.test(old)) {
+    return text.slice(0, inner.start) + JSON.stringify(value) + text.slice(inner.end);
+  }
+  const spaced = /^\{\s/.test(old);
+  const rendered = spaced ? `{ ${JSON.stringify(kind)}: ${JSON.stringify(value)} }` : `{${JSON.stringify(kind)}: ${JSON.stringify(value)}}`;
+  return text.slice(0, whole.start) + rendered + text.slice(whole.end);
+}

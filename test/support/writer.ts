@@ -5,7 +5,9 @@ import type { Rig, RigNode } from '../rig/rig.js';
  * (SENTINEL get-master-addr-by-name), INCRs one key there, records each acknowledged value, and asks
  * the Sentinels again after any error. It runs as a bash/asredis loop inside a rig node (the nodes'
  * private IPs are reachable only inside the rig's network) and reads the Redis password from that
- * node's own aspera_31415.conf, so the password is in no argv. Bounded in count, time, and by a stop file.
+ * node's own aspera_31415.conf, so the password is in no argv; it reads it again whenever it asks the
+ * Sentinels (after any error), as an application does that follows a password rotation (the file
+ * has the new password before the old one is refused). Bounded in count, time, and by a stop file.
  */
 export interface WriterOptions {
   key: string;
@@ -38,8 +40,10 @@ function script(rig: Rig, options: Required<WriterOptions>): string {
   const set = rig.inventory.cluster.primarySet;
   return `
 mkdir -p ${DIR}; rm -f ${DIR}/stop ${DIR}/last
-export REDISCLI_AUTH=$(awk '$1=="requirepass"{print $2}' /opt/aspera/etc/redis/aspera_31415.conf | tr -d '"')
+password() { export REDISCLI_AUTH=$(awk '$1=="requirepass"{print $2}' /opt/aspera/etc/redis/aspera_31415.conf | tr -d '"'); }
+password
 ask() {
+  password
   for s in ${sentinels}; do
     a=$(timeout 2 /opt/aspera/bin/asredis -h "$s" -p 41415 SENTINEL get-master-addr-by-name ${set} 2>/dev/null | head -n1)
     if [[ "$a" =~ ^[0-9.]+$ ]]; then primary=$a; return 0; fi

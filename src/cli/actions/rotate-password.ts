@@ -1,0 +1,57 @@
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { setRedisPasswordSource, type SecretSource } from '../../inventory/edit.js';
+import { runRotate, type RotateResult } from '../../runner/rotate.js';
+import { renderRecap } from '../../ui/render.js';
+import type { CommandContext, Outcome } from '../command.js';
+import { progressFor } from '../load.js';
+import { newPasswordSource, type NewPassword, type RotateCliOptions } from './new-password.js';
+
+function summary(result: RotateResult, dryRun: boolean, inventoryNote: string): string {
+  if (result.exitCode !== 0) return '';
+  if (result.unchanged) return `every Redis and Sentinel accepts only the new password and askmscli holds it: nothing to do\n${inventoryNote}`;
+  if (dryRun) return `would rotate the Redis password:\n${result.steps.map((s, i) => `  ${i + 1}. ${s}\n`).join('')}`;
+  return `rotated the Redis password on every node; the old one is refused everywhere\n${inventoryNote}`;
+}
+
+function sourceFor(inventoryPath: string, given: NewPassword): SecretSource {
+  return 'env' in given ? { env: given.env } : { file: relative(dirname(inventoryPath), given.file) || given.file };
+}
+
+/** The inventory rewritten in place (same mode, atomic rename) to refer to the new secret; '' when it does already. */
+function pointInventory(inventoryPath: string, source: SecretSource): string {
+  const text = readFileSync(inventoryPath, 'utf8');
+  const next = setRedisPasswordSource(text, source);
+  if (next === text) return '';
+  const tmp = `${inventoryPath}.hsts-cluster.tmp`;
+  writeFileSync(tmp, next, { mode: statSync(inventoryPath).mode & 0o777 });
+  renameSync(tmp, inventoryPath);
+  return `${inventoryPath}: cluster.redisPassword now refers to ${'env' in source ? `environment variable ${source.env}` : `file ${source.file}`}\n`;
+}
+
+export async function rotatePassword(ctx: CommandContext<RotateCliOptions>): Promise<Outcome> {
+  const { options, inventory } = ctx;
+  const given = newPasswordSource(options);
+  const dryRun = Boolean(options.dryRun);
+  const result = await runRotate(inventory, {
+    mode: dryRun ? 'plan' : 'apply',
+    newPassword: given.secret,
+    ...ctx.connection,
+    breakLock: Boolean(options.breakLock),
+    abort: ctx.signal,
+    journalDir: ctx.journalDir,
+    progress: progressFor(options),
+    log: ctx.log,
+    verbose: Boolean(options.verbose),
+  });
+  let note = '';
+  if (result.exitCode === 0 && !dryRun) {
+    try {
+      note = pointInventory(inventory.path, sourceFor(inventory.path, given));
+    } catch (e) {
+      result.errors.push(`the cluster uses the new password, but ${inventory.path} could not be rewritten (${(e as Error).message}): set cluster.redisPassword to the new secret by hand`);
+      result.exitCode = 1;
+    }
+  }
+  return { exitCode: result.exitCode, json: result, stderr: renderRecap(result), stdout: summary(result, dryRun, note) };
+}

@@ -1,0 +1,293 @@
+import { newSalt, recordState, renderRecord } from '../hsts/askms-record.js';
+import { HSTS, STORE_RECORD, keystoreRecordPath } from '../hsts/paths.js';
+import { redisConfWithPassword, sentinelConfWithPassword } from '../hsts/rotate-conf.js';
+import type { ClusterNode, Inventory } from '../inventory/load.js';
+import { initKeystore, storeRedisPassword } from '../remote/askmscli.js';
+import { makeDirectory, writeFileCommand } from '../remote/files.js';
+import { waitForNoded } from '../remote/noded.js';
+import {
+  acceptedPasswords, addPassword, MINIMUM_VERSION, onlyPassword, parseAccepted, parseVersion, sentinelQuorum, serverVersion,
+  setMasterauth, setRequirepass, setSentinelAuthPass, setSentinelPass, versionTooOld, type Accepted, type Endpoint, type PasswordPair,
+} from '../remote/rotate.js';
+import { systemctl } from '../remote/systemctl.js';
+import { throwIfInterrupted, waitUntil } from '../remote/waits.js';
+import type { RemoteCommand } from '../ssh/remote-script.js';
+import { hstsUsers } from '../steps/preflight.js';
+import type { Secret } from '../util/secret.js';
+import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
+import { closeRun, runResult } from './engine/finish.js';
+import { lockHolder, lockRefusal } from './engine/lock.js';
+import { Run, type RunIO } from './engine/run.js';
+import { acquireLockCommand } from './node-state.js';
+import type { RunResult } from './result.js';
+
+export interface RotateOptions extends ConnectOptions, RunIO {
+  mode: 'apply' | 'plan';
+  newPassword: Secret;
+  breakLock: boolean;
+  abort: AbortSignal;
+}
+
+export interface RotateResult extends RunResult {
+  /** Nothing to do: every Redis and Sentinel accepts the new password only and askmscli holds it. */
+  unchanged?: boolean;
+  /** The stages, in order: what the rotation does (plan) or did. */
+  steps: string[];
+  /** How far a failed rotation got before it was rolled back. */
+  reached?: Stage;
+}
+
+/** The stages of a rotation, in order. A rollback runs the same ones the other way, up to where this one got. */
+export const STAGES = ['overlap', 'clients', 'keystores', 'redis-files', 'retire', 'sentinel-files'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export function rotationSteps(primarySet: string): Record<Stage, string> {
+  return {
+    'overlap': 'every Redis and Sentinel: ACL SETUSER default >NEW (both passwords accepted from here on)',
+    'clients': `every Redis: CONFIG SET masterauth NEW; every Sentinel: SENTINEL SET ${primarySet} auth-pass NEW and SENTINEL CONFIG SET sentinel-pass NEW`,
+    'keystores': 'one node at a time: askmscli -s redis-password and askmscli -i -u for every HSTS user (password on stdin), restart asperanoded and asperarund, wait until asperanoded answers healthy',
+    'redis-files': 'every node: aspera_31415.conf gets requirepass and masterauth NEW (no restart)',
+    'retire': 'every Redis: CONFIG SET requirepass NEW; every Redis and Sentinel: ACL SETUSER default resetpass >NEW (the old password is refused from here on)',
+    'sentinel-files': `one node at a time: sentinel_41415.conf gets requirepass and auth-pass NEW, restart asperaredissentinel, wait for SENTINEL CKQUORUM ${primarySet} OK`,
+  };
+}
+
+/**
+ * `hsts-cluster rotate-password`: the Redis password changes with no moment where a running
+ * component holds a password another refuses. Redis's default user accepts both passwords (ACL)
+ * while every client moves to the new one; only then is the old one retired. A failure or Ctrl-C
+ * runs the stages reached the other way, back to the old password.
+ */
+export async function runRotate(inventory: Inventory, options: RotateOptions): Promise<RotateResult> {
+  const run = new Run('rotate-password', inventory, options);
+  run.emit({ event: 'run-start', command: 'rotate-password', inventory: inventory.path, mode: options.mode });
+  await connect(run, options, `hsts-cluster:${run.id}:rotate-password`);
+  const rotation = new Rotation(run, options);
+  try {
+    if (everyNodeReached(run) && (options.mode === 'plan' || (await rotation.lock()))) await rotation.execute();
+    return { ...runResult(run, 'apply'), ...rotation.report };
+  } finally {
+    await closeRun(run);
+  }
+}
+
+class Rotation {
+  readonly report: Omit<RotateResult, keyof RunResult> = { steps: [] };
+  private readonly cluster: Inventory['cluster'];
+  private readonly forward: PasswordPair;
+
+  constructor(private readonly run: Run, private readonly options: RotateOptions) {
+    this.cluster = run.inventory.cluster;
+    this.forward = { to: options.newPassword, from: this.cluster.redisPassword };
+  }
+
+  /** The run lock: on the first node alone (of two runs, one proceeds), then on the others. */
+  async lock(): Promise<boolean> {
+    const command = acquireLockCommand(lockHolder(this.run), this.options.breakLock);
+    const [first, ...rest] = this.run.inventory.nodes;
+    for (const group of [[first!], rest]) {
+      const taken = await Promise.all(group.map(async (node) => ({ node, r: await this.sh(node, command) })));
+      for (const { node, r } of taken) {
+        if (r.ok) this.run.locked.add(node.name);
+        else this.fail(node, lockRefusal(r.output).message);
+      }
+      if (taken.some((t) => !t.r.ok)) return false;
+    }
+    return true;
+  }
+
+  async execute(): Promise<void> {
+    const accepted = await this.preflight();
+    if (!accepted) return;
+    const steps = rotationSteps(this.cluster.primarySet);
+    this.report.steps = STAGES.map((s) => steps[s]);
+    if (await this.nothingToDo(accepted)) {
+      this.report.unchanged = true;
+      this.report.steps = [];
+      return;
+    }
+    if (this.options.mode === 'plan') return;
+    let reached: Stage | undefined;
+    try {
+      for (const stage of STAGES) {
+        throwIfInterrupted(this.options.abort);
+        reached = stage;
+        await this.stage(stage, this.forward);
+        this.run.journal.write({ event: 'rotate-password', result: `${stage} done` });
+      }
+      for (const node of this.run.inventory.nodes) {
+        Object.assign(this.run.recap(node.name), { status: 'changed', changed: 1 });
+        this.run.recap(node.name).changes.push({ step: 'rotate-password', summary: 'Redis password rotated (Redis, Sentinel, askmscli, keystores, files)' });
+      }
+    } catch (e) {
+      this.run.errors.push((e as Error).message);
+      this.report.reached = reached;
+      await this.rollback(reached!);
+    }
+  }
+
+  // ---- pre-flight (read-only) ----
+
+  /** What each node's Redis and Sentinel accept, once every one answers to one of the passwords with Redis 6.2 or later. */
+  private async preflight(): Promise<Accepted[] | null> {
+    const nodes = this.run.inventory.nodes;
+    const endpoints = nodes.flatMap((n) => [{ node: n, endpoint: this.redis(n), what: 'Redis' }, { node: n, endpoint: this.sentinel(n), what: 'Sentinel' }]);
+    const answers = await Promise.all(endpoints.map(async ({ node, endpoint, what }) => {
+      const [accepted, version] = await Promise.all([
+        this.sh(node, acceptedPasswords(endpoint, this.forward)),
+        this.sh(node, serverVersion(endpoint, this.forward)),
+      ]);
+      return { node, what, accepted: parseAccepted(accepted.output), version: parseVersion(version.output) };
+    }));
+    const problems: string[] = [];
+    for (const a of answers) {
+      if (a.accepted === 'neither') problems.push(`${a.node.name}'s ${a.what} accepts neither the inventory's password nor the new one`);
+      else if (!a.version) problems.push(`${a.node.name}'s ${a.what} did not say its version`);
+      else if (versionTooOld(a.version)) {
+        problems.push(`${a.node.name}'s ${a.what} is version ${a.version.join('.')}: a rotation without downtime needs ${MINIMUM_VERSION.join('.')} or later ` +
+          '(several passwords for the default user, Sentinel ACL and sentinel-pass); see README "Rotating the Redis password" for older versions');
+      }
+    }
+    if (problems.length > 0) {
+      this.run.errors.push(`pre-flight: ${problems.join('; ')}; nothing was changed`);
+      this.run.emit({ event: 'preflight-failed', problems });
+      return null;
+    }
+    return answers.map((a) => a.accepted);
+  }
+
+  /** The new password is the only one every Redis and Sentinel accepts, and askmscli's stores hold it. */
+  private async nothingToDo(accepted: Accepted[]): Promise<boolean> {
+    const onlyNew = accepted.every((a) => a === 'to') ||
+      (this.forward.to.reveal() === this.forward.from.reveal() && accepted.every((a) => a === 'both'));
+    if (!onlyNew) return false;
+    const records = await Promise.all(this.run.inventory.nodes.map(async (n) => {
+      const r = await this.sh(n, { label: `cat ${STORE_RECORD}`, code: `cat ${STORE_RECORD} 2>/dev/null || true` });
+      return recordState(Buffer.from(r.output), this.forward.to.reveal()) === 'matches';
+    }));
+    return records.every(Boolean);
+  }
+
+  // ---- the stages (the rollback runs them with the pair reversed) ----
+
+  private async stage(stage: Stage, pair: PasswordPair): Promise<void> {
+    const nodes = this.run.inventory.nodes;
+    const set = this.cluster.primarySet;
+    const everywhere = (build: (n: ClusterNode) => RemoteCommand[]) => Promise.all(nodes.map((n) => this.mustAll(n, build(n))));
+    switch (stage) {
+      case 'overlap':
+        await everywhere((n) => [addPassword(this.redis(n), pair), addPassword(this.sentinel(n), pair)]);
+        return;
+      case 'clients':
+        await everywhere((n) => [setMasterauth(this.redis(n), pair), setSentinelAuthPass(this.sentinel(n), set, pair), setSentinelPass(this.sentinel(n), pair)]);
+        return;
+      case 'keystores':
+        for (const n of nodes) await this.keystores(n, pair.to);
+        return;
+      case 'redis-files':
+        await Promise.all(nodes.map((n) => this.rewrite(n, HSTS.redisConf, (text) => redisConfWithPassword(text, pair.to.reveal(), pair.from.reveal()))));
+        return;
+      case 'retire':
+        // CONFIG SET keeps what CONFIG GET and a CONFIG REWRITE say; Redis skips it when the value is
+        // unchanged (a rollback's), so the ACL reset is what makes the password the only one.
+        await everywhere((n) => [setRequirepass(this.redis(n), pair), onlyPassword(this.redis(n), pair), onlyPassword(this.sentinel(n), pair)]);
+        return;
+      case 'sentinel-files':
+        for (const n of nodes) await this.sentinelFile(n, pair);
+        return;
+    }
+  }
+
+  /** askmscli's store and every HSTS user's keystore hold `password`; asperanoded and asperarund restarted and healthy. */
+  private async keystores(node: ClusterNode, password: Secret): Promise<void> {
+    const salt = newSalt();
+    const record = (path: string) => writeFileCommand({ path, content: renderRecord(password.reveal(), salt), owner: 'root', group: 'root', mode: '600' });
+    const users = hstsUsers(this.run.inventory);
+    const root = { user: 'root', group: 'root' };
+    await this.mustAll(node, [
+      makeDirectory(HSTS.stateDir, { mode: '0700', owner: root }),
+      makeDirectory(HSTS.askmsRecordDir, { mode: '0700', owner: root }),
+      storeRedisPassword(password),
+      record(STORE_RECORD),
+      ...users.flatMap((u) => [initKeystore(u), record(keystoreRecordPath(u))]),
+      systemctl('restart', 'asperanoded'),
+      systemctl('restart', 'asperarund'),
+      waitForNoded(this.cluster.nodedUser, { timeoutMs: 60_000, intervalMs: 500 }),
+    ], 120_000);
+  }
+
+  private async sentinelFile(node: ClusterNode, pair: PasswordPair): Promise<void> {
+    const set = this.cluster.primarySet;
+    await this.rewrite(node, HSTS.sentinelConf, (text) => sentinelConfWithPassword(text, set, pair.to.reveal(), pair.from.reveal()),
+      [systemctl('restart', 'asperaredissentinel')]);
+    const quorum = await waitUntil(() => this.sh(node, sentinelQuorum(this.sentinel(node), set, pair)), (r) => r.ok, { timeoutMs: 90_000, intervalMs: 500 });
+    if (!quorum.ok) throw new Error(`${node.name}: the restarted Sentinel did not reach quorum within 90 s: ${quorum.value.output.trim()}`);
+  }
+
+  /** The file edited by `edit` and written back with its owner and mode (the same batch runs `then`). */
+  private async rewrite(node: ClusterNode, path: string, edit: (text: string) => string, then: RemoteCommand[] = []): Promise<void> {
+    const read = await this.sh(node, { label: `stat and read ${path}`, code: `stat -c '%U %G %a' ${path} && cat ${path}` });
+    if (!read.ok) throw new Error(`${node.name}: cannot read ${path}: ${read.output.trim()}`);
+    const newline = read.output.indexOf('\n');
+    const [owner, group, mode] = read.output.slice(0, newline).split(' ');
+    const text = read.output.slice(newline + 1);
+    const content = edit(text);
+    const write = content === text ? [] : [writeFileCommand({ path, content, owner: owner!, group: group!, mode: mode! })];
+    await this.mustAll(node, [...write, ...then]);
+  }
+
+  // ---- rollback ----
+
+  /** The stages up to `reached`, with the passwords reversed: the old one is the only one again, everywhere. */
+  private async rollback(reached: Stage): Promise<void> {
+    const back: PasswordPair = { to: this.forward.from, from: this.forward.to };
+    this.run.emit({ event: 'rollback-start', nodes: this.run.inventory.nodes.map((n) => n.name) });
+    const upTo = STAGES.indexOf(reached);
+    // 'retire' always runs: an overlap begun, even by a command whose reply was lost, must end.
+    const stages = STAGES.filter((s, i) => i <= upTo || s === 'retire');
+    for (const stage of stages) {
+      try {
+        await this.stage(stage, back);
+      } catch (e) {
+        for (const node of this.run.inventory.nodes) {
+          Object.assign(this.run.recap(node.name), { status: 'rollback-failed', failed: 1, error: `left: rollback stage ${stage} failed` });
+        }
+        this.run.errors.push(`rollback to the old password failed at ${stage}: ${(e as Error).message}; run rotate-password again with the new password to finish, or with the old one (as --new-password-*) to go back`);
+        return;
+      }
+    }
+    for (const node of this.run.inventory.nodes) {
+      const recap = this.run.recap(node.name);
+      if (recap.status !== 'failed') Object.assign(recap, { status: 'rolled-back' });
+    }
+    this.run.journal.write({ event: 'rotate-password', result: 'rolled back to the old password' });
+  }
+
+  // ---- helpers ----
+
+  private fail(node: ClusterNode, message: string): void {
+    Object.assign(this.run.recap(node.name), { status: 'failed', failed: 1, error: message });
+    this.run.errors.push(`${node.name}: ${message}`);
+  }
+
+  private async sh(node: ClusterNode, command: RemoteCommand, timeoutMs?: number): Promise<{ ok: boolean; output: string }> {
+    const r = await this.run.session(node.name).run([command], 'run-all', timeoutMs).catch((e: Error) => ({ results: [], failure: { output: e.message } }));
+    const result = r.results[0];
+    return { ok: result?.exitCode === 0, output: result?.output ?? r.failure?.output ?? '' };
+  }
+
+  /** The commands in one batch, stopping at the first that fails (an Error naming it). */
+  private async mustAll(node: ClusterNode, commands: RemoteCommand[], timeoutMs?: number): Promise<void> {
+    if (commands.length === 0) return;
+    const r = await this.run.session(node.name).run(commands, 'stop-on-error', timeoutMs);
+    if (r.failure) throw new Error(`${node.name}: ${r.failure.label} failed: ${r.failure.output.trim()}`);
+  }
+
+  private redis(node: ClusterNode): Endpoint {
+    return { ip: node.privateIp, port: this.cluster.redisPort };
+  }
+
+  private sentinel(node: ClusterNode): Endpoint {
+    return { ip: node.privateIp, port: this.cluster.sentinelPort };
+  }
+}
