@@ -32,8 +32,10 @@ export type RollingPlan =
     kind: 'roll';
     /** Replicas, in batches run one after the other (each node of a batch at once). */
     batches: ClusterNode[][];
-    /** The primary, switched over and then rolled last; null when it is not asked for. */
+    /** The primary, rolled last; null when it is not asked for. */
     primaryLast: ClusterNode | null;
+    /** Whether the primary role moves first: only when its Redis restarts (an upgrade restarts it). */
+    switchFirst: boolean;
     /** Nodes left alone and why (maintenance). */
     notes: string[];
   };
@@ -52,7 +54,8 @@ export function maxBatch(nodeCount: number, quorum: number, services: readonly S
 
 /**
  * The rolling order: the selected replicas in inventory order, in batches; then (when the primary
- * is selected) a switchover and the old primary last. Nodes in maintenance: restart leaves them
+ * is selected) a switchover and the old primary last. The switchover is there only when the
+ * primary's Redis restarts: restarting its Sentinel or the HSTS daemons leaves the data where it is. Nodes in maintenance: restart leaves them
  * alone with a note; upgrade refuses, since the cluster would end on two versions without anyone
  * having chosen that.
  */
@@ -80,10 +83,11 @@ export function planRolling(facts: RollingNodeFacts[], primary: ClusterNode, req
   const batches: ClusterNode[][] = [];
   for (let i = 0; i < replicas.length; i += request.batch) batches.push(replicas.slice(i, i + request.batch));
   const primaryLast = rolled.some((f) => f.node === primary) ? primary : null;
-  if (primaryLast && !facts.some((f) => f.node !== primary && f.maintenance === null)) {
+  const redisRestarts = request.kind === 'upgrade' || request.services.includes('asperaredisd');
+  if (primaryLast && redisRestarts && !facts.some((f) => f.node !== primary && f.maintenance === null)) {
     return { kind: 'refuse', reason: `no node outside maintenance can take the primary role from ${primary.name}` };
   }
-  return { kind: 'roll', batches, primaryLast, notes };
+  return { kind: 'roll', batches, primaryLast, switchFirst: primaryLast !== null && redisRestarts, notes };
 }
 
 export type TargetDecision = { kind: 'switch'; target: ClusterNode } | { kind: 'refuse'; reason: string };
@@ -130,17 +134,21 @@ export interface GateFacts {
 
 /**
  * Why the node is not back yet ([] once it is): Redis up and linked to the primary, its offset at
- * least the primary's when the gate began, every Sentinel lists it as a healthy replica and its own
+ * least the primary's when the gate began, every Sentinel lists it as a healthy replica (for the
+ * primary itself, kept when its Redis did not restart: still running as primary) and its own
  * Sentinel knows the others, every Sentinel names the same primary, asperanoded answers /ping.
  */
 export function gateProblems(f: GateFacts): string[] {
   const problems: string[] = [];
   const r = f.replication;
+  const isPrimary = f.node === f.primary;
   if (!r) problems.push('redis: does not answer');
-  else if (r.role !== 'slave' || r.masterHost !== f.primary.privateIp || !r.linkUp) {
+  else if (isPrimary) {
+    if (r.role !== 'master') problems.push(`redis: ${f.node.name} kept the primary role but runs as ${r.role}`);
+  } else if (r.role !== 'slave' || r.masterHost !== f.primary.privateIp || !r.linkUp) {
     problems.push(`redis: not a linked replica of ${f.primary.name} (role ${r.role}, primary ${r.masterHost ?? '-'}, link ${r.linkUp ? 'up' : 'down'})`);
   } else if (r.offset < f.primaryOffset) problems.push(`offset: ${r.offset} behind ${f.primary.name}'s ${f.primaryOffset}`);
-  f.sentinels.forEach((s, i) => {
+  if (!isPrimary) f.sentinels.forEach((s, i) => {
     const problem = sentinelReplicaProblem(f.sentinelReplicas[i]?.find((rec) => rec.ip === f.node.privateIp), f.primary.privateIp);
     if (problem) problems.push(`sentinel: ${s.name}'s Sentinel ${problem}`);
   });

@@ -39,7 +39,7 @@ export interface RollingOptions extends ConnectOptions, RunIO {
 /** What happened to one node (in the order the run reached them). */
 export interface RolledNode {
   name: string;
-  role: 'replica' | 'old primary';
+  role: 'replica' | 'old primary' | 'primary';
   status: 'done' | 'failed';
   versionBefore?: string | null;
   versionAfter?: string | null;
@@ -111,7 +111,7 @@ class Rolling {
     });
     if (plan.kind === 'refuse') return this.refuse(plan.reason);
     this.report.notes = plan.notes;
-    this.report.order = [...plan.batches.map((b) => b.map((n) => n.name).join('+')), ...(plan.primaryLast ? ['switchover', primary.name] : [])];
+    this.report.order = [...plan.batches.map((b) => b.map((n) => n.name).join('+')), ...(plan.switchFirst ? ['switchover'] : []), ...(plan.primaryLast ? [primary.name] : [])];
     for (const note of plan.notes) this.run.warnings.push(note);
     if (this.options.mode === 'plan') return;
     for (const batch of plan.batches) {
@@ -120,6 +120,10 @@ class Rolling {
       if (done.includes(false)) return;
     }
     if (!plan.primaryLast || this.stopIfInterrupted()) return;
+    if (!plan.switchFirst) {
+      await this.roll(primary, primary, 'primary');
+      return;
+    }
     const newPrimary = await this.switchOver(primary);
     if (!newPrimary || this.stopIfInterrupted()) return;
     await this.roll(primary, newPrimary, 'old primary');

@@ -21,7 +21,7 @@ const request = (over: Partial<RollingRequest> = {}): RollingRequest => ({ kind:
 
 function describePlan(p: ReturnType<typeof planRolling>): string {
   if (p.kind === 'refuse') return `refuse: ${p.reason}`;
-  const order = [...p.batches.map((b) => b.map((n) => n.name).join('+')), ...(p.primaryLast ? ['switchover', p.primaryLast.name] : [])];
+  const order = [...p.batches.map((b) => b.map((n) => n.name).join('+')), ...(p.switchFirst ? ['switchover'] : []), ...(p.primaryLast ? [p.primaryLast.name] : [])];
   return [order.join(' > ') || '(nothing)', ...p.notes].join(' | ');
 }
 
@@ -35,9 +35,12 @@ describe('planRolling: facts and request in, order of work out', () => {
     ['upgrade with the node in maintenance left out by --nodes', [fact(0), fact(1, { maintenance: mark() }), fact(2)], request({ kind: 'upgrade', nodes: ['node1', 'node3'] }), 'node3 > switchover > node1'],
     ['after a failover the Sentinels\' primary goes last, not the inventory\'s', [fact(0, { replication: replica(100, true, n2.privateIp) }), fact(1, { replication: primary() }), fact(2)], request(), 'node1 > node3 > switchover > node2'],
     ['--batch 2 on three nodes: refused (a Sentinel restart would break the quorum)', healthy(), request({ batch: 2 }), /^refuse: --batch 2: at most 1 node\(s\) of 3/],
-    ['--batch 2 without Sentinel: both replicas at once', healthy(), request({ batch: 2, services: ['asperanoded', 'asperarund'] }), 'node2+node3 > switchover > node1'],
+    ['--batch 2 without Sentinel: both replicas at once; the primary keeps its role (its Redis does not restart)', healthy(), request({ batch: 2, services: ['asperanoded', 'asperarund'] }), 'node2+node3 > node1'],
+    ['only Sentinel restarts: no switchover, the primary last', healthy(), request({ services: ['asperaredissentinel'] }), 'node2 > node3 > node1'],
+    ['upgrade always switches over (every service restarts)', healthy(), request({ kind: 'upgrade', services: ['asperanoded'] }), 'node2 > node3 > switchover > node1'],
     ['a maintenance mark that stopped a Sentinel leaves no room for another Sentinel restart', [fact(0), fact(1, { maintenance: mark(['asperaredissentinel']) }), fact(2)], request(), /^refuse: restarting a Sentinel now would leave fewer than the quorum/],
-    ['every replica in maintenance: nobody can take the primary role', [fact(0), fact(1, { maintenance: mark() }), fact(2, { maintenance: mark() })], request({ services: ['asperanoded'] }), /^refuse: no node outside maintenance can take the primary role from node1/],
+    ['every replica in maintenance: nobody can take the primary role', [fact(0), fact(1, { maintenance: mark() }), fact(2, { maintenance: mark() })], request({ services: ['asperaredisd'] }), /^refuse: no node outside maintenance can take the primary role from node1/],
+    ['every replica in maintenance, only asperanoded restarts: the primary alone, no switchover', [fact(0), fact(1, { maintenance: mark() }), fact(2, { maintenance: mark() })], request({ services: ['asperanoded'] }), /^node1 \| node2 skipped.* \| node3 skipped/],
   ] as const)('%s', (_, facts, req, expected) => {
     const p = findPrimary([...facts], nodes, nodes.map(() => [...facts].find((f) => f.replication?.role === 'master')!.node.privateIp));
     expect(p.kind).toBe('primary');
@@ -115,6 +118,8 @@ describe('gateProblems: what a restarted node must show before the next one star
     ['its own Sentinel does not answer', facts({ otherSentinels: null }), ["sentinel: node2's Sentinel does not answer"]],
     ['a Sentinel names another primary', facts({ sentinelViews: [n1.privateIp, n1.privateIp, n3.privateIp] }), [/^agreement: node3's Sentinel names 192\.0\.2\.13 instead of node1$/]],
     ['asperanoded does not answer', facts({ noded: { ok: false, message: 'no answer' } }), ['noded: no answer']],
+    ['the primary, kept (its Redis did not restart): no replica checks', facts({ node: n1, replication: primary(120), sentinelReplicas: nodes.map(() => [record()]) }), []],
+    ['the primary, kept, but its Redis came back as a replica', facts({ node: n1, replication: replica(120, true, n2.privateIp) }), ['redis: node1 kept the primary role but runs as slave']],
     ['a Sentinel stopped by maintenance is not consulted', facts({ sentinels: [n1, n2], sentinelViews: [n1.privateIp, n1.privateIp], sentinelReplicas: [[record()], [record()]], otherSentinels: 2 }), []],
   ] as const)('%s', (_, f, expected) => {
     const problems = gateProblems(f);
