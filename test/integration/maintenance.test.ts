@@ -152,6 +152,16 @@ describe('maintenance', () => {
     expect(human.stdout).toMatch(/node3: in maintenance since \S+ by \S+@\S+: disk swap, ticket 42 \(stopped: asperanoded, asperarund\)/);
   });
 
+  it('switchover never picks node3: --to node3 is refused, and without --to it would pick node2', async () => {
+    const refused = await runCli(['switchover', '--to', 'node3', '--json', '-i', rig.inventoryPath]);
+    expect(refused.exitCode, refused.stderr).toBe(1);
+    expect((JSON.parse(refused.stdout) as { errors: string[] }).errors.join('\n')).toMatch(/node3 is in maintenance \(never promoted\): run `hsts-cluster maintenance off node3` first/);
+    const dry = await runCli(['switchover', '--dry-run', '-i', rig.inventoryPath]);
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/would switch the primary from node1 to node2/);
+    expect(await sentinelPrimaries(rig, rig.nodes)).toEqual([ipOf('node1'), ipOf('node1'), ipOf('node1')]);
+  });
+
   it('Sentinel never picks node3: with node2 unpromotable too it finds no replica, then it promotes node2', async () => {
     await redisCli(rig, 1, 'CONFIG SET replica-priority 0');
     try {
