@@ -152,7 +152,7 @@ describe('maintenance', () => {
     expect(human.stdout).toMatch(/node3: in maintenance since \S+ by \S+@\S+: disk swap, ticket 42 \(stopped: asperanoded, asperarund\)/);
   });
 
-  it('switchover never picks node3: --to node3 is refused, and without --to it would pick node2', async () => {
+  it('switchover refuses node3 as its target; its dry run without --to names node2', async () => {
     const refused = await runCli(['switchover', '--to', 'node3', '--json', '-i', rig.inventoryPath]);
     expect(refused.exitCode, refused.stderr).toBe(1);
     expect((JSON.parse(refused.stdout) as { errors: string[] }).errors.join('\n')).toMatch(/node3 is in maintenance \(never promoted\): run `hsts-cluster maintenance off node3` first/);
