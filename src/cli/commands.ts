@@ -1,5 +1,6 @@
 import { addTransferUser } from './add-transfer-user.js';
 import type { CommandSpec } from './command.js';
+import { maintenance } from './maintenance.js';
 import { restart } from './restart.js';
 import { rollback } from './rollback.js';
 import { rotatePassword } from './rotate-password.js';
@@ -11,5 +12,5 @@ import { verify } from './verify.js';
 
 /** Every command, in the order --help lists them. A new command is one file and one entry here. */
 export const COMMAND_SPECS: CommandSpec[] = [
-  up, plan, status, rollback, addTransferUser, verify, switchover, restart, upgrade, rotatePassword,
+  up, plan, status, rollback, addTransferUser, verify, switchover, maintenance, restart, upgrade, rotatePassword,
 ];

@@ -1,3 +1,4 @@
+import { keptStopped, type MaintenanceMark, type MaintenanceRead } from './maintenance.js';
 import type { ReplicationInfo } from './redis-info.js';
 import { SERVICES } from './paths.js';
 
@@ -13,6 +14,8 @@ export interface NodeHealthInput {
   sentinelError?: string;
   quorum: { ok: boolean; message: string } | null;
   noded: { ok: boolean; message: string };
+  /** The node's maintenance mark (absent: not read, as for an unreachable node). */
+  maintenance?: MaintenanceRead;
 }
 
 export interface NodeHealth extends NodeHealthInput {
@@ -28,13 +31,17 @@ export interface ClusterHealth {
   primary: string | null;
   reasons: string[];
   nodes: NodeHealth[];
+  /** Nodes in maintenance: not a failure by themselves; their stopped services are expected. */
+  maintenance: ({ node: string } & MaintenanceMark)[];
 }
 
 /**
  * healthy: every node up, every service running, one primary named by every Sentinel, every replica
  * linked to it, Sentinel quorum reachable, asperanoded healthy everywhere.
  * broken: no primary a majority of Sentinels agrees on, the primary's Redis down, or no quorum
- * anywhere (a failover could not happen). Anything else wrong: degraded.
+ * anywhere (a failover could not happen), or fewer than a majority of nodes in service (in
+ * maintenance or down). Anything else wrong: degraded. A node in maintenance is not wrong by itself,
+ * nor are the services its mark says it stopped.
  */
 export function evaluateHealth(inputs: NodeHealthInput[]): ClusterHealth {
   const broken: string[] = [];
@@ -57,8 +64,11 @@ export function evaluateHealth(inputs: NodeHealthInput[]): ClusterHealth {
       degraded.push(`${n.name}: unreachable (${n.error ?? 'no answer'})`);
       return out;
     }
+    const kept = keptStopped(n.maintenance);
+    if (n.maintenance?.state === 'unreadable') degraded.push(`${n.name}: its maintenance mark cannot be read (${n.maintenance.reason})`);
     for (const service of SERVICES) {
       const s = n.services[service];
+      if (kept.has(service) && s?.active !== 'active') continue;
       if (s?.active !== 'active') degraded.push(`${n.name}: ${service} is ${s?.active ?? 'unknown'}`);
       else if (s.enabled !== 'enabled') degraded.push(`${n.name}: ${service} is not enabled (would not start at boot)`);
     }
@@ -66,7 +76,7 @@ export function evaluateHealth(inputs: NodeHealthInput[]): ClusterHealth {
       degraded.push(`${n.name}: its Sentinel names no primary (${n.sentinelError ?? 'no answer'})`);
     }
     if (n.quorum && !n.quorum.ok) degraded.push(`${n.name}: SENTINEL CKQUORUM: ${n.quorum.message}`);
-    if (!n.noded.ok) degraded.push(`${n.name}: asperanoded unhealthy (${n.noded.message})`);
+    if (!n.noded.ok && !kept.has('asperanoded')) degraded.push(`${n.name}: asperanoded unhealthy (${n.noded.message})`);
     if (!n.replication) {
       degraded.push(`${n.name}: Redis does not answer (${n.redisError ?? 'no answer'})`);
     } else if (primaryNode && n !== primaryNode) {
@@ -81,6 +91,13 @@ export function evaluateHealth(inputs: NodeHealthInput[]): ClusterHealth {
     broken.push(`the primary ${primaryNode.name} has no working Redis primary`);
   }
   if (inputs.every((n) => !n.quorum?.ok)) broken.push('no Sentinel can reach a quorum: a failover could not be authorized');
+  const inMaintenance = inputs.flatMap((n) => (n.maintenance?.state === 'on' ? [{ node: n.name, ...n.maintenance.mark }] : []));
+  const down = inputs.filter((n) => n.maintenance?.state !== 'on' && (!n.reachable || !n.replication));
+  const inService = inputs.length - inMaintenance.length - down.length;
+  if (inMaintenance.length > 0 && inService < majority) {
+    broken.push(`only ${inService} of ${inputs.length} nodes in service (in maintenance: ${inMaintenance.map((m) => m.node).join(', ')}` +
+      `${down.length ? `; down: ${down.map((n) => n.name).join(', ')}` : ''}): one more failure and no majority is left`);
+  }
   const verdict: Verdict = broken.length > 0 ? 'broken' : degraded.length > 0 ? 'degraded' : 'healthy';
-  return { verdict, primary: primaryNode?.name ?? null, reasons: [...broken, ...degraded], nodes };
+  return { verdict, primary: primaryNode?.name ?? null, reasons: [...broken, ...degraded], nodes, maintenance: inMaintenance };
 }

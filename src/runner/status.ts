@@ -1,3 +1,4 @@
+import { maintenanceProbe } from '../facts/maintenance.js';
 import { evaluateHealth, type ClusterHealth, type NodeHealthInput } from '../hsts/health.js';
 import { SERVICES } from '../hsts/paths.js';
 import { parsePrimaryAddr, parseReplication } from '../hsts/redis-info.js';
@@ -25,6 +26,7 @@ export function statusProbes(inventory: Inventory, node: ClusterNode) {
     quorum: outputProbe(asredis(sentinel, ['SENTINEL', 'CKQUORUM', cluster.primarySet]), (output) =>
       (output.trim() ? { ok: output.trim().startsWith('OK'), message: firstLine(output) } : null)),
     noded: outputProbe(nodedPing(), parseNodedPing),
+    maintenance: maintenanceProbe(),
   };
 }
 
@@ -39,6 +41,7 @@ export function nodeHealth(node: ClusterNode, answers: Answers<ReturnType<typeof
     sentinelPrimary: sentinelPrimary.primary?.ip ?? null,
     quorum: answers.quorum,
     noded: answers.noded,
+    maintenance: answers.maintenance,
   };
   if (!replication.info) input.redisError = replication.error;
   if (!sentinelPrimary.primary) input.sentinelError = sentinelPrimary.error;

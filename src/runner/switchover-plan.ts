@@ -8,6 +8,8 @@ export interface SwitchoverFacts {
   sentinelViews: (string | null)[];
   /** Each node's INFO replication (null: no answer). */
   replication: (ReplicationInfo | null)[];
+  /** Names of the nodes in maintenance (src/facts/maintenance.ts): never the target. */
+  inMaintenance?: string[];
 }
 
 export type SwitchoverDecision =
@@ -37,16 +39,18 @@ export function decideSwitchover(facts: SwitchoverFacts, to?: string): Switchove
   if (replication[primaryIndex]?.role !== 'master') return { kind: 'refuse', reason: `${primary.name}, which the Sentinels name, does not run as primary` };
   if (to !== undefined && to === primary.name) return { kind: 'nothing-to-do', primary };
   const candidates = nodes.map((node, i) => ({ node, info: replication[i] ?? null })).filter((c) => c.node !== primary);
+  const maintained = new Set(facts.inMaintenance ?? []);
   let target: ClusterNode;
   if (to !== undefined) {
+    if (maintained.has(to)) return { kind: 'refuse', reason: `${to} is in maintenance (never promoted): run \`hsts-cluster maintenance off ${to}\` first` };
     const wanted = candidates.find((c) => c.node.name === to)!;
     if (!linkedReplicaOf(wanted.info, primary)) {
       return { kind: 'refuse', reason: `${to} is not a replica of ${primary.name} with its link up (${describe(wanted.info)})` };
     }
     target = wanted.node;
   } else {
-    const linked = candidates.filter((c) => linkedReplicaOf(c.info, primary));
-    if (linked.length === 0) return { kind: 'refuse', reason: `no replica of ${primary.name} has its link up` };
+    const linked = candidates.filter((c) => linkedReplicaOf(c.info, primary) && !maintained.has(c.node.name));
+    if (linked.length === 0) return { kind: 'refuse', reason: `no replica of ${primary.name}${maintained.size ? ' out of maintenance' : ''} has its link up` };
     // The largest offset wins; sort is stable, so ties keep inventory order.
     target = [...linked].sort((a, b) => b.info!.offset - a.info!.offset)[0]!.node;
   }

@@ -1,3 +1,4 @@
+import { maintenanceProbe } from '../facts/maintenance.js';
 import { parsePrimaryAddr, parseReplication, parseSentinelReplicas, type ReplicationInfo } from '../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { asredis, configSet, type RedisTarget } from '../remote/redis-cli.js';
@@ -131,9 +132,11 @@ export class Switchover {
 
   private async preflight(): Promise<Roles | null> {
     const nodes = this.run.inventory.nodes;
-    const [sentinelViews, replication] = await Promise.all([this.sentinelViews(), Promise.all(nodes.map((n) => this.replication(n)))]);
+    const [sentinelViews, replication, inMaintenance] = await Promise.all([
+      this.sentinelViews(), Promise.all(nodes.map((n) => this.replication(n))), this.nodesInMaintenance(),
+    ]);
     this.report.offsets = { before: Object.fromEntries(nodes.flatMap((n, i) => (replication[i] ? [[n.name, replication[i].offset]] : []))) };
-    const decision = decideSwitchover({ nodes, sentinelViews, replication }, this.options.to);
+    const decision = decideSwitchover({ nodes, sentinelViews, replication, inMaintenance }, this.options.to);
     if (decision.kind === 'refuse') return this.refuse(decision.reason);
     if (decision.kind === 'nothing-to-do') {
       Object.assign(this.report, { from: decision.primary.name, to: decision.primary.name });
@@ -368,6 +371,14 @@ export class Switchover {
 
   private async replication(node: ClusterNode): Promise<ReplicationInfo | null> {
     return parseReplication((await this.sh(node, asredis(this.redis(node), ['INFO', 'replication']))).output);
+  }
+
+  /** Nodes carrying a maintenance mark: never the target (their replica-priority 0 is kept, and put back as 0). */
+  private async nodesInMaintenance(): Promise<string[]> {
+    const probe = maintenanceProbe();
+    const reads = await Promise.all(this.run.inventory.nodes.map(async (n) =>
+      probe.parse((await this.run.session(n.name).run([probe.command], 'run-all').catch(() => ({ results: [] }))).results[0])));
+    return this.run.inventory.nodes.filter((_, i) => reads[i]?.state === 'on').map((n) => n.name);
   }
 
   private async sentinelViews(): Promise<(string | null)[]> {

@@ -1,9 +1,16 @@
-import { SERVICES, STOP_ORDER, type Service } from '../hsts/paths.js';
+import { keptStopped, parseMaintenanceMark, type MaintenanceRead } from '../hsts/maintenance.js';
+import { HSTS, SERVICES, STOP_ORDER, type Service } from '../hsts/paths.js';
 import type { Change, PlanContext, Step } from './types.js';
 import { setSyncDelay, waitForRedis, waitForReplicaLink } from '../remote/readiness.js';
 import { systemctl } from '../remote/systemctl.js';
 
 const isActive = (ctx: PlanContext, service: string) => ctx.facts.units.get(service)?.active === 'active';
+
+/** The node's maintenance mark, from its file fact (steps that read it list HSTS.maintenanceFile in `needs`). */
+export function maintenanceOf(ctx: PlanContext): MaintenanceRead {
+  const content = ctx.facts.files.get(HSTS.maintenanceFile)?.content;
+  return content ? parseMaintenanceMark(content.toString('utf8')) : { state: 'none' };
+}
 
 /** Services this node must stop: those whose configuration changes, and Sentinel while failover is held. */
 export function servicesToStop(ctx: PlanContext): Service[] {
@@ -39,15 +46,19 @@ export const stopServices: Step = {
   },
 };
 
-/** Start in the procedure's order; Redis must answer before the others start, a replica must link up. */
+/**
+ * Start in the procedure's order; Redis must answer before the others start, a replica must link up.
+ * A node in maintenance keeps the services `maintenance on` stopped stopped: `up` never undoes it.
+ */
 export const startServices: Step = {
   id: 'start-services',
   title: 'Start the services (primary first)',
   derived: true,
-  needs: () => ({ units: [...SERVICES] }),
+  needs: () => ({ units: [...SERVICES], files: [HSTS.maintenanceFile] }),
   plan(ctx) {
     const stopped = new Set(servicesToStop(ctx));
-    const start = SERVICES.filter((service) => stopped.has(service) || !isActive(ctx, service));
+    const kept = keptStopped(maintenanceOf(ctx));
+    const start = SERVICES.filter((service) => !kept.has(service) && (stopped.has(service) || !isActive(ctx, service)));
     const enable = SERVICES.filter((service) =>
       service !== 'asperaredissentinel' && !['enabled', 'static'].includes(ctx.facts.units.get(service)?.enabled ?? ''));
     if (start.length === 0 && enable.length === 0) return [];

@@ -2,7 +2,8 @@ import { directiveArgs } from '../hsts/conf-lines.js';
 import { HSTS, SERVICES } from '../hsts/paths.js';
 import { redisKeyOf } from '../hsts/redis-conf.js';
 import { fileText } from './common.js';
-import { startsPrimaryRedis } from './services.js';
+import { keptStopped } from '../hsts/maintenance.js';
+import { maintenanceOf, startsPrimaryRedis } from './services.js';
 import type { PlanContext, Step } from './types.js';
 import { onceSucceeded } from '../remote/compose.js';
 import { waitForNoded } from '../remote/noded.js';
@@ -20,7 +21,7 @@ function configuredSyncDelay(ctx: PlanContext): string {
 export const verifyCluster: Step = {
   id: 'verify',
   title: 'Verify: Sentinels agree and reach quorum, replicas online, asperanoded healthy',
-  needs: () => ({ units: [...SERVICES] }),
+  needs: () => ({ units: [...SERVICES], files: [HSTS.maintenanceFile] }),
   plan: () => [],
   readinessChecks(ctx) {
     const { cluster } = ctx.inventory;
@@ -37,8 +38,9 @@ export const verifyCluster: Step = {
       waitForSentinelPrimary(sentinel, cluster.primarySet, primary.privateIp, wait),
       waitForSentinelPeers(sentinel, cluster.primarySet, ctx.inventory.nodes.length - 1, wait),
       waitForSentinelQuorum(sentinel, cluster.primarySet, wait),
-      waitForNoded(cluster.nodedUser, wait),
     ];
+    // A node in maintenance whose asperanoded was stopped is not asked for it (up leaves it stopped).
+    if (!keptStopped(maintenanceOf(ctx)).has('asperanoded')) checks.push(waitForNoded(cluster.nodedUser, wait));
     if (startsPrimaryRedis(ctx)) {
       // The checks run side by side: set the delay back only once the replicas are online.
       checks.push(onceSucceeded(role, setSyncDelay(redis, configuredSyncDelay(ctx), 'as configured again, once the replicas are online')));

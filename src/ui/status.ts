@@ -1,4 +1,5 @@
 import type { ClusterHealth } from '../hsts/health.js';
+import { describeMark } from '../hsts/maintenance.js';
 import { SERVICES } from '../hsts/paths.js';
 
 const short: Record<string, string> = {
@@ -12,12 +13,14 @@ export function renderStatus(health: ClusterHealth): string {
     const services = SERVICES.map((s) => `${short[s]}:${n.services[s]?.active === 'active' ? 'up' : (n.services[s]?.active ?? '?')}`).join(' ');
     const link = n.replication?.role === 'slave' ? (n.replication.linkUp ? `link up` : 'link DOWN') : n.replication ? `${n.replication.replicas.length} replica(s)` : '-';
     const named = health.nodes.find((m) => m.ip === n.sentinelPrimary)?.name ?? n.sentinelPrimary ?? '-';
-    return [n.name, n.role, link, n.lagBytes === undefined ? '' : `${n.lagBytes} B`, named, n.quorum?.ok ? 'ok' : 'NO', n.noded.ok ? 'healthy' : 'UNHEALTHY', services];
+    const role = n.maintenance?.state === 'on' ? `${n.role} (MAINTENANCE)` : n.role;
+    return [n.name, role, link, n.lagBytes === undefined ? '' : `${n.lagBytes} B`, named, n.quorum?.ok ? 'ok' : 'NO', n.noded.ok ? 'healthy' : 'UNHEALTHY', services];
   });
   const header = ['node', 'redis', 'replication', 'lag', 'sentinel says', 'quorum', 'noded', 'services'];
   const table = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
   const lines = table.map((r) => r.map((cell, i) => (cell ?? '').padEnd(widths[i]!)).join('  ').trimEnd());
+  for (const m of health.maintenance) lines.push('', `${m.node}: ${describeMark(m)}`);
   lines.push('', `cluster: ${health.verdict.toUpperCase()}${health.primary ? `, primary ${health.primary}` : ''}`);
   for (const reason of health.reasons) lines.push(`  - ${reason}`);
   return `${lines.join('\n')}\n`;

@@ -35,6 +35,22 @@ describe('decideSwitchover', () => {
   });
 });
 
+describe('decideSwitchover: a node in maintenance is never the target', () => {
+  const replication = [primary(100), replica(n1.privateIp, 90), replica(n1.privateIp, 100)];
+  it('without --to, the largest offset out of maintenance wins; the node in maintenance stays among the others', () => {
+    const d = decideSwitchover({ nodes, sentinelViews: agree(n1.privateIp), replication, inMaintenance: ['node3'] });
+    expect(d).toMatchObject({ kind: 'switch', target: n2, others: [n3] });
+  });
+  it('--to a node in maintenance is refused', () => {
+    expect(decideSwitchover({ nodes, sentinelViews: agree(n1.privateIp), replication, inMaintenance: ['node3'] }, 'node3'))
+      .toEqual({ kind: 'refuse', reason: 'node3 is in maintenance (never promoted): run `hsts-cluster maintenance off node3` first' });
+  });
+  it('every other replica in maintenance: refused', () => {
+    expect(decideSwitchover({ nodes, sentinelViews: agree(n1.privateIp), replication, inMaintenance: ['node2', 'node3'] }))
+      .toEqual({ kind: 'refuse', reason: 'no replica of node1 out of maintenance has its link up' });
+  });
+});
+
 describe('promotionProblems: one Sentinel\'s records in, what keeps it from promoting the target alone out', () => {
   const record = (node: typeof n1, priority: string) =>
     ({ name: node.name, ip: node.privateIp, flags: 'slave', 'role-reported': 'slave', 'master-link-status': 'ok', 'master-host': n1.privateIp, 'slave-priority': priority });

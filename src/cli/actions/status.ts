@@ -19,6 +19,7 @@ function onlyNodes(health: ClusterHealth, only: Set<string> | undefined): Cluste
   return {
     ...health,
     nodes: health.nodes.filter((n) => only.has(n.name)),
+    maintenance: health.maintenance.filter((m) => only.has(m.node)),
     reasons: health.reasons.filter((r) => about(r).length === 0 || about(r).some((name) => only.has(name))),
   };
 }
