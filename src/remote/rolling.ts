@@ -1,12 +1,6 @@
-import { MAINTENANCE_PROBE } from '../hsts/maintenance-mark.js';
 import type { Service } from '../hsts/paths.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
-
-/** The node's maintenance mark, or nothing (hsts/maintenance-mark.ts parses it). */
-export function readMaintenanceMark(): RemoteCommand {
-  return { label: 'read the maintenance mark', code: MAINTENANCE_PROBE };
-}
 
 /** Restarts the services one after the other, in the order given (the procedure's start order). */
 export function restartServices(services: readonly Service[]): RemoteCommand {

@@ -1,4 +1,4 @@
-import { describeMark, type MaintenanceMark } from '../hsts/maintenance-mark.js';
+import { describeMark, type MaintenanceMark } from '../hsts/maintenance.js';
 import type { ReplicationInfo } from '../hsts/redis-info.js';
 import { sentinelReplicaProblem } from './switchover-plan.js';
 import { compareVersions } from '../hsts/version.js';

@@ -1,4 +1,3 @@
-import { parseMaintenanceMark } from '../hsts/maintenance-mark.js';
 import { SERVICES, type Service } from '../hsts/paths.js';
 import { parsePrimaryAddr, parseReplication, parseSentinelReplicas, type ReplicationInfo } from '../hsts/redis-info.js';
 import { parseHstsVersion } from '../hsts/version.js';
@@ -6,7 +5,8 @@ import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { installedVersion } from '../remote/asnodeadmin.js';
 import { nodedPing, parseNodedPing } from '../remote/noded.js';
 import { asredis, type RedisTarget } from '../remote/redis-cli.js';
-import { operatorCommand, readMaintenanceMark, restartServices } from '../remote/rolling.js';
+import { operatorCommand, restartServices } from '../remote/rolling.js';
+import { maintenanceProbe, parseMaintenanceAnswer, type MaintenanceMark, type MaintenanceRead } from '../facts/maintenance.js';
 import { parseUnitShow, showUnits } from '../remote/systemctl.js';
 import { waitUntil } from '../remote/waits.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
@@ -134,9 +134,9 @@ class Rolling {
   private async readFacts(): Promise<RollingNodeFacts[]> {
     return Promise.all(this.nodes.map(async (node) => {
       const [mark, version, replication] = await Promise.all([
-        this.sh(node, readMaintenanceMark()), this.version(node), this.replication(node),
+        this.sh(node, maintenanceProbe().command), this.version(node), this.replication(node),
       ]);
-      return { node, maintenance: mark.ok ? parseMaintenanceMark(mark.output) : null, version, replication };
+      return { node, maintenance: markOf(parseMaintenanceAnswer(mark.ok ? mark.output : '')), version, replication };
     }));
   }
 
@@ -286,4 +286,14 @@ class Rolling {
 
 function tail(output: string): string {
   return output.trim().split('\n').slice(-5).join(' | ') || 'no output';
+}
+
+/**
+ * A rolling run treats a mark it cannot read as a mark (the node is left alone or the upgrade
+ * refused), never as "not in maintenance".
+ */
+function markOf(read: MaintenanceRead): MaintenanceMark | null {
+  if (read.state === 'none') return null;
+  if (read.state === 'on') return read.mark;
+  return { by: 'unknown', since: '?', message: `unreadable mark (${read.reason})`, run: '', stopped: [], replicaPriority: '0' };
 }

@@ -109,7 +109,7 @@ describe('rolling restart and upgrade', () => {
       expect(restart.exitCode, restart.stderr).toBe(0);
       const plan = JSON.parse(restart.stdout) as RollingJson;
       expect(plan.order).toEqual(['node2', 'switchover', 'node1']);
-      expect(plan.notes.join('\n')).toMatch(/node3 skipped: in maintenance .* by ops@test: "disk swap"/);
+      expect(plan.notes.join('\n')).toMatch(/node3 skipped: in maintenance .* by ops@test: disk swap/);
       const upgrade = await runCli(['upgrade', '--exec', 'true', '--dry-run', '-i', rig.inventoryPath]);
       expect(upgrade.exitCode, upgrade.stderr).toBe(1);
       expect(upgrade.stderr).toMatch(/node3 is in maintenance .*which maintenance forbids.*--nodes node1,node2/);
