@@ -12,11 +12,10 @@ import { throwIfInterrupted, waitUntilInterruptible, type WaitOptions } from '..
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
 import { closeRun, runResult } from './engine/finish.js';
-import { lockHolder, lockRefusal } from './engine/lock.js';
+import { lockEveryNode } from './engine/lock.js';
 import { Run, type RunIO } from './engine/run.js';
 import { decideOff, decideOn, STOPPABLE, type MaintenanceFacts } from './maintenance-plan.js';
 import { sentinelReplicaProblem } from './switchover-plan.js';
-import { acquireLockCommand } from './node-state.js';
 import type { RunResult } from './result.js';
 
 export interface MaintenanceOptions extends ConnectOptions, RunIO {
@@ -69,7 +68,7 @@ export async function runMaintenance(inventory: Inventory, options: MaintenanceO
   await connect(run, options, `hsts-cluster:${run.id}:maintenance`);
   const procedure = new Maintenance(run, options);
   try {
-    if (everyNodeReached(run) && (options.mode === 'plan' || (await procedure.lock()))) await procedure.execute();
+    if (everyNodeReached(run) && (options.mode === 'plan' || (await lockEveryNode(run, options.breakLock)))) await procedure.execute();
     return { ...runResult(run, 'apply'), ...procedure.report };
   } finally {
     await closeRun(run);
@@ -85,21 +84,6 @@ class Maintenance {
     this.cluster = run.inventory.cluster;
     this.target = run.inventory.nodes.find((n) => n.name === options.node)!;
     this.report = { node: options.node, action: options.action, steps: [] };
-  }
-
-  /** The run lock: on the first node alone (of two runs, one proceeds), then on the others. */
-  async lock(): Promise<boolean> {
-    const command = acquireLockCommand(lockHolder(this.run), this.options.breakLock);
-    const [first, ...rest] = this.run.inventory.nodes;
-    for (const group of [[first!], rest]) {
-      const taken = await Promise.all(group.map(async (node) => ({ node, r: await this.sh(node, command) })));
-      for (const { node, r } of taken) {
-        if (r.ok) this.run.locked.add(node.name);
-        else this.fail(node, lockRefusal(r.output).message);
-      }
-      if (taken.some((t) => !t.r.ok)) return false;
-    }
-    return true;
   }
 
   async execute(): Promise<void> {

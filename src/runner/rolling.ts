@@ -17,7 +17,9 @@ import type { RunResult } from './result.js';
 import {
   chooseTarget, findPrimary, gateProblems, planRolling, type GateFacts, type RollingKind, type RollingNodeFacts,
 } from './rolling-plan.js';
-import { lockEveryNode, runOne, Switchover } from './switchover.js';
+import { lockEveryNode } from './engine/lock.js';
+import { runOne } from './engine/run-one.js';
+import { Switchover } from './switchover.js';
 
 export interface RollingOptions extends ConnectOptions, RunIO {
   kind: RollingKind;

@@ -16,9 +16,8 @@ import { hstsUsers } from '../steps/preflight.js';
 import type { Secret } from '../util/secret.js';
 import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
 import { closeRun, runResult } from './engine/finish.js';
-import { lockHolder, lockRefusal } from './engine/lock.js';
+import { lockEveryNode } from './engine/lock.js';
 import { Run, type RunIO } from './engine/run.js';
-import { acquireLockCommand } from './node-state.js';
 import type { RunResult } from './result.js';
 
 export interface RotateOptions extends ConnectOptions, RunIO {
@@ -64,7 +63,7 @@ export async function runRotate(inventory: Inventory, options: RotateOptions): P
   await connect(run, options, `hsts-cluster:${run.id}:rotate-password`);
   const rotation = new Rotation(run, options);
   try {
-    if (everyNodeReached(run) && (options.mode === 'plan' || (await rotation.lock()))) await rotation.execute();
+    if (everyNodeReached(run) && (options.mode === 'plan' || (await lockEveryNode(run, options.breakLock)))) await rotation.execute();
     return { ...runResult(run, 'apply'), ...rotation.report };
   } finally {
     await closeRun(run);
@@ -79,21 +78,6 @@ class Rotation {
   constructor(private readonly run: Run, private readonly options: RotateOptions) {
     this.cluster = run.inventory.cluster;
     this.forward = { to: options.newPassword, from: this.cluster.redisPassword };
-  }
-
-  /** The run lock: on the first node alone (of two runs, one proceeds), then on the others. */
-  async lock(): Promise<boolean> {
-    const command = acquireLockCommand(lockHolder(this.run), this.options.breakLock);
-    const [first, ...rest] = this.run.inventory.nodes;
-    for (const group of [[first!], rest]) {
-      const taken = await Promise.all(group.map(async (node) => ({ node, r: await this.sh(node, command) })));
-      for (const { node, r } of taken) {
-        if (r.ok) this.run.locked.add(node.name);
-        else this.fail(node, lockRefusal(r.output).message);
-      }
-      if (taken.some((t) => !t.r.ok)) return false;
-    }
-    return true;
   }
 
   async execute(): Promise<void> {

@@ -9,9 +9,9 @@ import { throwIfInterrupted, waitUntil, waitUntilInterruptible, type WaitOptions
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
 import { closeRun, runResult } from './engine/finish.js';
-import { lockHolder, lockRefusal } from './engine/lock.js';
+import { lockEveryNode } from './engine/lock.js';
+import { runOne } from './engine/run-one.js';
 import { Run, type RunIO } from './engine/run.js';
-import { acquireLockCommand } from './node-state.js';
 import type { RunResult } from './result.js';
 import { decideSwitchover, promotionProblems, switchoverBudget } from './switchover-plan.js';
 
@@ -61,36 +61,6 @@ export async function runSwitchover(inventory: Inventory, options: SwitchoverOpt
   } finally {
     await closeRun(run);
   }
-}
-
-/**
- * The run lock: on the first node alone (of two runs, one proceeds), then on the others. A command
- * that switches over inside a run of its own (restart, upgrade) takes it once with this.
- */
-export async function lockEveryNode(run: Run, breakLock: boolean): Promise<boolean> {
-  const command = acquireLockCommand(lockHolder(run), breakLock);
-  const [first, ...rest] = run.inventory.nodes;
-  for (const group of [[first!], rest]) {
-    const taken = await Promise.all(group.map(async (node) => ({ node, r: await runOne(run, node, command) })));
-    for (const { node, r } of taken) {
-      if (r.ok) {
-        run.locked.add(node.name);
-      } else {
-        const message = lockRefusal(r.output).message;
-        Object.assign(run.recap(node.name), { status: 'failed', failed: 1, error: message });
-        run.errors.push(`${node.name}: ${message}`);
-      }
-    }
-    if (taken.some((t) => !t.r.ok)) return false;
-  }
-  return true;
-}
-
-/** One remote command on one node of the run: did it exit 0, and what it printed (or why it could not run). */
-export async function runOne(run: Run, node: ClusterNode, command: RemoteCommand, timeoutMs?: number): Promise<{ ok: boolean; output: string }> {
-  const r = await run.session(node.name).run([command], 'run-all', timeoutMs).catch((e: Error) => ({ results: [], failure: { output: e.message } }));
-  const result = r.results[0];
-  return { ok: result?.exitCode === 0, output: result?.output ?? r.failure?.output ?? '' };
 }
 
 /**
