@@ -38,8 +38,13 @@ function shape(line: string): string {
 export function commandKey(code: string): string {
   const lines = code
     .replace(/\d{8}T\d{6}Z-[0-9a-z]+/g, '@@run@@')
+    // The number of other Sentinels a Sentinel must see.
     .replace(/all \d+ other Sentinels/g, 'all # other Sentinels')
-    .split('\n').map((l) => shape(l).replace(/@@ip@@(?:, ?@@ip@@)+/g, '@@ips@@'));
+    .replace(/of \d+ connected/g, 'of # connected')
+    .replace(/\[ "\$\{last%% \*\}" = \d+ \]/g, '[ "${last%% *}" = # ]')
+    .split('\n').map((l) => shape(l).replace(/@@ip@@(?:, ?@@ip@@)+/g, '@@ips@@').replace(/\b(\d+)(?:,\1\b)+/g, '$1,...')
+      // A condition per node in one line (`&& grep ... ip=A ... && grep ... ip=B ...`).
+      .replace(/( && [^&]*@@ip@@[^&]*?)\1+(?= && |;|$)/g, '$1'));
   return lines.filter((l, i) => i === 0 || l !== lines[i - 1] || !l.includes('@@ip@@')).join('\n');
 }
 
@@ -78,6 +83,9 @@ function renderLine(line: string, recorded: Recorded, view: NodeView): string {
       const separator = list.includes(', ') ? ', ' : ',';
       return who ? memberIps(who, view).join(separator) : list;
     })
+    // A value per node (aspera.conf's db_port: "41415,41415,41415").
+    .replace(/\b(\d+)(?:,\1\b)+/g, (list: string, item: string) =>
+      (list.split(',').length === recorded.nodes ? Array<string>(view.ips.length).fill(item).join(',') : list))
     .replace(/^connected_slaves:\d+$/, `connected_slaves:${view.ips.length - 1}`)
     .replace(/all \d+ other Sentinels/g, `all ${view.ips.length - 1} other Sentinels`)
     .replace(IP_TOKEN, (t) => tokenValue(t, view));
