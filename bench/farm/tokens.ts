@@ -43,8 +43,9 @@ export function commandKey(code: string): string {
     .replace(/of \d+ connected/g, 'of # connected')
     .replace(/\[ "\$\{last%% \*\}" = \d+ \]/g, '[ "${last%% *}" = # ]')
     .split('\n').map((l) => shape(l).replace(/@@ip@@(?:, ?@@ip@@)+/g, '@@ips@@').replace(/\b(\d+)(?:,\1\b)+/g, '$1,...')
-      // A condition per node in one line (`&& grep ... ip=A ... && grep ... ip=B ...`).
-      .replace(/( && [^&]*@@ip@@[^&]*?)\1+(?= && |;|$)/g, '$1'));
+      // A condition per node in one line (`&& grep ... ip=A ... && grep ... ip=B ...`): split, not a
+      // regular expression with a back-reference, which backtracks for seconds on a 500-node line.
+      .split(' && ').filter((part, i, parts) => i === 0 || part !== parts[i - 1] || !part.includes('@@ip@@')).join(' && '));
   return lines.filter((l, i) => i === 0 || l !== lines[i - 1] || !l.includes('@@ip@@')).join('\n');
 }
 

@@ -5,7 +5,7 @@
  * never argv), listens with ssh2's own Server on 127.0.0.1, one port per node, and answers every
  * batch from the recording (answer.ts) after the per-command delay.
  */
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
 import { answerTable, FarmNode, type AnswerTable } from './answer.js';
@@ -49,7 +49,8 @@ function start(setup: WorkerSetup): Promise<number[]> {
       view: { ips: setup.ips, self: index, primary: setup.primary },
       ipIndex, secrets, passwordDigest,
     });
-    const server = new ssh2.Server({ hostKeys: [setup.hostKeyPem] }, (client) => {
+    const debugFile = process.env.HSTS_FARM_DEBUG && index === 0 ? process.env.HSTS_FARM_DEBUG : null;
+    const server = new ssh2.Server({ hostKeys: [setup.hostKeyPem], ...(debugFile ? { debug: (m: string) => appendFileSync(debugFile, `${Date.now()} ${m}\n`) } : {}) }, (client) => {
       client.on('authentication', (ctx) => {
         if (ctx.method !== 'publickey' || ctx.key.data.length !== allowedKey.length || !timingSafeEqual(ctx.key.data, allowedKey)) return ctx.reject(['publickey']);
         if (!ctx.signature) return ctx.accept();
