@@ -41,6 +41,7 @@ export function commandKey(code: string): string {
     // The number of other Sentinels a Sentinel must see.
     .replace(/all \d+ other Sentinels/g, 'all # other Sentinels')
     .replace(/of \d+ connected/g, 'of # connected')
+    .replace(/all \d+ replica\(s\) online/g, 'all # replica(s) online')
     .replace(/\[ "\$\{last%% \*\}" = \d+ \]/g, '[ "${last%% *}" = # ]')
     .split('\n').map((l) => shape(l).replace(/@@ip@@(?:, ?@@ip@@)+/g, '@@ips@@').replace(/\b(\d+)(?:,\1\b)+/g, '$1,...')
       // A condition per node in one line (`&& grep ... ip=A ... && grep ... ip=B ...`): split, not a
