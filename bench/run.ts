@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
  * npm run bench -- --nodes N [--reps K] [--rtt MS] [--json] [--scaling 3,9,15] [--no-ansible]
+ * npm run bench -- --simulated-nodes 3,50,200,500 [--farm-forks F] [--farm-delay MS] [--json]
  *
  * On fresh rig nodes, alternating the tools within one run (nodes reset between cold runs):
  * hsts-cluster cold up and no-op re-run, Ansible (bench/ansible) cold and re-run, and the floor
@@ -22,6 +23,7 @@ import { startRig, type Rig } from '../test/rig/rig.js';
 import { criticalPathRoundTrips } from './critical-path.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
 import type { FloorResult } from './floor.js';
+import { simulate } from './farm/simulate.js';
 
 interface Measure { ms: number; peakRssKb: number; cpuMs: number; connectionsPerNode: number; sessionsPerNode: number; criticalPathRoundTrips: number | null }
 interface Stats { median: number; min: number; max: number; runs: number[] }
@@ -302,6 +304,28 @@ async function scaling(sizes: number[], reps: number) {
   return out;
 }
 
+/** --simulated-nodes: the controller alone against the farm (bench/farm/simulate.ts); no rig, no Ansible. */
+async function simulationOnly(opts: { simulatedNodes?: string; farmForks: number; farmDelay: number; farmWorkers: number; json?: boolean }) {
+  const sizes = (opts.simulatedNodes ?? '').split(',').map(Number);
+  const bad = (what: string) => { console.error(`bench: ${what}`); process.exit(2); };
+  if (sizes.some((n) => !Number.isInteger(n) || n < 3 || n > 2000)) bad('--simulated-nodes must list whole numbers from 3 to 2000, e.g. 3,50,200,500');
+  if (!Number.isInteger(opts.farmForks) || opts.farmForks < 1) bad('--farm-forks must be a whole number of at least 1');
+  if (!(opts.farmDelay >= 0 && opts.farmDelay <= 60_000)) bad('--farm-delay must be milliseconds from 0 to 60000');
+  if (!Number.isInteger(opts.farmWorkers) || opts.farmWorkers < 1 || opts.farmWorkers > 64) bad('--farm-workers must be a whole number from 1 to 64');
+  ensureTools(false);
+  const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+  const rows = await simulate({
+    sizes, forks: [null, opts.farmForks], modes: ['noop', 'cold'], cli: CLI,
+    recordingPath: resolve(root, 'bench', 'farm', 'rig-node.recording.json'),
+    commandDelayMs: opts.farmDelay, workers: opts.farmWorkers,
+  });
+  const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+  console.error(`load average (1, 5, 15 min): ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after`);
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ farmDelayMs: opts.farmDelay, farmWorkers: opts.farmWorkers, loadAverage: { before: loadBefore, after: loadAfter }, simulation: rows }, null, 2)}\n`);
+  }
+}
+
 const fmt = (s: Stats) => `${(s.median / 1000).toFixed(2)} s (min ${(s.min / 1000).toFixed(2)}, max ${(s.max / 1000).toFixed(2)})`;
 
 async function main() {
@@ -312,8 +336,14 @@ async function main() {
     .option('--no-ansible', 'leave Ansible out')
     .option('--rtt <ms>', 'round trip time added between the controller and every node (a delaying proxy on 127.0.0.1)', (v) => Number(v))
     .option('--json', 'print one JSON object on stdout')
+    .option('--simulated-nodes <list>', 'only the controller against a simulated farm of these sizes, e.g. 3,50,200,500 (bench/farm)')
+    .option('--farm-forks <n>', 'the limited --forks of the simulation (it runs with the default, all, and this)', (v) => Number(v), 20)
+    .option('--farm-delay <ms>', 'the farm\'s delay per remote command (a parallel batch: once)', (v) => Number(v), 5)
+    .option('--farm-workers <n>', 'processes the farm runs in', (v) => Number(v), 3)
     .parse();
-  const opts = program.opts<{ nodes: number; reps: number; scaling: string; ansible: boolean; rtt?: number; json?: boolean }>();
+  const opts = program.opts<{ nodes: number; reps: number; scaling: string; ansible: boolean; rtt?: number; json?: boolean;
+    simulatedNodes?: string; farmForks: number; farmDelay: number; farmWorkers: number }>();
+  if (opts.simulatedNodes !== undefined) return simulationOnly(opts);
   if (opts.rtt !== undefined && !(Number.isFinite(opts.rtt) && opts.rtt >= 0 && opts.rtt <= 10_000)) {
     console.error('bench: --rtt must be a number of milliseconds from 0 to 10000');
     process.exit(2);

@@ -33,17 +33,26 @@ export function waitForReplicaLink(replica: RedisTarget, primaryIp: string, wait
   };
 }
 
+/**
+ * The replicas' addresses travel as an input ($IN/replicas, one a line), not in the script: the
+ * script is the remote command line, and a check per replica in it made it grow with the cluster
+ * (past SSH's 32 KiB packet minimum near 200 nodes, toward Linux's 128 KiB limit per argument),
+ * with a grep per replica on every poll.
+ */
+export const onlineReplicasCondition = (info: string, port: number) =>
+  `last=$(${info} | tr -d '\r'); grep -q '^role:master' <<<"$last" && ` +
+  `[ -z "$(sed -nE ${shq(`s/^slave[0-9]+:ip=([^,]+),port=${port},state=online(,.*)?$/\\1/p`)} <<<"$last" | grep -vxF -f - "$IN/replicas")" ]`;
+
 export function waitForPrimaryReplicas(primary: RedisTarget, replicaIps: string[], wait: WaitOptions): RemoteCommand {
   const info = asredisCode(primary, ['INFO', 'replication']);
-  const checks = replicaIps.map((r) => `grep -Eq ${shq(`^slave[0-9]+:ip=${r.replace(/\./g, '\\.')},port=${primary.port},state=online`)} <<<"$last"`);
   return {
     label: `check the primary at ${at(primary)} sees ${replicaIps.length} replica(s) online`,
     code: pollUntil({
       ...wait,
-      condition: `last=$(${info} | tr -d '\\r'); grep -q '^role:master' <<<"$last" ${checks.map((c) => `&& ${c}`).join(' ')}`,
-      message: `the primary at ${at(primary)} does not see every replica online (${replicaIps.join(', ')}) ${within(wait)}`,
+      condition: onlineReplicasCondition(info, primary.port),
+      message: `the primary at ${at(primary)} does not see all ${replicaIps.length} replica(s) online ${within(wait)}`,
     }),
-    inputs: passwordInput(primary),
+    inputs: { ...passwordInput(primary), replicas: replicaIps.map((ip) => `${ip}\n`).join('') },
   };
 }
 

@@ -30,6 +30,14 @@ const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
   'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
 };
 
+/**
+ * The authentication methods to offer, in order. Named explicitly because ssh2 otherwise starts
+ * with "none", which no server here accepts: one round trip more per connection, for nothing.
+ */
+export function authMethods(auth: { privateKey?: unknown; agent?: unknown }): ('publickey' | 'agent')[] {
+  return [...(auth.privateKey ? ['publickey' as const] : []), ...(auth.agent ? ['agent' as const] : [])];
+}
+
 /** One SSH connection to one node, reused by every step of a run. */
 export class NodeConnection {
   private client: Client | null = null;
@@ -63,6 +71,7 @@ export class NodeConnection {
     };
     if (target.privateKey) config.privateKey = target.privateKey;
     if (target.agent) config.agent = target.agent;
+    config.authHandler = authMethods(config);
     if (sock) config.sock = sock;
     this.client = await this.open(config, options, `${target.host}:${target.port}`);
     // Small request/answer exchanges: without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms to some.
@@ -86,6 +95,7 @@ export class NodeConnection {
     };
     if (jump.privateKey) config.privateKey = jump.privateKey;
     if (this.target.agent) config.agent = this.target.agent;
+    config.authHandler = authMethods(config);
     return config;
   }
 

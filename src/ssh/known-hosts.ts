@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** OpenSSH's name for a host in known_hosts: "host" on port 22, else "[host]:port". */
@@ -60,23 +60,77 @@ export function keyTypeOf(blob: Buffer): string {
 
 export type HostKeyVerdict = 'known' | 'unknown' | 'changed' | 'revoked';
 
+/** A plain host name (no wildcard, negation or hash): matched by a lookup, not a pattern. */
+const LITERAL = /^[^*?!|]+$/;
+
+/**
+ * A file's entries, indexed: entries whose names are all plain by name (lower case), the rest
+ * (wildcards, negations, hashed names) kept apart and matched one by one. Every connection asks
+ * about its host; a run connects to every node, so without the index the work grew with nodes
+ * times entries (a known_hosts with a line per node: the square of the cluster's size).
+ */
+class Index {
+  readonly byName = new Map<string, Entry[]>();
+  readonly patterned: Entry[] = [];
+  readonly revokedKeys: Buffer[] = [];
+
+  constructor(readonly entries: Entry[]) {
+    for (const e of entries) this.add(e);
+  }
+
+  add(e: Entry): void {
+    if (e.revoked) this.revokedKeys.push(e.key);
+    if (!e.patterns.every((p) => LITERAL.test(p))) {
+      this.patterned.push(e);
+      return;
+    }
+    for (const name of new Set(e.patterns.map((p) => p.toLowerCase()))) this.byName.set(name, [...(this.byName.get(name) ?? []), e]);
+  }
+
+  /** The entries for a host name, in file order. */
+  matching(name: string): Entry[] {
+    const literal = this.byName.get(name.toLowerCase()) ?? [];
+    const patterned = this.patterned.filter((e) => hostMatches(e.patterns, name));
+    if (patterned.length === 0) return literal;
+    return [...literal, ...patterned].sort((a, b) => this.entries.indexOf(a) - this.entries.indexOf(b));
+  }
+}
+
+// One parse per file and version (size and mtime) per process: each connection opens a KnownHosts.
+const parsed = new Map<string, { version: string; index: Index }>();
+
+function indexOf(path: string): Index {
+  let version: string;
+  try {
+    const st = statSync(path);
+    version = `${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return new Index([]);
+  }
+  const cached = parsed.get(path);
+  if (cached && cached.version === version) return cached.index;
+  const index = new Index(parse(readFileSync(path, 'utf8')));
+  parsed.set(path, { version, index });
+  return index;
+}
+
 export class KnownHosts {
-  private entries: Entry[];
+  private index: Index;
 
   constructor(readonly path: string) {
-    this.entries = existsSync(path) ? parse(readFileSync(path, 'utf8')) : [];
+    this.index = indexOf(path);
   }
 
   /** Key types recorded for this host: ssh2 should negotiate one of them. */
   keyTypes(host: string, port: number): string[] {
     const name = knownHostsName(host, port);
-    return [...new Set(this.entries.filter((e) => !e.revoked && hostMatches(e.patterns, name)).map((e) => e.keyType))];
+    return [...new Set(this.index.matching(name).filter((e) => !e.revoked).map((e) => e.keyType))];
   }
 
   check(host: string, port: number, key: Buffer): HostKeyVerdict {
     const name = knownHostsName(host, port);
-    if (this.entries.some((e) => e.revoked && e.key.equals(key))) return 'revoked';
-    const forHost = this.entries.filter((e) => !e.revoked && hostMatches(e.patterns, name));
+    if (this.index.revokedKeys.some((k) => k.equals(key))) return 'revoked';
+    const forHost = this.index.matching(name).filter((e) => !e.revoked);
     if (forHost.some((e) => e.key.equals(key))) return 'known';
     // Like OpenSSH: a different key of the same type for a known host is a changed key.
     if (forHost.some((e) => e.keyType === keyTypeOf(key))) return 'changed';
@@ -88,7 +142,9 @@ export class KnownHosts {
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const line = `${knownHostsName(host, port)} ${keyTypeOf(key)} ${key.toString('base64')}\n`;
     appendFileSync(this.path, line, { mode: 0o600 });
-    this.entries.push(...parse(line));
+    // A fresh index (the file changed): this instance sees the new key, others read the file again.
+    this.index = new Index([...this.index.entries, ...parse(line)]);
+    parsed.delete(this.path);
   }
 }
 

@@ -55,4 +55,30 @@ describe('known_hosts', () => {
     expect(readFileSync(path, 'utf8')).toBe(`${line('[127.0.0.1]:2200', key)}\n`);
     expect(new KnownHosts(path).check('127.0.0.1', 2200, key)).toBe('known');
   });
+
+  it('a file with a line per node: every host finds its own key, and a wildcard line still applies in file order', () => {
+    const path = join(dir, 'many');
+    const keys = Array.from({ length: 4 }, () => publicBlob());
+    const lines = Array.from({ length: 500 }, (_, i) => line(`[127.0.0.1]:${10_000 + i}`, keys[i % 4]!));
+    lines.splice(250, 0, line('[127.0.0.1]:*', other));
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    const kh = new KnownHosts(path);
+    for (let i = 0; i < 500; i++) {
+      expect(kh.check('127.0.0.1', 10_000 + i, keys[i % 4]!)).toBe('known');
+      expect(kh.check('127.0.0.1', 10_000 + i, keys[(i + 1) % 4]!)).toBe('changed');
+    }
+    expect(kh.check('127.0.0.1', 9_999, other)).toBe('known');
+    expect(kh.check('127.0.0.2', 10_000, keys[0]!)).toBe('unknown');
+    expect(kh.check('127.0.0.1', 10_000, other)).toBe('known');
+  });
+
+  it('reads the file again when it changed since it was last read', () => {
+    const path = join(dir, 'changing');
+    writeFileSync(path, `${line('[127.0.0.1]:3000', key)}\n`);
+    expect(new KnownHosts(path).check('127.0.0.1', 3000, key)).toBe('known');
+    writeFileSync(path, `${line('[127.0.0.1]:3000', other)}\n${line('[127.0.0.1]:3001', key)}\n`);
+    const again = new KnownHosts(path);
+    expect(again.check('127.0.0.1', 3000, key)).toBe('changed');
+    expect(again.check('127.0.0.1', 3001, key)).toBe('known');
+  });
 });

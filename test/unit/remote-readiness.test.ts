@@ -1,6 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  setSyncDelay, waitForPrimaryReplicas, waitForRedis, waitForReplicaLink, waitForSentinelPeers, waitForSentinelPrimary, waitForSentinelQuorum,
+  onlineReplicasCondition, setSyncDelay, waitForPrimaryReplicas, waitForRedis, waitForReplicaLink, waitForSentinelPeers, waitForSentinelPrimary, waitForSentinelQuorum,
 } from '../../src/remote/readiness.js';
 import type { RemoteCommand } from '../../src/ssh/remote-script.js';
 import { Secret } from '../../src/util/secret.js';
@@ -17,7 +21,7 @@ const cases: [string, RemoteCommand, string, string][] = [
     'the replica at 172.20.0.3:31415 did not report master_link_status:up to 172.20.0.2 within 45 s'],
   ['primary replicas', waitForPrimaryReplicas(redis, ['172.20.0.2', '172.20.0.4'], wait),
     'check the primary at 172.20.0.3:31415 sees 2 replica(s) online',
-    'the primary at 172.20.0.3:31415 does not see every replica online (172.20.0.2, 172.20.0.4) within 45 s'],
+    'the primary at 172.20.0.3:31415 does not see all 2 replica(s) online within 45 s'],
   ['Sentinel primary', waitForSentinelPrimary(sentinel, 'aspera', '172.20.0.2', wait),
     'check the Sentinel at 172.20.0.3:41415 names 172.20.0.2 as primary of aspera',
     'the Sentinel at 172.20.0.3:41415 does not name 172.20.0.2 as primary of aspera within 45 s'],
@@ -37,12 +41,39 @@ describe('remote/readiness', () => {
 
   it.each([...cases.map(([name, command]) => [name, command] as const), ['sync delay', setSyncDelay(redis, '0', 'replicas sync at once')] as const])(
     '%s: the password is an input, never in the label or the code', (_name, command) => {
-      expect(command.inputs).toEqual({ pw: redis.password });
+      const { replicas: _replicas, ...inputs } = command.inputs ?? {};
+      expect(inputs).toEqual({ pw: redis.password });
       expect(`${command.label}\n${command.code}`).not.toContain(PASSWORD);
     });
 
-  it('matches each replica by its address, dots escaped', () => {
-    expect(waitForPrimaryReplicas(redis, ['172.20.0.2'], wait).code).toContain("grep -Eq '^slave[0-9]+:ip=172\\.20\\.0\\.2,port=31415,state=online'");
+  it('passes the replicas as an input: the script is the same for 2 replicas and for 500', () => {
+    const many = Array.from({ length: 500 }, (_, i) => `10.200.${i >> 8}.${i & 255}`);
+    const two = waitForPrimaryReplicas(redis, ['172.20.0.2', '172.20.0.4'], wait);
+    expect(two.inputs?.replicas).toBe('172.20.0.2\n172.20.0.4\n');
+    expect(waitForPrimaryReplicas(redis, many, wait).code.replace('500', '2')).toBe(two.code);
+  });
+
+  // The condition itself, run by bash against INFO replication answers.
+  const online = (info: string, replicas: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), 'readiness-'));
+    writeFileSync(join(dir, 'replicas'), replicas.map((r) => `${r}\n`).join(''));
+    writeFileSync(join(dir, 'info'), info);
+    const r = spawnSync('bash', ['-c', `IN=${dir}; ${onlineReplicasCondition(`cat ${dir}/info`, 31415)}`]);
+    rmSync(dir, { recursive: true, force: true });
+    return r.status === 0;
+  };
+  const slave = (i: number, ip: string, state = 'online', port = 31415) => `slave${i}:ip=${ip},port=${port},state=${state},offset=14,lag=0`;
+  it.each([
+    ['every replica online', ['role:master', slave(0, '172.20.0.2'), slave(1, '172.20.0.4')], ['172.20.0.2', '172.20.0.4'], true],
+    ['in another order, CRLF line ends', ['role:master\r', `${slave(0, '172.20.0.4')}\r`, `${slave(1, '172.20.0.2')}\r`], ['172.20.0.2', '172.20.0.4'], true],
+    ['one still syncing', ['role:master', slave(0, '172.20.0.2'), slave(1, '172.20.0.4', 'wait_bgsave')], ['172.20.0.2', '172.20.0.4'], false],
+    ['one missing', ['role:master', slave(0, '172.20.0.2')], ['172.20.0.2', '172.20.0.4'], false],
+    ['an address that only starts like one', ['role:master', slave(0, '172.20.0.21')], ['172.20.0.2'], false],
+    ['another port', ['role:master', slave(0, '172.20.0.2', 'online', 6379)], ['172.20.0.2'], false],
+    ['no replica at all', ['role:master', 'connected_slaves:0'], ['172.20.0.2'], false],
+    ['not a primary', ['role:slave', slave(0, '172.20.0.2')], ['172.20.0.2'], false],
+  ])('%s: ready %s', (_name, info, replicas, ready) => {
+    expect(online(`${(info).join('\n')}\n`, replicas)).toBe(ready);
   });
 
   it('sets the sync delay and says why', () => {

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NodeConnection, SshError } from '../../src/ssh/connection.js';
+import { authMethods, NodeConnection, SshError } from '../../src/ssh/connection.js';
 
 /** Loopback listeners that end a connection before any SSH is spoken, as a dead node's port proxy does. */
 let server: Server | undefined;
@@ -33,5 +33,16 @@ describe('a connection that ends before the SSH handshake', () => {
     expect((error as Error).message).toMatch(/^node3: 127\.0\.0\.1:\d+: /);
     // A second error event with no listener would throw out of the event loop; give it the chance.
     await new Promise((r) => setTimeout(r, 300));
+  });
+});
+
+describe('authentication methods offered', () => {
+  it.each([
+    [{ privateKey: Buffer.from('k') }, ['publickey']],
+    [{ agent: '/run/agent.sock' }, ['agent']],
+    [{ privateKey: Buffer.from('k'), agent: '/run/agent.sock' }, ['publickey', 'agent']],
+    [{}, []],
+  ])('%o offers %o, never "none" (a round trip no server here accepts)', (auth, methods) => {
+    expect(authMethods(auth)).toEqual(methods);
   });
 });
