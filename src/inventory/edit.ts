@@ -3,6 +3,8 @@
  * changed only where the value changes, never parsed and printed anew.
  */
 
+import { parseDocument } from 'yaml';
+
 interface Span { start: number; end: number }
 
 /** Where the value at `path` (object keys) starts and ends in JSON text; null when absent. */
@@ -89,4 +91,12 @@ export function setTransferUsers(text: string, users: string[]): string {
   const insert = multiline ? `${empty ? '' : ','}\n${indent}${property}` : `${empty ? '' : ', '}${property}`;
   close = last + 1;
   return text.slice(0, close) + insert + text.slice(close);
+}
+
+/** The same edit in YAML text: the yaml package's document keeps comments, order and the rest's layout. */
+export function setTransferUsersYaml(text: string, users: string[]): string {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) throw new Error(`the inventory is not valid YAML: ${doc.errors[0]!.message}`);
+  doc.setIn(['cluster', 'transferUsers'], doc.createNode(users, { flow: true }));
+  return doc.toString();
 }

@@ -282,7 +282,7 @@ function checkRedisPassword(raw: unknown, f: Findings): Secret | undefined {
 
 function schemaAndRules(doc: JsonDocument, f: Findings): ParsedInventory | undefined {
   for (const d of doc.duplicates) {
-    f.add(`dup:${jsonPath(d.path)}`, { file: f.file, ...d.again, field: jsonPath(d.path), message: `appears twice (also at ${d.first.line}:${d.first.column}); JSON would keep only this one`, hint: 'remove one of them' });
+    f.add(`dup:${jsonPath(d.path)}`, { file: f.file, ...d.again, field: jsonPath(d.path), message: `appears twice (also at ${d.first.line}:${d.first.column}); only this one would count`, hint: 'remove one of them' });
   }
   const parsed = inventorySchema.safeParse(doc.value);
   if (!parsed.success) for (const issue of parsed.error.issues) for (const p of describeIssue(issue, doc, f.file)) f.add(`${p.field}: ${p.message}`, p);

@@ -31,6 +31,33 @@ export interface Mistake {
   readme?: boolean;
 }
 
+/**
+ * The decoy inventory as YAML, one field a line, so that a row can name the line of its mistake:
+ * line 4 is quorum, line 14 node1's role (extraNodeLine comes right after it).
+ */
+export function yamlInventory(i: InventoryJson, change: { quorum?: string; extraNodeLine?: string } = {}): string {
+  return [
+    '# hsts-cluster inventory',
+    'cluster:',
+    '  redisPassword: {file: redis-password}',
+    `  quorum: ${change.quorum ?? 2}`,
+    'ssh:',
+    `  privateKey: ${i.ssh.privateKey}`,
+    `  knownHosts: ${i.ssh.knownHosts}`,
+    `  host: ${i.ssh.host}`,
+    `  port: ${i.ssh.port}`,
+    '',
+    'nodes:',
+    ...i.nodes.flatMap((n: InventoryJson, k: number) => [
+      `  - name: ${n.name}`,
+      `    privateIp: ${n.privateIp}`,
+      `    role: ${n.role}`,
+      ...(k === 0 && change.extraNodeLine ? [change.extraNodeLine] : []),
+    ]),
+    '',
+  ].join('\n');
+}
+
 const edit = (change: (inv: InventoryJson) => void) => (inv: InventoryJson): void => change(inv);
 
 export const MISTAKES: Mistake[] = [
@@ -44,8 +71,11 @@ export const MISTAKES: Mistake[] = [
   { mistake: 'an empty inventory file', shows: 'is empty', inventory: '\n' },
   { mistake: 'a UTF-8 byte order mark (Windows editors): dropped, the real problem shows', shows: 'needs at least 3 nodes', inventory: (i) => { i.nodes.pop(); return `\uFEFF${JSON.stringify(i, null, 2)}`; }, not: [/JSON/, /\uFEFF/], readme: true },
   { mistake: 'a UTF-16 file (Notepad "Unicode")', shows: 'is UTF-16 text', inventory: Buffer.from('\uFEFF{"cluster": {}}', 'utf16le') },
-  { mistake: 'a YAML inventory', shows: 'YAML inventories are not supported yet; use JSON', fileName: 'inventory.yaml', inventory: 'cluster:\n  redisPassword: x\nnodes:\n  - name: node1\n', readme: true },
-  { mistake: 'YAML text in a .json file', shows: 'YAML inventories are not supported yet; use JSON', inventory: '---\ncluster:\n  quorum: 2\n' },
+  { mistake: 'a YAML inventory with a number in quotes: the line of the YAML', shows: 'inventory.yaml:4:11: cluster.quorum: must be a number, not a string (got "2")', fileName: 'inventory.yaml', inventory: (i) => yamlInventory(i, { quorum: '"2"' }), also: [/remove the quotes: 2/], readme: true },
+  { mistake: 'a YAML field written twice', shows: 'inventory.yaml:15:5: nodes[0].role: appears twice (also at 14:5)', fileName: 'inventory.yaml', inventory: (i) => yamlInventory(i, { extraNodeLine: '    role: replica' }) },
+  { mistake: 'a YAML syntax error', shows: 'inventory.yaml:3:1: not valid YAML', fileName: 'inventory.yaml', inventory: 'cluster:\n  save: [1\nnodes: []\n' },
+  { mistake: 'a YAML tab indent', shows: 'inventory.yml:2:1: not valid YAML', fileName: 'inventory.yml', inventory: 'cluster:\n\tquorum: 2\n', also: [/never tabs|indent/] },
+  { mistake: 'YAML text in a file named .json', shows: 'if it is YAML, name it inventory.yaml', inventory: '---\ncluster:\n  quorum: 2\n' },
   { mistake: 'a trailing comma', shows: 'inventory.json:3:14: not valid JSON: a trailing comma before \'}\'', inventory: '{\n  "cluster": {},\n  "nodes": [],\n}\n', also: [/JSON allows no comma after the last field/], readme: true },
   { mistake: 'a comment in the JSON', shows: 'inventory.json:2:3: not valid JSON: a comment: JSON has no comments', inventory: '{\n  // the cluster\n  "cluster": {}\n}\n' },
   { mistake: 'single quotes', shows: 'inventory.json:1:13: not valid JSON: a string in single quotes: JSON needs double quotes', inventory: "{\"cluster\": 'x'}" },
