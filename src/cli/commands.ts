@@ -1,5 +1,6 @@
 import { addTransferUser } from './add-transfer-user.js';
-import type { CommandSpec } from './command.js';
+import type { CommandSpec, StandaloneSpec } from './command.js';
+import { completion } from './completion.js';
 import { inventory } from './inventory.js';
 import { rollback } from './rollback.js';
 import { status } from './status.js';
@@ -8,4 +9,4 @@ import { plan, up } from './up.js';
 import { verify } from './verify.js';
 
 /** Every command, in the order --help lists them. A new command is one file and one entry here. */
-export const COMMAND_SPECS: CommandSpec[] = [up, plan, status, rollback, addTransferUser, verify, switchover, inventory];
+export const COMMAND_SPECS: (CommandSpec | StandaloneSpec)[] = [up, plan, status, rollback, addTransferUser, verify, switchover, inventory, completion];
