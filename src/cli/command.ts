@@ -66,8 +66,26 @@ export function defineCommand<O extends CommonOptions>(spec: CommandSpec<O>): Co
   return spec;
 }
 
+/** A command that reads no inventory and opens no connection (completion): it prints and exits. */
+export interface StandaloneSpec {
+  name: string;
+  description: string;
+  declare?: (command: Command) => Command;
+  standalone(args: string[]): Promise<Outcome>;
+}
+
 /** Adds the command to the program; its action runs it through the wrapper. */
-export function registerCommand<O extends CommonOptions>(program: Command, spec: CommandSpec<O>, setExit: (code: number) => void): void {
+export function registerCommand<O extends CommonOptions>(program: Command, spec: CommandSpec<O> | StandaloneSpec, setExit: (code: number) => void): void {
+  if ('standalone' in spec) {
+    const command = program.command(spec.name).description(spec.description);
+    spec.declare?.(command);
+    command.action(async (...params: unknown[]) => {
+      const outcome = await spec.standalone(params.slice(0, -2) as string[]);
+      if (outcome.stdout) process.stdout.write(outcome.stdout);
+      setExit(outcome.exitCode);
+    });
+    return;
+  }
   const command = withCommonOptions(program.command(spec.name)).description(spec.description);
   spec.declare?.(command);
   // commander calls the action with the arguments, then the options, then the command.

@@ -1,5 +1,7 @@
 import { addTransferUser } from './add-transfer-user.js';
-import type { CommandSpec } from './command.js';
+import type { CommandSpec, StandaloneSpec } from './command.js';
+import { completion } from './completion.js';
+import { inventory } from './inventory.js';
 import { maintenance } from './maintenance.js';
 import { restart } from './restart.js';
 import { rollback } from './rollback.js';
@@ -11,6 +13,7 @@ import { upgrade } from './upgrade.js';
 import { verify } from './verify.js';
 
 /** Every command, in the order --help lists them. A new command is one file and one entry here. */
-export const COMMAND_SPECS: CommandSpec[] = [
+export const COMMAND_SPECS: (CommandSpec | StandaloneSpec)[] = [
   up, plan, status, rollback, addTransferUser, verify, switchover, maintenance, restart, upgrade, rotatePassword,
+  inventory, completion,
 ];

@@ -48,7 +48,7 @@ export function load(options: CommonOptions, writesJournal = true): Inventory {
   return inventory;
 }
 
-function describeTarget(node: Inventory['nodes'][number]): string {
+export function describeTarget(node: Inventory['nodes'][number]): string {
   const s = node.ssh;
   const auth = [s.privateKeyPath ? `key ${s.privateKeyPath}` : '', s.agent ? `agent ${s.agent}` : ''].filter(Boolean).join(' + ');
   const jump = s.jumpHost ? ` via ${s.jumpHost.user}@${s.jumpHost.host}:${s.jumpHost.port}` : '';

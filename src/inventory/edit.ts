@@ -3,6 +3,8 @@
  * changed only where the value changes, never parsed and printed anew.
  */
 
+import { isMap, isNode, parseDocument } from 'yaml';
+
 interface Span { start: number; end: number }
 
 /** Where the value at `path` (object keys) starts and ends in JSON text; null when absent. */
@@ -111,4 +113,32 @@ export function setRedisPasswordSource(text: string, source: SecretSource): stri
   const spaced = /^\{\s/.test(old);
   const rendered = spaced ? `{ ${JSON.stringify(kind)}: ${JSON.stringify(value)} }` : `{${JSON.stringify(kind)}: ${JSON.stringify(value)}}`;
   return text.slice(0, whole.start) + rendered + text.slice(whole.end);
+}
+
+/** The same edit in YAML text: the yaml package's document keeps comments, order and the rest's layout. */
+export function setTransferUsersYaml(text: string, users: string[]): string {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) throw new Error(`the inventory is not valid YAML: ${doc.errors[0]!.message}`);
+  doc.setIn(['cluster', 'transferUsers'], doc.createNode(users, { flow: true }));
+  return doc.toString();
+}
+
+/** setRedisPasswordSource for a YAML inventory: only cluster.redisPassword changes (comments and layout kept). */
+export function setRedisPasswordSourceYaml(text: string, source: SecretSource): string {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) throw new Error(`the inventory is not valid YAML: ${doc.errors[0]!.message}`);
+  const current = (doc.toJS() as { cluster?: { redisPassword?: unknown } }).cluster?.redisPassword;
+  if (JSON.stringify(current) === JSON.stringify(source)) return text;
+  const [kind, value] = 'env' in source ? ['env', source.env] : ['file', source.file];
+  const node = doc.getIn(['cluster', 'redisPassword'], true);
+  if (isMap(node)) {
+    // The same mapping keeps its style and its comment: only its key and value change.
+    for (const key of ['env', 'file']) node.delete(key);
+    node.set(kind, value);
+  } else {
+    const replacement = doc.createNode(source, { flow: true });
+    if (isNode(node)) replacement.comment = node.comment;
+    doc.setIn(['cluster', 'redisPassword'], replacement);
+  }
+  return doc.toString();
 }

@@ -3,6 +3,8 @@ import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { KnownHosts } from '../ssh/known-hosts.js';
+import { defaultIdentityFiles, openSshHost, OpenSshConfigError, parseJump, readOpenSshConfig, type OpenSshHost } from '../ssh/openssh-config.js';
+import type SSHConfig from 'ssh-config';
 import { privateKeyProblem } from '../ssh/private-key.js';
 import { UsageError } from '../util/errors.js';
 import type { Problem } from '../util/problem.js';
@@ -164,12 +166,91 @@ function readKey(keyPath: string, path: Path, f: Findings, cache: Map<string, Bu
 
 interface HostToCheck { node: string; host: string; port: number; field: Path | undefined }
 
+/** The OpenSSH client configs read so far, by path (null: absent or refused). */
+type OpenSshConfigs = Map<string, SSHConfig | null>;
+
+/** ssh.configFile, else ~/.ssh/config when it exists; a problem with either is reported once. */
+function openSshConfigFor(configFile: { from: Path | undefined; value: string | undefined }, f: Findings, cache: OpenSshConfigs): { config: SSHConfig; path: string } | undefined {
+  const given = configFile.value !== undefined && configFile.from !== undefined;
+  const path = given ? resolve(f.dir, expandHome(configFile.value!)) : resolve(homedir(), '.ssh', 'config');
+  if (!cache.has(path)) {
+    let config: SSHConfig | null = null;
+    if (given || existsSync(path)) {
+      const bytes = readUserFile(path, configFile.from ?? ['ssh', 'configFile'], 'an OpenSSH config file', f);
+      try {
+        if (bytes) config = readOpenSshConfig(path);
+      } catch (e) {
+        if (!(e instanceof OpenSshConfigError)) throw e;
+        f.add(`sshconfig:${path}`, { file: path, message: e.message, hint: 'fix the OpenSSH config (ssh -G HOST shows what ssh makes of it), or set the node\'s ssh settings in the inventory' });
+      }
+    }
+    cache.set(path, config);
+  }
+  const config = cache.get(path);
+  return config ? { config, path } : undefined;
+}
+
+/** The first IdentityFile of an ssh config (or default key) that exists and is a usable private key. */
+function keyFromFiles(files: string[], source: string, f: Findings, cache: Map<string, Buffer | null>): { key: Buffer; path: string } | undefined {
+  for (const file of files) {
+    const full = resolve(file);
+    if (!existsSync(full)) continue;
+    if (!cache.has(full)) {
+      const bytes = readFileSync(full);
+      const problem = privateKeyProblem(bytes);
+      if (problem) f.add(`key:${full}`, { file: source, message: `${full} ${problem.message}`, hint: problem.hint });
+      cache.set(full, problem ? null : bytes);
+    }
+    const key = cache.get(full);
+    if (key) return { key, path: full };
+  }
+  return undefined;
+}
+
+interface JumpInput {
+  raw: unknown;
+  /** Where the inventory's jumpHost is, if it sets one (it wins over the ssh config's ProxyJump). */
+  from: Path | undefined;
+  name: string;
+  alias: string;
+  os: OpenSshHost;
+  sshConfig: { config: SSHConfig; path: string } | undefined;
+  key: { key: Buffer } | undefined;
+}
+
+/** The node's jump host, from the inventory or the ssh config's ProxyJump, and its known_hosts entry to check. */
+function resolveJump(input: JumpInput, f: Findings, keys: Map<string, Buffer | null>): { host: JumpHost; check: HostToCheck } | undefined {
+  const { raw, from, name, alias, os, sshConfig, key } = input;
+  const jump = from ? valid(jumpHostSchema, valueAt(raw, from)) : undefined;
+  if (jump && from) {
+    const jumpKey = jump.privateKey ? readKey(jump.privateKey, [...from, 'privateKey'], f, keys) : undefined;
+    const host: JumpHost = { host: jump.host, port: jump.port, user: jump.user };
+    const privateKeyForJump = jumpKey?.key ?? key?.key;
+    if (privateKeyForJump) host.privateKey = privateKeyForJump;
+    return { host, check: { node: `${name}'s jump host`, host: jump.host, port: jump.port, field: [...from, 'host'] } };
+  }
+  if (from || !os.proxyJump || !sshConfig) return undefined;
+  try {
+    const hop = parseJump(os.proxyJump);
+    const via = openSshHost(sshConfig.config, hop.host);
+    const host: JumpHost = { host: via.hostName ?? hop.host, port: hop.port ?? via.port ?? 22, user: hop.user ?? via.user ?? 'root' };
+    const jumpKey = keyFromFiles(via.identityFiles, sshConfig.path, f, keys)?.key ?? key?.key;
+    if (jumpKey) host.privateKey = jumpKey;
+    return { host, check: { node: `${name}'s jump host (ProxyJump ${os.proxyJump})`, host: host.host, port: host.port, field: undefined } };
+  } catch (e) {
+    if (!(e instanceof OpenSshConfigError)) throw e;
+    f.add(`proxyjump:${os.proxyJump}`, { file: sshConfig.path, message: `${alias}: ${e.message}`, hint: 'chain the hops on the jump host itself, or set "jumpHost" in the inventory' });
+    return undefined;
+  }
+}
+
 /** One pass over every node's SSH settings: key files, agent, secrets, and the hosts for known_hosts. */
 function resolveNodes(raw: unknown, f: Findings, hostKeys: LoadOptions['hostKeys']): SshTarget[] | undefined {
   const top = isObject(raw) ? raw : {};
   const defaults = isObject(top.ssh) ? top.ssh : {};
   const nodes = Array.isArray(top.nodes) ? top.nodes : [];
   const keys = new Map<string, Buffer | null>();
+  const configs: OpenSshConfigs = new Map();
   const withoutCredential: string[] = [];
   const knownHostsFiles = new Map<string, { field: Path | undefined; hosts: HostToCheck[] }>();
   const targets: SshTarget[] = [];
@@ -182,41 +263,49 @@ function resolveNodes(raw: unknown, f: Findings, hostKeys: LoadOptions['hostKeys
       const value = from ? (valid(sshSchema.shape[key] as z.ZodType, valueAt(raw, from)) as SshSettings[K] | undefined) : undefined;
       return { from, value };
     };
+    const alias = setting('host').value ?? (typeof n.privateIp === 'string' ? n.privateIp : '');
+    const sshConfig = openSshConfigFor(setting('configFile'), f, configs);
+    let os: OpenSshHost = { identityFiles: [] };
+    try {
+      if (sshConfig) os = openSshHost(sshConfig.config, alias);
+    } catch (e) {
+      f.add(`sshconfig-host:${alias}`, { file: sshConfig!.path, message: `${alias}: ${(e as Error).message}`, hint: 'ssh -G HOST shows what ssh makes of the config' });
+    }
     const privateKey = setting('privateKey');
     const agent = setting('agent');
-    const key = privateKey.value && privateKey.from ? readKey(privateKey.value, privateKey.from, f, keys) : undefined;
+    let key = privateKey.value && privateKey.from ? readKey(privateKey.value, privateKey.from, f, keys) : undefined;
     const sock = agent.value ? process.env.SSH_AUTH_SOCK : undefined;
     if (agent.value && !sock) f.add('agent', { ...f.at(agent.from!), field: jsonPath(agent.from!), message: 'is true but SSH_AUTH_SOCK is not set', hint: 'start an agent and add the key (eval $(ssh-agent); ssh-add KEY), or set ssh.privateKey' });
-    if (privateKey.from === undefined && agent.from === undefined) withoutCredential.push(name);
+    // As ssh does with no key given: the config's IdentityFile, the agent, then the default keys.
+    let implicitAgent: string | undefined;
+    if (privateKey.from === undefined && agent.from === undefined) {
+      key = keyFromFiles(os.identityFiles, sshConfig?.path ?? f.file, f, keys);
+      implicitAgent = process.env.SSH_AUTH_SOCK || undefined;
+      if (!key) key = keyFromFiles(defaultIdentityFiles(), f.file, f, keys);
+      if (!key && !implicitAgent) withoutCredential.push(name);
+    }
 
-    const host = setting('host').value ?? (typeof n.privateIp === 'string' ? n.privateIp : '');
-    const port = setting('port').value ?? 22;
+    const host = os.hostName ?? alias;
+    const port = setting('port').value ?? os.port ?? 22;
     const knownHosts = setting('knownHosts');
-    const knownHostsPath = resolve(f.dir, expandHome(knownHosts.value ?? '~/.ssh/known_hosts'));
+    const knownHostsPath = resolve(f.dir, expandHome(knownHosts.value ?? os.userKnownHostsFile ?? '~/.ssh/known_hosts'));
     const target: SshTarget = {
       host,
       port,
-      user: setting('user').value ?? 'root',
+      user: setting('user').value ?? os.user ?? 'root',
       knownHostsPath,
-      connectTimeoutMs: setting('connectTimeoutMs').value ?? 10_000,
+      connectTimeoutMs: setting('connectTimeoutMs').value ?? (os.connectTimeoutSeconds !== undefined ? os.connectTimeoutSeconds * 1000 : 10_000),
     };
     if (key) { target.privateKey = key.key; target.privateKeyPath = key.path; }
-    if (sock) target.agent = sock;
+    if (sock ?? implicitAgent) target.agent = (sock ?? implicitAgent)!;
     const sudo = setting('sudoPassword');
     if (sudo.value !== undefined && sudo.from) {
       const secret = resolveSecret(sudo.value, sudo.from, f);
       if (secret) target.sudoPassword = secret;
     }
     const hostsHere: HostToCheck[] = [{ node: name, host, port, field: setting('host').from }];
-    const jumpFrom = setting('jumpHost').from;
-    const jump = jumpFrom ? valid(jumpHostSchema, valueAt(raw, jumpFrom)) : undefined;
-    if (jump && jumpFrom) {
-      const jumpKey = jump.privateKey ? readKey(jump.privateKey, [...jumpFrom, 'privateKey'], f, keys) : undefined;
-      target.jumpHost = { host: jump.host, port: jump.port, user: jump.user };
-      const privateKeyForJump = jumpKey?.key ?? key?.key;
-      if (privateKeyForJump) target.jumpHost.privateKey = privateKeyForJump;
-      hostsHere.push({ node: `${name}'s jump host`, host: jump.host, port: jump.port, field: [...jumpFrom, 'host'] });
-    }
+    const jump = resolveJump({ raw, from: setting('jumpHost').from, name, alias, os, sshConfig, key }, f, keys);
+    if (jump) { target.jumpHost = jump.host; hostsHere.push(jump.check); }
     const group = knownHostsFiles.get(knownHostsPath) ?? { field: knownHosts.from, hosts: [] };
     group.hosts.push(...hostsHere.filter((h) => h.host !== ''));
     knownHostsFiles.set(knownHostsPath, group);
@@ -227,8 +316,8 @@ function resolveNodes(raw: unknown, f: Findings, hostKeys: LoadOptions['hostKeys
     f.add('credential', {
       ...f.at(all ? ['ssh'] : []),
       field: all ? 'ssh' : withoutCredential.join(', '),
-      message: `no SSH credential${all ? '' : ` for ${withoutCredential.join(', ')}`}: neither privateKey nor agent is set`,
-      hint: 'set "privateKey": "PATH" (a key file, relative to the inventory) or "agent": true in "ssh" (for every node) or in a node\'s "ssh"',
+      message: `no SSH credential${all ? '' : ` for ${withoutCredential.join(', ')}`}: neither privateKey nor agent is set, no IdentityFile in the ssh config, no SSH_AUTH_SOCK and no ~/.ssh/id_ed25519, id_ecdsa or id_rsa`,
+      hint: 'set "privateKey": "PATH" (a key file, relative to the inventory) or "agent": true in "ssh" (for every node) or in a node\'s "ssh", or start an agent (eval $(ssh-agent); ssh-add KEY)',
     });
   }
   if (hostKeys) for (const [path, group] of knownHostsFiles) checkKnownHosts(path, group.field, group.hosts, hostKeys, f);
@@ -282,7 +371,7 @@ function checkRedisPassword(raw: unknown, f: Findings): Secret | undefined {
 
 function schemaAndRules(doc: JsonDocument, f: Findings): ParsedInventory | undefined {
   for (const d of doc.duplicates) {
-    f.add(`dup:${jsonPath(d.path)}`, { file: f.file, ...d.again, field: jsonPath(d.path), message: `appears twice (also at ${d.first.line}:${d.first.column}); JSON would keep only this one`, hint: 'remove one of them' });
+    f.add(`dup:${jsonPath(d.path)}`, { file: f.file, ...d.again, field: jsonPath(d.path), message: `appears twice (also at ${d.first.line}:${d.first.column}); only this one would count`, hint: 'remove one of them' });
   }
   const parsed = inventorySchema.safeParse(doc.value);
   if (!parsed.success) for (const issue of parsed.error.issues) for (const p of describeIssue(issue, doc, f.file)) f.add(`${p.field}: ${p.message}`, p);

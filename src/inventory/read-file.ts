@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import type { Problem } from '../util/problem.js';
 import { JsonSyntaxError, parseJsonText, type JsonDocument } from './json-text.js';
+import { parseYamlText, YamlSyntaxError } from './yaml-text.js';
 
 /** How the inventory path was chosen: -i, the HSTS_CLUSTER_INVENTORY variable, or the default. */
 export type InventorySource = 'option' | 'env' | 'default';
@@ -20,11 +21,17 @@ function notFound(path: string, source: InventorySource): Problem {
   return { message: `${how}: no such inventory file`, hint: `check the path (relative to ${process.cwd()}), or ${START}` };
 }
 
-/** YAML is a common guess for an inventory (Ansible's are); say so instead of "Unexpected token". */
-function looksLikeYaml(path: string, text: string): boolean {
-  if (/\.ya?ml$/i.test(path)) return true;
+const isYamlName = (path: string) => /\.ya?ml$/i.test(path);
+
+/** A file not named .yaml whose first line reads as YAML (Ansible's inventories do): read it as YAML. */
+function looksLikeYaml(text: string): boolean {
   const first = text.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#'));
   return first !== undefined && (first === '---' || /^[A-Za-z_$][\w$.-]*\s*:(\s|$)/.test(first) || /^- /.test(first));
+}
+
+/** YAML when named .yaml/.yml, or not named .json and reading as YAML from its first line; else JSON. */
+export function inventoryFormat(path: string, text: string): 'json' | 'yaml' {
+  return isYamlName(path) || (!/\.json$/i.test(path) && looksLikeYaml(text)) ? 'yaml' : 'json';
 }
 
 /** Reads the inventory file: every way a file can be wrong before its content is, as one problem. */
@@ -48,12 +55,13 @@ export function readInventoryDocument(path: string, source: InventorySource): Js
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   if (text.trim() === '') refuse({ file: path, message: 'is empty', hint: START });
   try {
-    return parseJsonText(text);
+    return inventoryFormat(path, text) === 'yaml' ? parseYamlText(text) : parseJsonText(text);
   } catch (e) {
-    if (!(e instanceof JsonSyntaxError)) throw e;
-    if (looksLikeYaml(path, text)) {
-      return refuse({ file: path, message: 'looks like YAML: YAML inventories are not supported yet; use JSON', hint: `${START}; ${basename(path)} in JSON: {"cluster": {...}, "ssh": {...}, "nodes": [...]}` });
+    if (e instanceof YamlSyntaxError) {
+      return refuse({ file: path, ...e.position, message: `not valid YAML: ${e.message}`, ...(e.hint ? { hint: e.hint } : {}) });
     }
-    return refuse({ file: path, ...e.position, message: `not valid JSON: ${e.message}`, ...(e.hint ? { hint: e.hint } : {}) });
+    if (!(e instanceof JsonSyntaxError)) throw e;
+    const renamed = looksLikeYaml(text) ? `; if it is YAML, name it ${basename(path).replace(/\.json$/i, '')}.yaml` : '';
+    return refuse({ file: path, ...e.position, message: `not valid JSON: ${e.message}`, hint: `${e.hint ?? 'fix the JSON'}${renamed}` });
   }
 }

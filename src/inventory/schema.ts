@@ -32,6 +32,7 @@ export const sshSchema = z.strictObject({
   sudoPassword: secretRefSchema.optional(),
   jumpHost: jumpHostSchema.optional(),
   connectTimeoutMs: z.number().int('must be a whole number of milliseconds').min(100, 'must be 100-600000 (milliseconds)').max(600_000, 'must be 100-600000 (milliseconds)').optional(),
+  configFile: z.string().min(1, 'must be a file path').optional().describe('OpenSSH client config to read host aliases from (default ~/.ssh/config when it exists); the inventory\'s settings win'),
 });
 
 export const savePolicySchema = z.strictObject({

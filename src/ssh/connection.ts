@@ -2,6 +2,7 @@ import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2'
 import type { Duplex } from 'node:stream';
 import type { SshTarget } from '../inventory/load.js';
 import { redact } from '../util/secret.js';
+import { changedHostKeyAdvice, refusedLoginAdvice, unknownHostKeyAdvice, unreachableAdvice } from './advice.js';
 import { fingerprint, KnownHosts, keyTypeOf } from './known-hosts.js';
 
 export type HostKeyPolicy = 'strict' | 'accept-new';
@@ -59,7 +60,7 @@ export class NodeConnection {
       sock = await new Promise<Duplex>((resolve, reject) => {
         this.jump!.forwardOut('127.0.0.1', 0, target.host, target.port, (err, stream) =>
           err ? reject(new SshError(`${this.nodeName}: jump host could not reach ${target.host}:${target.port}: ${err.message}`, 'connect')) : resolve(stream));
-      });
+      }).catch((e: unknown) => { this.closeJump(); throw e; });
     }
     const config: ConnectConfig = {
       host: target.host,
@@ -73,7 +74,12 @@ export class NodeConnection {
     if (target.agent) config.agent = target.agent;
     config.authHandler = authMethods(config);
     if (sock) config.sock = sock;
-    this.client = await this.open(config, options, `${target.host}:${target.port}`);
+    try {
+      this.client = await this.open(config, options, `${target.host}:${target.port}`);
+    } catch (e) {
+      this.closeJump();
+      throw e;
+    }
     // Small request/answer exchanges: without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms to some.
     this.client.setNoDelay(true);
     this.client.on('close', () => {
@@ -99,6 +105,17 @@ export class NodeConnection {
     return config;
   }
 
+  /** After a failed hop: the jump host's connection would otherwise keep the process alive. */
+  private closeJump(): void {
+    this.jump?.end();
+    this.jump = null;
+  }
+
+  /** The key file a connection uses, for advice: the node's own, or "the jump host's key". */
+  private keyPathFor(config: ConnectConfig): string {
+    return config.privateKey === this.target.privateKey && this.target.privateKeyPath ? this.target.privateKeyPath : 'KEY';
+  }
+
   private open(config: ConnectConfig, options: ConnectOptions, where: string): Promise<Client> {
     const knownHosts = new KnownHosts(this.target.knownHostsPath);
     const host = config.host!;
@@ -118,10 +135,10 @@ export class NodeConnection {
         return true;
       }
       hostKeyProblem = verdict === 'unknown'
-        ? `unknown host key ${print} for ${host}:${port} (not in ${knownHosts.path}); ` +
-          'check it and add it, or run once with --accept-new-host-keys'
+        ? `unknown host key ${print} for ${host}:${port} (not in ${knownHosts.path}); ${unknownHostKeyAdvice(host, port, knownHosts.path)}`
         : `HOST KEY ${verdict === 'revoked' ? 'REVOKED' : 'CHANGED'} for ${host}:${port}: server offers ${print}, ` +
-          `${knownHosts.path} says otherwise. Refusing to connect (possible man-in-the-middle).`;
+          `${knownHosts.path} says otherwise. Refusing to connect (possible man-in-the-middle). ` +
+          (verdict === 'revoked' ? 'The key is marked @revoked: ask the node\'s administrator for its new host key.' : changedHostKeyAdvice(host, port, knownHosts.path));
       return false;
     };
     return new Promise((resolve, reject) => {
@@ -130,12 +147,15 @@ export class NodeConnection {
         client.end();
         if (hostKeyProblem) return reject(new SshError(`${this.nodeName}: ${hostKeyProblem}`, 'host-key'));
         if (err.level === 'client-authentication') {
-          return reject(new SshError(`${this.nodeName}: ${where}: authentication as ${config.username} failed (key or agent refused)`, 'auth'));
+          const credentials = { ...(config.privateKey ? { keyPath: this.keyPathFor(config) } : {}), agent: Boolean(config.agent) };
+          return reject(new SshError(`${this.nodeName}: ${where}: authentication as ${config.username} failed (key or agent refused); ${refusedLoginAdvice(config.username!, host, port, credentials)}`, 'auth'));
         }
         if (err.level === 'client-timeout' || /Timed out/i.test(err.message)) {
-          return reject(new SshError(`${this.nodeName}: ${where}: no SSH answer within ${config.readyTimeout} ms`, 'timeout'));
+          return reject(new SshError(`${this.nodeName}: ${where}: no SSH answer within ${config.readyTimeout} ms; ${unreachableAdvice(host, port, undefined)}`, 'timeout'));
         }
-        reject(new SshError(`${this.nodeName}: ${where}: ${err.message}`, 'connect'));
+        const code = (err as NodeJS.ErrnoException).code;
+        const advice = code && /^E[A-Z]+$/.test(code) ? `; ${unreachableAdvice(host, port, code)}` : '';
+        reject(new SshError(`${this.nodeName}: ${where}: ${err.message}${advice}`, 'connect'));
       };
       client.once('ready', () => {
         client.off('error', fail);

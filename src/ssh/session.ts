@@ -1,5 +1,6 @@
 import type { ClusterNode } from '../inventory/load.js';
 import { redact, type Secret } from '../util/secret.js';
+import { sudoAdvice } from './advice.js';
 import { NodeConnection, SshError, type ConnectOptions } from './connection.js';
 import {
   parseBatchOutput, renderBatch, wrapForPrivilege,
@@ -82,8 +83,10 @@ export class NodeSession {
     const failed = results.find((r) => r.exitCode !== 0);
     if (failed) return { results, failure: { ...failed, output: redact(failed.output) } };
     if (exec.exitCode !== 0 || (mode === 'stop-on-error' && results.length < commands.length)) {
+      const sudo = this.node.ssh.user !== 'root' ? sudoAdvice(exec.stderr, this.node.ssh.user) : undefined;
       const why = exec.exitCode === 124 ? `timed out after ${remoteTimeoutS} s`
-        : FRAMEWORK_EXIT[exec.exitCode] ?? (exec.stderr.trim() || `exit ${exec.exitCode}`);
+        : sudo ? `${exec.stderr.trim()}: ${sudo}`
+          : FRAMEWORK_EXIT[exec.exitCode] ?? (exec.stderr.trim() || `exit ${exec.exitCode}`);
       return {
         results,
         failure: { label: commands[results.length]?.label ?? 'remote batch', exitCode: exec.exitCode || 1, output: redact(why), durationMs: 0 },

@@ -81,7 +81,8 @@ describe('bad input: exit 2, the field named, nothing touched', () => {
     const file = join(dir, `inv-${Math.random().toString(36).slice(2)}.json`);
     writeFileSync(file, typeof inv === 'string' ? inv : JSON.stringify(inv));
     const before = decoy.connections();
-    const r = await runCli(['up', '-i', file], { timeoutMs: 120_000 });
+    // No agent and a HOME without ~/.ssh: the person's own keys must not stand in for the inventory's.
+    const r = await runCli(['up', '-i', file], { timeoutMs: 120_000, env: { SSH_AUTH_SOCK: '', HOME: dir } });
     expect(r.stderr).toMatch(expected);
     expect(r.exitCode).toBe(2);
     expect(decoy.connections()).toBe(before);

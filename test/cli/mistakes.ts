@@ -31,6 +31,33 @@ export interface Mistake {
   readme?: boolean;
 }
 
+/**
+ * The decoy inventory as YAML, one field a line, so that a row can name the line of its mistake:
+ * line 4 is quorum, line 14 node1's role (extraNodeLine comes right after it).
+ */
+export function yamlInventory(i: InventoryJson, change: { quorum?: string; extraNodeLine?: string } = {}): string {
+  return [
+    '# hsts-cluster inventory',
+    'cluster:',
+    '  redisPassword: {file: redis-password}',
+    `  quorum: ${change.quorum ?? 2}`,
+    'ssh:',
+    `  privateKey: ${i.ssh.privateKey}`,
+    `  knownHosts: ${i.ssh.knownHosts}`,
+    `  host: ${i.ssh.host}`,
+    `  port: ${i.ssh.port}`,
+    '',
+    'nodes:',
+    ...i.nodes.flatMap((n: InventoryJson, k: number) => [
+      `  - name: ${n.name}`,
+      `    privateIp: ${n.privateIp}`,
+      `    role: ${n.role}`,
+      ...(k === 0 && change.extraNodeLine ? [change.extraNodeLine] : []),
+    ]),
+    '',
+  ].join('\n');
+}
+
 const edit = (change: (inv: InventoryJson) => void) => (inv: InventoryJson): void => change(inv);
 
 export const MISTAKES: Mistake[] = [
@@ -44,8 +71,11 @@ export const MISTAKES: Mistake[] = [
   { mistake: 'an empty inventory file', shows: 'is empty', inventory: '\n' },
   { mistake: 'a UTF-8 byte order mark (Windows editors): dropped, the real problem shows', shows: 'needs at least 3 nodes', inventory: (i) => { i.nodes.pop(); return `\uFEFF${JSON.stringify(i, null, 2)}`; }, not: [/JSON/, /\uFEFF/], readme: true },
   { mistake: 'a UTF-16 file (Notepad "Unicode")', shows: 'is UTF-16 text', inventory: Buffer.from('\uFEFF{"cluster": {}}', 'utf16le') },
-  { mistake: 'a YAML inventory', shows: 'YAML inventories are not supported yet; use JSON', fileName: 'inventory.yaml', inventory: 'cluster:\n  redisPassword: x\nnodes:\n  - name: node1\n', readme: true },
-  { mistake: 'YAML text in a .json file', shows: 'YAML inventories are not supported yet; use JSON', inventory: '---\ncluster:\n  quorum: 2\n' },
+  { mistake: 'a YAML inventory with a number in quotes: the line of the YAML', shows: 'inventory.yaml:4:11: cluster.quorum: must be a number, not a string (got "2")', fileName: 'inventory.yaml', inventory: (i) => yamlInventory(i, { quorum: '"2"' }), also: [/remove the quotes: 2/], readme: true },
+  { mistake: 'a YAML field written twice', shows: 'inventory.yaml:15:5: nodes[0].role: appears twice (also at 14:5)', fileName: 'inventory.yaml', inventory: (i) => yamlInventory(i, { extraNodeLine: '    role: replica' }) },
+  { mistake: 'a YAML syntax error', shows: 'inventory.yaml:3:1: not valid YAML', fileName: 'inventory.yaml', inventory: 'cluster:\n  save: [1\nnodes: []\n' },
+  { mistake: 'a YAML tab indent', shows: 'inventory.yml:2:1: not valid YAML', fileName: 'inventory.yml', inventory: 'cluster:\n\tquorum: 2\n', also: [/never tabs|indent/] },
+  { mistake: 'YAML text in a file named .json', shows: 'if it is YAML, name it inventory.yaml', inventory: '---\ncluster:\n  quorum: 2\n' },
   { mistake: 'a trailing comma', shows: 'inventory.json:3:14: not valid JSON: a trailing comma before \'}\'', inventory: '{\n  "cluster": {},\n  "nodes": [],\n}\n', also: [/JSON allows no comma after the last field/], readme: true },
   { mistake: 'a comment in the JSON', shows: 'inventory.json:2:3: not valid JSON: a comment: JSON has no comments', inventory: '{\n  // the cluster\n  "cluster": {}\n}\n' },
   { mistake: 'single quotes', shows: 'inventory.json:1:13: not valid JSON: a string in single quotes: JSON needs double quotes', inventory: "{\"cluster\": 'x'}" },
@@ -85,7 +115,7 @@ export const MISTAKES: Mistake[] = [
   { mistake: 'the key file is missing (shared by every node)', shows: 'ssh.privateKey: {dir}/missing_key does not exist', inventory: edit((i) => { i.ssh.privateKey = 'missing_key'; }), not: [/no SSH credential/, /missing_key does not exist[^]*missing_key does not exist/], readme: true },
   { mistake: 'privateKey names the public key', shows: 'is a public key\n  hint: privateKey needs the private half: the same name without ".pub"', inventory: edit((i) => { i.ssh.privateKey = 'id_ed25519.pub'; }), readme: true },
   { mistake: 'privateKey names a file that is no key', shows: 'is not a private key ssh2 can read', inventory: edit((i) => { i.ssh.privateKey = 'redis-password'; }), not: [/secret-password/] },
-  { mistake: 'no SSH credential at all', shows: 'ssh: no SSH credential: neither privateKey nor agent is set', inventory: edit((i) => { delete i.ssh.privateKey; }) },
+  { mistake: 'no SSH credential at all', shows: 'ssh: no SSH credential: neither privateKey nor agent is set', inventory: edit((i) => { delete i.ssh.privateKey; }), env: { SSH_AUTH_SOCK: '', HOME: '{dir}' } },
   { mistake: 'agent: true without an ssh-agent', shows: 'ssh.agent: is true but SSH_AUTH_SOCK is not set', inventory: edit((i) => { delete i.ssh.privateKey; i.ssh.agent = true; }), env: { SSH_AUTH_SOCK: '' } },
   { mistake: 'a node missing from known_hosts', shows: 'has no host key for node1 ([127.0.0.1]:{port}), node2 ([127.0.0.1]:{port}), node3 ([127.0.0.1]:{port})', files: { known_hosts: '# empty\n' }, also: [/or run once with --accept-new-host-keys/], readme: true },
   { mistake: 'known_hosts does not exist', shows: 'known_hosts does not exist, so no host key is known', inventory: edit((i) => { i.ssh.knownHosts = 'nowhere/known_hosts'; }) },

@@ -1,8 +1,9 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { repoRoot } from '../rig/image.js';
 import { decoyInventory, startDecoy, type Decoy } from '../support/decoy.js';
 
@@ -51,5 +52,34 @@ describe('the packed CLI', () => {
     expect(r.stderr).not.toMatch(/Cannot find (module|package)|playbook/i);
     expect(r.status, r.stderr).toBe(1);
     expect(decoy.connections()).toBeGreaterThan(before);
+  });
+
+  it('installs with npm install -g and runs from an empty directory, YAML inventory included', async () => {
+    const prefix = join(dir, 'global');
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
+    // No dependency to fetch: the install touches no registry.
+    execFileSync('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(dir, tarball)], { stdio: 'ignore' });
+    const bin = join(prefix, 'bin', 'hsts-cluster');
+    writeFileSync(join(dir, 'inventory.yaml'), YAML.stringify(decoyInventory(decoy.port)));
+    const installed = (args: string[]) => new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(bin, args, { cwd: empty, timeout: 120_000, env: { ...process.env, NODE_PATH: '' } }, (error, stdout, stderr) => {
+        resolve({ status: error ? Number(error.code ?? -1) : 0, stdout, stderr });
+      });
+    });
+    const version = await installed(['--version']);
+    expect(version.status, version.stderr).toBe(0);
+    const check = await installed(['inventory', 'check', '-i', join(dir, 'inventory.yaml')]);
+    expect(check.status, check.stderr).toBe(0);
+    expect(check.stdout).toContain('valid (3 nodes');
+    const completion = await installed(['completion', 'bash']);
+    expect(completion.stdout).toContain('complete -F _hsts_cluster hsts-cluster');
+    const before = decoy.connections();
+    const plan = await installed(['plan', '-i', join(dir, 'inventory.yaml')]);
+    expect(plan.stderr).not.toMatch(/Cannot find (module|package)|playbook/i);
+    expect(plan.status, plan.stderr).toBe(1);
+    expect(decoy.connections()).toBeGreaterThan(before);
+    expect(readdirSync(empty)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setTransferUsers, valueSpan } from '../../src/inventory/edit.js';
+import { setTransferUsers, setTransferUsersYaml, valueSpan } from '../../src/inventory/edit.js';
 
 describe('editing the inventory in place', () => {
   it('finds values by path', () => {
@@ -26,5 +26,18 @@ describe('editing the inventory in place', () => {
     expect(out).toBe('{\n  "cluster": {\n    "quorum": 2,\n    "transferUsers": ["alice"]\n  },\n  "nodes": []\n}\n');
     expect(JSON.parse(out).cluster.transferUsers).toEqual(['alice']);
     expect(setTransferUsers('{"cluster": {}}', ['a'])).toBe('{"cluster": {"transferUsers": ["a"]}}');
+  });
+});
+
+describe('editing a YAML inventory in place', () => {
+  const text = '# our cluster\ncluster:\n  quorum: 2  # majority of 3\n\nnodes:\n  - name: node1\n';
+
+  it('adds cluster.transferUsers and keeps the comments, the blank line and the order', () => {
+    expect(setTransferUsersYaml(text, ['alice', 'bob'])).toBe('# our cluster\ncluster:\n  quorum: 2 # majority of 3\n  transferUsers: [ alice, bob ]\n\nnodes:\n  - name: node1\n');
+  });
+
+  it('replaces an existing list', () => {
+    const before = 'cluster:\n  transferUsers: [alice]\n  quorum: 2\n';
+    expect(setTransferUsersYaml(before, ['alice', 'carol'])).toBe('cluster:\n  transferUsers: [ alice, carol ]\n  quorum: 2\n');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redisConfWithPassword, sentinelConfWithPassword } from '../../src/hsts/rotate-conf.js';
-import { setRedisPasswordSource } from '../../src/inventory/edit.js';
+import { setRedisPasswordSource, setRedisPasswordSourceYaml } from '../../src/inventory/edit.js';
 import {
   acceptedPasswords, addPassword, onlyPassword, parseAccepted, parseVersion, sentinelQuorum, serverVersion, setMasterauth,
   setRequirepass, setSentinelAuthPass, setSentinelPass, versionTooOld,
@@ -83,6 +83,21 @@ describe('the inventory refers to the new secret, formatting kept', () => {
   });
   it('already referring to it: the same text', () => {
     expect(setRedisPasswordSource(text, { file: 'redis-password' })).toBe(text);
+  });
+});
+
+describe('a YAML inventory refers to the new secret, comments and layout kept', () => {
+  const text = '# cluster A\ncluster:\n  redisPassword: {file: redis-password} # rotated yearly\n  quorum: 2\nnodes: []\n';
+  it.each([
+    ['another file', { file: 'new-password' }, text.replace('{file: redis-password}', '{ file: new-password }')],
+    ['an environment variable', { env: 'HSTS_NEW' }, text.replace('{file: redis-password}', '{ env: HSTS_NEW }')],
+    ['the same reference: the same text', { file: 'redis-password' }, text],
+  ] as const)('%s', (_, source, expected) => {
+    expect(setRedisPasswordSourceYaml(text, source)).toBe(expected);
+  });
+  it('a literal password becomes a reference (the literal is gone)', () => {
+    const out = setRedisPasswordSourceYaml('cluster:\n  redisPassword: s3cret\nnodes: []\n', { env: 'X' });
+    expect(out).toBe('cluster:\n  redisPassword: { env: X }\nnodes: []\n');
   });
 });
 

@@ -1,5 +1,6 @@
-import { chownSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { setTransferUsers } from '../../inventory/edit.js';
+import { setTransferUsers, setTransferUsersYaml } from '../../inventory/edit.js';
+import { rewriteInventoryFile } from '../../inventory/rewrite-file.js';
+import { parse as parseYaml } from 'yaml';
 import { loadPlaybook } from '../../runner/playbook.js';
 import { runPlaybook } from '../../runner/run.js';
 import { redact } from '../../util/secret.js';
@@ -20,17 +21,14 @@ export interface AddUserOptions extends CommonOptions {
  * made with the default mode could be world-readable).
  */
 function saveUsers(path: string, names: string[]): string[] {
-  const raw = readFileSync(path, 'utf8');
-  const bom = raw.startsWith('\uFEFF') ? '\uFEFF' : '';
-  const text = raw.slice(bom.length);
-  const current = (JSON.parse(text) as { cluster?: { transferUsers?: string[] } }).cluster?.transferUsers ?? [];
-  const added = names.filter((n) => !current.includes(n));
-  if (added.length === 0) return [];
-  const { mode, uid, gid } = statSync(path);
-  const tmp = `${path}.hsts-cluster.tmp`;
-  writeFileSync(tmp, bom + setTransferUsers(text, [...current, ...added]), { mode: mode & 0o7777 });
-  if (process.getuid?.() === 0) chownSync(tmp, uid, gid);
-  renameSync(tmp, path);
+  let added: string[] = [];
+  rewriteInventoryFile(path, (text, format) => {
+    const yaml = format === 'yaml';
+    const current = ((yaml ? parseYaml(text) : JSON.parse(text)) as { cluster?: { transferUsers?: string[] } }).cluster?.transferUsers ?? [];
+    added = names.filter((n) => !current.includes(n));
+    if (added.length === 0) return text;
+    return (yaml ? setTransferUsersYaml : setTransferUsers)(text, [...current, ...added]);
+  });
   return added;
 }
 

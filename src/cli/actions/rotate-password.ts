@@ -1,6 +1,6 @@
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
-import { setRedisPasswordSource, type SecretSource } from '../../inventory/edit.js';
+import { setRedisPasswordSource, setRedisPasswordSourceYaml, type SecretSource } from '../../inventory/edit.js';
+import { rewriteInventoryFile } from '../../inventory/rewrite-file.js';
 import { runRotate, type RotateResult } from '../../runner/rotate.js';
 import { renderRecap } from '../../ui/render.js';
 import type { CommandContext, Outcome } from '../command.js';
@@ -18,14 +18,11 @@ function sourceFor(inventoryPath: string, given: NewPassword): SecretSource {
   return 'env' in given ? { env: given.env } : { file: relative(dirname(inventoryPath), given.file) || given.file };
 }
 
-/** The inventory rewritten in place (same mode, atomic rename) to refer to the new secret; '' when it does already. */
+/** The inventory rewritten in place (same mode and owner, atomic rename) to refer to the new secret; '' when it does already. */
 function pointInventory(inventoryPath: string, source: SecretSource): string {
-  const text = readFileSync(inventoryPath, 'utf8');
-  const next = setRedisPasswordSource(text, source);
-  if (next === text) return '';
-  const tmp = `${inventoryPath}.hsts-cluster.tmp`;
-  writeFileSync(tmp, next, { mode: statSync(inventoryPath).mode & 0o777 });
-  renameSync(tmp, inventoryPath);
+  const changed = rewriteInventoryFile(inventoryPath, (text, format) =>
+    (format === 'yaml' ? setRedisPasswordSourceYaml : setRedisPasswordSource)(text, source));
+  if (!changed) return '';
   return `${inventoryPath}: cluster.redisPassword now refers to ${'env' in source ? `environment variable ${source.env}` : `file ${source.file}`}\n`;
 }
 

@@ -1,6 +1,7 @@
 import type { ClusterHealth } from '../../hsts/health.js';
 import { clusterStatus } from '../../runner/status.js';
 import { closeSessions, openSessions } from '../../runner/sessions.js';
+import { renderPrometheus } from '../../ui/prometheus.js';
 import { renderStatus } from '../../ui/status.js';
 import { EXIT } from '../../util/errors.js';
 import type { CommandContext, Outcome } from '../command.js';
@@ -9,6 +10,7 @@ import type { CommonOptions } from '../options.js';
 
 export interface StatusOptions extends CommonOptions {
   watch?: number;
+  format?: 'text' | 'prometheus';
 }
 
 /** --limit: the rows of those nodes, their reasons and the cluster-wide ones; the verdict stays the cluster's. */
@@ -32,6 +34,11 @@ export async function* status(ctx: CommandContext<StatusOptions>): AsyncGenerato
   try {
     for (;;) {
       const health = onlyNodes(await clusterStatus(inventory, sessions, failures), ctx.only);
+      if (options.format === 'prometheus') {
+        // The verdict is in the metrics; exit 0 lets `status --format prometheus > f.tmp && mv` replace the file.
+        yield { exitCode: EXIT.ok, json: health, stdout: renderPrometheus(health, { cluster: inventory.cluster.primarySet, time: Math.round(Date.now() / 1000) }) };
+        return;
+      }
       const stamp = options.watch ? `\n${new Date().toISOString()}\n` : '';
       yield { exitCode: health.verdict === 'healthy' ? EXIT.ok : EXIT.failed, json: health, stdout: stamp + renderStatus(health) };
       if (!options.watch || signal.aborted) return;
