@@ -58,6 +58,7 @@ function families(health: ClusterHealth, ctx: PrometheusContext): Family[] {
     { name: 'hsts_cluster_node_sentinel_primary', help: 'The primary this node\'s Sentinel names (label primary: a node name, or the address when it is no node); no sample when it names none.', samples: nodes.filter((n) => n.sentinelPrimary).map((n) => ({ labels: per(n, { primary: nameOfIp(n.sentinelPrimary!) }), value: 1 })) },
     { name: 'hsts_cluster_node_sentinel_agrees', help: 'Whether this node\'s Sentinel names the primary the majority names.', samples: reachable.map((n) => ({ labels: per(n), value: bit(primaryIp !== undefined && n.sentinelPrimary === primaryIp) })) },
     { name: 'hsts_cluster_node_sentinel_quorum', help: 'SENTINEL CKQUORUM on this node: 1 OK, 0 not (or no answer).', samples: reachable.map((n) => ({ labels: per(n), value: bit(Boolean(n.quorum?.ok)) })) },
+    { name: 'hsts_cluster_node_maintenance', help: 'Whether the node carries a maintenance mark (hsts-cluster maintenance on): out of service, never promoted.', samples: reachable.map((n) => ({ labels: per(n), value: bit(health.maintenance.some((m) => m.node === n.name)) })) },
     { name: 'hsts_cluster_node_noded_healthy', help: 'Whether asperanoded reports itself healthy.', samples: reachable.map((n) => ({ labels: per(n), value: bit(n.noded.ok) })) },
   ];
 }

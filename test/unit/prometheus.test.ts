@@ -61,6 +61,15 @@ describe('status --format prometheus', () => {
       expect: [['hsts_cluster_verdict', { verdict: 'broken' }, 1], ['hsts_cluster_primary', {}, undefined], ['hsts_cluster_node_sentinel_agrees', { node: 'node1' }, 0],
         ['hsts_cluster_node_sentinel_primary', { node: 'node2', primary: 'node2' }, 1], ['hsts_cluster_node_sentinel_quorum', { node: 'node3' }, 0]],
     },
+    {
+      name: 'a replica in maintenance with its daemons stopped: healthy, and said so',
+      nodes: [node(1), node(2), node(3, {
+        services: { ...node(3).services, asperanoded: { active: 'inactive', enabled: 'enabled' } }, noded: { ok: false, message: 'no answer' },
+        maintenance: { state: 'on', mark: { by: 'ops@h', since: '2026-11-28T10:00:00Z', message: 'disk', run: 'r', stopped: ['asperanoded'], replicaPriority: '100' } },
+      })],
+      expect: [['hsts_cluster_node_maintenance', { node: 'node3' }, 1], ['hsts_cluster_node_maintenance', { node: 'node2' }, 0], ['hsts_cluster_healthy', {}, 1],
+        ['hsts_cluster_node_service_up', { node: 'node3', service: 'asperanoded' }, 0]],
+    },
   ] as const)('$name', ({ nodes, expect: rows }) => {
     const families = parseExposition(render([...nodes] as NodeHealthInput[]));
     for (const [name, labels, value] of rows) expect(sample(families, name, { cluster: 'myprimary', ...labels }), `${name} ${JSON.stringify(labels)}`).toBe(value);
