@@ -11,9 +11,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import ssh2 from 'ssh2';
 import type { Recording } from './recording-file.js';
 import type { WorkerSetup } from './worker.js';
+import { generateUsableKeyPair } from '../../test/support/keys.js';
 
 export interface Farm { dir: string; inventoryPath: string; close(): Promise<void> }
 
@@ -31,8 +31,8 @@ export const farmIp = (i: number) => `198.18.${(i + 1) >> 8}.${(i + 1) & 255}`;
 export async function startFarm(o: FarmOptions): Promise<Farm> {
   const dir = mkdtempSync(join(tmpdir(), 'hsts-farm-'));
   const recording = JSON.parse(readFileSync(o.recordingPath, 'utf8')) as Recording;
-  const host = ssh2.utils.generateKeyPairSync('ed25519');
-  const client = ssh2.utils.generateKeyPairSync('ed25519');
+  const host = generateUsableKeyPair();
+  const client = generateUsableKeyPair();
   const password = randomBytes(18).toString('base64url');
   writeFileSync(join(dir, 'id_ed25519'), client.private, { mode: 0o600 });
   writeFileSync(join(dir, 'redis-password'), password, { mode: 0o600 });

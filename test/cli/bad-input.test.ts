@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { decoyInventory, startDecoy, type Decoy } from '../support/decoy.js';
+import { generateUsableKeyPair } from '../support/keys.js';
 
 /**
  * Bad inventories and arguments: exit 2, one line naming the field or flag, and no SSH connection.
@@ -16,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'hsts-bad-input-'));
 beforeAll(async () => {
   decoy = await startDecoy();
   port = decoy.port;
-  const keys = (await import('ssh2')).default.utils.generateKeyPairSync('ed25519');
+  const keys = generateUsableKeyPair();
   writeFileSync(join(dir, 'id_ed25519'), keys.private);
   writeFileSync(join(dir, 'redis-password'), 'secret-password\n');
   // Any key will do: the listener never gets as far as offering one; strict checking needs an entry.

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { decoyInventory, startDecoy, type Decoy } from '../support/decoy.js';
 import { yamlInventory } from './mistakes.js';
+import { generateUsableKeyPair } from '../support/keys.js';
 
 /** `inventory check` against the built CLI: the nodes are a local listener that must see no connection. */
 describe('hsts-cluster inventory check', () => {
@@ -14,7 +14,7 @@ describe('hsts-cluster inventory check', () => {
 
   beforeAll(async () => {
     decoy = await startDecoy();
-    const keys = ssh2.utils.generateKeyPairSync('ed25519');
+    const keys = generateUsableKeyPair();
     writeFileSync(join(dir, 'id_ed25519'), keys.private);
     writeFileSync(join(dir, 'redis-password'), 'secret-password\n');
     writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${decoy.port} ${keys.public.split(' ').slice(0, 2).join(' ')}\n`);

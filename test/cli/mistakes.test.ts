@@ -1,12 +1,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../rig/image.js';
 import { runCli } from '../support/cli.js';
 import { decoyInventory, startDecoy, type Decoy } from '../support/decoy.js';
 import { MISTAKES, README_BEGIN, README_END, mistakesMarkdown, type InventoryJson, type Mistake } from './mistakes.js';
+import { generateUsableKeyPair } from '../support/keys.js';
 
 /**
  * Every mistake of the table against the built CLI: its exit code, its answer on stderr, and no
@@ -15,7 +15,7 @@ import { MISTAKES, README_BEGIN, README_END, mistakesMarkdown, type InventoryJso
 let decoy: Decoy;
 let port = 0;
 const root = mkdtempSync(join(tmpdir(), 'hsts-mistakes-'));
-const keys = ssh2.utils.generateKeyPairSync('ed25519');
+const keys = generateUsableKeyPair();
 
 beforeAll(async () => {
   decoy = await startDecoy();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { repoRoot } from '../rig/image.js';
 import { decoyInventory, startDecoy, type Decoy } from '../support/decoy.js';
+import { generateUsableKeyPair } from '../support/keys.js';
 
 /**
  * What `npm pack` ships (the build npm test made, packed without running prepack again) runs on
@@ -41,7 +42,7 @@ describe('the packed CLI', () => {
   });
 
   it('loads its playbook and SSH code from the package alone: plan reaches the nodes', async () => {
-    const keys = (await import('ssh2')).default.utils.generateKeyPairSync('ed25519');
+    const keys = generateUsableKeyPair();
     writeFileSync(join(dir, 'id_ed25519'), keys.private);
     writeFileSync(join(dir, 'redis-password'), 'secret-password\n');
     writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${decoy.port} ${keys.public.split(' ').slice(0, 2).join(' ')}\n`);

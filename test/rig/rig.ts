@@ -2,13 +2,13 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import ssh2 from 'ssh2';
 import {
   GenericContainer, Network, Wait, getContainerRuntimeClient,
   type StartedNetwork, type StartedTestContainer,
 } from 'testcontainers';
 import type { InventoryInput } from '../../src/inventory/schema.js';
 import { nodeImage } from './image.js';
+import { generateUsableKeyPair } from '../support/keys.js';
 
 export const RIG_LABEL = 'org.hsts-cluster.rig';
 /** The process that started a rig: a test run sweeps only rigs whose process is gone, never a live run's. */
@@ -95,7 +95,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   const dir = resolve(options.dir);
   mkdirSync(dir, { recursive: true });
   const image = nodeImage();
-  const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: `hsts-rig-${name}` });
+  const keys = generateUsableKeyPair(`hsts-rig-${name}`);
   const network = await new Network({ nextUuid: () => networkName(name) }).start();
   const containers: StartedTestContainer[] = [];
   const down = async () => {

@@ -2,12 +2,12 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { describe, expect, it } from 'vitest';
 import { KnownHosts, knownHostsName } from '../../src/ssh/known-hosts.js';
+import { generateUsableKeyPair } from '../support/keys.js';
 
 function publicBlob(): Buffer {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519');
+  const pair = generateUsableKeyPair();
   return Buffer.from(pair.public.split(' ')[1]!, 'base64');
 }
 
