@@ -88,7 +88,7 @@ async function restore(access: ClusterAccess, options: RestoreOptions, report: O
     recap.changes.push({ step: 'restore', summary: `dataset of the backup of ${options.manifest.createdAt} (${report.restored})` });
   } catch (e) {
     access.run.errors.push((e as Error).message);
-    await rollBack(access, primary, before);
+    await rollBack(access, primary, before, (e as Error).message.replace(`${primary.name}: `, ''));
   }
 }
 
@@ -113,17 +113,17 @@ async function replicasFollow(access: ClusterAccess, primary: ClusterNode, repli
   if (!synced.ok) throw new Error(`the replicas did not follow within ${SYNC_TIMEOUT_MS / 1000} s: ${synced.value.join('; ')}`);
 }
 
-async function rollBack(access: ClusterAccess, primary: ClusterNode, before: Buffer): Promise<void> {
+async function rollBack(access: ClusterAccess, primary: ClusterNode, before: Buffer, cause: string): Promise<void> {
   const recap = access.run.recap(primary.name);
   access.run.emit({ event: 'rollback-start', nodes: [primary.name] });
   const r = await access.sh(primary, loadDataset(access.redis(primary), before, LOAD_TIMEOUT_MS), LOAD_TIMEOUT_MS + 60_000);
   if (r.ok) {
-    Object.assign(recap, { status: 'rolled-back', failed: 1, error: 'restore failed; the dataset it had before was loaded back' });
+    Object.assign(recap, { status: 'rolled-back', failed: 1, error: `restore failed (${cause}); the dataset it had before was loaded back` });
     access.journal('rolled back', { node: primary.name });
   } else {
     Object.assign(recap, {
       status: 'rollback-failed', failed: 1,
-      error: `left: the dataset it had before could not be loaded back (${r.output.trim().split('\n').at(-1)}); it is kept in ${HSTS.stateDir}/runs/${access.run.id}/redis-before-restore.rdb`,
+      error: `left: restore failed (${cause}) and the dataset it had before could not be loaded back (${r.output.trim().split('\n').at(-1)}); it is kept in ${HSTS.stateDir}/runs/${access.run.id}/redis-before-restore.rdb`,
     });
   }
 }
