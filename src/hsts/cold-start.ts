@@ -16,10 +16,18 @@ export interface Dataset {
   source: 'running Redis' | 'RDB file';
 }
 
-/** Positive when `a` is newer than `b`: the replication offset first, then the RDB time. */
+/**
+ * Positive when `a` is newer than `b`: the replication offset first; equal offsets in the same
+ * replication history are the same data (a tie, whenever each file was written: nodes stopped one
+ * after the other write their RDB at different times); otherwise the RDB time.
+ */
 export function compareDatasets(a: Dataset, b: Dataset): number {
-  const offset = (a.offset ?? -1) - (b.offset ?? -1);
-  if (offset !== 0) return offset;
+  if (a.offset !== undefined && b.offset !== undefined) {
+    if (a.offset !== b.offset) return a.offset - b.offset;
+    if (a.replid !== undefined && a.replid === b.replid) return 0;
+  } else if (a.offset !== undefined || b.offset !== undefined) {
+    return a.offset !== undefined ? 1 : -1;
+  }
   return (a.savedAt ?? -1) - (b.savedAt ?? -1);
 }
 

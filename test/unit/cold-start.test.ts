@@ -42,7 +42,13 @@ describe('which dataset is newest', () => {
   const d = (offset?: number, savedAt?: number): Dataset => ({ ...(offset !== undefined ? { offset } : {}), ...(savedAt !== undefined ? { savedAt } : {}), source: 'RDB file' });
   const cases: { name: string; datasets: (Dataset | undefined)[]; newest: string[] }[] = [
     { name: 'the highest offset wins', datasets: [d(100, 50), d(300, 10), d(200, 90)], newest: ['n2'] },
-    { name: 'equal offsets: the later RDB', datasets: [d(100, 50), d(100, 70), d(100, 60)], newest: ['n2'] },
+    { name: 'equal offsets, replication ids unknown: the later RDB', datasets: [d(100, 50), d(100, 70), d(100, 60)], newest: ['n2'] },
+    {
+      name: 'equal offsets in the same history: the same data, a tie whenever each file was written',
+      datasets: [{ ...d(100, 50), replid: 'aa' }, { ...d(100, 70), replid: 'aa' }, { ...d(90, 90), replid: 'aa' }], newest: ['n1', 'n2'],
+    },
+    { name: 'equal offsets in different histories: the later RDB', datasets: [{ ...d(100, 50), replid: 'aa' }, { ...d(100, 70), replid: 'bb' }], newest: ['n2'] },
+    { name: 'an offset beats a file that has none', datasets: [d(undefined, 99), d(5, 1)], newest: ['n2'] },
     { name: 'in sync: a tie', datasets: [d(100, 50), d(100, 50), d(90, 50)], newest: ['n1', 'n2'] },
     { name: 'no offsets: the later RDB', datasets: [d(undefined, 5), d(undefined, 9), undefined], newest: ['n2'] },
     { name: 'nothing to compare', datasets: [undefined, d(0), undefined], newest: [] },
