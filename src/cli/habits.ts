@@ -27,7 +27,7 @@ const COMMAND_HABITS: [string[], string][] = [
   [['check', 'diff', 'dry-run', 'preview', 'validate', 'lint'], 'plan'],
   [['health', 'info', 'ps', 'show', 'state', 'check-health'], 'status'],
   [['test', 'failover', 'failback'], 'verify'],
-  [['undo', 'revert', 'restore', 'reset', 'down'], 'rollback'],
+  [['undo', 'revert', 'reset', 'down'], 'rollback'],
   [['add-user', 'adduser', 'useradd', 'user'], 'add-transfer-user'],
 ];
 

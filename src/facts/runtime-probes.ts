@@ -1,7 +1,10 @@
 /**
  * What is running: the node's Sentinel and Redis asked, read-only, with the passwords they run with.
  */
+import type { Dataset } from '../hsts/cold-start.js';
+import { HSTS } from '../hsts/paths.js';
 import type { RuntimeFacts } from '../hsts/node-facts.js';
+import { parseRdbAux } from '../hsts/rdb-header.js';
 import { parseInfoFields, parsePrimaryAddr, parseReplication } from '../hsts/redis-info.js';
 import type { Probe } from '../remote/probe.js';
 import { asredisCode, passwordInput, type RedisTarget } from '../remote/redis-cli.js';
@@ -46,6 +49,46 @@ export function redisProbe(redis: RedisTarget): Probe<Pick<RuntimeFacts, 'redis'
       return { redis: replication, redisKeys: Number(parseInfoFields(result!.output).dbsize ?? 0) };
     },
   };
+}
+
+/**
+ * The head of the RDB file the node's Redis configuration names (its `dir` and `dbfilename`; Redis
+ * runs from /): when it was written and its replication position. Undefined when there is none.
+ */
+export function rdbHeadProbe(): Probe<Dataset | undefined> {
+  const conf = HSTS.redisConf;
+  return {
+    command: {
+      label: `read the head of the RDB file ${conf} names`,
+      code: [
+        `rdb=$(awk '{ k = tolower($1); gsub(/^"|"$/, "", $2) } k == "dir" { d = $2 } k == "dbfilename" { f = $2 } END { if (d == "") d = "/"; if (f == "") f = "dump.rdb"; if (substr(f, 1, 1) == "/") print f; else print d "/" f }' '${conf}' 2>/dev/null)`,
+        '[ -n "$rdb" ] && [ -f "$rdb" ] || exit 0',
+        'echo "mtime:$(stat -c %Y "$rdb")"',
+        'echo "head:$(head -c 1024 "$rdb" | base64 -w0)"',
+      ].join('\n'),
+    },
+    parse(result) {
+      const fields = Object.fromEntries((result?.output ?? '').split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
+      if (!fields.head) return undefined;
+      const aux = parseRdbAux(Buffer.from(fields.head, 'base64'));
+      if (!aux) return undefined;
+      const dataset: Dataset = { source: 'RDB file' };
+      if (aux['repl-id']) dataset.replid = aux['repl-id'];
+      if (aux['repl-offset'] !== undefined && /^-?\d+$/.test(aux['repl-offset'])) dataset.offset = Number(aux['repl-offset']);
+      const ctime = aux.ctime ?? fields.mtime;
+      if (ctime && /^\d+$/.test(ctime)) dataset.savedAt = Number(ctime);
+      return dataset;
+    },
+  };
+}
+
+/**
+ * A node's dataset position: the running Redis's (its offset grows past the RDB's as it writes), or
+ * the RDB file's when Redis is stopped or has not yet restored its position from the file.
+ */
+export function datasetOf(redis: RuntimeFacts['redis'], rdb: Dataset | undefined): Dataset | undefined {
+  if (!redis || redis.offset <= (rdb?.offset ?? 0)) return rdb;
+  return { offset: redis.offset, ...(redis.replid ? { replid: redis.replid } : {}), ...(rdb?.savedAt !== undefined ? { savedAt: rdb.savedAt } : {}), source: 'running Redis' };
 }
 
 export function runtimeProbes(input: RuntimeProbeInput) {

@@ -1,4 +1,5 @@
 /** What a node has, as its probes read it (src/facts/): the input of every step's planning. */
+import type { Dataset } from './cold-start.js';
 import type { FirewallState, Persistence } from './firewall.js';
 import type { FirewalldState } from './firewalld.js';
 import type { ReplicationInfo } from './redis-info.js';
@@ -34,6 +35,8 @@ export interface RuntimeFacts {
   redis?: ReplicationInfo;
   redisKeys?: number;
   redisError?: string;
+  /** How new the node's dataset is (running Redis, else its RDB file's head); undefined when neither says. */
+  dataset?: Dataset;
 }
 
 export interface NodeFacts {

@@ -8,6 +8,8 @@ export interface ReplicationInfo {
   masterPort?: number;
   linkUp?: boolean;
   offset: number;
+  /** master_replid: the replication history the offset counts in. */
+  replid?: string;
   replicas: ReplicaLink[];
 }
 
@@ -42,6 +44,7 @@ export function parseReplication(text: string): ReplicationInfo | null {
     offset: Number(f.master_repl_offset ?? 0),
     replicas,
   };
+  if (f.master_replid) info.replid = f.master_replid;
   if (f.role === 'slave') {
     info.masterHost = f.master_host;
     info.masterPort = Number(f.master_port);

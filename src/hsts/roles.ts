@@ -1,4 +1,5 @@
 import type { ClusterNode, Inventory } from '../inventory/load.js';
+import { describeDataset, newestDatasets } from './cold-start.js';
 import type { NodeFacts } from './node-facts.js';
 import { HSTS } from './paths.js';
 import { monitoredPrimary } from './sentinel-conf.js';
@@ -48,9 +49,12 @@ function majority({ what, one, votes }: Tally, byIp: Map<string, ClusterNode>, w
  * after a failover must keep the new primary (demoting it would throw away the newest writes).
  *  1. The Sentinels that answer name a primary: a majority of them decides.
  *  2. No Sentinel answers, but one node's Redis is a primary with replicas attached: that node.
- *  3. Sentinel files name a primary (a stopped cluster): a majority of them decides. Sentinel
- *     records a failover in its file, so a stopped cluster keeps its new primary too.
- *  4. Otherwise (fresh, standalone nodes): the inventory's primary.
+ *  3. A cold start (a majority of the nodes have Sentinel files of this cluster, so it ran before):
+ *     the node with the newest dataset (replication offset, then RDB time), whatever the files or
+ *     the inventory say: starting another one as primary would throw that node's newest writes away.
+ *  4. Sentinel files name a primary (a stopped cluster whose datasets do not tell): a majority of
+ *     them decides. Sentinel records a failover in its file, so a stopped cluster keeps its new primary too.
+ *  5. Otherwise (fresh, standalone nodes): the inventory's primary.
  */
 export function resolveRoles(inventory: Inventory, facts: Map<string, NodeFacts>): Roles {
   const byIp = new Map(inventory.nodes.map((node) => [node.privateIp, node]));
@@ -62,6 +66,8 @@ export function resolveRoles(inventory: Inventory, facts: Map<string, NodeFacts>
         `keeping ${chosen.name} (${chosen.privateIp}) as primary: ${reason}; the inventory says ${declared.name}. ` +
           'Set its role to "primary" in the inventory, or fail back with `hsts-cluster verify --failover --failback`.',
       );
+    } else if (reason.startsWith('cold start')) {
+      warnings.push(`starting ${chosen.name} (${chosen.privateIp}) as primary: ${reason}`);
     }
     return { primary: chosen, reason, warnings };
   };
@@ -86,6 +92,10 @@ export function resolveRoles(inventory: Inventory, facts: Map<string, NodeFacts>
     return monitoredPrimary(text, inventory.cluster.primarySet)?.ip;
   });
   const withFile = [...files.votes.values()].flat();
+  if (withFile.length * 2 > inventory.nodes.length) {
+    const newest = coldStartChoice(inventory, facts, files, byIp, declared);
+    if (newest) return note(newest.chosen, newest.reason);
+  }
   if (withFile.length > 0 && withFile.length * 2 <= inventory.nodes.length) {
     // A minority of files (a node reused from another cluster, a hand-made file) is no record of
     // this cluster's last primary.
@@ -102,4 +112,23 @@ export function resolveRoles(inventory: Inventory, facts: Map<string, NodeFacts>
     }
   }
   return { primary: declared, reason: 'the inventory names it', warnings };
+}
+
+/**
+ * A cold start's choice: the one node whose dataset is newest. When several tie (replicas that were
+ * in sync), null: the Sentinel files decide among equals, as for any stopped cluster, unless they
+ * name a node whose data is older, then the first tied node (the inventory's primary if it is one).
+ */
+function coldStartChoice(
+  inventory: Inventory, facts: Map<string, NodeFacts>, files: Tally, byIp: Map<string, ClusterNode>, declared: ClusterNode,
+): { chosen: ClusterNode; reason: string } | null {
+  const newest = newestDatasets(inventory.nodes.map((node) => ({ name: node.name, dataset: facts.get(node.name)?.runtime.dataset })));
+  if (newest.length === 0) return null;
+  const dataset = (node: ClusterNode) => describeDataset(facts.get(node.name)!.runtime.dataset!);
+  const filesChoice = [...files.votes.entries()].sort((a, b) => b[1].length - a[1].length)[0]?.[0];
+  const named = filesChoice ? byIp.get(filesChoice) : undefined;
+  if (newest.length > 1 && named && newest.includes(named.name)) return null;
+  const chosen = newest.length === 1 ? inventory.nodes.find((n) => n.name === newest[0])! : newest.includes(declared.name) ? declared : inventory.nodes.find((n) => n.name === newest[0])!;
+  const tied = newest.length > 1 ? ` (tied with ${newest.filter((n) => n !== chosen.name).join(', ')})` : '';
+  return { chosen, reason: `cold start: no Sentinel answered and no Redis had replicas; it holds the newest data${tied}: ${dataset(chosen)}` };
 }

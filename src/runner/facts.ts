@@ -7,7 +7,7 @@ import type { NodeSession } from '../ssh/session.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import type { NeedsList } from '../facts/needs.js';
 import { nodeFacts, nodeProbes } from '../facts/node-probes.js';
-import { runtimeProbes, type RuntimeProbeInput } from '../facts/runtime-probes.js';
+import { datasetOf, rdbHeadProbe, runtimeProbes, type RuntimeProbeInput } from '../facts/runtime-probes.js';
 import type { NodeFacts } from '../hsts/node-facts.js';
 import { parseProbes, probeCommands } from '../remote/probe.js';
 import type { RedisTarget } from '../remote/redis-cli.js';
@@ -89,14 +89,16 @@ export async function gatherFacts(
     redis: { ip: session.node.privateIp, port: cluster.redisPort, password: cluster.redisPassword },
   };
   const guessProbes = runtimeProbes(guess);
+  const rdbHead = rdbHeadProbe();
   const commands = { static: probeCommands(probes), guess: probeCommands(guessProbes) };
-  const first = await session.run([...before, ...commands.static, ...commands.guess], 'parallel', undefined, before.length);
-  if (first.results.length < before.length + commands.static.length + commands.guess.length) {
+  const first = await session.run([...before, ...commands.static, ...commands.guess, rdbHead.command], 'parallel', undefined, before.length);
+  if (first.results.length < before.length + commands.static.length + commands.guess.length + 1) {
     throw new FactsError(`${session.node.name}: could not read the node's state: ${first.failure?.output ?? 'no answer'}`);
   }
   const afterBefore = first.results.slice(before.length);
   const staticFacts = nodeFacts(needs, parseProbes(probes, afterBefore.slice(0, commands.static.length)));
-  const guessed = parseProbes(guessProbes, afterBefore.slice(commands.static.length));
+  const guessed = parseProbes(guessProbes, afterBefore.slice(commands.static.length, commands.static.length + commands.guess.length));
+  const rdb = rdbHead.parse(afterBefore[commands.static.length + commands.guess.length]);
   const input: RuntimeProbeInput = {};
   const sentinelText = staticFacts.files.get(HSTS.sentinelConf)?.content?.toString('utf8') ?? null;
   if (staticFacts.units.get('asperaredissentinel')?.active === 'active') {
@@ -116,7 +118,12 @@ export async function gatherFacts(
   }
   return {
     // Only what runs is reported: a stopped service's guessed answer says nothing.
-    facts: { ...staticFacts, runtime: { ...(input.sentinel ? runtime.sentinel : {}), ...(input.redis ? runtime.redis : {}) } },
+    facts: { ...staticFacts, runtime: withDataset({ ...(input.sentinel ? runtime.sentinel : {}), ...(input.redis ? runtime.redis : {}) }, rdb) },
     before: first.results.slice(0, before.length),
   };
+}
+
+function withDataset(runtime: NodeFacts['runtime'], rdb: ReturnType<ReturnType<typeof rdbHeadProbe>['parse']>): NodeFacts['runtime'] {
+  const dataset = datasetOf(runtime.redis, rdb);
+  return dataset ? { ...runtime, dataset } : runtime;
 }

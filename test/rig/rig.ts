@@ -9,6 +9,7 @@ import {
 import type { InventoryInput } from '../../src/inventory/schema.js';
 import { nodeImage } from './image.js';
 import { generateUsableKeyPair } from '../support/keys.js';
+import { fixedSubnetNetwork } from './outage.js';
 
 export const RIG_LABEL = 'org.hsts-cluster.rig';
 /** The process that started a rig: a test run sweeps only rigs whose process is gone, never a live run's. */
@@ -56,6 +57,8 @@ export interface RigOptions {
   outsiders?: number;
   /** The members' firewall stack, one for all or one per node (default netfilter-persistent). */
   firewall?: FirewallProfile | FirewallProfile[];
+  /** A network with its own subnet, so that `fullOutage` can boot every node again at its old IP. */
+  fixedAddresses?: boolean;
 }
 
 /** Applies a node's firewall profile right after boot and checks it (the script checks itself). */
@@ -96,7 +99,9 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   mkdirSync(dir, { recursive: true });
   const image = nodeImage();
   const keys = generateUsableKeyPair(`hsts-rig-${name}`);
-  const network = await new Network({ nextUuid: () => networkName(name) }).start();
+  const network = options.fixedAddresses
+    ? await fixedSubnetNetwork(networkName(name), { [RIG_LABEL]: name })
+    : await new Network({ nextUuid: () => networkName(name) }).start();
   const containers: StartedTestContainer[] = [];
   const down = async () => {
     await Promise.allSettled(containers.map((c) => c.stop({ timeout: 0, remove: true })));

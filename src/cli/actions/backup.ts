@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ArchiveError, openArchive, otherCluster } from '../../runner/backup-archive.js';
+import { runBackup, type BackupResult } from '../../runner/backup.js';
+import { runRestore, type RestoreResult } from '../../runner/restore-backup.js';
+import { renderRecap } from '../../ui/render.js';
+import { UsageError } from '../../util/errors.js';
+import type { CommandContext, Outcome } from '../command.js';
+import { progressFor } from '../load.js';
+import type { CommonOptions } from '../options.js';
+
+export interface BackupCliOptions extends CommonOptions {
+  out: string;
+  dryRun?: boolean;
+  breakLock?: boolean;
+}
+
+export interface RestoreCliOptions extends CommonOptions {
+  force?: boolean;
+  dryRun?: boolean;
+  breakLock?: boolean;
+}
+
+const VERSION = '0.1.0';
+
+function runOptions(ctx: CommandContext<CommonOptions & { dryRun?: boolean; breakLock?: boolean }>) {
+  return {
+    mode: ctx.options.dryRun ? 'plan' as const : 'apply' as const,
+    ...ctx.connection,
+    breakLock: Boolean(ctx.options.breakLock),
+    abort: ctx.signal,
+    journalDir: ctx.journalDir,
+    progress: progressFor(ctx.options),
+    log: ctx.log,
+    verbose: Boolean(ctx.options.verbose),
+  };
+}
+
+const steps = (verb: string, list: string[]) => `${verb}:\n${list.map((s, i) => `  ${i + 1}. ${s}\n`).join('')}`;
+
+export async function backup(ctx: CommandContext<BackupCliOptions>): Promise<Outcome> {
+  const out = resolve(ctx.options.out);
+  const result: BackupResult = await runBackup(ctx.inventory, { ...runOptions(ctx), out, version: VERSION });
+  let stdout = '';
+  if (result.exitCode === 0) {
+    stdout = ctx.options.dryRun ? steps(`would back up the cluster from ${result.primary}`, result.steps)
+      : `wrote ${result.out} (${result.bytes} bytes, mode 0600): the dataset of ${result.primary} and the configuration of ${ctx.inventory.nodes.length} nodes; passwords left out\n`;
+  }
+  return { exitCode: result.exitCode, json: result, stderr: renderRecap(result), stdout };
+}
+
+export async function restore(ctx: CommandContext<RestoreCliOptions>): Promise<Outcome> {
+  const file = ctx.args[0]!;
+  let opened: ReturnType<typeof openArchive>;
+  try {
+    opened = openArchive(readFileSync(file));
+  } catch (e) {
+    if (!(e instanceof ArchiveError)) throw e;
+    throw new UsageError([{ field: 'FILE', value: file, message: e.message, hint: 'an archive written by hsts-cluster backup --out' }]);
+  }
+  const cluster = { primarySet: ctx.inventory.cluster.primarySet, nodes: ctx.inventory.nodes.map((n) => ({ name: n.name, privateIp: n.privateIp })) };
+  const other = otherCluster(opened.manifest, cluster);
+  if (other && !ctx.options.force) {
+    throw new UsageError([{ field: 'FILE', value: file, message: `a backup of another cluster: ${other}`, hint: 'pass --force to restore it into this cluster anyway' }]);
+  }
+  if (other) ctx.log(`warning: restoring a backup of another cluster (--force): ${other}`);
+  const result: RestoreResult = await runRestore(ctx.inventory, { ...runOptions(ctx), manifest: opened.manifest, rdb: opened.files.get('redis.rdb')! });
+  let stdout = '';
+  if (result.exitCode === 0) {
+    stdout = ctx.options.dryRun ? steps(`would restore the backup of ${opened.manifest.createdAt} into ${result.primary}`, result.steps)
+      : `restored the backup of ${opened.manifest.createdAt} into ${result.primary} (keys ${result.restored}); every replica holds the same keys\n`;
+  }
+  return { exitCode: result.exitCode, json: result, stderr: renderRecap(result), stdout };
+}

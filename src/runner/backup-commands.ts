@@ -1,0 +1,84 @@
+/**
+ * The remote commands of `backup` and `restore`: a BGSAVE waited for, a file read as base64, and a
+ * dataset loaded into the running primary (its replicas follow through replication).
+ */
+import { HSTS } from '../hsts/paths.js';
+import { asredisCode, passwordInput, type RedisTarget } from '../remote/redis-cli.js';
+import { pollUntil } from '../remote/waits.js';
+import type { RemoteCommand } from '../ssh/remote-script.js';
+import { shq } from '../ssh/shell.js';
+
+const info = (target: RedisTarget, field: string) => `$(${asredisCode(target, ['INFO', 'persistence'])} | tr -d '\\r' | sed -n 's/^${field}://p')`;
+
+/**
+ * BGSAVE, waited for (bounded) until a save that started after it ended well; prints the file's bytes
+ * as base64 on the last line. `rdb` is the file the running Redis writes.
+ */
+export function bgsaveAndRead(target: RedisTarget, rdb: string, timeoutMs: number): RemoteCommand {
+  return {
+    label: `asredis -h ${target.ip} -p ${target.port} BGSAVE, wait until it ended, then read ${rdb}`,
+    code: [
+      `saves=${info(target, 'rdb_saves')}`,
+      '[ -n "$saves" ] || { echo "INFO persistence has no rdb_saves (Redis 7.0 or later is needed)"; exit 1; }',
+      `out=$(${asredisCode(target, ['BGSAVE'])})`,
+      'case "$out" in *started*|*scheduled*) ;; *) echo "BGSAVE: $out"; exit 1 ;; esac',
+      pollUntil({
+        condition: `last="saves=${info(target, 'rdb_saves')} in_progress=${info(target, 'rdb_bgsave_in_progress')}"; [ "\${last#saves=}" != "$saves in_progress=0" ] && case "$last" in *in_progress=0) true ;; *) false ;; esac`,
+        timeoutMs, intervalMs: 200, message: `BGSAVE did not end within ${timeoutMs / 1000} s`,
+      }),
+      `status=${info(target, 'rdb_last_bgsave_status')}`,
+      '[ "$status" = ok ] || { echo "BGSAVE failed: rdb_last_bgsave_status:$status"; exit 1; }',
+      `base64 -w0 ${shq(rdb)}; echo`,
+    ].join('\n'),
+    inputs: passwordInput(target),
+  };
+}
+
+/** A file's bytes as base64 (empty output: the file is absent). */
+export function readFileBase64(path: string): RemoteCommand {
+  return { label: `read ${path}`, code: `if [ -f ${shq(path)} ]; then base64 -w0 ${shq(path)}; fi; echo` };
+}
+
+/**
+ * Puts a dataset into the running primary: the RDB is loaded by a private Redis of the same binary
+ * (a Unix socket in a root-only directory, no port), the primary is flushed and every key is copied
+ * into it with MIGRATE ... COPY REPLACE, database by database; its replicas receive all of it through
+ * replication. Ends with each database's key count compared. The password reaches MIGRATE on
+ * redis-cli's stdin, never in argv.
+ */
+export function loadDataset(target: RedisTarget, rdb: Buffer, timeoutMs: number): RemoteCommand {
+  const sock = '"$tmp/sock"';
+  const local = (args: string) => `timeout 30 ${HSTS.asredis} -s ${sock} ${args}`;
+  return {
+    label: `load the backup's dataset into ${target.ip}:${target.port} (FLUSHALL, then MIGRATE every key from a private Redis holding the backup)`,
+    code: [
+      'srv=$(systemctl show -p ExecStart --value asperaredisd | sed -n "s/.*path=\\([^ ;]*\\).*/\\1/p")',
+      '[ -x "$srv" ] || { echo "cannot find the Redis server asperaredisd runs ($srv)"; exit 1; }',
+      `tmp=$(mktemp -d ${HSTS.stateDir}/restore.XXXXXX) && chmod 700 "$tmp" || exit 1`,
+      `trap '${HSTS.asredis} -s "$tmp/sock" SHUTDOWN NOSAVE >/dev/null 2>&1; rm -rf "$tmp"' EXIT`,
+      'cp "$IN/rdb" "$tmp/dump.rdb"',
+      `"$srv" --port 0 --unixsocket "$tmp/sock" --unixsocketperm 700 --dir "$tmp" --dbfilename dump.rdb --save '' --appendonly no --daemonize yes --pidfile "$tmp/pid" --logfile "$tmp/log" || { cat "$tmp/log"; exit 1; }`,
+      pollUntil({ condition: `last=$(${local('INFO persistence')} 2>&1 | tr -d '\\r' | grep '^loading:'); [ "$last" = loading:0 ]`, timeoutMs, intervalMs: 200, message: 'the private Redis did not load the backup' }),
+      `dbs=$(${local('INFO keyspace')} | tr -d '\\r' | sed -n 's/^db\\([0-9]*\\):keys=\\([0-9]*\\).*/\\1:\\2/p')`,
+      `out=$(${asredisCode(target, ['FLUSHALL'], { timeoutS: 120 })}); [ "$out" = OK ] || { echo "FLUSHALL: $out"; exit 1; }`,
+      'pw=$(cat "$IN/pw" | sed \'s/\\\\/\\\\\\\\/g; s/"/\\\\"/g\')',
+      'for entry in $dbs; do',
+      '  db=${entry%%:*}; want=${entry#*:}',
+      `  ${local('-n "$db" --scan')} | tr -d '\\r' | while IFS= read -r key; do printf '%s\\n' "$key"; done > "$tmp/keys"`,
+      '  split -l 500 "$tmp/keys" "$tmp/batch."',
+      '  for batch in "$tmp"/batch.*; do',
+      '    [ -e "$batch" ] || continue',
+      `    line="MIGRATE ${target.ip} ${target.port} \\"\\" $db 60000 COPY REPLACE AUTH \\"$pw\\" KEYS"`,
+      '    while IFS= read -r key; do k=$(printf \'%s\' "$key" | sed \'s/\\\\/\\\\\\\\/g; s/"/\\\\"/g\'); line="$line \\"$k\\""; done < "$batch"',
+      `    out=$(printf '%s\\n' "$line" | timeout 120 ${HSTS.asredis} -s ${sock} -n "$db" 2>&1 | tr -d '\\r')`,
+      '    case "$out" in OK|NOKEY) ;; *) echo "MIGRATE into db $db: $out"; exit 1 ;; esac',
+      '    rm -f "$batch"',
+      '  done',
+      `  got=$(${asredisCode(target, ['-n', '$DB', 'DBSIZE'])})`.replace("'$DB'", '"$db"'),
+      '  [ "$got" = "$want" ] || { echo "db $db: $got keys after the restore, the backup has $want (a key name with a newline cannot be copied)"; exit 1; }',
+      'done',
+      'echo "restored: ${dbs:-no keys}"',
+    ].join('\n'),
+    inputs: { ...passwordInput(target), rdb },
+  };
+}

@@ -1,0 +1,76 @@
+/** The backup archive (tar, manifest, checksums, passwords left out) and the remote commands of backup and restore. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildArchive, openArchive, otherCluster, readTar, redactConf, writeTar } from '../../src/runner/backup-archive.js';
+import { bgsaveAndRead, loadDataset } from '../../src/runner/backup-commands.js';
+import { Secret } from '../../src/util/secret.js';
+
+const cluster = { primarySet: 'myprimary', nodes: [{ name: 'node1', privateIp: '192.0.2.11' }, { name: 'node2', privateIp: '192.0.2.12' }] };
+const meta = { cluster, createdAt: '2026-11-28T15:00:00.000Z', tool: 'hsts-cluster 0.1.0', redisVersion: '7.0.15', primary: 'node1' };
+
+describe('password directives are left out', () => {
+  it.each([
+    ['requirepass s3cret', 'requirepass <left out>'],
+    ['masterauth "with space"', 'masterauth <left out>'],
+    ['sentinel auth-pass myprimary s3cret', 'sentinel auth-pass myprimary <left out>'],
+    ['user default on #5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8 ~* &* +@all', 'user <left out>'],
+    ['sentinel monitor myprimary 192.0.2.11 31415 2', 'sentinel monitor myprimary 192.0.2.11 31415 2'],
+    ['# requirepass in a comment stays', '# requirepass in a comment stays'],
+    ['bind 192.0.2.11', 'bind 192.0.2.11'],
+  ])('%s', (line, expected) => expect(redactConf(line)).toBe(expected));
+});
+
+describe('the archive', () => {
+  const files = [{ path: 'redis.rdb', content: Buffer.from('REDIS0010 data') }, { path: 'nodes/node1/opt/aspera/etc/aspera.conf', content: Buffer.from('<CONF/>\n') }];
+
+  it('is a tar that tar itself lists, and reads back with its checksums checked', () => {
+    const { archive, manifest } = buildArchive(meta, files, 's3cret');
+    const path = join(mkdtempSync(join(tmpdir(), 'hsts-archive-')), 'a.tar');
+    writeFileSync(path, archive);
+    expect(execFileSync('tar', ['-tf', path], { encoding: 'utf8' }).trim().split('\n')).toEqual(['manifest.json', 'redis.rdb', 'nodes/node1/opt/aspera/etc/aspera.conf']);
+    expect(execFileSync('tar', ['-xOf', path, 'redis.rdb'], { encoding: 'utf8' })).toBe('REDIS0010 data');
+    const opened = openArchive(archive);
+    expect(opened.manifest).toEqual(manifest);
+    expect(opened.manifest.files.map((f) => f.path)).toEqual(['redis.rdb', 'nodes/node1/opt/aspera/etc/aspera.conf']);
+    expect(opened.files.get('redis.rdb')!.toString()).toBe('REDIS0010 data');
+  });
+  it('refuses to hold the password anywhere', () => {
+    expect(() => buildArchive(meta, [{ path: 'redis.rdb', content: Buffer.from('xx s3cret xx') }], 's3cret')).toThrow('the password appears in redis.rdb: no archive written');
+  });
+  it.each([
+    ['a damaged member', (a: Buffer) => { const at = a.indexOf(Buffer.from('REDIS0010')); a[at] = 0x41; return a; }, /redis\.rdb: checksum mismatch/],
+    ['a cut archive', (a: Buffer) => a.subarray(0, 700), /cut short/],
+    ['not a tar', () => Buffer.alloc(2048, 0x41), /not a tar archive/],
+    ['no manifest', () => writeTar(files), /no manifest\.json/],
+  ])('refuses %s', (_name, spoil, message) => {
+    expect(() => openArchive(spoil(Buffer.from(buildArchive(meta, files, 'pw').archive)))).toThrow(message);
+  });
+  it('reads long files across blocks', () => {
+    const big = Buffer.alloc(5000, 7);
+    expect(readTar(writeTar([{ path: 'big', content: big }])).get('big')).toEqual(big);
+  });
+  it.each([
+    ['the same cluster', cluster, null],
+    ['another primary set', { ...cluster, primarySet: 'other' }, 'it is of primary set "myprimary", this cluster\'s is "other"'],
+    ['other addresses', { ...cluster, nodes: [cluster.nodes[0]!, { name: 'node2', privateIp: '192.0.2.99' }] }, 'its nodes are 192.0.2.11, 192.0.2.12, this cluster\'s are 192.0.2.11, 192.0.2.99'],
+  ])('another cluster? %s', (_name, current, why) => {
+    expect(otherCluster(buildArchive(meta, files, 'pw').manifest, current)).toBe(why);
+  });
+});
+
+describe('backup and restore commands keep the password out of labels and code', () => {
+  const password = new Secret('Pa55"word\\x');
+  const target = { ip: '192.0.2.11', port: 31415, password };
+  it.each([
+    ['bgsaveAndRead', bgsaveAndRead(target, '/opt/aspera/var/redis.31415.rdb', 60_000)],
+    ['loadDataset', loadDataset(target, Buffer.from('REDIS'), 60_000)],
+  ])('%s', (_name, command) => {
+    expect(command.label).not.toContain('Pa55');
+    expect(command.code).not.toContain('Pa55');
+    expect(Object.values(command.inputs ?? {})).toContain(password);
+    expect(password.reveal()).toBe('Pa55"word\\x');
+  });
+});
