@@ -34,3 +34,58 @@ export function waitForSentinelMembers(
     inputs: passwordInput(sentinel),
   };
 }
+
+/** Until the Sentinel counts exactly `peers` other Sentinels and `replicas` replicas (SENTINEL MASTER). */
+export function waitForSentinelCounts(sentinel: RedisTarget, primarySet: string, counts: { peers: number; replicas: number }, wait: WaitOptions): RemoteCommand {
+  const awk = 'NR%2==1{k=$0;next} k=="num-slaves"{r=$0} k=="num-other-sentinels"{s=$0} END{print "replicas=" r " peers=" s}';
+  const want = `replicas=${counts.replicas} peers=${counts.peers}`;
+  return {
+    label: `wait until the Sentinel at ${sentinel.ip}:${sentinel.port} counts ${counts.peers} peer(s) and ${counts.replicas} replica(s)`,
+    code: pollUntil({
+      ...wait,
+      condition: `last=$(${asredisCode(sentinel, ['SENTINEL', 'MASTER', primarySet])} | tr -d '\\r' | awk ${shq(awk)}); [ "$last" = ${shq(want)} ]`,
+      message: `the Sentinel at ${sentinel.ip}:${sentinel.port} does not count ${want} within ${wait.timeoutMs / 1000} s`,
+    }),
+    inputs: passwordInput(sentinel),
+  };
+}
+
+/**
+ * SENTINEL RESET on one Sentinel: it forgets every peer and replica it knows and rediscovers the
+ * live ones (the only way a Sentinel forgets a removed one). Fails unless it reset the primary set.
+ */
+export function sentinelReset(sentinel: RedisTarget, primarySet: string): RemoteCommand {
+  return {
+    label: `asredis -h ${sentinel.ip} -p ${sentinel.port} SENTINEL RESET ${primarySet}`,
+    code: `out=$(${asredisCode(sentinel, ['SENTINEL', 'RESET', primarySet])}); echo "$out"; [ "$(head -n 1 <<<"$out")" = 1 ]`,
+    inputs: passwordInput(sentinel),
+  };
+}
+
+/**
+ * Detach a removed member over the network, from a member it can still reach (the firewalls close
+ * later in the run): its Sentinel stops monitoring the primary set (SENTINEL REMOVE: it never votes
+ * or fails over again) and its Redis shuts down without saving, so that HSTS on it cannot read a
+ * stale database. A node that does not answer is reported and skipped (it may be gone for good).
+ */
+export function detachOverNetwork(removed: { ip: string; redisPort: number; sentinelPort: number; password: RedisTarget['password'] }, primarySet: string): RemoteCommand {
+  const sentinel = { ip: removed.ip, port: removed.sentinelPort };
+  const redis = { ip: removed.ip, port: removed.redisPort };
+  return {
+    label: `detach ${removed.ip}: SENTINEL REMOVE ${primarySet} on its Sentinel, SHUTDOWN NOSAVE on its Redis`,
+    code: [
+      `s=$(${asredisCode(sentinel, ['SENTINEL', 'REMOVE', primarySet], { timeoutS: 3 })}); echo "Sentinel: $s"`,
+      `r=$(${asredisCode(redis, ['PING'], { timeoutS: 3 })})`,
+      'if [ "$r" = PONG ]; then',
+      `${asredisCode(redis, ['SHUTDOWN', 'NOSAVE'], { timeoutS: 3 })} >/dev/null`,
+      pollUntil({
+        timeoutMs: 30_000, intervalMs: 200,
+        condition: `last=$(${asredisCode(redis, ['PING'], { timeoutS: 3 })}); [ "$last" != PONG ]`,
+        message: `Redis at ${removed.ip} still answers after SHUTDOWN NOSAVE`,
+      }),
+      'echo "Redis: shut down"',
+      'else echo "Redis: not answering ($r), skipped"; fi',
+    ].join('\n'),
+    inputs: passwordInput(removed),
+  };
+}

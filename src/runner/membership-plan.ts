@@ -37,7 +37,7 @@ export interface MembershipInput {
 export type MembershipChange =
   /** A planned switchover moves the primary off a node being removed. */
   | { kind: 'switchover'; node: string; from: string; to: string }
-  /** A removed node that answers: Sentinel stopped and disabled, Redis detached, HSTS services stopped. */
+  /** A removed node, over the network while it is still allowed in: its Sentinel forgets the cluster, its Redis stops. */
   | { kind: 'detach'; node: string; ip: string }
   /** A kept node: new db_host/db_port lists and firewall rules; asperanoded/asperarund restarted. */
   | { kind: 'update'; node: string; ip: string }
@@ -136,7 +136,7 @@ function orderedChanges(input: MembershipInput, plan: MembershipPlan): Membershi
 export function describeChange(change: MembershipChange): string {
   switch (change.kind) {
     case 'switchover': return `switchover: the primary moves from ${change.from} to ${change.node} (${change.to}) before anything is removed`;
-    case 'detach': return `detach ${change.node === change.ip ? change.ip : `${change.node} (${change.ip})`}: Sentinel stopped and disabled, Redis no longer a replica, HSTS services stopped`;
+    case 'detach': return `detach ${change.node === change.ip ? change.ip : `${change.node} (${change.ip})`}: its Sentinel stops monitoring the cluster (SENTINEL REMOVE), its Redis is shut down (skipped if it does not answer)`;
     case 'update': return `update ${change.node}: new db_host/db_port lists and firewall rules; asperanoded, asperarund restarted (this node alone)`;
     case 'join': return `join ${change.node} (${change.ip}): replica of the current primary; its Sentinel joins and every Sentinel must count it`;
     case 'reset': return `reset the Sentinel on ${change.node}: SENTINEL RESET, then wait until it counts every peer and replica`;

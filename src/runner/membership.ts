@@ -4,7 +4,7 @@
  * be counted by every Sentinel before the next joins).
  */
 import type { Inventory } from '../inventory/load.js';
-import { waitForSentinelMembers } from '../remote/membership.js';
+import { detachOverNetwork, sentinelReset, waitForSentinelCounts, waitForSentinelMembers } from '../remote/membership.js';
 import type { NodeFacts, Roles } from '../steps/types.js';
 import type { ApplyGroup } from './engine/apply.js';
 import type { Run } from './engine/run.js';
@@ -30,29 +30,58 @@ export function decideMembership(run: Run, facts: Map<string, NodeFacts>, roles:
   return plan;
 }
 
-/** Removing nodes (shrink, replace) is not built yet: refused, so that no Sentinel is left remembering them. */
+/** Removing the current primary needs a switchover first; this version asks the operator for it. */
 function unsupported(plan: MembershipPlan): string | null {
-  if (plan.removed.length === 0) return null;
-  return `removing members (${plan.removed.join(', ')}) is not supported by this version of up ` +
-    '(shrink and replace need SENTINEL RESET on every remaining Sentinel); put them back in the inventory';
+  const switchover = plan.changes.find((c) => c.kind === 'switchover');
+  if (!switchover || switchover.kind !== 'switchover') return null;
+  return `the current primary (${switchover.from}) is one of the nodes to remove; up does not move the primary itself yet: ` +
+    `run \`hsts-cluster switchover --to ${switchover.node}\` with the current inventory first, then up again`;
 }
 
-/** One group per node, in the plan's order; a joining node is followed by every Sentinel counting it. */
+/**
+ * The groups `up` applies one after another, in the plan's order: each removed node detached (from
+ * the primary, over the network), each kept node updated alone, each new node joined and counted by
+ * every Sentinel, then SENTINEL RESET on each kept Sentinel, checked before the next.
+ */
 export function membershipGroups(inventory: Inventory, plan: MembershipPlan, primaryIp: string, waitTimeoutMs: number): ApplyGroup[] {
   const { cluster } = inventory;
+  const wait = { timeoutMs: waitTimeoutMs, intervalMs: 500 };
+  const target = (ip: string) => ({ ip, port: cluster.sentinelPort, password: cluster.redisPassword });
+  const primaryName = inventory.nodes.find((n) => n.privateIp === primaryIp)!.name;
+  const final = [...plan.kept, ...plan.added].map((m) => m.ip);
   const groups: ApplyGroup[] = [];
   const members = plan.kept.map((m) => m.ip);
   for (const change of plan.changes) {
-    if (change.kind === 'update') groups.push({ nodes: [change.node] });
-    if (change.kind !== 'join') continue;
-    members.push(change.ip);
-    const after = members.map((ip) => waitForSentinelMembers(
-      { ip, port: cluster.sentinelPort, password: cluster.redisPassword },
-      cluster.primarySet,
-      { peers: members.filter((m) => m !== ip), replicas: members.filter((m) => m !== primaryIp) },
-      { timeoutMs: waitTimeoutMs, intervalMs: 500 },
-    ));
-    groups.push({ nodes: [change.node], after });
+    switch (change.kind) {
+      case 'detach':
+        groups.push({
+          nodes: [primaryName], phases: false, afterKind: 'changes', title: `Detach ${change.ip}`,
+          after: [detachOverNetwork({ ip: change.ip, redisPort: cluster.redisPort, sentinelPort: cluster.sentinelPort, password: cluster.redisPassword }, cluster.primarySet)],
+        });
+        break;
+      case 'update':
+        groups.push({ nodes: [change.node] });
+        break;
+      case 'join':
+        members.push(change.ip);
+        groups.push({
+          nodes: [change.node],
+          after: members.map((ip) => waitForSentinelMembers(target(ip), cluster.primarySet,
+            { peers: members.filter((m) => m !== ip), replicas: members.filter((m) => m !== primaryIp) }, wait)),
+        });
+        break;
+      case 'reset':
+        groups.push({
+          nodes: [change.node], phases: false, afterKind: 'changes', title: 'SENTINEL RESET',
+          after: [
+            sentinelReset(target(change.ip), cluster.primarySet),
+            waitForSentinelCounts(target(change.ip), cluster.primarySet, { peers: final.length - 1, replicas: final.length - 1 }, wait),
+          ],
+        });
+        break;
+      case 'switchover':
+        break;
+    }
   }
   return groups;
 }

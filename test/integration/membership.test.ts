@@ -35,8 +35,8 @@ async function sentinelCounts(node: RigNode): Promise<string> {
 }
 
 beforeAll(async () => {
-  // Five containers on one network: three members, two that join later.
-  rig = await startRig({ nodes: 3, outsiders: 2, dir: mkdtempSync(join(tmpdir(), 'hsts-membership-')) });
+  // Six containers on one network: three members, two that join later, one that replaces a member.
+  rig = await startRig({ nodes: 3, outsiders: 3, dir: mkdtempSync(join(tmpdir(), 'hsts-membership-')) });
   five = rig.writeInventory('inventory-5.json', withNodes(5));
   const up = await runCli(['up', '-i', rig.inventoryPath]);
   if (up.exitCode !== 0) throw new Error(up.stderr);
@@ -56,13 +56,16 @@ describe('membership follows the inventory', () => {
     expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
   });
 
-  it('refuses to remove a member (not supported yet) and changes nothing', async () => {
-    const replaced = withNodes(4);
-    replaced.nodes = [replaced.nodes[0]!, replaced.nodes[1]!, { ...replaced.nodes[3]!, name: 'node3' }];
-    const r = await runCli(['up', '-i', rig.writeInventory('inventory-replace.json', replaced)]);
+  it('refuses to replace two of three members at once (the Sentinel majority) and changes nothing', async () => {
+    const before = await fingerprintAll(rig);
+    const replaced = withNodes(5);
+    replaced.nodes = [replaced.nodes[0]!, { ...replaced.nodes[3]!, name: 'node2' }, { ...replaced.nodes[4]!, name: 'node3' }];
+    const r = await runCli(['up', '-i', rig.writeInventory('inventory-replace-two.json', replaced)]);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain(`membership: removing members (${rig.nodes[2]!.privateIp}) is not supported`);
+    expect(r.stderr).toContain('membership: removing 2 of 3 members');
+    expect(r.stderr).toContain('remove or replace at most 1 per run');
     expect(r.stderr).toContain('nothing was changed');
+    expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `container ${i + 1}`).toBe(e));
   });
 
   it('grows 3 -> 5: the data is kept, new nodes replicate the primary, every Sentinel counts every member', async () => {
@@ -103,11 +106,54 @@ describe('membership follows the inventory', () => {
     expect(result.membership).toBeUndefined();
   });
 
-  it('the three-node inventory is now a shrink, refused, nothing touched', async () => {
-    const before = await fingerprintAll(rig);
-    const r = await runCli(['up', '-i', rig.inventoryPath]);
-    expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain(`membership: removing members (${rig.nodes[3]!.privateIp}, ${rig.nodes[4]!.privateIp}) is not supported`);
-    expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
+  it('shrinks 5 -> 3: removed nodes detached, forgotten by every Sentinel, refused by every firewall; data kept', async () => {
+    expect((await rig.sh(rig.nodes[0]!, '/opt/aspera/bin/asnodeadmin -au shrunk -p pass2 -x root')).exitCode).toBe(0);
+    const plan = await runCli(['plan', '-i', rig.inventoryPath]);
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    expect(plan.stderr).toContain('== membership: 8 change(s), in this order');
+    const r = await runCli(['up', '-i', rig.inventoryPath, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    await expectMembers(rig.nodes.slice(0, 3), rig.nodes.slice(3, 5), 'shrunk');
+    for (const removed of rig.nodes.slice(3, 5)) {
+      expect((await rig.sh(removed, 'systemctl is-active asperaredisd')).output.trim(), removed.name).not.toBe('active');
+      expect((await redisCli(rig, removed, 'SENTINEL MASTERS', 41415)).output.trim(), removed.name).toBe('');
+    }
+  });
+
+  it('replaces a stopped member by a fresh container under the same name, keeping the data', async () => {
+    await rig.nodes[2]!.container.stop();
+    const replaced = withNodes(6);
+    replaced.nodes = [replaced.nodes[0]!, replaced.nodes[1]!, { ...replaced.nodes[5]!, name: 'node3' }];
+    const inventory = rig.writeInventory('inventory-replaced.json', replaced);
+    const r = await runCli(['up', '-i', inventory, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).membership[0]).toContain(`detach ${rig.nodes[2]!.privateIp}`);
+    await expectMembers([rig.nodes[0]!, rig.nodes[1]!, rig.nodes[5]!], [], 'shrunk', inventory);
   });
 });
+
+/** After a change: data readable on every member, counts and db_host lists match, removed IPs refused. */
+async function expectMembers(members: RigNode[], removed: RigNode[], user: string, inventory = rig.inventoryPath): Promise<void> {
+  const n = members.length;
+  for (const node of members) {
+    const listed = await eventually(() => rig.sh(node, '/opt/aspera/bin/asnodeadmin -l'), (l) => new RegExp(`${user}\\s+root`).test(l.output), 60);
+    expect(listed.output, node.name).toMatch(new RegExp(`${user}\\s+root`));
+    expect((await rig.sh(node, 'grep -o "<db_host>[^<]*" /opt/aspera/etc/aspera.conf')).output.trim(), node.name)
+      .toBe(`<db_host>${members.map((m) => m.privateIp).join(',')}`);
+  }
+  const want = `replicas=${n - 1} peers=${n - 1}`;
+  const counts = await eventually(() => Promise.all(members.map(sentinelCounts)), (c) => c.every((x) => x === want), 60);
+  expect(counts).toEqual(members.map(() => want));
+  for (const outsider of removed) {
+    for (const port of [31415, 41415]) {
+      const probe = `timeout 30 bash -c 'exec 3<>/dev/tcp/${members[0]!.privateIp}/${port}' 2>/dev/null && echo open || echo refused`;
+      expect((await rig.sh(outsider, probe)).output.trim(), `${outsider.name} -> ${port}`).toBe('refused');
+    }
+  }
+  const status = await runCli(['status', '-i', inventory]);
+  expect(status.exitCode, status.stdout).toBe(0);
+  expect(status.stdout).toContain('cluster: HEALTHY, primary node1');
+  const again = await runCli(['up', '-i', inventory, '--json']);
+  expect(again.exitCode, again.stderr).toBe(0);
+  expect(JSON.parse(again.stdout).totals.changed).toBe(0);
+}

@@ -110,7 +110,7 @@ describe('planMembership', () => {
 
   it('says what each change does, one line each', () => {
     expect(describeChange({ kind: 'switchover', node: 'node1', from: ip(5), to: ip(1) })).toBe('switchover: the primary moves from 192.0.2.15 to node1 (192.0.2.11) before anything is removed');
-    expect(describeChange({ kind: 'detach', node: ip(4), ip: ip(4) })).toMatch(/^detach 192\.0\.2\.14: Sentinel stopped and disabled/);
+    expect(describeChange({ kind: 'detach', node: ip(4), ip: ip(4) })).toMatch(/^detach 192\.0\.2\.14: its Sentinel stops monitoring the cluster \(SENTINEL REMOVE\)/);
     expect(describeChange({ kind: 'join', node: 'node4', ip: ip(4) })).toMatch(/^join node4 \(192\.0\.2\.14\): replica of the current primary/);
   });
 });

@@ -9,8 +9,13 @@ import type { Run } from './run.js';
 /** Nodes applied together, every phase but verify, before the next group starts (a membership change). */
 export interface ApplyGroup {
   nodes: string[];
-  /** Read-only checks run on the group's first node once its phases are done (a new Sentinel counted). */
+  /** False: the group runs only its `after` commands (a detach, a SENTINEL RESET), no playbook phase. */
+  phases?: boolean;
+  /** Run on the group's first node once its phases are done: checks (read-only) or changes, as `title` says. */
   after?: RemoteCommand[];
+  /** 'changes': the after commands change something and run in order, none after a failure. */
+  afterKind?: 'checks' | 'changes';
+  title?: string;
 }
 
 export interface ApplyOptions {
@@ -38,7 +43,8 @@ export async function applyPhases(run: Run, playbook: Playbook, plans: NodePlan[
   for (const group of options.groups) {
     if (options.abort.aborted) return interrupted(run);
     const members = plans.filter((p) => group.nodes.includes(p.node.name));
-    if (!await applyGroup(run, phases.filter((p) => !last.includes(p)), members, roles, options, ` (${group.nodes.join(', ')})`)) return false;
+    const own = group.phases === false ? [] : phases.filter((p) => !last.includes(p));
+    if (!await applyGroup(run, own, members, roles, options, ` (${group.nodes.join(', ')})`)) return false;
     if (group.after && !await afterGroup(run, group, options)) return false;
   }
   return applyGroup(run, last, plans, roles, options);
@@ -69,14 +75,18 @@ async function applyGroup(run: Run, phases: Phase[], plans: NodePlan[], roles: R
 
 async function afterGroup(run: Run, group: ApplyGroup, options: ApplyOptions): Promise<boolean> {
   const node = group.nodes[0]!;
-  const outcomes = await run.phase(`Membership checks (${node})`, [{
+  const changes = group.afterKind === 'changes';
+  const outcomes = await run.phase(`${group.title ?? 'Membership checks'} (${node})`, [{
     node,
     run: async () => {
-      const result = await run.session(node).run(group.after!, 'parallel', options.commandTimeoutMs);
+      const result = await run.session(node).run(group.after!, changes ? 'stop-on-error' : 'parallel', options.commandTimeoutMs);
       if (result.failure) throw new Error(`membership: ${describeFailure(result.failure)}`);
-      return { status: 'ok', detail: `${group.after!.length} check(s) passed` };
+      return changes
+        ? { status: 'changed', detail: group.title ?? 'membership' }
+        : { status: 'ok', detail: `${group.after!.length} check(s) passed` };
     },
   }]);
+  if (changes) for (const o of outcomes) if (!o.error) run.recap(o.node).changed++;
   return !run.failNodes(outcomes, 'step');
 }
 
