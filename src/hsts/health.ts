@@ -13,6 +13,8 @@ export interface NodeHealthInput {
   sentinelError?: string;
   quorum: { ok: boolean; message: string } | null;
   noded: { ok: boolean; message: string };
+  /** What the node's Sentinel counts (SENTINEL MASTER num-slaves, num-other-sentinels); absent: not asked. */
+  sentinelCounts?: { replicas: number; peers: number } | null;
 }
 
 export interface NodeHealth extends NodeHealthInput {
@@ -64,6 +66,11 @@ export function evaluateHealth(inputs: NodeHealthInput[]): ClusterHealth {
     }
     if (!n.sentinelPrimary && n.services.asperaredissentinel?.active === 'active') {
       degraded.push(`${n.name}: its Sentinel names no primary (${n.sentinelError ?? 'no answer'})`);
+    }
+    const counts = n.sentinelCounts;
+    if (counts && (counts.replicas !== inputs.length - 1 || counts.peers !== inputs.length - 1)) {
+      degraded.push(`${n.name}: its Sentinel counts ${counts.replicas} replica(s) and ${counts.peers} peer(s), the inventory has ${inputs.length - 1} of each ` +
+        '(stale Sentinel state: run up, which resets it)');
     }
     if (n.quorum && !n.quorum.ok) degraded.push(`${n.name}: SENTINEL CKQUORUM: ${n.quorum.message}`);
     if (!n.noded.ok) degraded.push(`${n.name}: asperanoded unhealthy (${n.noded.message})`);
