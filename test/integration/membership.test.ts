@@ -4,12 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InventoryInput } from '../../src/inventory/schema.js';
 import { expectSameFingerprints, fingerprint } from '../rig/fingerprint.js';
+import { FAULTS } from '../rig/faults.js';
 import { startRig, type Rig, type RigNode } from '../rig/rig.js';
 import { runCli } from '../support/cli.js';
 import { eventually, redisCli, sentinelPrimaries } from '../support/cluster.js';
 
 let rig: Rig;
 let five: string;
+const three = () => rig.nodes.slice(0, 3);
 const all = () => rig.nodes.slice(0, 5);
 /** Every container, members and those that join later (fingerprintAll covers members only). */
 const fingerprintAll = (r: Rig) => Promise.all(r.nodes.map((n) => fingerprint(r, n)));
@@ -68,6 +70,28 @@ describe('membership follows the inventory', () => {
     expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `container ${i + 1}`).toBe(e));
   });
 
+  it('a fault in the middle of a grow (node4 fails after the kept nodes were updated) restores every node', async () => {
+    const fault = FAULTS.find((f) => f.step === 'aspera-conf')!;
+    const dbHost = () => Promise.all(three().map(async (n) => (await rig.sh(n, 'grep -o "<db_host>[^<]*" /opt/aspera/etc/aspera.conf')).output.trim()));
+    const before = await dbHost();
+    const rules = () => Promise.all(three().map((n) => rig.sh(n, "iptables-save | grep -v '^#' | sed -E 's/\\[[0-9]+:[0-9]+\\]//'")));
+    const rulesBefore = await rules();
+    expect((await rig.sh(rig.nodes[3]!, fault.plant)).exitCode).toBe(0);
+    try {
+      const r = await runCli(['up', '-i', five, '--json']);
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(fault.expect);
+      const result = JSON.parse(r.stdout);
+      expect(result.nodes.slice(0, 3).map((n: { status: string }) => n.status)).toEqual(['rolled-back', 'rolled-back', 'rolled-back']);
+    } finally {
+      await rig.sh(rig.nodes[3]!, fault.remove);
+    }
+    expect(await dbHost()).toEqual(before);
+    expect(await rules()).toEqual(rulesBefore);
+    const status = await runCli(['status', '-i', rig.inventoryPath]);
+    expect(status.exitCode, status.stdout).toBe(0);
+  });
+
   it('grows 3 -> 5: the data is kept, new nodes replicate the primary, every Sentinel counts every member', async () => {
     expect((await rig.sh(rig.nodes[0]!, '/opt/aspera/bin/asnodeadmin -au grown -p pass2 -x root')).exitCode).toBe(0);
     const r = await runCli(['up', '-i', five, '--json']);
@@ -111,6 +135,11 @@ describe('membership follows the inventory', () => {
     const plan = await runCli(['plan', '-i', rig.inventoryPath]);
     expect(plan.exitCode, plan.stderr).toBe(0);
     expect(plan.stderr).toContain('== membership: 8 change(s), in this order');
+    // Against the 3-node inventory, every Sentinel still counts the two nodes about to go.
+    const stale = await runCli(['status', '-i', rig.inventoryPath]);
+    expect(stale.exitCode).toBe(1);
+    for (const name of ['node1', 'node2', 'node3']) expect(stale.stdout).toMatch(new RegExp(`${name} .* 4/4 \\(want 2\\) `));
+    expect(stale.stdout).toContain('node1: its Sentinel counts 4 replica(s) and 4 peer(s), the inventory has 2 of each');
     const r = await runCli(['up', '-i', rig.inventoryPath, '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     await expectMembers(rig.nodes.slice(0, 3), rig.nodes.slice(3, 5), 'shrunk');
