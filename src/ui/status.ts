@@ -16,9 +16,9 @@ export function renderStatus(health: ClusterHealth): string {
     const named = health.nodes.find((m) => m.ip === n.sentinelPrimary)?.name ?? n.sentinelPrimary ?? '-';
     const c = n.sentinelCounts;
     const counts = c ? `${c.replicas}/${c.peers}${c.replicas !== expected || c.peers !== expected ? ` (want ${expected})` : ''}` : '-';
-    return [n.name, n.role, link, n.lagBytes === undefined ? '' : `${n.lagBytes} B`, named, counts, n.quorum?.ok ? 'ok' : 'NO', n.noded.ok ? 'healthy' : 'UNHEALTHY', services];
+    return [n.name, n.role, link, n.lagBytes === undefined ? '' : `${n.lagBytes} B`, named, n.quorum?.ok ? 'ok' : 'NO', n.noded.ok ? 'healthy' : 'UNHEALTHY', counts, services];
   });
-  const header = ['node', 'redis', 'replication', 'lag', 'sentinel says', 'replicas/peers', 'quorum', 'noded', 'services'];
+  const header = ['node', 'redis', 'replication', 'lag', 'sentinel says', 'quorum', 'noded', 'replicas/peers', 'services'];
   const table = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
   const lines = table.map((r) => r.map((cell, i) => (cell ?? '').padEnd(widths[i]!)).join('  ').trimEnd());

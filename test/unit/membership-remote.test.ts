@@ -49,7 +49,7 @@ describe('status: what each Sentinel counts', () => {
       sentinelPrimary: '192.0.2.11', quorum: { ok: true, message: 'OK' }, noded: { ok: true, message: 'healthy' }, sentinelCounts: counts,
     });
     const text = renderStatus(evaluateHealth([node(1, { replicas: 2, peers: 2 }), node(2, { replicas: 4, peers: 4 }), node(3, { replicas: 2, peers: 2 })]));
-    expect(text).toMatch(/node1 .* 2\/2 /);
+    expect(text).toMatch(/node1 .* healthy +2\/2 +redisd:up/);
     expect(text).toMatch(/node2 .* 4\/4 \(want 2\) /);
     expect(text).toContain('cluster: DEGRADED');
     expect(text).toContain('node2: its Sentinel counts 4 replica(s) and 4 peer(s), the inventory has 2 of each');
