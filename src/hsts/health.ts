@@ -16,6 +16,8 @@ export interface NodeHealthInput {
   noded: { ok: boolean; message: string };
   /** The node's maintenance mark (absent: not read, as for an unreachable node). */
   maintenance?: MaintenanceRead;
+  /** What the node's Sentinel counts (SENTINEL MASTER num-slaves, num-other-sentinels); absent: not asked. */
+  sentinelCounts?: { replicas: number; peers: number } | null;
 }
 
 export interface NodeHealth extends NodeHealthInput {
@@ -74,6 +76,13 @@ export function evaluateHealth(inputs: NodeHealthInput[]): ClusterHealth {
     }
     if (!n.sentinelPrimary && n.services.asperaredissentinel?.active === 'active') {
       degraded.push(`${n.name}: its Sentinel names no primary (${n.sentinelError ?? 'no answer'})`);
+    }
+    // More than the inventory is stale state (a removed node remembered until SENTINEL RESET). Fewer
+    // is normal for a few seconds after a start: Sentinel asks the primary for replicas every 10 s.
+    const counts = n.sentinelCounts;
+    if (counts && (counts.replicas > inputs.length - 1 || counts.peers > inputs.length - 1)) {
+      degraded.push(`${n.name}: its Sentinel counts ${counts.replicas} replica(s) and ${counts.peers} peer(s), the inventory has ${inputs.length - 1} of each ` +
+        '(stale Sentinel state: run up, which resets it)');
     }
     if (n.quorum && !n.quorum.ok) degraded.push(`${n.name}: SENTINEL CKQUORUM: ${n.quorum.message}`);
     if (!n.noded.ok && !kept.has('asperanoded')) degraded.push(`${n.name}: asperanoded unhealthy (${n.noded.message})`);

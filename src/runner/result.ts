@@ -20,6 +20,8 @@ export interface RunResult {
   command: string;
   exitCode: number;
   primary?: string;
+  /** A membership change's ordered steps (grow, shrink, replace), when the run makes one. */
+  membership?: string[];
   nodes: NodeRecap[];
   totals: { ok: number; changed: number; failed: number };
   warnings: string[];

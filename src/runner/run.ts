@@ -10,6 +10,7 @@ import { decideRoles, planRun } from './engine/plan.js';
 import { restoreChangedNodes } from './engine/restore.js';
 import { Run } from './engine/run.js';
 import { snapshotChangingNodes } from './engine/snapshot.js';
+import { decideMembership, membershipGroups } from './membership.js';
 import { applyTag, setRunStateCommand } from './node-state.js';
 import type { NodePlan } from './planner.js';
 import type { Playbook } from './playbook.js';
@@ -55,13 +56,16 @@ async function playbookProcedure(run: Run, playbook: Playbook, options: RunOptio
   if (!facts) return;
   const roles = decideRoles(run, facts);
   if (!roles) return;
+  const membership = playbook.name === 'up' ? decideMembership(run, facts, roles) : null;
+  if (playbook.name === 'up' && !membership) return;
+  const groups = membership?.kind === 'change' ? membershipGroups(run.inventory, membership, roles.primary.privateIp, options.waitTimeoutMs) : undefined;
   const planOptions: PlanOptions = { waitTimeoutMs: options.waitTimeoutMs, createUsers: Boolean(options.createUsers) };
   const plans = planRun(run, playbook, roles, facts, planOptions, options.mode);
   if (!plans || options.mode === 'plan') return;
   let applied = false;
   try {
     applied = await snapshotChangingNodes(run, plans, options.commandTimeoutMs) &&
-      await applyPhases(run, playbook, plans, roles, { plan: planOptions, commandTimeoutMs: options.commandTimeoutMs, abort: options.abort });
+      await applyPhases(run, playbook, plans, roles, { plan: planOptions, commandTimeoutMs: options.commandTimeoutMs, abort: options.abort, groups });
   } catch (e) {
     // A bug of ours must not leave nodes half-configured: restore them like any failure.
     run.errors.push(`internal error: ${(e as Error).message}; restoring every changed node`);

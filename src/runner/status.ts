@@ -11,6 +11,18 @@ import type { NodeSession } from '../ssh/session.js';
 
 const firstLine = (text: string) => text.trim().split('\n')[0] ?? '';
 
+/** SENTINEL MASTER's flat key/value reply: how many replicas and other Sentinels it counts; null: no answer. */
+export function parseSentinelCounts(output: string): { replicas: number; peers: number } | null {
+  const lines = output.replace(/\r/g, '').split('\n');
+  const field = (name: string) => {
+    const i = lines.findIndex((l, k) => k % 2 === 0 && l === name);
+    return i >= 0 && /^\d+$/.test(lines[i + 1] ?? '') ? Number(lines[i + 1]) : null;
+  };
+  const replicas = field('num-slaves');
+  const peers = field('num-other-sentinels');
+  return replicas === null || peers === null ? null : { replicas, peers };
+}
+
 /** Everything status asks a node, by name, each answer's parser beside its probe (read-only, one round trip). */
 export function statusProbes(inventory: Inventory, node: ClusterNode) {
   const { cluster } = inventory;
@@ -25,6 +37,7 @@ export function statusProbes(inventory: Inventory, node: ClusterNode) {
       ({ primary: parsePrimaryAddr(output), error: firstLine(output) || 'no answer' })),
     quorum: outputProbe(asredis(sentinel, ['SENTINEL', 'CKQUORUM', cluster.primarySet]), (output) =>
       (output.trim() ? { ok: output.trim().startsWith('OK'), message: firstLine(output) } : null)),
+    sentinelCounts: outputProbe(asredis(sentinel, ['SENTINEL', 'MASTER', cluster.primarySet]), parseSentinelCounts),
     noded: outputProbe(nodedPing(), parseNodedPing),
     maintenance: maintenanceProbe(),
   };
@@ -42,6 +55,7 @@ export function nodeHealth(node: ClusterNode, answers: Answers<ReturnType<typeof
     quorum: answers.quorum,
     noded: answers.noded,
     maintenance: answers.maintenance,
+    sentinelCounts: answers.sentinelCounts,
   };
   if (!replication.info) input.redisError = replication.error;
   if (!sentinelPrimary.primary) input.sentinelError = sentinelPrimary.error;

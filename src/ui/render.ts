@@ -6,6 +6,10 @@ const indent = (text: string, pad: string) => text.replace(/\n$/, '').split('\n'
 /** `plan`: per node, every change with its diff and the commands it would run. */
 export function renderPlan(result: RunResult): string {
   const out: string[] = [];
+  if (result.membership) {
+    out.push(`== membership: ${result.membership.length} change(s), in this order`);
+    result.membership.forEach((line, i) => out.push(`  ${i + 1}. ${line}`));
+  }
   for (const node of result.nodes) {
     const role = node.name === result.primary ? 'primary' : 'replica';
     out.push(`== ${node.name} (${role}): ${node.changes.length === 0 ? 'ok, nothing to change' : `${node.changes.length} change(s)`}`);

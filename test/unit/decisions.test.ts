@@ -254,6 +254,16 @@ describe('health verdict', () => {
         'node3: Sentinel names 192.0.2.13, not the majority\'s primary',
       ],
     },
+    { name: 'every Sentinel counts the inventory', nodes: cluster({ 1: { sentinelCounts: { replicas: 2, peers: 2 } } }), verdict: 'healthy', primary: 'node1', reasons: [] },
+    {
+      name: 'a Sentinel that has not yet asked the primary for its replicas (fewer is not stale)',
+      nodes: cluster({ 1: { sentinelCounts: { replicas: 0, peers: 2 } } }), verdict: 'healthy', primary: 'node1', reasons: [],
+    },
+    {
+      name: 'a Sentinel that still counts a removed node (stale state)', nodes: cluster({ 2: { sentinelCounts: { replicas: 3, peers: 4 } } }),
+      verdict: 'degraded', primary: 'node1',
+      reasons: ['node2: its Sentinel counts 3 replica(s) and 4 peer(s), the inventory has 2 of each (stale Sentinel state: run up, which resets it)'],
+    },
     {
       name: 'the Sentinels name a stranger', nodes: [1, 2, 3].map((n) => node(n, 1, { sentinelPrimary: '198.51.100.7' })),
       verdict: 'broken', primary: null, reasons: ['the Sentinels name 198.51.100.7, which is not a cluster node'],

@@ -1,3 +1,4 @@
+import type { RemoteCommand } from '../../ssh/remote-script.js';
 import type { Change, PlanOptions, Roles } from '../../steps/types.js';
 import type { NodeTask, NodeTaskOutcome } from '../../ui/progress.js';
 import { readinessCommands, type NodePlan } from '../planner.js';
@@ -5,11 +6,25 @@ import type { Phase, Playbook } from '../playbook.js';
 import { describeFailure } from './failure.js';
 import type { Run } from './run.js';
 
+/** Nodes applied together, every phase but verify, before the next group starts (a membership change). */
+export interface ApplyGroup {
+  nodes: string[];
+  /** False: the group runs only its `after` commands (a detach, a SENTINEL RESET), no playbook phase. */
+  phases?: boolean;
+  /** Run on the group's first node once its phases are done: checks (read-only) or changes, as `title` says. */
+  after?: RemoteCommand[];
+  /** 'changes': the after commands change something and run in order, none after a failure. */
+  afterKind?: 'checks' | 'changes';
+  title?: string;
+}
+
 export interface ApplyOptions {
   plan: PlanOptions;
   commandTimeoutMs: number;
   /** Ctrl-C: no new phase (or group of nodes) starts. */
   abort: AbortSignal;
+  /** Absent: every node together, phase by phase (a first up, an unchanged cluster). */
+  groups?: ApplyGroup[];
 }
 
 type PhaseTask = NodeTask & { plan: NodePlan };
@@ -17,11 +32,26 @@ type PhaseTask = NodeTask & { plan: NodePlan };
 /**
  * Apply, phase by phase: phases in playbook order, the nodes of a phase in parallel, a barrier
  * between phases; a `primary-first` phase runs the primary alone first. Pre-flight is not applied:
- * its checks ran with the plan, which would have stopped the run. False when a node failed or
- * Ctrl-C came: the caller restores every changed node.
+ * its checks ran with the plan, which would have stopped the run. With groups (a membership
+ * change), each group goes through every phase but verify before the next starts, then every node
+ * is verified together. False when a node failed or Ctrl-C came: the caller restores every changed node.
  */
 export async function applyPhases(run: Run, playbook: Playbook, plans: NodePlan[], roles: Roles, options: ApplyOptions): Promise<boolean> {
-  for (const phase of playbook.phases.filter((p) => p.step.id !== 'preflight')) {
+  const phases = playbook.phases.filter((p) => p.step.id !== 'preflight');
+  if (!options.groups) return applyGroup(run, phases, plans, roles, options);
+  const last = phases.filter((p) => p.step.id === 'verify');
+  for (const group of options.groups) {
+    if (options.abort.aborted) return interrupted(run);
+    const members = plans.filter((p) => group.nodes.includes(p.node.name));
+    const own = group.phases === false ? [] : phases.filter((p) => !last.includes(p));
+    if (!await applyGroup(run, own, members, roles, options, ` (${group.nodes.join(', ')})`)) return false;
+    if (group.after && !await afterGroup(run, group, options)) return false;
+  }
+  return applyGroup(run, last, plans, roles, options);
+}
+
+async function applyGroup(run: Run, phases: Phase[], plans: NodePlan[], roles: Roles, options: ApplyOptions, suffix = ''): Promise<boolean> {
+  for (const phase of phases) {
     const tasks = plans.map((plan) => phaseTask(run, phase, plan, roles, options)).filter((t): t is PhaseTask => t !== null);
     for (const plan of plans) {
       if (!tasks.some((t) => t.node === plan.node.name)) run.recap(plan.node.name).ok++;
@@ -32,7 +62,7 @@ export async function applyPhases(run: Run, playbook: Playbook, plans: NodePlan[
     for (const [i, group] of groups.entries()) {
       if (group.length === 0) continue;
       if (options.abort.aborted) return interrupted(run);
-      const title = groups.length > 1 ? `${phase.step.title}: ${i === 0 ? 'primary' : 'replicas'}` : phase.step.title;
+      const title = (groups.length > 1 ? `${phase.step.title}: ${i === 0 ? 'primary' : 'replicas'}` : phase.step.title) + suffix;
       const started = Date.now();
       const outcomes = await run.phase(title, group);
       recordOutcomes(run, phase, outcomes, Date.now() - started);
@@ -41,6 +71,23 @@ export async function applyPhases(run: Run, playbook: Playbook, plans: NodePlan[
     if (tasks.length > 0 && options.abort.aborted) return interrupted(run);
   }
   return true;
+}
+
+async function afterGroup(run: Run, group: ApplyGroup, options: ApplyOptions): Promise<boolean> {
+  const node = group.nodes[0]!;
+  const changes = group.afterKind === 'changes';
+  const outcomes = await run.phase(`${group.title ?? 'Membership checks'} (${node})`, [{
+    node,
+    run: async () => {
+      const result = await run.session(node).run(group.after!, changes ? 'stop-on-error' : 'parallel', options.commandTimeoutMs);
+      if (result.failure) throw new Error(`membership: ${describeFailure(result.failure)}`);
+      return changes
+        ? { status: 'changed', detail: group.title ?? 'membership' }
+        : { status: 'ok', detail: `${group.after!.length} check(s) passed` };
+    },
+  }]);
+  if (changes) for (const o of outcomes) if (!o.error) run.recap(o.node).changed++;
+  return !run.failNodes(outcomes, 'step');
 }
 
 function recordOutcomes(run: Run, phase: Phase, outcomes: NodeTaskOutcome[], durationMs: number): void {

@@ -18,6 +18,7 @@ export function runResult(run: Run, goal: RunGoal): RunResult {
     durationMs: Date.now() - run.started,
   };
   if (run.primary) result.primary = run.primary;
+  if (run.membership) result.membership = run.membership;
   run.emit({ event: 'run-end', exitCode: result.exitCode, totals: result.totals, durationMs: result.durationMs, errors: run.errors });
   return result;
 }

@@ -39,6 +39,8 @@ export class Run {
   /** Snapshots saved on nodes that will change (or did): a failure restores each of them. */
   readonly snapshots = new Map<string, Snapshot>();
   primary?: string;
+  /** A membership change (grow, shrink, replace): its ordered steps, one line each. */
+  membership?: string[];
   /** The run the result names, when it is not this one (rollback names the run it restores). */
   reportedRun?: string;
   private readonly observers: RunObserver[] = [];
