@@ -70,6 +70,12 @@ describe('status --format prometheus', () => {
       expect: [['hsts_cluster_node_maintenance', { node: 'node3' }, 1], ['hsts_cluster_node_maintenance', { node: 'node2' }, 0], ['hsts_cluster_healthy', {}, 1],
         ['hsts_cluster_node_service_up', { node: 'node3', service: 'asperanoded' }, 0]],
     },
+    {
+      name: 'a Sentinel that still counts a removed node (stale state)',
+      nodes: [node(1, { sentinelCounts: { replicas: 3, peers: 3 } }), node(2, { sentinelCounts: { replicas: 2, peers: 2 } }), node(3)],
+      expect: [['hsts_cluster_node_sentinel_known_replicas', { node: 'node1' }, 3], ['hsts_cluster_node_sentinel_known_peers', { node: 'node2' }, 2],
+        ['hsts_cluster_node_sentinel_known_peers', { node: 'node3' }, undefined], ['hsts_cluster_verdict', { verdict: 'degraded' }, 1]],
+    },
   ] as const)('$name', ({ nodes, expect: rows }) => {
     const families = parseExposition(render([...nodes] as NodeHealthInput[]));
     for (const [name, labels, value] of rows) expect(sample(families, name, { cluster: 'myprimary', ...labels }), `${name} ${JSON.stringify(labels)}`).toBe(value);
