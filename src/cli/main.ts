@@ -10,6 +10,7 @@ import { registerCommand } from './command.js';
 import { COMMAND_SPECS } from './commands.js';
 import { commandOf, habitProblems } from './habits.js';
 import { context, withCommonOptions } from './options.js';
+import { VERSION } from './version.js';
 
 const EXIT_CODES = `
 Exit codes:
@@ -23,7 +24,7 @@ The inventory is -i FILE, else $HSTS_CLUSTER_INVENTORY, else ./inventory.json.`;
 
 const program = withCommonOptions(new Command('hsts-cluster'))
   .description('Turn IBM Aspera HSTS servers into a Redis Sentinel high-availability cluster over SSH')
-  .version('0.1.0')
+  .version(VERSION)
   .enablePositionalOptions()
   .showHelpAfterError('(run with --help for usage)')
   .addHelpText('afterAll', EXIT_CODES)

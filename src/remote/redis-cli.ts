@@ -10,6 +10,18 @@ export interface RedisTarget {
   password: Secret | string;
 }
 
+interface RedisCluster { redisPort: number; sentinelPort: number; redisPassword: Secret | string }
+
+/** A node's Redis, as the cluster configures it. */
+export function redisOf(cluster: RedisCluster, node: { privateIp: string }): RedisTarget {
+  return { ip: node.privateIp, port: cluster.redisPort, password: cluster.redisPassword };
+}
+
+/** A node's Sentinel (same password as Redis, as the procedure sets it). */
+export function sentinelOf(cluster: RedisCluster, node: { privateIp: string }): RedisTarget {
+  return { ip: node.privateIp, port: cluster.sentinelPort, password: cluster.redisPassword };
+}
+
 /** The input file every asredis command reads its password from. */
 export const PASSWORD_INPUT = 'pw';
 

@@ -4,12 +4,12 @@
  */
 import { parsePrimaryAddr } from '../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { asredis, type RedisTarget } from '../remote/redis-cli.js';
+import { asredis, redisOf, sentinelOf, type RedisTarget } from '../remote/redis-cli.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import type { ConnectOptions } from './engine/connect.js';
-import { lockHolder, lockRefusal } from './engine/lock.js';
+import { lockEveryNode } from './engine/lock.js';
+import { runOne } from './engine/run-one.js';
 import type { Run, RunIO } from './engine/run.js';
-import { acquireLockCommand } from './node-state.js';
 
 export interface BackupRunOptions extends ConnectOptions, RunIO {
   mode: 'apply' | 'plan';
@@ -24,19 +24,9 @@ export class ClusterAccess {
     return this.run.inventory.cluster;
   }
 
-  /** The run lock: on the first node alone (of two runs, one proceeds), then on the others. */
-  async lock(): Promise<boolean> {
-    const command = acquireLockCommand(lockHolder(this.run), this.options.breakLock);
-    const [first, ...rest] = this.run.inventory.nodes;
-    for (const group of [[first!], rest]) {
-      const taken = await Promise.all(group.map(async (node) => ({ node, r: await this.sh(node, command) })));
-      for (const { node, r } of taken) {
-        if (r.ok) this.run.locked.add(node.name);
-        else this.fail(node, lockRefusal(r.output).message);
-      }
-      if (taken.some((t) => !t.r.ok)) return false;
-    }
-    return true;
+  /** The run lock on every node (engine/lock.ts). */
+  lock(): Promise<boolean> {
+    return lockEveryNode(this.run, this.options.breakLock);
   }
 
   /** The node a majority of the Sentinels name; null (and the run's error) when they do not agree. */
@@ -71,10 +61,8 @@ export class ClusterAccess {
     this.run.journal.write({ event: this.run.command, result: what, ...fields });
   }
 
-  async sh(node: ClusterNode, command: RemoteCommand, timeoutMs = 60_000): Promise<{ ok: boolean; output: string }> {
-    const r = await this.run.session(node.name).run([command], 'run-all', timeoutMs).catch((e: Error) => ({ results: [], failure: { output: e.message } }));
-    const result = r.results[0];
-    return { ok: result?.exitCode === 0, output: result?.output ?? r.failure?.output ?? '' };
+  sh(node: ClusterNode, command: RemoteCommand, timeoutMs = 60_000): Promise<{ ok: boolean; output: string }> {
+    return runOne(this.run, node, command, timeoutMs);
   }
 
   /** The command's output, or an Error naming the node and the command. */
@@ -85,11 +73,11 @@ export class ClusterAccess {
   }
 
   redis(node: ClusterNode): RedisTarget {
-    return { ip: node.privateIp, port: this.cluster.redisPort, password: this.cluster.redisPassword };
+    return redisOf(this.cluster, node);
   }
 
   sentinel(node: ClusterNode): RedisTarget {
-    return { ...this.redis(node), port: this.cluster.sentinelPort };
+    return sentinelOf(this.cluster, node);
   }
 
   get aborted(): boolean {

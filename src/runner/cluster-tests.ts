@@ -3,7 +3,7 @@ import { parsePrimaryAddr, parseReplication, parseSentinelReplicas } from '../hs
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { addThrowAwayNodeUser, deleteNodeUser, listNodeUsers } from '../remote/asnodeadmin.js';
 import { nodedPing, parseNodedPing } from '../remote/noded.js';
-import { asredis, asredisDetached, type RedisTarget } from '../remote/redis-cli.js';
+import { asredis, asredisDetached, redisOf, sentinelOf, type RedisTarget } from '../remote/redis-cli.js';
 import { throwIfInterrupted, waitUntilInterruptible, type WaitOptions } from '../remote/waits.js';
 import { rewriteLoweredPriority } from '../remote/switchover.js';
 import { promotionProblems } from './switchover-plan.js';
@@ -51,11 +51,11 @@ export class ClusterTester {
   }
 
   private redis(node: ClusterNode): RedisTarget {
-    return { ip: node.privateIp, port: this.inventory.cluster.redisPort, password: this.inventory.cluster.redisPassword };
+    return redisOf(this.inventory.cluster, node);
   }
 
   private sentinel(node: ClusterNode): RedisTarget {
-    return { ...this.redis(node), port: this.inventory.cluster.sentinelPort };
+    return sentinelOf(this.inventory.cluster, node);
   }
 
   /** What every node's Sentinel names as primary (IP or null), in inventory order. */

@@ -6,7 +6,7 @@ import { parsePrimaryAddr, parseReplication, parseSentinelReplicas, type Replica
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { makeDirectory, removeFileCommand, writeFileCommand } from '../remote/files.js';
 import { nodedPing, parseNodedPing } from '../remote/noded.js';
-import { asredis, configSet, type RedisTarget } from '../remote/redis-cli.js';
+import { asredis, configSet, redisOf, sentinelOf, type RedisTarget } from '../remote/redis-cli.js';
 import { parseUnitShow, showUnits, systemctl } from '../remote/systemctl.js';
 import { throwIfInterrupted, waitUntilInterruptible, type WaitOptions } from '../remote/waits.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
@@ -323,11 +323,11 @@ class Maintenance {
   }
 
   private redis(node: ClusterNode): RedisTarget {
-    return { ip: node.privateIp, port: this.cluster.redisPort, password: this.cluster.redisPassword };
+    return redisOf(this.cluster, node);
   }
 
   private sentinel(node: ClusterNode): RedisTarget {
-    return { ...this.redis(node), port: this.cluster.sentinelPort };
+    return sentinelOf(this.cluster, node);
   }
 
   private async mark(node: ClusterNode): Promise<MaintenanceRead> {

@@ -4,7 +4,7 @@ import { parseHstsVersion } from '../hsts/version.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { installedVersion } from '../remote/asnodeadmin.js';
 import { nodedPing, parseNodedPing } from '../remote/noded.js';
-import { asredis, type RedisTarget } from '../remote/redis-cli.js';
+import { asredis, redisOf, sentinelOf, type RedisTarget } from '../remote/redis-cli.js';
 import { operatorCommand, restartServices } from '../remote/rolling.js';
 import { maintenanceProbe, parseMaintenanceAnswer, type MaintenanceMark, type MaintenanceRead } from '../facts/maintenance.js';
 import { parseUnitShow, showUnits } from '../remote/systemctl.js';
@@ -233,12 +233,12 @@ class Rolling {
 
   /** The gate's facts, read now; gateProblems decides. */
   private async gate(node: ClusterNode, primary: ClusterNode, primaryOffset: number): Promise<string[]> {
-    const sentinelOf = (n: ClusterNode, args: string[]) => this.sh(n, asredis(this.sentinel(n), args));
+    const askSentinel = (n: ClusterNode, args: string[]) => this.sh(n, asredis(this.sentinel(n), args));
     const [replication, views, replicas, master, ping] = await Promise.all([
       this.replication(node),
       this.sentinelViews(),
-      Promise.all(this.sentinels.map(async (n) => parseSentinelReplicas((await sentinelOf(n, ['SENTINEL', 'REPLICAS', this.cluster.primarySet])).output))),
-      sentinelOf(node, ['SENTINEL', 'MASTER', this.cluster.primarySet]),
+      Promise.all(this.sentinels.map(async (n) => parseSentinelReplicas((await askSentinel(n, ['SENTINEL', 'REPLICAS', this.cluster.primarySet])).output))),
+      askSentinel(node, ['SENTINEL', 'MASTER', this.cluster.primarySet]),
       this.sh(node, nodedPing()),
     ]);
     const others = parseSentinelReplicas(master.output)[0]?.['num-other-sentinels'];
@@ -269,11 +269,11 @@ class Rolling {
   }
 
   private redis(node: ClusterNode): RedisTarget {
-    return { ip: node.privateIp, port: this.cluster.redisPort, password: this.cluster.redisPassword };
+    return redisOf(this.cluster, node);
   }
 
   private sentinel(node: ClusterNode): RedisTarget {
-    return { ...this.redis(node), port: this.cluster.sentinelPort };
+    return sentinelOf(this.cluster, node);
   }
 
   private async replication(node: ClusterNode): Promise<ReplicationInfo | null> {

@@ -5,7 +5,7 @@ import { parsePrimaryAddr, parseReplication } from '../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { nodedPing, parseNodedPing } from '../remote/noded.js';
 import { outputProbe, parseProbes, probeCommands, type Answers } from '../remote/probe.js';
-import { asredis } from '../remote/redis-cli.js';
+import { asredis, redisOf, sentinelOf } from '../remote/redis-cli.js';
 import { parseUnitShow, showUnits } from '../remote/systemctl.js';
 import type { NodeSession } from '../ssh/session.js';
 
@@ -26,8 +26,8 @@ export function parseSentinelCounts(output: string): { replicas: number; peers: 
 /** Everything status asks a node, by name, each answer's parser beside its probe (read-only, one round trip). */
 export function statusProbes(inventory: Inventory, node: ClusterNode) {
   const { cluster } = inventory;
-  const redis = { ip: node.privateIp, port: cluster.redisPort, password: cluster.redisPassword };
-  const sentinel = { ...redis, port: cluster.sentinelPort };
+  const redis = redisOf(cluster, node);
+  const sentinel = sentinelOf(cluster, node);
   return {
     services: outputProbe(showUnits(SERVICES, 'systemctl show (the four services)'), (output) =>
       Object.fromEntries([...parseUnitShow(output).values()].map((u) => [u.name, { active: u.active, enabled: u.enabled }]))),

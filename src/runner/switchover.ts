@@ -1,7 +1,7 @@
 import { maintenanceProbe } from '../facts/maintenance.js';
 import { parsePrimaryAddr, parseReplication, parseSentinelReplicas, type ReplicationInfo } from '../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { asredis, configSet, type RedisTarget } from '../remote/redis-cli.js';
+import { asredis, configSet, redisOf, sentinelOf, type RedisTarget } from '../remote/redis-cli.js';
 import {
   checkQuorum, followPrimary, pauseWrites, rewriteLoweredPriority, sentinelFailover, unpauseWrites,
 } from '../remote/switchover.js';
@@ -332,11 +332,11 @@ export class Switchover {
   }
 
   private redis(node: ClusterNode): RedisTarget {
-    return { ip: node.privateIp, port: this.cluster.redisPort, password: this.cluster.redisPassword };
+    return redisOf(this.cluster, node);
   }
 
   private sentinel(node: ClusterNode): RedisTarget {
-    return { ...this.redis(node), port: this.cluster.sentinelPort };
+    return sentinelOf(this.cluster, node);
   }
 
   private async replication(node: ClusterNode): Promise<ReplicationInfo | null> {

@@ -3,6 +3,7 @@ import { HSTS, SERVICES, STOP_ORDER, type Service } from '../hsts/paths.js';
 import type { Change, PlanContext, Step } from './types.js';
 import { setSyncDelay, waitForRedis, waitForReplicaLink } from '../remote/readiness.js';
 import { systemctl } from '../remote/systemctl.js';
+import { redisOf } from '../remote/redis-cli.js';
 
 const isActive = (ctx: PlanContext, service: string) => ctx.facts.units.get(service)?.active === 'active';
 
@@ -64,7 +65,7 @@ export const startServices: Step = {
     if (start.length === 0 && enable.length === 0) return [];
     const { cluster } = ctx.inventory;
     const wait = { timeoutMs: ctx.options.waitTimeoutMs };
-    const redis = { ip: ctx.node.privateIp, port: cluster.redisPort, password: cluster.redisPassword };
+    const redis = redisOf(cluster, ctx.node);
     const isPrimary = ctx.roles.primary === ctx.node;
     const commands: Change['commands'] = enable.map((s) => systemctl('enable', s));
     for (const service of start) {

@@ -7,6 +7,7 @@ import { maintenanceOf, startsPrimaryRedis } from './services.js';
 import type { PlanContext, Step } from './types.js';
 import { onceSucceeded } from '../remote/compose.js';
 import { waitForNoded } from '../remote/noded.js';
+import { redisOf, sentinelOf } from '../remote/redis-cli.js';
 import {
   SYNC_DELAY, setSyncDelay, waitForSentinelPeers, waitForSentinelQuorum, waitForPrimaryReplicas, waitForRedis, waitForReplicaLink, waitForSentinelPrimary,
 } from '../remote/readiness.js';
@@ -26,8 +27,8 @@ export const verifyCluster: Step = {
   readinessChecks(ctx) {
     const { cluster } = ctx.inventory;
     const wait = { timeoutMs: ctx.options.waitTimeoutMs };
-    const redis = { ip: ctx.node.privateIp, port: cluster.redisPort, password: cluster.redisPassword };
-    const sentinel = { ...redis, port: cluster.sentinelPort };
+    const redis = redisOf(cluster, ctx.node);
+    const sentinel = sentinelOf(cluster, ctx.node);
     const primary = ctx.roles.primary;
     const role = primary === ctx.node
       ? waitForPrimaryReplicas(redis, ctx.inventory.nodes.filter((n) => n !== primary).map((n) => n.privateIp), wait)

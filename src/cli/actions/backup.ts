@@ -6,8 +6,9 @@ import { runRestore, type RestoreResult } from '../../runner/restore-backup.js';
 import { renderRecap } from '../../ui/render.js';
 import { UsageError } from '../../util/errors.js';
 import type { CommandContext, Outcome } from '../command.js';
-import { progressFor } from '../load.js';
 import type { CommonOptions } from '../options.js';
+import { procedureOptions } from './run-options.js';
+import { VERSION } from '../version.js';
 
 export interface BackupCliOptions extends CommonOptions {
   out: string;
@@ -21,26 +22,11 @@ export interface RestoreCliOptions extends CommonOptions {
   breakLock?: boolean;
 }
 
-const VERSION = '0.1.0';
-
-function runOptions(ctx: CommandContext<CommonOptions & { dryRun?: boolean; breakLock?: boolean }>) {
-  return {
-    mode: ctx.options.dryRun ? 'plan' as const : 'apply' as const,
-    ...ctx.connection,
-    breakLock: Boolean(ctx.options.breakLock),
-    abort: ctx.signal,
-    journalDir: ctx.journalDir,
-    progress: progressFor(ctx.options),
-    log: ctx.log,
-    verbose: Boolean(ctx.options.verbose),
-  };
-}
-
 const steps = (verb: string, list: string[]) => `${verb}:\n${list.map((s, i) => `  ${i + 1}. ${s}\n`).join('')}`;
 
 export async function backup(ctx: CommandContext<BackupCliOptions>): Promise<Outcome> {
   const out = resolve(ctx.options.out);
-  const result: BackupResult = await runBackup(ctx.inventory, { ...runOptions(ctx), out, version: VERSION });
+  const result: BackupResult = await runBackup(ctx.inventory, { ...procedureOptions(ctx), out, version: VERSION });
   let stdout = '';
   if (result.exitCode === 0) {
     stdout = ctx.options.dryRun ? steps(`would back up the cluster from ${result.primary}`, result.steps)
@@ -64,7 +50,7 @@ export async function restore(ctx: CommandContext<RestoreCliOptions>): Promise<O
     throw new UsageError([{ field: 'FILE', value: file, message: `a backup of another cluster: ${other}`, hint: 'pass --force to restore it into this cluster anyway' }]);
   }
   if (other) ctx.log(`warning: restoring a backup of another cluster (--force): ${other}`);
-  const result: RestoreResult = await runRestore(ctx.inventory, { ...runOptions(ctx), manifest: opened.manifest, rdb: opened.files.get('redis.rdb')! });
+  const result: RestoreResult = await runRestore(ctx.inventory, { ...procedureOptions(ctx), manifest: opened.manifest, rdb: opened.files.get('redis.rdb')! });
   let stdout = '';
   if (result.exitCode === 0) {
     stdout = ctx.options.dryRun ? steps(`would restore the backup of ${opened.manifest.createdAt} into ${result.primary}`, result.steps)

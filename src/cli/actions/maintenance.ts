@@ -3,8 +3,8 @@ import { runMaintenance, type MaintenanceResult } from '../../runner/maintenance
 import { renderRecap } from '../../ui/render.js';
 import { UsageError } from '../../util/errors.js';
 import type { CommandContext, Outcome } from '../command.js';
-import { progressFor } from '../load.js';
 import type { CommonOptions } from '../options.js';
+import { procedureOptions } from './run-options.js';
 
 export interface MaintenanceCliOptions extends CommonOptions {
   message?: string;
@@ -36,19 +36,12 @@ export async function maintenance(ctx: CommandContext<MaintenanceCliOptions>): P
   if (problems.length) throw new UsageError(problems);
   const dryRun = Boolean(options.dryRun);
   const result = await runMaintenance(inventory, {
-    mode: dryRun ? 'plan' : 'apply',
     action,
     node,
     message: options.message ?? '',
     stopServices: Boolean(options.stopServices),
     waitTransfersS: options.waitTransfers ?? 0,
-    ...ctx.connection,
-    breakLock: Boolean(options.breakLock),
-    abort: ctx.signal,
-    journalDir: ctx.journalDir,
-    progress: progressFor(options),
-    log: ctx.log,
-    verbose: Boolean(options.verbose),
+    ...procedureOptions(ctx),
   });
   return { exitCode: result.exitCode, json: result, stderr: renderRecap(result), stdout: summary(result, dryRun) };
 }

@@ -3,9 +3,9 @@ import { maxBatch, type RollingKind } from '../../runner/rolling-plan.js';
 import { renderRecap } from '../../ui/render.js';
 import { UsageError } from '../../util/errors.js';
 import type { CommandContext, Outcome } from '../command.js';
-import { progressFor } from '../load.js';
 import type { CommonOptions } from '../options.js';
 import { parseServices } from '../restart.js';
+import { procedureOptions } from './run-options.js';
 
 export interface RollingCliOptions extends CommonOptions {
   nodes?: string[];
@@ -49,20 +49,13 @@ export async function rolling(kind: RollingKind, ctx: CommandContext<RollingCliO
   const dryRun = Boolean(options.dryRun);
   const result = await runRolling(inventory, {
     kind,
-    mode: dryRun ? 'plan' : 'apply',
     ...(options.nodes !== undefined ? { nodes: options.nodes } : {}),
     services,
     batch,
     ...(options.exec !== undefined ? { exec: options.exec } : {}),
     gateTimeoutMs: (options.gateTimeout ?? 180) * 1000,
     execTimeoutMs: 30 * 60_000,
-    ...ctx.connection,
-    breakLock: Boolean(options.breakLock),
-    abort: ctx.signal,
-    journalDir: ctx.journalDir,
-    progress: progressFor(options),
-    log: ctx.log,
-    verbose: Boolean(options.verbose),
+    ...procedureOptions(ctx),
   });
   return { exitCode: result.exitCode, json: result, stderr: renderRecap(result), stdout: describe(result, dryRun) };
 }

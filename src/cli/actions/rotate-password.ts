@@ -4,8 +4,8 @@ import { rewriteInventoryFile } from '../../inventory/rewrite-file.js';
 import { runRotate, type RotateResult } from '../../runner/rotate.js';
 import { renderRecap } from '../../ui/render.js';
 import type { CommandContext, Outcome } from '../command.js';
-import { progressFor } from '../load.js';
 import { newPasswordSource, type NewPassword, type RotateCliOptions } from './new-password.js';
+import { procedureOptions } from './run-options.js';
 
 function summary(result: RotateResult, dryRun: boolean, inventoryNote: string): string {
   if (result.exitCode !== 0) return '';
@@ -31,15 +31,8 @@ export async function rotatePassword(ctx: CommandContext<RotateCliOptions>): Pro
   const given = newPasswordSource(options);
   const dryRun = Boolean(options.dryRun);
   const result = await runRotate(inventory, {
-    mode: dryRun ? 'plan' : 'apply',
     newPassword: given.secret,
-    ...ctx.connection,
-    breakLock: Boolean(options.breakLock),
-    abort: ctx.signal,
-    journalDir: ctx.journalDir,
-    progress: progressFor(options),
-    log: ctx.log,
-    verbose: Boolean(options.verbose),
+    ...procedureOptions(ctx),
   });
   let note = '';
   if (result.exitCode === 0 && !dryRun) {

@@ -24,3 +24,21 @@ export function runOptions(
     abort: ctx.signal,
   };
 }
+
+/**
+ * What every procedure built beside the engine (switchover, maintenance, restart, upgrade,
+ * rotate-password, backup, restore) takes from the wrapper: connection, lock, Ctrl-C, journal, output.
+ */
+export function procedureOptions(ctx: CommandContext<CommonOptions & { breakLock?: boolean; dryRun?: boolean }>) {
+  const { options } = ctx;
+  return {
+    mode: options.dryRun ? 'plan' as const : 'apply' as const,
+    ...ctx.connection,
+    breakLock: Boolean(options.breakLock),
+    abort: ctx.signal,
+    journalDir: ctx.journalDir,
+    progress: progressFor(options),
+    log: ctx.log,
+    verbose: Boolean(options.verbose),
+  };
+}

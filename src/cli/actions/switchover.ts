@@ -2,8 +2,8 @@ import { runSwitchover, type SwitchoverResult } from '../../runner/switchover.js
 import { renderRecap } from '../../ui/render.js';
 import { UsageError } from '../../util/errors.js';
 import type { CommandContext, Outcome } from '../command.js';
-import { progressFor } from '../load.js';
 import type { CommonOptions } from '../options.js';
+import { procedureOptions } from './run-options.js';
 
 export interface SwitchoverCliOptions extends CommonOptions {
   to?: string;
@@ -27,15 +27,8 @@ export async function switchover(ctx: CommandContext<SwitchoverCliOptions>): Pro
   }
   const dryRun = Boolean(options.dryRun);
   const result = await runSwitchover(inventory, {
-    mode: dryRun ? 'plan' : 'apply',
     ...(options.to !== undefined ? { to: options.to } : {}),
-    ...ctx.connection,
-    breakLock: Boolean(options.breakLock),
-    abort: ctx.signal,
-    journalDir: ctx.journalDir,
-    progress: progressFor(options),
-    log: ctx.log,
-    verbose: Boolean(options.verbose),
+    ...procedureOptions(ctx),
   });
   return { exitCode: result.exitCode, json: result, stderr: renderRecap(result), stdout: summary(result, dryRun) };
 }
