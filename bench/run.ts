@@ -2,6 +2,7 @@
 /**
  * npm run bench -- --nodes N [--reps K] [--rtt MS] [--json] [--scaling 3,9,15] [--no-ansible]
  * npm run bench -- --simulated-nodes 3,50,200,500 [--farm-forks F] [--farm-delay MS] [--json]
+ * npm run bench -- --rolling 3,5 [--reps K] [--json]   (switchover and rolling restart under writes: bench/rolling.ts)
  *
  * On fresh rig nodes, alternating the tools within one run (nodes reset between cold runs):
  * hsts-cluster cold up and no-op re-run, Ansible (bench/ansible) cold and re-run, and the floor
@@ -24,6 +25,7 @@ import { criticalPathRoundTrips } from './critical-path.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
 import type { FloorResult } from './floor.js';
 import { simulate } from './farm/simulate.js';
+import { loadAverage, rollingBench } from './rolling.js';
 
 interface Measure { ms: number; peakRssKb: number; cpuMs: number; connectionsPerNode: number; sessionsPerNode: number; criticalPathRoundTrips: number | null }
 interface Stats { median: number; min: number; max: number; runs: number[] }
@@ -326,6 +328,21 @@ async function simulationOnly(opts: { simulatedNodes?: string; farmForks: number
   }
 }
 
+/** --rolling: switchover and rolling restart under a writing client (bench/rolling.ts); no comparison. */
+async function rollingOnly(opts: { rolling?: string; reps: number; json?: boolean; repsGiven: boolean }) {
+  const sizes = (opts.rolling ?? '').split(',').map(Number);
+  const bad = (what: string) => { console.error(`bench: ${what}`); process.exit(2); };
+  if (sizes.some((n) => !Number.isInteger(n) || n < 3 || n > 15 || n % 2 === 0)) bad('--rolling must list odd whole numbers from 3 to 15, e.g. 3,5');
+  const reps = opts.repsGiven ? opts.reps : 1;
+  if (!Number.isInteger(reps) || reps < 1 || reps > 20) bad('--reps must be a whole number from 1 to 20');
+  process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
+  const before = loadAverage();
+  const rows = await rollingBench(sizes, reps);
+  const after = loadAverage();
+  console.error(`load average (1, 5, 15 min): ${before.join(' ')} before, ${after.join(' ')} after`);
+  if (opts.json) process.stdout.write(`${JSON.stringify({ reps, loadAverage: { before, after }, rolling: rows }, null, 2)}\n`);
+}
+
 const fmt = (s: Stats) => `${(s.median / 1000).toFixed(2)} s (min ${(s.min / 1000).toFixed(2)}, max ${(s.max / 1000).toFixed(2)})`;
 
 async function main() {
@@ -340,10 +357,12 @@ async function main() {
     .option('--farm-forks <n>', 'the limited --forks of the simulation (it runs with the default, all, and this)', (v) => Number(v), 20)
     .option('--farm-delay <ms>', 'the farm\'s delay per remote command (a parallel batch: once)', (v) => Number(v), 5)
     .option('--farm-workers <n>', 'processes the farm runs in', (v) => Number(v), 3)
+    .option('--rolling <list>', 'only a switchover and a rolling restart under a writing client, on rigs of these sizes, e.g. 3,5 (--reps: default 1)')
     .parse();
   const opts = program.opts<{ nodes: number; reps: number; scaling: string; ansible: boolean; rtt?: number; json?: boolean;
-    simulatedNodes?: string; farmForks: number; farmDelay: number; farmWorkers: number }>();
+    simulatedNodes?: string; farmForks: number; farmDelay: number; farmWorkers: number; rolling?: string }>();
   if (opts.simulatedNodes !== undefined) return simulationOnly(opts);
+  if (opts.rolling !== undefined) return rollingOnly({ ...opts, repsGiven: program.getOptionValueSource('reps') === 'cli' });
   if (opts.rtt !== undefined && !(Number.isFinite(opts.rtt) && opts.rtt >= 0 && opts.rtt <= 10_000)) {
     console.error('bench: --rtt must be a number of milliseconds from 0 to 10000');
     process.exit(2);
