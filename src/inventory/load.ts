@@ -57,7 +57,10 @@ export interface ClusterNode {
 export interface Inventory {
   path: string;
   cluster: ClusterSettings;
+  /** The cluster: the nodes whose state is "present". */
   nodes: ClusterNode[];
+  /** Nodes with "state": "absent": leaving the cluster (up detaches them over SSH). */
+  leaving?: ClusterNode[];
   warnings: string[];
 }
 
@@ -400,11 +403,18 @@ export function loadInventory(path: string, options: LoadOptions = {}): Inventor
   const redisPassword = checkRedisPassword(doc.value, f);
   const targets = resolveNodes(doc.value, f, options.hostKeys);
   if (!parsed || !redisPassword || !targets || f.problems.length > 0) throw new UsageError(f.sorted());
-  const n = parsed.nodes.length;
+  const all = parsed.nodes.map((node, i) => ({ name: node.name, privateIp: node.privateIp, role: node.role, ssh: targets[i]!, state: node.state }));
+  const strip = ({ state: _, ...node }: (typeof all)[number]): ClusterNode => node;
+  const nodes = all.filter((node) => node.state === 'present').map(strip);
+  const leaving = all.filter((node) => node.state === 'absent').map(strip);
+  // The primary is leaving: the first present node takes over (rules allow no other present primary then).
+  if (!nodes.some((node) => node.role === 'primary')) nodes[0] = { ...nodes[0]!, role: 'primary' };
+  const n = nodes.length;
   return {
     path: file,
     cluster: { ...parsed.cluster, quorum: parsed.cluster.quorum ?? Math.floor(n / 2) + 1, redisPassword },
-    nodes: parsed.nodes.map((node, i) => ({ name: node.name, privateIp: node.privateIp, role: node.role, ssh: targets[i]! })),
+    nodes,
+    leaving,
     warnings: f.warnings,
   };
 }

@@ -14,14 +14,24 @@ export function crossFieldProblems(raw: unknown): RuleProblem[] {
   if (!isObject(raw)) return out;
   const problem = (path: (string | number)[], message: string, hint?: string) => out.push({ path, message, ...(hint ? { hint } : {}) });
   const nodes = Array.isArray(raw.nodes) ? raw.nodes : undefined;
-  if (nodes) {
-    const n = nodes.length;
-    if (n < 3) problem(['nodes'], `needs at least 3 nodes, has ${n}`, 'Sentinel needs three or more nodes to agree on a new primary: add nodes');
-    else if (n % 2 === 0) problem(['nodes'], `needs an odd number of nodes (Sentinel majority), has ${n}`, `an even count tolerates no more failures than ${n - 1} nodes: add or remove one`);
+  // Counts, quorum and roles are the cluster's: the present nodes. An absent node is leaving it.
+  const present = nodes?.filter((node) => !(isObject(node) && node.state === 'absent'));
+  if (nodes && present) {
+    const n = present.length;
+    const absentNote = present.length < nodes.length ? ' present' : '';
+    if (n < 3) problem(['nodes'], `needs at least 3${absentNote} nodes, has ${n}`, 'Sentinel needs three or more nodes to agree on a new primary: add nodes');
+    else if (n % 2 === 0) problem(['nodes'], `needs an odd number of${absentNote} nodes (Sentinel majority), has ${n}`, `an even count tolerates no more failures than ${n - 1} nodes: add or remove one`);
     const objects = nodes.map((node) => (isObject(node) ? node : {}));
-    const primaries = objects.flatMap((node, i) => (node.role === 'primary' ? [typeof node.name === 'string' ? node.name : `nodes[${i}]`] : []));
-    if (primaries.length !== 1 && objects.every((node) => node.role === 'primary' || node.role === 'replica')) {
-      problem(['nodes'], `needs exactly one node with role "primary", has ${primaries.length}${primaries.length > 1 ? ` (${primaries.join(', ')})` : ''}`,
+    const primariesOf = (list: Raw[]) => list.flatMap((node) => (node.role === 'primary' ? [typeof node.name === 'string' ? node.name : `nodes[${objects.indexOf(node)}]`] : []));
+    const primaries = primariesOf(objects.filter((node) => node.state !== 'absent'));
+    const leavingPrimaries = primariesOf(objects.filter((node) => node.state === 'absent'));
+    // A leaving node may carry "primary" (it is the primary now); the present primary, or else the
+    // first present node, takes over by a switchover.
+    const leavingPrimaryOnly = primaries.length === 0 && leavingPrimaries.length === 1;
+    if (leavingPrimaries.length > 1) {
+      problem(['nodes'], `needs at most one absent node with role "primary", has ${leavingPrimaries.length} (${leavingPrimaries.join(', ')})`, 'only the current primary can carry "primary": make the others "replica"');
+    } else if (primaries.length !== 1 && !leavingPrimaryOnly && objects.every((node) => node.role === 'primary' || node.role === 'replica')) {
+      problem(['nodes'], `needs exactly one${absentNote} node with role "primary", has ${primaries.length}${primaries.length > 1 ? ` (${primaries.join(', ')})` : ''}`,
         primaries.length === 0 ? 'set "role": "primary" on the node that is the primary now, "replica" on the others' : 'keep "primary" on one node and make the others "replica"');
     }
     const seenNames = new Map<string, number>();
@@ -41,7 +51,7 @@ export function crossFieldProblems(raw: unknown): RuleProblem[] {
   }
   const cluster = isObject(raw.cluster) ? raw.cluster : undefined;
   if (!cluster) return out;
-  const n = nodes?.length ?? 0;
+  const n = present?.length ?? 0;
   if (typeof cluster.quorum === 'number' && Number.isInteger(cluster.quorum) && n >= 3 && (cluster.quorum < 2 || cluster.quorum >= n)) {
     problem(['cluster', 'quorum'], `must be at least 2 and below the number of Sentinels (${n}), is ${cluster.quorum}`,
       `leave quorum out for a majority (${Math.floor(n / 2) + 1} of ${n})`);

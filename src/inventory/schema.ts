@@ -60,6 +60,8 @@ export const nodeSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "-", "_"'),
   privateIp: ipv4Schema.describe('the cluster address: Redis and Sentinel bind to it'),
   role: z.enum(['primary', 'replica'], 'must be "primary" or "replica"'),
+  state: z.enum(['present', 'absent'], 'must be "present" or "absent"').default('present')
+    .describe('"absent": the node is leaving; up moves the primary off it, stops and disables its HSTS units over SSH and removes it from the others'),
   ssh: sshSchema.optional(),
 });
 

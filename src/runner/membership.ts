@@ -24,7 +24,8 @@ export function decideMembership(run: Run, facts: Map<string, NodeFacts>, roles:
     run.emit({ event: 'preflight-failed', problems: [refusal] });
     return null;
   }
-  run.membership = plan.changes.map(describeChange);
+  // After what the leaving nodes' own phase did (membership-leave.ts), if anything.
+  run.membership = [...(run.membership ?? []), ...plan.changes.map(describeChange)];
   run.io.log(`membership: ${plan.added.length} node(s) to add (${plan.added.map((m) => m.name).join(', ') || 'none'}), ` +
     `${plan.removed.length} to remove (${plan.removed.join(', ') || 'none'})`);
   return plan;

@@ -10,6 +10,7 @@ import { decideRoles, planRun } from './engine/plan.js';
 import { restoreChangedNodes } from './engine/restore.js';
 import { Run } from './engine/run.js';
 import { snapshotChangingNodes } from './engine/snapshot.js';
+import { leaveFirst } from './membership-leave.js';
 import { decideMembership, membershipGroups } from './membership.js';
 import { applyTag, setRunStateCommand } from './node-state.js';
 import type { NodePlan } from './planner.js';
@@ -52,6 +53,7 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
 /** The procedure; each phase records why it stopped the run in the run itself. */
 async function playbookProcedure(run: Run, playbook: Playbook, options: RunOptions): Promise<void> {
   if (!everyNodeReached(run)) return;
+  if (playbook.name === 'up' && !(await leaveFirst(run, options, applyTag(run.id))).proceed) return;
   const facts = await lockAndGather(run, playbook, options);
   if (!facts) return;
   const roles = decideRoles(run, facts);

@@ -36,18 +36,18 @@ async function sentinelCounts(node: RigNode): Promise<string> {
   return `replicas=${field('num-slaves')} peers=${field('num-other-sentinels')}`;
 }
 
-beforeAll(async () => {
-  // Six containers on one network: three members, two that join later, one that replaces a member.
-  rig = await startRig({ nodes: 3, outsiders: 3, dir: mkdtempSync(join(tmpdir(), 'hsts-membership-')) });
-  five = rig.writeInventory('inventory-5.json', withNodes(5));
-  const up = await runCli(['up', '-i', rig.inventoryPath]);
-  if (up.exitCode !== 0) throw new Error(up.stderr);
-});
-afterAll(async () => {
-  await rig?.down();
-});
-
 describe('membership follows the inventory', () => {
+  beforeAll(async () => {
+    // Six containers on one network: three members, two that join later, one that replaces a member.
+    rig = await startRig({ nodes: 3, outsiders: 3, dir: mkdtempSync(join(tmpdir(), 'hsts-membership-')) });
+    five = rig.writeInventory('inventory-5.json', withNodes(5));
+    const up = await runCli(['up', '-i', rig.inventoryPath]);
+    if (up.exitCode !== 0) throw new Error(up.stderr);
+  });
+  afterAll(async () => {
+    await rig?.down();
+  });
+
   it('plan for 3 -> 5 lists the membership changes in order and touches nothing', async () => {
     const before = await fingerprintAll(rig);
     const r = await runCli(['plan', '-i', five]);
@@ -186,3 +186,73 @@ async function expectMembers(members: RigNode[], removed: RigNode[], user: strin
   expect(again.exitCode, again.stderr).toBe(0);
   expect(JSON.parse(again.stdout).totals.changed).toBe(0);
 }
+
+describe('leaving nodes ("state": "absent")', () => {
+  let leaveRig: Rig;
+  const UNITS = 'asperanoded asperarund asperaredissentinel asperaredisd';
+  beforeAll(async () => {
+    leaveRig = await startRig({ nodes: 5, dir: mkdtempSync(join(tmpdir(), 'hsts-leaving-')) });
+    const up = await runCli(['up', '-i', leaveRig.inventoryPath]);
+    if (up.exitCode !== 0) throw new Error(up.stderr);
+  });
+  afterAll(async () => {
+    await leaveRig?.down();
+  });
+
+  it('5 -> 3 with the primary and a replica absent: switchover first, no data lost, the absent nodes stopped and disabled', async () => {
+    const [node1, node2, node3, node4, node5] = leaveRig.nodes as [RigNode, RigNode, RigNode, RigNode, RigNode];
+    for (let i = 0; i < 50; i++) expect((await redisCli(leaveRig, node1, `SET leaving:${i} v${i}`)).output.trim()).toBe('OK');
+    expect((await leaveRig.sh(node1, '/opt/aspera/bin/asnodeadmin -au leaver -p pass2 -x root')).exitCode).toBe(0);
+    const absent = { ...leaveRig.inventory, nodes: leaveRig.inventory.nodes.map((n, i) => (i === 0 || i === 4 ? { ...n, state: 'absent' as const } : n)) };
+    const inventory = leaveRig.writeInventory('inventory-absent.json', absent);
+
+    const plan = await runCli(['plan', '-i', inventory]);
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    expect(plan.stderr).toContain('switchover: the primary moves from node1 (leaving) to node2');
+    expect(plan.stderr).toContain('leave node5: stop asperanoded, asperarund, asperaredissentinel, asperaredisd');
+    expect((await leaveRig.sh(node1, `systemctl is-active ${UNITS}`)).output.trim().split('\n')).toEqual(['active', 'active', 'active', 'active']);
+
+    const r = await runCli(['up', '-i', inventory, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result.primary).toBe('node2');
+    expect(result.membership.slice(0, 3).map((l: string) => l.split(':')[0])).toEqual(['switchover', 'leave node1', 'leave node5']);
+    expect(r.stderr).toMatch(/switchover: node2 is the primary/);
+
+    const members = [node2, node3, node4];
+    for (const gone of [node1, node5]) {
+      expect((await leaveRig.sh(gone, `systemctl is-active ${UNITS}`)).output.trim().split('\n'), gone.name).toEqual(['inactive', 'inactive', 'inactive', 'inactive']);
+      expect((await leaveRig.sh(gone, `systemctl is-enabled ${UNITS}`)).output.trim().split('\n'), gone.name).toEqual(['disabled', 'disabled', 'disabled', 'disabled']);
+    }
+    for (const node of members) {
+      for (let i = 0; i < 50; i += 7) expect((await redisCli(leaveRig, node, `GET leaving:${i}`)).output.trim(), node.name).toBe(`v${i}`);
+      const listed = await eventually(() => leaveRig.sh(node, '/opt/aspera/bin/asnodeadmin -l'), (l) => /leaver\s+root/.test(l.output), 60);
+      expect(listed.output, node.name).toMatch(/leaver\s+root/);
+      expect((await leaveRig.sh(node, 'grep -o "<db_host>[^<]*" /opt/aspera/etc/aspera.conf')).output.trim(), node.name)
+        .toBe(`<db_host>${members.map((m) => m.privateIp).join(',')}`);
+    }
+    expect(await sentinelPrimaries(leaveRig, members)).toEqual(members.map(() => node2.privateIp));
+    const counts = await eventually(() => Promise.all(members.map(async (node) => {
+      const out = (await redisCli(leaveRig, node, 'SENTINEL MASTER myprimary', 41415)).output.trim().split('\n');
+      return `replicas=${out[out.indexOf('num-slaves') + 1]} peers=${out[out.indexOf('num-other-sentinels') + 1]}`;
+    })), (c) => c.every((x) => x === 'replicas=2 peers=2'), 120);
+    expect(counts).toEqual(members.map(() => 'replicas=2 peers=2'));
+    for (const gone of [node1, node5]) {
+      for (const port of [31415, 41415]) {
+        const probe = `timeout 30 bash -c 'exec 3<>/dev/tcp/${node2.privateIp}/${port}' 2>/dev/null && echo open || echo refused`;
+        expect((await leaveRig.sh(gone, probe)).output.trim(), `${gone.name} -> ${port}`).toBe('refused');
+      }
+    }
+    const status = await runCli(['status', '-i', inventory]);
+    expect(status.exitCode, status.stdout).toBe(0);
+    expect(status.stdout).toContain('cluster: HEALTHY, primary node2');
+
+    const again = await runCli(['up', '-i', inventory, '--json']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    const second = JSON.parse(again.stdout);
+    expect(second.totals.changed).toBe(0);
+    expect(second.membership).toBeUndefined();
+    expect(second.nodes.filter((n: { name: string }) => ['node1', 'node5'].includes(n.name)).map((n: { status: string }) => n.status)).toEqual(['ok', 'ok']);
+    expect(again.stderr).toContain('node1 is absent: already detached');
+  });
+});

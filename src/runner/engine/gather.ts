@@ -23,7 +23,8 @@ export async function lockAndGather(run: Run, playbook: Playbook, options: Gathe
   const apply = options.mode === 'apply';
   const lock = acquireLockCommand(lockHolder(run), options.breakLock);
   const first = run.inventory.nodes[0]!.name;
-  if (apply) {
+  // Taken already when leaving nodes were detached first (membership-leave.ts).
+  if (apply && !run.locked.has(first)) {
     const taken = await run.session(first).run([lock], 'run-all');
     const result = taken.results[0];
     if (!result || result.exitCode !== 0) {
