@@ -23,6 +23,12 @@ export interface CommandSpec<O extends CommonOptions = CommonOptions> {
    * command after the current round; absent: no handler (the process ends at once).
    */
   interrupt?: 'restore' | 'finish' | 'stop';
+  /**
+   * Nodes marked "state": "absent" are still members until `up` detaches them. `'allowed'`: the
+   * command works with them there (up, plan, status, rollback); otherwise it refuses (exit 2), since
+   * it would act on the present nodes only and leave a member behind.
+   */
+  whileLeaving?: 'allowed';
   /** Checks of the arguments that commander cannot make; throws UsageError (exit 2, nothing loaded). */
   validate?(options: O, args: string[]): void;
   /** The work. Imports what it needs dynamically, so `--help` and `--version` stay light. */

@@ -1,5 +1,6 @@
 import { renderJson } from '../ui/render.js';
 import { EXIT } from '../util/errors.js';
+import type { Inventory } from '../inventory/load.js';
 import type { Problem } from '../util/problem.js';
 import type { CommandSpec, Outcome } from './command.js';
 import type { CommonOptions } from './options.js';
@@ -22,6 +23,20 @@ export function exitCodeOf(last: Outcome | undefined): number {
 }
 
 /** --limit on a command that refuses it: the problem to report (exit 2, before anything is loaded). */
+/** A command that acts on the present nodes only, while nodes marked absent are still members: refused. */
+export function leavingProblem(spec: Pick<CommandSpec, 'name' | 'whileLeaving'>, inventory: Pick<Inventory, 'path' | 'leaving'>): Problem | undefined {
+  const leaving = inventory.leaving ?? [];
+  if (leaving.length === 0 || spec.whileLeaving === 'allowed') return undefined;
+  const names = leaving.map((n) => n.name).join(', ');
+  return {
+    file: inventory.path,
+    field: 'nodes[].state',
+    value: 'absent',
+    message: `${names} ${leaving.length === 1 ? 'is' : 'are'} marked "state": "absent" but still a member until \`hsts-cluster up\` detaches ${leaving.length === 1 ? 'it' : 'them'}; ${spec.name} would leave ${leaving.length === 1 ? 'it' : 'them'} behind`,
+    hint: 'run `hsts-cluster up` first (`hsts-cluster plan` shows what it does), or set the node back to "present"',
+  };
+}
+
 export function limitProblem(spec: Pick<CommandSpec, 'name' | 'limit'>, options: CommonOptions): Problem | undefined {
   if (!options.limit || spec.limit === 'shows') return undefined;
   const nodes = options.limit.join(',');

@@ -9,6 +9,7 @@ export const rollback = defineCommand<RollbackOptions>({
     .option('--run <id>', 'the run to undo (see the recap or the journal)')
     .option('--break-lock', 'take the run lock even if another run holds it'),
   journal: true,
+  whileLeaving: 'allowed',
   limit: { refused: 'rollback restores every node that the run changed' },
   // Ctrl-C does not abandon a restore half done (its remote commands would go on without the lock
   // being released); it is said, and the restore finishes.

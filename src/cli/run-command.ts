@@ -4,7 +4,7 @@ import type { CommandContext, CommandSpec, Outcome } from './command.js';
 import { onInterrupt, type SignalSource } from './interrupt.js';
 import { limitedNodes, load, journalDir } from './load.js';
 import { log, type CommonOptions } from './options.js';
-import { exitCodeOf, limitProblem, renderOutcome } from './outcome.js';
+import { exitCodeOf, leavingProblem, limitProblem, renderOutcome } from './outcome.js';
 
 /** What the wrapper touches of the world; tests hand in their own. */
 export interface CommandIO {
@@ -38,6 +38,8 @@ export async function runCommand<O extends CommonOptions>(spec: CommandSpec<O>, 
   if (refusal) throw new UsageError([refusal]);
   spec.validate?.(options, args);
   const inventory = io.load(options, spec.journal);
+  const leaving = leavingProblem(spec, inventory);
+  if (leaving) throw new UsageError([leaving]);
   const only = spec.limit === 'shows' ? limitedNodes(options, inventory) : undefined;
   const interrupt = spec.interrupt ? onInterrupt(spec.interrupt, io.log, io.signals) : undefined;
   const ctx: CommandContext<O> = {

@@ -11,6 +11,7 @@ export const status = defineCommand<StatusOptions>({
     .option('--watch <seconds>', 'repeat every N seconds until Ctrl-C', wholeNumber(1, 3600))
     .addOption(new Option('--format <format>', 'text (default), or prometheus: text exposition for node_exporter\'s textfile collector (exit 0 whenever the metrics are printed)').choices(['text', 'prometheus'])),
   journal: false,
+  whileLeaving: 'allowed',
   limit: 'shows',
   interrupt: 'stop',
   validate: (options) => {

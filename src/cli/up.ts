@@ -12,6 +12,7 @@ export const up = defineCommand<UpOptions>({
     .option('--wait-timeout <seconds>', 'how long to wait for Redis, replicas and Sentinels to be ready', wholeNumber(1, 3600), 30)
     .option('--break-lock', 'remove a run lock left by a run whose controller is gone'),
   journal: true,
+  whileLeaving: 'allowed',
   limit: { refused: 'up converges the whole cluster: roles, Sentinel quorum and the firewall allow-list depend on every node' },
   interrupt: 'restore',
   handler: async (ctx) => (await import('./actions/up.js')).upOrPlan(ctx, ctx.options.dryRun ? 'plan' : 'apply'),
@@ -23,6 +24,7 @@ export const plan = defineCommand<UpOptions>({
   declare: (command) => command
     .option('--wait-timeout <seconds>', 'readiness timeout the plan assumes', wholeNumber(1, 3600), 30),
   journal: true,
+  whileLeaving: 'allowed',
   limit: 'shows',
   interrupt: 'restore',
   handler: async (ctx) => (await import('./actions/up.js')).upOrPlan(ctx, 'plan'),

@@ -25,7 +25,9 @@ export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex'
 /** Lines of Redis/Sentinel configuration that carry a password, or a hash of one. */
 function carriesPassword(args: string[]): boolean {
   const key = args[0]!.toLowerCase();
-  return key === 'requirepass' || key === 'masterauth' || key === 'user' || (key === 'sentinel' && args[1]?.toLowerCase() === 'auth-pass');
+  const sentinelKey = key === 'sentinel' ? args[1]?.toLowerCase() : undefined;
+  // sentinel-pass: what a Sentinel presents to the others (rotate-password sets it during a rotation).
+  return key === 'requirepass' || key === 'masterauth' || key === 'primaryauth' || key === 'user' || sentinelKey === 'auth-pass' || sentinelKey === 'sentinel-pass';
 }
 
 /** The file with every password-carrying directive's value replaced (its name kept, so a reader sees what was there). */
@@ -33,7 +35,9 @@ export function redactConf(text: string): string {
   return text.split('\n').map((line) => {
     const args = tokenize(line);
     if (!args || !carriesPassword(args)) return line;
-    const kept = args[0]!.toLowerCase() === 'sentinel' ? args.slice(0, 3) : args.slice(0, 1);
+    const sentinelKey = args[0]!.toLowerCase() === 'sentinel' ? args[1]?.toLowerCase() : undefined;
+    // Keep the directive's name (and auth-pass's set name), never a value.
+    const kept = args.slice(0, sentinelKey === 'auth-pass' ? 3 : sentinelKey ? 2 : 1);
     return `${kept.join(' ')} ${LEFT_OUT}`;
   }).join('\n');
 }
@@ -102,7 +106,13 @@ export function openArchive(buf: Buffer): { manifest: Manifest; files: Map<strin
   const format: unknown = manifest.format;
   if (format !== FORMAT) throw new ArchiveError(`unknown format ${JSON.stringify(format)} (expected ${FORMAT})`);
   if (!Array.isArray(manifest.files)) throw new ArchiveError('manifest.json lists no files');
+  const c: unknown = manifest.cluster;
+  const nodesOk = typeof c === 'object' && c !== null && typeof (c as Manifest['cluster']).primarySet === 'string' &&
+    Array.isArray((c as Manifest['cluster']).nodes) && (c as Manifest['cluster']).nodes.every((n) => typeof n?.privateIp === 'string');
+  if (!nodesOk) throw new ArchiveError('manifest.json names no cluster (primarySet and nodes)');
+  if (typeof manifest.createdAt !== 'string') throw new ArchiveError('manifest.json has no createdAt');
   for (const f of manifest.files) {
+    if (typeof f?.path !== 'string' || typeof f.sha256 !== 'string') throw new ArchiveError('manifest.json lists a file without path or sha256');
     const content = files.get(f.path);
     if (!content) throw new ArchiveError(`${f.path} is listed in the manifest but missing`);
     if (sha256(content) !== f.sha256) throw new ArchiveError(`${f.path}: checksum mismatch (the archive is damaged)`);
@@ -125,7 +135,7 @@ export function buildArchive(
 ): { archive: Buffer; manifest: Manifest } {
   const manifest: Manifest = {
     format: FORMAT, ...meta,
-    passwords: `left out: requirepass, masterauth, sentinel auth-pass and user lines read "${LEFT_OUT}"; restore never writes configuration`,
+    passwords: `left out: requirepass, masterauth (primaryauth), sentinel auth-pass, sentinel sentinel-pass and user lines read "${LEFT_OUT}"; restore never writes configuration`,
     files: files.map((f) => ({ path: f.path, sha256: sha256(f.content), bytes: f.content.length })),
   };
   const all = [{ path: 'manifest.json', content: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) }, ...files];

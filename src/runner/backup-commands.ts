@@ -20,7 +20,8 @@ export function bgsaveAndRead(target: RedisTarget, rdb: string, timeoutMs: numbe
     code: [
       `saves=${info(target, 'rdb_saves')}`,
       '[ -n "$saves" ] || { echo "INFO persistence has no rdb_saves (Redis 7.0 or later is needed)"; exit 1; }',
-      `out=$(${asredisCode(target, ['BGSAVE'])})`,
+      // SCHEDULE: when Redis is already saving (its own save points), ours follows instead of failing.
+      `out=$(${asredisCode(target, ['BGSAVE', 'SCHEDULE'])})`,
       'case "$out" in *started*|*scheduled*) ;; *) echo "BGSAVE: $out"; exit 1 ;; esac',
       pollUntil({
         condition: `last="saves=${info(target, 'rdb_saves')} in_progress=${info(target, 'rdb_bgsave_in_progress')}"; [ "\${last#saves=}" != "$saves in_progress=0" ] && case "$last" in *in_progress=0) true ;; *) false ;; esac`,
@@ -58,7 +59,8 @@ export function loadDataset(target: RedisTarget, rdb: Buffer, timeoutMs: number)
       `trap '${HSTS.asredis} -s "$tmp/sock" SHUTDOWN NOSAVE >/dev/null 2>&1; rm -rf "$tmp"' EXIT`,
       'cp "$IN/rdb" "$tmp/dump.rdb"',
       `"$srv" --port 0 --unixsocket "$tmp/sock" --unixsocketperm 700 --dir "$tmp" --dbfilename dump.rdb --save '' --appendonly no --daemonize yes --pidfile "$tmp/pid" --logfile "$tmp/log" || { cat "$tmp/log"; exit 1; }`,
-      pollUntil({ condition: `last=$(${local('INFO persistence')} 2>&1 | tr -d '\\r' | grep '^loading:'); [ "$last" = loading:0 ]`, timeoutMs, intervalMs: 200, message: 'the private Redis did not load the backup' }),
+      // A private Redis that exits (an RDB it cannot load) ends the wait at once, with its log.
+      pollUntil({ condition: `{ [ ! -s "$tmp/pid" ] || kill -0 "$(cat "$tmp/pid")" 2>/dev/null || { echo "the private Redis stopped while loading the backup:"; tail -5 "$tmp/log"; exit 1; }; }; last=$(${local('INFO persistence')} 2>&1 | tr -d '\\r' | grep '^loading:'); [ "$last" = loading:0 ]`, timeoutMs, intervalMs: 200, message: 'the private Redis did not load the backup' }),
       `dbs=$(${local('INFO keyspace')} | tr -d '\\r' | sed -n 's/^db\\([0-9]*\\):keys=\\([0-9]*\\).*/\\1:\\2/p')`,
       `out=$(${asredisCode(target, ['FLUSHALL'], { timeoutS: 120 })}); [ "$out" = OK ] || { echo "FLUSHALL: $out"; exit 1; }`,
       'pw=$(cat "$IN/pw" | sed \'s/\\\\/\\\\\\\\/g; s/"/\\\\"/g\')',

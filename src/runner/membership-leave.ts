@@ -6,9 +6,9 @@
  * their Redis again, on a reboot neither.
  */
 import { STOP_ORDER } from '../hsts/paths.js';
-import { parsePrimaryAddr } from '../hsts/redis-info.js';
+import { parsePrimaryAddr, parseReplication } from '../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { asredis, sentinelOf } from '../remote/redis-cli.js';
+import { asredis, redisOf, sentinelOf } from '../remote/redis-cli.js';
 import { parseUnitShow, showUnits, systemctl } from '../remote/systemctl.js';
 import { describeFailure } from './engine/failure.js';
 import { lockEveryNode } from './engine/lock.js';
@@ -45,7 +45,7 @@ export async function leaveFirst(run: Run, options: RunOptions, tag: string): Pr
 
   const facts = await Promise.all(leaving.map((node) => leavingFacts(run, node, sessions.has(node.name))));
   const takeover = run.inventory.nodes.find((n) => n.role === 'primary')!;
-  const plan = planLeaving(facts, await currentPrimaryIp(run), takeover.name);
+  const plan = planLeaving(facts, await currentPrimaryIp(run, leaving.filter((n) => sessions.has(n.name))), takeover.name);
   if (plan.refusal) {
     run.errors.push(`membership: ${plan.refusal}`, 'pre-flight failed; nothing was changed');
     run.emit({ event: 'preflight-failed', problems: [plan.refusal] });
@@ -64,6 +64,10 @@ export async function leaveFirst(run: Run, options: RunOptions, tag: string): Pr
     return { proceed: !primaryPending, primaryPending };
   }
   for (const change of plan.changes) {
+    if (options.abort.aborted) {
+      run.errors.push(`interrupted (Ctrl-C) before ${describeLeaving(change)}: the leaving nodes done so far are detached, the rest untouched; run up again to finish`);
+      return { proceed: false, primaryPending: false };
+    }
     if (!await apply(run, whole, options, change)) return { proceed: false, primaryPending: false };
   }
   return { proceed: true, primaryPending: false };
@@ -84,13 +88,21 @@ async function leavingFacts(run: Run, node: ClusterNode, reachable: boolean): Pr
   return { name: node.name, ip: node.privateIp, reachable, units: parseUnitShow(shown.output) };
 }
 
-/** The primary the present nodes' Sentinels name (the first that answers); null on a fresh cluster. */
-async function currentPrimaryIp(run: Run): Promise<string | null> {
+/**
+ * The primary the present nodes' Sentinels name (the first that answers). When none answers, a
+ * reachable leaving node whose Redis runs as a primary with replicas is the primary: stopping it
+ * without a switchover would take the cluster's data away. null on a fresh cluster.
+ */
+async function currentPrimaryIp(run: Run, reachableLeaving: ClusterNode[]): Promise<string | null> {
   const { cluster } = run.inventory;
   for (const node of run.inventory.nodes) {
     const r = await runOne(run, node, asredis(sentinelOf(cluster, node), ['SENTINEL', 'GET-MASTER-ADDR-BY-NAME', cluster.primarySet]));
     const addr = r.ok ? parsePrimaryAddr(r.output) : null;
     if (addr) return addr.ip;
+  }
+  for (const node of reachableLeaving) {
+    const info = parseReplication((await runOne(run, node, asredis(redisOf(cluster, node), ['INFO', 'replication']))).output);
+    if (info?.role === 'master' && info.replicas.length > 0) return node.privateIp;
   }
   return null;
 }

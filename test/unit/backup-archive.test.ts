@@ -16,6 +16,8 @@ describe('password directives are left out', () => {
     ['requirepass s3cret', 'requirepass <left out>'],
     ['masterauth "with space"', 'masterauth <left out>'],
     ['sentinel auth-pass myprimary s3cret', 'sentinel auth-pass myprimary <left out>'],
+    ['sentinel sentinel-pass s3cret', 'sentinel sentinel-pass <left out>'],
+    ['primaryauth s3cret', 'primaryauth <left out>'],
     ['user default on #5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8 ~* &* +@all', 'user <left out>'],
     ['sentinel monitor myprimary 192.0.2.11 31415 2', 'sentinel monitor myprimary 192.0.2.11 31415 2'],
     ['# requirepass in a comment stays', '# requirepass in a comment stays'],
@@ -45,6 +47,12 @@ describe('the archive', () => {
     ['a cut archive', (a: Buffer) => a.subarray(0, 700), /cut short/],
     ['not a tar', () => Buffer.alloc(2048, 0x41), /not a tar archive/],
     ['no manifest', () => writeTar(files), /no manifest\.json/],
+    ['a manifest without a cluster', (a: Buffer) => {
+      const tar = readTar(a);
+      const manifest = JSON.parse(tar.get('manifest.json')!.toString()) as Record<string, unknown>;
+      delete manifest.cluster;
+      return writeTar([{ path: 'manifest.json', content: Buffer.from(JSON.stringify(manifest)) }, ...files]);
+    }, /manifest\.json names no cluster/],
   ])('refuses %s', (_name, spoil, message) => {
     expect(() => openArchive(spoil(Buffer.from(buildArchive(meta, files, 'pw').archive)))).toThrow(message);
   });

@@ -41,8 +41,9 @@ export async function restore(ctx: CommandContext<RestoreCliOptions>): Promise<O
   try {
     opened = openArchive(readFileSync(file));
   } catch (e) {
-    if (!(e instanceof ArchiveError)) throw e;
-    throw new UsageError([{ field: 'FILE', value: file, message: e.message, hint: 'an archive written by hsts-cluster backup --out' }]);
+    const unreadable = (e as NodeJS.ErrnoException).code !== undefined;
+    if (!(e instanceof ArchiveError) && !unreadable) throw e;
+    throw new UsageError([{ field: 'FILE', value: file, message: unreadable ? `cannot read it: ${(e as Error).message}` : (e as Error).message, hint: 'an archive written by hsts-cluster backup --out' }]);
   }
   const cluster = { primarySet: ctx.inventory.cluster.primarySet, nodes: ctx.inventory.nodes.map((n) => ({ name: n.name, privateIp: n.privateIp })) };
   const other = otherCluster(opened.manifest, cluster);

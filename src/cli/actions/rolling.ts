@@ -36,6 +36,9 @@ function describe(result: RollingResult, dryRun: boolean): string {
 export async function rolling(kind: RollingKind, ctx: CommandContext<RollingCliOptions>): Promise<Outcome> {
   const { options, inventory } = ctx;
   const names = inventory.nodes.map((n) => n.name);
+  if (options.nodes !== undefined && options.nodes.length === 0) {
+    throw new UsageError([{ field: '--nodes', value: '', message: 'names no node', hint: `a comma-separated list of ${names.join(', ')}` }]);
+  }
   const strangers = (options.nodes ?? []).filter((n) => !names.includes(n));
   if (strangers.length > 0) {
     throw new UsageError([{ field: '--nodes', value: strangers.join(','), message: 'not a node of the inventory', hint: `any of ${names.join(', ')}` }]);
