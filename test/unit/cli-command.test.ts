@@ -203,7 +203,7 @@ describe('nodes marked "state": "absent": only up, plan, status and rollback run
   const ioWith = (inventory: Inventory): CommandIO => ({ ...fakeIO().io, load: () => inventory });
   it('a command that acts on the present nodes only refuses (exit 2), naming the node, before its handler runs', async () => {
     let ran = false;
-    const failure = await runCommand(spec(async () => { ran = true; return outcome(0); }, { name: 'restart' }), {} as CommonOptions, [], ioWith(leavingInventory)).catch((e: unknown) => e);
+    const failure = await runCommand(spec(() => { ran = true; return Promise.resolve(outcome(0)); }, { name: 'restart' }), {}, [], ioWith(leavingInventory)).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(UsageError);
     expect((failure as UsageError).details[0]).toMatchObject({ field: 'nodes[].state', value: 'absent', message: expect.stringMatching(/^node4 is marked "state": "absent" .*restart would leave it behind$/) });
     expect(ran).toBe(false);
@@ -212,7 +212,7 @@ describe('nodes marked "state": "absent": only up, plan, status and rollback run
     ['allowed', leavingInventory],
     [undefined, INVENTORY],
   ] as const)('whileLeaving %s: runs', async (whileLeaving, inventory) => {
-    const code = await runCommand(spec(async () => outcome(0), whileLeaving ? { whileLeaving } : {}), {} as CommonOptions, [], ioWith(inventory));
+    const code = await runCommand(spec(() => Promise.resolve(outcome(0)), whileLeaving ? { whileLeaving } : {}), {}, [], ioWith(inventory));
     expect(code).toBe(0);
   });
 });
