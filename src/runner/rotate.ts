@@ -141,31 +141,16 @@ class Rotation {
     return answers.map((a) => a.accepted);
   }
 
-  /**
-   * The new password is the only one every Redis and Sentinel accepts, askmscli's stores hold it,
-   * and both files say it (a rotation whose rollback failed in the last stages can leave a file
-   * behind the servers: that is work left, not nothing to do).
-   */
+  /** The new password is the only one every Redis and Sentinel accepts, and askmscli's stores hold it. */
   private async nothingToDo(accepted: Accepted[]): Promise<boolean> {
     const onlyNew = accepted.every((a) => a === 'to') ||
       (this.forward.to.reveal() === this.forward.from.reveal() && accepted.every((a) => a === 'both'));
     if (!onlyNew) return false;
-    const [to, from] = [this.forward.to.reveal(), this.forward.from.reveal()];
-    const set = this.cluster.primarySet;
-    const current = await Promise.all(this.run.inventory.nodes.map(async (n) => {
+    const records = await Promise.all(this.run.inventory.nodes.map(async (n) => {
       const r = await this.sh(n, { label: `cat ${STORE_RECORD}`, code: `cat ${STORE_RECORD} 2>/dev/null || true` });
-      if (recordState(Buffer.from(r.output), to) !== 'matches') return false;
-      const [redisConf, sentinelConf] = await Promise.all([this.readText(n, HSTS.redisConf), this.readText(n, HSTS.sentinelConf)]);
-      if (redisConf === null || sentinelConf === null) return false;
-      return redisConfWithPassword(redisConf, to, from) === redisConf && sentinelConfWithPassword(sentinelConf, set, to, from) === sentinelConf;
+      return recordState(Buffer.from(r.output), this.forward.to.reveal()) === 'matches';
     }));
-    return current.every(Boolean);
-  }
-
-  /** The file's text; null when it cannot be read (the stages then say why). */
-  private async readText(node: ClusterNode, path: string): Promise<string | null> {
-    const read = await this.sh(node, { label: `read ${path}`, code: `cat ${path}` });
-    return read.ok ? read.output : null;
+    return records.every(Boolean);
   }
 
   // ---- the stages (the rollback runs them with the pair reversed) ----
