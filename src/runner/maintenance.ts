@@ -13,6 +13,7 @@ import type { RemoteCommand } from '../ssh/remote-script.js';
 import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
 import { closeRun, runResult } from './engine/finish.js';
 import { lockEveryNode } from './engine/lock.js';
+import { runOne } from './engine/run-one.js';
 import { Run, type RunIO } from './engine/run.js';
 import { decideOff, decideOn, STOPPABLE, type MaintenanceFacts } from './maintenance-plan.js';
 import { sentinelReplicaProblem } from './switchover-plan.js';
@@ -311,10 +312,8 @@ class Maintenance {
     return waitUntilInterruptible(probe, done, { ...options, signal: this.options.abort });
   }
 
-  private async sh(node: ClusterNode, command: RemoteCommand): Promise<{ ok: boolean; output: string }> {
-    const r = await this.run.session(node.name).run([command], 'run-all').catch((e: Error) => ({ results: [], failure: { output: e.message } }));
-    const result = r.results[0];
-    return { ok: result?.exitCode === 0, output: result?.output ?? r.failure?.output ?? '' };
+  private sh(node: ClusterNode, command: RemoteCommand): Promise<{ ok: boolean; output: string }> {
+    return runOne(this.run, node, command);
   }
 
   private async must(node: ClusterNode, command: RemoteCommand): Promise<void> {
