@@ -5,6 +5,8 @@
  * command (to look its answer up) and the mode (to stop after a failure or not), and answers with
  * the same framed lines the script would print.
  */
+import { frameResult, parseFrames as parseBatchFrames } from '../../src/ssh/remote-script.js';
+
 export type Mode = 'stop-on-error' | 'run-all' | 'parallel';
 export interface ParsedBatch { codes: string[]; mode: Mode }
 
@@ -48,18 +50,12 @@ export function parseBatchCommand(commandLine: string): ParsedBatch | null {
 
 export interface Answer { exitCode: number; output: string; ms: number }
 
-/** One framed result line, as the script's __run prints it. */
-export function frame(index: number, answer: Answer): string {
-  return `\x1e${index} ${answer.exitCode} ${Math.round(answer.ms)} ${Buffer.from(answer.output).toString('base64')}\n`;
+/** One framed result, as the script's __run prints it. */
+export function frame(index: number, answer: Answer): Buffer {
+  return frameResult(index, answer.exitCode, answer.ms, answer.output);
 }
 
 /** The framed results of a batch's stdout, by command index (the recorder's side). */
-export function parseFrames(stdout: string): Map<number, Answer> {
-  const out = new Map<number, Answer>();
-  for (const line of stdout.split('\n')) {
-    if (!line.startsWith('\x1e')) continue;
-    const [index, code, ms, b64 = ''] = line.slice(1).split(' ');
-    out.set(Number(index), { exitCode: Number(code), ms: Number(ms) || 0, output: Buffer.from(b64, 'base64').toString('utf8') });
-  }
-  return out;
+export function parseFrames(stdout: Buffer): Map<number, Answer> {
+  return new Map(parseBatchFrames(stdout).map((f) => [f.index, { exitCode: f.exitCode, ms: f.durationMs, output: f.output }]));
 }

@@ -69,18 +69,18 @@ function start(setup: WorkerSetup): Promise<number[]> {
               channel.end();
               return;
             }
-            let stdout = '';
+            const stdout: Buffer[] = [];
             let waited = 0;
             for (const [i, code] of batch.codes.entries()) {
               const t0 = Date.now();
               const answer = node.answer(code);
               if (debugFile && Date.now() - t0 > 100) appendFileSync(debugFile, `${Date.now()} SLOW ANSWER ${Date.now() - t0} ms: ${code.slice(0, 120)}\n`);
               if (batch.mode !== 'parallel') waited += setup.commandDelayMs;
-              stdout += frame(i, answer);
+              stdout.push(frame(i, answer));
               if (answer.exitCode !== 0 && batch.mode === 'stop-on-error') break;
             }
             await sleep(batch.mode === 'parallel' ? setup.commandDelayMs : waited);
-            channel.write(stdout);
+            channel.write(Buffer.concat(stdout));
             channel.exit(0);
             channel.end();
           })();

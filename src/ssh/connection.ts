@@ -14,7 +14,8 @@ export class SshError extends Error {
   }
 }
 
-export interface ExecResult { exitCode: number; stdout: string; stderr: string }
+/** stdout stays bytes: a batch's frames give their lengths in bytes (remote-script.ts). */
+export interface ExecResult { exitCode: number; stdout: Buffer; stderr: string }
 
 export interface ConnectOptions {
   policy: HostKeyPolicy;
@@ -199,7 +200,7 @@ export class NodeConnection {
           }
           resolve({
             exitCode,
-            stdout: Buffer.concat(out).toString('utf8'),
+            stdout: Buffer.concat(out),
             stderr: redact(Buffer.concat(errOut).toString('utf8')),
           });
         });

@@ -7,7 +7,7 @@ import { Secret } from '../../src/util/secret.js';
 
 function run(command: RemoteCommand) {
   const batch = renderBatch([command], 'run-all');
-  return parseBatchOutput([command], spawnSync('bash', ['-c', batch.script], { input: batch.stdin }).stdout.toString())[0]!;
+  return parseBatchOutput([command], spawnSync('bash', ['-c', batch.script], { input: batch.stdin }).stdout)[0]!;
 }
 
 describe('remote/compose: onceSucceeded', () => {

@@ -22,7 +22,7 @@ function runWithStub(command: RemoteCommand): string {
   const local = { ...command, code: command.code.replaceAll(HSTS.asredis, stub) };
   const batch = renderBatch([local], 'run-all');
   const r = spawnSync('bash', ['-c', batch.script], { input: batch.stdin });
-  return parseBatchOutput([local], r.stdout.toString())[0]?.output ?? '';
+  return parseBatchOutput([local], r.stdout)[0]?.output ?? '';
 }
 
 describe('remote/redis-cli', () => {
@@ -62,7 +62,7 @@ describe('remote/redis-cli', () => {
     expect(command.label).toBe('asredis CONFIG SET replica-priority 0');
     const local = { ...command, code: command.code.replaceAll(HSTS.asredis, stub) };
     const batch = renderBatch([local], 'run-all');
-    const r = parseBatchOutput([local], spawnSync('bash', ['-c', batch.script], { input: batch.stdin }).stdout.toString())[0]!;
+    const r = parseBatchOutput([local], spawnSync('bash', ['-c', batch.script], { input: batch.stdin }).stdout)[0]!;
     expect(r.exitCode).toBe(1);
     expect(r.output).toContain('argv:-h 172.20.0.2 -p 31415 CONFIG SET replica-priority 0');
   });

@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parseBatchOutput, renderBatch, wrapForPrivilege, type BatchMode, type RemoteCommand } from '../../src/ssh/remote-script.js';
+import { frameResult, parseBatchOutput, renderBatch, wrapForPrivilege, type BatchMode, type RemoteCommand } from '../../src/ssh/remote-script.js';
 import { Secret } from '../../src/util/secret.js';
 
 /** Runs a batch with the local bash, as sshd would run it on a node. */
 function runLocally(commands: RemoteCommand[], mode: BatchMode, stdinPrefix = '', inOrderFirst = 0) {
   const batch = renderBatch(commands, mode, inOrderFirst);
-  const r = spawnSync('bash', ['-c', batch.script], { input: Buffer.concat([Buffer.from(stdinPrefix), batch.stdin]) });
-  return { exitCode: r.status, results: parseBatchOutput(commands, r.stdout.toString()), script: batch.script };
+  const r = spawnSync('bash', ['-c', batch.script], { input: Buffer.concat([Buffer.from(stdinPrefix), batch.stdin]), maxBuffer: 64 << 20 });
+  return { exitCode: r.status, results: parseBatchOutput(commands, r.stdout), script: batch.script };
 }
 
 describe('remote batches', () => {
@@ -53,6 +53,35 @@ describe('remote batches', () => {
     const probe = { label: 'probe', code: 'out=$(cat "$IN/../flag" 2>/dev/null || echo nothing); touch "$IN/../probed"; echo "$out"' };
     expect(runLocally([flag, probe], 'parallel', '', 1).results.map((x) => x.output)).toEqual(['', 'late']);
     expect(runLocally([flag, probe], 'parallel').results.map((x) => x.output)).toEqual(['', 'nothing']);
+  });
+
+  it('hands outputs back byte for byte: multibyte text, the frame marker itself, blank lines, a megabyte', () => {
+    const r = runLocally([
+      { label: 'utf8', code: 'printf "caf\\303\\251 \\342\\202\\254\\n\\nend"' },
+      { label: 'marker', code: 'printf "a\\036b\\n\\0362 0 0 99\\nc"' },
+      { label: 'empty', code: 'true' },
+      { label: 'big', code: 'head -c 1048576 /dev/zero | tr "\\0" x; echo; echo tail' },
+      { label: 'last', code: 'echo last' },
+    ], 'run-all');
+    expect(r.results.map((x) => x.label)).toEqual(['utf8', 'marker', 'empty', 'big', 'last']);
+    expect(r.results[0]!.output).toBe('café €\n\nend');
+    expect(r.results[1]!.output).toBe('a\x1eb\n\x1e2 0 0 99\nc');
+    expect(r.results[2]!.output).toBe('');
+    expect(r.results[3]!.output).toBe(`${'x'.repeat(1048576)}\ntail`);
+    expect(r.results[4]!.output).toBe('last');
+  });
+
+  it('works in a bash without EPOCHREALTIME (4.x, as on RHEL 7 and 8): times are then 0', () => {
+    const batch = renderBatch([{ label: 'a', code: 'echo a' }, { label: 'b', code: 'exit 2' }], 'run-all');
+    const r = spawnSync('bash', ['-c', `unset EPOCHREALTIME\n${batch.script}`], { input: batch.stdin });
+    expect(parseBatchOutput([{ label: 'a', code: '' }, { label: 'b', code: '' }], r.stdout).map((x) => [x.exitCode, x.durationMs, x.output])).toEqual([[0, 0, 'a'], [2, 0, '']]);
+  });
+
+  it('leaves out a frame cut short, and what is between frames', () => {
+    const commands = [{ label: 'a', code: '' }, { label: 'b', code: '' }];
+    const whole = Buffer.concat([Buffer.from('noise\n'), frameResult(0, 0, 5, 'one\ntwo'), Buffer.from('more noise\n'), frameResult(1, 3, 7, 'three')]);
+    expect(parseBatchOutput(commands, whole).map((x) => [x.label, x.exitCode, x.durationMs, x.output])).toEqual([['a', 0, 5, 'one\ntwo'], ['b', 3, 7, 'three']]);
+    expect(parseBatchOutput(commands, whole.subarray(0, whole.length - 3)).map((x) => x.label)).toEqual(['a']);
   });
 
   it('runs everything in run-all mode', () => {
