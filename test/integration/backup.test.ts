@@ -85,7 +85,7 @@ describe('backup and restore', () => {
     expect((await eventually(statusJson, (s) => s.verdict === 'healthy', 120)).verdict).toBe('healthy');
   });
 
-  it('refuses a backup of another cluster (exit 2, nothing touched) unless --force', async () => {
+  it('refuses a backup of another cluster (exit 2, nothing touched), and restores it with --force', async () => {
     const { manifest, files } = openArchive(readFileSync(archive()));
     const { archive: other } = buildArchive(
       { ...manifest, cluster: { ...manifest.cluster, primarySet: 'otherprimary' } },
@@ -98,6 +98,10 @@ describe('backup and restore', () => {
     expect(r.exitCode, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/a backup of another cluster: it is of primary set "otherprimary", this cluster's is "myprimary".*--force/s);
     expect((await redisCli(rig, 0, 'GET after-backup')).output.trim()).toBe('1');
+    // With --force the same archive is restored: the key written after the backup is gone.
+    const forced = await runCli(['restore', otherPath, '-i', rig.inventoryPath, '--force']);
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect((await redisCli(rig, 0, 'EXISTS after-backup')).output.trim()).toBe('0');
     const damaged = readFileSync(archive());
     const at = damaged.indexOf(Buffer.from('REDIS')) + 20;
     damaged[at] = damaged[at]! ^ 0xff;
