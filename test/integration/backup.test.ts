@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildArchive, openArchive } from '../../src/runner/backup-archive.js';
 import { startRig, type Rig } from '../rig/rig.js';
-import { runCli } from '../support/cli.js';
+import { runCli, startCli } from '../support/cli.js';
 import { eventually, redisCli } from '../support/cluster.js';
+import { until } from '../support/wait.js';
 
 let rig: Rig;
 let dir: string;
@@ -130,5 +131,32 @@ describe('backup and restore', () => {
       expect(hasAll(await listUsers(n))).toBe(true);
     }
     expect(`${r.stdout}${r.stderr}${journalText()}`).not.toContain(rig.redisPassword);
+  });
+  it('Ctrl-C while the replicas catch up loads the dataset the primary had back (exit 1)', async () => {
+    // node3's Redis is paused, so the restore waits for it after loading the backup: Ctrl-C lands there.
+    expect((await redisCli(rig, 0, 'SET before-interrupted-restore yes')).output.trim()).toBe('OK');
+    const loaded = () => journalText().split('"backup loaded"').length - 1;
+    const loadedBefore = loaded();
+    const pid = (await rig.sh(2, 'systemctl show -p MainPID --value asperaredisd')).output.trim();
+    expect(pid).toMatch(/^[1-9]\d*$/);
+    await rig.sh(2, `kill -STOP ${pid}`);
+    const restore = startCli(['restore', archive(), '--json', '-i', rig.inventoryPath]);
+    try {
+      await until(async () => loaded() > loadedBefore || !restore.running(), 120, 'the restore loads the backup', () => restore.stderr());
+      expect(restore.running(), restore.stderr()).toBe(true);
+      restore.child.kill('SIGINT');
+      const r = await restore.done;
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/interrupted \(Ctrl-C\)/);
+      expect(r.stderr).not.toMatch(/did not follow/);
+      expect(JSON.parse(r.stdout).nodes.find((n: { name: string }) => n.name === 'node1')).toMatchObject({ status: 'rolled-back' });
+    } finally {
+      restore.child.kill('SIGKILL');
+      await rig.sh(2, `kill -CONT ${pid}`);
+    }
+    for (const n of [0, 1, 2]) {
+      expect(await eventually(async () => (await redisCli(rig, n, 'GET before-interrupted-restore')).output.trim(), (v) => v === 'yes', 60), `node${n + 1}`).toBe('yes');
+    }
+    expect((await eventually(statusJson, (s) => s.verdict === 'healthy', 120)).verdict).toBe('healthy');
   });
 });
