@@ -70,6 +70,8 @@ function passwordDirectives(file: 'redis' | 'sentinel', primarySet: string): Pas
     : { keyOf: sentinelKeyOf, required: ['requirepass', `sentinel auth-pass ${primarySet}`], optional: ['sentinel sentinel-pass'] };
 }
 
+export const UNREADABLE = 'cannot be read';
+
 /**
  * What keeps aspera_31415.conf ('redis') or sentinel_41415.conf ('sentinel') from holding `password`
  * as its only password: [] when every password directive (requirepass, masterauth, "sentinel
@@ -77,7 +79,7 @@ function passwordDirectives(file: 'redis' | 'sentinel', primarySet: string): Pas
  * "user default" line names `retired` or lacks `password`. `text` null: the file could not be read.
  */
 export function passwordFileProblems(file: 'redis' | 'sentinel', text: string | null, primarySet: string, password: string, retired: string): string[] {
-  if (text === null) return ['cannot be read'];
+  if (text === null) return [UNREADABLE];
   const { keyOf, required, optional } = passwordDirectives(file, primarySet);
   const passwordKeys = new Set([...required, ...optional]);
   const problems: string[] = [];

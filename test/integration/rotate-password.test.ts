@@ -265,5 +265,19 @@ printf '%s' "$out" > ${conf}; grep -c '^sentinel auth-pass myprimary \\|^require
     const third = await rotateWith();
     expect(third.exitCode, third.stderr).toBe(0);
     expect(JSON.parse(third.stdout)).toMatchObject({ unchanged: true });
+
+    // A file that cannot be read: refused before any change (the file stages would fail and roll back).
+    const other = rig.nodes[2]!;
+    const before = await rotationState();
+    await rig.sh(other, `mv ${conf} ${conf}.aside`);
+    try {
+      const refused = await rotateWith();
+      expect(refused.exitCode, refused.stderr).toBe(1);
+      expect((JSON.parse(refused.stdout) as { errors: string[] }).errors.join('\n'))
+        .toContain(`${rig.inventory.nodes[2]!.name}: sentinel_41415.conf: cannot be read; nothing was changed`);
+    } finally {
+      await rig.sh(other, `mv ${conf}.aside ${conf}`);
+    }
+    expect(await rotationState()).toEqual(before);
   });
 });
