@@ -151,9 +151,9 @@ class Rotation {
 
   /**
    * Nothing to do ('none') when the new password is the only one every Redis and Sentinel accepts,
-   * askmscli's stores hold it, and both files hold it in every password directive (a rotation whose rollback failed in its last
-   * stages can leave a file behind the servers: that is work left, and `report.behind` says which).
-   * A file that cannot be read refuses the run.
+   * askmscli's stores hold it, and both files on every node hold it in every password directive (a
+   * rotation whose rollback failed in its last stages can leave a file behind the servers: that is
+   * work left, and `report.behind` says which). A file that cannot be read refuses the run.
    */
   private async workLeft(accepted: Accepted[]): Promise<'none' | 'rotation' | 'refused'> {
     const onlyNew = accepted.every((a) => a === 'to') ||
