@@ -1,6 +1,7 @@
+import { basename } from 'node:path';
 import { newSalt, recordState, renderRecord } from '../hsts/askms-record.js';
 import { HSTS, STORE_RECORD, keystoreRecordPath } from '../hsts/paths.js';
-import { redisConfWithPassword, sentinelConfWithPassword } from '../hsts/rotate-conf.js';
+import { passwordFileProblems, UNREADABLE, redisConfWithPassword, sentinelConfWithPassword } from '../hsts/rotate-conf.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { initKeystore, storeRedisPassword } from '../remote/askmscli.js';
 import { makeDirectory, writeFileCommand } from '../remote/files.js';
@@ -28,10 +29,15 @@ export interface RotateOptions extends ConnectOptions, RunIO {
 }
 
 export interface RotateResult extends RunResult {
-  /** Nothing to do: every Redis and Sentinel accepts the new password only and askmscli holds it. */
+  /** Nothing to do: every Redis and Sentinel accepts the new password only, askmscli holds it, and so do both files on every node. */
   unchanged?: boolean;
   /** The stages, in order: what the rotation does (plan) or did. */
   steps: string[];
+  /**
+   * Why a rotation ran although every Redis and Sentinel accepts only the new password and askmscli
+   * holds it: what a file still lacks ("node2: sentinel_41415.conf: requirepass holds the old password").
+   */
+  behind?: string[];
   /** How far a failed rotation got before it was rolled back. */
   reached?: Stage;
 }
@@ -85,7 +91,9 @@ class Rotation {
     if (!accepted) return;
     const steps = rotationSteps(this.cluster.primarySet);
     this.report.steps = STAGES.map((s) => steps[s]);
-    if (await this.nothingToDo(accepted)) {
+    const work = await this.workLeft(accepted);
+    if (work === 'refused') return;
+    if (work === 'none') {
       this.report.unchanged = true;
       this.report.steps = [];
       return;
@@ -141,16 +149,45 @@ class Rotation {
     return answers.map((a) => a.accepted);
   }
 
-  /** The new password is the only one every Redis and Sentinel accepts, and askmscli's stores hold it. */
-  private async nothingToDo(accepted: Accepted[]): Promise<boolean> {
+  /**
+   * Nothing to do ('none') when the new password is the only one every Redis and Sentinel accepts,
+   * askmscli's stores hold it, and both files on every node hold it in every password directive (a
+   * rotation whose rollback failed in its last stages can leave a file behind the servers: that is
+   * work left, and `report.behind` says which). A file that cannot be read refuses the run.
+   */
+  private async workLeft(accepted: Accepted[]): Promise<'none' | 'rotation' | 'refused'> {
     const onlyNew = accepted.every((a) => a === 'to') ||
       (this.forward.to.reveal() === this.forward.from.reveal() && accepted.every((a) => a === 'both'));
-    if (!onlyNew) return false;
+    if (!onlyNew) return 'rotation';
     const records = await Promise.all(this.run.inventory.nodes.map(async (n) => {
       const r = await this.sh(n, { label: `cat ${STORE_RECORD}`, code: `cat ${STORE_RECORD} 2>/dev/null || true` });
       return recordState(Buffer.from(r.output), this.forward.to.reveal()) === 'matches';
     }));
-    return records.every(Boolean);
+    if (!records.every(Boolean)) return 'rotation';
+    const behind = (await Promise.all(this.run.inventory.nodes.map((n) => this.filesBehind(n)))).flat();
+    if (behind.length === 0) return 'none';
+    const unreadable = behind.filter((p) => p.endsWith(UNREADABLE));
+    if (unreadable.length > 0) {
+      // The file stages would fail on it and roll every server back: say so before changing anything.
+      this.run.errors.push(`pre-flight: ${unreadable.join('; ')}; nothing was changed`);
+      this.run.emit({ event: 'preflight-failed', problems: unreadable });
+      return 'refused';
+    }
+    this.report.behind = behind;
+    this.run.journal.write({ event: 'rotate-password', result: 'servers and askmscli hold the new password, files do not', problems: behind });
+    return 'rotation';
+  }
+
+  /** What keeps the node's two files from holding the new password only, by directive name: [] when nothing. */
+  private async filesBehind(node: ClusterNode): Promise<string[]> {
+    const [to, from] = [this.forward.to.reveal(), this.forward.from.reveal()];
+    const files = [{ file: 'redis', path: HSTS.redisConf }, { file: 'sentinel', path: HSTS.sentinelConf }] as const;
+    const found = await Promise.all(files.map(async ({ file, path }) => {
+      const read = await this.sh(node, { label: `read ${path}`, code: `cat ${path}` });
+      const problems = passwordFileProblems(file, read.ok ? read.output : null, this.cluster.primarySet, to, from);
+      return problems.map((p) => `${node.name}: ${basename(path)}: ${p}`);
+    }));
+    return found.flat();
   }
 
   // ---- the stages (the rollback runs them with the pair reversed) ----

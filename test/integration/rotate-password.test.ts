@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRig, type Rig, type RigNode } from '../rig/rig.js';
 import { runCli, startCli, type CliResult } from '../support/cli.js';
 import { journalEvents, journalFiles, waitForJournal } from '../support/journal.js';
-import { eventually } from '../support/cluster.js';
+import { eventually, shWithInput, shWithRedisAuth } from '../support/cluster.js';
 import { until } from '../support/wait.js';
 import { startWriter } from '../support/writer.js';
 
@@ -29,7 +29,7 @@ afterAll(async () => {
 
 /** PING with `password` on a node's Redis (31415) or Sentinel (41415): the reply, as an administrator sees it. */
 async function ping(node: RigNode, port: number, password: string): Promise<string> {
-  const r = await rig.sh(node, `REDISCLI_AUTH='${password}' /opt/aspera/bin/asredis -h ${node.privateIp} -p ${port} PING 2>/dev/null`);
+  const r = await shWithRedisAuth(node, password, `/opt/aspera/bin/asredis -h ${node.privateIp} -p ${port} PING 2>/dev/null`);
   return r.output.trim();
 }
 
@@ -187,7 +187,7 @@ describe('rotate-password', () => {
       `unanswered ${answers.map((a) => a.filter((x) => x.startsWith('000')).length).join('/')}; client errors: ${writes.errors.join(' | ')}`);
     // No acknowledged write lost: the values rose strictly and the counter holds the last one.
     expect(writes.notIncreasing).toEqual([]);
-    const counter = await rig.sh(0, `REDISCLI_AUTH='${NEW_PASSWORD}' /opt/aspera/bin/asredis -h ${rig.nodes[0]!.privateIp} -p 31415 GET rotate:counter`);
+    const counter = await shWithRedisAuth(rig.nodes[0]!, NEW_PASSWORD, `/opt/aspera/bin/asredis -h ${rig.nodes[0]!.privateIp} -p 31415 GET rotate:counter`);
     expect(Number(counter.output.trim())).toBeGreaterThanOrEqual(writes.acked.at(-1)!);
 
     // The old password is refused by every Redis and Sentinel; the new one accepted.
@@ -203,7 +203,7 @@ describe('rotate-password', () => {
     // The inventory refers to the new file, the rest of it as it was.
     const inventory = JSON.parse(FIRST_INVENTORY()) as { cluster: { redisPassword: unknown } };
     expect(inventory.cluster.redisPassword).toEqual({ file: 'new-redis-password' });
-    expect(new Set(await Promise.all(rig.nodes.map(async (n) => (await rig.sh(n, `REDISCLI_AUTH='${NEW_PASSWORD}' /opt/aspera/bin/asredis -h ${n.privateIp} -p 41415 SENTINEL get-master-addr-by-name myprimary`)).output.split('\n')[0]))).size).toBe(1);
+    expect(new Set(await Promise.all(rig.nodes.map(async (n) => (await shWithRedisAuth(n, NEW_PASSWORD, `/opt/aspera/bin/asredis -h ${n.privateIp} -p 41415 SENTINEL get-master-addr-by-name myprimary`)).output.split('\n')[0]))).size).toBe(1);
 
     // No password in argv on any node, in the output or in the journal.
     for (const s of samples) expect(s).toMatch(/bash/);
@@ -221,5 +221,63 @@ describe('rotate-password', () => {
     const up = await runCli(['up', '-i', rig.inventoryPath, '--json']);
     expect(up.exitCode, up.stderr).toBe(0);
     expect((JSON.parse(up.stdout) as { totals: { changed: number } }).totals.changed).toBe(0);
+  });
+
+  it('a Sentinel file left with the old password (a failed rollback\'s last stage) is work left: the rerun fixes it, the next says nothing to do', async () => {
+    const node = rig.nodes[1]!;
+    const name = rig.inventory.nodes[1]!.name;
+    const conf = '/opt/aspera/etc/redis/sentinel_41415.conf';
+    // By hand, as a rollback that stopped in its last stage leaves it: the running Sentinel keeps the
+    // new password, its file says the old one (auth-pass unquoted as Sentinel writes it, requirepass quoted).
+    // The old password reaches the node on stdin; bash's printf builtin writes it.
+    const edit = await shWithInput(node, `IFS= read -r old; out=''
+while IFS= read -r line || [ -n "$line" ]; do
+  case "$line" in
+    'sentinel auth-pass myprimary '*) printf -v line 'sentinel auth-pass myprimary %s' "$old" ;;
+    'requirepass '*) printf -v line 'requirepass "%s"' "$old" ;;
+  esac
+  out+="$line"$'\\n'
+done < ${conf}
+printf '%s' "$out" > ${conf}; grep -c '^sentinel auth-pass myprimary \\|^requirepass ' ${conf}`, `${rig.redisPassword}\n`);
+    expect(edit.output.trim(), edit.output).toBe('2');
+    const fileHolds = async (password: string) => (await rig.sh(node, `cat ${conf}`)).output.includes(password);
+    expect(await fileHolds(rig.redisPassword)).toBe(true);
+    expect(await acceptedEverywhere(NEW_PASSWORD)).toEqual(Array(6).fill('PONG'));
+
+    // A rollback that failed did not rewrite the inventory: it still refers to the old password.
+    const inventory = rig.writeInventory('inventory-before-rotation.json', rig.inventory);
+    const rotateWith = (): Promise<CliResult> =>
+      runCli(['rotate-password', '-i', inventory, '--new-password-file', join(rig.dir, 'new-redis-password'), '--json']);
+    const rerun = await rotateWith();
+    expect(rerun.exitCode, rerun.stderr).toBe(0);
+    const result = JSON.parse(rerun.stdout) as { unchanged?: boolean; behind?: string[] };
+    expect(result.unchanged).toBeUndefined();
+    expect(result.behind).toEqual([
+      `${name}: sentinel_41415.conf: sentinel auth-pass myprimary holds the old password`,
+      `${name}: sentinel_41415.conf: requirepass holds the old password`,
+    ]);
+    expect(await fileHolds(rig.redisPassword)).toBe(false);
+    expect(await fileHolds(NEW_PASSWORD)).toBe(true);
+    expect(await acceptedEverywhere(NEW_PASSWORD)).toEqual(Array(6).fill('PONG'));
+    for (const reply of await acceptedEverywhere(rig.redisPassword)) expect(reply).not.toBe('PONG');
+    expectNoPassword([rerun.stdout, rerun.stderr, ...journals()]);
+
+    const third = await rotateWith();
+    expect(third.exitCode, third.stderr).toBe(0);
+    expect(JSON.parse(third.stdout)).toMatchObject({ unchanged: true });
+
+    // A file that cannot be read: refused before any change (the file stages would fail and roll back).
+    const other = rig.nodes[2]!;
+    const before = await rotationState();
+    await rig.sh(other, `mv ${conf} ${conf}.aside`);
+    try {
+      const refused = await rotateWith();
+      expect(refused.exitCode, refused.stderr).toBe(1);
+      expect((JSON.parse(refused.stdout) as { errors: string[] }).errors.join('\n'))
+        .toContain(`${rig.inventory.nodes[2]!.name}: sentinel_41415.conf: cannot be read; nothing was changed`);
+    } finally {
+      await rig.sh(other, `mv ${conf}.aside ${conf}`);
+    }
+    expect(await rotationState()).toEqual(before);
   });
 });

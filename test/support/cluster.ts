@@ -1,9 +1,35 @@
+import { spawn } from 'node:child_process';
 import type { Rig, RigNode } from '../rig/rig.js';
+
+/**
+ * Runs `script` with bash as root in a node (docker exec -i) with `input` on its stdin: the way to
+ * hand a password to a command there, since docker exec's argv shows in the node's process list.
+ * The output is stdout and stderr together, in arrival order (as Rig.sh gives it).
+ */
+export function shWithInput(node: RigNode, script: string, input: string): Promise<{ exitCode: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', ['exec', '-i', node.container.getId(), 'bash', '-c', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ exitCode: code ?? 1, output: Buffer.concat(chunks).toString('utf8') }));
+    child.stdin.end(input);
+  });
+}
+
+/**
+ * `script` with REDISCLI_AUTH set to `password`, read from stdin (first line) and never in argv.
+ * `script` must not read stdin itself.
+ */
+export function shWithRedisAuth(node: RigNode, password: string, script: string): Promise<{ exitCode: number; output: string }> {
+  return shWithInput(node, `IFS= read -r REDISCLI_AUTH; export REDISCLI_AUTH; ${script}`, `${password}\n`);
+}
 
 /** Helpers that ask a rig node about its cluster, as an administrator would (docker exec, not SSH). */
 export function redisCli(rig: Rig, node: RigNode | number, args: string, port = 31415) {
   const target = typeof node === 'number' ? rig.nodes[node]! : node;
-  return rig.sh(target, `REDISCLI_AUTH='${rig.redisPassword}' /opt/aspera/bin/asredis -h ${target.privateIp} -p ${port} ${args}`);
+  return shWithRedisAuth(target, rig.redisPassword, `exec /opt/aspera/bin/asredis -h ${target.privateIp} -p ${port} ${args} </dev/null`);
 }
 
 export async function sentinelPrimaries(rig: Rig, nodes: RigNode[]): Promise<string[]> {
