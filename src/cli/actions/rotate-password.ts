@@ -9,7 +9,7 @@ import { procedureOptions } from './run-options.js';
 
 function summary(result: RotateResult, dryRun: boolean, inventoryNote: string): string {
   if (result.exitCode !== 0) return '';
-  if (result.unchanged) return `every Redis and Sentinel accepts only the new password and askmscli holds it: nothing to do\n${inventoryNote}`;
+  if (result.unchanged) return `every Redis and Sentinel accepts only the new password, askmscli and both files on every node hold it: nothing to do\n${inventoryNote}`;
   if (dryRun) return `would rotate the Redis password:\n${result.steps.map((s, i) => `  ${i + 1}. ${s}\n`).join('')}`;
   return `rotated the Redis password on every node; the old one is refused everywhere\n${inventoryNote}`;
 }
