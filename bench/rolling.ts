@@ -12,7 +12,8 @@ import { startRig, type Rig } from '../test/rig/rig.js';
 import { runCli } from '../test/support/cli.js';
 import { eventually, redisCli } from '../test/support/cluster.js';
 import { until } from '../test/support/wait.js';
-import { startTimedWriter, type TimedWriter } from './rolling-writer.js';
+import type { Writer } from '../test/support/writer.js';
+import { startBenchWriter } from './rolling-writer.js';
 import { longestGapWithin, lostWrites } from './write-gaps.js';
 
 export interface RollingRow {
@@ -55,7 +56,7 @@ async function timedCommand(rig: Rig, args: string[]): Promise<{ json: Record<st
 }
 
 /** Waits until the writer has `count` more acknowledged writes than now: the client writes again. */
-async function moreWrites(writer: TimedWriter, count: number, what: string): Promise<void> {
+async function moreWrites(writer: Writer, count: number, what: string): Promise<void> {
   const base = await writer.lastAcked();
   await until(async () => (await writer.lastAcked()) >= base + count, 120, `the writer has ${count} more acknowledged writes ${what}`);
 }
@@ -63,7 +64,7 @@ async function moreWrites(writer: TimedWriter, count: number, what: string): Pro
 async function oneRep(rig: Rig, rep: number): Promise<RollingRow> {
   const key = `bench:rolling:${rep}`;
   const writerNode = rig.nodes.length - 1;
-  const writer = startTimedWriter(rig, writerNode, key);
+  const writer = startBenchWriter(rig, writerNode, key);
   let stopped = false;
   try {
     await moreWrites(writer, 20, 'before the switchover');
@@ -73,12 +74,12 @@ async function oneRep(rig: Rig, rep: number): Promise<RollingRow> {
     const restart = await timedCommand(rig, ['restart']);
     await moreWrites(writer, 20, 'after the restart');
     stopped = true;
-    const { report, acks } = await writer.stop();
+    const report = await writer.stop();
     const { primary } = await healthy(rig);
     const primaryIndex = rig.nodes.findIndex((n) => n.name.endsWith(`-${primary}`));
     const final = Number((await redisCli(rig, primaryIndex, `GET ${key}`)).output.trim());
     if (!Number.isFinite(final)) throw new Error(`GET ${key} on ${primary} gave no number`);
-    const times = acks.map((a) => a.at);
+    const times = report.acks.map((a) => a.at);
     const restartSwitchover = restart.json.switchover as { windowMs?: number } | undefined;
     return {
       nodes: rig.nodes.length,

@@ -3,18 +3,11 @@
  * acknowledged, the longest wait between two acknowledged writes within an operation's window, and
  * how many acknowledged writes the data no longer holds.
  */
+import { parseWriterOutput, type Ack } from '../test/support/writer.js';
 
-/** An acknowledged INCR: when (ms since the epoch, the node's clock) and the value it returned. */
-export interface Ack { at: number; value: number }
-
-/** The `<ms> ack <value> <primary>` lines of the writer's output (bench/rolling-writer.ts), in order. */
+/** The `<ms> ack <value> <primary>` lines of the writer's output (test/support/writer.ts), in order. */
 export function parseAcks(output: string): Ack[] {
-  const acks: Ack[] = [];
-  for (const line of output.split('\n')) {
-    const m = /^(\d+) ack (\d+) \S+$/.exec(line);
-    if (m) acks.push({ at: Number(m[1]), value: Number(m[2]) });
-  }
-  return acks;
+  return parseWriterOutput(output).acks;
 }
 
 /**

@@ -1,15 +1,14 @@
 /**
  * What `backup` and `restore` share: a Run over every node, the run lock, the primary as the
- * Sentinels name it, and one command at a time on a node.
+ * Sentinels name it, and one command at a time on a node (engine/procedure-access.ts).
  */
-import { parsePrimaryAddr } from '../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { asredis, redisOf, sentinelOf, type RedisTarget } from '../remote/redis-cli.js';
-import type { RemoteCommand } from '../ssh/remote-script.js';
-import type { ConnectOptions } from './engine/connect.js';
+import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
+import { closeRun, runResult } from './engine/finish.js';
 import { lockEveryNode } from './engine/lock.js';
-import { runOne } from './engine/run-one.js';
-import type { Run, RunIO } from './engine/run.js';
+import { ProcedureAccess } from './engine/procedure-access.js';
+import { Run, type RunIO } from './engine/run.js';
+import type { RunResult } from './result.js';
 
 export interface BackupRunOptions extends ConnectOptions, RunIO {
   mode: 'apply' | 'plan';
@@ -17,23 +16,41 @@ export interface BackupRunOptions extends ConnectOptions, RunIO {
   abort: AbortSignal;
 }
 
-export class ClusterAccess {
-  constructor(readonly run: Run, private readonly options: BackupRunOptions) {}
+/**
+ * A backup or restore run: connect to every node, take the lock on each (not for a plan), `work`,
+ * then the result with `report` (which `work` fills in); the run is closed whatever happens.
+ */
+export async function runOnCluster<R extends object>(
+  command: 'backup' | 'restore', inventory: Inventory, options: BackupRunOptions, report: R,
+  work: (access: ClusterAccess) => Promise<void>,
+): Promise<RunResult & R> {
+  const run = new Run(command, inventory, options);
+  run.emit({ event: 'run-start', command, inventory: inventory.path, mode: options.mode });
+  await connect(run, options, `hsts-cluster:${run.id}:${command}`);
+  const access = new ClusterAccess(run, options);
+  try {
+    if (everyNodeReached(run) && (options.mode === 'plan' || (await access.lock()))) await work(access);
+    return { ...runResult(run, 'apply'), ...report };
+  } finally {
+    await closeRun(run);
+  }
+}
 
-  get cluster(): Inventory['cluster'] {
-    return this.run.inventory.cluster;
+export class ClusterAccess extends ProcedureAccess {
+  constructor(run: Run, private readonly backupOptions: BackupRunOptions) {
+    // A failed command is quoted by its last lines: BGSAVE's and MIGRATE's scripts print more than the cause.
+    super(run, { abort: backupOptions.abort, quotedLines: 3 });
   }
 
   /** The run lock on every node (engine/lock.ts). */
   lock(): Promise<boolean> {
-    return lockEveryNode(this.run, this.options.breakLock);
+    return lockEveryNode(this.run, this.backupOptions.breakLock);
   }
 
   /** The node a majority of the Sentinels name; null (and the run's error) when they do not agree. */
   async primary(): Promise<ClusterNode | null> {
     const nodes = this.run.inventory.nodes;
-    const views = await Promise.all(nodes.map(async (n) =>
-      parsePrimaryAddr((await this.sh(n, asredis(this.sentinel(n), ['SENTINEL', 'get-master-addr-by-name', this.cluster.primarySet]))).output)?.ip ?? null));
+    const views = await this.sentinelViews(nodes);
     const counts = new Map<string, number>();
     for (const ip of views) if (ip) counts.set(ip, (counts.get(ip) ?? 0) + 1);
     const [ip, votes] = [...counts.entries()].sort((a, b) => b[1] - a[1])[0] ?? [null, 0];
@@ -47,11 +64,6 @@ export class ClusterAccess {
     return primary;
   }
 
-  refuse(reason: string): void {
-    this.run.errors.push(`pre-flight: ${reason}; nothing was changed`);
-    this.run.emit({ event: 'preflight-failed', problems: [reason] });
-  }
-
   fail(node: ClusterNode, message: string): void {
     Object.assign(this.run.recap(node.name), { status: 'failed', failed: 1, error: message });
     this.run.errors.push(`${node.name}: ${message}`);
@@ -61,26 +73,7 @@ export class ClusterAccess {
     this.run.journal.write({ event: this.run.command, result: what, ...fields });
   }
 
-  sh(node: ClusterNode, command: RemoteCommand, timeoutMs = 60_000): Promise<{ ok: boolean; output: string }> {
-    return runOne(this.run, node, command, timeoutMs);
-  }
-
-  /** The command's output, or an Error naming the node and the command. */
-  async must(node: ClusterNode, command: RemoteCommand, timeoutMs = 60_000): Promise<string> {
-    const r = await this.sh(node, command, timeoutMs);
-    if (!r.ok) throw new Error(`${node.name}: ${command.label} failed: ${r.output.trim().split('\n').slice(-3).join(' ')}`);
-    return r.output;
-  }
-
-  redis(node: ClusterNode): RedisTarget {
-    return redisOf(this.cluster, node);
-  }
-
-  sentinel(node: ClusterNode): RedisTarget {
-    return sentinelOf(this.cluster, node);
-  }
-
   get aborted(): boolean {
-    return this.options.abort.aborted;
+    return this.backupOptions.abort.aborted;
   }
 }

@@ -10,10 +10,7 @@ import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { asredis } from '../remote/redis-cli.js';
 import { buildArchive, redactConf } from './backup-archive.js';
 import { bgsaveAndRead, readFileBase64 } from './backup-commands.js';
-import { ClusterAccess, type BackupRunOptions } from './backup-run.js';
-import { connect, everyNodeReached } from './engine/connect.js';
-import { closeRun, runResult } from './engine/finish.js';
-import { Run } from './engine/run.js';
+import { runOnCluster, type BackupRunOptions, type ClusterAccess } from './backup-run.js';
 import { rdbPath } from './redis-data.js';
 import type { RunResult } from './result.js';
 
@@ -33,18 +30,9 @@ export interface BackupResult extends RunResult {
   steps: string[];
 }
 
-export async function runBackup(inventory: Inventory, options: BackupOptions): Promise<BackupResult> {
-  const run = new Run('backup', inventory, options);
-  run.emit({ event: 'run-start', command: 'backup', inventory: inventory.path, mode: options.mode });
-  await connect(run, options, `hsts-cluster:${run.id}:backup`);
-  const access = new ClusterAccess(run, options);
+export function runBackup(inventory: Inventory, options: BackupOptions): Promise<BackupResult> {
   const report: Omit<BackupResult, keyof RunResult> = { steps: [] };
-  try {
-    if (everyNodeReached(run) && (options.mode === 'plan' || (await access.lock()))) await backup(access, options, report);
-    return { ...runResult(run, 'apply'), ...report };
-  } finally {
-    await closeRun(run);
-  }
+  return runOnCluster('backup', inventory, options, report, (access) => backup(access, options, report));
 }
 
 async function backup(access: ClusterAccess, options: BackupOptions, report: Omit<BackupResult, keyof RunResult>): Promise<void> {

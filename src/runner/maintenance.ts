@@ -1,19 +1,18 @@
 import { hostname, userInfo } from 'node:os';
-import { maintenanceProbe } from '../facts/maintenance.js';
-import { renderMaintenanceMark, type MaintenanceMark, type MaintenanceRead } from '../hsts/maintenance.js';
+import { renderMaintenanceMark, type MaintenanceMark } from '../hsts/maintenance.js';
 import { HSTS, SERVICES, type Service } from '../hsts/paths.js';
-import { parsePrimaryAddr, parseReplication, parseSentinelReplicas, type ReplicationInfo } from '../hsts/redis-info.js';
+import type { ReplicationInfo } from '../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { makeDirectory, removeFileCommand, writeFileCommand } from '../remote/files.js';
 import { nodedPing, parseNodedPing } from '../remote/noded.js';
-import { asredis, configSet, redisOf, sentinelOf, type RedisTarget } from '../remote/redis-cli.js';
+import { asredis, configSet, type RedisTarget } from '../remote/redis-cli.js';
 import { parseUnitShow, showUnits, systemctl } from '../remote/systemctl.js';
-import { throwIfInterrupted, waitUntilInterruptible, type WaitOptions } from '../remote/waits.js';
+import { throwIfInterrupted, type WaitOptions } from '../remote/waits.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
 import { closeRun, runResult } from './engine/finish.js';
 import { lockEveryNode } from './engine/lock.js';
-import { runOne } from './engine/run-one.js';
+import { ProcedureAccess } from './engine/procedure-access.js';
 import { Run, type RunIO } from './engine/run.js';
 import { decideOff, decideOn, STOPPABLE, type MaintenanceFacts } from './maintenance-plan.js';
 import { sentinelReplicaProblem } from './switchover-plan.js';
@@ -78,11 +77,11 @@ export async function runMaintenance(inventory: Inventory, options: MaintenanceO
 
 class Maintenance {
   readonly report: Omit<MaintenanceResult, keyof RunResult>;
-  private readonly cluster: Inventory['cluster'];
   private readonly target: ClusterNode;
+  private readonly access: ProcedureAccess;
 
   constructor(private readonly run: Run, private readonly options: MaintenanceOptions) {
-    this.cluster = run.inventory.cluster;
+    this.access = new ProcedureAccess(run, { abort: options.abort });
     this.target = run.inventory.nodes.find((n) => n.name === options.node)!;
     this.report = { node: options.node, action: options.action, steps: [] };
   }
@@ -99,27 +98,22 @@ class Maintenance {
     const nodes = this.run.inventory.nodes;
     const t = this.target;
     const [sentinelViews, marks, replication, priority, transfers, units] = await Promise.all([
-      this.sentinelViews(),
-      Promise.all(nodes.map((n) => this.mark(n))),
-      this.replication(t),
-      this.sh(t, asredis(this.redis(t), ['CONFIG', 'GET', 'replica-priority'])).then((r) => /^\d+$/.exec(r.output.trim().split('\n')[1] ?? '')?.[0] ?? null),
+      this.access.sentinelViews(),
+      Promise.all(nodes.map((n) => this.access.maintenanceMark(n))),
+      this.access.replication(t),
+      this.access.configNumber(t, 'replica-priority').then((r) => r.value),
       this.transfers(t),
-      this.sh(t, showUnits(SERVICES)).then((r) => parseUnitShow(r.output)),
+      this.access.sh(t, showUnits(SERVICES)).then((r) => parseUnitShow(r.output)),
     ]);
     const active = new Set(SERVICES.filter((s) => units.get(s)?.active === 'active'));
     return { nodes, target: t, sentinelViews, marks, replication, priority, transfers, active };
-  }
-
-  private refuse(reason: string): void {
-    this.run.errors.push(`pre-flight: ${reason}; nothing was changed`);
-    this.run.emit({ event: 'preflight-failed', problems: [reason] });
   }
 
   // ---- on ----
 
   private async on(facts: MaintenanceFacts & { active: Set<Service> }): Promise<void> {
     const decision = decideOn(facts, this.options.waitTransfersS);
-    if (decision.kind === 'refuse') return this.refuse(decision.reason);
+    if (decision.kind === 'refuse') return this.access.refuse(decision.reason);
     const name = this.target.name;
     if (decision.kind === 'nothing-to-do') {
       Object.assign(this.report, { mark: decision.mark, already: true });
@@ -153,8 +147,8 @@ class Maintenance {
   private async enter(mark: MaintenanceMark, stop: Service[], progress: Progress): Promise<void> {
     const t = this.target;
     progress.marked = true;
-    await this.must(t, makeDirectory(HSTS.stateDir, { mode: '700' }));
-    await this.must(t, writeMarkCommand(mark));
+    await this.access.must(t, makeDirectory(HSTS.stateDir, { mode: '700' }));
+    await this.access.must(t, writeMarkCommand(mark));
     this.journal('marked', {});
     // Remembered before asking: a SET that took effect but whose reply was lost is put back too.
     progress.priorityChanged = true;
@@ -164,8 +158,8 @@ class Maintenance {
     await this.awaitTransfers();
     for (const service of stop) {
       progress.services.push(service);
-      this.stopIfInterrupted();
-      await this.must(t, systemctl('stop', service));
+      throwIfInterrupted(this.options.abort);
+      await this.access.must(t, systemctl('stop', service));
     }
   }
 
@@ -174,7 +168,7 @@ class Maintenance {
     const t = this.target;
     const problems: string[] = [];
     for (const service of SERVICES.filter((s) => progress.services.includes(s))) {
-      const r = await this.sh(t, systemctl('start', service));
+      const r = await this.access.sh(t, systemctl('start', service));
       if (!r.ok) problems.push(`${service} left stopped (systemctl start ${service}: ${r.output.trim()})`);
     }
     if (progress.priorityChanged) {
@@ -182,7 +176,7 @@ class Maintenance {
       if (r) problems.push(`replica-priority left at 0 (${r}): run CONFIG SET replica-priority ${mark.replicaPriority} and CONFIG REWRITE on its Redis`);
     }
     if (progress.marked && problems.length === 0) {
-      const r = await this.sh(t, removeFileCommand(HSTS.maintenanceFile));
+      const r = await this.access.sh(t, removeFileCommand(HSTS.maintenanceFile));
       if (!r.ok) problems.push(`${HSTS.maintenanceFile} left (${r.output.trim()}): run hsts-cluster maintenance off ${t.name}`);
     } else if (progress.marked) {
       problems.push(`its mark ${HSTS.maintenanceFile} is kept, so that \`hsts-cluster maintenance off ${t.name}\` finishes the undo`);
@@ -195,7 +189,7 @@ class Maintenance {
 
   private async off(facts: MaintenanceFacts & { active: Set<Service> }): Promise<void> {
     const decision = decideOff(facts);
-    if (decision.kind === 'refuse') return this.refuse(decision.reason);
+    if (decision.kind === 'refuse') return this.access.refuse(decision.reason);
     const name = this.target.name;
     if (decision.kind === 'nothing-to-do') {
       this.report.already = true;
@@ -216,12 +210,12 @@ class Maintenance {
     try {
       for (const service of start) {
         progress.services.push(service);
-        await this.must(this.target, systemctl('start', service));
+        await this.access.must(this.target, systemctl('start', service));
       }
       progress.priorityChanged = true;
       await this.setPriority(mark.replicaPriority, 'back in service');
       await this.checkBack(primary, mark);
-      await this.must(this.target, removeFileCommand(HSTS.maintenanceFile));
+      await this.access.must(this.target, removeFileCommand(HSTS.maintenanceFile));
       Object.assign(this.run.recap(name), { status: 'changed', changed: 1 });
       this.run.recap(name).changes.push({ step: 'maintenance', summary: `back in service${start.length ? `, started ${start.join(', ')}` : ''}` });
     } catch (e) {
@@ -233,12 +227,12 @@ class Maintenance {
   /** Linked to the primary and caught up, seen by every Sentinel at its priority, asperanoded healthy. */
   private async checkBack(primary: ClusterNode, mark: MaintenanceMark): Promise<void> {
     const t = this.target;
-    const target = (await this.replication(primary))?.offset ?? 0;
-    const linked = await this.until(() => this.replication(t),
+    const target = (await this.access.replication(primary))?.offset ?? 0;
+    const linked = await this.access.until(() => this.access.replication(t),
       (r) => r?.role === 'slave' && r.masterHost === primary.privateIp && r.linkUp === true && r.offset >= target, BACK_IN_SERVICE);
     if (!(linked.ok)) throw new Error(`${t.name} is not a linked, caught-up replica of ${primary.name} within ${BACK_IN_SERVICE.timeoutMs / 1000} s (${describeReplication(linked.value)})`);
     await this.awaitPrioritySeen(mark.replicaPriority, primary);
-    const noded = await this.until(async () => parseNodedPing((await this.sh(t, nodedPing())).output), (h) => h.ok, BACK_IN_SERVICE);
+    const noded = await this.access.until(async () => parseNodedPing((await this.access.sh(t, nodedPing())).output), (h) => h.ok, BACK_IN_SERVICE);
     if (!noded.ok) throw new Error(`${t.name}: asperanoded does not answer healthy within ${BACK_IN_SERVICE.timeoutMs / 1000} s (${noded.value.message})`);
   }
 
@@ -251,7 +245,7 @@ class Maintenance {
       if (r) problems.push(`replica-priority is ${mark.replicaPriority}, not 0 (${r}): Sentinel may promote it`);
     }
     for (const service of [...progress.services].reverse()) {
-      const r = await this.sh(t, systemctl('stop', service));
+      const r = await this.access.sh(t, systemctl('stop', service));
       if (!r.ok) problems.push(`${service} left running (${r.output.trim()})`);
     }
     if (problems.length) this.left(t, problems.join('; '));
@@ -264,20 +258,20 @@ class Maintenance {
   private async awaitPrioritySeen(priority: string, primary?: ClusterNode): Promise<void> {
     const t = this.target;
     const problems = async () => (await Promise.all(this.run.inventory.nodes.map(async (n) => {
-      const records = parseSentinelReplicas((await this.sh(n, asredis(this.sentinel(n), ['SENTINEL', 'REPLICAS', this.cluster.primarySet]))).output);
+      const records = await this.access.sentinelReplicas(n);
       const record = records.find((r) => r.ip === t.privateIp);
       const health = primary ? sentinelReplicaProblem(record, primary.privateIp) : null;
       const seen = record?.['slave-priority'] === priority ? null : `sees replica-priority ${record?.['slave-priority'] ?? '(not listed)'}`;
       return [health, seen].filter((p): p is string => p !== null).map((p) => `${n.name}'s Sentinel ${p}`);
     }))).flat();
-    const seen = await this.until(problems, (p) => p.length === 0, SEEN_BY_SENTINELS);
+    const seen = await this.access.until(problems, (p) => p.length === 0, SEEN_BY_SENTINELS);
     if (!seen.ok) throw new Error(`not every Sentinel sees ${t.name} with replica-priority ${priority} within ${SEEN_BY_SENTINELS.timeoutMs / 1000} s: ${seen.value.join('; ')}`);
   }
 
   private async awaitTransfers(): Promise<void> {
     const t = this.target;
     const bound = { timeoutMs: this.options.waitTransfersS * 1000, intervalMs: 1000 };
-    const left = await this.until(() => this.transfers(t), (lines) => lines.length === 0, bound);
+    const left = await this.access.until(() => this.transfers(t), (lines) => lines.length === 0, bound);
     if (!left.ok) throw new Error(`transfers still running on ${t.name} after ${this.options.waitTransfersS} s: ${left.value.join('; ')}`);
   }
 
@@ -285,8 +279,8 @@ class Maintenance {
 
   private async setPriority(value: string, why: string): Promise<void> {
     const t = this.target;
-    await this.must(t, configSet(this.redis(t), 'replica-priority', value, why));
-    await this.must(t, configRewrite(this.redis(t)));
+    await this.access.must(t, configSet(this.access.redis(t), 'replica-priority', value, why));
+    await this.access.must(t, configRewrite(this.access.redis(t)));
   }
 
   private left(node: ClusterNode, what: string): void {
@@ -294,58 +288,12 @@ class Maintenance {
     this.run.errors.push(`${node.name}: ${what}`);
   }
 
-  private fail(node: ClusterNode, message: string): void {
-    Object.assign(this.run.recap(node.name), { status: 'failed', failed: 1, error: message });
-    this.run.errors.push(`${node.name}: ${message}`);
-  }
-
   private journal(what: string, fields: Record<string, unknown>): void {
     this.run.journal.write({ event: 'maintenance', action: this.options.action, node: this.target.name, result: what, ...fields });
   }
 
-  private stopIfInterrupted(): void {
-    throwIfInterrupted(this.options.abort);
-  }
-
-  /** A read-only bounded wait that Ctrl-C ends (the run then puts back what it changed). */
-  private async until<T>(probe: () => Promise<T>, done: (v: T) => boolean, options: WaitOptions): Promise<{ value: T; ok: boolean }> {
-    return waitUntilInterruptible(probe, done, { ...options, signal: this.options.abort });
-  }
-
-  private sh(node: ClusterNode, command: RemoteCommand): Promise<{ ok: boolean; output: string }> {
-    return runOne(this.run, node, command);
-  }
-
-  private async must(node: ClusterNode, command: RemoteCommand): Promise<void> {
-    const r = await this.sh(node, command);
-    if (!r.ok) throw new Error(`${node.name}: ${command.label} failed: ${r.output.trim()}`);
-  }
-
-  private redis(node: ClusterNode): RedisTarget {
-    return redisOf(this.cluster, node);
-  }
-
-  private sentinel(node: ClusterNode): RedisTarget {
-    return sentinelOf(this.cluster, node);
-  }
-
-  private async mark(node: ClusterNode): Promise<MaintenanceRead> {
-    const probe = maintenanceProbe();
-    const r = await this.run.session(node.name).run([probe.command], 'run-all').catch(() => ({ results: [] }));
-    return probe.parse(r.results[0]);
-  }
-
   private async transfers(node: ClusterNode): Promise<string[]> {
-    return (await this.sh(node, { label: 'pgrep -a -x ascp', code: 'pgrep -a -x ascp || true' })).output.split('\n').filter(Boolean);
-  }
-
-  private async replication(node: ClusterNode): Promise<ReplicationInfo | null> {
-    return parseReplication((await this.sh(node, asredis(this.redis(node), ['INFO', 'replication']))).output);
-  }
-
-  private async sentinelViews(): Promise<(string | null)[]> {
-    return Promise.all(this.run.inventory.nodes.map(async (n) =>
-      parsePrimaryAddr((await this.sh(n, asredis(this.sentinel(n), ['SENTINEL', 'get-master-addr-by-name', this.cluster.primarySet]))).output)?.ip ?? null));
+    return (await this.access.sh(node, { label: 'pgrep -a -x ascp', code: 'pgrep -a -x ascp || true' })).output.split('\n').filter(Boolean);
   }
 }
 

@@ -5,20 +5,16 @@
  * or Ctrl-C after the primary was flushed loads the saved dataset back. Configuration is not
  * written: the backup's files are for reading (their passwords were left out).
  */
-import { parseInfoFields, parseReplication } from '../hsts/redis-info.js';
+import { parseInfoFields } from '../hsts/redis-info.js';
 import { HSTS } from '../hsts/paths.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { asredis } from '../remote/redis-cli.js';
 import { waitUntil } from '../remote/waits.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
 import type { Manifest } from './backup-archive.js';
 import { bgsaveAndRead, loadDataset, readFileBase64 } from './backup-commands.js';
 import { BGSAVE_TIMEOUT_MS } from './backup.js';
-import { ClusterAccess, type BackupRunOptions } from './backup-run.js';
-import { connect, everyNodeReached } from './engine/connect.js';
-import { closeRun, runResult } from './engine/finish.js';
-import { Run } from './engine/run.js';
+import { runOnCluster, type BackupRunOptions, type ClusterAccess } from './backup-run.js';
 import { rdbPath } from './redis-data.js';
 import type { RunResult } from './result.js';
 
@@ -37,18 +33,9 @@ export interface RestoreResult extends RunResult {
   steps: string[];
 }
 
-export async function runRestore(inventory: Inventory, options: RestoreOptions): Promise<RestoreResult> {
-  const run = new Run('restore', inventory, options);
-  run.emit({ event: 'run-start', command: 'restore', inventory: inventory.path, mode: options.mode });
-  await connect(run, options, `hsts-cluster:${run.id}:restore`);
-  const access = new ClusterAccess(run, options);
+export function runRestore(inventory: Inventory, options: RestoreOptions): Promise<RestoreResult> {
   const report: Omit<RestoreResult, keyof RunResult> = { steps: [] };
-  try {
-    if (everyNodeReached(run) && (options.mode === 'plan' || (await access.lock()))) await restore(access, options, report);
-    return { ...runResult(run, 'apply'), ...report };
-  } finally {
-    await closeRun(run);
-  }
+  return runOnCluster('restore', inventory, options, report, (access) => restore(access, options, report));
 }
 
 async function restore(access: ClusterAccess, options: RestoreOptions, report: Omit<RestoreResult, keyof RunResult>): Promise<void> {
@@ -95,10 +82,10 @@ async function restore(access: ClusterAccess, options: RestoreOptions, report: O
 /** Every replica linked, at the primary's offset, with the primary's key count. */
 async function replicasFollow(access: ClusterAccess, primary: ClusterNode, replicas: ClusterNode[]): Promise<void> {
   const state = async (node: ClusterNode) => {
-    const r = await access.sh(node, asredis(access.redis(node), ['INFO', 'replication']));
-    const k = await access.sh(node, asredis(access.redis(node), ['INFO', 'keyspace']));
+    const info = await access.replication(node);
+    const k = await access.askRedis(node, ['INFO', 'keyspace']);
     const keys = Object.entries(parseInfoFields(k.output)).filter(([f]) => /^db\d+$/.test(f)).map(([f, v]) => `${f}:${v.split(',')[0]}`).join(' ');
-    return { info: parseReplication(r.output), keys };
+    return { info, keys };
   };
   const look = async () => {
     const [p, ...rs] = await Promise.all([state(primary), ...replicas.map(state)]);

@@ -1,15 +1,12 @@
 import { SERVICES, type Service } from '../hsts/paths.js';
-import { parsePrimaryAddr, parseReplication, parseSentinelReplicas, type ReplicationInfo } from '../hsts/redis-info.js';
 import { parseHstsVersion } from '../hsts/version.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { installedVersion } from '../remote/asnodeadmin.js';
 import { nodedPing, parseNodedPing } from '../remote/noded.js';
-import { asredis, redisOf, sentinelOf, type RedisTarget } from '../remote/redis-cli.js';
 import { operatorCommand, restartServices } from '../remote/rolling.js';
 import { maintenanceProbe, parseMaintenanceAnswer, type MaintenanceMark, type MaintenanceRead } from '../facts/maintenance.js';
 import { parseUnitShow, showUnits } from '../remote/systemctl.js';
 import { waitUntil } from '../remote/waits.js';
-import type { RemoteCommand } from '../ssh/remote-script.js';
 import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
 import { closeRun, runResult } from './engine/finish.js';
 import { Run, type RunIO } from './engine/run.js';
@@ -18,7 +15,7 @@ import {
   chooseTarget, findPrimary, gateProblems, planRolling, type GateFacts, type RollingKind, type RollingNodeFacts,
 } from './rolling-plan.js';
 import { lockEveryNode } from './engine/lock.js';
-import { runOne } from './engine/run-one.js';
+import { ProcedureAccess } from './engine/procedure-access.js';
 import { Switchover } from './switchover.js';
 
 export interface RollingOptions extends ConnectOptions, RunIO {
@@ -92,8 +89,10 @@ class Rolling {
   private readonly nodes: ClusterNode[];
   /** The Sentinels a gate consults: those no maintenance mark says are stopped. */
   private sentinels: ClusterNode[];
+  private readonly access: ProcedureAccess;
 
   constructor(private readonly run: Run, private readonly options: RollingOptions) {
+    this.access = new ProcedureAccess(run);
     this.report = { kind: options.kind, order: [], notes: [], rolled: [] };
     this.cluster = run.inventory.cluster;
     this.nodes = run.inventory.nodes;
@@ -103,15 +102,15 @@ class Rolling {
   async execute(): Promise<void> {
     const facts = await this.readFacts();
     this.sentinels = facts.filter((f) => !f.maintenance?.stopped.includes('asperaredissentinel')).map((f) => f.node);
-    const views = await this.sentinelViews();
+    const views = await this.access.sentinelViews(this.sentinels);
     const found = findPrimary(facts, this.sentinels, views);
-    if (found.kind === 'refuse') return this.refuse(found.reason);
+    if (found.kind === 'refuse') return this.access.refuse(found.reason);
     const primary = found.primary;
     this.run.primary = primary.name;
     const plan = planRolling(facts, primary, {
       kind: this.options.kind, nodes: this.options.nodes, services: this.options.services, batch: this.options.batch, quorum: this.cluster.quorum,
     });
-    if (plan.kind === 'refuse') return this.refuse(plan.reason);
+    if (plan.kind === 'refuse') return this.access.refuse(plan.reason);
     this.report.notes = plan.notes;
     this.report.order = [...plan.batches.map((b) => b.map((n) => n.name).join('+')), ...(plan.switchFirst ? ['switchover'] : []), ...(plan.primaryLast ? [primary.name] : [])];
     for (const note of plan.notes) this.run.warnings.push(note);
@@ -136,15 +135,10 @@ class Rolling {
   private async readFacts(): Promise<RollingNodeFacts[]> {
     return Promise.all(this.nodes.map(async (node) => {
       const [mark, version, replication] = await Promise.all([
-        this.sh(node, maintenanceProbe().command), this.version(node), this.replication(node),
+        this.access.sh(node, maintenanceProbe().command), this.version(node), this.access.replication(node),
       ]);
       return { node, maintenance: markOf(parseMaintenanceAnswer(mark.ok ? mark.output : '')), version, replication };
     }));
-  }
-
-  private refuse(reason: string): void {
-    this.run.errors.push(`pre-flight: ${reason}; nothing was changed`);
-    this.run.emit({ event: 'preflight-failed', problems: [reason] });
   }
 
   private stopIfInterrupted(): boolean {
@@ -190,14 +184,14 @@ class Rolling {
     this.journalNode(node, 'start', { role });
     this.options.log(`${node.name} (${role}): ${this.options.exec !== undefined ? 'upgrade command, then ' : ''}restart ${services.join(', ')}, then its gate`);
     if (this.options.exec !== undefined) {
-      const r = await this.sh(node, operatorCommand(this.options.exec), this.options.execTimeoutMs);
+      const r = await this.access.sh(node, operatorCommand(this.options.exec), this.options.execTimeoutMs);
       if (!r.ok) return this.failNode(node, entry, [`the upgrade command failed: ${tail(r.output)}`]);
     }
     const restartedAt = Date.now();
-    const restarted = await this.sh(node, restartServices(services), 180_000);
+    const restarted = await this.access.sh(node, restartServices(services), 180_000);
     if (!restarted.ok) return this.failNode(node, entry, [`systemctl restart failed: ${tail(restarted.output)}`]);
     // Where the primary was once the node came back: the node must hold at least that much.
-    const primaryInfo = await this.replication(primary);
+    const primaryInfo = await this.access.replication(primary);
     const primaryOffset = primaryInfo?.role === 'master' ? primaryInfo.offset : Number.MAX_SAFE_INTEGER;
     const gate = await waitUntil(() => this.gate(node, primary, primaryOffset), (p) => p.length === 0, { timeoutMs: this.options.gateTimeoutMs, intervalMs: 500 });
     const after = await this.pids(node, services);
@@ -233,15 +227,14 @@ class Rolling {
 
   /** The gate's facts, read now; gateProblems decides. */
   private async gate(node: ClusterNode, primary: ClusterNode, primaryOffset: number): Promise<string[]> {
-    const askSentinel = (n: ClusterNode, args: string[]) => this.sh(n, asredis(this.sentinel(n), args));
     const [replication, views, replicas, master, ping] = await Promise.all([
-      this.replication(node),
-      this.sentinelViews(),
-      Promise.all(this.sentinels.map(async (n) => parseSentinelReplicas((await askSentinel(n, ['SENTINEL', 'REPLICAS', this.cluster.primarySet])).output))),
-      askSentinel(node, ['SENTINEL', 'MASTER', this.cluster.primarySet]),
-      this.sh(node, nodedPing()),
+      this.access.replication(node),
+      this.access.sentinelViews(this.sentinels),
+      Promise.all(this.sentinels.map((n) => this.access.sentinelReplicas(n))),
+      this.access.sentinelMaster(node),
+      this.access.sh(node, nodedPing()),
     ]);
-    const others = parseSentinelReplicas(master.output)[0]?.['num-other-sentinels'];
+    const others = master?.['num-other-sentinels'];
     const facts: GateFacts = {
       node, primary, sentinels: this.sentinels, replication,
       primaryOffset,
@@ -254,35 +247,14 @@ class Rolling {
 
   // ---- reading ----
 
-  private async sh(node: ClusterNode, command: RemoteCommand, timeoutMs?: number): Promise<{ ok: boolean; output: string }> {
-    return runOne(this.run, node, command, timeoutMs);
-  }
-
   private async version(node: ClusterNode): Promise<string | null> {
-    const r = await this.sh(node, installedVersion());
+    const r = await this.access.sh(node, installedVersion());
     return r.ok ? parseHstsVersion(r.output) : null;
   }
 
   private async pids(node: ClusterNode, services: readonly Service[]): Promise<Map<string, number>> {
-    const units = parseUnitShow((await this.sh(node, showUnits(services))).output);
+    const units = parseUnitShow((await this.access.sh(node, showUnits(services))).output);
     return new Map(services.map((s) => [s, units.get(s)?.mainPid ?? 0]));
-  }
-
-  private redis(node: ClusterNode): RedisTarget {
-    return redisOf(this.cluster, node);
-  }
-
-  private sentinel(node: ClusterNode): RedisTarget {
-    return sentinelOf(this.cluster, node);
-  }
-
-  private async replication(node: ClusterNode): Promise<ReplicationInfo | null> {
-    return parseReplication((await this.sh(node, asredis(this.redis(node), ['INFO', 'replication']))).output);
-  }
-
-  private async sentinelViews(): Promise<(string | null)[]> {
-    return Promise.all(this.sentinels.map(async (n) =>
-      parsePrimaryAddr((await this.sh(n, asredis(this.sentinel(n), ['SENTINEL', 'get-master-addr-by-name', this.cluster.primarySet]))).output)?.ip ?? null));
   }
 }
 

@@ -1,16 +1,13 @@
-import { maintenanceProbe } from '../facts/maintenance.js';
-import { parsePrimaryAddr, parseReplication, parseSentinelReplicas, type ReplicationInfo } from '../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { asredis, configSet, redisOf, sentinelOf, type RedisTarget } from '../remote/redis-cli.js';
+import { configSet } from '../remote/redis-cli.js';
 import {
   checkQuorum, followPrimary, pauseWrites, rewriteLoweredPriority, sentinelFailover, unpauseWrites,
 } from '../remote/switchover.js';
-import { throwIfInterrupted, waitUntil, waitUntilInterruptible, type WaitOptions } from '../remote/waits.js';
-import type { RemoteCommand } from '../ssh/remote-script.js';
+import { throwIfInterrupted, waitUntil } from '../remote/waits.js';
 import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
 import { closeRun, runResult } from './engine/finish.js';
 import { lockEveryNode } from './engine/lock.js';
-import { runOne } from './engine/run-one.js';
+import { ProcedureAccess } from './engine/procedure-access.js';
 import { Run, type RunIO } from './engine/run.js';
 import type { RunResult } from './result.js';
 import { decideSwitchover, promotionProblems, switchoverBudget } from './switchover-plan.js';
@@ -72,8 +69,10 @@ export class Switchover {
   readonly report: Omit<SwitchoverResult, keyof RunResult> = { steps: [] };
   private readonly cluster: Inventory['cluster'];
   private readonly budget: ReturnType<typeof switchoverBudget>;
+  private readonly access: ProcedureAccess;
 
   constructor(private readonly run: Run, private readonly options: SwitchoverOptions) {
+    this.access = new ProcedureAccess(run, { abort: options.abort });
     this.cluster = run.inventory.cluster;
     this.budget = switchoverBudget(this.cluster);
   }
@@ -103,7 +102,7 @@ export class Switchover {
   private async preflight(): Promise<Roles | null> {
     const nodes = this.run.inventory.nodes;
     const [sentinelViews, replication, inMaintenance] = await Promise.all([
-      this.sentinelViews(), Promise.all(nodes.map((n) => this.replication(n))), this.nodesInMaintenance(),
+      this.access.sentinelViews(), Promise.all(nodes.map((n) => this.access.replication(n))), this.nodesInMaintenance(),
     ]);
     this.report.offsets = { before: Object.fromEntries(nodes.flatMap((n, i) => (replication[i] ? [[n.name, replication[i].offset]] : []))) };
     const decision = decideSwitchover({ nodes, sentinelViews, replication, inMaintenance }, this.options.to);
@@ -113,12 +112,12 @@ export class Switchover {
       this.run.primary = decision.primary.name;
       return null;
     }
-    const quorum = await Promise.all(nodes.map(async (n) => ({ n, r: await this.sh(n, checkQuorum(this.sentinel(n), this.cluster.primarySet)) })));
+    const quorum = await Promise.all(nodes.map(async (n) => ({ n, r: await this.access.sh(n, checkQuorum(this.access.sentinel(n), this.cluster.primarySet)) })));
     const noQuorum = quorum.filter(({ r }) => !/^OK\b/.test(r.output.trim()));
     if (noQuorum.length > 0) return this.refuse(`SENTINEL CKQUORUM: ${noQuorum.map(({ n, r }) => `${n.name}: ${r.output.trim()}`).join('; ')}`);
     let seen: { value: string[]; ok: boolean };
     try {
-      seen = await this.until(() => this.sentinelProblems(decision.target, decision.primary), (p) => p.length === 0, { timeoutMs: 30_000, intervalMs: 500 });
+      seen = await this.access.until(() => this.sentinelProblems(decision.target, decision.primary), (p) => p.length === 0, { timeoutMs: 30_000, intervalMs: 500 });
     } catch (e) {
       return this.refuse((e as Error).message);
     }
@@ -128,15 +127,14 @@ export class Switchover {
   }
 
   private refuse(reason: string): null {
-    this.run.errors.push(`pre-flight: ${reason}; nothing was changed`);
-    this.run.emit({ event: 'preflight-failed', problems: [reason] });
+    this.access.refuse(reason);
     return null;
   }
 
   /** Every Sentinel's promotionProblems, each prefixed with the Sentinel's node. */
   private async sentinelProblems(target: ClusterNode, primary: ClusterNode, lowered: ClusterNode[] = []): Promise<string[]> {
     const problems = await Promise.all(this.run.inventory.nodes.map(async (n) => {
-      const records = parseSentinelReplicas((await this.sh(n, asredis(this.sentinel(n), ['SENTINEL', 'REPLICAS', this.cluster.primarySet]))).output);
+      const records = await this.access.sentinelReplicas(n);
       return promotionProblems(records, target, primary.privateIp, lowered).map((p) => `${n.name}'s Sentinel: ${p}`);
     }));
     return problems.flat();
@@ -150,24 +148,23 @@ export class Switchover {
     const progress: Progress = { lowered: [], paused: false, failoverAsked: false, demoted: false };
     try {
       for (const node of others) {
-        const got = await this.sh(node, asredis(this.redis(node), ['CONFIG', 'GET', 'replica-priority']));
-        const value = /^\d+$/.exec(got.output.trim().split('\n')[1] ?? '')?.[0];
-        if (!value) throw new Error(`${node.name}: CONFIG GET replica-priority: ${got.output.trim()}`);
+        const { value, output } = await this.access.configNumber(node, 'replica-priority');
+        if (!value) throw new Error(`${node.name}: CONFIG GET replica-priority: ${output.trim()}`);
         // Remembered before asking: a SET that took effect but whose reply was lost is put back too.
         progress.lowered.push({ node, value });
-        await this.must(node, configSet(this.redis(node), 'replica-priority', '0', 'not promoted during the switchover'));
+        await this.access.must(node, configSet(this.access.redis(node), 'replica-priority', '0', 'not promoted during the switchover'));
       }
       await this.awaitPrioritiesSeen(roles);
       const pausedAt = Date.now();
       progress.paused = true;
-      await this.must(primary, pauseWrites(this.redis(primary), this.budget.pauseMs));
+      await this.access.must(primary, pauseWrites(this.access.redis(primary), this.budget.pauseMs));
       this.journal('writes paused', { node: primary.name });
       await this.catchUp(primary, target);
-      this.stopIfInterrupted();
+      throwIfInterrupted(this.options.abort);
       // A new pause replaces the old one: re-armed, it cannot run out before the demotion.
-      await this.must(primary, pauseWrites(this.redis(primary), this.budget.pauseMs));
+      await this.access.must(primary, pauseWrites(this.access.redis(primary), this.budget.pauseMs));
       progress.failoverAsked = true;
-      await this.must(target, sentinelFailover(this.sentinel(target), this.cluster.primarySet));
+      await this.access.must(target, sentinelFailover(this.access.sentinel(target), this.cluster.primarySet));
       await this.awaitAgreement(primary, target);
       // From here the roles have changed, whatever happens next.
       this.run.primary = target.name;
@@ -193,7 +190,7 @@ export class Switchover {
    * tie of offsets it picks by run id). Waited for before the pause, so the window stays short.
    */
   private async awaitPrioritiesSeen({ primary, target, others }: Roles): Promise<void> {
-    const seen = await this.until(() => this.sentinelProblems(target, primary, others), (p) => p.length === 0, { timeoutMs: 60_000, intervalMs: 500 });
+    const seen = await this.access.until(() => this.sentinelProblems(target, primary, others), (p) => p.length === 0, { timeoutMs: 60_000, intervalMs: 500 });
     if (!seen.ok) throw new Error(`the Sentinels did not see the lowered replica-priorities within 60 s: ${seen.value.join('; ')}`);
   }
 
@@ -201,10 +198,10 @@ export class Switchover {
   /** Bounded: the target's offset reaches the paused primary's, which no longer grows. */
   private async catchUp(primary: ClusterNode, target: ClusterNode): Promise<void> {
     const offsets = async () => {
-      const [p, t] = await Promise.all([this.replication(primary), this.replication(target)]);
+      const [p, t] = await Promise.all([this.access.replication(primary), this.access.replication(target)]);
       return { primary: p?.role === 'master' ? p.offset : -1, target: t?.role === 'slave' && t.linkUp ? t.offset : -2 };
     };
-    const caught = await this.until(offsets, (o) => o.primary === o.target, { timeoutMs: this.budget.catchUpMs, intervalMs: 20 });
+    const caught = await this.access.until(offsets, (o) => o.primary === o.target, { timeoutMs: this.budget.catchUpMs, intervalMs: 20 });
     if (!caught.ok) throw new Error(`${target.name} did not catch up with ${primary.name} within ${this.budget.catchUpMs / 1000} s (offsets ${caught.value.target} / ${caught.value.primary})`);
     this.report.offsets!.atPromotion = caught.value.primary;
     this.journal('target caught up', { node: target.name, offset: caught.value.primary });
@@ -213,30 +210,30 @@ export class Switchover {
   /** Once SENTINEL FAILOVER was asked for, the wait goes on after Ctrl-C: stopping halfway would leave two primaries. */
   private async awaitAgreement(primary: ClusterNode, target: ClusterNode): Promise<void> {
     const moved = (v: (string | null)[]) => v[0] !== primary.privateIp && v[0] !== null && v.every((ip) => ip === v[0]);
-    const agreed = await waitUntil(() => this.sentinelViews(), moved, { timeoutMs: this.budget.agreeMs, intervalMs: 50 });
+    const agreed = await waitUntil(() => this.access.sentinelViews(), moved, { timeoutMs: this.budget.agreeMs, intervalMs: 50 });
     if (!agreed.ok || agreed.value[0] !== target.privateIp) {
       throw new Error(`the Sentinels did not all name ${target.name} within ${this.budget.agreeMs / 1000} s (${this.describeViews(agreed.value)})`);
     }
   }
 
   private async demote(primary: ClusterNode, target: ClusterNode, progress: Progress): Promise<void> {
-    await this.must(primary, pauseWrites(this.redis(primary), this.budget.pauseMs));
-    await this.must(primary, followPrimary(this.redis(primary), { ip: target.privateIp, port: this.cluster.redisPort }));
+    await this.access.must(primary, pauseWrites(this.access.redis(primary), this.budget.pauseMs));
+    await this.access.must(primary, followPrimary(this.access.redis(primary), { ip: target.privateIp, port: this.cluster.redisPort }));
     progress.demoted = true;
     // Writes held by the pause now meet a replica and fail (READONLY): the client asks Sentinel again.
-    await this.must(primary, unpauseWrites(this.redis(primary)));
+    await this.access.must(primary, unpauseWrites(this.access.redis(primary)));
     progress.paused = false;
   }
 
   private async awaitFollowers(primary: ClusterNode, target: ClusterNode): Promise<void> {
     const expected = this.run.inventory.nodes.length - 1;
     const online = async () => {
-      const info = await this.replication(target);
+      const info = await this.access.replication(target);
       return info?.role === 'master' ? info.replicas.filter((r) => r.state === 'online').length : -1;
     };
     const follows = await waitUntil(online, (n) => n === expected, { timeoutMs: 60_000, intervalMs: 200 });
     if (!follows.ok) throw new Error(`${target.name} sees ${follows.value} of ${expected} replicas online within 60 s`);
-    const old = await this.replication(primary);
+    const old = await this.access.replication(primary);
     if (!(old?.role === 'slave' && old.masterHost === target.privateIp && old.linkUp)) throw new Error(`${primary.name} does not replicate from ${target.name} with its link up`);
   }
 
@@ -258,7 +255,7 @@ export class Switchover {
         this.left(primary, `a failover may be under way (${this.describeViews(views)}); its writes stay paused (at most ${this.budget.pauseMs / 1000} s) so that no second primary takes them; check hsts-cluster status`);
       } else if (named && named !== primary) {
         this.run.errors.push(`the failover happened: ${named.name} is the primary${named === target ? '' : ` (Sentinel promoted it, not ${target.name})`}`);
-        const r = await this.sh(primary, followPrimary(this.redis(primary), { ip: named.privateIp, port: this.cluster.redisPort }));
+        const r = await this.access.sh(primary, followPrimary(this.access.redis(primary), { ip: named.privateIp, port: this.cluster.redisPort }));
         if (!r.ok) this.left(primary, `still paused as a second primary beside ${named.name} (REPLICAOF failed: ${r.output.trim()}); run REPLICAOF ${named.privateIp} ${this.cluster.redisPort} on it`);
         this.run.primary = named.name;
       } else if (!named) {
@@ -266,7 +263,7 @@ export class Switchover {
       }
     }
     if (progress.paused && !this.run.recap(primary.name).error) {
-      const r = await this.sh(primary, unpauseWrites(this.redis(primary)));
+      const r = await this.access.sh(primary, unpauseWrites(this.access.redis(primary)));
       if (!r.ok) this.left(primary, `writes still paused (CLIENT UNPAUSE failed: ${r.output.trim()}); they resume on their own within ${this.budget.pauseMs / 1000} s`);
     }
   }
@@ -280,10 +277,9 @@ export class Switchover {
     const nodes = this.run.inventory.nodes;
     const look = async () => {
       const [roles, masters, views] = await Promise.all([
-        Promise.all(nodes.map((n) => this.replication(n))),
-        Promise.all(nodes.map(async (n) =>
-          parseSentinelReplicas((await this.sh(n, asredis(this.sentinel(n), ['SENTINEL', 'MASTER', this.cluster.primarySet]))).output)[0])),
-        this.sentinelViews(),
+        Promise.all(nodes.map((n) => this.access.replication(n))),
+        Promise.all(nodes.map((n) => this.access.sentinelMaster(n))),
+        this.access.sentinelViews(),
       ]);
       const promoted = nodes.find((n, i) => n !== primary && roles[i]?.role === 'master') ?? null;
       const calm = views.every((ip) => ip === primary.privateIp) &&
@@ -295,8 +291,8 @@ export class Switchover {
 
   private async putPrioritiesBack(lowered: Progress['lowered']): Promise<void> {
     for (const { node, value } of lowered) {
-      const set = await this.sh(node, configSet(this.redis(node), 'replica-priority', value, 'put back'));
-      const file = set.ok ? await this.sh(node, rewriteLoweredPriority(this.redis(node))) : set;
+      const set = await this.access.sh(node, configSet(this.access.redis(node), 'replica-priority', value, 'put back'));
+      const file = set.ok ? await this.access.sh(node, rewriteLoweredPriority(this.access.redis(node))) : set;
       if (!file.ok) this.left(node, `replica-priority left at 0 (never promoted): run CONFIG SET replica-priority ${value} and CONFIG REWRITE on its Redis (${file.output.trim()})`);
     }
   }
@@ -313,47 +309,10 @@ export class Switchover {
     this.run.journal.write({ event: 'switchover', result: what, ...fields });
   }
 
-  private stopIfInterrupted(): void {
-    throwIfInterrupted(this.options.abort);
-  }
-
-  /** A read-only bounded wait that Ctrl-C ends (the switch then stops and puts back what it changed). */
-  private async until<T>(probe: () => Promise<T>, done: (v: T) => boolean, options: WaitOptions): Promise<{ value: T; ok: boolean }> {
-    return waitUntilInterruptible(probe, done, { ...options, signal: this.options.abort });
-  }
-
-  private sh(node: ClusterNode, command: RemoteCommand): Promise<{ ok: boolean; output: string }> {
-    return runOne(this.run, node, command);
-  }
-
-  private async must(node: ClusterNode, command: RemoteCommand): Promise<void> {
-    const r = await this.sh(node, command);
-    if (!r.ok) throw new Error(`${node.name}: ${command.label} failed: ${r.output.trim()}`);
-  }
-
-  private redis(node: ClusterNode): RedisTarget {
-    return redisOf(this.cluster, node);
-  }
-
-  private sentinel(node: ClusterNode): RedisTarget {
-    return sentinelOf(this.cluster, node);
-  }
-
-  private async replication(node: ClusterNode): Promise<ReplicationInfo | null> {
-    return parseReplication((await this.sh(node, asredis(this.redis(node), ['INFO', 'replication']))).output);
-  }
-
   /** Nodes carrying a maintenance mark: never the target (their replica-priority 0 is kept, and put back as 0). */
   private async nodesInMaintenance(): Promise<string[]> {
-    const probe = maintenanceProbe();
-    const reads = await Promise.all(this.run.inventory.nodes.map(async (n) =>
-      probe.parse((await this.run.session(n.name).run([probe.command], 'run-all').catch(() => ({ results: [] }))).results[0])));
+    const reads = await Promise.all(this.run.inventory.nodes.map((n) => this.access.maintenanceMark(n)));
     return this.run.inventory.nodes.filter((_, i) => reads[i]?.state === 'on').map((n) => n.name);
-  }
-
-  private async sentinelViews(): Promise<(string | null)[]> {
-    return Promise.all(this.run.inventory.nodes.map(async (n) =>
-      parsePrimaryAddr((await this.sh(n, asredis(this.sentinel(n), ['SENTINEL', 'get-master-addr-by-name', this.cluster.primarySet]))).output)?.ip ?? null));
   }
 
   private describeViews(views: (string | null)[]): string {
