@@ -8,7 +8,6 @@
 import { parseInfoFields } from '../hsts/redis-info.js';
 import { HSTS } from '../hsts/paths.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { waitUntil } from '../remote/waits.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
 import type { Manifest } from './backup-archive.js';
@@ -96,7 +95,8 @@ async function replicasFollow(access: ClusterAccess, primary: ClusterNode, repli
       return [];
     });
   };
-  const synced = await waitUntil(look, (problems) => problems.length === 0, { timeoutMs: SYNC_TIMEOUT_MS, intervalMs: 500 });
+  // Ctrl-C ends the wait at once (it throws): the caller then loads the dataset the primary had back.
+  const synced = await access.until(look, (problems) => problems.length === 0, { timeoutMs: SYNC_TIMEOUT_MS, intervalMs: 500 });
   if (!synced.ok) throw new Error(`the replicas did not follow within ${SYNC_TIMEOUT_MS / 1000} s: ${synced.value.join('; ')}`);
 }
 
