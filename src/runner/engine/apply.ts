@@ -1,7 +1,7 @@
 import type { RemoteCommand } from '../../ssh/remote-script.js';
 import type { Change, PlanOptions, Roles } from '../../steps/types.js';
 import type { NodeTask, NodeTaskOutcome } from '../../ui/progress.js';
-import { readinessCommands, type NodePlan } from '../planner.js';
+import type { NodePlan } from '../planner.js';
 import type { Phase, Playbook } from '../playbook.js';
 import { describeFailure } from './failure.js';
 import type { Run } from './run.js';
@@ -107,7 +107,7 @@ function interrupted(run: Run): false {
 /** One node's work in a phase: its changes in order, then the step's read-only checks. Null: nothing to do. */
 function phaseTask(run: Run, phase: Phase, plan: NodePlan, roles: Roles, options: ApplyOptions): PhaseTask | null {
   const changes: Change[] = plan.changes.get(phase.step.id) ?? [];
-  const checks = readinessCommands(run.inventory, phase.step, roles, plan, options.plan);
+  const checks = plan.checks.get(phase.step.id) ?? [];
   if (changes.length === 0 && checks.length === 0) return null;
   return {
     node: plan.node.name,
