@@ -12,7 +12,7 @@ export interface NodePlan {
    * go of it (undefined) on a node that will not change, and engine/snapshot.ts once saved.
    */
   facts?: NodeFacts;
-  /** Changes per step id, in playbook order. */
+  /** Changes per step id, in playbook order; engine/apply.ts empties a step's list once the step ran. */
   changes: Map<string, Change[]>;
   /** Read-only checks per step id (Step.readinessChecks), run after the step's changes. */
   checks: Map<string, RemoteCommand[]>;

@@ -68,9 +68,21 @@ async function applyGroup(run: Run, phases: Phase[], plans: NodePlan[], roles: R
       recordOutcomes(run, phase, outcomes, Date.now() - started);
       if (run.failNodes(outcomes, 'step')) return false;
     }
+    releaseStep(plans, phase.step.id);
     if (tasks.length > 0 && options.abort.aborted) return interrupted(run);
   }
   return true;
+}
+
+/**
+ * A step that ran is not read again (the recaps keep its summaries and diffs): its commands, which
+ * carry whole files that list every node, are let go of rather than held to the end of the run.
+ */
+function releaseStep(plans: NodePlan[], stepId: string): void {
+  for (const plan of plans) {
+    if (plan.changes.has(stepId)) plan.changes.set(stepId, []);
+    plan.checks.delete(stepId);
+  }
 }
 
 async function afterGroup(run: Run, group: ApplyGroup, options: ApplyOptions): Promise<boolean> {
