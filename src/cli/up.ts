@@ -6,8 +6,9 @@ import { wholeNumber } from './options.js';
  * up reads every node's files, and at hundreds of nodes every file lists every node: most of what
  * a run allocates is short-lived text, yet V8 by default lets the old generation grow to up to 4x
  * what survived the last full collection before it collects again. Growing by 1.5x instead kept a
- * no-op on 501 simulated nodes at 250-280 MB peak RSS instead of 310-355 MB, for about 120 ms more
- * full-collection pauses over the run and no measurable wall time (README, "Scale by simulation").
+ * no-op on 501 simulated nodes at 262-286 MB peak RSS instead of 354-361 MB, for about 120 ms more
+ * full-collection pauses over the run; its CPU cost was within the noise of a loaded machine, at
+ * most 1-3 ms per node (README, "Scale by simulation").
  * V8 reads this flag each time it sets the next limit, so setting it here, before the run, is enough.
  */
 async function boundHeapGrowth(): Promise<void> {
