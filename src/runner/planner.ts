@@ -1,14 +1,21 @@
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { HSTS } from '../hsts/paths.js';
 import { newSentinelId, sentinelIdOf } from '../hsts/sentinel-conf.js';
+import type { RemoteCommand } from '../ssh/remote-script.js';
 import type { Change, NodeFacts, PlanContext, PlanOptions, Roles, Step } from '../steps/types.js';
 import type { Phase } from './playbook.js';
 
 export interface NodePlan {
   node: ClusterNode;
-  facts: NodeFacts;
-  /** Changes per step id, in playbook order. */
+  /**
+   * What was gathered on the node. Only its snapshot reads it after planning: engine/plan.ts lets
+   * go of it (undefined) on a node that will not change, and engine/snapshot.ts once saved.
+   */
+  facts?: NodeFacts;
+  /** Changes per step id, in playbook order; engine/apply.ts empties a step's list once the step ran. */
   changes: Map<string, Change[]>;
+  /** Read-only checks per step id (Step.readinessChecks), run after the step's changes. */
+  checks: Map<string, RemoteCommand[]>;
   problems: string[];
 }
 
@@ -56,27 +63,33 @@ export function planCluster(
       problems.push(...(step.check?.(ctx) ?? []));
       if (!step.derived) changes.set(step.id, step.plan(ctx));
     }
-    return { node, facts: nodeFacts, changes, problems };
+    return { node, facts: nodeFacts, changes, checks: new Map(), problems };
   });
   const primaryPlan = plans.find((p) => p.node === roles.primary)!;
   const primaryRedisRestarts = [...primaryPlan.changes.values()].flat().some((c) => c.restarts?.includes('asperaredisd')) &&
-    primaryPlan.facts.units.get('asperaredisd')?.active === 'active';
-  const sentinelsRunning = plans.some((p) => p.facts.units.get('asperaredissentinel')?.active === 'active');
+    primaryPlan.facts!.units.get('asperaredisd')?.active === 'active';
+  const sentinelsRunning = plans.some((p) => p.facts!.units.get('asperaredissentinel')?.active === 'active');
   const holdFailover = primaryRedisRestarts && sentinelsRunning;
   for (const plan of plans) {
     const planned = [...plan.changes.values()].flat();
-    const ctx = context(cluster, plan.node, plan.facts, planned, holdFailover);
+    const ctx = context(cluster, plan.node, plan.facts!, planned, holdFailover);
     const ordered = new Map<string, Change[]>();
     for (const step of steps) ordered.set(step.id, step.derived ? step.plan(ctx) : plan.changes.get(step.id)!);
     plan.changes = ordered;
+    plan.checks = readinessCommands(cluster, steps, plan);
   }
   return plans;
 }
 
-export function readinessCommands(inventory: Inventory, step: Step, roles: Roles, plan: NodePlan, options: PlanOptions) {
-  const planned = [...plan.changes.values()].flat();
-  const cluster: ClusterContext = { inventory, roles, sentinelIds: new Map(), options };
-  return step.readinessChecks?.(context(cluster, plan.node, plan.facts, planned, false)) ?? [];
+/** Each step's read-only checks on the node, decided with the plan so that applying needs no facts. */
+function readinessCommands(cluster: ClusterContext, steps: Step[], plan: NodePlan): Map<string, RemoteCommand[]> {
+  const ctx = context({ ...cluster, sentinelIds: new Map() }, plan.node, plan.facts!, [...plan.changes.values()].flat(), false);
+  const checks = new Map<string, RemoteCommand[]>();
+  for (const step of steps) {
+    const commands = step.readinessChecks?.(ctx) ?? [];
+    if (commands.length > 0) checks.set(step.id, commands);
+  }
+  return checks;
 }
 
 export function changeCount(plan: NodePlan): number {

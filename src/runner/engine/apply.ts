@@ -1,7 +1,7 @@
 import type { RemoteCommand } from '../../ssh/remote-script.js';
 import type { Change, PlanOptions, Roles } from '../../steps/types.js';
 import type { NodeTask, NodeTaskOutcome } from '../../ui/progress.js';
-import { readinessCommands, type NodePlan } from '../planner.js';
+import type { NodePlan } from '../planner.js';
 import type { Phase, Playbook } from '../playbook.js';
 import { describeFailure } from './failure.js';
 import type { Run } from './run.js';
@@ -68,9 +68,21 @@ async function applyGroup(run: Run, phases: Phase[], plans: NodePlan[], roles: R
       recordOutcomes(run, phase, outcomes, Date.now() - started);
       if (run.failNodes(outcomes, 'step')) return false;
     }
+    releaseStep(plans, phase.step.id);
     if (tasks.length > 0 && options.abort.aborted) return interrupted(run);
   }
   return true;
+}
+
+/**
+ * A step that ran is not read again (the recaps keep its summaries and diffs): its commands, which
+ * carry whole files that list every node, are let go of rather than held to the end of the run.
+ */
+function releaseStep(plans: NodePlan[], stepId: string): void {
+  for (const plan of plans) {
+    if (plan.changes.has(stepId)) plan.changes.set(stepId, []);
+    plan.checks.delete(stepId);
+  }
 }
 
 async function afterGroup(run: Run, group: ApplyGroup, options: ApplyOptions): Promise<boolean> {
@@ -107,7 +119,7 @@ function interrupted(run: Run): false {
 /** One node's work in a phase: its changes in order, then the step's read-only checks. Null: nothing to do. */
 function phaseTask(run: Run, phase: Phase, plan: NodePlan, roles: Roles, options: ApplyOptions): PhaseTask | null {
   const changes: Change[] = plan.changes.get(phase.step.id) ?? [];
-  const checks = readinessCommands(run.inventory, phase.step, roles, plan, options.plan);
+  const checks = plan.checks.get(phase.step.id) ?? [];
   if (changes.length === 0 && checks.length === 0) return null;
   return {
     node: plan.node.name,

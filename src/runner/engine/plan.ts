@@ -1,6 +1,6 @@
 import { RolesError, resolveRoles } from '../../hsts/roles.js';
 import type { NodeFacts, PlanOptions, Roles } from '../../steps/types.js';
-import { planCluster, type NodePlan } from '../planner.js';
+import { changeCount, planCluster, type NodePlan } from '../planner.js';
 import type { Playbook } from '../playbook.js';
 import type { NodeRecap } from '../result.js';
 import type { Run } from './run.js';
@@ -25,6 +25,10 @@ export function decideRoles(run: Run, facts: Map<string, NodeFacts>): Roles | nu
 /**
  * Plan: every step's checks and changes on every node, recorded in the recaps. A check's problem
  * on any node stops the run before any change anywhere (null).
+ *
+ * The plans take the gathered facts over: `facts` is emptied and only a node that will change keeps
+ * its own (its snapshot reads them). Every node's files list every node, so at hundreds of nodes the
+ * facts are the run's largest data: held to the end, they were most of a no-op's peak memory.
  */
 export function planRun(
   run: Run, playbook: Playbook, roles: Roles, facts: Map<string, NodeFacts>, options: PlanOptions, mode: 'apply' | 'plan',
@@ -39,7 +43,11 @@ export function planRun(
     run.emit({ event: 'preflight-failed', problems });
     return null;
   }
-  for (const p of plans) recordPlan(run.recap(p.node.name), p, mode === 'plan');
+  for (const p of plans) {
+    recordPlan(run.recap(p.node.name), p, mode === 'plan');
+    if (changeCount(p) === 0) p.facts = undefined;
+  }
+  facts.clear();
   return plans;
 }
 

@@ -18,11 +18,14 @@ export async function snapshotChangingNodes(run: Run, plans: NodePlan[], command
     node: p.node.name,
     run: async () => {
       const touches = [...p.changes.values()].flat().flatMap((c) => c.touches);
-      const snapshot = takeSnapshot(run.id, p.node.name, run.inventory.cluster.nodedUser, p.facts, touches);
+      const facts = p.facts!;
+      const snapshot = takeSnapshot(run.id, p.node.name, run.inventory.cluster.nodedUser, facts, touches);
       const commands = [saveSnapshotCommand(snapshot)];
       if (snapshot.redisData) {
-        commands.push(saveRedisDataCommand(runDir(run.id), snapshot.redisData.rdb, runningRedis(p.facts, run.inventory.cluster)));
+        commands.push(saveRedisDataCommand(runDir(run.id), snapshot.redisData.rdb, runningRedis(facts, run.inventory.cluster)));
       }
+      // What a restore needs is in the snapshot now; the node's facts are not read again.
+      p.facts = undefined;
       const saved = await run.session(p.node.name).run(commands, 'stop-on-error', commandTimeoutMs);
       if (saved.failure) throw new Error(describeFailure(saved.failure));
       run.snapshots.set(p.node.name, snapshot);
