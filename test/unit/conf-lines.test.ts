@@ -8,6 +8,7 @@ describe('tokenize (Redis sdssplitargs)', () => {
     expect(tokenize('requirepass "a b\\"c\\x41"')).toEqual(['requirepass', 'a b"cA']);
     expect(tokenize("dir '/opt/aspera var'")).toEqual(['dir', '/opt/aspera var']);
     expect(tokenize('  save 60   10000 ')).toEqual(['save', '60', '10000']);
+    expect(tokenize('sentinel\tmonitor  myprimary\t10.0.0.1 31415 2')).toEqual(['sentinel', 'monitor', 'myprimary', '10.0.0.1', '31415', '2']);
   });
   it('skips blanks and comments, refuses what Redis would refuse', () => {
     expect(tokenize('')).toBeNull();
