@@ -142,7 +142,7 @@ describe('backup and restore', () => {
     await rig.sh(2, `kill -STOP ${pid}`);
     const restore = startCli(['restore', archive(), '--json', '-i', rig.inventoryPath]);
     try {
-      await until(async () => loaded() > loadedBefore || !restore.running(), 120, 'the restore loads the backup', () => restore.stderr());
+      await until(() => loaded() > loadedBefore || !restore.running(), 120, 'the restore loads the backup', () => restore.stderr());
       expect(restore.running(), restore.stderr()).toBe(true);
       restore.child.kill('SIGINT');
       const r = await restore.done;
