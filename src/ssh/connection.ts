@@ -206,8 +206,8 @@ export class NodeConnection {
         }
         reject(new SshError(`${this.nodeName}: remote command timed out after ${timeoutMs} ms`, 'timeout'));
       }), timeoutMs);
-      sessions.start(command).then(({ channel: started, replied }) => {
-        if (settled) return void started.close(); // timed out while its channel was opening
+      sessions.start(command, () => settled).then(({ channel: started, replied }) => {
+        if (settled) return void started.close(); // timed out while ssh2's public exec was waiting
         channel = started;
         this.channels.add(started);
         const out: Buffer[] = [];

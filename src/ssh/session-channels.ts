@@ -33,7 +33,8 @@ export class SessionChannels {
     return this.pipe !== null;
   }
 
-  async start(command: string): Promise<StartedCommand> {
+  /** Starts `command` on a channel; not at all when `cancelled` (its caller timed out) before the channel came. */
+  async start(command: string, cancelled: () => boolean = () => false): Promise<StartedCommand> {
     const pipe = this.pipe;
     if (!pipe) return this.startPublic(command);
     const spare = this.spare;
@@ -43,6 +44,10 @@ export class SessionChannels {
     // only, it goes to the command.
     channel ??= await this.openOnDemand(pipe);
     this.refill();
+    if (cancelled()) {
+      channel.close();
+      throw new Error('cancelled before its channel was open');
+    }
     return { channel, replied: pipe.startExec(channel, command) };
   }
 
@@ -61,6 +66,8 @@ export class SessionChannels {
    */
   private async openOnDemand(pipe: Pipelining): Promise<ClientChannel> {
     for (const pauseMs of REFUSED_OPEN_RETRIES_MS) {
+      // ssh2 never answers an open sent after the connection's end: it would wait for the timeout.
+      if (this.closed) throw new Error('connection closed');
       try {
         return await pipe.openSession();
       } catch (e) {
@@ -68,6 +75,7 @@ export class SessionChannels {
         await new Promise((r) => setTimeout(r, pauseMs));
       }
     }
+    if (this.closed) throw new Error('connection closed');
     return pipe.openSession();
   }
 

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SshTarget } from '../../src/inventory/load.js';
 import { NodeConnection, SshError } from '../../src/ssh/connection.js';
 import { ExecRefused, pipelining } from '../../src/ssh/pipelined-exec.js';
+import { startDelayProxy } from '../../bench/delay-proxy.js';
 import { startRig, type Rig } from '../rig/rig.js';
 import { until } from '../support/wait.js';
 
@@ -95,6 +96,23 @@ describe('pipelined execs on one connection', () => {
     expect(error).toBeInstanceOf(SshError);
     expect((error as SshError).kind).toBe('timeout');
     expect((await c.exec('cat', Buffer.from('after\n'), 30_000)).stdout).toBe('after\n');
+  });
+
+  it('a timeout while the channel is still opening rejects, and the command is never started', async () => {
+    // 2 s of round trip: the spare opened after connect cannot be there within the 300 ms timeout.
+    const proxy = await startDelayProxy({ host: target.host, port: target.port }, 2_000);
+    try {
+      const c = new NodeConnection('node1', { ...target, port: proxy.port, knownHostsPath: join(mkdtempSync(join(tmpdir(), 'hsts-pipelined-kh-')), 'known_hosts') });
+      await c.connect({ policy: 'accept-new' });
+      open.push(c);
+      const error = await c.exec('touch /tmp/started-after-timeout', Buffer.from('x\n'), 300).then(() => null, (e: unknown) => e);
+      expect((error as SshError).kind).toBe('timeout');
+      // Sent behind the late channel's arrival: had the timed-out command been started then, it ran by now.
+      expect(await c.exec('cat', Buffer.from('later\n'), 60_000)).toEqual({ exitCode: 0, stdout: 'later\n', stderr: '' });
+      expect((await rig.sh(0, 'test -e /tmp/started-after-timeout')).exitCode).toBe(1);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a connection dropped mid-command rejects that command and the next as lost', async () => {
