@@ -4,6 +4,8 @@ import type { SshTarget } from '../inventory/load.js';
 import { redact } from '../util/secret.js';
 import { changedHostKeyAdvice, refusedLoginAdvice, unknownHostKeyAdvice, unreachableAdvice } from './advice.js';
 import { fingerprint, KnownHosts, keyTypeOf } from './known-hosts.js';
+import { ExecRefused } from './pipelined-exec.js';
+import { SessionChannels } from './session-channels.js';
 
 export type HostKeyPolicy = 'strict' | 'accept-new';
 
@@ -45,12 +47,19 @@ export class NodeConnection {
   private client: Client | null = null;
   private jump: Client | null = null;
   private lostReason: string | null = null;
+  /** Running commands' channels, destroyed when the connection closes. */
   private readonly channels = new Set<ClientChannel>();
+  private sessions: SessionChannels | null = null;
 
   constructor(readonly nodeName: string, readonly target: SshTarget) {}
 
   get lost(): string | null {
     return this.lostReason;
+  }
+
+  /** Whether commands go out pipelined on a spare channel (false: ssh2's public exec; see session-channels). */
+  get pipelined(): boolean {
+    return this.sessions?.pipelined ?? false;
   }
 
   async connect(options: ConnectOptions): Promise<void> {
@@ -83,8 +92,10 @@ export class NodeConnection {
     }
     // Small request/answer exchanges: without TCP_NODELAY, Nagle and delayed ACKs add ~40 ms to some.
     this.client.setNoDelay(true);
+    this.sessions = new SessionChannels(this.client);
     this.client.on('close', () => {
       this.lostReason ??= 'connection closed';
+      this.sessions?.close();
       for (const channel of this.channels) channel.destroy();
     });
     this.client.on('error', (err) => {
@@ -169,47 +180,65 @@ export class NodeConnection {
     });
   }
 
-  /** Runs a command line; stdin is written then closed. Rejects on timeout or a lost connection. */
+  /**
+   * Runs a command line; stdin is written then closed. Rejects on timeout or a lost connection.
+   * Pipelined: stdin follows the exec request without waiting for its reply (see session-channels).
+   */
   exec(command: string, stdin: Buffer, timeoutMs: number): Promise<ExecResult> {
-    const client = this.client;
-    if (!client || this.lostReason) {
+    const sessions = this.sessions;
+    if (!sessions || this.lostReason) {
       return Promise.reject(new SshError(`${this.nodeName}: SSH connection lost (${this.lostReason ?? 'not connected'})`, 'lost'));
     }
     return new Promise((resolve, reject) => {
-      client.exec(command, (err, channel) => {
-        if (err) return reject(new SshError(`${this.nodeName}: cannot start a remote command: ${err.message}`, 'lost'));
-        this.channels.add(channel);
+      let channel: ClientChannel | null = null;
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (channel) this.channels.delete(channel);
+        outcome();
+      };
+      const lost = () => new SshError(`${this.nodeName}: SSH connection lost during a remote command (${this.lostReason ?? 'channel closed'})`, 'lost');
+      const timer = setTimeout(() => settle(() => {
+        if (channel) {
+          channel.signal('KILL');
+          channel.destroy();
+        }
+        reject(new SshError(`${this.nodeName}: remote command timed out after ${timeoutMs} ms`, 'timeout'));
+      }), timeoutMs);
+      sessions.start(command, () => settled).then(({ channel: started, replied }) => {
+        if (settled) return void started.close(); // timed out while ssh2's public exec was waiting
+        channel = started;
+        this.channels.add(started);
         const out: Buffer[] = [];
         const errOut: Buffer[] = [];
         let exitCode: number | null = null;
-        const timer = setTimeout(() => {
-          channel.signal('KILL');
-          channel.destroy();
-          reject(new SshError(`${this.nodeName}: remote command timed out after ${timeoutMs} ms`, 'timeout'));
-        }, timeoutMs);
-        channel.on('data', (d: Buffer) => out.push(d));
-        channel.stderr.on('data', (d: Buffer) => errOut.push(d));
-        channel.on('exit', (code: number | null, signal?: string) => {
+        started.on('data', (d: Buffer) => out.push(d));
+        started.stderr.on('data', (d: Buffer) => errOut.push(d));
+        started.on('exit', (code: number | null, signal?: string) => {
           exitCode = code ?? (signal ? 128 : 255);
         });
-        channel.on('close', () => {
-          clearTimeout(timer);
-          this.channels.delete(channel);
-          if (exitCode === null) {
-            return reject(new SshError(`${this.nodeName}: SSH connection lost during a remote command (${this.lostReason ?? 'channel closed'})`, 'lost'));
-          }
+        started.on('close', () => settle(() => {
+          if (exitCode === null) return reject(lost());
           resolve({
             exitCode,
             stdout: Buffer.concat(out),
             stderr: redact(Buffer.concat(errOut).toString('utf8')),
           });
-        });
-        channel.end(stdin);
-      });
+        }));
+        replied.catch((err: Error) => settle(() => {
+          started.close();
+          reject(err instanceof ExecRefused ? new SshError(`${this.nodeName}: cannot start a remote command: ${err.message}`, 'lost') : lost());
+        }));
+        started.end(stdin);
+      }, (err: Error) => settle(() => reject(new SshError(`${this.nodeName}: cannot start a remote command: ${err.message}`, 'lost'))));
     });
   }
 
   close(): void {
+    this.sessions?.close();
+    this.sessions = null;
     this.client?.end();
     this.jump?.end();
     this.client = null;
