@@ -6,11 +6,14 @@ import { join } from 'node:path';
 import ssh2, { type Client } from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SshTarget } from '../../src/inventory/load.js';
-import { NodeConnection, SshError } from '../../src/ssh/connection.js';
+import { NodeConnection, SshError, type ExecResult } from '../../src/ssh/connection.js';
 import { ExecRefused, pipelining } from '../../src/ssh/pipelined-exec.js';
 import { startDelayProxy } from '../../bench/delay-proxy.js';
 import { startRig, type Rig } from '../rig/rig.js';
 import { until } from '../support/wait.js';
+
+/** exec's stdout is bytes (a batch frames by byte length): compared as text here. */
+const asText = (r: ExecResult) => ({ ...r, stdout: r.stdout.toString() });
 
 /**
  * Commands whose stdin follows the exec request without waiting for its reply, on a channel opened
@@ -57,10 +60,10 @@ describe('pipelined execs on one connection', () => {
       if (i % 2 === 0) {
         const input = `line ${i}\n`.repeat(i + 1);
         const r = await c.exec(`cat; exit ${i % 7}`, Buffer.from(input), 30_000);
-        expect(r).toEqual({ exitCode: i % 7, stdout: input, stderr: '' });
+        expect(asText(r)).toEqual({ exitCode: i % 7, stdout: input, stderr: '' });
       } else {
         const r = await c.exec(`echo out${i}; echo err${i} >&2`, Buffer.alloc(0), 30_000);
-        expect(r).toEqual({ exitCode: 0, stdout: `out${i}\n`, stderr: `err${i}\n` });
+        expect(asText(r)).toEqual({ exitCode: 0, stdout: `out${i}\n`, stderr: `err${i}\n` });
       }
     }
   });
@@ -70,16 +73,16 @@ describe('pipelined execs on one connection', () => {
     const input = Buffer.alloc(5 * 1024 * 1024);
     for (let i = 0; i < input.length; i++) input[i] = (i * 7 + (i >> 11)) & 0xff;
     const r = await c.exec('sha256sum', input, 120_000);
-    expect(r).toEqual({ exitCode: 0, stdout: `${sha(input)}  -\n`, stderr: '' });
+    expect(asText(r)).toEqual({ exitCode: 0, stdout: `${sha(input)}  -\n`, stderr: '' });
     const big = await c.exec('head -c 3000000 /dev/zero | tr "\\0" a', Buffer.from('unread stdin\n'), 120_000);
-    expect(big.stdout).toBe('a'.repeat(3_000_000));
+    expect(big.stdout.toString()).toBe('a'.repeat(3_000_000));
   });
 
   it('concurrent execs on one connection each get their own stdin and output', async () => {
     const c = await connect();
     const inputs = Array.from({ length: 8 }, (_, i) => Buffer.from(`${i}:`.repeat(1000 * (i + 1))));
     const results = await Promise.all(inputs.map((input, i) => c.exec(`sleep 0.$((${i} % 3)); sha256sum`, input, 60_000)));
-    results.forEach((r, i) => expect(r).toEqual({ exitCode: 0, stdout: `${sha(inputs[i]!)}  -\n`, stderr: '' }));
+    results.forEach((r, i) => expect(asText(r)).toEqual({ exitCode: 0, stdout: `${sha(inputs[i]!)}  -\n`, stderr: '' }));
   });
 
   it('a command that does not exist fails with its shell\'s exit code; the connection goes on', async () => {
@@ -87,7 +90,7 @@ describe('pipelined execs on one connection', () => {
     const r = await c.exec('/nonexistent/command', Buffer.from('some stdin\n'), 30_000);
     expect(r.exitCode).toBe(127);
     expect(r.stderr).toMatch(/No such file or directory/);
-    expect((await c.exec('echo ok', Buffer.alloc(0), 30_000)).stdout).toBe('ok\n');
+    expect((await c.exec('echo ok', Buffer.alloc(0), 30_000)).stdout.toString()).toBe('ok\n');
   });
 
   it('a timeout rejects as a timeout, and the connection goes on', async () => {
@@ -95,7 +98,7 @@ describe('pipelined execs on one connection', () => {
     const error = await c.exec('sleep 60', Buffer.from('x\n'), 1_000).then(() => null, (e: unknown) => e);
     expect(error).toBeInstanceOf(SshError);
     expect((error as SshError).kind).toBe('timeout');
-    expect((await c.exec('cat', Buffer.from('after\n'), 30_000)).stdout).toBe('after\n');
+    expect((await c.exec('cat', Buffer.from('after\n'), 30_000)).stdout.toString()).toBe('after\n');
   });
 
   it('a timeout while the channel is still opening rejects, and the command is never started', async () => {
@@ -108,7 +111,7 @@ describe('pipelined execs on one connection', () => {
       const error = await c.exec('touch /tmp/started-after-timeout', Buffer.from('x\n'), 300).then(() => null, (e: unknown) => e);
       expect((error as SshError).kind).toBe('timeout');
       // Sent behind the late channel's arrival: had the timed-out command been started then, it ran by now.
-      expect(await c.exec('cat', Buffer.from('later\n'), 60_000)).toEqual({ exitCode: 0, stdout: 'later\n', stderr: '' });
+      expect(asText(await c.exec('cat', Buffer.from('later\n'), 60_000))).toEqual({ exitCode: 0, stdout: 'later\n', stderr: '' });
       expect((await rig.sh(0, 'test -e /tmp/started-after-timeout')).exitCode).toBe(1);
     } finally {
       await proxy.close();
@@ -155,11 +158,11 @@ describe('when sshd allows few sessions (MaxSessions)', () => {
   it.each([1, 2])('MaxSessions %i: the spare channel never takes a session a command needs', async (max) => {
     await reloadSshd(`echo "MaxSessions ${max}" > /etc/ssh/sshd_config.d/00-max-sessions.conf`);
     const c = await connect();
-    for (let i = 0; i < 6; i++) expect((await c.exec('cat', Buffer.from(`${i}\n`), 30_000)).stdout).toBe(`${i}\n`);
+    for (let i = 0; i < 6; i++) expect((await c.exec('cat', Buffer.from(`${i}\n`), 30_000)).stdout.toString()).toBe(`${i}\n`);
     // As many at once as sshd allows: each must run.
     const together = await Promise.all(Array.from({ length: max }, (_, i) => c.exec(`sleep 0.5; echo ${i}`, Buffer.from('x\n'), 30_000)));
-    expect(together.map((r) => r.stdout)).toEqual(Array.from({ length: max }, (_, i) => `${i}\n`));
-    expect((await c.exec('echo last', Buffer.alloc(0), 30_000)).stdout).toBe('last\n');
+    expect(together.map((r) => r.stdout.toString())).toEqual(Array.from({ length: max }, (_, i) => `${i}\n`));
+    expect((await c.exec('echo last', Buffer.alloc(0), 30_000)).stdout.toString()).toBe('last\n');
   });
 });
 
@@ -207,7 +210,7 @@ describe('a closed connection', () => {
       "const c = new NodeConnection('node1', target);",
       "await c.connect({ policy: 'strict' });",
       "const r = await c.exec('cat', Buffer.from('hi\\n'), 30000);",
-      "if (r.stdout !== 'hi\\n') process.exit(3);",
+      "if (r.stdout.toString() !== 'hi\\n') process.exit(3);",
       'c.close();',
     ].join('\n');
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'inherit', 'inherit'] });
