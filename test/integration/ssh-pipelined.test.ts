@@ -179,6 +179,8 @@ describe('the exec request refused by sshd', () => {
     const pipe = pipelining(client);
     expect(pipe).not.toBeNull();
     const channel = await pipe!.openSession();
+    // Listened for before any await: under load the channel can close while the test awaits a reply.
+    const channelClosed = new Promise((r) => channel.once('close', r));
     const out: Buffer[] = [];
     channel.on('data', (d: Buffer) => out.push(d));
     const first = pipe!.startExec(channel, 'cat');
@@ -187,15 +189,16 @@ describe('the exec request refused by sshd', () => {
     channel.end(Buffer.from('to cat\n'));
     await first;
     await expect(second).rejects.toBeInstanceOf(ExecRefused);
-    await new Promise((r) => channel.once('close', r));
+    await channelClosed;
     expect(Buffer.concat(out).toString()).toBe('to cat\n');
     const again = await pipe!.openSession();
+    const againClosed = new Promise((r) => again.once('close', r));
     const started = pipe!.startExec(again, 'echo again');
     const got: Buffer[] = [];
     again.on('data', (d: Buffer) => got.push(d));
     again.end();
     await started;
-    await new Promise((r) => again.once('close', r));
+    await againClosed;
     expect(Buffer.concat(got).toString()).toBe('again\n');
   });
 });
