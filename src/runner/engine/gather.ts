@@ -1,9 +1,10 @@
 import type { NodeFacts } from '../../steps/types.js';
-import type { NodeTask } from '../../ui/progress.js';
+import type { RemoteCommand } from '../../ssh/remote-script.js';
+import type { NodeTask, NodeTaskOutcome } from '../../ui/progress.js';
 import { factNeeds, gatherFacts } from '../facts.js';
-import { acquireLockCommand, describeHolder } from '../node-state.js';
+import { describeHolder } from '../node-state.js';
 import type { Playbook } from '../playbook.js';
-import { lockHolder, lockRefusal } from './lock.js';
+import { lockAnswer, lockRefusal, takeRunLock, type LockAnswer } from './lock.js';
 import type { Run } from './run.js';
 
 export interface GatherOptions {
@@ -15,45 +16,58 @@ export interface GatherOptions {
 }
 
 /**
- * Lock and gather facts: apply takes the run lock on the first node alone (of two runs started at
- * once, the loser takes no other lock), then on the others in the same round trip as their probes.
- * Plan takes no lock and warns about a run in progress. Null when a node failed: the run stops.
+ * Lock and gather facts. Apply takes the run lock in each node's facts batch, before any probe reads
+ * (the optimistic lock, lock.ts decideLock: the first node decides which of two runs started at
+ * once proceeds); a node another run still held is locked and read again after a backoff. A node
+ * whose lock this run holds already (membership-leave.ts took them) is only read. Plan takes no lock
+ * and warns about a run in progress. Null when a node failed or the lock was refused: the run stops.
  */
 export async function lockAndGather(run: Run, playbook: Playbook, options: GatherOptions): Promise<Map<string, NodeFacts> | null> {
-  const apply = options.mode === 'apply';
-  const lock = acquireLockCommand(lockHolder(run), options.breakLock);
-  const first = run.inventory.nodes[0]!.name;
-  // Taken already when leaving nodes were detached first (membership-leave.ts).
-  if (apply && !run.locked.has(first)) {
-    const taken = await run.session(first).run([lock], 'run-all');
-    const result = taken.results[0];
-    if (!result || result.exitCode !== 0) {
-      run.failNodes([{ node: first, error: lockRefusal(result?.output ?? taken.failure?.output ?? 'no answer') }], 'pre-flight');
-      return null;
-    }
-    run.locked.add(first);
-  }
   const facts = new Map<string, NodeFacts>();
   const steps = playbook.phases.map((p) => p.step);
-  const tasks: NodeTask[] = run.inventory.nodes.map((node) => ({
-    node: node.name,
-    run: async () => {
-      const takeLock = apply && !run.locked.has(node.name);
-      const gathered = await gatherFacts(run.session(node.name), run.inventory, factNeeds(steps, run.inventory, node), takeLock ? [lock] : []);
-      facts.set(node.name, gathered.facts);
-      const lockResult = gathered.before[0];
-      if (lockResult) {
-        if (lockResult.exitCode !== 0) throw lockRefusal(lockResult.output);
-        run.locked.add(node.name);
-      }
-      if (!apply && gathered.facts.lockHolder) {
-        run.warnings.push(`${node.name}: a run is in progress: ${describeHolder(gathered.facts.lockHolder)}`);
-      }
-      return { status: 'ok' };
-    },
-  }));
-  const outcomes = await run.phase(apply ? 'Take the run lock and gather facts' : 'Gather facts', tasks);
-  if (run.failNodes(outcomes, 'pre-flight')) return null;
+  const failed: NodeTaskOutcome[] = [];
+  const read = async (title: string, names: string[], lock: RemoteCommand | null): Promise<LockAnswer[]> => {
+    const answers: LockAnswer[] = [];
+    const tasks: NodeTask[] = names.map((name) => ({
+      node: name,
+      run: async () => {
+        const node = run.inventory.nodes.find((n) => n.name === name)!;
+        const takeLock = lock !== null && !run.locked.has(name);
+        let gathered;
+        try {
+          gathered = await gatherFacts(run.session(name), run.inventory, factNeeds(steps, run.inventory, node), takeLock ? [lock] : []);
+        } catch (e) {
+          if (takeLock) answers.push({ node: name, state: 'no-answer' });
+          throw e;
+        }
+        facts.set(name, gathered.facts);
+        if (takeLock) answers.push(lockAnswer(name, gathered.before[0]));
+        if (!lock && gathered.facts.lockHolder) {
+          run.warnings.push(`${name}: a run is in progress: ${describeHolder(gathered.facts.lockHolder)}`);
+        }
+        return { status: 'ok' };
+      },
+    }));
+    const outcomes = await run.phase(title, tasks);
+    failed.push(...outcomes.filter((o) => o.error));
+    return answers;
+  };
+  const everyNode = run.inventory.nodes.map((n) => n.name);
+  if (options.mode === 'plan') {
+    await read('Gather facts', everyNode, null);
+  } else {
+    let first = true;
+    const decision = await takeRunLock(run, options.breakLock, async (names, lock) => {
+      // The first attempt reads every node (those locked already too); a retry the refused ones.
+      const answers = await read(first ? 'Take the run lock and gather facts' : 'Take the run lock and gather facts again', first ? everyNode : names, lock);
+      first = false;
+      return answers;
+    }, () => options.abort.aborted || failed.length > 0);
+    if (decision.kind === 'stop') {
+      failed.push(...decision.refusals.map(({ node, output }) => ({ node, error: lockRefusal(output) })));
+    }
+  }
+  if (run.failNodes(failed, 'pre-flight')) return null;
   await waitForTransfers(run, facts, options);
   return facts;
 }

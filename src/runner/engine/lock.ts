@@ -1,6 +1,6 @@
 import { hostname, userInfo } from 'node:os';
+import type { RemoteCommand } from '../../ssh/remote-script.js';
 import { acquireLockCommand, describeHolder, releaseLockCommand, type LockHolder } from '../node-state.js';
-import { runOne } from './run-one.js';
 import type { Run } from './run.js';
 
 /** Who holds the lock while this run does: written into the lock so others can say who it is. */
@@ -15,6 +15,81 @@ export function lockRefusal(output: string): Error {
   return new Error(`the run lock is held by ${describeHolder(output.replace(/^held by: /, ''))}`);
 }
 
+/** What taking the lock on one node gave: held by this run, held by another (`output` names it), or no answer. */
+export type LockAnswer =
+  | { node: string; state: 'held' }
+  | { node: string; state: 'refused'; output: string }
+  | { node: string; state: 'no-answer' };
+
+export type LockDecision =
+  | { kind: 'proceed' }
+  /** This run holds the first node; these nodes refused: the run that holds them lost the first node and is releasing. */
+  | { kind: 'retry'; nodes: string[] }
+  /** Stop; `refusals` name the holders to report (none when a node did not answer: its own error says why). */
+  | { kind: 'stop'; refusals: { node: string; output: string }[] };
+
+/**
+ * The optimistic lock's decision (pure): every node's lock is asked for at once, and the first
+ * inventory node decides. mkdir is atomic on it, so of runs started together exactly one holds it:
+ * that one proceeds once it holds every node; the others stop (and release what they took), so a
+ * refusal elsewhere is retried while retries are left. `answers` are in inventory order.
+ */
+export function decideLock(answers: LockAnswer[], retriesLeft: boolean): LockDecision {
+  const [first] = answers;
+  if (!first || first.state === 'refused') return { kind: 'stop', refusals: first ? [first] : [] };
+  if (answers.some((a) => a.state === 'no-answer')) return { kind: 'stop', refusals: [] };
+  const refused = answers.filter((a): a is Extract<LockAnswer, { state: 'refused' }> => a.state === 'refused');
+  if (refused.length === 0) return { kind: 'proceed' };
+  if (retriesLeft) return { kind: 'retry', nodes: refused.map((a) => a.node) };
+  return { kind: 'stop', refusals: refused };
+}
+
+/**
+ * Waits before each retry of the nodes another run still held: that run is releasing (it lost the
+ * first node), which takes it one round trip once its own lock batches have answered. About 6 s in
+ * all, enough for a loaded machine; a lock that outlasts it (a dead controller's) is refused.
+ */
+export const LOCK_RETRY_DELAYS_MS = [200, 400, 800, 1600, 3200];
+
+/** What the lock command's result (or its absence: the batch failed) says. */
+export function lockAnswer(node: string, result: { exitCode: number; output: string } | undefined): LockAnswer {
+  if (!result) return { node, state: 'no-answer' };
+  return result.exitCode === 0 ? { node, state: 'held' } : { node, state: 'refused', output: result.output };
+}
+
+/**
+ * Takes the run lock on every node of the run (those it holds already are not asked): `take` asks
+ * the given nodes (the lock command first in a batch of theirs; it is called once even with none)
+ * and answers for each. Retries as
+ * decideLock says, with LOCK_RETRY_DELAYS_MS and without --break-lock (what was stale is gone by
+ * then: a lock now is another run's). A node that may hold the lock without this run knowing (no
+ * answer) counts as locked: the release at the end only removes a lock that names this run.
+ */
+export async function takeRunLock(
+  run: Run,
+  breakLock: boolean,
+  take: (nodes: string[], command: RemoteCommand) => Promise<LockAnswer[]>,
+  aborted: () => boolean = () => false,
+  delaysMs: readonly number[] = LOCK_RETRY_DELAYS_MS,
+): Promise<LockDecision> {
+  const names = run.inventory.nodes.map((n) => n.name);
+  const holder = lockHolder(run);
+  const answers = new Map<string, LockAnswer>(names.filter((n) => run.locked.has(n)).map((node) => [node, { node, state: 'held' }]));
+  let pending = names.filter((n) => !run.locked.has(n));
+  let command = acquireLockCommand(holder, breakLock);
+  for (let attempt = 0; ; attempt++) {
+    for (const answer of await take(pending, command)) {
+      answers.set(answer.node, answer);
+      if (answer.state !== 'refused') run.locked.add(answer.node);
+    }
+    const decision = decideLock(names.map((node) => answers.get(node) ?? { node, state: 'no-answer' }), attempt < delaysMs.length && !aborted());
+    if (decision.kind !== 'retry') return decision;
+    await new Promise((r) => setTimeout(r, delaysMs[attempt]));
+    pending = decision.nodes;
+    command = acquireLockCommand(holder, false);
+  }
+}
+
 /** Releases every lock this run took (only where it still holds it); a node that does not answer is left as it is. */
 export async function releaseLocks(run: Run): Promise<void> {
   await Promise.all([...run.locked].map((name) =>
@@ -22,25 +97,22 @@ export async function releaseLocks(run: Run): Promise<void> {
 }
 
 /**
- * The run lock: on the first node alone (of two runs, one proceeds), then on the others. The
- * commands built beside the engine (switchover, maintenance, restart, upgrade, rotate-password)
- * take it with this; a refusal names the holder in the node's recap and the run's errors.
+ * The run lock on every node, in one batch each (see decideLock). The commands built beside the
+ * engine (switchover, maintenance, restart, upgrade, rotate-password, membership-leave) take it
+ * with this; a refusal names the holder in the node's recap and the run's errors.
  */
 export async function lockEveryNode(run: Run, breakLock: boolean): Promise<boolean> {
-  const command = acquireLockCommand(lockHolder(run), breakLock);
-  const [first, ...rest] = run.inventory.nodes;
-  for (const group of [[first!], rest]) {
-    const taken = await Promise.all(group.map(async (node) => ({ node, r: await runOne(run, node, command) })));
-    for (const { node, r } of taken) {
-      if (r.ok) {
-        run.locked.add(node.name);
-      } else {
-        const message = lockRefusal(r.output).message;
-        Object.assign(run.recap(node.name), { status: 'failed', failed: 1, error: message });
-        run.errors.push(`${node.name}: ${message}`);
-      }
-    }
-    if (taken.some((t) => !t.r.ok)) return false;
+  const failures = new Map<string, string>();
+  const decision = await takeRunLock(run, breakLock, (nodes, command) => Promise.all(nodes.map(async (node) => {
+    const r = await run.session(node).run([command], 'run-all').catch((e: Error) => ({ results: [], failure: { output: e.message } }));
+    if (!r.results[0]) failures.set(node, `could not take the run lock: ${r.failure?.output ?? 'no answer'}`);
+    return lockAnswer(node, r.results[0]);
+  })));
+  if (decision.kind === 'proceed') return true;
+  if (decision.kind === 'stop') for (const { node, output } of decision.refusals) failures.set(node, lockRefusal(output).message);
+  for (const [node, message] of failures) {
+    Object.assign(run.recap(node), { status: 'failed', failed: 1, error: message });
+    run.errors.push(`${node}: ${message}`);
   }
-  return true;
+  return false;
 }
