@@ -48,17 +48,31 @@ const STDIN_MARKER = 'hsts-cluster-inputs';
  * Each command's exit code and combined output come back as one framed line on stdout.
  */
 export function renderBatch(commands: RemoteCommand[], mode: BatchMode, inOrderFirst = 0): RenderedBatch {
+  const inputs: Buffer[] = [];
+  const reads: string[] = [];
+  commands.forEach((command, i) => {
+    for (const [name, value] of Object.entries(command.inputs ?? {})) {
+      if (!INPUT_NAME.test(name)) throw new Error(`bad input name ${name}`);
+      reads.push(`__in "$T/c${i}/${name}"`);
+      inputs.push(inputBytes(value));
+    }
+  });
   const lines = [
     'set -u',
     'umask 077',
     'T=$(mktemp -d /tmp/hsts-cluster.XXXXXX) || { echo "hsts-cluster: mktemp failed" >&2; exit 90; }',
     "trap 'rm -rf \"$T\"' EXIT",
-    // Skip the sudo password line if sudo left it unread (NOPASSWD), then expect the marker.
-    `IFS= read -r l || exit 92; [ "$l" = ${STDIN_MARKER} ] || { IFS= read -r l || exit 92; }; ` +
-      `[ "$l" = ${STDIN_MARKER} ] || exit 92; l=`,
-    // A here-string, not `printf | base64`: one process per input instead of two.
-    '__in() { local line; IFS= read -r line || { echo "hsts-cluster: missing input $1" >&2; exit 91; }; ' +
-      'base64 -d <<< "$line" > "$1" || exit 91; }',
+    // No inputs, no stdin: the command need not wait for sshd's channel window (granted only after
+    // the exec reply) and costs one round trip. sudo -S still reads its password line; a line sudo
+    // left unread (NOPASSWD) must reach no command, hence /dev/null.
+    ...(inputs.length === 0 ? ['exec </dev/null'] : [
+      // Skip the sudo password line if sudo left it unread (NOPASSWD), then expect the marker.
+      `IFS= read -r l || exit 92; [ "$l" = ${STDIN_MARKER} ] || { IFS= read -r l || exit 92; }; ` +
+        `[ "$l" = ${STDIN_MARKER} ] || exit 92; l=`,
+      // A here-string, not `printf | base64`: one process per input instead of two.
+      '__in() { local line; IFS= read -r line || { echo "hsts-cluster: missing input $1" >&2; exit 91; }; ' +
+        'base64 -d <<< "$line" > "$1" || exit 91; }',
+    ]),
     // The wrapper's own cost is forks: under load each costs milliseconds. So a command costs one (the
     // subshell that captures its output); its result is framed by bash builtins only: a header with
     // the output's length in bytes (LC_ALL=C makes ${#out} count bytes), then the output as it is.
@@ -68,15 +82,7 @@ export function renderBatch(commands: RemoteCommand[], mode: BatchMode, inOrderF
       `[ -n "$t0" ] && ms=$(( (10#\${t1//[.,]/} - 10#\${t0//[.,]/}) / 1000 )); local LC_ALL=C; ` +
       `printf '${'\\036'}%s %s %s %s\\n%s\\n' "$1" "$rc" "$ms" "\${#out}" "$out"; return $rc; }`,
   ];
-  const inputs: Buffer[] = [];
-  lines.push(`mkdir ${commands.map((_, i) => `"$T/c${i}"`).join(' ')}`);
-  commands.forEach((command, i) => {
-    for (const [name, value] of Object.entries(command.inputs ?? {})) {
-      if (!INPUT_NAME.test(name)) throw new Error(`bad input name ${name}`);
-      lines.push(`__in "$T/c${i}/${name}"`);
-      inputs.push(inputBytes(value));
-    }
-  });
+  lines.push(`mkdir ${commands.map((_, i) => `"$T/c${i}"`).join(' ')}`, ...reads);
   commands.forEach((command, i) => lines.push(`c${i}() {`, command.code, '}'));
   const calls = commands.map((_, i) => `__run ${i}`);
   if (mode === 'parallel') {
@@ -92,8 +98,9 @@ export function renderBatch(commands: RemoteCommand[], mode: BatchMode, inOrderF
   return { script: lines.join('\n'), stdin: batchStdin(inputs), inputs };
 }
 
-/** A batch's stdin: the marker line, then each input as one base64 line, in the script's order. */
+/** A batch's stdin: the marker line, then each input as one base64 line, in the script's order; none without inputs. */
 export function batchStdin(inputs: Buffer[]): Buffer {
+  if (inputs.length === 0) return Buffer.alloc(0);
   return Buffer.from([STDIN_MARKER, ...inputs.map((b) => b.toString('base64'))].join('\n') + '\n');
 }
 

@@ -18,7 +18,9 @@ export type CommandListener = (node: string, command: RemoteCommand, result?: Co
 
 /**
  * One remote round trip as it is sent, for an observer that records it (the benchmark's floor).
- * stdin is `sudo password line (when sudoPassword is set) + batchStdin(inputs)`; the inputs hold
+ * stdin is `sudo password line (when sudoPassword is set) + batchStdin(inputs)`: empty for a batch
+ * without inputs run as root or through sudo -n, which then costs one round trip (the exec
+ * request and EOF go out together), not two; the inputs hold
  * secrets (passwords, files that contain them): an observer that keeps them must take them out.
  */
 export interface BatchEvent {

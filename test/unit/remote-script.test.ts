@@ -95,6 +95,24 @@ describe('remote batches', () => {
     expect(runLocally(commands, 'run-all', 'one\ntwo\n').exitCode).toBe(92);
   });
 
+  it('needs no stdin without inputs: it reads none, and no command can read what is left there', () => {
+    const commands = [{ label: 'reads stdin', code: 'cat; echo done' }, { label: 'plain', code: 'echo plain' }];
+    const batch = renderBatch(commands, 'run-all');
+    expect(batch.stdin.length).toBe(0);
+    expect(batch.inputs).toEqual([]);
+    expect(batch.script).not.toContain('read -r');
+    // No stdin at all (EOF at once), or a sudo password line sudo left unread: the commands see nothing.
+    expect(runLocally(commands, 'run-all').results.map((x) => x.output)).toEqual(['done', 'plain']);
+    const left = runLocally(commands, 'run-all', 'sudo-password\n');
+    expect(left.exitCode).toBe(0);
+    expect(left.results.map((x) => x.output)).toEqual(['done', 'plain']);
+  });
+
+  it('sends the marker and one line per input when there are inputs', () => {
+    const batch = renderBatch([{ label: 'x', code: 'cat "$IN/x"', inputs: { x: 'X' } }, { label: 'y', code: 'true' }], 'run-all');
+    expect(batch.stdin.toString()).toBe(`hsts-cluster-inputs\n${Buffer.from('X').toString('base64')}\n`);
+  });
+
   it('runs as root directly, through sudo -n, or sudo -S with the password first on stdin', () => {
     expect(wrapForPrivilege('id', 'root', undefined).command).toBe("bash -c 'id' 'hsts-cluster'");
     expect(wrapForPrivilege("echo 'a'", 'ops', undefined, 'hsts-cluster:r1').command).toBe("sudo -n -- bash -c 'echo '\\''a'\\''' 'hsts-cluster:r1'");
