@@ -73,13 +73,13 @@ describe('takeRunLock: asks, retries the refused nodes, records what it holds', 
   /** Answers attempt k with script[k] for the nodes asked (held when the script does not say). */
   function scripted(script: Record<string, LockAnswer['state']>[]) {
     const asked: { nodes: string[]; breaking: boolean }[] = [];
-    const take = async (nodes: string[], command: { label: string }) => {
+    const take = (nodes: string[], command: { label: string }) => {
       const states = script[asked.length] ?? {};
       asked.push({ nodes, breaking: command.label.includes('breaking') });
-      return nodes.map((node) => {
+      return Promise.resolve(nodes.map((node) => {
         const state = states[node] ?? 'held';
         return state === 'refused' ? refused(node) : state === 'no-answer' ? silent(node) : held(node);
-      });
+      }));
     };
     return { asked, take };
   }
