@@ -1,8 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRig, type Rig } from '../rig/rig.js';
+import { SUDO_USER, startRig, type Rig } from '../rig/rig.js';
 import { runCli, startCli, type CliResult } from '../support/cli.js';
 import { until } from '../support/wait.js';
 
@@ -10,13 +10,14 @@ import { until } from '../support/wait.js';
  * The optimistic run lock (runner/engine/lock.ts): every node's lock is taken in its facts batch
  * and the first node decides. Three runs started at once: exactly one proceeds. A lock left by a
  * dead controller on a node other than the first: refused naming it (after the retries), then
- * removed by --break-lock.
+ * removed by --break-lock. The rig connects as a sudo user: the lock's release, a batch without
+ * inputs, goes without stdin through `sudo -n`, and with only the password line through `sudo -S`.
  */
 let rig: Rig;
 const LOCK = '/opt/aspera/var/hsts-cluster/lock';
 
 beforeAll(async () => {
-  rig = await startRig({ nodes: 3, dir: mkdtempSync(join(tmpdir(), 'hsts-run-lock-')) });
+  rig = await startRig({ nodes: 3, sudoUser: true, dir: mkdtempSync(join(tmpdir(), 'hsts-run-lock-')) });
 });
 afterAll(async () => {
   await rig?.down();
@@ -91,6 +92,24 @@ describe('the optimistic run lock', () => {
       for (const i of [0, 1]) expect((await rig.sh(i, `test -e ${LOCK}`)).exitCode).not.toBe(0);
     } finally {
       await sh(2, `rm -rf ${LOCK}`);
+    }
+  });
+
+  it('releases the lock through sudo -S when the sudo user needs a password (a batch without inputs: only that line on stdin)', async () => {
+    await sh(1, `sed -i 's/NOPASSWD: //' /etc/sudoers.d/${SUDO_USER} && echo '${SUDO_USER}:a-password' | chpasswd`);
+    try {
+      writeFileSync(join(rig.dir, 'sudo-password'), 'a-password\n', { mode: 0o600 });
+      const withPassword = rig.writeInventory('inventory-sudo-password.json', {
+        ...rig.inventory,
+        nodes: rig.inventory.nodes.map((n, i) => (i === 1 ? { ...n, ssh: { ...n.ssh, sudoPassword: { file: 'sudo-password' } } } : n)),
+      });
+      const r = await runCli(['up', '-i', withPassword, '--verbose']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toContain('release the run lock');
+      expect(r.stderr).not.toContain('a-password');
+      await noLockLeft();
+    } finally {
+      await sh(1, `sed -i 's/ALL=(ALL:ALL) ALL/ALL=(ALL:ALL) NOPASSWD: ALL/' /etc/sudoers.d/${SUDO_USER}`);
     }
   });
 });
