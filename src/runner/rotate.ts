@@ -46,6 +46,12 @@ export interface RotateResult extends RunResult {
 export const STAGES = ['overlap', 'clients', 'keystores', 'redis-files', 'retire', 'sentinel-files'] as const;
 export type Stage = (typeof STAGES)[number];
 
+/** What a rerun does when only files are behind the servers (report.behind says which). */
+export const FILE_REPAIR_STEPS = [
+  'every node whose aspera_31415.conf is behind: requirepass and masterauth NEW (no restart)',
+  'one node at a time, only where sentinel_41415.conf is behind: requirepass and auth-pass NEW, restart asperaredissentinel, wait for SENTINEL CKQUORUM OK',
+] as const;
+
 export function rotationSteps(primarySet: string): Record<Stage, string> {
   return {
     'overlap': 'every Redis and Sentinel: ACL SETUSER default >NEW (both passwords accepted from here on)',
@@ -96,6 +102,11 @@ class Rotation {
     if (work === 'none') {
       this.report.unchanged = true;
       this.report.steps = [];
+      return;
+    }
+    if (work === 'files') {
+      this.report.steps = [...FILE_REPAIR_STEPS];
+      if (this.options.mode === 'apply') await this.repairFiles();
       return;
     }
     if (this.options.mode === 'plan') return;
@@ -155,7 +166,7 @@ class Rotation {
    * rotation whose rollback failed in its last stages can leave a file behind the servers: that is
    * work left, and `report.behind` says which). A file that cannot be read refuses the run.
    */
-  private async workLeft(accepted: Accepted[]): Promise<'none' | 'rotation' | 'refused'> {
+  private async workLeft(accepted: Accepted[]): Promise<'none' | 'rotation' | 'files' | 'refused'> {
     const onlyNew = accepted.every((a) => a === 'to') ||
       (this.forward.to.reveal() === this.forward.from.reveal() && accepted.every((a) => a === 'both'));
     if (!onlyNew) return 'rotation';
@@ -175,7 +186,41 @@ class Rotation {
     }
     this.report.behind = behind;
     this.run.journal.write({ event: 'rotate-password', result: 'servers and askmscli hold the new password, files do not', problems: behind });
-    return 'rotation';
+    return 'files';
+  }
+
+  /**
+   * Only files are behind: the servers, Sentinels and keystores already hold the new password only,
+   * so only the files behind are rewritten, and only a Sentinel whose file changed is restarted (one
+   * at a time, quorum awaited). Nothing is rolled back on a failure: the files held a password the
+   * servers refuse, and putting that back would help no one; a rerun picks up where this stopped.
+   */
+  private async repairFiles(): Promise<void> {
+    const pair = this.forward;
+    let node: ClusterNode | undefined;
+    const changed = new Set<string>();
+    try {
+      await Promise.all(this.run.inventory.nodes.map(async (n) => {
+        if (await this.rewrite(n, HSTS.redisConf, (text) => redisConfWithPassword(text, pair.to.reveal(), pair.from.reveal()))) changed.add(n.name);
+      }));
+      for (node of this.run.inventory.nodes) {
+        throwIfInterrupted(this.options.abort);
+        if (await this.sentinelFile(node, pair, 'when-changed')) changed.add(node.name);
+      }
+      node = undefined;
+    } catch (e) {
+      const message = (e as Error).message;
+      if (node) this.fail(node, message);
+      this.run.errors.push(`${node ? '' : `${message}; `}the files behind were being brought to the new password (the servers already hold it only); ` +
+        'nothing was rolled back: run rotate-password again with the new password to finish');
+    }
+    for (const n of this.run.inventory.nodes) {
+      const recap = this.run.recap(n.name);
+      if (recap.status === 'failed' || !changed.has(n.name)) continue;
+      Object.assign(recap, { status: 'changed', changed: 1 });
+      recap.changes.push({ step: 'rotate-password', summary: 'password files brought to the new password (servers held it already)' });
+    }
+    this.run.journal.write({ event: 'rotate-password', result: `files repaired on ${[...changed].join(', ') || 'no node'}` });
   }
 
   /** What keeps the node's two files from holding the new password only, by directive name: [] when nothing. */
@@ -238,16 +283,25 @@ class Rotation {
     ], 120_000);
   }
 
-  private async sentinelFile(node: ClusterNode, pair: PasswordPair): Promise<void> {
+  /**
+   * The node's Sentinel file rewritten for `pair`, Sentinel restarted and quorum awaited. `restart`
+   * 'when-changed' (a repair) leaves a Sentinel whose file needed nothing alone. True when written.
+   */
+  private async sentinelFile(node: ClusterNode, pair: PasswordPair, restart: 'always' | 'when-changed' = 'always'): Promise<boolean> {
     const set = this.cluster.primarySet;
-    await this.rewrite(node, HSTS.sentinelConf, (text) => sentinelConfWithPassword(text, set, pair.to.reveal(), pair.from.reveal()),
-      [systemctl('restart', 'asperaredissentinel')]);
+    const written = await this.rewrite(node, HSTS.sentinelConf, (text) => sentinelConfWithPassword(text, set, pair.to.reveal(), pair.from.reveal()),
+      [systemctl('restart', 'asperaredissentinel')], restart === 'when-changed');
+    if (!written && restart === 'when-changed') return false;
     const quorum = await waitUntil(() => this.sh(node, sentinelQuorum(this.sentinel(node), set, pair)), (r) => r.ok, { timeoutMs: 90_000, intervalMs: 500 });
     if (!quorum.ok) throw new Error(`${node.name}: the restarted Sentinel did not reach quorum within 90 s: ${quorum.value.output.trim()}`);
+    return written;
   }
 
-  /** The file edited by `edit` and written back with its owner and mode (the same batch runs `then`). */
-  private async rewrite(node: ClusterNode, path: string, edit: (text: string) => string, then: RemoteCommand[] = []): Promise<void> {
+  /**
+   * The file edited by `edit` and written back with its owner and mode (the same batch runs `then`,
+   * or, with `thenOnlyIfWritten`, only when the file changed). True when the file was written.
+   */
+  private async rewrite(node: ClusterNode, path: string, edit: (text: string) => string, then: RemoteCommand[] = [], thenOnlyIfWritten = false): Promise<boolean> {
     const read = await this.sh(node, { label: `stat and read ${path}`, code: `stat -c '%U %G %a' ${path} && cat ${path}` });
     if (!read.ok) throw new Error(`${node.name}: cannot read ${path}: ${read.output.trim()}`);
     const newline = read.output.indexOf('\n');
@@ -255,7 +309,8 @@ class Rotation {
     const text = read.output.slice(newline + 1);
     const content = edit(text);
     const write = content === text ? [] : [writeFileCommand({ path, content, owner: owner!, group: group!, mode: mode! })];
-    await this.mustAll(node, [...write, ...then]);
+    await this.mustAll(node, [...write, ...(thenOnlyIfWritten && write.length === 0 ? [] : then)]);
+    return write.length > 0;
   }
 
   // ---- rollback ----
