@@ -84,6 +84,8 @@ export async function runRotate(inventory: Inventory, options: RotateOptions): P
 
 class Rotation {
   readonly report: Omit<RotateResult, keyof RunResult> = { steps: [] };
+  /** "node path" of each file workLeft found behind the servers: a repair rewrites those only. */
+  private readonly behindFiles = new Set<string>();
   private readonly cluster: Inventory['cluster'];
   private readonly forward: PasswordPair;
 
@@ -175,7 +177,9 @@ class Rotation {
       return recordState(Buffer.from(r.output), this.forward.to.reveal()) === 'matches';
     }));
     if (!records.every(Boolean)) return 'rotation';
-    const behind = (await Promise.all(this.run.inventory.nodes.map((n) => this.filesBehind(n)))).flat();
+    const perNode = await Promise.all(this.run.inventory.nodes.map(async (n) => ({ node: n.name, files: await this.filesBehind(n) })));
+    for (const { node, files } of perNode) for (const f of files) if (f.problems.length > 0) this.behindFiles.add(`${node} ${f.path}`);
+    const behind = perNode.flatMap((p) => p.files.flatMap((f) => f.problems));
     if (behind.length === 0) return 'none';
     const unreadable = behind.filter((p) => p.endsWith(UNREADABLE));
     if (unreadable.length > 0) {
@@ -191,8 +195,8 @@ class Rotation {
 
   /**
    * Only files are behind: the servers, Sentinels and keystores already hold the new password only,
-   * so only the files behind are rewritten, and only a Sentinel whose file changed is restarted (one
-   * at a time, quorum awaited). Nothing is rolled back on a failure: the files held a password the
+   * so only the files found behind are rewritten, and only a Sentinel whose file was is restarted
+   * (one at a time, quorum awaited). Nothing is rolled back on a failure: the files held a password the
    * servers refuse, and putting that back would help no one; a rerun picks up where this stopped.
    */
   private async repairFiles(): Promise<void> {
@@ -200,10 +204,13 @@ class Rotation {
     let node: ClusterNode | undefined;
     const changed = new Set<string>();
     try {
-      await Promise.all(this.run.inventory.nodes.map(async (n) => {
+      // A file is rewritten only when a password directive is behind: Sentinel's own quoting of a
+      // file that holds the new password already must not cost a restart.
+      const behind = (n: ClusterNode, path: string) => this.behindFiles.has(`${n.name} ${path}`);
+      await Promise.all(this.run.inventory.nodes.filter((n) => behind(n, HSTS.redisConf)).map(async (n) => {
         if (await this.rewrite(n, HSTS.redisConf, (text) => redisConfWithPassword(text, pair.to.reveal(), pair.from.reveal()))) changed.add(n.name);
       }));
-      for (node of this.run.inventory.nodes) {
+      for (node of this.run.inventory.nodes.filter((n) => behind(n, HSTS.sentinelConf))) {
         throwIfInterrupted(this.options.abort);
         if (await this.sentinelFile(node, pair, 'when-changed')) changed.add(node.name);
       }
@@ -223,16 +230,15 @@ class Rotation {
     this.run.journal.write({ event: 'rotate-password', result: `files repaired on ${[...changed].join(', ') || 'no node'}` });
   }
 
-  /** What keeps the node's two files from holding the new password only, by directive name: [] when nothing. */
-  private async filesBehind(node: ClusterNode): Promise<string[]> {
+  /** What keeps each of the node's two files from holding the new password only, by directive name. */
+  private async filesBehind(node: ClusterNode): Promise<{ path: string; problems: string[] }[]> {
     const [to, from] = [this.forward.to.reveal(), this.forward.from.reveal()];
     const files = [{ file: 'redis', path: HSTS.redisConf }, { file: 'sentinel', path: HSTS.sentinelConf }] as const;
-    const found = await Promise.all(files.map(async ({ file, path }) => {
+    return Promise.all(files.map(async ({ file, path }) => {
       const read = await this.sh(node, { label: `read ${path}`, code: `cat ${path}` });
       const problems = passwordFileProblems(file, read.ok ? read.output : null, this.cluster.primarySet, to, from);
-      return problems.map((p) => `${node.name}: ${basename(path)}: ${p}`);
+      return { path, problems: problems.map((p) => `${node.name}: ${basename(path)}: ${p}`) };
     }));
-    return found.flat();
   }
 
   // ---- the stages (the rollback runs them with the pair reversed) ----

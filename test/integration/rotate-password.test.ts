@@ -249,7 +249,7 @@ printf '%s' "$out" > ${conf}; grep -c '^sentinel auth-pass myprimary \\|^require
     const rotateWith = (): Promise<CliResult> =>
       runCli(['rotate-password', '-i', inventory, '--new-password-file', join(rig.dir, 'new-redis-password'), '--json']);
     const pids = () => Promise.all(rig.nodes.map(async (n) =>
-      (await rig.sh(n, 'systemctl show -p MainPID --value asperaredisd asperaredissentinel asperanoded asperarund')).output.trim().split('\n')));
+      (await rig.sh(n, 'systemctl show -p MainPID --value asperaredisd asperaredissentinel asperanoded asperarund')).output.split('\n').filter(Boolean)));
     const pidsBefore = await pids();
     const rerun = await rotateWith();
     expect(rerun.exitCode, rerun.stderr).toBe(0);
