@@ -15,9 +15,8 @@ import { throwIfInterrupted, waitUntil } from '../remote/waits.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { hstsUsers } from '../steps/preflight.js';
 import type { Secret } from '../util/secret.js';
-import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
-import { closeRun, runResult } from './engine/finish.js';
-import { lockEveryNode } from './engine/lock.js';
+import type { ConnectOptions } from './engine/connect.js';
+import { runProcedure } from './engine/procedure-run.js';
 import { Run, type RunIO } from './engine/run.js';
 import type { RunResult } from './result.js';
 
@@ -70,16 +69,7 @@ export function rotationSteps(primarySet: string): Record<Stage, string> {
  * runs the stages reached the other way, back to the old password.
  */
 export async function runRotate(inventory: Inventory, options: RotateOptions): Promise<RotateResult> {
-  const run = new Run('rotate-password', inventory, options);
-  run.emit({ event: 'run-start', command: 'rotate-password', inventory: inventory.path, mode: options.mode });
-  await connect(run, options, `hsts-cluster:${run.id}:rotate-password`);
-  const rotation = new Rotation(run, options);
-  try {
-    if (everyNodeReached(run) && (options.mode === 'plan' || (await lockEveryNode(run, options.breakLock)))) await rotation.execute();
-    return { ...runResult(run, 'apply'), ...rotation.report };
-  } finally {
-    await closeRun(run);
-  }
+  return runProcedure('rotate-password', inventory, options, (run) => new Rotation(run, options));
 }
 
 class Rotation {
