@@ -19,44 +19,52 @@ export function tokenize(line: string): string[] | null {
   while (i < text.length) {
     while (i < text.length && /\s/.test(text[i]!)) i++;
     if (i >= text.length) break;
+    // As sdssplitargs: a quote opens a quoted section wherever it is in the word (a"b c" is `ab c`),
+    // and the closing quote must end the word.
     let token = '';
-    const quote = text[i];
-    if (quote === '"' || quote === "'") {
-      i++;
-      let closed = false;
-      while (i < text.length) {
-        const c = text[i]!;
-        if (quote === '"' && c === '\\' && i + 1 < text.length) {
-          const next = text[i + 1]!;
-          if (next === 'x' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 2, i + 4))) {
-            token += String.fromCharCode(parseInt(text.slice(i + 2, i + 4), 16));
-            i += 4;
-            continue;
-          }
-          token += ({ n: '\n', r: '\r', t: '\t', b: '\b', a: '\x07' } as Record<string, string>)[next] ?? next;
-          i += 2;
-          continue;
-        }
-        if (quote === "'" && c === '\\' && text[i + 1] === "'") {
-          token += "'";
-          i += 2;
-          continue;
-        }
-        if (c === quote) {
-          closed = true;
-          i++;
-          break;
-        }
-        token += c;
-        i++;
+    while (i < text.length && !/\s/.test(text[i]!)) {
+      const quote = text[i];
+      if (quote !== '"' && quote !== "'") {
+        token += text[i++];
+        continue;
       }
-      if (!closed || (i < text.length && !/\s/.test(text[i]!))) return null;
-    } else {
-      while (i < text.length && !/\s/.test(text[i]!)) token += text[i++];
+      const quoted = readQuoted(text, i + 1, quote);
+      if (!quoted || (quoted.end < text.length && !/\s/.test(text[quoted.end]!))) return null;
+      token += quoted.text;
+      i = quoted.end;
+      break;
     }
     out.push(token);
   }
   return out.length > 0 ? out : null;
+}
+
+/** The quoted section that starts at `i` (just after its opening `quote`): its text, and where it ends (after the closing quote); null when unclosed. */
+function readQuoted(text: string, i: number, quote: '"' | "'"): { text: string; end: number } | null {
+  let token = '';
+  while (i < text.length) {
+    const c = text[i]!;
+    if (quote === '"' && c === '\\' && i + 1 < text.length) {
+      const next = text[i + 1]!;
+      if (next === 'x' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 2, i + 4))) {
+        token += String.fromCharCode(parseInt(text.slice(i + 2, i + 4), 16));
+        i += 4;
+        continue;
+      }
+      token += ({ n: '\n', r: '\r', t: '\t', b: '\b', a: '\x07' } as Record<string, string>)[next] ?? next;
+      i += 2;
+      continue;
+    }
+    if (quote === "'" && c === '\\' && text[i + 1] === "'") {
+      token += "'";
+      i += 2;
+      continue;
+    }
+    if (c === quote) return { text: token, end: i + 1 };
+    token += c;
+    i++;
+  }
+  return null;
 }
 
 const BARE = /^[A-Za-z0-9._/:@+=,-]+$/;

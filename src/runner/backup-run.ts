@@ -3,10 +3,9 @@
  * Sentinels name it, and one command at a time on a node (engine/procedure-access.ts).
  */
 import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
-import { closeRun, runResult } from './engine/finish.js';
-import { lockEveryNode } from './engine/lock.js';
+import type { ConnectOptions } from './engine/connect.js';
 import { ProcedureAccess } from './engine/procedure-access.js';
+import { runProcedure } from './engine/procedure-run.js';
 import { Run, type RunIO } from './engine/run.js';
 import type { RunResult } from './result.js';
 
@@ -24,27 +23,16 @@ export async function runOnCluster<R extends object>(
   command: 'backup' | 'restore', inventory: Inventory, options: BackupRunOptions, report: R,
   work: (access: ClusterAccess) => Promise<void>,
 ): Promise<RunResult & R> {
-  const run = new Run(command, inventory, options);
-  run.emit({ event: 'run-start', command, inventory: inventory.path, mode: options.mode });
-  await connect(run, options, `hsts-cluster:${run.id}:${command}`);
-  const access = new ClusterAccess(run, options);
-  try {
-    if (everyNodeReached(run) && (options.mode === 'plan' || (await access.lock()))) await work(access);
-    return { ...runResult(run, 'apply'), ...report };
-  } finally {
-    await closeRun(run);
-  }
+  return runProcedure(command, inventory, options, (run) => {
+    const access = new ClusterAccess(run, options);
+    return { report, execute: () => work(access) };
+  });
 }
 
 export class ClusterAccess extends ProcedureAccess {
   constructor(run: Run, private readonly backupOptions: BackupRunOptions) {
     // A failed command is quoted by its last lines: BGSAVE's and MIGRATE's scripts print more than the cause.
     super(run, { abort: backupOptions.abort, quotedLines: 3 });
-  }
-
-  /** The run lock on every node (engine/lock.ts). */
-  lock(): Promise<boolean> {
-    return lockEveryNode(this.run, this.backupOptions.breakLock);
   }
 
   /** The node a majority of the Sentinels name; null (and the run's error) when they do not agree. */

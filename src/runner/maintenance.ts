@@ -9,9 +9,8 @@ import { asredis, configSet, type RedisTarget } from '../remote/redis-cli.js';
 import { parseUnitShow, showUnits, systemctl } from '../remote/systemctl.js';
 import { throwIfInterrupted, type WaitOptions } from '../remote/waits.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
-import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
-import { closeRun, runResult } from './engine/finish.js';
-import { lockEveryNode } from './engine/lock.js';
+import type { ConnectOptions } from './engine/connect.js';
+import { runProcedure } from './engine/procedure-run.js';
 import { ProcedureAccess } from './engine/procedure-access.js';
 import { Run, type RunIO } from './engine/run.js';
 import { decideOff, decideOn, STOPPABLE, type MaintenanceFacts } from './maintenance-plan.js';
@@ -63,16 +62,7 @@ interface Progress {
  * puts back what the run changed.
  */
 export async function runMaintenance(inventory: Inventory, options: MaintenanceOptions): Promise<MaintenanceResult> {
-  const run = new Run('maintenance', inventory, options);
-  run.emit({ event: 'run-start', command: `maintenance ${options.action}`, inventory: inventory.path, mode: options.mode });
-  await connect(run, options, `hsts-cluster:${run.id}:maintenance`);
-  const procedure = new Maintenance(run, options);
-  try {
-    if (everyNodeReached(run) && (options.mode === 'plan' || (await lockEveryNode(run, options.breakLock)))) await procedure.execute();
-    return { ...runResult(run, 'apply'), ...procedure.report };
-  } finally {
-    await closeRun(run);
-  }
+  return runProcedure('maintenance', inventory, options, (run) => new Maintenance(run, options), `maintenance ${options.action}`);
 }
 
 class Maintenance {

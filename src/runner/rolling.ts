@@ -7,14 +7,13 @@ import { operatorCommand, restartServices } from '../remote/rolling.js';
 import { maintenanceProbe, parseMaintenanceAnswer, type MaintenanceMark, type MaintenanceRead } from '../facts/maintenance.js';
 import { parseUnitShow, showUnits } from '../remote/systemctl.js';
 import { waitUntil } from '../remote/waits.js';
-import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
-import { closeRun, runResult } from './engine/finish.js';
+import type { ConnectOptions } from './engine/connect.js';
+import { runProcedure } from './engine/procedure-run.js';
 import { Run, type RunIO } from './engine/run.js';
 import type { RunResult } from './result.js';
 import {
   chooseTarget, findPrimary, gateProblems, planRolling, type GateFacts, type RollingKind, type RollingNodeFacts,
 } from './rolling-plan.js';
-import { lockEveryNode } from './engine/lock.js';
 import { ProcedureAccess } from './engine/procedure-access.js';
 import { Switchover } from './switchover.js';
 
@@ -71,16 +70,7 @@ type Report = Omit<RollingResult, keyof RunResult>;
  * current node finish and its gate pass, then stops, so the cluster is left healthy.
  */
 export async function runRolling(inventory: Inventory, options: RollingOptions): Promise<RollingResult> {
-  const run = new Run(options.kind, inventory, options);
-  run.emit({ event: 'run-start', command: options.kind, inventory: inventory.path, mode: options.mode });
-  await connect(run, options, `hsts-cluster:${run.id}:${options.kind}`);
-  const rolling = new Rolling(run, options);
-  try {
-    if (everyNodeReached(run) && (options.mode === 'plan' || (await lockEveryNode(run, options.breakLock)))) await rolling.execute();
-    return { ...runResult(run, 'apply'), ...rolling.report };
-  } finally {
-    await closeRun(run);
-  }
+  return runProcedure(options.kind, inventory, options, (run) => new Rolling(run, options));
 }
 
 class Rolling {

@@ -15,9 +15,8 @@ import { throwIfInterrupted, waitUntil } from '../remote/waits.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { hstsUsers } from '../steps/preflight.js';
 import type { Secret } from '../util/secret.js';
-import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
-import { closeRun, runResult } from './engine/finish.js';
-import { lockEveryNode } from './engine/lock.js';
+import type { ConnectOptions } from './engine/connect.js';
+import { runProcedure } from './engine/procedure-run.js';
 import { Run, type RunIO } from './engine/run.js';
 import type { RunResult } from './result.js';
 
@@ -46,6 +45,12 @@ export interface RotateResult extends RunResult {
 export const STAGES = ['overlap', 'clients', 'keystores', 'redis-files', 'retire', 'sentinel-files'] as const;
 export type Stage = (typeof STAGES)[number];
 
+/** What a rerun does when only files are behind the servers (report.behind says which). */
+export const FILE_REPAIR_STEPS = [
+  'every node whose aspera_31415.conf is behind: requirepass and masterauth NEW (no restart)',
+  'one node at a time, only where sentinel_41415.conf is behind: requirepass and auth-pass NEW, restart asperaredissentinel, wait for SENTINEL CKQUORUM OK',
+] as const;
+
 export function rotationSteps(primarySet: string): Record<Stage, string> {
   return {
     'overlap': 'every Redis and Sentinel: ACL SETUSER default >NEW (both passwords accepted from here on)',
@@ -64,20 +69,13 @@ export function rotationSteps(primarySet: string): Record<Stage, string> {
  * runs the stages reached the other way, back to the old password.
  */
 export async function runRotate(inventory: Inventory, options: RotateOptions): Promise<RotateResult> {
-  const run = new Run('rotate-password', inventory, options);
-  run.emit({ event: 'run-start', command: 'rotate-password', inventory: inventory.path, mode: options.mode });
-  await connect(run, options, `hsts-cluster:${run.id}:rotate-password`);
-  const rotation = new Rotation(run, options);
-  try {
-    if (everyNodeReached(run) && (options.mode === 'plan' || (await lockEveryNode(run, options.breakLock)))) await rotation.execute();
-    return { ...runResult(run, 'apply'), ...rotation.report };
-  } finally {
-    await closeRun(run);
-  }
+  return runProcedure('rotate-password', inventory, options, (run) => new Rotation(run, options));
 }
 
 class Rotation {
   readonly report: Omit<RotateResult, keyof RunResult> = { steps: [] };
+  /** "node path" of each file workLeft found behind the servers: a repair rewrites those only. */
+  private readonly behindFiles = new Set<string>();
   private readonly cluster: Inventory['cluster'];
   private readonly forward: PasswordPair;
 
@@ -96,6 +94,11 @@ class Rotation {
     if (work === 'none') {
       this.report.unchanged = true;
       this.report.steps = [];
+      return;
+    }
+    if (work === 'files') {
+      this.report.steps = [...FILE_REPAIR_STEPS];
+      if (this.options.mode === 'apply') await this.repairFiles();
       return;
     }
     if (this.options.mode === 'plan') return;
@@ -155,7 +158,7 @@ class Rotation {
    * rotation whose rollback failed in its last stages can leave a file behind the servers: that is
    * work left, and `report.behind` says which). A file that cannot be read refuses the run.
    */
-  private async workLeft(accepted: Accepted[]): Promise<'none' | 'rotation' | 'refused'> {
+  private async workLeft(accepted: Accepted[]): Promise<'none' | 'rotation' | 'files' | 'refused'> {
     const onlyNew = accepted.every((a) => a === 'to') ||
       (this.forward.to.reveal() === this.forward.from.reveal() && accepted.every((a) => a === 'both'));
     if (!onlyNew) return 'rotation';
@@ -164,7 +167,9 @@ class Rotation {
       return recordState(Buffer.from(r.output), this.forward.to.reveal()) === 'matches';
     }));
     if (!records.every(Boolean)) return 'rotation';
-    const behind = (await Promise.all(this.run.inventory.nodes.map((n) => this.filesBehind(n)))).flat();
+    const perNode = await Promise.all(this.run.inventory.nodes.map(async (n) => ({ node: n.name, files: await this.filesBehind(n) })));
+    for (const { node, files } of perNode) for (const f of files) if (f.problems.length > 0) this.behindFiles.add(`${node} ${f.path}`);
+    const behind = perNode.flatMap((p) => p.files.flatMap((f) => f.problems));
     if (behind.length === 0) return 'none';
     const unreadable = behind.filter((p) => p.endsWith(UNREADABLE));
     if (unreadable.length > 0) {
@@ -175,19 +180,55 @@ class Rotation {
     }
     this.report.behind = behind;
     this.run.journal.write({ event: 'rotate-password', result: 'servers and askmscli hold the new password, files do not', problems: behind });
-    return 'rotation';
+    return 'files';
   }
 
-  /** What keeps the node's two files from holding the new password only, by directive name: [] when nothing. */
-  private async filesBehind(node: ClusterNode): Promise<string[]> {
+  /**
+   * Only files are behind: the servers, Sentinels and keystores already hold the new password only,
+   * so only the files found behind are rewritten, and only a Sentinel whose file was is restarted
+   * (one at a time, quorum awaited). Nothing is rolled back on a failure: the files held a password the
+   * servers refuse, and putting that back would help no one; a rerun picks up where this stopped.
+   */
+  private async repairFiles(): Promise<void> {
+    const pair = this.forward;
+    let node: ClusterNode | undefined;
+    const changed = new Set<string>();
+    try {
+      // A file is rewritten only when a password directive is behind: Sentinel's own quoting of a
+      // file that holds the new password already must not cost a restart.
+      const behind = (n: ClusterNode, path: string) => this.behindFiles.has(`${n.name} ${path}`);
+      await Promise.all(this.run.inventory.nodes.filter((n) => behind(n, HSTS.redisConf)).map(async (n) => {
+        if (await this.rewrite(n, HSTS.redisConf, (text) => redisConfWithPassword(text, pair.to.reveal(), pair.from.reveal()))) changed.add(n.name);
+      }));
+      for (node of this.run.inventory.nodes.filter((n) => behind(n, HSTS.sentinelConf))) {
+        throwIfInterrupted(this.options.abort);
+        if (await this.sentinelFile(node, pair, 'when-changed')) changed.add(node.name);
+      }
+      node = undefined;
+    } catch (e) {
+      const message = (e as Error).message;
+      if (node) this.fail(node, message);
+      this.run.errors.push(`${node ? '' : `${message}; `}the files behind were being brought to the new password (the servers already hold it only); ` +
+        'nothing was rolled back: run rotate-password again with the new password to finish');
+    }
+    for (const n of this.run.inventory.nodes) {
+      const recap = this.run.recap(n.name);
+      if (recap.status === 'failed' || !changed.has(n.name)) continue;
+      Object.assign(recap, { status: 'changed', changed: 1 });
+      recap.changes.push({ step: 'rotate-password', summary: 'password files brought to the new password (servers held it already)' });
+    }
+    this.run.journal.write({ event: 'rotate-password', result: `files repaired on ${[...changed].join(', ') || 'no node'}` });
+  }
+
+  /** What keeps each of the node's two files from holding the new password only, by directive name. */
+  private async filesBehind(node: ClusterNode): Promise<{ path: string; problems: string[] }[]> {
     const [to, from] = [this.forward.to.reveal(), this.forward.from.reveal()];
     const files = [{ file: 'redis', path: HSTS.redisConf }, { file: 'sentinel', path: HSTS.sentinelConf }] as const;
-    const found = await Promise.all(files.map(async ({ file, path }) => {
+    return Promise.all(files.map(async ({ file, path }) => {
       const read = await this.sh(node, { label: `read ${path}`, code: `cat ${path}` });
       const problems = passwordFileProblems(file, read.ok ? read.output : null, this.cluster.primarySet, to, from);
-      return problems.map((p) => `${node.name}: ${basename(path)}: ${p}`);
+      return { path, problems: problems.map((p) => `${node.name}: ${basename(path)}: ${p}`) };
     }));
-    return found.flat();
   }
 
   // ---- the stages (the rollback runs them with the pair reversed) ----
@@ -238,16 +279,25 @@ class Rotation {
     ], 120_000);
   }
 
-  private async sentinelFile(node: ClusterNode, pair: PasswordPair): Promise<void> {
+  /**
+   * The node's Sentinel file rewritten for `pair`, Sentinel restarted and quorum awaited. `restart`
+   * 'when-changed' (a repair) leaves a Sentinel whose file needed nothing alone. True when written.
+   */
+  private async sentinelFile(node: ClusterNode, pair: PasswordPair, restart: 'always' | 'when-changed' = 'always'): Promise<boolean> {
     const set = this.cluster.primarySet;
-    await this.rewrite(node, HSTS.sentinelConf, (text) => sentinelConfWithPassword(text, set, pair.to.reveal(), pair.from.reveal()),
-      [systemctl('restart', 'asperaredissentinel')]);
+    const written = await this.rewrite(node, HSTS.sentinelConf, (text) => sentinelConfWithPassword(text, set, pair.to.reveal(), pair.from.reveal()),
+      [systemctl('restart', 'asperaredissentinel')], restart === 'when-changed');
+    if (!written && restart === 'when-changed') return false;
     const quorum = await waitUntil(() => this.sh(node, sentinelQuorum(this.sentinel(node), set, pair)), (r) => r.ok, { timeoutMs: 90_000, intervalMs: 500 });
     if (!quorum.ok) throw new Error(`${node.name}: the restarted Sentinel did not reach quorum within 90 s: ${quorum.value.output.trim()}`);
+    return written;
   }
 
-  /** The file edited by `edit` and written back with its owner and mode (the same batch runs `then`). */
-  private async rewrite(node: ClusterNode, path: string, edit: (text: string) => string, then: RemoteCommand[] = []): Promise<void> {
+  /**
+   * The file edited by `edit` and written back with its owner and mode (the same batch runs `then`,
+   * or, with `thenOnlyIfWritten`, only when the file changed). True when the file was written.
+   */
+  private async rewrite(node: ClusterNode, path: string, edit: (text: string) => string, then: RemoteCommand[] = [], thenOnlyIfWritten = false): Promise<boolean> {
     const read = await this.sh(node, { label: `stat and read ${path}`, code: `stat -c '%U %G %a' ${path} && cat ${path}` });
     if (!read.ok) throw new Error(`${node.name}: cannot read ${path}: ${read.output.trim()}`);
     const newline = read.output.indexOf('\n');
@@ -255,7 +305,8 @@ class Rotation {
     const text = read.output.slice(newline + 1);
     const content = edit(text);
     const write = content === text ? [] : [writeFileCommand({ path, content, owner: owner!, group: group!, mode: mode! })];
-    await this.mustAll(node, [...write, ...then]);
+    await this.mustAll(node, [...write, ...(thenOnlyIfWritten && write.length === 0 ? [] : then)]);
+    return write.length > 0;
   }
 
   // ---- rollback ----

@@ -4,9 +4,8 @@ import {
   checkQuorum, followPrimary, pauseWrites, rewriteLoweredPriority, sentinelFailover, unpauseWrites,
 } from '../remote/switchover.js';
 import { throwIfInterrupted, waitUntil } from '../remote/waits.js';
-import { connect, everyNodeReached, type ConnectOptions } from './engine/connect.js';
-import { closeRun, runResult } from './engine/finish.js';
-import { lockEveryNode } from './engine/lock.js';
+import type { ConnectOptions } from './engine/connect.js';
+import { runProcedure } from './engine/procedure-run.js';
 import { ProcedureAccess } from './engine/procedure-access.js';
 import { Run, type RunIO } from './engine/run.js';
 import type { RunResult } from './result.js';
@@ -48,16 +47,7 @@ interface Progress {
  * before writes resume there. A failure or Ctrl-C puts back what it changed.
  */
 export async function runSwitchover(inventory: Inventory, options: SwitchoverOptions): Promise<SwitchoverResult> {
-  const run = new Run('switchover', inventory, options);
-  run.emit({ event: 'run-start', command: 'switchover', inventory: inventory.path, mode: options.mode });
-  await connect(run, options, `hsts-cluster:${run.id}:switchover`);
-  const procedure = new Switchover(run, options);
-  try {
-    if (everyNodeReached(run) && (options.mode === 'plan' || (await procedure.lock()))) await procedure.execute();
-    return { ...runResult(run, 'apply'), ...procedure.report };
-  } finally {
-    await closeRun(run);
-  }
+  return runProcedure('switchover', inventory, options, (run) => new Switchover(run, options));
 }
 
 /**
@@ -75,10 +65,6 @@ export class Switchover {
     this.access = new ProcedureAccess(run, { abort: options.abort });
     this.cluster = run.inventory.cluster;
     this.budget = switchoverBudget(this.cluster);
-  }
-
-  lock(): Promise<boolean> {
-    return lockEveryNode(this.run, this.options.breakLock);
   }
 
   async execute(): Promise<void> {

@@ -248,10 +248,22 @@ printf '%s' "$out" > ${conf}; grep -c '^sentinel auth-pass myprimary \\|^require
     const inventory = rig.writeInventory('inventory-before-rotation.json', rig.inventory);
     const rotateWith = (): Promise<CliResult> =>
       runCli(['rotate-password', '-i', inventory, '--new-password-file', join(rig.dir, 'new-redis-password'), '--json']);
+    const pids = () => Promise.all(rig.nodes.map(async (n) =>
+      (await rig.sh(n, 'systemctl show -p MainPID --value asperaredisd asperaredissentinel asperanoded asperarund')).output.split('\n').filter(Boolean)));
+    const pidsBefore = await pids();
     const rerun = await rotateWith();
     expect(rerun.exitCode, rerun.stderr).toBe(0);
-    const result = JSON.parse(rerun.stdout) as { unchanged?: boolean; behind?: string[] };
+    const result = JSON.parse(rerun.stdout) as { unchanged?: boolean; behind?: string[]; nodes: { name: string; status: string }[] };
     expect(result.unchanged).toBeUndefined();
+    // Only the file behind was rewritten: that node's Sentinel restarted, nothing else anywhere.
+    const pidsAfter = await pids();
+    for (const [i, before] of pidsBefore.entries()) {
+      const [redis, sentinel, noded, rund] = pidsAfter[i]!;
+      expect([redis, noded, rund], rig.nodes[i]!.name).toEqual([before[0], before[2], before[3]]);
+      if (i === 1) expect(sentinel).not.toBe(before[1]);
+      else expect(sentinel, rig.nodes[i]!.name).toBe(before[1]);
+    }
+    expect(result.nodes.map((n) => n.status)).toEqual(['ok', 'changed', 'ok']);
     expect(result.behind).toEqual([
       `${name}: sentinel_41415.conf: sentinel auth-pass myprimary holds the old password`,
       `${name}: sentinel_41415.conf: requirepass holds the old password`,

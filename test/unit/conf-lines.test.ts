@@ -16,6 +16,16 @@ describe('tokenize (Redis sdssplitargs)', () => {
     expect(tokenize('requirepass "unclosed')).toBeNull();
     expect(tokenize('bind "a"b')).toBeNull();
   });
+  it.each([
+    ['a quote opens a quoted section in the middle of a word', 'requirepass ab"c d"', ['requirepass', 'abc d']],
+    ['single quotes too', "requirepass ab'c d'", ['requirepass', 'abc d']],
+    ['the word ends at its closing quote', 'requirepass a"b" next', ['requirepass', 'ab', 'next']],
+    ['an unclosed quote in a word refuses the line', 'requirepass a"b', null],
+    ['text after a closing quote in a word refuses the line', 'requirepass a"b"c', null],
+    ['an empty quoted word', 'requirepass ""', ['requirepass', '']],
+  ])('%s (as sdssplitargs)', (_why, line, words) => {
+    expect(tokenize(line)).toEqual(words);
+  });
   it('quotes only what needs it, and reads back what it writes', () => {
     for (const value of ['plain', 'with space', 'quote"inside', 'back\\slash', 'tab\there', '#hash', '']) {
       expect(tokenize(renderLine(['requirepass', value]))).toEqual(['requirepass', value]);

@@ -10,7 +10,13 @@ import { procedureOptions } from './run-options.js';
 function summary(result: RotateResult, dryRun: boolean, inventoryNote: string): string {
   if (result.exitCode !== 0) return '';
   if (result.unchanged) return `every Redis and Sentinel accepts only the new password, askmscli and both files on every node hold it: nothing to do\n${inventoryNote}`;
-  if (dryRun) return `would rotate the Redis password:\n${result.steps.map((s, i) => `  ${i + 1}. ${s}\n`).join('')}`;
+  const steps = result.steps.map((s, i) => `  ${i + 1}. ${s}\n`).join('');
+  if (result.behind) {
+    // Only files were behind the servers: the rerun rewrites those and restarts nothing else.
+    if (dryRun) return `every Redis and Sentinel accepts only the new password; would bring the files behind to it:\n${steps}`;
+    return `brought the files behind to the new password (${result.behind.length} directive(s)); nothing else was restarted\n${inventoryNote}`;
+  }
+  if (dryRun) return `would rotate the Redis password:\n${steps}`;
   return `rotated the Redis password on every node; the old one is refused everywhere\n${inventoryNote}`;
 }
 
