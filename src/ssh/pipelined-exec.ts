@@ -1,5 +1,7 @@
-import { createRequire } from 'node:module';
 import type { Client, ClientChannel } from 'ssh2';
+// A static import, so that the bundle carries it: looked up at run time (createRequire), it was not
+// found by an installed copy, which ships no node_modules, and every batch lost its pipelining.
+import ssh2Channel from 'ssh2/lib/Channel.js';
 
 /**
  * Starting a remote command without waiting for the server's answer to it, as OpenSSH's client does.
@@ -27,16 +29,10 @@ interface ChannelInternals {
   subtype?: string;
 }
 
-const require = createRequire(import.meta.url);
-
 /** ssh2's window and packet size for the channels it opens: what it assumes when the open is confirmed. */
 function channelSizes(): { window: number; packetSize: number } | null {
-  try {
-    const { MAX_WINDOW, PACKET_SIZE } = require('ssh2/lib/Channel.js') as { MAX_WINDOW?: unknown; PACKET_SIZE?: unknown };
-    return typeof MAX_WINDOW === 'number' && typeof PACKET_SIZE === 'number' ? { window: MAX_WINDOW, packetSize: PACKET_SIZE } : null;
-  } catch {
-    return null;
-  }
+  const { MAX_WINDOW, PACKET_SIZE } = ssh2Channel as { MAX_WINDOW?: unknown; PACKET_SIZE?: unknown } | undefined ?? {};
+  return typeof MAX_WINDOW === 'number' && typeof PACKET_SIZE === 'number' ? { window: MAX_WINDOW, packetSize: PACKET_SIZE } : null;
 }
 
 /** The server answered the exec request with a failure: the command did not start. */
