@@ -340,4 +340,35 @@ mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli && rm -f /tmp/askms
     const copies = await rig.sh(1, "stat -c '%U %a %n' $(ls -d /opt/aspera/var/hsts-cluster/runs/* | tail -n 1) $(ls -d /opt/aspera/var/hsts-cluster/runs/* | tail -n 1)/copy.*");
     expect(copies.output).toMatch(/^root 700 \S+\nroot 600 \S+copy\.0\.rootkeystore\.db\nasperadaemon 600 \S+copy\.1\.localkeystore\.db\nxfer 600 \S+copy\.2\.localkeystore\.db\n$/);
   });
+
+  it('rolls back a run whose snapshot an older hsts-cluster wrote: askmscli\'s keystores inline in snapshot.json', async () => {
+    const STORE = '/opt/aspera/etc/rootkeystore.db';
+    const RUN = '20261101T000000Z-0d01';
+    const dir = `/opt/aspera/var/hsts-cluster/runs/${RUN}`;
+    // Configured already when the tests above ran (a no-op then); configures when run alone.
+    const configured = await runCli(['up', '-i', rig.inventoryPath]);
+    expect(configured.exitCode, configured.stderr).toBe(0);
+    await flushSentinelConfigs(rig, members());
+    const before = await fingerprintAll(rig);
+    const [meta = '', bytes = ''] = (await rig.sh(1, `stat -c '%U %G %a' ${STORE} && base64 -w0 ${STORE}`)).output.split('\n');
+    const [owner, group, mode] = meta.split(' ');
+    // snapshot.json as the version before node-side copies wrote it: the store's bytes in it.
+    const snapshot = {
+      version: 1, run: RUN, node: 'node2', createdAt: '2026-11-01T00:00:00.000Z', nodedUser: 'asperadaemon',
+      files: [{ path: STORE, content: bytes.trim(), owner, group, mode }], units: [], users: [], firewall: null, firewalld: null, redisData: null,
+    };
+    const json = Buffer.from(JSON.stringify(snapshot)).toString('base64');
+    await onNodes([1], `install -d -m 0700 ${dir} && echo ${json} | base64 -d > ${dir}/snapshot.json && chmod 600 ${dir}/snapshot.json && echo applying > ${dir}/state`);
+    // What that run did before its controller died: askmscli stored the password again (new bytes);
+    // the password goes from the node's own Redis file to askmscli's stdin.
+    const pw = `sed -n 's/^requirepass "\\{0,1\\}\\([^"]*\\)"\\{0,1\\}$/\\1/p' /opt/aspera/etc/redis/aspera_31415.conf | head -n 1`;
+    await onNodes([1], `${pw} | /opt/aspera/bin/askmscli -s redis-password`);
+    expect((await rig.sh(1, `base64 -w0 ${STORE}`)).output.trim()).not.toBe(bytes.trim());
+    const r = await runCli(['rollback', '-i', rig.inventoryPath, '--run', RUN, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).nodes.find((n: { name: string }) => n.name === 'node2').status).toBe('rolled-back');
+    expect((await rig.sh(1, `base64 -w0 ${STORE}`)).output.trim()).toBe(bytes.trim());
+    await flushSentinelConfigs(rig, members());
+    expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
+  });
 });
