@@ -1,3 +1,5 @@
+import type { SavedCopy } from './copies-probe.js';
+
 /** What a node's probes read: the union of what a playbook's steps (or a snapshot) ask for. */
 export interface FactNeeds {
   files?: string[];
@@ -5,7 +7,9 @@ export interface FactNeeds {
   users?: string[];
   /** Read firewalld's zone serving this IP (or the zone named), when firewalld is active. */
   firewalld?: { privateIp: string; zone?: string };
+  /** A restore's: compare opaque files with the copies the snapshot batch made in `runDir`. */
+  copies?: { runDir: string; files: SavedCopy[] };
 }
 
-/** What to read, every list explicit (firewalld only when asked). */
-export type NeedsList = Required<Omit<FactNeeds, 'firewalld'>> & Pick<FactNeeds, 'firewalld'>;
+/** What to read, every list explicit (firewalld and copies only when asked). */
+export type NeedsList = Required<Omit<FactNeeds, 'firewalld' | 'copies'>> & Pick<FactNeeds, 'firewalld' | 'copies'>;

@@ -10,6 +10,7 @@ import { listIptables, readFirewalldZone } from '../remote/firewall-tools.js';
 import { outputProbe, type Answers, type Probe } from '../remote/probe.js';
 import { parseUnitShow, showUnits } from '../remote/systemctl.js';
 import { shPath, shq } from '../ssh/shell.js';
+import { copiesProbe, type CopyState } from './copies-probe.js';
 import type { NeedsList } from './needs.js';
 
 export function fileProbe(path: string): Probe<FileFact> {
@@ -114,7 +115,13 @@ export type NodeProbes = Record<`file ${string}`, Probe<FileFact>> & {
   iptables: Probe<FirewallState>;
   environment: Probe<Environment>;
   firewalld: Probe<ReturnType<typeof parseFirewalldProbe>> | undefined;
+  copies: Probe<Map<string, CopyState>> | undefined;
 };
+
+/** The facts a restore reads besides the node's: how each opaque file is against its copy. */
+export interface CopyFacts {
+  copies: Map<string, CopyState>;
+}
 
 /** The probes for what `needs` lists, by name: `file PATH` for each file, then the rest. */
 export function nodeProbes(needs: NeedsList): NodeProbes {
@@ -126,11 +133,12 @@ export function nodeProbes(needs: NeedsList): NodeProbes {
     iptables: iptablesProbe(),
     environment: environmentProbe(),
     firewalld: needs.firewalld ? firewalldProbe(needs.firewalld) : undefined,
+    copies: needs.copies?.files.length ? copiesProbe(needs.copies.runDir, needs.copies.files) : undefined,
   };
 }
 
 /** The node's facts (all but the runtime ones) from the answers to `nodeProbes(needs)`. */
-export function nodeFacts(needs: NeedsList, answers: Answers<NodeProbes>): Omit<NodeFacts, 'runtime'> {
+export function nodeFacts(needs: NeedsList, answers: Answers<NodeProbes>): Omit<NodeFacts, 'runtime'> & CopyFacts {
   const { environment: env } = answers;
   const files = new Map(needs.files.map((path) => [path, answers[fileKey(path)] ?? fileProbe(path).parse(undefined)]));
   const firewalld = needs.firewalld && env.firewalldActive && answers.firewalld ? answers.firewalld : { state: null };
@@ -148,5 +156,6 @@ export function nodeFacts(needs: NeedsList, answers: Answers<NodeProbes>): Omit<
     transfers: env.transfers,
     listeners: env.listeners,
     lockHolder: env.lockHolder,
+    copies: answers.copies ?? new Map<string, CopyState>(),
   };
 }

@@ -6,7 +6,7 @@ import type { ClusterNode, Inventory } from '../inventory/load.js';
 import type { NodeSession } from '../ssh/session.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import type { NeedsList } from '../facts/needs.js';
-import { nodeFacts, nodeProbes } from '../facts/node-probes.js';
+import { nodeFacts, nodeProbes, type CopyFacts } from '../facts/node-probes.js';
 import { datasetOf, rdbHeadProbe, runtimeProbes, type RuntimeProbeInput } from '../facts/runtime-probes.js';
 import type { NodeFacts } from '../hsts/node-facts.js';
 import { parseProbes, probeCommands } from '../remote/probe.js';
@@ -79,7 +79,7 @@ export async function gatherFacts(
   inventory: Inventory,
   needs: NeedsList,
   before: RemoteCommand[] = [],
-): Promise<{ facts: NodeFacts; before: { exitCode: number; output: string }[] }> {
+): Promise<{ facts: NodeFacts & CopyFacts; before: { exitCode: number; output: string }[] }> {
   const probes = nodeProbes(needs);
   const { cluster } = inventory;
   // A configured node runs Redis and Sentinel as the inventory says: ask them in the same round trip,

@@ -9,17 +9,26 @@ import { tokenize } from '../hsts/conf-lines.js';
 import { HSTS, SERVICES, STOP_ORDER, serviceInputs, type Service } from '../hsts/paths.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { removeFileCommand, writeFileCommand } from '../steps/common.js';
+import type { CopyState, SavedCopy } from '../facts/copies-probe.js';
 import { rdbPath, restoreRedisDataCommand } from './redis-data.js';
+import { copyName, restoreCopyCommand } from './saved-copies.js';
 import type { FileFact, NeedsList, NodeFacts, ResourceRef, UnitFact } from '../steps/types.js';
 
-/** What a node looked like before a run changed it: stored on the node, root only. */
+/**
+ * What a node looked like before a run changed it: stored on the node, root only. Version 2 is a
+ * snapshot with node-side copies (`copies`): an hsts-cluster from before them would restore such a
+ * snapshot only in part, so it refuses it instead; a snapshot without copies stays version 1.
+ */
 export interface Snapshot {
-  version: 1;
+  version: 1 | 2;
   run: string;
   node: string;
   createdAt: string;
   nodedUser: string;
+  /** Files read into the facts, held here (base64; null: the file did not exist). */
   files: { path: string; content: string | null; owner: string; group: string; mode: string }[];
+  /** Opaque files, never read: copied (or noted absent) in the run directory by the snapshot batch. */
+  copies: SavedCopy[];
   units: { name: string; enabled: string; active: string }[];
   /** OS users the run may create, and whether each existed. */
   users: { name: string; exists: boolean }[];
@@ -37,12 +46,13 @@ export interface Snapshot {
  */
 export function takeSnapshot(run: string, node: string, nodedUser: string, facts: NodeFacts, touches: ResourceRef[]): Snapshot {
   const files = new Set(touches.flatMap((t) => (t.kind === 'file' ? [t.path] : [])));
+  const opaque = [...new Set(touches.flatMap((t) => (t.kind === 'opaque-file' ? [t.path] : [])))];
   const units = new Set(touches.flatMap((t) => (t.kind === 'unit' ? [t.name] : [])));
   const inputs = serviceInputs(nodedUser);
-  for (const service of SERVICES) if (inputs[service].some((path) => files.has(path))) units.add(service);
+  for (const service of SERVICES) if (inputs[service].some((path) => files.has(path) || opaque.includes(path))) units.add(service);
   const users = new Set(touches.flatMap((t) => (t.kind === 'user' ? [t.name] : [])));
   return {
-    version: 1,
+    version: opaque.length > 0 ? 2 : 1,
     run,
     node,
     createdAt: new Date().toISOString(),
@@ -50,6 +60,7 @@ export function takeSnapshot(run: string, node: string, nodedUser: string, facts
     files: [...facts.files.values()].filter((f) => files.has(f.path)).map((f) => ({
       path: f.path, content: f.content === null ? null : f.content.toString('base64'), owner: f.owner, group: f.group, mode: f.mode,
     })),
+    copies: opaque.map((path, i) => ({ path, saved: copyName(i, path) })),
     units: [...facts.units.values()].filter((u) => units.has(u.name)).map((u) => ({ name: u.name, enabled: u.enabled, active: u.active })),
     users: [...facts.users].filter(([name]) => users.has(name)).map(([name, exists]) => ({ name, exists })),
     firewall: touches.some((t) => t.kind === 'firewall') ? facts.firewall : null,
@@ -69,7 +80,16 @@ export function snapshotNeeds(snapshot: Snapshot, privateIp: string): NeedsList 
     units: [...new Set<string>([...SERVICES, ...snapshot.units.map((u) => u.name)])],
     users: snapshot.users.map((u) => u.name),
     ...(snapshot.firewalld ? { firewalld: { privateIp, zone: snapshot.firewalld.zone } } : {}),
+    ...(snapshot.copies.length ? { copies: { runDir: runDir(snapshot.run), files: snapshot.copies } } : {}),
   };
+}
+
+/** What a restore reads: the node's facts, and how its opaque files are against their copies. */
+export type RestoreFacts = NodeFacts & { copies?: Map<string, CopyState> };
+
+/** The opaque files that are not as their copies (a file without a copy to compare with counts). */
+function changedCopies(snapshot: Snapshot, now: RestoreFacts): SavedCopy[] {
+  return snapshot.copies.filter((c) => now.copies?.get(c.path) !== 'same');
 }
 
 export function runDir(run: string): string {
@@ -101,9 +121,13 @@ function fileDiffers(want: Snapshot['files'][number], now: FileFact | undefined)
 }
 
 /** Where the node differs from its snapshot, one line each; [] when it is as it was. */
-export function differences(snapshot: Snapshot, now: NodeFacts): string[] {
+export function differences(snapshot: Snapshot, now: RestoreFacts): string[] {
   const out: string[] = [];
   for (const file of snapshot.files) if (fileDiffers(file, now.files.get(file.path))) out.push(`file ${file.path}`);
+  for (const copy of changedCopies(snapshot, now)) {
+    const state = now.copies?.get(copy.path);
+    out.push(state === 'differs' ? `file ${copy.path}` : `file ${copy.path}: no copy of it in ${runDir(snapshot.run)}`);
+  }
   for (const unit of snapshot.units) {
     const current = now.units.get(unit.name);
     if (!current) {
@@ -172,9 +196,10 @@ function restoreFirewalld(want: FirewalldState, now: FirewalldState): RemoteComm
  * facts-versus-desired idea as `up`, with the snapshot as the desired state. Services are stopped
  * before their files are restored and started after, and only where something of theirs differs.
  */
-export function planRestore(snapshot: Snapshot, now: NodeFacts): RemoteCommand[] {
+export function planRestore(snapshot: Snapshot, now: RestoreFacts): RemoteCommand[] {
   const changedFiles = snapshot.files.filter((f) => fileDiffers(f, now.files.get(f.path)));
-  const changedPaths = new Set(changedFiles.map((f) => f.path));
+  const copies = changedCopies(snapshot, now);
+  const changedPaths = new Set([...changedFiles, ...copies].map((f) => f.path));
   const inputs = serviceInputs(snapshot.nodedUser);
   const was = new Map<string, UnitFact | Snapshot['units'][number]>(snapshot.units.map((u) => [u.name, u]));
   const isActive = (name: string) => now.units.get(name)?.active === 'active';
@@ -205,6 +230,7 @@ export function planRestore(snapshot: Snapshot, now: NodeFacts): RemoteCommand[]
       path: file.path, content: Buffer.from(file.content, 'base64'), owner: file.owner, group: file.group, mode: file.mode,
     }));
   }
+  for (const copy of copies) commands.push(restoreCopyCommand(runDir(snapshot.run), copy));
   // Redis, stopped above when its file differs, must not find the primary's dataset when it starts.
   if (snapshot.redisData && changedPaths.has(HSTS.redisConf)) commands.push(restoreRedisDataCommand(runDir(snapshot.run), snapshot.redisData.rdb));
   if (changedFiles.some((f) => f.path.startsWith('/lib/systemd/') || f.path.startsWith('/etc/systemd/'))) {
@@ -236,8 +262,11 @@ export function serializeSnapshot(snapshot: Snapshot): string {
   return `${JSON.stringify(snapshot)}\n`;
 }
 
+/** A snapshot as any version wrote it: one from before node-side copies holds every file inline. */
 export function parseSnapshot(text: string): Snapshot {
   const parsed = JSON.parse(text) as Snapshot;
-  if (parsed.version !== 1 || !Array.isArray(parsed.files)) throw new Error('not an hsts-cluster snapshot');
-  return { ...parsed, users: parsed.users ?? [], firewalld: parsed.firewalld ?? null, redisData: parsed.redisData ?? null };
+  if ((parsed.version !== 1 && parsed.version !== 2) || !Array.isArray(parsed.files)) throw new Error('not an hsts-cluster snapshot');
+  return {
+    ...parsed, copies: parsed.copies ?? [], users: parsed.users ?? [], firewalld: parsed.firewalld ?? null, redisData: parsed.redisData ?? null,
+  };
 }

@@ -12,8 +12,9 @@ import type { Change, PlanContext, Step } from './types.js';
  * hsts-cluster never reads them. It decides what to (re)run from its own record on the node (a
  * salted scrypt hash of the password it last handed to askmscli, see hsts/askms-record.ts), writes
  * that record only after askmscli succeeded, and proves the result in the verify step: asperanoded,
- * run by the noded user, reaches Redis through that user's keystore. The store files are touched as opaque
- * bytes, so that a run's snapshot puts them back on rollback.
+ * run by the noded user, reaches Redis through that user's keystore. The store files are touched as
+ * opaque files: never read into the facts, copied on the node by the snapshot batch of a node that
+ * changes, so that a rollback puts them back.
  */
 
 const ROOT = { user: 'root', group: 'root' };
@@ -71,7 +72,7 @@ export function keystoreChanges(step: string, ctx: PlanContext, users: string[],
       summary: `make the keystore of ${user} (askmscli -i -u ${user}): ${reason}`,
       diff: `# ${localKeystorePath(user)}: made by askmscli -i -u ${user} (encrypted; not shown)\n# ${record}: updated (salted scrypt hash)\n`,
       commands: [initKeystore(user), recordCommand(ctx, record)],
-      touches: [{ kind: 'file', path: localKeystorePath(user) }, { kind: 'file', path: record }],
+      touches: [{ kind: 'opaque-file', path: localKeystorePath(user) }, { kind: 'file', path: record }],
     };
     if (user === cluster.nodedUser) change.restarts = ['asperanoded', 'asperarund'];
     changes.push(change);
@@ -79,9 +80,12 @@ export function keystoreChanges(step: string, ctx: PlanContext, users: string[],
   return changes;
 }
 
-/** The files a keystore change may touch: read only to be copied into a run's snapshot. */
+/**
+ * The files the keystore decisions read: hsts-cluster's records of the users' keystores. The
+ * keystores themselves are not read (see the `opaque-file` touches above).
+ */
 export function keystoreFiles(users: string[]): string[] {
-  return users.flatMap((u) => [localKeystorePath(u), keystoreRecordPath(u)]);
+  return users.map(keystoreRecordPath);
 }
 
 /**
@@ -93,7 +97,7 @@ export const keystores: Step = {
   id: 'keystores',
   title: 'askmscli: Redis password and keystores',
   needs: (inventory) => ({
-    files: [HSTS.rootKeystore, STORE_RECORD, ...keystoreFiles(hstsUsers(inventory))],
+    files: [STORE_RECORD, ...keystoreFiles(hstsUsers(inventory))],
     users: hstsUsers(inventory),
   }),
   plan(ctx) {
@@ -106,7 +110,7 @@ export const keystores: Step = {
         summary: `store the Redis password (askmscli -s redis-password): ${reason}`,
         diff: `# ${HSTS.rootKeystore}: redis-password set by askmscli (encrypted; not shown)\n# ${STORE_RECORD}: updated (salted scrypt hash)\n`,
         commands: [storeRedisPassword(cluster.redisPassword), recordCommand(ctx, STORE_RECORD)],
-        touches: [{ kind: 'file', path: HSTS.rootKeystore }, { kind: 'file', path: STORE_RECORD }],
+        touches: [{ kind: 'opaque-file', path: HSTS.rootKeystore }, { kind: 'file', path: STORE_RECORD }],
         restarts: ['asperanoded', 'asperarund'],
       });
     }

@@ -13,6 +13,11 @@ export type { FactNeeds, NeedsList } from '../facts/needs.js';
 /** A thing a change may touch; rollback restores each touched resource from the snapshot. */
 export type ResourceRef =
   | { kind: 'file'; path: string }
+  /**
+   * A file the run may change but no step reads to decide (askmscli's encrypted stores): it is not
+   * read into the facts; the snapshot batch copies it on the node itself, and a restore copies it back.
+   */
+  | { kind: 'opaque-file'; path: string }
   | { kind: 'unit'; name: string }
   | { kind: 'firewall' }
   /** firewalld's rich rules (runtime and permanent) and its zone files. */

@@ -298,4 +298,77 @@ mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli && rm -f /tmp/askms
     await flushSentinelConfigs(rig, members());
     expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
   });
+
+  it('puts askmscli\'s keystores back from their copies on the nodes after a killed up that made them again', async () => {
+    // Configured already when the tests above ran (a no-op then); configures when run alone.
+    const configured = await runCli(['up', '-i', rig.inventoryPath]);
+    expect(configured.exitCode, configured.stderr).toBe(0);
+    // Without hsts-cluster's records, up stores the password and makes every keystore again, and
+    // askmscli draws fresh keys on every write: new bytes in every store.
+    const RECORDS = '/opt/aspera/var/hsts-cluster/askmscli';
+    await onNodes([0, 1, 2], `rm -f ${RECORDS}/*`);
+    await flushSentinelConfigs(rig, members());
+    const before = await fingerprintAll(rig);
+    const stores = 'sha256sum /opt/aspera/etc/rootkeystore.db /opt/aspera/var/localkeystore.db /home/xfer/localkeystore.db';
+    const storesBefore = await Promise.all(members().map(async (n) => (await rig.sh(n, stores)).output));
+    await onNodes([0], HELD_ASKMSCLI.plant);
+    try {
+      const run = startCli(['up', '-i', rig.inventoryPath]);
+      // node1's askmscli is held; node2 and node3 store the password and make both keystores meanwhile.
+      const made = `test -e /tmp/askmscli.started || { ls ${RECORDS}/redis-password.json ${RECORDS}/keystore.asperadaemon.json ${RECORDS}/keystore.xfer.json && ${stores}; }`;
+      const madeNow = await eventually(
+        () => Promise.all(members().map((n) => rig.sh(n, made))),
+        (rs) => rs.every((r) => r.exitCode === 0) || !run.running(), 180);
+      expect(madeNow.map((r) => r.exitCode), run.stderr()).toEqual([0, 0, 0]);
+      const storesDuring = await Promise.all(members().map(async (n) => (await rig.sh(n, stores)).output));
+      for (const i of [1, 2]) {
+        const changed = storesDuring[i]!.split('\n').filter((line) => line && !storesBefore[i]!.includes(line));
+        expect(changed, `node${i + 1}`).toHaveLength(3);
+      }
+      run.child.kill('SIGKILL');
+      expect((await run.done).exitCode).toBe(137);
+      const r = await runCli(['rollback', '-i', rig.inventoryPath, '--json']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).nodes.map((n: { status: string }) => n.status)).toEqual(['rolled-back', 'rolled-back', 'rolled-back']);
+    } finally {
+      await onNodes([0], HELD_ASKMSCLI.remove);
+    }
+    expect(await Promise.all(members().map(async (n) => (await rig.sh(n, stores)).output))).toEqual(storesBefore);
+    await flushSentinelConfigs(rig, members());
+    expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
+    // The copies are in the run's directory, root only, with the stores' owners and modes.
+    const copies = await rig.sh(1, "stat -c '%U %a %n' $(ls -d /opt/aspera/var/hsts-cluster/runs/* | tail -n 1) $(ls -d /opt/aspera/var/hsts-cluster/runs/* | tail -n 1)/copy.*");
+    expect(copies.output).toMatch(/^root 700 \S+\nroot 600 \S+copy\.0\.rootkeystore\.db\nasperadaemon 600 \S+copy\.1\.localkeystore\.db\nxfer 600 \S+copy\.2\.localkeystore\.db\n$/);
+  });
+
+  it('rolls back a run whose snapshot an older hsts-cluster wrote: askmscli\'s keystores inline in snapshot.json', async () => {
+    const STORE = '/opt/aspera/etc/rootkeystore.db';
+    const RUN = '20261101T000000Z-0d01';
+    const dir = `/opt/aspera/var/hsts-cluster/runs/${RUN}`;
+    // Configured already when the tests above ran (a no-op then); configures when run alone.
+    const configured = await runCli(['up', '-i', rig.inventoryPath]);
+    expect(configured.exitCode, configured.stderr).toBe(0);
+    await flushSentinelConfigs(rig, members());
+    const before = await fingerprintAll(rig);
+    const [meta = '', bytes = ''] = (await rig.sh(1, `stat -c '%U %G %a' ${STORE} && base64 -w0 ${STORE}`)).output.split('\n');
+    const [owner, group, mode] = meta.split(' ');
+    // snapshot.json as the version before node-side copies wrote it: the store's bytes in it.
+    const snapshot = {
+      version: 1, run: RUN, node: 'node2', createdAt: '2026-11-01T00:00:00.000Z', nodedUser: 'asperadaemon',
+      files: [{ path: STORE, content: bytes.trim(), owner, group, mode }], units: [], users: [], firewall: null, firewalld: null, redisData: null,
+    };
+    const json = Buffer.from(JSON.stringify(snapshot)).toString('base64');
+    await onNodes([1], `install -d -m 0700 ${dir} && echo ${json} | base64 -d > ${dir}/snapshot.json && chmod 600 ${dir}/snapshot.json && echo applying > ${dir}/state`);
+    // What that run did before its controller died: askmscli stored the password again (new bytes);
+    // the password goes from the node's own Redis file to askmscli's stdin.
+    const pw = `sed -n 's/^requirepass "\\{0,1\\}\\([^"]*\\)"\\{0,1\\}$/\\1/p' /opt/aspera/etc/redis/aspera_31415.conf | head -n 1`;
+    await onNodes([1], `${pw} | /opt/aspera/bin/askmscli -s redis-password`);
+    expect((await rig.sh(1, `base64 -w0 ${STORE}`)).output.trim()).not.toBe(bytes.trim());
+    const r = await runCli(['rollback', '-i', rig.inventoryPath, '--run', RUN, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).nodes.find((n: { name: string }) => n.name === 'node2').status).toBe('rolled-back');
+    expect((await rig.sh(1, `base64 -w0 ${STORE}`)).output.trim()).toBe(bytes.trim());
+    await flushSentinelConfigs(rig, members());
+    expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
+  });
 });

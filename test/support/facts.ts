@@ -9,7 +9,7 @@ import { desiredServerData } from '../../src/hsts/aspera-conf.js';
 import { newSalt, renderRecord } from '../../src/hsts/askms-record.js';
 import { desiredFirewall, mergePersistedRules, persistenceFor, type FirewallInput, type FirewallState } from '../../src/hsts/firewall.js';
 import { desiredRichRules, type FirewalldState } from '../../src/hsts/firewalld.js';
-import { HSTS, SERVICES, STORE_RECORD, keystoreRecordPath, localKeystorePath } from '../../src/hsts/paths.js';
+import { HSTS, SERVICES, STORE_RECORD, keystoreRecordPath } from '../../src/hsts/paths.js';
 import { renderRedisConf } from '../../src/hsts/redis-conf.js';
 import { renderSentinelConf } from '../../src/hsts/sentinel-conf.js';
 import { renderSentinelUnit } from '../../src/hsts/sentinel-unit.js';
@@ -268,9 +268,7 @@ export function buildFacts(inventory: Inventory, name: string, state: NodeState,
   const fw = firewallFacts(inventory, options.firewallStack ?? 'netfilter-persistent', configured);
   const files = [
     fileFact(HSTS.shippedSentinelUnit, SHIPPED_SENTINEL_UNIT),
-    fileFact(HSTS.rootKeystore, 'opaque', 'root', 'root', '600'),
     ...(configured ? configuredFiles(inventory, node, primary) : freshFiles(inventory)),
-    ...hstsUsers(inventory).map((u) => fileFact(localKeystorePath(u), configured ? 'opaque' : null, u, u, '600')),
     ...fw.files,
   ];
   const active = state === 'stopped' ? 'inactive' : 'active';

@@ -111,9 +111,9 @@ describe('the keystores step decides from hsts-cluster\'s record only', () => {
       `record in ${STORE_RECORD} what askmscli now holds (salted scrypt hash)`,
     ]);
     expect(store!.commands[0]!.code).not.toContain(PASSWORD);
-    expect(store!.touches).toEqual([{ kind: 'file', path: '/opt/aspera/etc/rootkeystore.db' }, { kind: 'file', path: STORE_RECORD }]);
+    expect(store!.touches).toEqual([{ kind: 'opaque-file', path: '/opt/aspera/etc/rootkeystore.db' }, { kind: 'file', path: STORE_RECORD }]);
     expect(store!.restarts).toEqual(['asperanoded', 'asperarund']);
-    expect(daemon!.touches).toEqual([{ kind: 'file', path: '~asperadaemon/localkeystore.db' }, { kind: 'file', path: keystoreRecordPath('asperadaemon') }]);
+    expect(daemon!.touches).toEqual([{ kind: 'opaque-file', path: '~asperadaemon/localkeystore.db' }, { kind: 'file', path: keystoreRecordPath('asperadaemon') }]);
     expect(daemon!.restarts).toEqual(['asperanoded', 'asperarund']);
     // What the record command writes is a hash of the inventory's password, never the password.
     const written = store!.commands[1]!.inputs!.content as Buffer;

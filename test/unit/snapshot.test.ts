@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { desiredFirewall } from '../../src/hsts/firewall.js';
 import { desiredRichRules } from '../../src/hsts/firewalld.js';
-import { differences, planRestore, snapshotNeeds, takeSnapshot } from '../../src/runner/snapshot.js';
-import type { FileFact, NodeFacts, UnitFact } from '../../src/steps/types.js';
+import type { CopyState } from '../../src/facts/copies-probe.js';
+import { differences, parseSnapshot, planRestore, serializeSnapshot, snapshotNeeds, takeSnapshot } from '../../src/runner/snapshot.js';
+import type { FileFact, NodeFacts, ResourceRef, UnitFact } from '../../src/steps/types.js';
 
 const REDIS = '/opt/aspera/etc/redis/aspera_31415.conf';
 const SENTINEL = '/opt/aspera/etc/redis/sentinel_41415.conf';
@@ -167,5 +168,130 @@ describe('snapshot and restore', () => {
     const stopped = facts([], []);
     expect(differences(snap, stopped)).toEqual(['firewalld zone public was not read: firewalld is not active']);
     expect(planRestore(snap, stopped)).toEqual([]);
+  });
+});
+
+describe('opaque files (askmscli\'s stores): copied on the node, never held in the snapshot', () => {
+  const ROOT_STORE = '/opt/aspera/etc/rootkeystore.db';
+  const DAEMON_STORE = '~asperadaemon/localkeystore.db';
+  const RECORD = '/opt/aspera/var/hsts-cluster/askmscli/redis-password.json';
+  const RUN_DIR = '/opt/aspera/var/hsts-cluster/runs/r1';
+  const record = file(RECORD, '{"salt":"s","hash":"h"}', 'root');
+  const running = [unit('asperanoded', 'active'), unit('asperarund', 'active'), unit('asperaredisd', 'active')];
+  const opaque = (path: string) => ({ kind: 'opaque-file' as const, path });
+  const fileTouch = (path: string) => ({ kind: 'file' as const, path });
+
+  const cases: {
+    name: string; touches: ResourceRef[]; facts: NodeFacts;
+    want: { version: number; files: string[]; copies: { path: string; saved: string }[]; units: string[] };
+  }[] = [
+    {
+      name: 'a read file only: held inline, version 1 (older hsts-cluster can restore it)',
+      touches: [fileTouch(RECORD)], facts: facts([record], running),
+      want: { version: 1, files: [RECORD], copies: [], units: [] },
+    },
+    {
+      name: 'the password stored again: the root store copied on the node, its record inline, version 2',
+      touches: [opaque(ROOT_STORE), fileTouch(RECORD)], facts: facts([record], running),
+      want: { version: 2, files: [RECORD], copies: [{ path: ROOT_STORE, saved: 'copy.0.rootkeystore.db' }], units: [] },
+    },
+    {
+      name: 'the noded user\'s keystore: copied, and the daemons that read it are kept in the snapshot',
+      touches: [opaque(ROOT_STORE), opaque(DAEMON_STORE)], facts: facts([], running),
+      want: {
+        version: 2, files: [],
+        copies: [{ path: ROOT_STORE, saved: 'copy.0.rootkeystore.db' }, { path: DAEMON_STORE, saved: 'copy.1.localkeystore.db' }],
+        units: ['asperanoded', 'asperarund'],
+      },
+    },
+    {
+      name: 'a store two changes touch: one copy',
+      touches: [opaque(DAEMON_STORE), fileTouch(RECORD), opaque(DAEMON_STORE)], facts: facts([record], running),
+      want: { version: 2, files: [RECORD], copies: [{ path: DAEMON_STORE, saved: 'copy.0.localkeystore.db' }], units: ['asperanoded', 'asperarund'] },
+    },
+    {
+      name: 'a store that was read into the facts anyway is still not held inline: opaque means copied',
+      touches: [opaque(ROOT_STORE)], facts: facts([file(ROOT_STORE, 'x'.repeat(16384), 'root')], running),
+      want: { version: 2, files: [], copies: [{ path: ROOT_STORE, saved: 'copy.0.rootkeystore.db' }], units: [] },
+    },
+  ];
+
+  it.each(cases)('$name', ({ touches, facts: before, want }) => {
+    const snap = takeSnapshot('r1', 'node1', 'asperadaemon', before, touches);
+    expect({ version: snap.version, files: snap.files.map((f) => f.path), copies: snap.copies, units: snap.units.map((u) => u.name) }).toEqual(want);
+    // The snapshot file stays small: no store's bytes in it, whatever their size.
+    expect(serializeSnapshot(snap).length).toBeLessThan(2000);
+    expect(parseSnapshot(serializeSnapshot(snap))).toEqual(snap);
+  });
+
+  const snap = takeSnapshot('r1', 'node1', 'asperadaemon', facts([record], running), [opaque(ROOT_STORE), opaque(DAEMON_STORE), fileTouch(RECORD)]);
+  const now = (states: Record<string, CopyState> | undefined) =>
+    Object.assign(facts([record], running), states ? { copies: new Map(Object.entries(states)) } : {});
+
+  it('asks the restore to compare the copies on the node', () => {
+    expect(snapshotNeeds(snap, '10.0.0.1').copies).toEqual({ runDir: RUN_DIR, files: snap.copies });
+    expect(snapshotNeeds(snap, '10.0.0.1').files).not.toContain(ROOT_STORE);
+  });
+
+  const restores: { name: string; states: Record<string, CopyState> | undefined; left: string[]; labels: string[] }[] = [
+    { name: 'both as their copies: nothing to do', states: { [ROOT_STORE]: 'same', [DAEMON_STORE]: 'same' }, left: [], labels: [] },
+    {
+      name: 'the root store changed: copied back; no daemon reads it, none restarts',
+      states: { [ROOT_STORE]: 'differs', [DAEMON_STORE]: 'same' },
+      left: [`file ${ROOT_STORE}`],
+      labels: [`restore ${ROOT_STORE} from ${RUN_DIR}/copy.0.rootkeystore.db`],
+    },
+    {
+      name: 'the noded user\'s keystore changed: the daemons stop, it is copied back, they start',
+      states: { [ROOT_STORE]: 'same', [DAEMON_STORE]: 'differs' },
+      left: [`file ${DAEMON_STORE}`],
+      labels: [
+        'systemctl stop asperanoded', 'systemctl stop asperarund',
+        `restore ${DAEMON_STORE} from ${RUN_DIR}/copy.1.localkeystore.db`,
+        'systemctl start asperanoded', 'systemctl start asperarund',
+      ],
+    },
+    {
+      name: 'a copy that is missing on the node: left, and its restore (which fails there, naming it) is planned',
+      states: { [ROOT_STORE]: 'unsaved', [DAEMON_STORE]: 'same' },
+      left: [`file ${ROOT_STORE}: no copy of it in ${RUN_DIR}`],
+      labels: [`restore ${ROOT_STORE} from ${RUN_DIR}/copy.0.rootkeystore.db`],
+    },
+    {
+      name: 'copies not compared (no answer): every store counts as different, never as restored',
+      states: undefined,
+      left: [`file ${ROOT_STORE}: no copy of it in ${RUN_DIR}`, `file ${DAEMON_STORE}: no copy of it in ${RUN_DIR}`],
+      labels: [
+        'systemctl stop asperanoded', 'systemctl stop asperarund',
+        `restore ${ROOT_STORE} from ${RUN_DIR}/copy.0.rootkeystore.db`, `restore ${DAEMON_STORE} from ${RUN_DIR}/copy.1.localkeystore.db`,
+        'systemctl start asperanoded', 'systemctl start asperarund',
+      ],
+    },
+  ];
+
+  it.each(restores)('$name', ({ states, left, labels }) => {
+    expect(differences(snap, now(states))).toEqual(left);
+    expect(planRestore(snap, now(states)).map((c) => c.label)).toEqual(labels);
+  });
+
+  it('restores a snapshot written before the copies (version 1, the stores inline), as that version did', () => {
+    const store = (content: string) => file(ROOT_STORE, content, 'root');
+    const old = JSON.stringify({
+      version: 1, run: 'r0', node: 'node1', createdAt: '2026-11-27T10:00:00.000Z', nodedUser: 'asperadaemon',
+      files: [{ path: ROOT_STORE, content: Buffer.from('old store').toString('base64'), owner: 'root', group: 'aspadmins', mode: '640' }],
+      units: [], users: [], firewall: null, firewalld: null, redisData: null,
+    });
+    const parsed = parseSnapshot(old);
+    expect(parsed.copies).toEqual([]);
+    expect(snapshotNeeds(parsed, '10.0.0.1').files).toContain(ROOT_STORE);
+    expect(snapshotNeeds(parsed, '10.0.0.1').copies).toBeUndefined();
+    const restore = planRestore(parsed, facts([store('new store')], []));
+    expect(restore.map((c) => c.label)).toEqual([`write ${ROOT_STORE} (root:aspadmins 640)`]);
+    expect(restore[0]!.inputs!.content).toEqual(Buffer.from('old store'));
+    expect(differences(parsed, facts([store('old store')], []))).toEqual([]);
+  });
+
+  it('refuses a snapshot of a version it does not know', () => {
+    expect(() => parseSnapshot('{"version":3,"files":[]}')).toThrow('not an hsts-cluster snapshot');
   });
 });

@@ -21,6 +21,7 @@ const withNode = (facts: Map<string, NodeFacts>, name: string, state: NodeState,
   new Map([...facts, [name, buildFacts(inventory, name, state, options)]]);
 
 const file = (path: string) => ({ kind: 'file' as const, path });
+const opaque = (path: string) => ({ kind: 'opaque-file' as const, path });
 const unit = (name: string) => ({ kind: 'unit' as const, name });
 
 /** aspera_31415.conf as up writes it on `name` when `primary` is the primary. */
@@ -292,12 +293,12 @@ describe(covers('units'), () => {
 describe(covers('keystores'), () => {
   const renewed = (user: string) => ({
     summary: `make the keystore of ${user} (askmscli -i -u ${user}): the Redis password is stored again`,
-    touches: [file(localKeystorePath(user)), file(keystoreRecordPath(user))],
+    touches: [opaque(localKeystorePath(user)), file(keystoreRecordPath(user))],
     ...(user === 'asperadaemon' ? { restarts: ['asperanoded', 'asperarund'] } : {}),
   });
   const store = (reason: string) => ({
     summary: `store the Redis password (askmscli -s redis-password): ${reason}`,
-    touches: [file(HSTS.rootKeystore), file(STORE_RECORD)],
+    touches: [opaque(HSTS.rootKeystore), file(STORE_RECORD)],
     restarts: ['asperanoded', 'asperarund'],
   });
   const withAlice = buildInventory({ transferUsers: ['alice'] });
@@ -317,7 +318,7 @@ describe(covers('keystores'), () => {
       name: 'a transfer user added to the inventory: its keystore only',
       input: () => ({ inventory: withAlice, facts: withNode(configuredCluster(withAlice), 'node2', 'configured replica', { files: { [keystoreRecordPath('alice')]: null } }, withAlice) }),
       node: 'node2',
-      want: [{ summary: 'make the keystore of alice (askmscli -i -u alice): no record of what askmscli holds: run once', touches: [file(localKeystorePath('alice')), file(keystoreRecordPath('alice'))] }],
+      want: [{ summary: 'make the keystore of alice (askmscli -i -u alice): no record of what askmscli holds: run once', touches: [opaque(localKeystorePath('alice')), file(keystoreRecordPath('alice'))] }],
     },
   ]);
 
@@ -500,7 +501,7 @@ describe(covers('transfer-users'), () => {
     ({ inventory: withUsers, facts, steps: playbookSteps('add-transfer-user'), options: { createUsers } });
   const keystore = (user: string) => ({
     summary: `make the keystore of ${user} (askmscli -i -u ${user}): no record of what askmscli holds: run once`,
-    touches: [file(localKeystorePath(user)), file(keystoreRecordPath(user))],
+    touches: [opaque(localKeystorePath(user)), file(keystoreRecordPath(user))],
   });
 
   const cases: { name: string; facts: () => Map<string, NodeFacts>; createUsers?: boolean; problems: string[]; want: Outline[] }[] = [

@@ -1,15 +1,18 @@
+import { makeDirectory } from '../../remote/files.js';
 import { runningRedis } from '../facts.js';
 import { saveSnapshotCommand } from '../node-state.js';
 import { changeCount, type NodePlan } from '../planner.js';
 import { saveRedisDataCommand } from '../redis-data.js';
+import { saveCopiesCommand } from '../saved-copies.js';
 import { runDir, takeSnapshot } from '../snapshot.js';
 import { describeFailure } from './failure.js';
 import type { Run } from './run.js';
 
 /**
  * Snapshot: on every node that will change, before its first change, save what the changes touch
- * (and Redis's dataset when it will be replaced). False when a node failed: the run restores the
- * nodes already saved and stops.
+ * (and Redis's dataset when it will be replaced). The opaque files it touches (askmscli's stores),
+ * which the facts do not hold, are copied on the node first: the snapshot names them only once
+ * they are there. False when a node failed: the run restores the nodes already saved and stops.
  */
 export async function snapshotChangingNodes(run: Run, plans: NodePlan[], commandTimeoutMs: number): Promise<boolean> {
   const changing = plans.filter((p) => changeCount(p) > 0);
@@ -20,9 +23,13 @@ export async function snapshotChangingNodes(run: Run, plans: NodePlan[], command
       const touches = [...p.changes.values()].flat().flatMap((c) => c.touches);
       const facts = p.facts!;
       const snapshot = takeSnapshot(run.id, p.node.name, run.inventory.cluster.nodedUser, facts, touches);
-      const commands = [saveSnapshotCommand(snapshot)];
+      const dir = runDir(run.id);
+      const commands = [
+        ...(snapshot.copies.length ? [makeDirectory(dir, { mode: '0700' }), saveCopiesCommand(dir, snapshot.copies)] : []),
+        saveSnapshotCommand(snapshot),
+      ];
       if (snapshot.redisData) {
-        commands.push(saveRedisDataCommand(runDir(run.id), snapshot.redisData.rdb, runningRedis(facts, run.inventory.cluster)));
+        commands.push(saveRedisDataCommand(dir, snapshot.redisData.rdb, runningRedis(facts, run.inventory.cluster)));
       }
       // What a restore needs is in the snapshot now; the node's facts are not read again.
       p.facts = undefined;

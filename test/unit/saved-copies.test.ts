@@ -1,0 +1,75 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { copiesProbe, type SavedCopy } from '../../src/facts/copies-probe.js';
+import { copyName, restoreCopyCommand, saveCopiesCommand } from '../../src/runner/saved-copies.js';
+import { parseBatchOutput, renderBatch, type RemoteCommand } from '../../src/ssh/remote-script.js';
+
+// The commands run by a local shell on a scratch directory: the same code a node runs, on real files.
+const dir = mkdtempSync(join(tmpdir(), 'hsts-saved-copies-'));
+const runDir = join(dir, 'run');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(command: RemoteCommand) {
+  const batch = renderBatch([command], 'run-all');
+  return parseBatchOutput([command], spawnSync('bash', ['-c', batch.script], { input: batch.stdin }).stdout)[0]!;
+}
+
+const store = join(dir, 'rootkeystore.db');
+const missing = join(dir, 'home', 'localkeystore.db');
+const copies: SavedCopy[] = [{ path: store, saved: copyName(0, store) }, { path: missing, saved: copyName(1, missing) }];
+const compare = () => {
+  const probe = copiesProbe(runDir, copies);
+  return Object.fromEntries(probe.parse(run(probe.command)));
+};
+
+describe('node-side copies of opaque files', () => {
+  it('names each copy by its place in the snapshot and the file\'s name', () => {
+    expect(copyName(2, '~xfer/localkeystore.db')).toBe('copy.2.localkeystore.db');
+  });
+
+  it('saves a file with its mode and notes an absent one; compares, and restores both', () => {
+    writeFileSync(store, Buffer.from([0, 1, 2, 255]));
+    chmodSync(store, 0o600);
+    run({ label: 'mkdir', code: `install -d -m 0700 '${runDir}'` });
+    expect(run(saveCopiesCommand(runDir, copies)).exitCode).toBe(0);
+    expect(statSync(join(runDir, 'copy.0.rootkeystore.db')).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(runDir, 'copy.1.localkeystore.db.absent'))).toBe(true);
+    expect(compare()).toEqual({ [store]: 'same', [missing]: 'same' });
+
+    // What askmscli does: new bytes in the store, a keystore where there was none; and a mode change.
+    writeFileSync(store, Buffer.from([9, 9]));
+    run({ label: 'make', code: `mkdir -p '${dir}/home' && echo new > '${missing}'` });
+    expect(compare()).toEqual({ [store]: 'differs', [missing]: 'differs' });
+    for (const copy of copies) expect(run(restoreCopyCommand(runDir, copy)).exitCode).toBe(0);
+    expect(readFileSync(store)).toEqual(Buffer.from([0, 1, 2, 255]));
+    expect(existsSync(missing)).toBe(false);
+    expect(compare()).toEqual({ [store]: 'same', [missing]: 'same' });
+
+    chmodSync(store, 0o644);
+    expect(compare()[store]).toBe('differs');
+    expect(run(restoreCopyCommand(runDir, copies[0]!)).exitCode).toBe(0);
+    expect(statSync(store).mode & 0o777).toBe(0o600);
+    expect(compare()[store]).toBe('same');
+  });
+
+  it('says when there is no copy: unsaved, and the restore fails naming the file', () => {
+    const lost: SavedCopy = { path: store, saved: 'copy.9.rootkeystore.db' };
+    const probe = copiesProbe(runDir, [lost]);
+    expect(probe.parse(run(probe.command)).get(store)).toBe('unsaved');
+    const restore = run(restoreCopyCommand(runDir, lost));
+    expect(restore.exitCode).toBe(1);
+    expect(restore.output).toContain(`no copy of ${store} was saved in ${runDir}`);
+    expect(probe.parse(undefined).get(store)).toBe('unsaved');
+  });
+
+  it('leaves ~USER/ for the node\'s shell to expand, in every command', () => {
+    const home: SavedCopy = { path: '~xfer/localkeystore.db', saved: 'copy.0.localkeystore.db' };
+    for (const code of [saveCopiesCommand(runDir, [home]).code, restoreCopyCommand(runDir, home).code, copiesProbe(runDir, [home]).command.code]) {
+      expect(code).toContain("f=~xfer/'localkeystore.db'");
+    }
+    expect(restoreCopyCommand(runDir, home).code).toContain("t=~xfer/'.localkeystore.db.hsts-cluster.tmp'");
+  });
+});
