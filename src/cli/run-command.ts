@@ -4,7 +4,7 @@ import type { CommandContext, CommandSpec, Outcome } from './command.js';
 import { onInterrupt, type SignalSource } from './interrupt.js';
 import { limitedNodes, load, journalDir } from './load.js';
 import { log, type CommonOptions } from './options.js';
-import { exitCodeOf, leavingProblem, limitProblem, renderOutcome } from './outcome.js';
+import { exitCodeOf, leavingProblem, limitProblem, stdoutChunks } from './outcome.js';
 
 /** What the wrapper touches of the world; tests hand in their own. */
 export interface CommandIO {
@@ -56,9 +56,8 @@ export async function runCommand<O extends CommonOptions>(spec: CommandSpec<O>, 
   let last: Outcome | undefined;
   try {
     for await (const outcome of outcomesOf(await spec.handler(ctx))) {
-      const { stdout, stderr } = renderOutcome(outcome, Boolean(options.json));
-      io.stderr(stderr);
-      io.stdout(stdout);
+      io.stderr(outcome.stderr ?? '');
+      for (const chunk of stdoutChunks(outcome, Boolean(options.json))) io.stdout(chunk);
       last = outcome;
     }
   } finally {
