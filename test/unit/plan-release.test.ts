@@ -52,7 +52,8 @@ describe('planRun when applying: the recap takes the diffs over, held deflated',
   it('every diff reads back as planning made it, and no planned change keeps one', () => {
     const run = (mode: 'apply' | 'plan') => {
       // 41 nodes: the firewall's diffs, which list every node, are long enough to be deflated.
-      const inventory = buildInventory({ nodes: 41 });
+      const five = buildInventory({ nodes: 5 });
+      const inventory = { ...five, nodes: Array.from({ length: 41 }, (_, i) => ({ ...five.nodes[i % 5]!, name: `node${i + 1}`, privateIp: `192.0.2.${11 + i}`, role: i === 0 ? 'primary' as const : 'replica' as const })) };
       const r = new Run('up', inventory, { journalDir: mkdtempSync(join(tmpdir(), 'hsts-plan-')), progress: new Progress('plain'), log: () => {} });
       const plans = planRun(r, loadPlaybook('up'), rolesWith(inventory), allFresh(inventory), options, mode)!;
       // Fresh Sentinels get random ids: the only difference between two plans of the same facts.
