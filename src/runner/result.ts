@@ -1,4 +1,4 @@
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { EXIT } from '../util/errors.js';
 
 export type NodeStatus =
@@ -48,7 +48,8 @@ export function setDiff(change: RecapChange, diff: string): void {
     change.diff = diff;
     return;
   }
-  const packed = deflateRawSync(diff);
+  // The fastest level: zlib's default took twice the CPU (2.5 s of samples in a 501-node cold up) to save a tenth more.
+  const packed = deflateRawSync(diff, { level: constants.Z_BEST_SPEED });
   Object.defineProperty(change, 'diff', { enumerable: true, configurable: true, get: () => inflateRawSync(packed).toString('utf8') });
 }
 
