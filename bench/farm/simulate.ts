@@ -5,7 +5,7 @@
  * farm's CPU is spent in its worker processes and is not counted.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { criticalPathRoundTrips } from '../critical-path.js';
@@ -33,14 +33,16 @@ export interface SimulationOptions {
   recordingPath: string;
   commandDelayMs: number;
   workers: number;
+  /** Node.js options for the controller's process (profiling: --cpu-prof, --import a sampler). */
+  nodeArgs?: string[];
 }
 
 interface UpResult { exitCode: number; totals?: { changed: number; failed: number }; errors?: unknown[] }
 
-function timedUp(cli: string, inventory: string, journalDir: string, forks: number | null) {
+function timedUp(cli: string, inventory: string, journalDir: string, forks: number | null, nodeArgs: string[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'farm-time-'));
   const timeFile = join(dir, 'time');
-  const args = ['-f', '%M %U %S', '-o', timeFile, process.execPath, cli, 'up', '-i', inventory, '--json', '--journal-dir', journalDir,
+  const args = ['-f', '%M %U %S', '-o', timeFile, process.execPath, ...nodeArgs, cli, 'up', '-i', inventory, '--json', '--journal-dir', journalDir,
     ...(forks === null ? [] : ['--forks', String(forks)])];
   return new Promise<{ wallMs: number; cpuMs: number; peakRssKb: number; stdout: string; stderr: string; code: number }>((resolve) => {
     const started = process.hrtime.bigint();
@@ -67,7 +69,7 @@ export async function simulate(o: SimulationOptions): Promise<SimulationRow[]> {
         const farm = await startFarm({ nodes, mode, recordingPath: o.recordingPath, commandDelayMs: o.commandDelayMs, workers: o.workers });
         try {
           const journalDir = join(farm.dir, 'journal');
-          const r = await timedUp(o.cli, farm.inventoryPath, journalDir, forks);
+          const r = await timedUp(o.cli, farm.inventoryPath, journalDir, forks, o.nodeArgs);
           let result: UpResult;
           try { result = JSON.parse(r.stdout) as UpResult; } catch { throw new Error(`simulated ${mode} up on ${nodes} nodes gave no result (exit ${r.code}):\n${r.stderr.slice(-3000)}`); }
           const changed = result.totals?.changed ?? -1;
@@ -78,6 +80,8 @@ export async function simulate(o: SimulationOptions): Promise<SimulationRow[]> {
           if ((mode === 'noop') !== (changed === 0)) throw new Error(`simulated ${mode} up on ${nodes} nodes changed ${changed} things`);
           const journals = readdirSync(journalDir).filter((f) => f.endsWith('.jsonl') && f !== 'internal-errors.jsonl');
           if (journals.length !== 1) throw new Error(`expected one journal, found ${journals.length}`);
+          // Profiling: keep the journal to set samples against its events.
+          if (process.env.HSTS_SIM_KEEP_JOURNAL) copyFileSync(join(journalDir, journals[0]!), `${process.env.HSTS_SIM_KEEP_JOURNAL}.${nodes}.${mode}.jsonl`);
           const row: SimulationRow = {
             nodes, requestedNodes, mode, forks, wallMs: Math.round(r.wallMs), cpuMs: Math.round(r.cpuMs), cpuMsPerNode: +(r.cpuMs / nodes).toFixed(1),
             peakRssMb: +(r.peakRssKb / 1024).toFixed(1),

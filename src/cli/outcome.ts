@@ -1,4 +1,4 @@
-import { renderJson } from '../ui/render.js';
+import { jsonChunks } from '../ui/render.js';
 import { EXIT } from '../util/errors.js';
 import type { Inventory } from '../inventory/load.js';
 import type { Problem } from '../util/problem.js';
@@ -8,12 +8,14 @@ import type { CommonOptions } from './options.js';
 /**
  * Where an outcome goes: stderr carries the recap in both modes; stdout carries either the report a
  * person reads or, with --json, the one JSON document.
+ *
+ * stdout's text comes in pieces to write one after the other: the JSON document of up on hundreds of
+ * nodes is tens of MB, which rendered whole (and copied to redact and to write) was most of the
+ * run's peak memory. stderr is outcome.stderr as it is.
  */
-export function renderOutcome(outcome: Outcome, json: boolean): { stdout: string; stderr: string } {
-  return {
-    stderr: outcome.stderr ?? '',
-    stdout: json ? renderJson(outcome.json) : outcome.stdout ?? '',
-  };
+export function* stdoutChunks(outcome: Outcome, json: boolean): Generator<string> {
+  if (json) yield* jsonChunks(outcome.json);
+  else yield outcome.stdout ?? '';
 }
 
 /** The exit code of a command: its last outcome's (status --watch: the last round's). */

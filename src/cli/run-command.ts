@@ -1,16 +1,18 @@
+import { once } from 'node:events';
 import type { Inventory } from '../inventory/load.js';
 import { UsageError } from '../util/errors.js';
 import type { CommandContext, CommandSpec, Outcome } from './command.js';
 import { onInterrupt, type SignalSource } from './interrupt.js';
 import { limitedNodes, load, journalDir } from './load.js';
 import { log, type CommonOptions } from './options.js';
-import { exitCodeOf, leavingProblem, limitProblem, renderOutcome } from './outcome.js';
+import { exitCodeOf, leavingProblem, limitProblem, stdoutChunks } from './outcome.js';
 
 /** What the wrapper touches of the world; tests hand in their own. */
 export interface CommandIO {
   load: (options: CommonOptions, writesJournal: boolean) => Inventory;
   signals: SignalSource;
-  stdout: (text: string) => void;
+  /** Resolves once the text is written or queued within the stream's bounds (a reader slower than us: once drained). */
+  stdout: (text: string) => void | Promise<void>;
   stderr: (text: string) => void;
   log: (line: string) => void;
 }
@@ -18,7 +20,11 @@ export interface CommandIO {
 const processIO: CommandIO = {
   load,
   signals: process,
-  stdout: (text) => { if (text) process.stdout.write(text); },
+  stdout: async (text) => {
+    // stdout to a pipe or socket is written asynchronously: without waiting for 'drain', a 60 MB
+    // --json result was queued whole, as up to 3 bytes per character (175 MB at 501 nodes).
+    if (text && !process.stdout.write(text)) await once(process.stdout, 'drain');
+  },
   stderr: (text) => { if (text) process.stderr.write(text); },
   log,
 };
@@ -56,9 +62,8 @@ export async function runCommand<O extends CommonOptions>(spec: CommandSpec<O>, 
   let last: Outcome | undefined;
   try {
     for await (const outcome of outcomesOf(await spec.handler(ctx))) {
-      const { stdout, stderr } = renderOutcome(outcome, Boolean(options.json));
-      io.stderr(stderr);
-      io.stdout(stdout);
+      io.stderr(outcome.stderr ?? '');
+      for (const chunk of stdoutChunks(outcome, Boolean(options.json))) await io.stdout(chunk);
       last = outcome;
     }
   } finally {

@@ -1,3 +1,4 @@
+import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { EXIT } from '../util/errors.js';
 
 export type NodeStatus =
@@ -28,6 +29,28 @@ export interface RunResult {
   errors: string[];
   journal?: string;
   durationMs: number;
+}
+
+/** A change as the recap reports it. */
+export type RecapChange = NodeRecap['changes'][number];
+
+/** Diffs shorter than this are kept as they are: deflating them would save next to nothing. */
+const PACK_FROM_CHARS = 1024;
+
+/**
+ * Sets a change's diff, held deflated when long. up keeps every change's diff from the plan to the
+ * end of the run for `--json` and `--diff`, and at hundreds of nodes every file lists every node:
+ * 47 MB of diffs at 501 simulated nodes, where deflated they are about 20x smaller. `diff` reads as
+ * a plain string property (JSON.stringify, renderPlan, tests), inflated each time it is read.
+ */
+export function setDiff(change: RecapChange, diff: string): void {
+  if (diff.length < PACK_FROM_CHARS) {
+    change.diff = diff;
+    return;
+  }
+  // The fastest level: zlib's default took twice the CPU (2.5 s of samples in a 501-node cold up) to save a tenth more.
+  const packed = deflateRawSync(diff, { level: constants.Z_BEST_SPEED });
+  Object.defineProperty(change, 'diff', { enumerable: true, configurable: true, get: () => inflateRawSync(packed).toString('utf8') });
 }
 
 export function newRecap(name: string): NodeRecap {

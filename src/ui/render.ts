@@ -40,6 +40,66 @@ export function renderRecap(result: RunResult): string {
   return redact(`${lines.join('\n')}\n`);
 }
 
+/** The one JSON document --json prints: `JSON.stringify(result, null, 2)` and a newline, secrets redacted. */
 export function renderJson(result: unknown): string {
-  return redact(`${JSON.stringify(result, null, 2)}\n`);
+  return [...jsonChunks(result)].join('');
+}
+
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * renderJson's text in pieces, so that a large result (up on hundreds of nodes: every change's
+ * diff) is written as it is rendered instead of held whole, then copied for redaction and again
+ * for the write. Joined, the pieces are exactly renderJson's text: the top object and the arrays
+ * and objects in it are laid out here as JSON.stringify lays them out, deeper values by
+ * JSON.stringify itself. Each piece but the last ends with a line break, which in JSON text is
+ * only ever layout (a string's line break is escaped), so redacting piece by piece finds every
+ * secret that redacting the whole would.
+ */
+export function* jsonChunks(value: unknown): Generator<string> {
+  let buffered = '';
+  for (const piece of layout(jsonValue(value, ''), '', 2)) {
+    buffered += piece;
+    if (buffered.length < CHUNK_CHARS) continue;
+    const cut = buffered.lastIndexOf('\n') + 1;
+    if (cut === 0) continue;
+    yield redact(buffered.slice(0, cut));
+    buffered = buffered.slice(cut);
+  }
+  yield redact(`${buffered}\n`);
+}
+
+/** What JSON.stringify does to a value before laying it out: toJSON, and values it leaves out (undefined). */
+function jsonValue(value: unknown, key: string): unknown {
+  const v = value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function'
+    ? (value as { toJSON(k: string): unknown }).toJSON(key)
+    : value;
+  return v === undefined || typeof v === 'function' || typeof v === 'symbol' ? undefined : v;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v) as object | null);
+
+/** JSON.stringify(value, null, 2) at indentation `pad`, as pieces: arrays and plain objects `depth` levels down. */
+function* layout(value: unknown, pad: string, depth: number): Generator<string> {
+  if (depth === 0 || !(Array.isArray(value) || isPlainObject(value))) {
+    // Only the top value can be left out (undefined): JSON.stringify gives undefined, printed as such.
+    yield String(JSON.stringify(value, null, 2)).replaceAll('\n', `\n${pad}`);
+    return;
+  }
+  const inner = `${pad}  `;
+  const entries: [string | null, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [null, jsonValue(v, String(i)) ?? null])
+    : Object.keys(value).map((k) => [k, jsonValue(value[k], k)] as [string, unknown]).filter(([, v]) => v !== undefined);
+  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}'];
+  if (entries.length === 0) {
+    yield open + close;
+    return;
+  }
+  yield open;
+  for (const [i, [key, v]] of entries.entries()) {
+    yield `${i === 0 ? '' : ','}\n${inner}${key === null ? '' : `${JSON.stringify(key)}: `}`;
+    yield* layout(v, inner, depth - 1);
+  }
+  yield `\n${pad}${close}`;
 }

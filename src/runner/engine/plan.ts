@@ -2,7 +2,7 @@ import { RolesError, resolveRoles } from '../../hsts/roles.js';
 import type { NodeFacts, PlanOptions, Roles } from '../../steps/types.js';
 import { changeCount, planCluster, type NodePlan } from '../planner.js';
 import type { Playbook } from '../playbook.js';
-import type { NodeRecap } from '../result.js';
+import { setDiff, type NodeRecap, type RecapChange } from '../result.js';
 import type { Run } from './run.js';
 
 /** Roles: which node is the primary. Null when the facts allow no answer: the run stops, nothing changed. */
@@ -51,12 +51,20 @@ export function planRun(
   return plans;
 }
 
-/** The planned changes in the recap; for `plan`, also the step counts and whether the node would change. */
+/**
+ * The planned changes in the recap; for `plan`, also the step counts and whether the node would
+ * change. When applying, the recap takes each diff over (held deflated, see setDiff): applying
+ * reads a change's commands only, and the diffs would otherwise be held twice until their step ran.
+ */
 function recordPlan(recap: NodeRecap, plan: NodePlan, asPlan: boolean): void {
   for (const changes of plan.changes.values()) {
     for (const change of changes) {
-      const entry: NodeRecap['changes'][number] = { step: change.step, summary: change.summary, commands: change.commands.map((c) => c.label) };
-      if (change.diff) entry.diff = change.diff;
+      const entry: RecapChange = { step: change.step, summary: change.summary, commands: change.commands.map((c) => c.label) };
+      if (change.diff && asPlan) entry.diff = change.diff;
+      else if (change.diff) {
+        setDiff(entry, change.diff);
+        delete change.diff;
+      }
       recap.changes.push(entry);
     }
   }
