@@ -206,29 +206,42 @@ function replayFloor(inventory: string, record: string): Promise<FloorResult> {
 }
 
 /**
- * One round of hsts-cluster and its floor on fresh nodes: cold up and no-op, timed as shipped (the
- * bundle); then the same two runs again through the recorder (untimed: it loads the unbundled
- * modules), and the floor's replays of those recordings, on fresh nodes again.
+ * One round of hsts-cluster and its floor on fresh nodes. First the cold up and the no-op through the
+ * recorder (untimed: it loads the unbundled modules); then, each on fresh nodes and back to back so
+ * that both see the same load, hsts-cluster's cold up and no-op timed as shipped (the bundle) and the
+ * floor's replays of the two recordings. `floorFirst` swaps the two, so that over the reps neither
+ * always runs in the other's wake.
  */
-async function hstsRound(rig: Rig, inventory: string, pristine: string[], label = ''): Promise<HstsRound> {
-  await resetNodes(rig, rig.nodes, pristine);
-  const coldJournal = freshJournalDir();
-  const cold = await measure(rig, `hsts-cluster cold up${label}`, upCommand(inventory, coldJournal), {}, coldJournal);
-  const noopJournal = freshJournalDir();
-  const noop = await measure(rig, `hsts-cluster no-op${label}`, upCommand(inventory, noopJournal), {}, noopJournal);
+async function hstsRound(rig: Rig, inventory: string, pristine: string[], floorFirst: boolean, label = ''): Promise<HstsRound> {
   const coldRecord = join(rig.dir, 'record-cold.jsonl');
   const noopRecord = join(rig.dir, 'record-noop.jsonl');
-  await recordRun(inventory, noopRecord);
   await resetNodes(rig, rig.nodes, pristine);
   await recordRun(inventory, coldRecord);
-  await resetNodes(rig, rig.nodes, pristine);
-  const floorCold = await replayFloor(inventory, coldRecord);
-  const floorNoop = await replayFloor(inventory, noopRecord);
-  for (const [name, f] of [['floor cold', floorCold], ['floor no-op', floorNoop]] as const) {
-    console.error(`  ${`${name}${label}`.padEnd(24)} ${(f.ms / 1000).toFixed(2)} s  (${f.execs} batches over open connections; connecting took ${(f.connectMs / 1000).toFixed(2)} s; ` +
-      `slowest: ${f.slowest.map((b) => `${b.node} #${b.sent} at ${(b.startMs / 1000).toFixed(2)} s took ${(b.ms / 1000).toFixed(2)} s`).join(', ')})`);
+  await recordRun(inventory, noopRecord);
+  const timedRuns = async () => {
+    await resetNodes(rig, rig.nodes, pristine);
+    const coldJournal = freshJournalDir();
+    const cold = await measure(rig, `hsts-cluster cold up${label}`, upCommand(inventory, coldJournal), {}, coldJournal);
+    const noopJournal = freshJournalDir();
+    const noop = await measure(rig, `hsts-cluster no-op${label}`, upCommand(inventory, noopJournal), {}, noopJournal);
+    return { cold, noop };
+  };
+  const floorRuns = async () => {
+    await resetNodes(rig, rig.nodes, pristine);
+    const floorCold = await replayFloor(inventory, coldRecord);
+    const floorNoop = await replayFloor(inventory, noopRecord);
+    for (const [name, f] of [['floor cold', floorCold], ['floor no-op', floorNoop]] as const) {
+      console.error(`  ${`${name}${label}`.padEnd(24)} ${(f.ms / 1000).toFixed(2)} s  (${f.execs} batches over open connections; connecting took ${(f.connectMs / 1000).toFixed(2)} s; ` +
+        `slowest: ${f.slowest.map((b) => `${b.node} #${b.sent} at ${(b.startMs / 1000).toFixed(2)} s took ${(b.ms / 1000).toFixed(2)} s`).join(', ')})`);
+    }
+    return { floorCold, floorNoop };
+  };
+  if (floorFirst) {
+    const floor = await floorRuns();
+    return { ...(await timedRuns()), ...floor };
   }
-  return { cold, noop, floorCold, floorNoop };
+  const timed = await timedRuns();
+  return { ...timed, ...(await floorRuns()) };
 }
 
 async function compare(nodes: number, reps: number, withAnsible: boolean, rttMs: number | undefined) {
@@ -244,7 +257,7 @@ async function compare(nodes: number, reps: number, withAnsible: boolean, rttMs:
     for (let rep = 1; rep <= reps; rep++) {
       console.error(`rep ${rep}/${reps} on ${nodes} nodes`);
       const hsts = async () => {
-        const round = await hstsRound(rig, inventory, pristine);
+        const round = await hstsRound(rig, inventory, pristine, rep % 2 === 0);
         results.hstsCold!.push(round.cold);
         results.hstsNoop!.push(round.noop);
         floor.push(round);
@@ -286,7 +299,7 @@ async function scaling(sizes: number[], reps: number) {
       const noop: Measure[] = [];
       const floor: number[] = [];
       for (let rep = 1; rep <= reps; rep++) {
-        const round = await hstsRound(rig, rig.inventoryPath, pristine, `, ${nodes} nodes`);
+        const round = await hstsRound(rig, rig.inventoryPath, pristine, rep % 2 === 0, `, ${nodes} nodes`);
         cold.push(round.cold);
         noop.push(round.noop);
         floor.push(round.floorCold.ms);
