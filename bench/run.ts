@@ -231,7 +231,7 @@ async function hstsRound(rig: Rig, inventory: string, pristine: string[], floorF
     const floorCold = await replayFloor(inventory, coldRecord);
     const floorNoop = await replayFloor(inventory, noopRecord);
     for (const [name, f] of [['floor cold', floorCold], ['floor no-op', floorNoop]] as const) {
-      console.error(`  ${`${name}${label}`.padEnd(24)} ${(f.ms / 1000).toFixed(2)} s  (${f.execs} batches over open connections; connecting took ${(f.connectMs / 1000).toFixed(2)} s; ` +
+      console.error(`  ${`${name}${label}`.padEnd(24)} ${(f.ms / 1000).toFixed(2)} s  (${f.execs} batches over open connections, CPU ${(f.cpuMs / 1000).toFixed(2)} s; connecting took ${(f.connectMs / 1000).toFixed(2)} s; ` +
         `slowest: ${f.slowest.map((b) => `${b.node} #${b.sent} at ${(b.startMs / 1000).toFixed(2)} s took ${(b.ms / 1000).toFixed(2)} s`).join(', ')})`);
     }
     return { floorCold, floorNoop };
@@ -412,6 +412,7 @@ async function main() {
     floorMs: floorStats,
     floorNoopMs: floorNoop,
     floorConnectMs: floorConnect,
+    floorCpuMs: { coldUp: stats(floor.map((f) => f.floorCold.cpuMs)), noop: stats(floor.map((f) => f.floorNoop.cpuMs)) },
     ratios: {
       ansibleOverHstsCold: opts.ansible ? times('ansibleCold').median / hstsCold.median : null,
       ansibleOverHstsRerun: opts.ansible ? times('ansibleRerun').median / hstsNoop.median : null,
@@ -446,7 +447,8 @@ async function main() {
       `${report.hstsCluster.criticalPathRoundTrips.noop.median} (no-op), from the journals`,
     `  start-up                 hsts-cluster --version ${start.versionMs.toFixed(0)} ms, node -e 0 ${start.nodeMs.toFixed(0)} ms ` +
       `(${(start.versionMs / start.nodeMs).toFixed(2)}x)`,
-    `  controller CPU           hsts-cluster ${fmt(report.hstsCluster.controllerCpuMs.coldUp)} cold, ${fmt(report.hstsCluster.controllerCpuMs.noop)} no-op`,
+    `  controller CPU           hsts-cluster ${fmt(report.hstsCluster.controllerCpuMs.coldUp)} cold, ${fmt(report.hstsCluster.controllerCpuMs.noop)} no-op ` +
+      `(the whole process); the floor's replay ${fmt(report.floorCpuMs.coldUp)} cold, ${fmt(report.floorCpuMs.noop)} no-op`,
     `  controller peak RSS      hsts-cluster ${report.hstsCluster.peakRssMb.toFixed(0)} MB` +
       (report.ansible ? `, Ansible ${report.ansible.peakRssMb.toFixed(0)} MB` : ''),
     `  per node (cold)          hsts-cluster ${JSON.stringify(report.hstsCluster.perNode)}` +

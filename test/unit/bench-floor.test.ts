@@ -66,6 +66,14 @@ describe('what a replayed batch waits for', () => {
       },
     },
     {
+      name: 'every node starting its next step at once after a quiet moment is a barrier, even in one phase',
+      batches: [
+        batch('v1', 'n1', 'verify', 0, 5), batch('v2', 'n2', 'verify', 1, 4), batch('v3', 'n3', 'verify', 2, 3),
+        batch('w1', 'n1', 'verify', 6, 9), batch('w2', 'n2', 'verify', 7, 10), batch('w3', 'n3', 'verify', 8, 11),
+      ],
+      want: { v1: [], v2: [], v3: [], w1: ['v1', 'v2', 'v3'], w2: ['v1', 'v2', 'v3'], w3: ['v1', 'v2', 'v3'] },
+    },
+    {
       name: 'the answer just before a send counts, whatever its node (a freed --forks slot)',
       batches: [batch('x1', 'n1', 'p', 0, 2), batch('x2', 'n2', 'p', 1, 5), batch('x3', 'n3', 'p', 3, 4)],
       want: { x1: [], x2: [], x3: ['x1'] },
