@@ -23,11 +23,16 @@ import { resetNodes, savePristine } from '../test/rig/reset.js';
 import { startRig, type Rig } from '../test/rig/rig.js';
 import { criticalPathRoundTrips } from './critical-path.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
+import { ownRemotePathMs } from './own-path.js';
 import type { FloorResult } from './floor.js';
 import { simulate } from './farm/simulate.js';
 import { loadAverage, rollingBench } from './rolling.js';
 
-interface Measure { ms: number; peakRssKb: number; cpuMs: number; connectionsPerNode: number; sessionsPerNode: number; criticalPathRoundTrips: number | null }
+interface Measure {
+  ms: number; peakRssKb: number; cpuMs: number; connectionsPerNode: number; sessionsPerNode: number; criticalPathRoundTrips: number | null;
+  /** The longest chain of the run's own batch answer times (bench/own-path.ts), or null. */
+  ownRemotePathMs: number | null;
+}
 interface Stats { median: number; min: number; max: number; runs: number[] }
 
 const root = repoRoot();
@@ -87,15 +92,19 @@ async function sshCounts(rig: Rig, since: number): Promise<{ connections: number
   };
 }
 
-/** Round trips on the critical path of the one run journaled in `dir`, or null without a journal. */
-function journalRoundTrips(dir: string | undefined): number | null {
+/** The journal of the one run journaled in `dir`, or null without a journal. */
+function runJournal(dir: string | undefined): string | null {
   if (!dir) return null;
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl') && f !== 'internal-errors.jsonl') : [];
   if (files.length !== 1) throw new Error(`expected one run journal in ${dir}, found ${files.length}`);
-  return criticalPathRoundTrips(readFileSync(join(dir, files[0]!), 'utf8'));
+  return readFileSync(join(dir, files[0]!), 'utf8');
 }
 
-async function measure(rig: Rig, label: string, command: string[], env: NodeJS.ProcessEnv = {}, journalDir?: string): Promise<Measure> {
+/** The batches' nodes and phases in a recording (bench/recording.ts), for ownRemotePathMs. */
+const recordedPhases = (record: string) => readFileSync(record, 'utf8').split('\n').filter(Boolean)
+  .map((l) => JSON.parse(l) as { node: string; wave: string; sent: number });
+
+async function measure(rig: Rig, label: string, command: string[], env: NodeJS.ProcessEnv = {}, journalDir?: string, record?: string): Promise<Measure> {
   // sshd's journal has second resolution: start counting on a fresh second, after the last run's lines.
   await new Promise((r) => setTimeout(r, 1100));
   const since = Math.ceil(Date.now() / 1000);
@@ -104,12 +113,15 @@ async function measure(rig: Rig, label: string, command: string[], env: NodeJS.P
   if (r.exitCode !== 0) throw new Error(`${label} failed (exit ${r.exitCode}):\n${r.stderr.slice(-3000)}`);
   await new Promise((r2) => setTimeout(r2, 300));
   const ssh = await sshCounts(rig, since);
-  const trips = journalRoundTrips(journalDir);
+  const journal = runJournal(journalDir);
+  const trips = journal === null ? null : criticalPathRoundTrips(journal);
+  const own = journal === null || !record ? null : ownRemotePathMs(journal, recordedPhases(record));
   if (journalDir) rmSync(dirname(journalDir), { recursive: true, force: true });
   console.error(`  ${label.padEnd(24)} ${(r.ms / 1000).toFixed(2)} s  CPU ${(r.cpuMs / 1000).toFixed(2)} s  peak RSS ${(r.peakRssKb / 1024).toFixed(0)} MB  ` +
     `ssh per node: ${ssh.connections} connection(s), ${ssh.sessions} command session(s)` +
-    (trips === null ? '' : `, ${trips} round trips on the critical path`));
-  return { ms: r.ms, peakRssKb: r.peakRssKb, cpuMs: r.cpuMs, connectionsPerNode: ssh.connections, sessionsPerNode: ssh.sessions, criticalPathRoundTrips: trips };
+    (trips === null ? '' : `, ${trips} round trips on the critical path`) +
+    (own === null ? '' : `, its own answers' critical path ${(own / 1000).toFixed(2)} s`));
+  return { ms: r.ms, peakRssKb: r.peakRssKb, cpuMs: r.cpuMs, connectionsPerNode: ssh.connections, sessionsPerNode: ssh.sessions, criticalPathRoundTrips: trips, ownRemotePathMs: own };
 }
 
 /** A fresh journal directory for one run: its journal is read, then removed, by measure(). */
@@ -206,29 +218,42 @@ function replayFloor(inventory: string, record: string): Promise<FloorResult> {
 }
 
 /**
- * One round of hsts-cluster and its floor on fresh nodes: cold up and no-op, timed as shipped (the
- * bundle); then the same two runs again through the recorder (untimed: it loads the unbundled
- * modules), and the floor's replays of those recordings, on fresh nodes again.
+ * One round of hsts-cluster and its floor on fresh nodes. First the cold up and the no-op through the
+ * recorder (untimed: it loads the unbundled modules); then, each on fresh nodes and back to back so
+ * that both see the same load, hsts-cluster's cold up and no-op timed as shipped (the bundle) and the
+ * floor's replays of the two recordings. `floorFirst` swaps the two, so that over the reps neither
+ * always runs in the other's wake.
  */
-async function hstsRound(rig: Rig, inventory: string, pristine: string[], label = ''): Promise<HstsRound> {
-  await resetNodes(rig, rig.nodes, pristine);
-  const coldJournal = freshJournalDir();
-  const cold = await measure(rig, `hsts-cluster cold up${label}`, upCommand(inventory, coldJournal), {}, coldJournal);
-  const noopJournal = freshJournalDir();
-  const noop = await measure(rig, `hsts-cluster no-op${label}`, upCommand(inventory, noopJournal), {}, noopJournal);
+async function hstsRound(rig: Rig, inventory: string, pristine: string[], floorFirst: boolean, label = ''): Promise<HstsRound> {
   const coldRecord = join(rig.dir, 'record-cold.jsonl');
   const noopRecord = join(rig.dir, 'record-noop.jsonl');
-  await recordRun(inventory, noopRecord);
   await resetNodes(rig, rig.nodes, pristine);
   await recordRun(inventory, coldRecord);
-  await resetNodes(rig, rig.nodes, pristine);
-  const floorCold = await replayFloor(inventory, coldRecord);
-  const floorNoop = await replayFloor(inventory, noopRecord);
-  for (const [name, f] of [['floor cold', floorCold], ['floor no-op', floorNoop]] as const) {
-    console.error(`  ${`${name}${label}`.padEnd(24)} ${(f.ms / 1000).toFixed(2)} s  (${f.execs} batches over open connections; connecting took ${(f.connectMs / 1000).toFixed(2)} s; ` +
-      `slowest: ${f.slowest.map((b) => `${b.node} #${b.sent} at ${(b.startMs / 1000).toFixed(2)} s took ${(b.ms / 1000).toFixed(2)} s`).join(', ')})`);
+  await recordRun(inventory, noopRecord);
+  const timedRuns = async () => {
+    await resetNodes(rig, rig.nodes, pristine);
+    const coldJournal = freshJournalDir();
+    const cold = await measure(rig, `hsts-cluster cold up${label}`, upCommand(inventory, coldJournal), {}, coldJournal, coldRecord);
+    const noopJournal = freshJournalDir();
+    const noop = await measure(rig, `hsts-cluster no-op${label}`, upCommand(inventory, noopJournal), {}, noopJournal, noopRecord);
+    return { cold, noop };
+  };
+  const floorRuns = async () => {
+    await resetNodes(rig, rig.nodes, pristine);
+    const floorCold = await replayFloor(inventory, coldRecord);
+    const floorNoop = await replayFloor(inventory, noopRecord);
+    for (const [name, f] of [['floor cold', floorCold], ['floor no-op', floorNoop]] as const) {
+      console.error(`  ${`${name}${label}`.padEnd(24)} ${(f.ms / 1000).toFixed(2)} s  (${f.execs} batches over open connections, CPU ${(f.cpuMs / 1000).toFixed(2)} s; connecting took ${(f.connectMs / 1000).toFixed(2)} s; ` +
+        `slowest: ${f.slowest.map((b) => `${b.node} #${b.sent} at ${(b.startMs / 1000).toFixed(2)} s took ${(b.ms / 1000).toFixed(2)} s`).join(', ')})`);
+    }
+    return { floorCold, floorNoop };
+  };
+  if (floorFirst) {
+    const floor = await floorRuns();
+    return { ...(await timedRuns()), ...floor };
   }
-  return { cold, noop, floorCold, floorNoop };
+  const timed = await timedRuns();
+  return { ...timed, ...(await floorRuns()) };
 }
 
 async function compare(nodes: number, reps: number, withAnsible: boolean, rttMs: number | undefined) {
@@ -244,7 +269,7 @@ async function compare(nodes: number, reps: number, withAnsible: boolean, rttMs:
     for (let rep = 1; rep <= reps; rep++) {
       console.error(`rep ${rep}/${reps} on ${nodes} nodes`);
       const hsts = async () => {
-        const round = await hstsRound(rig, inventory, pristine);
+        const round = await hstsRound(rig, inventory, pristine, rep % 2 === 0);
         results.hstsCold!.push(round.cold);
         results.hstsNoop!.push(round.noop);
         floor.push(round);
@@ -286,7 +311,7 @@ async function scaling(sizes: number[], reps: number) {
       const noop: Measure[] = [];
       const floor: number[] = [];
       for (let rep = 1; rep <= reps; rep++) {
-        const round = await hstsRound(rig, rig.inventoryPath, pristine, `, ${nodes} nodes`);
+        const round = await hstsRound(rig, rig.inventoryPath, pristine, rep % 2 === 0, `, ${nodes} nodes`);
         cold.push(round.cold);
         noop.push(round.noop);
         floor.push(round.floorCold.ms);
@@ -390,6 +415,7 @@ async function main() {
     startup: start,
     hstsCluster: { coldUpMs: hstsCold, noopRerunMs: hstsNoop,
       criticalPathRoundTrips: { coldUp: trips('hstsCold'), noop: trips('hstsNoop') },
+      ownRemotePathMs: { coldUp: stats(results.hstsCold!.map((m) => m.ownRemotePathMs ?? Number.NaN)), noop: stats(results.hstsNoop!.map((m) => m.ownRemotePathMs ?? Number.NaN)) },
       controllerCpuMs: { coldUp: stats(results.hstsCold!.map((m) => m.cpuMs)), noop: stats(results.hstsNoop!.map((m) => m.cpuMs)) }, peakRssMb: Math.max(...results.hstsCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('hstsCold'), perNodeNoop: perNode('hstsNoop') },
     ansible: opts.ansible ? {
       coldMs: times('ansibleCold'), rerunMs: times('ansibleRerun'),
@@ -399,6 +425,7 @@ async function main() {
     floorMs: floorStats,
     floorNoopMs: floorNoop,
     floorConnectMs: floorConnect,
+    floorCpuMs: { coldUp: stats(floor.map((f) => f.floorCold.cpuMs)), noop: stats(floor.map((f) => f.floorNoop.cpuMs)) },
     ratios: {
       ansibleOverHstsCold: opts.ansible ? times('ansibleCold').median / hstsCold.median : null,
       ansibleOverHstsRerun: opts.ansible ? times('ansibleRerun').median / hstsNoop.median : null,
@@ -429,11 +456,14 @@ async function main() {
     ] : []),
     `  hsts-cluster / floor     ${report.ratios.hstsColdOverFloor.toFixed(2)}x (cold up), ${report.ratios.hstsNoopOverFloorNoop.toFixed(2)}x (no-op), ` +
       `${report.ratios.hstsNoopOverConnectPlusFloorNoop.toFixed(2)}x (no-op over connect + floor no-op)`,
+    `  own answers' path        ${fmt(report.hstsCluster.ownRemotePathMs.coldUp)} cold up, ${fmt(report.hstsCluster.ownRemotePathMs.noop)} no-op ` +
+      '(each run\'s longest chain of its own batches\' answer times: the run less its own work)',
     `  critical path            ${report.hstsCluster.criticalPathRoundTrips.coldUp.median} sequential round trips (cold up), ` +
       `${report.hstsCluster.criticalPathRoundTrips.noop.median} (no-op), from the journals`,
     `  start-up                 hsts-cluster --version ${start.versionMs.toFixed(0)} ms, node -e 0 ${start.nodeMs.toFixed(0)} ms ` +
       `(${(start.versionMs / start.nodeMs).toFixed(2)}x)`,
-    `  controller CPU           hsts-cluster ${fmt(report.hstsCluster.controllerCpuMs.coldUp)} cold, ${fmt(report.hstsCluster.controllerCpuMs.noop)} no-op`,
+    `  controller CPU           hsts-cluster ${fmt(report.hstsCluster.controllerCpuMs.coldUp)} cold, ${fmt(report.hstsCluster.controllerCpuMs.noop)} no-op ` +
+      `(the whole process); the floor's replay ${fmt(report.floorCpuMs.coldUp)} cold, ${fmt(report.floorCpuMs.noop)} no-op`,
     `  controller peak RSS      hsts-cluster ${report.hstsCluster.peakRssMb.toFixed(0)} MB` +
       (report.ansible ? `, Ansible ${report.ansible.peakRssMb.toFixed(0)} MB` : ''),
     `  per node (cold)          hsts-cluster ${JSON.stringify(report.hstsCluster.perNode)}` +

@@ -44,14 +44,21 @@ program.hook('preAction', (_program, action) => {
 
 let exitCode: number = EXIT.ok;
 const setExit = (code: number) => { exitCode = code; };
-for (const spec of COMMAND_SPECS) registerCommand(program, spec, setExit);
+const args = process.argv.slice(2);
+const named = commandOf(args);
+// Only the command being run is declared to commander (none for --version alone): declaring every
+// command with the common options is commander's slowest part of start-up. Help, `help CMD`, or a
+// name that is no command (for commander's "Did you mean ...?") declare them all.
+const asksHelp = named === 'help' || args.some((a) => a === '-h' || a === '--help');
+const versionOnly = !asksHelp && named === undefined && args.some((a) => a === '-V' || a === '--version');
+const only = asksHelp ? undefined : COMMAND_SPECS.find((spec) => spec.name === named);
+for (const spec of versionOnly ? [] : only ? [only] : COMMAND_SPECS) registerCommand(program, spec, setExit);
 
 // `hsts-cluster --help | head`: the reader left; nothing more to say, and no trace for it.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(exitCode); else throw e; });
 }
 
-const args = process.argv.slice(2);
 const json = args.includes('--json');
 const verbose = args.some((a) => a === '--verbose' || /^-v+$/.test(a));
 
@@ -78,7 +85,7 @@ function saveTrace(e: unknown): string | undefined {
 const habits = habitProblems(args);
 if (habits.length > 0) {
   refuse(habits);
-} else if (commandOf(args) === undefined && !args.some((a) => ['-h', '--help', '-V', '--version'].includes(a))) {
+} else if (named === undefined && !args.some((a) => ['-h', '--help', '-V', '--version'].includes(a))) {
   refuse([{ message: 'no command given', hint: 'start with `hsts-cluster plan -i inventory.json` (what up would change); `hsts-cluster --help` lists the commands' }]);
 } else {
   try {
