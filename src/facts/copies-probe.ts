@@ -21,22 +21,26 @@ export function copyVars(runDir: string, copy: SavedCopy): string {
   return `f=${shPath(copy.path)}; s=${shq(`${runDir}/${copy.saved}`)}`;
 }
 
-/** One word a line per file, in order; a copy that is missing (or not answered) is `unsaved`. */
+/**
+ * One line per file, "INDEX WORD": answers are matched by index, so a stray line (a file gone
+ * between two tests) cannot shift them; a copy that is missing (or not answered) is `unsaved`.
+ */
 export function copiesProbe(runDir: string, copies: SavedCopy[]): Probe<Map<string, CopyState>> {
-  const meta = (v: string) => `"$(stat -c '%U %G %a' "$${v}")"`;
+  const meta = (v: string) => `"$(stat -c '%U %G %a' "$${v}" 2>/dev/null)"`;
   return outputProbe({
     label: `compare ${copies.map((c) => c.path).join(', ')} with their copies in ${runDir}`,
-    code: copies.map((c) => [
+    code: copies.map((c, i) => [
       copyVars(runDir, c),
-      'if [ -e "$s.absent" ]; then if [ -e "$f" ]; then echo differs; else echo same; fi',
-      `elif [ -e "$s" ]; then if [ -e "$f" ] && [ ${meta('f')} = ${meta('s')} ] && cmp -s "$f" "$s"; then echo same; else echo differs; fi`,
-      'else echo unsaved; fi',
+      `if [ -e "$s.absent" ]; then if [ -e "$f" ]; then echo ${i} differs; else echo ${i} same; fi`,
+      `elif [ -e "$s" ]; then if [ -e "$f" ] && [ ${meta('f')} = ${meta('s')} ] && cmp -s "$f" "$s"; then echo ${i} same; else echo ${i} differs; fi`,
+      `else echo ${i} unsaved; fi`,
     ].join('\n')).join('\n'),
   }, (output) => {
-    const words = output.split('\n');
-    return new Map(copies.map((c, i) => {
-      const word = words[i]?.trim();
-      return [c.path, word === 'same' || word === 'differs' ? word : 'unsaved'];
-    }));
+    const answers = new Map<number, CopyState>();
+    for (const line of output.split('\n')) {
+      const m = /^(\d+) (same|differs)$/.exec(line.trim());
+      if (m) answers.set(Number(m[1]), m[2] as CopyState);
+    }
+    return new Map(copies.map((c, i) => [c.path, answers.get(i) ?? 'unsaved']));
   });
 }

@@ -19,11 +19,12 @@ export function copyName(index: number, path: string): string {
 export function saveCopiesCommand(runDir: string, copies: SavedCopy[]): RemoteCommand {
   return {
     label: `keep ${copies.map((c) => c.path).join(', ')} (copies in ${runDir})`,
+    // Each copy stops the command when it fails: a later one must not run with this one's names.
     code: copies.map((c) => [
       copyVars(runDir, c),
-      'rm -f "$s" "$s.absent"',
-      'if [ -e "$f" ]; then cp -p "$f" "$s"; else : > "$s.absent"; fi',
-    ].join('\n')).join(' &&\n'),
+      'rm -f "$s" "$s.absent" || exit 1',
+      'if [ -e "$f" ]; then cp -p "$f" "$s" || exit 1; else : > "$s.absent" || exit 1; fi',
+    ].join('\n')).join('\n'),
   };
 }
 
@@ -35,7 +36,9 @@ export function restoreCopyCommand(runDir: string, copy: SavedCopy): RemoteComma
     label: `restore ${copy.path} from ${runDir}/${copy.saved}`,
     code: [
       `${copyVars(runDir, copy)}; t=${shPath(tmp)}`,
-      'if [ -e "$s" ]; then cp -p "$s" "$t" && mv -f -T "$t" "$f" || { rm -f "$t"; exit 1; }',
+      // --remove-destination: the temporary name is in a directory its user owns; whatever they put
+      // there (a symlink to /etc/shadow) is removed, never written through as root.
+      'if [ -e "$s" ]; then cp -p --remove-destination "$s" "$t" && mv -f -T "$t" "$f" || { rm -f "$t"; exit 1; }',
       'elif [ -e "$s.absent" ]; then rm -f "$f"',
       `else echo ${shq(`no copy of ${copy.path} was saved in ${runDir}`)}; exit 1; fi`,
     ].join('\n'),

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,41 @@ describe('node-side copies of opaque files', () => {
     expect(restore.exitCode).toBe(1);
     expect(restore.output).toContain(`no copy of ${store} was saved in ${runDir}`);
     expect(probe.parse(undefined).get(store)).toBe('unsaved');
+  });
+
+  it('restores through no symlink a user left at the temporary name (the file it points to stays as it was)', () => {
+    const victim = join(dir, 'victim');
+    writeFileSync(victim, 'precious');
+    const tmp = join(dir, '.rootkeystore.db.hsts-cluster.tmp');
+    symlinkSync(victim, tmp);
+    writeFileSync(store, 'changed by askmscli');
+    expect(run(restoreCopyCommand(runDir, copies[0]!)).exitCode).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('precious');
+    expect(readFileSync(store)).toEqual(Buffer.from([0, 1, 2, 255]));
+    expect(lstatSync(store).isSymbolicLink()).toBe(false);
+    expect(existsSync(tmp)).toBe(false);
+  });
+
+  it('stops at the first copy that fails: no later copy is made under another file\'s name', () => {
+    const sub = join(dir, 'fail');
+    mkdirSync(sub);
+    const run2 = join(sub, 'run');
+    run({ label: 'mkdir', code: `install -d -m 0700 '${run2}'` });
+    // A name of 250 bytes is a file; "copy.0." before it is longer than a name may be: its copy fails.
+    const long = join(sub, 'k'.repeat(250));
+    writeFileSync(long, 'the long one');
+    const fine = join(sub, 'fine.db');
+    writeFileSync(fine, 'fine');
+    const two: SavedCopy[] = [{ path: long, saved: copyName(0, long) }, { path: fine, saved: copyName(1, fine) }];
+    expect(run(saveCopiesCommand(run2, two)).exitCode).not.toBe(0);
+    const second = join(run2, copyName(1, fine));
+    expect(existsSync(second) ? readFileSync(second, 'utf8') : 'not made').toBe('not made');
+  });
+
+  it('matches answers by index: a stray line shifts nothing', () => {
+    const probe = copiesProbe(runDir, copies);
+    const parsed = probe.parse({ label: 'compare', exitCode: 0, durationMs: 0, output: `stat: cannot statx: No such file\n1 differs\n0 same\n` });
+    expect(Object.fromEntries(parsed)).toEqual({ [store]: 'same', [missing]: 'differs' });
   });
 
   it('leaves ~USER/ for the node\'s shell to expand, in every command', () => {
