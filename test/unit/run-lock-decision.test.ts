@@ -134,4 +134,14 @@ describe('takeRunLock: asks, retries the refused nodes, records what it holds', 
     expect(await takeRunLock(run, false, take, () => true, [0, 0])).toEqual({ kind: 'stop', refusals: [refused('node3')] });
     expect(asked).toHaveLength(1);
   });
+
+  it('ends a wait to retry at once on Ctrl-C: interrupted, not a refusal, and asks nothing more', async () => {
+    const run = newRun();
+    const { asked, take } = scripted([{ node3: 'refused' }, {}]);
+    let abort = false;
+    setTimeout(() => { abort = true; }, 50);
+    // A 60 s wait: were Ctrl-C not heard, the test would time out.
+    expect(await takeRunLock(run, false, take, () => abort, [60_000])).toEqual({ kind: 'interrupted' });
+    expect(asked).toHaveLength(1);
+  });
 });

@@ -4,7 +4,7 @@ import type { NodeTask, NodeTaskOutcome } from '../../ui/progress.js';
 import { factNeeds, gatherFacts } from '../facts.js';
 import { describeHolder } from '../node-state.js';
 import type { Playbook } from '../playbook.js';
-import { lockAnswer, lockRefusal, takeRunLock, type LockAnswer } from './lock.js';
+import { INTERRUPTED_WAITING, lockAnswer, lockRefusal, releaseLock, takeRunLock, type LockAnswer } from './lock.js';
 import type { Run } from './run.js';
 
 export interface GatherOptions {
@@ -26,8 +26,21 @@ export async function lockAndGather(run: Run, playbook: Playbook, options: Gathe
   const facts = new Map<string, NodeFacts>();
   const steps = playbook.phases.map((p) => p.step);
   const failed: NodeTaskOutcome[] = [];
+  const firstNode = run.inventory.nodes[0]!.name;
+  // Refused on the first node, this run has lost: it lets go of each other node as soon as it
+  // holds it, so that the run that won need not wait for this one's whole facts phase.
+  let lost = false;
   const read = async (title: string, names: string[], lock: RemoteCommand | null): Promise<LockAnswer[]> => {
     const answers: LockAnswer[] = [];
+    const gotLock = async (answer: LockAnswer): Promise<void> => {
+      answers.push(answer);
+      if (answer.node === firstNode && answer.state === 'refused') {
+        lost = true;
+        await Promise.all([...run.locked].map((name) => releaseLock(run, name)));
+      } else if (lost) {
+        await releaseLock(run, answer.node);
+      }
+    };
     const tasks: NodeTask[] = names.map((name) => ({
       node: name,
       run: async () => {
@@ -41,7 +54,11 @@ export async function lockAndGather(run: Run, playbook: Playbook, options: Gathe
           throw e;
         }
         facts.set(name, gathered.facts);
-        if (takeLock) answers.push(lockAnswer(name, gathered.before[0]));
+        if (takeLock) {
+          const answer = lockAnswer(name, gathered.before[0]);
+          if (answer.state === 'held') run.locked.add(name);
+          await gotLock(answer);
+        }
         if (!lock && gathered.facts.lockHolder) {
           run.warnings.push(`${name}: a run is in progress: ${describeHolder(gathered.facts.lockHolder)}`);
         }
@@ -56,15 +73,25 @@ export async function lockAndGather(run: Run, playbook: Playbook, options: Gathe
   if (options.mode === 'plan') {
     await read('Gather facts', everyNode, null);
   } else {
-    let first = true;
+    let attempts = 0;
+    let lastLock: RemoteCommand | null = null;
     const decision = await takeRunLock(run, options.breakLock, async (names, lock) => {
       // The first attempt reads every node (those locked already too); a retry the refused ones.
-      const answers = await read(first ? 'Take the run lock and gather facts' : 'Take the run lock and gather facts again', first ? everyNode : names, lock);
-      first = false;
+      const answers = await read(attempts === 0 ? 'Take the run lock and gather facts' : 'Take the run lock and gather facts again', attempts === 0 ? everyNode : names, lock);
+      attempts++;
+      lastLock = lock;
       return answers;
     }, () => options.abort.aborted || failed.length > 0);
+    if (decision.kind === 'interrupted') {
+      run.errors.push(INTERRUPTED_WAITING);
+      return null;
+    }
     if (decision.kind === 'stop') {
       failed.push(...decision.refusals.map(({ node, output }) => ({ node, error: lockRefusal(output) })));
+    } else if (attempts > 1 && failed.length === 0) {
+      // Facts read before the wait may be older than the others (the holder, a rollback say, may have
+      // changed its node meanwhile): now that every lock is held, every node is read again.
+      await read('Gather facts again under the lock', everyNode, lastLock);
     }
   }
   if (run.failNodes(failed, 'pre-flight')) return null;

@@ -26,7 +26,9 @@ export type LockDecision =
   /** This run holds the first node; these nodes refused: the run that holds them lost the first node and is releasing. */
   | { kind: 'retry'; nodes: string[] }
   /** Stop; `refusals` name the holders to report (none when a node did not answer: its own error says why). */
-  | { kind: 'stop'; refusals: { node: string; output: string }[] };
+  | { kind: 'stop'; refusals: { node: string; output: string }[] }
+  /** Ctrl-C while waiting to retry: stop, nothing was changed. */
+  | { kind: 'interrupted' };
 
 /**
  * The optimistic lock's decision (pure): every node's lock is asked for at once, and the first
@@ -46,10 +48,17 @@ export function decideLock(answers: LockAnswer[], retriesLeft: boolean): LockDec
 
 /**
  * Waits before each retry of the nodes another run still held: that run is releasing (it lost the
- * first node), which takes it one round trip once its own lock batches have answered. About 6 s in
- * all, enough for a loaded machine; a lock that outlasts it (a dead controller's) is refused.
+ * first node), which it does on each node as soon as it has that node's answer and the first's
+ * (engine/gather.ts), though a slow node's facts batch can hold its answer for seconds. About 15 s
+ * in all, enough for a loaded machine; a lock that outlasts it (a dead controller's) is refused.
  */
-export const LOCK_RETRY_DELAYS_MS = [200, 400, 800, 1600, 3200];
+export const LOCK_RETRY_DELAYS_MS = [200, 400, 800, 1600, 3200, 4000, 5000];
+
+/** Sleeps `ms`, or less when `aborted` turns true (checked every 100 ms). */
+async function sleepUnless(ms: number, aborted: () => boolean): Promise<void> {
+  const end = Date.now() + ms;
+  while (!aborted() && Date.now() < end) await new Promise((r) => setTimeout(r, Math.min(100, end - Date.now())));
+}
 
 /** What the lock command's result (or its absence: the batch failed) says. */
 export function lockAnswer(node: string, result: { exitCode: number; output: string } | undefined): LockAnswer {
@@ -84,10 +93,20 @@ export async function takeRunLock(
     }
     const decision = decideLock(names.map((node) => answers.get(node) ?? { node, state: 'no-answer' }), attempt < delaysMs.length && !aborted());
     if (decision.kind !== 'retry') return decision;
-    await new Promise((r) => setTimeout(r, delaysMs[attempt]));
+    await sleepUnless(delaysMs[attempt]!, aborted);
+    if (aborted()) return { kind: 'interrupted' };
     pending = decision.nodes;
     command = acquireLockCommand(holder, false);
   }
+}
+
+export const INTERRUPTED_WAITING = 'interrupted (Ctrl-C) while waiting for the run lock; nothing was changed';
+
+/** Releases one node's lock, if this run holds it there (a loser lets go as soon as it knows). */
+export async function releaseLock(run: Run, name: string): Promise<void> {
+  if (!run.locked.has(name)) return;
+  const r = await run.sessions.get(name)?.run([releaseLockCommand(run.id)], 'run-all').catch(() => undefined);
+  if (r?.results[0]?.exitCode === 0) run.locked.delete(name);
 }
 
 /** Releases every lock this run took (only where it still holds it); a node that does not answer is left as it is. */
@@ -101,14 +120,18 @@ export async function releaseLocks(run: Run): Promise<void> {
  * engine (switchover, maintenance, restart, upgrade, rotate-password, membership-leave) take it
  * with this; a refusal names the holder in the node's recap and the run's errors.
  */
-export async function lockEveryNode(run: Run, breakLock: boolean): Promise<boolean> {
+export async function lockEveryNode(run: Run, breakLock: boolean, abort?: AbortSignal): Promise<boolean> {
   const failures = new Map<string, string>();
   const decision = await takeRunLock(run, breakLock, (nodes, command) => Promise.all(nodes.map(async (node) => {
     const r = await run.session(node).run([command], 'run-all').catch((e: Error) => ({ results: [], failure: { output: e.message } }));
     if (!r.results[0]) failures.set(node, `could not take the run lock: ${r.failure?.output ?? 'no answer'}`);
     return lockAnswer(node, r.results[0]);
-  })));
+  })), () => abort?.aborted ?? false);
   if (decision.kind === 'proceed') return true;
+  if (decision.kind === 'interrupted') {
+    run.errors.push(INTERRUPTED_WAITING);
+    return false;
+  }
   if (decision.kind === 'stop') for (const { node, output } of decision.refusals) failures.set(node, lockRefusal(output).message);
   for (const [node, message] of failures) {
     Object.assign(run.recap(node), { status: 'failed', failed: 1, error: message });

@@ -8,6 +8,8 @@ import { Run, type RunIO } from './run.js';
 export interface ProcedureRunOptions extends ConnectOptions, RunIO {
   mode: 'apply' | 'plan';
   breakLock: boolean;
+  /** Ctrl-C: a wait for the lock ends at once. */
+  abort?: AbortSignal;
 }
 
 /** A procedure built beside the playbook engine: `execute` works on a connected, locked run; `report` joins the result. */
@@ -30,7 +32,7 @@ export async function runProcedure<Report extends object>(
   await connect(run, options, `hsts-cluster:${run.id}:${command}`);
   const procedure = make(run);
   try {
-    if (everyNodeReached(run) && (options.mode === 'plan' || (await lockEveryNode(run, options.breakLock)))) await procedure.execute();
+    if (everyNodeReached(run) && (options.mode === 'plan' || (await lockEveryNode(run, options.breakLock, options.abort)))) await procedure.execute();
     return { ...runResult(run, 'apply'), ...procedure.report };
   } finally {
     await closeRun(run);
