@@ -87,7 +87,7 @@ describe('takeRunLock: asks, retries the refused nodes, records what it holds', 
   it('proceeds after the loser let go; the retry asks only the refused nodes and breaks nothing', async () => {
     const run = newRun();
     const { asked, take } = scripted([{ node2: 'refused', node3: 'refused' }, { node3: 'refused' }, {}]);
-    const decision = await takeRunLock(run, true, take, () => false, [0, 0, 0]);
+    const decision = await takeRunLock(run, true, take, {}, [0, 0, 0]);
     expect(decision).toEqual({ kind: 'proceed' });
     expect(asked).toEqual([
       { nodes: ['node1', 'node2', 'node3'], breaking: true },
@@ -100,7 +100,7 @@ describe('takeRunLock: asks, retries the refused nodes, records what it holds', 
   it('stops naming the holder when the retries run out', async () => {
     const run = newRun();
     const { asked, take } = scripted([{ node2: 'refused' }, { node2: 'refused' }, { node2: 'refused' }]);
-    expect(await takeRunLock(run, false, take, () => false, [0, 0])).toEqual({ kind: 'stop', refusals: [refused('node2')] });
+    expect(await takeRunLock(run, false, take, {}, [0, 0])).toEqual({ kind: 'stop', refusals: [refused('node2')] });
     expect(asked).toHaveLength(3);
     expect([...run.locked].sort()).toEqual(['node1', 'node3']);
   });
@@ -108,7 +108,7 @@ describe('takeRunLock: asks, retries the refused nodes, records what it holds', 
   it('stops at once when the first node is refused, keeping what it took to release', async () => {
     const run = newRun();
     const { asked, take } = scripted([{ node1: 'refused', node3: 'refused' }]);
-    expect(await takeRunLock(run, false, take, () => false, [0, 0])).toEqual({ kind: 'stop', refusals: [refused('node1')] });
+    expect(await takeRunLock(run, false, take, {}, [0, 0])).toEqual({ kind: 'stop', refusals: [refused('node1')] });
     expect(asked).toHaveLength(1);
     expect([...run.locked]).toEqual(['node2']);
   });
@@ -116,7 +116,7 @@ describe('takeRunLock: asks, retries the refused nodes, records what it holds', 
   it('counts a node that did not answer as locked (the release removes only this run\'s lock)', async () => {
     const run = newRun();
     const { take } = scripted([{ node2: 'no-answer' }]);
-    expect(await takeRunLock(run, false, take, () => false, [0])).toEqual({ kind: 'stop', refusals: [] });
+    expect(await takeRunLock(run, false, take, {}, [0])).toEqual({ kind: 'stop', refusals: [] });
     expect([...run.locked].sort()).toEqual(['node1', 'node2', 'node3']);
   });
 
@@ -124,24 +124,24 @@ describe('takeRunLock: asks, retries the refused nodes, records what it holds', 
     const run = newRun();
     for (const n of ['node1', 'node2', 'node3']) run.locked.add(n);
     const { asked, take } = scripted([]);
-    expect(await takeRunLock(run, false, take, () => false, [0])).toEqual({ kind: 'proceed' });
+    expect(await takeRunLock(run, false, take, {}, [0])).toEqual({ kind: 'proceed' });
     expect(asked).toEqual([{ nodes: [], breaking: false }]);
   });
 
   it('stops retrying when aborted', async () => {
     const run = newRun();
     const { asked, take } = scripted([{ node3: 'refused' }]);
-    expect(await takeRunLock(run, false, take, () => true, [0, 0])).toEqual({ kind: 'stop', refusals: [refused('node3')] });
+    expect(await takeRunLock(run, false, take, { abort: AbortSignal.abort() }, [0, 0])).toEqual({ kind: 'stop', refusals: [refused('node3')] });
     expect(asked).toHaveLength(1);
   });
 
   it('ends a wait to retry at once on Ctrl-C: interrupted, not a refusal, and asks nothing more', async () => {
     const run = newRun();
     const { asked, take } = scripted([{ node3: 'refused' }, {}]);
-    let abort = false;
-    setTimeout(() => { abort = true; }, 50);
+    const ctrlC = new AbortController();
+    setTimeout(() => ctrlC.abort(), 50);
     // A 60 s wait: were Ctrl-C not heard, the test would time out.
-    expect(await takeRunLock(run, false, take, () => abort, [60_000])).toEqual({ kind: 'interrupted' });
+    expect(await takeRunLock(run, false, take, { abort: ctrlC.signal }, [60_000])).toEqual({ kind: 'interrupted' });
     expect(asked).toHaveLength(1);
   });
 });

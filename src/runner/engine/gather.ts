@@ -81,7 +81,7 @@ export async function lockAndGather(run: Run, playbook: Playbook, options: Gathe
       attempts++;
       lastLock = lock;
       return answers;
-    }, () => options.abort.aborted || failed.length > 0);
+    }, { abort: options.abort, giveUp: () => failed.length > 0 });
     if (decision.kind === 'interrupted') {
       run.errors.push(INTERRUPTED_WAITING);
       return null;

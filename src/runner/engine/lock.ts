@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname, userInfo } from 'node:os';
 import type { RemoteCommand } from '../../ssh/remote-script.js';
 import { acquireLockCommand, describeHolder, releaseLockCommand, type LockHolder } from '../node-state.js';
@@ -54,10 +55,10 @@ export function decideLock(answers: LockAnswer[], retriesLeft: boolean): LockDec
  */
 export const LOCK_RETRY_DELAYS_MS = [200, 400, 800, 1600, 3200, 4000, 5000];
 
-/** Sleeps `ms`, or less when `aborted` turns true (checked every 100 ms). */
-async function sleepUnless(ms: number, aborted: () => boolean): Promise<void> {
-  const end = Date.now() + ms;
-  while (!aborted() && Date.now() < end) await new Promise((r) => setTimeout(r, Math.min(100, end - Date.now())));
+/** When to stop retrying: Ctrl-C (`abort`, which also ends a wait at once), or `giveUp` (a node failed). */
+export interface LockRetryStop {
+  abort?: AbortSignal;
+  giveUp?: () => boolean;
 }
 
 /** What the lock command's result (or its absence: the batch failed) says. */
@@ -78,9 +79,10 @@ export async function takeRunLock(
   run: Run,
   breakLock: boolean,
   take: (nodes: string[], command: RemoteCommand) => Promise<LockAnswer[]>,
-  aborted: () => boolean = () => false,
+  stop: LockRetryStop = {},
   delaysMs: readonly number[] = LOCK_RETRY_DELAYS_MS,
 ): Promise<LockDecision> {
+  const aborted = () => stop.abort?.aborted ?? false;
   const names = run.inventory.nodes.map((n) => n.name);
   const holder = lockHolder(run);
   const answers = new Map<string, LockAnswer>(names.filter((n) => run.locked.has(n)).map((node) => [node, { node, state: 'held' }]));
@@ -91,9 +93,9 @@ export async function takeRunLock(
       answers.set(answer.node, answer);
       if (answer.state !== 'refused') run.locked.add(answer.node);
     }
-    const decision = decideLock(names.map((node) => answers.get(node) ?? { node, state: 'no-answer' }), attempt < delaysMs.length && !aborted());
+    const decision = decideLock(names.map((node) => answers.get(node) ?? { node, state: 'no-answer' }), attempt < delaysMs.length && !aborted() && !stop.giveUp?.());
     if (decision.kind !== 'retry') return decision;
-    await sleepUnless(delaysMs[attempt]!, aborted);
+    await sleep(delaysMs[attempt], undefined, { signal: stop.abort }).catch(() => undefined);
     if (aborted()) return { kind: 'interrupted' };
     pending = decision.nodes;
     command = acquireLockCommand(holder, false);
@@ -126,7 +128,7 @@ export async function lockEveryNode(run: Run, breakLock: boolean, abort?: AbortS
     const r = await run.session(node).run([command], 'run-all').catch((e: Error) => ({ results: [], failure: { output: e.message } }));
     if (!r.results[0]) failures.set(node, `could not take the run lock: ${r.failure?.output ?? 'no answer'}`);
     return lockAnswer(node, r.results[0]);
-  })), () => abort?.aborted ?? false);
+  })), { abort });
   if (decision.kind === 'proceed') return true;
   if (decision.kind === 'interrupted') {
     run.errors.push(INTERRUPTED_WAITING);
