@@ -79,6 +79,19 @@ async function heldOn(run: RunningCli, indexes: number[], seconds = 180): Promis
 
 const release = (indexes: number[]) => onNodes(indexes, `touch ${HELD.release}`);
 
+/** The controller dies mid-run, as a SIGKILL leaves it: no restore of its own. */
+async function killController(run: RunningCli): Promise<void> {
+  run.child.kill('SIGKILL');
+  expect((await run.done).exitCode).toBe(137);
+}
+
+/** A bare `rollback` after a dead controller: exit 0, every node rolled back. */
+async function rollbackEveryNode(): Promise<void> {
+  const r = await runCli(['rollback', '-i', rig.inventoryPath, '--json']);
+  expect(r.exitCode, r.stderr).toBe(0);
+  expect(JSON.parse(r.stdout).nodes.map((n: { status: string }) => n.status)).toEqual(['rolled-back', 'rolled-back', 'rolled-back']);
+}
+
 /** Starts `up` in the background; `reached` resolves once this run's journal shows a matching event. */
 function upInBackground(extra: string[] = []) {
   const earlier = journalFiles(rig.dir);
@@ -155,14 +168,11 @@ describe('interruptions', () => {
       const run = upInBackground();
       // Every node is in the middle of asconfigurator: each leaves a stray that `rollback` must stop.
       await heldOn(run, [0, 1, 2]);
-      run.child.kill('SIGKILL');
-      expect((await run.done).exitCode).toBe(137);
+      await killController(run);
       const held = await runCli(['up', '-i', rig.inventoryPath]);
       expect(held.exitCode).toBe(1);
       expect(held.stderr).toMatch(/the run lock is held by run \S+ \(up\)/);
-      const r = await runCli(['rollback', '-i', rig.inventoryPath, '--json']);
-      expect(r.exitCode, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout).nodes.map((n: { status: string }) => n.status)).toEqual(['rolled-back', 'rolled-back', 'rolled-back']);
+      await rollbackEveryNode();
     } finally {
       await onNodes([0, 1, 2], HELD_ASCONFIGURATOR.remove);
     }
@@ -284,11 +294,8 @@ mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli && rm -f /tmp/askms
         () => Promise.all(members().map((n) => rig.sh(n, 'test -e /tmp/askmscli.started && getent passwd bob'))),
         (rs) => rs.every((r) => r.exitCode === 0) || !run.running(), 180);
       expect(started.map((r) => r.exitCode), run.stderr()).toEqual([0, 0, 0]);
-      run.child.kill('SIGKILL');
-      expect((await run.done).exitCode).toBe(137);
-      const r = await runCli(['rollback', '-i', rig.inventoryPath, '--json']);
-      expect(r.exitCode, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout).nodes.map((n: { status: string }) => n.status)).toEqual(['rolled-back', 'rolled-back', 'rolled-back']);
+      await killController(run);
+      await rollbackEveryNode();
     } finally {
       await onNodes([0, 1, 2], HELD_ASKMSCLI.remove);
     }
@@ -325,11 +332,8 @@ mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli && rm -f /tmp/askms
         const changed = storesDuring[i]!.split('\n').filter((line) => line && !storesBefore[i]!.includes(line));
         expect(changed, `node${i + 1}`).toHaveLength(3);
       }
-      run.child.kill('SIGKILL');
-      expect((await run.done).exitCode).toBe(137);
-      const r = await runCli(['rollback', '-i', rig.inventoryPath, '--json']);
-      expect(r.exitCode, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout).nodes.map((n: { status: string }) => n.status)).toEqual(['rolled-back', 'rolled-back', 'rolled-back']);
+      await killController(run);
+      await rollbackEveryNode();
     } finally {
       await onNodes([0], HELD_ASKMSCLI.remove);
     }

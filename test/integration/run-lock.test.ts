@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SUDO_USER, startRig, type Rig } from '../rig/rig.js';
+import { startRig, type Rig } from '../rig/rig.js';
 import { runCli, startCli, type CliResult } from '../support/cli.js';
+import { requireSudoPassword, SUDO_PASSWORD } from '../support/sudo-password.js';
 import { until } from '../support/wait.js';
 
 /**
@@ -96,20 +97,15 @@ describe('the optimistic run lock', () => {
   });
 
   it('releases the lock through sudo -S when the sudo user needs a password (a batch without inputs: only that line on stdin)', async () => {
-    await sh(1, `sed -i 's/NOPASSWD: //' /etc/sudoers.d/${SUDO_USER} && echo '${SUDO_USER}:a-password' | chpasswd`);
+    const sudo = await requireSudoPassword(rig, 1);
     try {
-      writeFileSync(join(rig.dir, 'sudo-password'), 'a-password\n', { mode: 0o600 });
-      const withPassword = rig.writeInventory('inventory-sudo-password.json', {
-        ...rig.inventory,
-        nodes: rig.inventory.nodes.map((n, i) => (i === 1 ? { ...n, ssh: { ...n.ssh, sudoPassword: { file: 'sudo-password' } } } : n)),
-      });
-      const r = await runCli(['up', '-i', withPassword, '--verbose']);
+      const r = await runCli(['up', '-i', sudo.inventoryPath, '--verbose']);
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stderr).toContain('release the run lock');
-      expect(r.stderr).not.toContain('a-password');
+      expect(r.stderr).not.toContain(SUDO_PASSWORD);
       await noLockLeft();
     } finally {
-      await sh(1, `sed -i 's/ALL=(ALL:ALL) ALL/ALL=(ALL:ALL) NOPASSWD: ALL/' /etc/sudoers.d/${SUDO_USER}`);
+      await sudo.restore();
     }
   });
 });

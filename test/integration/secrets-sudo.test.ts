@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUDO_USER, startRig, type Rig } from '../rig/rig.js';
 import { runCli } from '../support/cli.js';
 import { sentinelPrimaries } from '../support/cluster.js';
+import { requireSudoPassword, SUDO_PASSWORD } from '../support/sudo-password.js';
 import { until } from '../support/wait.js';
 
 let rig: Rig;
@@ -48,23 +49,18 @@ describe('as a non-root sudo user, with every command shown', () => {
   });
 
   it('refuses cleanly, touching nothing, when sudo needs a password it was not given', async () => {
-    await rig.sh(1, `sed -i 's/NOPASSWD: //' /etc/sudoers.d/${SUDO_USER} && echo '${SUDO_USER}:a-password' | chpasswd`);
+    const sudo = await requireSudoPassword(rig, 1);
     try {
       const r = await runCli(['up', '-i', rig.inventoryPath]);
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(/node2: .*sudo/);
       expect(r.stderr).toContain('nothing was changed');
       // Given the sudo password (a secret reference, sent on stdin), the same node answers.
-      writeFileSync(join(rig.dir, 'sudo-password'), 'a-password\n', { mode: 0o600 });
-      const withPassword = rig.writeInventory('inventory-sudo-password.json', {
-        ...rig.inventory,
-        nodes: rig.inventory.nodes.map((n, i) => (i === 1 ? { ...n, ssh: { ...n.ssh, sudoPassword: { file: 'sudo-password' } } } : n)),
-      });
-      const plan = await runCli(['plan', '-i', withPassword, '--verbose']);
+      const plan = await runCli(['plan', '-i', sudo.inventoryPath, '--verbose']);
       expect(plan.exitCode, plan.stderr).toBe(0);
-      expect(plan.stderr).not.toContain('a-password');
+      expect(plan.stderr).not.toContain(SUDO_PASSWORD);
     } finally {
-      await rig.sh(1, `sed -i 's/ALL=(ALL:ALL) ALL/ALL=(ALL:ALL) NOPASSWD: ALL/' /etc/sudoers.d/${SUDO_USER}`);
+      await sudo.restore();
     }
   });
 });
