@@ -14,6 +14,12 @@ import { commandKey, render, tokenise, type NodeView } from './tokens.js';
 
 export type AnswerTable = Map<string, RecordedCommand[]>;
 
+/**
+ * The exit code of a command the recording has no answer for: not 127, which a real node gives for
+ * a missing program, so that the run's journal tells these commands (and their labels) apart.
+ */
+export const UNANSWERED_EXIT = 250;
+
 /** A recorded node's answers by command key, each key's answers in the order they were given. */
 export function answerTable(node: RecordedNode): AnswerTable {
   const table: AnswerTable = new Map();
@@ -39,16 +45,19 @@ export interface FarmNodeOptions {
 
 export class FarmNode {
   private readonly asked = new Map<string, number>();
-  unknown = 0;
+  /** Every command key this node was asked, and those the recording could not answer. */
+  readonly askedKeys = new Set<string>();
+  readonly unansweredKeys = new Set<string>();
 
   constructor(private readonly o: FarmNodeOptions) {}
 
   answer(code: string): Answer {
     const key = commandKey(tokenise(code, this.o.view, this.o.ipIndex));
+    this.askedKeys.add(key);
     const answers = this.o.table.get(key);
     if (!answers) {
-      this.unknown++;
-      return { exitCode: 127, ms: 0, output: `farm: no recorded answer for this command:\n${code.slice(0, 400)}` };
+      this.unansweredKeys.add(key);
+      return { exitCode: UNANSWERED_EXIT, ms: 0, output: `farm: the recording has no answer for this command (stale: record again):\n${code.slice(0, 400)}` };
     }
     const n = this.asked.get(key) ?? 0;
     this.asked.set(key, n + 1);
