@@ -25,6 +25,7 @@ import { criticalPathRoundTrips } from './critical-path.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
 import { ownRemotePathMs } from './own-path.js';
 import type { FloorResult } from './floor.js';
+import { ensureFreshRecording } from './farm/fresh-recording.js';
 import { simulate } from './farm/simulate.js';
 import { loadAverage, rollingBench } from './rolling.js';
 
@@ -57,7 +58,8 @@ function ensureTools(ansible: boolean): void {
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) throw new Error(`missing: ${missing.join(', ')} (apt-get install ${missing.join(' ')})`);
   console.error(`bench: installing ${missing.join(', ')} from Debian's packages`);
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  // apt-get's output to stderr: stdout is for --json's one object.
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: ['ignore', 2, 2], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
 /** Runs a command under /usr/bin/time: wall ms, the controller's peak resident memory and CPU time (user + system). */
@@ -340,16 +342,17 @@ async function simulationOnly(opts: { simulatedNodes?: string; farmForks: number
   if (!(opts.farmDelay >= 0 && opts.farmDelay <= 60_000)) bad('--farm-delay must be milliseconds from 0 to 60000');
   if (!Number.isInteger(opts.farmWorkers) || opts.farmWorkers < 1 || opts.farmWorkers > 64) bad('--farm-workers must be a whole number from 1 to 64');
   ensureTools(false);
+  const recordingPath = resolve(root, 'bench', 'farm', 'rig-node.recording.json');
+  const { recordedAgain } = await ensureFreshRecording(CLI, recordingPath);
   const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
   const rows = await simulate({
-    sizes, forks: [null, opts.farmForks], modes: ['noop', 'cold'], cli: CLI,
-    recordingPath: resolve(root, 'bench', 'farm', 'rig-node.recording.json'),
+    sizes, forks: [null, opts.farmForks], modes: ['noop', 'cold'], cli: CLI, recordingPath,
     commandDelayMs: opts.farmDelay, workers: opts.farmWorkers,
   });
   const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
   console.error(`load average (1, 5, 15 min): ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after`);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ farmDelayMs: opts.farmDelay, farmWorkers: opts.farmWorkers, loadAverage: { before: loadBefore, after: loadAfter }, simulation: rows }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ farmDelayMs: opts.farmDelay, farmWorkers: opts.farmWorkers, recordedAgain, loadAverage: { before: loadBefore, after: loadAfter }, simulation: rows }, null, 2)}\n`);
   }
 }
 
