@@ -41,22 +41,21 @@ export interface FarmNodeOptions {
   secrets: Map<string, string>;
   /** SHA-256 (hex) of the farm's password. */
   passwordDigest: string;
+  /** Every command key asked, and those the recording could not answer (shared by a worker's nodes). */
+  seen: { asked: Set<string>; unanswered: Set<string> };
 }
 
 export class FarmNode {
   private readonly asked = new Map<string, number>();
-  /** Every command key this node was asked, and those the recording could not answer. */
-  readonly askedKeys = new Set<string>();
-  readonly unansweredKeys = new Set<string>();
 
   constructor(private readonly o: FarmNodeOptions) {}
 
   answer(code: string): Answer {
     const key = commandKey(tokenise(code, this.o.view, this.o.ipIndex));
-    this.askedKeys.add(key);
+    this.o.seen.asked.add(key);
     const answers = this.o.table.get(key);
     if (!answers) {
-      this.unansweredKeys.add(key);
+      this.o.seen.unanswered.add(key);
       return { exitCode: UNANSWERED_EXIT, ms: 0, output: `farm: the recording has no answer for this command (stale: record again):\n${code.slice(0, 400)}` };
     }
     const n = this.asked.get(key) ?? 0;

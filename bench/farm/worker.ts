@@ -29,16 +29,9 @@ export interface WorkerSetup {
 export interface WorkerReport { asked: string[]; unanswered: string[] }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const nodes: FarmNode[] = [];
-/** Command lines that were no hsts-cluster batch (the start of each). */
-const strays = new Set<string>();
-
-function report(): WorkerReport {
-  return {
-    asked: [...new Set(nodes.flatMap((n) => [...n.askedKeys]))],
-    unanswered: [...new Set([...nodes.flatMap((n) => [...n.unansweredKeys]), ...strays])],
-  };
-}
+/** What every node of this worker was asked; a command line that was no batch is unanswered too. */
+const seen = { asked: new Set<string>(), unanswered: new Set<string>() };
+const report = (): WorkerReport => ({ asked: [...seen.asked], unanswered: [...seen.unanswered] });
 
 function start(setup: WorkerSetup): Promise<number[]> {
   const recording = JSON.parse(readFileSync(setup.recordingPath, 'utf8')) as Recording;
@@ -61,9 +54,8 @@ function start(setup: WorkerSetup): Promise<number[]> {
       table: tables.get(recSelf)!,
       recorded: { nodes: recording.recordedFrom.nodes, self: recSelf, primary: recPrimary },
       view: { ips: setup.ips, self: index, primary: setup.primary },
-      ipIndex, secrets, passwordDigest,
+      ipIndex, secrets, passwordDigest, seen,
     });
-    nodes.push(node);
     const debugFile = process.env.HSTS_FARM_DEBUG && index === 0 ? process.env.HSTS_FARM_DEBUG : null;
     const server = new ssh2.Server({ hostKeys: [setup.hostKeyPem], ...(debugFile ? { debug: (m: string) => appendFileSync(debugFile, `${Date.now()} ${m}\n`) } : {}) }, (client) => {
       client.on('authentication', (ctx) => {
@@ -79,7 +71,7 @@ function start(setup: WorkerSetup): Promise<number[]> {
           void (async () => {
             const batch = parseBatchCommand(info.command);
             if (!batch) {
-              strays.add(`not an hsts-cluster batch: ${info.command.slice(0, 200)}`);
+              seen.unanswered.add(`not an hsts-cluster batch: ${info.command.slice(0, 200)}`);
               channel.stderr.write('farm: not an hsts-cluster batch\n');
               channel.exit(127);
               channel.end();
