@@ -24,7 +24,9 @@ import { startRig, type Rig } from '../test/rig/rig.js';
 import { criticalPathRoundTrips } from './critical-path.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
 import { ownRemotePathMs } from './own-path.js';
+import { floorNote, overhead } from './overhead.js';
 import type { FloorResult } from './floor.js';
+import { ensureFreshRecording } from './farm/fresh-recording.js';
 import { simulate } from './farm/simulate.js';
 import { loadAverage, rollingBench } from './rolling.js';
 
@@ -57,7 +59,8 @@ function ensureTools(ansible: boolean): void {
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) throw new Error(`missing: ${missing.join(', ')} (apt-get install ${missing.join(' ')})`);
   console.error(`bench: installing ${missing.join(', ')} from Debian's packages`);
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  // apt-get's output to stderr: stdout is for --json's one object.
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: ['ignore', 2, 2], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
 /** Runs a command under /usr/bin/time: wall ms, the controller's peak resident memory and CPU time (user + system). */
@@ -340,16 +343,17 @@ async function simulationOnly(opts: { simulatedNodes?: string; farmForks: number
   if (!(opts.farmDelay >= 0 && opts.farmDelay <= 60_000)) bad('--farm-delay must be milliseconds from 0 to 60000');
   if (!Number.isInteger(opts.farmWorkers) || opts.farmWorkers < 1 || opts.farmWorkers > 64) bad('--farm-workers must be a whole number from 1 to 64');
   ensureTools(false);
+  const recordingPath = resolve(root, 'bench', 'farm', 'rig-node.recording.json');
+  const { recordedAgain } = await ensureFreshRecording(CLI, recordingPath);
   const loadBefore = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
   const rows = await simulate({
-    sizes, forks: [null, opts.farmForks], modes: ['noop', 'cold'], cli: CLI,
-    recordingPath: resolve(root, 'bench', 'farm', 'rig-node.recording.json'),
+    sizes, forks: [null, opts.farmForks], modes: ['noop', 'cold'], cli: CLI, recordingPath,
     commandDelayMs: opts.farmDelay, workers: opts.farmWorkers,
   });
   const loadAfter = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
   console.error(`load average (1, 5, 15 min): ${loadBefore.join(' ')} before, ${loadAfter.join(' ')} after`);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ farmDelayMs: opts.farmDelay, farmWorkers: opts.farmWorkers, loadAverage: { before: loadBefore, after: loadAfter }, simulation: rows }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ farmDelayMs: opts.farmDelay, farmWorkers: opts.farmWorkers, recordedAgain, loadAverage: { before: loadBefore, after: loadAfter }, simulation: rows }, null, 2)}\n`);
   }
 }
 
@@ -368,6 +372,7 @@ async function rollingOnly(opts: { rolling?: string; reps: number; json?: boolea
   if (opts.json) process.stdout.write(`${JSON.stringify({ reps, loadAverage: { before, after }, rolling: rows }, null, 2)}\n`);
 }
 
+const ratio = (r: number | null) => (r === null ? 'n/a' : `${r.toFixed(2)}x`);
 const fmt = (s: Stats) => `${(s.median / 1000).toFixed(2)} s (min ${(s.min / 1000).toFixed(2)}, max ${(s.max / 1000).toFixed(2)})`;
 
 async function main() {
@@ -408,6 +413,9 @@ async function main() {
   const sizes = opts.scaling ? opts.scaling.split(',').map(Number).filter((n) => n > 0) : [];
   const scale = sizes.length ? await scaling(sizes, Math.min(opts.reps, 3)) : [];
   const trips = (key: string) => stats(results[key]!.map((m) => m.criticalPathRoundTrips ?? Number.NaN));
+  const coldOverhead = overhead(results.hstsCold!, floor.map((f) => f.floorCold.ms));
+  const noopOverhead = overhead(results.hstsNoop!, floor.map((f) => f.floorNoop.ms));
+  const notes = [floorNote('cold up', coldOverhead), floorNote('no-op', noopOverhead)].filter((n) => n !== null);
   const report = {
     nodes: opts.nodes,
     reps: opts.reps,
@@ -427,6 +435,9 @@ async function main() {
     floorConnectMs: floorConnect,
     floorCpuMs: { coldUp: stats(floor.map((f) => f.floorCold.cpuMs)), noop: stats(floor.map((f) => f.floorNoop.cpuMs)) },
     ratios: {
+      hstsColdOverOwnPath: coldOverhead.overOwnPath,
+      hstsNoopOverOwnPath: noopOverhead.overOwnPath,
+      floorSlower: { coldUp: coldOverhead.floorSlower, noop: noopOverhead.floorSlower },
       ansibleOverHstsCold: opts.ansible ? times('ansibleCold').median / hstsCold.median : null,
       ansibleOverHstsRerun: opts.ansible ? times('ansibleRerun').median / hstsNoop.median : null,
       hstsColdOverFloor: hstsCold.median / floorStats.median,
@@ -436,6 +447,7 @@ async function main() {
     scaling: scale.map((s) => ({ nodes: s.nodes, bootS: s.bootS, coldUpMs: s.cold, noopRerunMs: s.noop, floorMs: s.floor, peakRssMb: s.peakRssMb,
       coldOverSmallest: s.cold.median / scale[0]!.cold.median, floorOverSmallest: s.floor.median / scale[0]!.floor.median,
       coldOverFloor: s.cold.median / s.floor.median })),
+    notes,
   };
   const lines = [
     '',
@@ -454,10 +466,13 @@ async function main() {
     ...(report.ansible ? [
       `  Ansible / hsts-cluster   cold ${report.ratios.ansibleOverHstsCold!.toFixed(1)}x, re-run ${report.ratios.ansibleOverHstsRerun!.toFixed(1)}x`,
     ] : []),
-    `  hsts-cluster / floor     ${report.ratios.hstsColdOverFloor.toFixed(2)}x (cold up), ${report.ratios.hstsNoopOverFloorNoop.toFixed(2)}x (no-op), ` +
-      `${report.ratios.hstsNoopOverConnectPlusFloorNoop.toFixed(2)}x (no-op over connect + floor no-op)`,
     `  own answers' path        ${fmt(report.hstsCluster.ownRemotePathMs.coldUp)} cold up, ${fmt(report.hstsCluster.ownRemotePathMs.noop)} no-op ` +
       '(each run\'s longest chain of its own batches\' answer times: the run less its own work)',
+    `  overhead                 hsts-cluster / its own answers' path ${ratio(report.ratios.hstsColdOverOwnPath)} (cold up), ` +
+      `${ratio(report.ratios.hstsNoopOverOwnPath)} (no-op): the primary figure, measured within each run`,
+    `  hsts-cluster / floor     ${report.ratios.hstsColdOverFloor.toFixed(2)}x (cold up), ${report.ratios.hstsNoopOverFloorNoop.toFixed(2)}x (no-op), ` +
+      `${report.ratios.hstsNoopOverConnectPlusFloorNoop.toFixed(2)}x (no-op over connect + floor no-op)`,
+    ...notes.map((n) => `  note                     ${n}`),
     `  critical path            ${report.hstsCluster.criticalPathRoundTrips.coldUp.median} sequential round trips (cold up), ` +
       `${report.hstsCluster.criticalPathRoundTrips.noop.median} (no-op), from the journals`,
     `  start-up                 hsts-cluster --version ${start.versionMs.toFixed(0)} ms, node -e 0 ${start.nodeMs.toFixed(0)} ms ` +

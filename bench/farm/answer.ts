@@ -14,6 +14,12 @@ import { commandKey, render, tokenise, type NodeView } from './tokens.js';
 
 export type AnswerTable = Map<string, RecordedCommand[]>;
 
+/**
+ * The exit code of a command the recording has no answer for: not 127, which a real node gives for
+ * a missing program, so that the run's journal tells these commands (and their labels) apart.
+ */
+export const UNANSWERED_EXIT = 250;
+
 /** A recorded node's answers by command key, each key's answers in the order they were given. */
 export function answerTable(node: RecordedNode): AnswerTable {
   const table: AnswerTable = new Map();
@@ -35,20 +41,22 @@ export interface FarmNodeOptions {
   secrets: Map<string, string>;
   /** SHA-256 (hex) of the farm's password. */
   passwordDigest: string;
+  /** Every command key asked, and those the recording could not answer (shared by a worker's nodes). */
+  seen: { asked: Set<string>; unanswered: Set<string> };
 }
 
 export class FarmNode {
   private readonly asked = new Map<string, number>();
-  unknown = 0;
 
   constructor(private readonly o: FarmNodeOptions) {}
 
   answer(code: string): Answer {
     const key = commandKey(tokenise(code, this.o.view, this.o.ipIndex));
+    this.o.seen.asked.add(key);
     const answers = this.o.table.get(key);
     if (!answers) {
-      this.unknown++;
-      return { exitCode: 127, ms: 0, output: `farm: no recorded answer for this command:\n${code.slice(0, 400)}` };
+      this.o.seen.unanswered.add(key);
+      return { exitCode: UNANSWERED_EXIT, ms: 0, output: `farm: the recording has no answer for this command (stale: record again):\n${code.slice(0, 400)}` };
     }
     const n = this.asked.get(key) ?? 0;
     this.asked.set(key, n + 1);

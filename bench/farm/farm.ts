@@ -12,10 +12,16 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Recording } from './recording-file.js';
-import type { WorkerSetup } from './worker.js';
+import type { WorkerReport, WorkerSetup } from './worker.js';
 import { generateUsableKeyPair } from '../../test/support/keys.js';
 
-export interface Farm { dir: string; inventoryPath: string; close(): Promise<void> }
+export interface Farm {
+  dir: string;
+  inventoryPath: string;
+  /** The command keys the farm's nodes were asked so far, and those it had no answer for. */
+  report(): Promise<WorkerReport>;
+  close(): Promise<void>;
+}
 
 export interface FarmOptions {
   nodes: number;
@@ -27,6 +33,23 @@ export interface FarmOptions {
 }
 
 export const farmIp = (i: number) => `198.18.${(i + 1) >> 8}.${(i + 1) & 255}`;
+
+async function collectReports(workers: ChildProcess[]): Promise<WorkerReport> {
+  const reports = await Promise.all(workers.map((w) => new Promise<WorkerReport>((res, rej) => {
+    const onMessage = (m: { report?: WorkerReport }) => {
+      if (!m.report) return;
+      w.off('message', onMessage);
+      res(m.report);
+    };
+    w.on('message', onMessage);
+    w.once('exit', () => rej(new Error('farm worker exited before its report')));
+    w.send({ report: true });
+  })));
+  return {
+    asked: [...new Set(reports.flatMap((r) => r.asked))],
+    unanswered: [...new Set(reports.flatMap((r) => r.unanswered))],
+  };
+}
 
 export async function startFarm(o: FarmOptions): Promise<Farm> {
   const dir = mkdtempSync(join(tmpdir(), 'hsts-farm-'));
@@ -51,7 +74,8 @@ export async function startFarm(o: FarmOptions): Promise<Farm> {
     const ports: number[] = new Array<number>(o.nodes);
     await Promise.all(Array.from({ length: count }, (_, w) => {
       const serve = ips.map((_, i) => i).filter((i) => i % count === w);
-      const child = fork(resolve(import.meta.dirname, 'worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      // The worker's stdout goes to stderr: the benchmark's stdout is its --json result alone.
+      const child = fork(resolve(import.meta.dirname, 'worker.js'), [], { stdio: ['ignore', 2, 2, 'ipc'] });
       workers.push(child);
       const setup: WorkerSetup = {
         recordingPath: o.recordingPath, mode: o.mode, ips, primary: 0, serve,
@@ -76,7 +100,7 @@ export async function startFarm(o: FarmOptions): Promise<Farm> {
     };
     const inventoryPath = join(dir, 'inventory.json');
     writeFileSync(inventoryPath, `${JSON.stringify(inventory, null, 2)}\n`);
-    return { dir, inventoryPath, close };
+    return { dir, inventoryPath, report: () => collectReports(workers), close };
   } catch (e) {
     await close();
     throw e;

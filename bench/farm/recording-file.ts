@@ -25,4 +25,24 @@ export interface Recording {
   recordedFrom: { nodes: number; primary: number; cluster: Record<string, unknown> };
   /** Per mode, every node's batches in the order they were sent. */
   modes: Partial<Record<'cold' | 'noop', RecordedNode[]>>;
+  /** What the recording was made from (bench/farm/freshness.ts); absent in recordings older than it. */
+  made?: RecordingStamp;
+}
+
+/**
+ * The recording's stamp: the node image its answers came from (the simulator's tag, a hash of
+ * docker/), and per mode a hash of the command keys the farm answers from. A farm run compares
+ * them with the current image and the commands the current build sends.
+ */
+export interface RecordingStamp {
+  nodeImage: string;
+  commands: Record<'cold' | 'noop', string>;
+}
+
+/** The recorded nodes a farm answers from: the primary, and one replica for every other node. */
+export function farmRoles(recording: Recording, nodes: RecordedNode[]): { primary: RecordedNode; replica: RecordedNode } {
+  const primary = nodes.find((n) => n.node === recording.recordedFrom.primary);
+  const replica = nodes.find((n) => n.node !== recording.recordedFrom.primary);
+  if (!primary || !replica) throw new Error('the recording needs a primary and a replica');
+  return { primary, replica };
 }

@@ -9,7 +9,8 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { criticalPathRoundTrips } from '../critical-path.js';
-import { startFarm } from './farm.js';
+import { startFarm, type Farm } from './farm.js';
+import { UnansweredCommands, unansweredLabels } from './unanswered.js';
 
 export interface SimulationRow {
   /** Nodes in the farm: the size asked for, plus one when it is even (an inventory needs an odd count). */
@@ -35,9 +36,27 @@ export interface SimulationOptions {
   workers: number;
   /** Node.js options for the controller's process (profiling: --cpu-prof, --import a sampler). */
   nodeArgs?: string[];
+  /** Told the command keys each run sent (the freshness probe: bench/farm/freshness.ts). */
+  onAsked?: (mode: 'noop' | 'cold', keys: string[]) => void;
 }
 
 interface UpResult { exitCode: number; totals?: { changed: number; failed: number }; errors?: unknown[] }
+
+/** The run's journal, or '' without one. */
+function readJournal(journalDir: string): string {
+  const journals = readdirSync(journalDir, { withFileTypes: true }).filter((f) => f.isFile() && f.name.endsWith('.jsonl') && f.name !== 'internal-errors.jsonl');
+  return journals.length === 1 ? readFileSync(join(journalDir, journals[0]!.name), 'utf8') : '';
+}
+
+/** Fails the run, whatever its result, when the farm had no answer for a command it sent. */
+async function checkAnswered(farm: Farm, journalDir: string, run: string, onAsked?: (keys: string[]) => void): Promise<void> {
+  const report = await farm.report();
+  onAsked?.(report.asked);
+  if (report.unanswered.length === 0) return;
+  let labels: string[] = [];
+  try { labels = unansweredLabels(readJournal(journalDir)); } catch { /* no journal to name them by */ }
+  throw new UnansweredCommands(run, labels.length ? labels : report.unanswered.map((k) => k.split('\n')[0]!.slice(0, 120)));
+}
 
 function timedUp(cli: string, inventory: string, journalDir: string, forks: number | null, nodeArgs: string[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'farm-time-'));
@@ -70,6 +89,7 @@ export async function simulate(o: SimulationOptions): Promise<SimulationRow[]> {
         try {
           const journalDir = join(farm.dir, 'journal');
           const r = await timedUp(o.cli, farm.inventoryPath, journalDir, forks, o.nodeArgs);
+          await checkAnswered(farm, journalDir, `simulated ${mode} up on ${nodes} nodes`, o.onAsked && ((keys) => o.onAsked!(mode, keys)));
           let result: UpResult;
           try { result = JSON.parse(r.stdout) as UpResult; } catch { throw new Error(`simulated ${mode} up on ${nodes} nodes gave no result (exit ${r.code}):\n${r.stderr.slice(-3000)}`); }
           const changed = result.totals?.changed ?? -1;

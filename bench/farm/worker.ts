@@ -9,7 +9,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import ssh2 from 'ssh2';
 import { answerTable, FarmNode, type AnswerTable } from './answer.js';
-import type { Recording } from './recording-file.js';
+import { farmRoles, type Recording } from './recording-file.js';
 import { frame, parseBatchCommand } from './script.js';
 
 export interface WorkerSetup {
@@ -25,15 +25,22 @@ export interface WorkerSetup {
   commandDelayMs: number;
 }
 
+/** What this worker's nodes were asked, sent to the farm when it asks (farm.ts report()). */
+export interface WorkerReport { asked: string[]; unanswered: string[] }
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** What every node of this worker was asked; a command line that was no batch is unanswered too. */
+const seen = { asked: new Set<string>(), unanswered: new Set<string>() };
+const report = (): WorkerReport => ({ asked: [...seen.asked], unanswered: [...seen.unanswered] });
 
 function start(setup: WorkerSetup): Promise<number[]> {
   const recording = JSON.parse(readFileSync(setup.recordingPath, 'utf8')) as Recording;
   const recordedNodes = recording.modes[setup.mode];
   if (!recordedNodes) throw new Error(`the recording has no ${setup.mode} run`);
-  const recPrimary = recording.recordedFrom.primary;
-  const recReplica = recordedNodes.find((n) => n.node !== recPrimary)!.node;
-  const tables = new Map<number, AnswerTable>(recordedNodes.map((n) => [n.node, answerTable(n)]));
+  const roles = farmRoles(recording, recordedNodes);
+  const recPrimary = roles.primary.node;
+  const recReplica = roles.replica.node;
+  const tables = new Map<number, AnswerTable>([roles.primary, roles.replica].map((n) => [n.node, answerTable(n)]));
   const ipIndex = new Map(setup.ips.map((ip, i) => [ip, i]));
   const secrets = new Map([['redis-password', setup.password]]);
   const passwordDigest = createHash('sha256').update(setup.password).digest('hex');
@@ -47,7 +54,7 @@ function start(setup: WorkerSetup): Promise<number[]> {
       table: tables.get(recSelf)!,
       recorded: { nodes: recording.recordedFrom.nodes, self: recSelf, primary: recPrimary },
       view: { ips: setup.ips, self: index, primary: setup.primary },
-      ipIndex, secrets, passwordDigest,
+      ipIndex, secrets, passwordDigest, seen,
     });
     const debugFile = process.env.HSTS_FARM_DEBUG && index === 0 ? process.env.HSTS_FARM_DEBUG : null;
     const server = new ssh2.Server({ hostKeys: [setup.hostKeyPem], ...(debugFile ? { debug: (m: string) => appendFileSync(debugFile, `${Date.now()} ${m}\n`) } : {}) }, (client) => {
@@ -64,6 +71,7 @@ function start(setup: WorkerSetup): Promise<number[]> {
           void (async () => {
             const batch = parseBatchCommand(info.command);
             if (!batch) {
+              seen.unanswered.add(`not an hsts-cluster batch: ${info.command.slice(0, 200)}`);
               channel.stderr.write('farm: not an hsts-cluster batch\n');
               channel.exit(127);
               channel.end();
@@ -94,7 +102,10 @@ function start(setup: WorkerSetup): Promise<number[]> {
 
 process.once('message', (setup: WorkerSetup) => {
   start(setup).then(
-    (ports) => process.send!({ ports }),
+    (ports) => {
+      process.send!({ ports });
+      process.on('message', (m: { report?: true }) => { if (m.report) process.send!({ report: report() }); });
+    },
     (e: unknown) => { process.send!({ error: (e as Error).message }); process.exit(1); },
   );
 });
