@@ -12,9 +12,13 @@ suite=bookworm
 
 packages=$(grep -v '^#' "$here/node/packages.txt" | xargs | tr ' ' ',')
 base_hash=$(printf '%s %s\n' "$suite" "$packages" | sha256sum | cut -c1-12)
+# A second Redis for the rig's redis-6.0 variant: Debian bullseye's redis-server (6.0), from
+# Debian's packages, kept under /opt/redis-6.0 with the libraries bookworm lacks.
+redis6_suite=bullseye
+redis6_hash=$(printf '%s redis-server\n' "$redis6_suite" | sha256sum | cut -c1-12)
 image_hash=$(
   cd "$here"
-  { printf '%s\n' "$base_hash"; cat build-image.sh
+  { printf '%s %s\n' "$base_hash" "$redis6_hash"; cat build-image.sh
     find node -type f -print0 | sort -z | xargs -0 sha256sum
     find node -type f -perm -u+x | sort; } | sha256sum | cut -c1-12
 )
@@ -47,10 +51,29 @@ if [ ! -f "$base_tar" ]; then
   mv "$base_tar.partial" "$base_tar"
   rm -rf "$work/base"
 fi
+redis6_tar="$cache/redis-6.0-$redis6_hash.tar"
+if [ ! -f "$redis6_tar" ]; then
+  log "debootstrap $redis6_suite (redis-server) for /opt/redis-6.0"
+  debootstrap --variant=minbase --include=redis-server "$redis6_suite" "$work/redis6" "$(mirror)" >"$work/debootstrap6.log" 2>&1 \
+    || { tail -n 30 "$work/debootstrap6.log" >&2; exit 1; }
+  mkdir -p "$work/opt/redis-6.0/bin" "$work/opt/redis-6.0/lib"
+  cp -L "$work/redis6/usr/bin/redis-server" "$work/opt/redis-6.0/bin/"
+  # Its libraries but glibc's own (the image's loader and libc are newer and must stay one set).
+  chroot "$work/redis6" ldd /usr/bin/redis-server | awk '$3 ~ /^\// {print $3}' \
+    | grep -Ev '/(libc|libm|libdl|libpthread|librt|ld-linux[^/]*)\.so' \
+    | while read -r lib; do cp -L "$work/redis6$lib" "$work/opt/redis-6.0/lib/"; done
+  # A wrapper named like the binary: the process it execs is still called redis-server.
+  printf '#!/bin/sh\nLD_LIBRARY_PATH=/opt/redis-6.0/lib exec /opt/redis-6.0/bin/redis-server "$@"\n' > "$work/opt/redis-6.0/redis-server"
+  chmod 0755 "$work/opt/redis-6.0/redis-server"
+  tar -C "$work" -cf "$redis6_tar.partial" opt/redis-6.0
+  mv "$redis6_tar.partial" "$redis6_tar"
+  rm -rf "$work/redis6" "$work/opt"
+fi
 log "assembling $tag"
 mkdir "$work/rootfs"
 tar -C "$work/rootfs" -xf "$base_tar"
 cp -a "$here/node/rootfs/." "$work/rootfs/"
+tar -C "$work/rootfs" -xf "$redis6_tar"
 chroot "$work/rootfs" /bin/bash < "$here/node/setup.sh" >&2
 tar -C "$work/rootfs" -c . | docker import \
   -c 'CMD ["/sbin/init"]' -c 'LABEL org.hsts-cluster.node=1' \

@@ -2,6 +2,7 @@ import { addTransferUser } from './add-transfer-user.js';
 import { backup } from './backup.js';
 import type { CommandSpec, StandaloneSpec } from './command.js';
 import { completion } from './completion.js';
+import { doctor } from './doctor.js';
 import { inventory } from './inventory.js';
 import { maintenance } from './maintenance.js';
 import { restart } from './restart.js';
@@ -17,5 +18,5 @@ import { verify } from './verify.js';
 /** Every command, in the order --help lists them. A new command is one file and one entry here. */
 export const COMMAND_SPECS: (CommandSpec | StandaloneSpec)[] = [
   up, plan, status, rollback, addTransferUser, verify, switchover, maintenance, restart, upgrade, rotatePassword,
-  backup, restore, inventory, completion,
+  backup, restore, inventory, doctor, completion,
 ];

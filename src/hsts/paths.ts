@@ -30,11 +30,19 @@ export const HSTS = {
 } as const;
 
 /**
- * USER's localkeystore.db where askmscli keeps it by default (IBM: "resides in the user's home
- * directory"), as a path the node resolves: `~USER/` is expanded there (see shPath).
+ * Where askmscli is known to keep USER's localkeystore.db, as paths the node resolves (`~USER/` is
+ * expanded there from the user database, see shPath): in the home directory (IBM: "resides in the
+ * user's home directory", by default) or under ~USER/.aspera/ (IBM's field guides). Every change
+ * that runs askmscli touches all of them, so a store that appears at any of them after askmscli ran
+ * is the one a rollback removes; snapshots may name no other keystore path.
  */
-export function localKeystorePath(user: string): string {
-  return `~${user}/localkeystore.db`;
+export function localKeystoreCandidates(user: string): string[] {
+  return [`~${user}/localkeystore.db`, `~${user}/.aspera/localkeystore.db`];
+}
+
+/** The store askmscli uses: the first candidate present on the node, or null when none is. */
+export function presentKeystore(candidates: readonly { path: string; present: boolean }[]): string | null {
+  return candidates.find((c) => c.present)?.path ?? null;
 }
 
 /** hsts-cluster's record of the password it last stored with `askmscli -s redis-password`. */
@@ -58,7 +66,7 @@ export const STOP_ORDER: readonly Service[] = ['asperanoded', 'asperarund', 'asp
  * opaque file to hsts-cluster; a change's `restarts` says when askmscli renewed it).
  */
 export function serviceInputs(nodedUser: string): Record<Service, string[]> {
-  const hstsClient = [HSTS.asperaConf, localKeystorePath(nodedUser)];
+  const hstsClient = [HSTS.asperaConf, ...localKeystoreCandidates(nodedUser)];
   return {
     asperaredisd: [HSTS.redisConf],
     asperaredissentinel: [HSTS.sentinelConf, HSTS.installedSentinelUnit],

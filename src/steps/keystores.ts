@@ -1,5 +1,5 @@
 import { newSalt, recordState, renderRecord, type RecordState } from '../hsts/askms-record.js';
-import { HSTS, STORE_RECORD, keystoreRecordPath, localKeystorePath } from '../hsts/paths.js';
+import { HSTS, STORE_RECORD, keystoreRecordPath, localKeystoreCandidates } from '../hsts/paths.js';
 import { initKeystore, storeRedisPassword } from '../remote/askmscli.js';
 import { makeDirectory } from '../remote/files.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
@@ -67,12 +67,14 @@ export function keystoreChanges(step: string, ctx: PlanContext, users: string[],
     const record = keystoreRecordPath(user);
     const reason = keystoreReason(recordState(fileFact(ctx, record).content, cluster.redisPassword.reveal()), storeRenewed);
     if (reason === null) continue;
+    const stores = localKeystoreCandidates(user);
     const change: Change = {
       step,
       summary: `make the keystore of ${user} (askmscli -i -u ${user}): ${reason}`,
-      diff: `# ${localKeystorePath(user)}: made by askmscli -i -u ${user} (encrypted; not shown)\n# ${record}: updated (salted scrypt hash)\n`,
+      diff: `# ${stores.join(' or ')}: made by askmscli -i -u ${user} (encrypted; not shown)\n# ${record}: updated (salted scrypt hash)\n`,
       commands: [initKeystore(user), recordCommand(ctx, record)],
-      touches: [{ kind: 'opaque-file', path: localKeystorePath(user) }, { kind: 'file', path: record }],
+      // Every place askmscli may write: the snapshot keeps the present ones and notes the absent ones.
+      touches: [...stores.map((path) => ({ kind: 'opaque-file' as const, path })), { kind: 'file', path: record }],
     };
     if (user === cluster.nodedUser) change.restarts = ['asperanoded', 'asperarund'];
     changes.push(change);
@@ -90,7 +92,7 @@ export function keystoreFiles(users: string[]): string[] {
 
 /**
  * askmscli: the Redis password (on stdin, never in argv), then a keystore for the user that runs
- * asperanoded, for xfer and for every transfer user. A keystore holds a copy of the password it was
+ * asperanoded and for every transfer user the inventory lists. A keystore holds a copy of the password it was
  * made with, so every keystore is made again when the password is stored again.
  */
 export const keystores: Step = {

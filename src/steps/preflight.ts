@@ -2,8 +2,16 @@ import { HSTS, SERVICES } from '../hsts/paths.js';
 import type { Inventory } from '../inventory/load.js';
 import type { NodeFacts, Step } from './types.js';
 
+/** The users whose keystores hsts-cluster makes: the noded user and the inventory's transfer users. */
 export function hstsUsers(inventory: Inventory): string[] {
-  return [...new Set([inventory.cluster.nodedUser, 'xfer', ...inventory.cluster.transferUsers])];
+  return [...new Set([inventory.cluster.nodedUser, ...inventory.cluster.transferUsers])];
+}
+
+/** Each keystore user the node lacks, with where the inventory names it. */
+export function missingUserProblems(inventory: Inventory, users: ReadonlyMap<string, boolean>): string[] {
+  return hstsUsers(inventory).filter((user) => users.get(user) === false).map((user) => user === inventory.cluster.nodedUser
+    ? `user ${user} does not exist (cluster.nodedUser: the user that runs asperanoded)`
+    : `user ${user} does not exist (listed in cluster.transferUsers, which every node must have: create it, or remove it from the list)`);
 }
 
 /** What every applying playbook needs of a node before it may change anything. */
@@ -32,9 +40,7 @@ export const preflight: Step = {
     if (facts.files.get(HSTS.shippedSentinelUnit)?.content === null) {
       problems.push(`${HSTS.shippedSentinelUnit} is missing (an HSTS version with Redis HA support is needed)`);
     }
-    for (const [user, exists] of facts.users) {
-      if (!exists) problems.push(`user ${user} does not exist (needed for its keystore: askmscli -i -u ${user})`);
-    }
+    problems.push(...missingUserProblems(inventory, facts.users));
     for (const port of [inventory.cluster.redisPort, inventory.cluster.sentinelPort]) {
       const holders = (facts.listeners.get(port) ?? []).filter((name) => !REDIS_PROGRAMS.has(name));
       if (holders.length > 0) problems.push(`port ${port} is in use by ${[...new Set(holders)].join(', ')}`);

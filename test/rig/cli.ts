@@ -3,12 +3,14 @@
  * The test rig for people and scripts:
  *   npm run rig -- up --nodes N --name NAME --out FILE [--sudo-user] [--outsiders K]
  *                     [--firewall netfilter-persistent|iptables-services|firewalld[,...one per node]]
+ *                     [--variant NAME[,NAME]]   (once for every node, or once per node, in order)
  *   npm run rig -- down --name NAME
  *   npm run rig -- sweep            (every rig container and network left behind)
  */
 import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { FIREWALL_PROFILES, removeRig, startRig, sweepRigs, type FirewallProfile } from './rig.js';
+import { VARIANTS, parseVariants, variantsPerNode, type Variant } from './variants.js';
 
 function positive(value: string): number {
   const n = Number(value);
@@ -30,6 +32,15 @@ function firewallProfiles(value: string): FirewallProfile[] {
   return list as FirewallProfile[];
 }
 
+/** --variant, repeatable: each occurrence is one node's comma-separated variants. */
+function variantList(value: string, previous: Variant[][]): Variant[][] {
+  try {
+    return [...previous, parseVariants(value)];
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
 const program = new Command('rig').description('Local HSTS nodes in containers, for hsts-cluster tests and demos');
 program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
@@ -41,18 +52,25 @@ program.command('up')
   .option('--sudo-user', 'connect as the non-root sudo user instead of root')
   .option('--outsiders <k>', 'extra containers on the network that are not cluster members', (v) => Number(v), 0)
   .option('--firewall <profile>', `the nodes' firewall stack: ${FIREWALL_PROFILES.join('|')}, or a comma-separated list, one per node`, firewallProfiles, ['netfilter-persistent'])
-  .action(async (opts: { nodes: number; name: string; out: string; sudoUser?: boolean; outsiders: number; firewall: FirewallProfile[] }) => {
+  .option('--variant <names>', `host variants (${VARIANTS.join('|')}), comma-separated; once for every node, or once per node`, variantList, [])
+  .action(async (opts: { nodes: number; name: string; out: string; sudoUser?: boolean; outsiders: number; firewall: FirewallProfile[]; variant: Variant[][] }) => {
     const started = Date.now();
     const out = resolve(opts.out);
     if (opts.firewall.length > 1 && opts.firewall.length !== opts.nodes) {
       throw new InvalidArgumentError(`--firewall lists ${opts.firewall.length} profiles for ${opts.nodes} nodes`);
     }
+    let variants: Variant[][] | undefined;
+    try {
+      variants = opts.variant.length > 0 ? variantsPerNode(opts.variant, opts.nodes) : undefined;
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
     const rig = await startRig({
       nodes: opts.nodes, name: opts.name, dir: dirname(out), sudoUser: opts.sudoUser, outsiders: opts.outsiders,
-      firewall: opts.firewall.length === 1 ? opts.firewall[0] : opts.firewall,
+      firewall: opts.firewall.length === 1 ? opts.firewall[0] : opts.firewall, variants,
     });
     const path = rig.writeInventory(out.slice(dirname(out).length + 1), rig.inventory);
-    for (const node of rig.nodes) console.error(`${node.name}: ssh 127.0.0.1:${node.sshPort}, private IP ${node.privateIp}, firewall ${node.firewall}`);
+    for (const node of rig.nodes) console.error(`${node.name}: ssh 127.0.0.1:${node.sshPort}, private IP ${node.privateIp}, firewall ${node.firewall}${node.variants.length ? `, variants ${node.variants.join(',')}` : ''}`);
     console.error(`rig ${opts.name}: ${rig.nodes.length} containers up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     console.log(path);
   });

@@ -10,6 +10,7 @@ import type { InventoryInput } from '../../src/inventory/schema.js';
 import { nodeImage } from './image.js';
 import { generateUsableKeyPair } from '../support/keys.js';
 import { fixedSubnetNetwork } from './outage.js';
+import { rigTransferUsers, type Variant } from './variants.js';
 
 export const RIG_LABEL = 'org.hsts-cluster.rig';
 /** The process that started a rig: a test run sweeps only rigs whose process is gone, never a live run's. */
@@ -24,6 +25,8 @@ export interface RigNode {
   name: string;
   /** Its firewall stack (outsiders keep the image's default, netfilter-persistent). */
   firewall: FirewallProfile;
+  /** Its host variants (test/rig/variants.ts; none: the stock node). */
+  variants: Variant[];
   container: StartedTestContainer;
   privateIp: string;
   sshPort: number;
@@ -59,12 +62,20 @@ export interface RigOptions {
   firewall?: FirewallProfile | FirewallProfile[];
   /** A network with its own subnet, so that `fullOutage` can boot every node again at its old IP. */
   fixedAddresses?: boolean;
+  /** Each member's host variants, one list per node (test/rig/variants.ts). */
+  variants?: Variant[][];
 }
 
 /** Applies a node's firewall profile right after boot and checks it (the script checks itself). */
 async function applyFirewallProfile(container: StartedTestContainer, name: string, profile: FirewallProfile): Promise<void> {
   const r = await container.exec(['/usr/local/sbin/hsts-rig-firewall', profile]);
   if (r.exitCode !== 0) throw new Error(`${name}: firewall profile ${profile}: ${r.output.trim()}`);
+}
+
+/** Turns a started node into its variants and checks them (hsts-rig-variant in the image). */
+async function applyVariants(container: StartedTestContainer, name: string, variants: Variant[]): Promise<void> {
+  const r = await container.exec(['/usr/local/sbin/hsts-rig-variant', ...variants]);
+  if (r.exitCode !== 0) throw new Error(`${name}: variants ${variants.join(',')}: ${r.output.trim()}`);
 }
 
 function networkName(name: string): string {
@@ -120,13 +131,16 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       const f = options.firewall ?? 'netfilter-persistent';
       return typeof f === 'string' ? f : f[i] ?? 'netfilter-persistent';
     };
+    const variantsOf = (i: number): Variant[] => (i < count ? options.variants?.[i] : undefined) ?? [];
     const nodes: RigNode[] = await Promise.all(containers.map(async (container, i) => {
       if (profileOf(i) !== 'netfilter-persistent') await applyFirewallProfile(container, names[i]!, profileOf(i));
+      if (variantsOf(i).length > 0) await applyVariants(container, names[i]!, variantsOf(i));
       const r = await container.exec(['cat', '/etc/ssh/ssh_host_ed25519_key.pub']);
       if (r.exitCode !== 0) throw new Error(`${names[i]}: no host key: ${r.output}`);
       return {
         name: names[i]!,
         firewall: profileOf(i),
+        variants: variantsOf(i),
         container,
         privateIp: container.getIpAddress(network.getName()),
         sshPort: container.getMappedPort(22),
@@ -146,7 +160,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
         redisPassword: { file: 'redis-password' },
         downAfterMs: 1000,
         failoverTimeoutMs: 3000,
-        transferUsers: [],
+        transferUsers: rigTransferUsers(members.map((n) => n.variants)),
       },
       ssh: {
         user: options.sudoUser ? SUDO_USER : 'root',

@@ -157,7 +157,7 @@ const unitFact = (name: string, active: string, enabled: string, umask = '0022')
   ({ name, load: enabled === '' ? 'not-found' : 'loaded', enabled, active, mainPid: active === 'active' ? 100 : 0, umask });
 
 function hstsUsers(inventory: Inventory): string[] {
-  return [...new Set([inventory.cluster.nodedUser, 'xfer', ...inventory.cluster.transferUsers])];
+  return [...new Set([inventory.cluster.nodedUser, ...inventory.cluster.transferUsers])];
 }
 
 /** The Redis and Sentinel files a finished `up` leaves on `node`, `primary` being the primary. */

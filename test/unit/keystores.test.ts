@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newSalt, recordState, renderRecord } from '../../src/hsts/askms-record.js';
-import { STORE_RECORD, keystoreRecordPath, localKeystorePath, serviceInputs } from '../../src/hsts/paths.js';
+import { STORE_RECORD, keystoreRecordPath, localKeystoreCandidates, presentKeystore, serviceInputs } from '../../src/hsts/paths.js';
 import { shPath } from '../../src/ssh/shell.js';
 import { writeFileCommand } from '../../src/steps/common.js';
 import { keystores } from '../../src/steps/keystores.js';
@@ -16,9 +16,9 @@ const record = (password: string) => renderRecord(password, salt);
 type Records = Record<string, string | null>;
 
 /** A configured node as facts see it, but for hsts-cluster's records (path -> content, absent when not named). */
-function context(records: Records, transferUsers: string[] = [], createUsers = false): PlanContext {
+function context(records: Records, transferUsers: string[] = ['xfer'], createUsers = false): PlanContext {
   const inventory = buildInventory({ password: PASSWORD, transferUsers });
-  const paths = [STORE_RECORD, ...['asperadaemon', 'xfer', ...transferUsers].map(keystoreRecordPath)];
+  const paths = [STORE_RECORD, ...['asperadaemon', ...transferUsers].map(keystoreRecordPath)];
   const facts = buildFacts(inventory, 'node1', 'configured primary', { files: Object.fromEntries(paths.map((path) => [path, records[path] ?? null])) });
   return contextFor(inventory, facts, 'node1', { options: { createUsers } });
 }
@@ -113,7 +113,12 @@ describe('the keystores step decides from hsts-cluster\'s record only', () => {
     expect(store!.commands[0]!.code).not.toContain(PASSWORD);
     expect(store!.touches).toEqual([{ kind: 'opaque-file', path: '/opt/aspera/etc/rootkeystore.db' }, { kind: 'file', path: STORE_RECORD }]);
     expect(store!.restarts).toEqual(['asperanoded', 'asperarund']);
-    expect(daemon!.touches).toEqual([{ kind: 'opaque-file', path: '~asperadaemon/localkeystore.db' }, { kind: 'file', path: keystoreRecordPath('asperadaemon') }]);
+    // Every place askmscli may keep the store: the one it writes, present before or not, is put back.
+    expect(daemon!.touches).toEqual([
+      { kind: 'opaque-file', path: '~asperadaemon/localkeystore.db' },
+      { kind: 'opaque-file', path: '~asperadaemon/.aspera/localkeystore.db' },
+      { kind: 'file', path: keystoreRecordPath('asperadaemon') },
+    ]);
     expect(daemon!.restarts).toEqual(['asperanoded', 'asperarund']);
     // What the record command writes is a hash of the inventory's password, never the password.
     const written = store!.commands[1]!.inputs!.content as Buffer;
@@ -126,7 +131,30 @@ describe('the keystores step decides from hsts-cluster\'s record only', () => {
   it('a transfer user\'s keystore restarts nothing; the noded user\'s keystore is what the daemons read', () => {
     const [xfer] = keystores.plan(context({ ...all(PASSWORD), [keystoreRecordPath('xfer')]: null }));
     expect(xfer!.restarts).toBeUndefined();
-    expect(serviceInputs('asperadaemon').asperanoded).toContain(localKeystorePath('asperadaemon'));
+    expect(serviceInputs('asperadaemon').asperanoded).toEqual(expect.arrayContaining(localKeystoreCandidates('asperadaemon')));
+  });
+
+  it('makes keystores for the noded user and the listed transfer users only: xfer when listed', () => {
+    const without = summaries(context(all(null), []));
+    expect(without).toHaveLength(2);
+    expect(without.join('\n')).not.toContain('xfer');
+    expect(summaries(context(all(null), ['xfer']))[2]).toBe('make the keystore of xfer (askmscli -i -u xfer): the Redis password is stored again');
+  });
+});
+
+describe('where a user\'s localkeystore.db is', () => {
+  it('is looked for in the home directory and under ~/.aspera, the node expanding ~USER', () => {
+    expect(localKeystoreCandidates('xfer')).toEqual(['~xfer/localkeystore.db', '~xfer/.aspera/localkeystore.db']);
+    expect(localKeystoreCandidates('xfer').map(shPath)).toEqual(["~xfer/'localkeystore.db'", "~xfer/'.aspera/localkeystore.db'"]);
+  });
+
+  it.each([
+    [[true, false], '~xfer/localkeystore.db'],
+    [[false, true], '~xfer/.aspera/localkeystore.db'],
+    [[true, true], '~xfer/localkeystore.db'],
+    [[false, false], null],
+  ])('present %j: %s', (present, want) => {
+    expect(presentKeystore(localKeystoreCandidates('xfer').map((path, i) => ({ path, present: present[i]! })))).toBe(want);
   });
 });
 

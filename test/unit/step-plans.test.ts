@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveRoles } from '../../src/hsts/roles.js';
-import { HSTS, STORE_RECORD, keystoreRecordPath, localKeystorePath } from '../../src/hsts/paths.js';
+import { HSTS, STORE_RECORD, keystoreRecordPath, localKeystoreCandidates } from '../../src/hsts/paths.js';
 import { STEPS } from '../../src/steps/registry.js';
 import type { NodeFacts } from '../../src/steps/types.js';
 import {
@@ -73,7 +73,11 @@ describe(covers('preflight'), () => {
       name: 'an HSTS without the Sentinel unit', facts: fresh({ files: { [HSTS.shippedSentinelUnit]: null } }),
       want: ['/opt/aspera/etc/redis/asperaredissentinel.service is missing (an HSTS version with Redis HA support is needed)'],
     },
-    { name: 'a keystore user missing', facts: fresh({ users: { xfer: false } }), want: ['user xfer does not exist (needed for its keystore: askmscli -i -u xfer)'] },
+    { name: 'a user the inventory does not list may be missing', facts: fresh({ users: { xfer: false } }), want: [] },
+    {
+      name: 'the noded user missing', facts: fresh({ users: { asperadaemon: false } }),
+      want: ['user asperadaemon does not exist (cluster.nodedUser: the user that runs asperanoded)'],
+    },
     { name: 'the Sentinel port held by another program', facts: fresh({ listeners: { 41415: ['python3', 'python3'] } }), want: ['port 41415 is in use by python3'] },
     { name: 'the Redis port held by Redis itself', facts: fresh({ listeners: { 31415: ['redis-server'], 41415: ['redis-sentinel'] } }), want: [] },
     {
@@ -97,6 +101,14 @@ describe(covers('preflight'), () => {
 
   it('finds problems only on the node that has them', () => {
     expect(problems(fresh({ isRoot: false }), 'node2')).toEqual([]);
+  });
+
+  it('refuses a node without a transfer user the inventory lists, naming the list', () => {
+    const listed = buildInventory({ transferUsers: ['xfer'] });
+    const facts = () => withNode(allFresh(listed), 'node2', 'fresh HSTS node', { users: { xfer: false } });
+    expect(stepProblems({ inventory: listed, facts: facts() }, 'preflight', 'node2')).toEqual([
+      'user xfer does not exist (listed in cluster.transferUsers, which every node must have: create it, or remove it from the list)',
+    ]);
   });
 
   it('plans no change, whatever the node', () => {
@@ -293,7 +305,7 @@ describe(covers('units'), () => {
 describe(covers('keystores'), () => {
   const renewed = (user: string) => ({
     summary: `make the keystore of ${user} (askmscli -i -u ${user}): the Redis password is stored again`,
-    touches: [opaque(localKeystorePath(user)), file(keystoreRecordPath(user))],
+    touches: [...localKeystoreCandidates(user).map(opaque), file(keystoreRecordPath(user))],
     ...(user === 'asperadaemon' ? { restarts: ['asperanoded', 'asperarund'] } : {}),
   });
   const store = (reason: string) => ({
@@ -305,20 +317,20 @@ describe(covers('keystores'), () => {
   table('keystores', [
     {
       name: 'fresh node: store the password, then every keystore', input: up(() => allFresh(inv)), node: 'node1',
-      want: [store('no record of what askmscli holds: run once'), renewed('asperadaemon'), renewed('xfer')],
+      want: [store('no record of what askmscli holds: run once'), renewed('asperadaemon')],
     },
     { name: 'configured node: nothing (idempotent)', input: up(() => configuredCluster(inv)), node: 'node1', want: [] },
     { name: 'after a failover: nothing', input: up(failedOver, { primary: 'node2' }), node: 'node3', want: [] },
     {
       name: 'the inventory\'s password changed: store again, renew every keystore',
       input: () => ({ inventory: buildInventory({ password: 'a-new-password' }), facts: configuredCluster(inv) }), node: 'node2',
-      want: [store('the inventory\'s password is not the one hsts-cluster last stored'), renewed('asperadaemon'), renewed('xfer')],
+      want: [store('the inventory\'s password is not the one hsts-cluster last stored'), renewed('asperadaemon')],
     },
     {
       name: 'a transfer user added to the inventory: its keystore only',
       input: () => ({ inventory: withAlice, facts: withNode(configuredCluster(withAlice), 'node2', 'configured replica', { files: { [keystoreRecordPath('alice')]: null } }, withAlice) }),
       node: 'node2',
-      want: [{ summary: 'make the keystore of alice (askmscli -i -u alice): no record of what askmscli holds: run once', touches: [opaque(localKeystorePath('alice')), file(keystoreRecordPath('alice'))] }],
+      want: [{ summary: 'make the keystore of alice (askmscli -i -u alice): no record of what askmscli holds: run once', touches: [...localKeystoreCandidates('alice').map(opaque), file(keystoreRecordPath('alice'))] }],
     },
   ]);
 
@@ -501,7 +513,7 @@ describe(covers('transfer-users'), () => {
     ({ inventory: withUsers, facts, steps: playbookSteps('add-transfer-user'), options: { createUsers } });
   const keystore = (user: string) => ({
     summary: `make the keystore of ${user} (askmscli -i -u ${user}): no record of what askmscli holds: run once`,
-    touches: [opaque(localKeystorePath(user)), file(keystoreRecordPath(user))],
+    touches: [...localKeystoreCandidates(user).map(opaque), file(keystoreRecordPath(user))],
   });
 
   const cases: { name: string; facts: () => Map<string, NodeFacts>; createUsers?: boolean; problems: string[]; want: Outline[] }[] = [

@@ -27,6 +27,10 @@ import sqlite3
 ROOT_KEYSTORE = "/opt/aspera/etc/rootkeystore.db"
 MACHINE_KEY = "/opt/aspera/etc/kms/machine.key"
 LOCAL_KEYSTORE = "localkeystore.db"
+# Where in a home directory askmscli keeps localkeystore.db: the home itself (IBM: "in the user's
+# home directory, by default"), or the directory this file names (IBM's field guides show
+# ~USER/.aspera/localkeystore.db). The rig's keystore-dot-aspera variant writes it (test/rig).
+LOCAL_KEYSTORE_DIR_FILE = "/opt/aspera/lib/hstssim/LOCAL_KEYSTORE_DIR"
 # Keys every user's localkeystore.db gets a copy of (askmscli -i -u USER).
 SHARED_KEYS = ("redis-password", "redis-primary-key")
 
@@ -175,12 +179,29 @@ def store_secret(name, value):
     _write_store(ROOT_KEYSTORE, secrets, 0, 0, wrap_with_machine_key=True)
 
 
-def local_keystore_path(user):
-    """USER's localkeystore.db: in the home directory, as askmscli keeps it by default."""
+def _local_keystore_dir():
     try:
-        return os.path.join(pwd.getpwnam(user).pw_dir, LOCAL_KEYSTORE)
+        with open(LOCAL_KEYSTORE_DIR_FILE) as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return ""
+
+
+def local_keystore_path(user):
+    """USER's localkeystore.db: in the home directory (or the configured directory in it)."""
+    try:
+        return os.path.join(pwd.getpwnam(user).pw_dir, _local_keystore_dir(), LOCAL_KEYSTORE)
     except KeyError:
         raise KmsError("user '%s' does not exist on this system" % user)
+
+
+def _ensure_keystore_dir(path, account):
+    """The store's directory inside the home, made as the user's own (0700) when missing."""
+    directory = os.path.dirname(path)
+    if directory == account.pw_dir.rstrip("/") or os.path.isdir(directory):
+        return
+    os.mkdir(directory, 0o700)
+    os.lchown(directory, account.pw_uid, account.pw_gid)
 
 
 def init_keystore(user):
@@ -189,6 +210,7 @@ def init_keystore(user):
     account = pwd.getpwnam(user)
     if not os.path.isdir(account.pw_dir):
         raise KmsError("the home directory %s of user '%s' does not exist" % (account.pw_dir, user))
+    _ensure_keystore_dir(path, account)
     try:
         root = _read_store(ROOT_KEYSTORE)
     except KmsError as e:

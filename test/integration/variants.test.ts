@@ -1,0 +1,172 @@
+/**
+ * The rig's host variants (test/rig/variants.ts): a mixed rig whose three nodes together carry every
+ * variant, each checked here from the outside (not by the script that made it), and the rig's one
+ * inventory listing only users that every node has.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRig, type Rig } from '../rig/rig.js';
+import { runCli, startCli } from '../support/cli.js';
+import { eventually } from '../support/cluster.js';
+import { VARIANTS, VARIANT_NODE_API_PORT, type Variant } from '../rig/variants.js';
+
+export const MIXED: Variant[][] = [
+  ['redis-binary-asperaredisd', 'no-xfer', 'keystore-dot-aspera'],
+  ['nodeapi-port', 'redis-dir-root', 'home-outside-home', 'redis-6.0'],
+  ['database-first', 'keystore-dot-aspera'],
+];
+
+let rig: Rig;
+
+beforeAll(async () => {
+  rig = await startRig({ nodes: 3, dir: mkdtempSync(join(tmpdir(), 'hsts-variants-')), variants: MIXED });
+});
+afterAll(async () => {
+  await rig?.down();
+});
+
+const out = async (i: number, command: string) => {
+  const r = await rig.sh(i, command);
+  expect(r.exitCode, `${command}: ${r.output}`).toBe(0);
+  return r.output.trim();
+};
+
+describe('a mixed variant rig', () => {
+  it('covers every variant, and each node says which it has', () => {
+    expect(new Set(MIXED.flat())).toEqual(new Set(VARIANTS));
+    expect(rig.nodes.map((n) => n.variants)).toEqual(MIXED);
+  });
+
+  it('lists no xfer in its inventory, since one node has none', () => {
+    expect(rig.inventory.cluster.transferUsers).toEqual([]);
+  });
+
+  it('runs Redis as asperaredisd on node1 and as a stock redis-server elsewhere', async () => {
+    const comm = (i: number) => out(i, 'cat /proc/$(systemctl show -p MainPID --value asperaredisd)/comm');
+    expect(await comm(0)).toBe('asperaredisd');
+    expect(await comm(2)).toBe('redis-server');
+    expect(await out(0, 'grep ^ExecStart= /opt/aspera/etc/redis/asperaredissentinel.service'))
+      .toBe('ExecStart=/opt/aspera/sbin/asperaredisd /opt/aspera/etc/redis/sentinel_41415.conf --sentinel');
+  });
+
+  it('runs Redis 6.0 on node2 and 7 elsewhere', async () => {
+    const version = (i: number) => out(i, "REDISCLI_AUTH=$(sed -n 's/^requirepass //p' /opt/aspera/etc/redis/aspera_31415.conf) /opt/aspera/bin/asredis -p 31415 INFO server | tr -d '\\r' | sed -n 's/^redis_version://p'");
+    expect(await version(1)).toMatch(/^6\.0\.\d+$/);
+    expect(await version(0)).toMatch(/^7\./);
+  });
+
+  it('has no xfer on node1, and xfer at home in /srv/aspera/users on node2', async () => {
+    expect((await rig.sh(0, 'getent passwd xfer')).exitCode).not.toBe(0);
+    expect(await out(1, 'getent passwd xfer | cut -d: -f6')).toBe('/srv/aspera/users/xfer');
+    expect(await out(2, 'getent passwd xfer | cut -d: -f6')).toBe('/home/xfer');
+  });
+
+  it('keeps localkeystore.db under ~/.aspera on nodes 1 and 3, in the home on node2', async () => {
+    for (const i of [0, 2]) {
+      expect(await out(i, '/opt/aspera/bin/askmscli -i -u asperadaemon >/dev/null && ls ~asperadaemon/.aspera/localkeystore.db ~asperadaemon/localkeystore.db 2>&1 || true'))
+        .toMatch(/cannot access '\/opt\/aspera\/var\/localkeystore\.db'.*\n\/opt\/aspera\/var\/\.aspera\/localkeystore\.db$/s);
+    }
+    // askmscli makes the directory for a user who has none yet, as the user's own.
+    expect(await out(2, '/opt/aspera/bin/askmscli -i -u xfer >/dev/null && stat -c "%U %a" /home/xfer/.aspera /home/xfer/.aspera/localkeystore.db'))
+      .toBe('xfer 700\nxfer 600');
+    expect(await out(1, 'ls ~asperadaemon/localkeystore.db')).toBe('/opt/aspera/var/localkeystore.db');
+  });
+
+  it('serves the Node API on https_port 9093 on node2, 9092 elsewhere, healthy on each', async () => {
+    const ping = (i: number, port: number) => out(i, `curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:${port}/ping`);
+    expect(await ping(1, VARIANT_NODE_API_PORT)).toBe('200');
+    expect(await ping(0, 9092)).toBe('200');
+    expect(await ping(2, 9092)).toBe('200');
+  });
+
+  it('has /opt/aspera/etc/redis owned by root on node2, by the noded user elsewhere', async () => {
+    expect(await out(1, 'stat -c "%U:%G %a" /opt/aspera/etc/redis')).toBe('root:root 755');
+    expect(await out(0, 'stat -c "%U:%G" /opt/aspera/etc/redis')).toBe('asperadaemon:aspadmins');
+  });
+
+  it('has aspera.conf open with a <database> section holding a <server> on node3', async () => {
+    expect(await out(2, "grep -n -m 3 -E '<(database|server)>' /opt/aspera/etc/aspera.conf | cut -d: -f2 | tr -d ' '"))
+      .toBe('<database>\n<server>127.0.0.1</server>\n<server>');
+  });
+});
+
+describe('doctor on the mixed variant rig', () => {
+  it('names each variant it found, reads every node, and says what up relies on', async () => {
+    const r = await runCli(['doctor', '-i', rig.inventoryPath, '--json']);
+    const report = JSON.parse(r.stdout) as { ready: boolean; nodes: { name: string; reachable: boolean; notes: string[] }[] };
+    expect(report.nodes.map((n) => n.reachable), r.stderr).toEqual([true, true, true]);
+    expect(r.exitCode).toBe(report.ready ? 0 : 1);
+    const [n1, n2, n3] = report.nodes.map((n) => n.notes.join('\n'));
+    // redis-binary-asperaredisd, no-xfer, keystore-dot-aspera
+    expect(n1).toContain('asperaredisd runs as asperaredisd (/opt/aspera/sbin/asperaredisd)');
+    expect(n1).toContain('user xfer does not exist (not in the inventory: fine)');
+    expect(n1).toContain('asperadaemon\'s localkeystore.db is under ~/.aspera: /opt/aspera/var/.aspera/localkeystore.db');
+    // nodeapi-port, redis-dir-root, home-outside-home, redis-6.0
+    expect(n2).toContain(`the Node API is on https_port ${VARIANT_NODE_API_PORT} (aspera.conf), hsts-cluster asks 9092`);
+    expect(n2).toMatch(/\/opt\/aspera\/etc\/redis is root:root 755, not asperadaemon's/);
+    expect(n2).toContain('xfer\'s home is /srv/aspera/users/xfer, outside /home');
+    expect(n2).toMatch(/Redis 6\.0\.\d+ is older than 6\.2/);
+    // database-first (and keystore-dot-aspera again); a stock detail draws no note.
+    expect(n3).toContain('aspera.conf has a <database> section (with its own <server>) before the top-level <server>');
+    expect(n3).toContain('asperadaemon\'s localkeystore.db is under ~/.aspera');
+    expect(n3).not.toMatch(/runs as|https_port|older than/);
+    const text = await runCli(['doctor', '-i', rig.inventoryPath]);
+    expect(text.stdout).toMatch(/^node1: HSTS \d+\.\d+/);
+    expect(text.stdout).toContain('port 31415 (Redis): listening');
+  });
+});
+
+describe('rollback after the keystore step, keystores at the variants\' places', () => {
+  // node1 keeps stores under ~/.aspera; node2's xfer lives in /srv/aspera/users; node3 has both.
+  const KEYSTORE_VARIANTS: Variant[][] = [['keystore-dot-aspera'], ['home-outside-home'], ['keystore-dot-aspera', 'home-outside-home']];
+  let ks: Rig;
+  beforeAll(async () => {
+    await rig?.down();
+    ks = await startRig({ nodes: 3, dir: mkdtempSync(join(tmpdir(), 'hsts-variants-ks-')), variants: KEYSTORE_VARIANTS });
+  });
+  afterAll(async () => {
+    await ks?.down();
+  });
+  const STORES = 'for f in /opt/aspera/etc/rootkeystore.db ~asperadaemon/localkeystore.db ~asperadaemon/.aspera/localkeystore.db ~xfer/localkeystore.db ~xfer/.aspera/localkeystore.db; do [ -e "$f" ] && sha256sum "$f" || echo "absent $f"; done';
+  const HELD = [
+    'rm -f /tmp/askmscli.started /tmp/askmscli.release && mv /opt/aspera/bin/askmscli /opt/aspera/bin/askmscli.real',
+    "printf '%s\\n' '#!/bin/sh' 'touch /tmp/askmscli.started' 'i=0' 'while [ ! -e /tmp/askmscli.release ] && [ $i -lt 6000 ]; do sleep 0.1; i=$((i + 1)); done' 'exec /opt/aspera/bin/askmscli.real \"$@\"' > /opt/aspera/bin/askmscli",
+    'chmod +x /opt/aspera/bin/askmscli',
+  ].join(' && ');
+  const RELEASE = [
+    'touch /tmp/askmscli.release',
+    "for i in $(seq 1 600); do pgrep -f '^/bin/sh /opt/aspera/bin/askmscli' >/dev/null || break; sleep 0.1; done",
+    'mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli && rm -f /tmp/askmscli.started /tmp/askmscli.release',
+  ].join('\n');
+
+  it('puts back or removes each store where askmscli wrote it, and asperanoded is healthy again everywhere', async () => {
+    expect(ks.inventory.cluster.transferUsers).toEqual(['xfer']);
+    const before = await Promise.all([0, 1, 2].map(async (i) => (await ks.sh(i, STORES)).output));
+    expect(before[1]).toContain('absent /srv/aspera/users/xfer/localkeystore.db');
+    const held = await ks.sh(0, HELD);
+    expect(held.exitCode, held.output).toBe(0);
+    try {
+      const run = startCli(['up', '-i', ks.inventoryPath]);
+      // node1's askmscli is held; node2 and node3 store the password and make both keystores meanwhile.
+      const made = await eventually(
+        () => Promise.all([1, 2].map((i) => ks.sh(i, 'ls /opt/aspera/var/hsts-cluster/askmscli/keystore.xfer.json'))),
+        (rs) => rs.every((x) => x.exitCode === 0) || !run.running(), 240);
+      expect(made.map((x) => x.exitCode), run.stderr()).toEqual([0, 0]);
+      expect((await ks.sh(1, 'ls /srv/aspera/users/xfer/localkeystore.db')).exitCode).toBe(0);
+      expect((await ks.sh(2, 'ls /srv/aspera/users/xfer/.aspera/localkeystore.db')).exitCode).toBe(0);
+      run.child.kill('SIGKILL');
+      expect((await run.done).exitCode).toBe(137);
+      const rollback = await runCli(['rollback', '-i', ks.inventoryPath, '--json']);
+      expect(rollback.exitCode, rollback.stderr).toBe(0);
+    } finally {
+      await ks.sh(0, RELEASE);
+    }
+    expect(await Promise.all([0, 1, 2].map(async (i) => (await ks.sh(i, STORES)).output))).toEqual(before);
+    const healthy = await eventually(
+      () => Promise.all([0, 1, 2].map((i) => ks.sh(i, "curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:9092/ping"))),
+      (rs) => rs.every((x) => x.output.trim() === '200'), 60);
+    expect(healthy.map((x) => x.output.trim())).toEqual(['200', '200', '200']);
+  });
+});

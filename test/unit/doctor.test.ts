@@ -1,0 +1,132 @@
+/**
+ * `hsts-cluster doctor`'s pure parts: aspera.conf read with its structure in mind, the probe's
+ * answer parsed, and the notes and checklist decided from findings (facts in, lines out).
+ */
+import { describe, expect, it } from 'vitest';
+import { parseDoctorProbe, type DoctorProbeInput } from '../../src/facts/doctor-probe.js';
+import { doctorChecklist, doctorNotes, nodeApiPortOf, topLevelElements, topLevelServer, type DoctorFindings } from '../../src/hsts/doctor.js';
+
+const DATABASE_FIRST = `<?xml version='1.0' encoding='UTF-8'?>
+<CONF version="2">
+    <!-- <server><https_port>1</https_port></server> -->
+    <database>
+        <server>127.0.0.1</server>
+        <port>4406</port>
+    </database>
+    <server>
+        <server_name>localhost</server_name>
+        <https_port>9093</https_port>
+    </server>
+    <default><file_system/></default>
+</CONF>
+`;
+
+describe('aspera.conf, by its structure', () => {
+  it('lists the top-level sections in order, comments and nested elements left out', () => {
+    expect(topLevelElements(DATABASE_FIRST)).toEqual(['database', 'server', 'default']);
+    expect(topLevelElements('<CONF><server/><default></default></CONF>')).toEqual(['server', 'default']);
+  });
+
+  it('reads the top-level <server>, not the one inside <database>', () => {
+    expect(topLevelServer(DATABASE_FIRST)).toEqual({ server_name: 'localhost', https_port: '9093' });
+    expect(topLevelServer('<CONF><default/></CONF>')).toEqual({});
+  });
+
+  it.each([
+    [DATABASE_FIRST, 9093],
+    ['<CONF><server><server_name>x</server_name></server></CONF>', 9092],
+    ['<CONF><server><https_port>99999</https_port></server></CONF>', 9092],
+    [null, 9092],
+  ])('Node API port, case %#', (xml, port) => {
+    expect(nodeApiPortOf(xml)).toBe(port);
+  });
+});
+
+const INPUT: DoctorProbeInput = {
+  users: [{ user: 'asperadaemon', listed: true }, { user: 'xfer', listed: false }],
+  storePlaces: ['localkeystore.db', '.aspera/localkeystore.db'],
+  nodeApiPort: 9093,
+};
+
+const OUTPUT = [
+  'hsts=IBM Aspera High-Speed Transfer Server version 4.4.5.1141',
+  'unit=asperaredisd 120 asperaredisd asperadaemon /opt/aspera/sbin/asperaredisd 6.0.16',
+  'unit=asperaredissentinel 0 - - - -',
+  'unit=asperanoded 130 python3 asperadaemon /opt/aspera/sbin/asperanoded -',
+  'listen=127.0.0.1:31415 ',
+  'listen=0.0.0.0:9093 users:(("python3",pid=130,fd=5))',
+  'user=asperadaemon /opt/aspera/var',
+  'store=asperadaemon /opt/aspera/var/.aspera/localkeystore.db',
+  'user=xfer',
+  'owner=root:root 755 /opt/aspera/etc/redis',
+  'owner=asperadaemon:aspadmins 755 /opt/aspera/var',
+  'askmscli=yes',
+  'ping=200',
+].join('\n');
+
+describe('the doctor probe\'s answer', () => {
+  it('gives services, listeners, homes and stores, owners and the Node API\'s answer', () => {
+    const found = parseDoctorProbe(INPUT, OUTPUT);
+    expect(found.hstsVersion).toBe('IBM Aspera High-Speed Transfer Server version 4.4.5.1141');
+    expect(found.services[0]).toEqual({ unit: 'asperaredisd', pid: 120, binary: 'asperaredisd', user: 'asperadaemon', execPath: '/opt/aspera/sbin/asperaredisd', version: '6.0.16' });
+    expect(found.services[1]).toEqual({ unit: 'asperaredissentinel', pid: 0, binary: null, user: null, execPath: null, version: null });
+    expect([...found.listening]).toEqual([[31415, []], [9093, ['python3']]]);
+    expect(found.users).toEqual([
+      { user: 'asperadaemon', listed: true, home: '/opt/aspera/var', stores: ['/opt/aspera/var/.aspera/localkeystore.db'] },
+      { user: 'xfer', listed: false, home: null, stores: [] },
+    ]);
+    expect(found.owners.get('/opt/aspera/etc/redis')).toBe('root:root 755');
+    expect(found).toMatchObject({ askmscli: true, curl: false, nodeApiPing: '200' });
+  });
+
+  it('takes a missing or garbled ping answer as no answer', () => {
+    expect(parseDoctorProbe(INPUT, 'ping=').nodeApiPing).toBe('000');
+    expect(parseDoctorProbe(INPUT, 'ping=2000').nodeApiPing).toBe('000');
+  });
+});
+
+describe('the doctor\'s notes', () => {
+  const notes = (findings: DoctorFindings, asperaConf: string | null = DATABASE_FIRST) =>
+    doctorNotes({ findings, asperaConf, nodedUser: 'asperadaemon', assumedNodeApiPort: 9092 });
+
+  it('names each detail where the node differs from what hsts-cluster assumes', () => {
+    expect(notes(parseDoctorProbe(INPUT, OUTPUT))).toEqual([
+      'asperaredisd runs as asperaredisd (/opt/aspera/sbin/asperaredisd), not redis-server/redis-sentinel',
+      'Redis 6.0.16 is older than 6.2, which rotate-password (ACL passwords kept side by side) needs',
+      'Redis 6.0.16 is older than 7.0, which enable-debug-command in the rendered Redis file needs',
+      '/opt/aspera/etc/redis is root:root 755, not asperadaemon\'s: Redis\'s CONFIG REWRITE and Sentinel\'s config saves cannot create their temporary file there',
+      'the Node API is on https_port 9093 (aspera.conf), hsts-cluster asks 9092',
+      'aspera.conf has a <database> section (with its own <server>) before the top-level <server>',
+      'asperadaemon\'s localkeystore.db is under ~/.aspera: /opt/aspera/var/.aspera/localkeystore.db',
+      'user xfer does not exist (not in the inventory: fine)',
+    ]);
+  });
+
+  it('has nothing to say about a stock node', () => {
+    const stock = parseDoctorProbe(INPUT, [
+      'unit=asperaredisd 120 redis-server asperadaemon /usr/bin/redis-server 7.0.15',
+      'user=asperadaemon /opt/aspera/var', 'store=asperadaemon /opt/aspera/var/localkeystore.db',
+      'user=xfer /home/xfer', 'owner=asperadaemon:aspadmins 755 /opt/aspera/etc/redis',
+    ].join('\n'));
+    expect(notes(stock, '<CONF><server><server_name>x</server_name></server></CONF>')).toEqual([]);
+  });
+
+  it('names a home outside /home', () => {
+    const found = parseDoctorProbe(INPUT, 'user=xfer /srv/aspera/users/xfer');
+    expect(notes(found, null)).toContain('xfer\'s home is /srv/aspera/users/xfer, outside /home');
+  });
+});
+
+describe('the checklist', () => {
+  it('answers the README\'s list from the findings', () => {
+    const items = doctorChecklist(parseDoctorProbe(INPUT, OUTPUT), 9093);
+    expect(items.map((c) => [c.ok, c.detail])).toEqual([
+      [false, 'absent'],
+      [true, 'found'],
+      [true, '/opt/aspera/bin/askmscli'],
+      [false, 'curl not found: install curl'],
+      [true, 'HTTP 200'],
+    ]);
+    expect(items[4]!.check).toBe('the Node API answers https://127.0.0.1:9093/ping');
+  });
+});
