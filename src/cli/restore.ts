@@ -4,10 +4,10 @@ import { checkArchivePath } from './backup-args.js';
 
 export const restore = defineCommand<RestoreCliOptions>({
   name: 'restore',
-  description: "put a backup's dataset back into the cluster (the primary takes it, its replicas resync); refuses another cluster's backup unless --force",
+  description: "put a backup's dataset back into the cluster (the primary takes it, its replicas resync); refuses another cluster's backup, and one its backup key does not verify, unless --force",
   declare: (command) => command
     .argument('<file>', 'an archive written by hsts-cluster backup')
-    .option('--force', "restore a backup of another cluster (other primary set or node addresses)")
+    .option('--force', "restore a backup of another cluster (other primary set or node addresses), or one whose HMAC this cluster's backup key does not verify")
     .option('--dry-run', 'check the archive and the cluster, name the steps, and change nothing')
     .option('--break-lock', 'remove a run lock left by a run whose controller is gone'),
   journal: true,

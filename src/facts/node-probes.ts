@@ -9,6 +9,7 @@ import { HSTS } from '../hsts/paths.js';
 import { listIptables, readFirewalldZone } from '../remote/firewall-tools.js';
 import { outputProbe, type Answers, type Probe } from '../remote/probe.js';
 import { parseUnitShow, showUnits } from '../remote/systemctl.js';
+import { hstsTransfers } from '../remote/transfers.js';
 import { shPath, shq } from '../ssh/shell.js';
 import { copiesProbe, type CopyState } from './copies-probe.js';
 import type { NeedsList } from './needs.js';
@@ -84,7 +85,7 @@ export function environmentProbe(): Probe<Environment> {
       'command -v netfilter-persistent >/dev/null 2>&1 && echo nfp=yes || echo nfp=no',
       '[ -f /usr/lib/systemd/system/iptables.service ] || [ -f /lib/systemd/system/iptables.service ] && echo ipts=yes || echo ipts=no',
       'echo "firewalld=$(systemctl is-active firewalld 2>/dev/null || true)"',
-      'pgrep -a -x ascp | sed "s/^/transfer=/" || true',
+      `{\n${hstsTransfers().code}\n} | sed "s/^/transfer=/"`,
       "ss -Htlnp 2>/dev/null | awk '{print \"listen=\" $4 \" \" $6}' || true",
       `[ -f ${HSTS.lockDir}/holder.json ] && echo "lock=$(tr -d '\\n' < ${HSTS.lockDir}/holder.json)" || true`,
     ].join('\n'),

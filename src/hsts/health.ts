@@ -35,6 +35,8 @@ export interface ClusterHealth {
   nodes: NodeHealth[];
   /** Nodes in maintenance: not a failure by themselves; their stopped services are expected. */
   maintenance: ({ node: string } & MaintenanceMark)[];
+  /** What needs a look but does not change the verdict (a dead verify's Node API user). */
+  warnings?: string[];
 }
 
 /**

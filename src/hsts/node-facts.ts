@@ -51,7 +51,7 @@ export interface NodeFacts {
   firewalldProblem: string | null;
   isRoot: boolean;
   hstsInstalled: boolean;
-  /** `pgrep -a -x ascp` lines: transfers in progress. */
+  /** Transfers in progress (remote/transfers.ts: `PID COMMAND LINE`, HSTS's ascp only). */
   transfers: string[];
   /** Listening TCP ports and the program names holding them. */
   listeners: Map<number, string[]>;

@@ -6,6 +6,7 @@ import { KnownHosts } from '../ssh/known-hosts.js';
 import { defaultIdentityFiles, openSshHost, OpenSshConfigError, parseJump, readOpenSshConfig, type OpenSshHost } from '../ssh/openssh-config.js';
 import type SSHConfig from 'ssh-config';
 import { privateKeyProblem } from '../ssh/private-key.js';
+import { exposureWarning } from './file-exposure.js';
 import { UsageError } from '../util/errors.js';
 import type { Problem } from '../util/problem.js';
 import { Secret } from '../util/secret.js';
@@ -124,6 +125,12 @@ function readUserFile(full: string, path: Path, what: string, f: Findings): Buff
   }
 }
 
+/** Each exposed secret file once, however many fields point at it. */
+function warnIfExposed(full: string, what: 'private key' | 'password file', f: Findings): void {
+  const warning = exposureWarning(full, what);
+  if (warning && !f.warnings.includes(warning)) f.warnings.push(warning);
+}
+
 function resolveSecret(ref: SecretRef, path: Path, f: Findings): Secret | undefined {
   const where = jsonPath(path);
   let value: string | undefined;
@@ -141,6 +148,7 @@ function resolveSecret(ref: SecretRef, path: Path, f: Findings): Secret | undefi
     const full = resolve(f.dir, expandHome(ref.file));
     const bytes = readUserFile(full, [...path, 'file'], 'a password file', f);
     if (!bytes) return undefined;
+    warnIfExposed(full, 'password file', f);
     value = bytes.toString('utf8').replace(/\r?\n$/, '');
     if (value === '') {
       f.add(`empty:${full}`, { ...f.at([...path, 'file']), field: `${where}.file`, message: `${full} is empty`, hint: 'write the password into it (one line)' });
@@ -161,6 +169,7 @@ function readKey(keyPath: string, path: Path, f: Findings, cache: Map<string, Bu
     const bytes = readUserFile(full, path, 'a private key', f) ?? null;
     const problem = bytes ? privateKeyProblem(bytes) : undefined;
     if (problem) f.add(`key:${full}`, { ...f.at(path), field: jsonPath(path), message: `${full} ${problem.message}`, hint: problem.hint });
+    if (bytes && !problem) warnIfExposed(full, 'private key', f);
     cache.set(full, problem ? null : bytes);
   }
   const key = cache.get(full);
@@ -202,6 +211,7 @@ function keyFromFiles(files: string[], source: string, f: Findings, cache: Map<s
       const bytes = readFileSync(full);
       const problem = privateKeyProblem(bytes);
       if (problem) f.add(`key:${full}`, { file: source, message: `${full} ${problem.message}`, hint: problem.hint });
+      else warnIfExposed(full, 'private key', f);
       cache.set(full, problem ? null : bytes);
     }
     const key = cache.get(full);

@@ -1,4 +1,6 @@
-import { chownSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { inventoryFormat } from './read-file.js';
 
 /**
@@ -14,9 +16,17 @@ export function rewriteInventoryFile(path: string, edit: (text: string, format: 
   const next = edit(text, inventoryFormat(path, text));
   if (next === text) return false;
   const { mode, uid, gid } = statSync(path);
-  const tmp = `${path}.hsts-cluster.tmp`;
-  writeFileSync(tmp, bom + next, { mode: mode & 0o7777 });
-  if (process.getuid?.() === 0) chownSync(tmp, uid, gid);
-  renameSync(tmp, path);
+  // A random name, created exclusively: a fixed name beside the inventory could be a link someone
+  // else placed there (the write would follow it), or another run's file.
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  writeFileSync(tmp, bom + next, { mode: 0o600, flag: 'wx' });
+  try {
+    if (process.getuid?.() === 0) chownSync(tmp, uid, gid);
+    chmodSync(tmp, mode & 0o7777);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
   return true;
 }

@@ -1,22 +1,44 @@
 import { HSTS } from '../hsts/paths.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
+import type { Secret } from '../util/secret.js';
 
 /** `asnodeadmin -l`: the Node API users, as stored in Redis. */
 export function listNodeUsers(): RemoteCommand {
   return { label: 'asnodeadmin -l', code: `${HSTS.asnodeadmin} -l` };
 }
 
+/** The first column of `asnodeadmin -l`: the Node API user names (headings and rulers left out). */
+export function parseNodeUserNames(output: string): string[] {
+  return output.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '')
+    .filter((name) => name !== '' && name !== 'user' && !/^=+$/.test(name) && !name.endsWith(':'));
+}
+
 /**
- * `asnodeadmin -au USER -p PASSWORD -x root`. asnodeadmin takes the password only in argv: use it
- * for throw-away users with random, short-lived passwords, never for a secret that matters. The
- * label does not show it.
+ * `asnodeadmin -au USER -x OS_USER` with the password on stdin. IBM documents that asnodeadmin
+ * prompts for the password when `-p` is not given; it does not say whether it asks twice, so it is
+ * given twice (a second line nobody reads is harmless). Refuses, before asnodeadmin runs, an OS
+ * user that does not exist or has uid 0: the Node API user may do what that account does.
  */
-export function addThrowAwayNodeUser(user: string, password: string, osUser = 'root'): RemoteCommand {
+export function addNodeUser(user: string, osUser: string, password: Secret): RemoteCommand {
   return {
-    label: `asnodeadmin -au ${user} -p (random) -x ${osUser}`,
-    code: `${HSTS.asnodeadmin} -au ${shq(user)} -p ${shq(password)} -x ${shq(osUser)}`,
+    inputs: { pw: password },
+    label: `asnodeadmin -au ${user} -x ${osUser} (password on stdin)`,
+    code: [
+      `uid=$(id -u ${shq(osUser)} 2>/dev/null) || { echo ${shq(`no account ${osUser} on this node`)}; exit 1; }`,
+      `[ "$uid" != 0 ] || { echo ${shq(`${osUser} has uid 0: a Node API user mapped to it would act as root`)}; exit 1; }`,
+      `{ cat "$IN/pw"; echo; cat "$IN/pw"; echo; } | ${HSTS.asnodeadmin} -au ${shq(user)} -x ${shq(osUser)}`,
+    ].join('\n'),
   };
+}
+
+/** Names verify gives its throw-away users; `hsts-verify-` + 6 hex: before 0.x, mapped to root. */
+export const VERIFY_USER_PREFIX = 'hsts-cluster-verify-';
+const VERIFY_USER = /^(hsts-cluster-verify-[0-9a-z]{1,40}|hsts-verify-[0-9a-f]{6})$/;
+
+/** The Node API users a verify made and did not remove (its controller died): `asnodeadmin -l`'s names. */
+export function verifyLeftovers(names: string[], own?: string): string[] {
+  return names.filter((name) => VERIFY_USER.test(name) && name !== own);
 }
 
 /** `asnodeadmin -du USER`; with `quiet`, as a clean-up that never fails. */

@@ -2,15 +2,20 @@
  * A backup archive: a POSIX tar (readable with `tar -tvf`) holding `manifest.json`, the primary's
  * `redis.rdb` and each node's managed files under `nodes/NAME/...`. Pure: bytes in, bytes out.
  * Passwords are left out: the directives that carry one are replaced by `<left out>` (see redactConf).
+ * Format 2 adds `manifest.json.hmac`: an HMAC-SHA256 of manifest.json's bytes (which hold every
+ * member's sha256) keyed by the cluster's backup key, which only root on the nodes holds
+ * (runner/backup-key.ts); format 1 archives carry none.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { tokenize } from '../hsts/conf-lines.js';
 
-export const FORMAT = 'hsts-cluster-backup/1';
+export const FORMAT = 'hsts-cluster-backup/2';
+const FORMAT_1 = 'hsts-cluster-backup/1';
+export const HMAC_MEMBER = 'manifest.json.hmac';
 export const LEFT_OUT = '<left out>';
 
 export interface Manifest {
-  format: typeof FORMAT;
+  format: typeof FORMAT | typeof FORMAT_1;
   cluster: { primarySet: string; nodes: { name: string; privateIp: string }[] };
   createdAt: string;
   tool: string;
@@ -21,6 +26,15 @@ export interface Manifest {
 }
 
 export const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** The backup key's public name: which key signed an archive, never the key. */
+export const keyId = (key: Buffer) => sha256(Buffer.concat([Buffer.from('hsts-cluster backup key id\n'), key])).slice(0, 16);
+
+interface Signature { alg: 'HMAC-SHA256'; keyId: string; mac: string }
+
+function sign(manifest: Buffer, key: Buffer): Signature {
+  return { alg: 'HMAC-SHA256', keyId: keyId(key), mac: createHmac('sha256', key).update(manifest).digest('hex') };
+}
 
 /** Lines of Redis/Sentinel configuration that carry a password, or a hash of one. */
 function carriesPassword(args: string[]): boolean {
@@ -93,7 +107,16 @@ export function readTar(buf: Buffer): Map<string, Buffer> {
 }
 
 /** The archive's files checked against its manifest: every listed file present with its checksum. */
-export function openArchive(buf: Buffer): { manifest: Manifest; files: Map<string, Buffer> } {
+export interface OpenedArchive {
+  manifest: Manifest;
+  files: Map<string, Buffer>;
+  /** The archive file's sha256, to show before anything is loaded. */
+  sha256: string;
+  /** manifest.json's HMAC member, parsed; null when the archive has none (format 1, or removed). */
+  signature: Signature | null;
+}
+
+export function openArchive(buf: Buffer): OpenedArchive {
   const files = readTar(buf);
   const raw = files.get('manifest.json');
   if (!raw) throw new ArchiveError('no manifest.json: not an hsts-cluster backup');
@@ -104,7 +127,7 @@ export function openArchive(buf: Buffer): { manifest: Manifest; files: Map<strin
     throw new ArchiveError('manifest.json is not JSON');
   }
   const format: unknown = manifest.format;
-  if (format !== FORMAT) throw new ArchiveError(`unknown format ${JSON.stringify(format)} (expected ${FORMAT})`);
+  if (format !== FORMAT && format !== FORMAT_1) throw new ArchiveError(`unknown format ${JSON.stringify(format)} (expected ${FORMAT})`);
   if (!Array.isArray(manifest.files)) throw new ArchiveError('manifest.json lists no files');
   const c: unknown = manifest.cluster;
   const nodesOk = typeof c === 'object' && c !== null && typeof (c as Manifest['cluster']).primarySet === 'string' &&
@@ -118,7 +141,46 @@ export function openArchive(buf: Buffer): { manifest: Manifest; files: Map<strin
     if (sha256(content) !== f.sha256) throw new ArchiveError(`${f.path}: checksum mismatch (the archive is damaged)`);
   }
   if (!files.has('redis.rdb') || !manifest.files.some((f) => f.path === 'redis.rdb')) throw new ArchiveError('no redis.rdb in the manifest');
-  return { manifest, files };
+  return { manifest, files, sha256: sha256(buf), signature: parseSignature(files.get(HMAC_MEMBER)) };
+}
+
+function parseSignature(raw: Buffer | undefined): Signature | null {
+  if (!raw || raw.length > 1024) return null;
+  try {
+    const s = JSON.parse(raw.toString('utf8')) as Partial<Signature>;
+    const ok = s.alg === 'HMAC-SHA256' && typeof s.keyId === 'string' && /^[0-9a-f]{16}$/.test(s.keyId) && typeof s.mac === 'string' && /^[0-9a-f]{64}$/.test(s.mac);
+    return ok ? s as Signature : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether this cluster made the archive: `verified` (its HMAC checks with the cluster's key),
+ * `unsigned` (no HMAC: format 1, or the member removed), `no-key` (the nodes hold no backup key),
+ * `other-key` (signed with a key this cluster does not hold: another cluster's, or a replaced key),
+ * `forged` (this cluster's key id, a MAC that does not check: the archive was changed).
+ */
+export type Authenticity = 'verified' | 'unsigned' | 'no-key' | 'other-key' | 'forged';
+
+export function checkAuthenticity(opened: Pick<OpenedArchive, 'files' | 'signature'>, key: Buffer | null): Authenticity {
+  if (!opened.signature) return 'unsigned';
+  if (!key) return 'no-key';
+  if (opened.signature.keyId !== keyId(key)) return 'other-key';
+  const expected = Buffer.from(sign(opened.files.get('manifest.json')!, key).mac, 'hex');
+  return timingSafeEqual(expected, Buffer.from(opened.signature.mac, 'hex')) ? 'verified' : 'forged';
+}
+
+/** Why a restore of this archive needs --force (null: it needs none), naming what to do. */
+export function authenticityRefusal(authenticity: Authenticity, force: boolean): string | null {
+  if (authenticity === 'verified' || force) return null;
+  const why: Record<Exclude<Authenticity, 'verified'>, string> = {
+    unsigned: 'the archive carries no HMAC (written by an hsts-cluster before format 2, or the HMAC was removed): nothing shows this cluster made it',
+    'no-key': 'no node holds this cluster\'s backup key (no backup was made with this version yet), so the archive\'s HMAC cannot be checked',
+    'other-key': 'the archive was signed with a backup key this cluster does not hold: it comes from another cluster (or the key was replaced since)',
+    forged: 'the archive\'s HMAC does not match its content under this cluster\'s backup key: it was changed after the backup wrote it',
+  };
+  return `${why[authenticity]}; pass --force to restore it anyway`;
 }
 
 /** Why this backup is not of this cluster (primary set, node addresses), or null when it is. */
@@ -129,18 +191,24 @@ export function otherCluster(manifest: Manifest, cluster: Manifest['cluster']): 
   return null;
 }
 
-/** The archive: manifest first, then the files it lists. Refuses to write one that holds the password. */
+/**
+ * The archive: manifest first, its HMAC under `key`, then the files it lists. Refuses to write one
+ * that holds the password (or the key).
+ */
 export function buildArchive(
-  meta: Omit<Manifest, 'format' | 'files' | 'passwords'>, files: { path: string; content: Buffer }[], password: string,
+  meta: Omit<Manifest, 'format' | 'files' | 'passwords'>, files: { path: string; content: Buffer }[], password: string, key: Buffer,
 ): { archive: Buffer; manifest: Manifest } {
   const manifest: Manifest = {
     format: FORMAT, ...meta,
     passwords: `left out: requirepass, masterauth (primaryauth), sentinel auth-pass, sentinel sentinel-pass and user lines read "${LEFT_OUT}"; restore never writes configuration`,
     files: files.map((f) => ({ path: f.path, sha256: sha256(f.content), bytes: f.content.length })),
   };
-  const all = [{ path: 'manifest.json', content: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) }, ...files];
+  const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+  const signature = Buffer.from(`${JSON.stringify(sign(manifestBytes, key))}\n`);
+  const all = [{ path: 'manifest.json', content: manifestBytes }, { path: HMAC_MEMBER, content: signature }, ...files];
   for (const f of all) {
     if (password !== '' && f.content.includes(Buffer.from(password))) throw new Error(`the password appears in ${f.path}: no archive written`);
+    if (f.content.includes(key) || f.content.includes(Buffer.from(key.toString('hex')))) throw new Error(`the backup key appears in ${f.path}: no archive written`);
   }
   return { archive: writeTar(all), manifest };
 }

@@ -42,33 +42,44 @@ export function readFileBase64(path: string): RemoteCommand {
 
 /**
  * Puts a dataset into the running primary: the RDB is loaded by a private Redis of the same binary
- * (a Unix socket in a root-only directory, no port), the primary is flushed and every key is copied
- * into it with MIGRATE ... COPY REPLACE, database by database; its replicas receive all of it through
- * replication. Ends with each database's key count compared. The password reaches MIGRATE on
- * redis-cli's stdin, never in argv.
+ * (a Unix socket, no port), the primary is flushed and every key is copied into it with MIGRATE ...
+ * COPY REPLACE, database by database; its replicas receive all of it through replication. Ends with
+ * each database's key count compared. The password reaches MIGRATE on redis-cli's stdin, never in
+ * argv. The private Redis parses a file from outside the cluster: it runs as `runAs` (the noded user,
+ * never uid 0) with `sanitize-dump-payload yes`, in a directory of its own inside a root-owned one
+ * under /var/tmp (sticky: nobody else can rename either). Root puts the RDB there before handing the
+ * directory over, then only talks to the socket, reads the log and pid file as `runAs`, keeps its
+ * own scratch files in a root-only directory beside it, and removes the whole tree (rm -rf follows
+ * no link).
  */
-export function loadDataset(target: RedisTarget, rdb: Buffer, timeoutMs: number): RemoteCommand {
+export function loadDataset(target: RedisTarget, rdb: Buffer, timeoutMs: number, runAs: string): RemoteCommand {
   const sock = '"$tmp/sock"';
   const local = (args: string) => `timeout 30 ${HSTS.asredis} -s ${sock} ${args}`;
+  // Bounded: what the noded user controls (the pid file, the log) may be a FIFO that never answers.
+  const asUser = 'timeout 10 runuser -u "$u" --';
   return {
-    label: `load the backup's dataset into ${target.ip}:${target.port} (FLUSHALL, then MIGRATE every key from a private Redis holding the backup)`,
+    label: `load the backup's dataset into ${target.ip}:${target.port} (FLUSHALL, then MIGRATE every key from a private Redis holding the backup, run as ${runAs})`,
     code: [
       'srv=$(systemctl show -p ExecStart --value asperaredisd | sed -n "s/.*path=\\([^ ;]*\\).*/\\1/p")',
       '[ -x "$srv" ] || { echo "cannot find the Redis server asperaredisd runs ($srv)"; exit 1; }',
-      `tmp=$(mktemp -d ${HSTS.stateDir}/restore.XXXXXX) && chmod 700 "$tmp" || exit 1`,
-      `trap '${HSTS.asredis} -s "$tmp/sock" SHUTDOWN NOSAVE >/dev/null 2>&1; rm -rf "$tmp"' EXIT`,
-      'cp "$IN/rdb" "$tmp/dump.rdb"',
-      `"$srv" --port 0 --unixsocket "$tmp/sock" --unixsocketperm 700 --dir "$tmp" --dbfilename dump.rdb --save '' --appendonly no --daemonize yes --pidfile "$tmp/pid" --logfile "$tmp/log" || { cat "$tmp/log"; exit 1; }`,
+      `u=${shq(runAs)}`,
+      'uid=$(id -u "$u" 2>/dev/null) && [ "$uid" != 0 ] || { echo "the private Redis must run as an account other than root: $u has uid ${uid:-none}"; exit 1; }',
+      'outer=$(mktemp -d /var/tmp/hsts-cluster-restore.XXXXXX) && chmod 711 "$outer" || exit 1',
+      'tmp="$outer/redis"',
+      `trap '${HSTS.asredis} -s "$tmp/sock" SHUTDOWN NOSAVE >/dev/null 2>&1; rm -rf "$outer"' EXIT`,
+      // Root's own scratch files (the key lists) stay in a root-only directory beside it.
+      'work="$outer/work"; mkdir -m 700 "$work" "$tmp" && cp "$IN/rdb" "$tmp/dump.rdb" && chown "$u" "$tmp" "$tmp/dump.rdb" || exit 1',
+      `${asUser} "$srv" --port 0 --unixsocket "$tmp/sock" --unixsocketperm 700 --dir "$tmp" --dbfilename dump.rdb --save '' --appendonly no --sanitize-dump-payload yes --daemonize yes --pidfile "$tmp/pid" --logfile "$tmp/log" || { ${asUser} tail -c 2000 "$tmp/log"; exit 1; }`,
       // A private Redis that exits (an RDB it cannot load) ends the wait at once, with its log.
-      pollUntil({ condition: `{ [ ! -s "$tmp/pid" ] || kill -0 "$(cat "$tmp/pid")" 2>/dev/null || { echo "the private Redis stopped while loading the backup:"; tail -5 "$tmp/log"; exit 1; }; }; last=$(${local('INFO persistence')} 2>&1 | tr -d '\\r' | grep '^loading:'); [ "$last" = loading:0 ]`, timeoutMs, intervalMs: 200, message: 'the private Redis did not load the backup' }),
+      pollUntil({ condition: `{ pid=$(${asUser} head -c 20 "$tmp/pid" 2>/dev/null); case "$pid" in ''|*[!0-9]*) true ;; *) kill -0 "$pid" 2>/dev/null ;; esac || { echo "the private Redis stopped while loading the backup:"; ${asUser} tail -n 5 "$tmp/log"; exit 1; }; }; last=$(${local('INFO persistence')} 2>&1 | tr -d '\\r' | grep '^loading:'); [ "$last" = loading:0 ]`, timeoutMs, intervalMs: 200, message: 'the private Redis did not load the backup' }),
       `dbs=$(${local('INFO keyspace')} | tr -d '\\r' | sed -n 's/^db\\([0-9]*\\):keys=\\([0-9]*\\).*/\\1:\\2/p')`,
       `out=$(${asredisCode(target, ['FLUSHALL'], { timeoutS: 120 })}); [ "$out" = OK ] || { echo "FLUSHALL: $out"; exit 1; }`,
       'pw=$(cat "$IN/pw" | sed \'s/\\\\/\\\\\\\\/g; s/"/\\\\"/g\')',
       'for entry in $dbs; do',
       '  db=${entry%%:*}; want=${entry#*:}',
-      `  ${local('-n "$db" --scan')} | tr -d '\\r' | while IFS= read -r key; do printf '%s\\n' "$key"; done > "$tmp/keys"`,
-      '  split -l 500 "$tmp/keys" "$tmp/batch."',
-      '  for batch in "$tmp"/batch.*; do',
+      `  ${local('-n "$db" --scan')} | tr -d '\\r' | while IFS= read -r key; do printf '%s\\n' "$key"; done > "$work/keys"`,
+      '  split -l 500 "$work/keys" "$work/batch."',
+      '  for batch in "$work"/batch.*; do',
       '    [ -e "$batch" ] || continue',
       `    line="MIGRATE ${target.ip} ${target.port} \\"\\" $db 60000 COPY REPLACE AUTH \\"$pw\\" KEYS"`,
       '    while IFS= read -r key; do k=$(printf \'%s\' "$key" | sed \'s/\\\\/\\\\\\\\/g; s/"/\\\\"/g\'); line="$line \\"$k\\""; done < "$batch"',

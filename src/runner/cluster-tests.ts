@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parsePrimaryAddr, parseReplication, parseSentinelReplicas } from '../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { addThrowAwayNodeUser, deleteNodeUser, listNodeUsers } from '../remote/asnodeadmin.js';
+import { addNodeUser, deleteNodeUser, listNodeUsers, parseNodeUserNames, VERIFY_USER_PREFIX, verifyLeftovers } from '../remote/asnodeadmin.js';
 import { nodedPing, parseNodedPing } from '../remote/noded.js';
 import { asredis, asredisDetached, redisOf, sentinelOf, type RedisTarget } from '../remote/redis-cli.js';
 import { throwIfInterrupted, waitUntilInterruptible, type WaitOptions } from '../remote/waits.js';
@@ -9,6 +9,7 @@ import { rewriteLoweredPriority } from '../remote/switchover.js';
 import { promotionProblems } from './switchover-plan.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import type { NodeSession } from '../ssh/session.js';
+import { Secret } from '../util/secret.js';
 
 /**
  * The specification's tests, automated: replication (a Node API user created on one node, seen from
@@ -85,19 +86,23 @@ export class ClusterTester {
     const started = Date.now();
     const nodes = this.inventory.nodes;
     const [first, second, third] = [nodes[0]!, nodes[1 % nodes.length]!, nodes[2 % nodes.length]!];
-    const user = `hsts-verify-${randomBytes(3).toString('hex')}`;
-    // A throw-away Node API user: asnodeadmin takes its password in argv, so it is random and short-lived.
-    const throwAway = randomBytes(12).toString('base64url');
+    const user = `${VERIFY_USER_PREFIX}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+    // Mapped to the noded user: the account that already runs asperanoded and Redis, on every node,
+    // so a Node API login for it gives nobody anything new. Never root (a uid 0 account is refused).
+    const osUser = this.inventory.cluster.nodedUser;
+    const throwAway = new Secret(randomBytes(12).toString('base64url'));
     const details: string[] = [];
     const listed = async (node: ClusterNode) => {
       const r = await this.sh(node, listNodeUsers());
-      return r.ok && new RegExp(`\\b${user}\\b`).test(r.output);
+      return r.ok && parseNodeUserNames(r.output).includes(user);
     };
     let ok = false;
     try {
-      const add = await this.sh(first, addThrowAwayNodeUser(user, throwAway));
+      if (osUser === 'root') throw new Error('cluster.nodedUser is root: verify maps its Node API user to the noded user and never to root');
+      details.push(...await this.removeLeftovers(first));
+      const add = await this.sh(first, addNodeUser(user, osUser, throwAway));
       if (!add.ok) throw new Error(`${first.name}: asnodeadmin -au failed: ${add.output.trim()}`);
-      details.push(`${first.name}: created Node API user ${user}`);
+      details.push(`${first.name}: created Node API user ${user} (mapped to ${osUser})`);
       const seen = await this.until(() => listed(second), (v) => v, { timeoutMs: 10_000 });
       if (!seen.ok) throw new Error(`${second.name}: asnodeadmin -l does not list ${user} within 10 s`);
       details.push(`${second.name}: lists ${user}`);
@@ -116,6 +121,19 @@ export class ClusterTester {
       }
     }
     return { name: 'replication', ok, details, durationMs: Date.now() - started };
+  }
+
+  /** Removes the Node API users earlier verifies left (their controller died before the clean-up). */
+  private async removeLeftovers(node: ClusterNode): Promise<string[]> {
+    const r = await this.sh(node, listNodeUsers());
+    if (!r.ok) throw new Error(`${node.name}: asnodeadmin -l failed: ${r.output.trim()}`);
+    const done: string[] = [];
+    for (const left of verifyLeftovers(parseNodeUserNames(r.output))) {
+      const del = await this.sh(node, deleteNodeUser(left));
+      if (!del.ok) throw new Error(`${node.name}: could not remove ${left}, left by an earlier verify: ${del.output.trim()}`);
+      done.push(`${node.name}: removed Node API user ${left}, left by an earlier verify that did not finish`);
+    }
+    return done;
   }
 
   /**

@@ -14,7 +14,7 @@ export interface MaintenanceFacts {
   replication: ReplicationInfo | null;
   /** The target's replica-priority at run time (null: no answer). */
   priority: string | null;
-  /** The target's `pgrep -a -x ascp` lines. */
+  /** The target's transfers (remote/transfers.ts: `PID COMMAND LINE`). */
   transfers: string[];
 }
 

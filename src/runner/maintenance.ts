@@ -7,6 +7,7 @@ import { makeDirectory, removeFileCommand, writeFileCommand } from '../remote/fi
 import { nodedPing, parseNodedPing } from '../remote/noded.js';
 import { asredis, configSet, type RedisTarget } from '../remote/redis-cli.js';
 import { parseUnitShow, showUnits, systemctl } from '../remote/systemctl.js';
+import { hstsTransfers, parseTransfers } from '../remote/transfers.js';
 import { throwIfInterrupted, type WaitOptions } from '../remote/waits.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import type { ConnectOptions } from './engine/connect.js';
@@ -283,7 +284,7 @@ class Maintenance {
   }
 
   private async transfers(node: ClusterNode): Promise<string[]> {
-    return (await this.access.sh(node, { label: 'pgrep -a -x ascp', code: 'pgrep -a -x ascp || true' })).output.split('\n').filter(Boolean);
+    return parseTransfers((await this.access.sh(node, hstsTransfers())).output);
   }
 }
 

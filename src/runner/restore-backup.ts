@@ -10,9 +10,10 @@ import { HSTS } from '../hsts/paths.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
-import type { Manifest } from './backup-archive.js';
+import { authenticityRefusal, checkAuthenticity, type Authenticity, type Manifest, type OpenedArchive } from './backup-archive.js';
 import { bgsaveAndRead, loadDataset, readFileBase64 } from './backup-commands.js';
 import { BGSAVE_TIMEOUT_MS } from './backup.js';
+import { keyBytes, parseBackupKey, readBackupKey } from './backup-key.js';
 import { runOnCluster, type BackupRunOptions, type ClusterAccess } from './backup-run.js';
 import { rdbPath } from './redis-data.js';
 import type { RunResult } from './result.js';
@@ -23,10 +24,16 @@ const SYNC_TIMEOUT_MS = 120_000;
 export interface RestoreOptions extends BackupRunOptions {
   manifest: Manifest;
   rdb: Buffer;
+  /** The archive's members and HMAC, checked with the nodes' backup key before anything is loaded. */
+  signed: Pick<OpenedArchive, 'files' | 'signature'>;
+  /** Restore an archive whose HMAC does not check with this cluster's key. */
+  force: boolean;
 }
 
 export interface RestoreResult extends RunResult {
   primary?: string;
+  /** What the nodes' backup key says of the archive (backup-archive.ts checkAuthenticity). */
+  authenticity?: Authenticity;
   /** Keys per database in the primary after the restore ("0:12"). */
   restored?: string;
   steps: string[];
@@ -47,6 +54,15 @@ async function restore(access: ClusterAccess, options: RestoreOptions, report: O
     `${primary.name}: FLUSHALL, then copy every key of the backup (${options.manifest.createdAt}, primary ${options.manifest.primary}) into it from a private Redis`,
     `wait until ${replicas.map((n) => n.name).join(', ')} hold the same keys (at most ${SYNC_TIMEOUT_MS / 1000} s)`,
   ];
+  const authenticity = await archiveAuthenticity(access, options.signed);
+  if (!authenticity) return;
+  report.authenticity = authenticity;
+  const refusal = authenticityRefusal(authenticity, options.force);
+  if (refusal) {
+    access.refuse(refusal);
+    return;
+  }
+  if (authenticity !== 'verified') access.run.warnings.push(`restoring an archive this cluster's backup key does not verify (--force): ${authenticity}`);
   if (options.mode === 'plan') return;
   const recap = access.run.recap(primary.name);
   let before: Buffer;
@@ -65,7 +81,7 @@ async function restore(access: ClusterAccess, options: RestoreOptions, report: O
     return;
   }
   try {
-    const out = await access.must(primary, loadDataset(access.redis(primary), options.rdb, LOAD_TIMEOUT_MS), LOAD_TIMEOUT_MS + 60_000);
+    const out = await access.must(primary, loadDataset(access.redis(primary), options.rdb, LOAD_TIMEOUT_MS, access.cluster.nodedUser), LOAD_TIMEOUT_MS + 60_000);
     report.restored = /restored: (.*)/.exec(out)?.[1]?.trim() ?? '';
     access.journal('backup loaded', { node: primary.name, keys: report.restored });
     if (access.aborted) throw new Error('interrupted (Ctrl-C)');
@@ -76,6 +92,27 @@ async function restore(access: ClusterAccess, options: RestoreOptions, report: O
     access.run.errors.push((e as Error).message);
     await rollBack(access, primary, before, (e as Error).message.replace(`${primary.name}: `, ''));
   }
+}
+
+/**
+ * The archive checked with every key the nodes hold (they hold one; a node with another does not
+ * make a genuine archive fail); null when a node's key could not be read (the run's error).
+ */
+async function archiveAuthenticity(access: ClusterAccess, signed: RestoreOptions['signed']): Promise<Authenticity | null> {
+  const keys: Buffer[] = [];
+  for (const node of access.run.inventory.nodes) {
+    try {
+      const key = parseBackupKey(await access.must(node, readBackupKey()));
+      if (key instanceof Error) throw new Error(`${node.name}: ${key.message}`);
+      if (key) keys.push(keyBytes(key));
+    } catch (e) {
+      access.refuse(`cannot read the backup key to check the archive: ${(e as Error).message}`);
+      return null;
+    }
+  }
+  const verdicts = keys.length === 0 ? [checkAuthenticity(signed, null)] : keys.map((key) => checkAuthenticity(signed, key));
+  const order: Authenticity[] = ['verified', 'forged', 'other-key', 'unsigned', 'no-key'];
+  return order.find((a) => verdicts.includes(a))!;
 }
 
 /** Every replica linked, at the primary's offset, with the primary's key count. */
@@ -103,7 +140,7 @@ async function replicasFollow(access: ClusterAccess, primary: ClusterNode, repli
 async function rollBack(access: ClusterAccess, primary: ClusterNode, before: Buffer, cause: string): Promise<void> {
   const recap = access.run.recap(primary.name);
   access.run.emit({ event: 'rollback-start', nodes: [primary.name] });
-  const r = await access.sh(primary, loadDataset(access.redis(primary), before, LOAD_TIMEOUT_MS), LOAD_TIMEOUT_MS + 60_000);
+  const r = await access.sh(primary, loadDataset(access.redis(primary), before, LOAD_TIMEOUT_MS, access.cluster.nodedUser), LOAD_TIMEOUT_MS + 60_000);
   if (r.ok) {
     Object.assign(recap, { status: 'rolled-back', failed: 1, error: `restore failed (${cause}); the dataset it had before was loaded back` });
     access.journal('rolled back', { node: primary.name });

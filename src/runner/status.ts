@@ -3,6 +3,7 @@ import { evaluateHealth, type ClusterHealth, type NodeHealthInput } from '../hst
 import { SERVICES } from '../hsts/paths.js';
 import { parsePrimaryAddr, parseReplication } from '../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
+import { listNodeUsers, parseNodeUserNames, verifyLeftovers } from '../remote/asnodeadmin.js';
 import { nodedPing, parseNodedPing } from '../remote/noded.js';
 import { outputProbe, parseProbes, probeCommands, type Answers } from '../remote/probe.js';
 import { asredis, redisOf, sentinelOf } from '../remote/redis-cli.js';
@@ -40,6 +41,10 @@ export function statusProbes(inventory: Inventory, node: ClusterNode) {
     sentinelCounts: outputProbe(asredis(sentinel, ['SENTINEL', 'MASTER', cluster.primarySet]), parseSentinelCounts),
     noded: outputProbe(nodedPing(), parseNodedPing),
     maintenance: maintenanceProbe(),
+    // The Node API users live in the cluster's Redis: one node's list is everyone's, so one node is
+    // asked, in the batch it answers anyway (no extra round trip).
+    verifyLeftovers: node === inventory.nodes[0]
+      ? outputProbe(listNodeUsers(), (output) => verifyLeftovers(parseNodeUserNames(output))) : undefined,
   };
 }
 
@@ -69,7 +74,13 @@ export function unreachable(node: ClusterNode, error: string): NodeHealthInput {
   };
 }
 
+/** A warning per Node API user a dead verify left behind (the next verify removes them). */
+export function leftoverWarnings(node: string, names: string[]): string[] {
+  return names.map((name) => `${node}: Node API user ${name} was left by a verify that did not finish; the next hsts-cluster verify removes it (or: asnodeadmin -du ${name})`);
+}
+
 export async function clusterStatus(inventory: Inventory, sessions: Map<string, NodeSession>, failures: Map<string, string>): Promise<ClusterHealth> {
+  const warnings: string[] = [];
   const inputs = await Promise.all(inventory.nodes.map(async (node) => {
     const session = sessions.get(node.name);
     if (!session) return unreachable(node, failures.get(node.name) ?? 'not connected');
@@ -78,10 +89,13 @@ export async function clusterStatus(inventory: Inventory, sessions: Map<string, 
       const commands = probeCommands(probes);
       const r = await session.run(commands, 'parallel', 30_000);
       if (r.results.length < commands.length) return unreachable(node, r.failure?.output ?? 'no answer');
-      return nodeHealth(node, parseProbes(probes, r.results));
+      const answers = parseProbes(probes, r.results);
+      warnings.push(...leftoverWarnings(node.name, answers.verifyLeftovers ?? []));
+      return nodeHealth(node, answers);
     } catch (e) {
       return unreachable(node, (e as Error).message);
     }
   }));
-  return evaluateHealth(inputs);
+  const health = evaluateHealth(inputs);
+  return warnings.length > 0 ? { ...health, warnings } : health;
 }

@@ -27,5 +27,6 @@ export function renderStatus(health: ClusterHealth): string {
   for (const m of health.maintenance) lines.push('', `${m.node}: ${describeMark(m)}`);
   lines.push('', `cluster: ${health.verdict.toUpperCase()}${health.primary ? `, primary ${health.primary}` : ''}`);
   for (const reason of health.reasons) lines.push(`  - ${reason}`);
+  for (const warning of health.warnings ?? []) lines.push(`warning: ${warning}`);
   return `${lines.join('\n')}\n`;
 }

@@ -18,8 +18,8 @@ beforeAll(async () => {
   decoy = await startDecoy();
   port = decoy.port;
   const keys = generateUsableKeyPair();
-  writeFileSync(join(dir, 'id_ed25519'), keys.private);
-  writeFileSync(join(dir, 'redis-password'), 'secret-password\n');
+  writeFileSync(join(dir, 'id_ed25519'), keys.private, { mode: 0o600 });
+  writeFileSync(join(dir, 'redis-password'), 'secret-password\n', { mode: 0o600 });
   // Any key will do: the listener never gets as far as offering one; strict checking needs an entry.
   writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${keys.public.split(' ').slice(0, 2).join(' ')}\n`);
 });

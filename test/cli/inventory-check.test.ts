@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +15,8 @@ describe('hsts-cluster inventory check', () => {
   beforeAll(async () => {
     decoy = await startDecoy();
     const keys = generateUsableKeyPair();
-    writeFileSync(join(dir, 'id_ed25519'), keys.private);
-    writeFileSync(join(dir, 'redis-password'), 'secret-password\n');
+    writeFileSync(join(dir, 'id_ed25519'), keys.private, { mode: 0o600 });
+    writeFileSync(join(dir, 'redis-password'), 'secret-password\n', { mode: 0o600 });
     writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${decoy.port} ${keys.public.split(' ').slice(0, 2).join(' ')}\n`);
   });
   afterAll(async () => {
@@ -33,6 +33,22 @@ describe('hsts-cluster inventory check', () => {
     expect(r.stdout).toContain(`${file}: valid (3 nodes, quorum 2`);
     for (const name of ['node1', 'node2', 'node3']) expect(r.stdout).toContain(`[${name}] ssh root@127.0.0.1:${decoy.port}`);
     expect(decoy.connections()).toBe(0);
+  });
+
+  it('a key and a password file others can read: one warning each on stderr, however many fields name them; still valid', async () => {
+    const exposed = join(dir, 'exposed');
+    mkdirSync(exposed, { recursive: true });
+    const keys = generateUsableKeyPair();
+    writeFileSync(join(exposed, 'id_ed25519'), keys.private, { mode: 0o644 });
+    writeFileSync(join(exposed, 'redis-password'), 'secret-password\n', { mode: 0o640 });
+    writeFileSync(join(exposed, 'known_hosts'), `[127.0.0.1]:${decoy.port} ${keys.public.split(' ').slice(0, 2).join(' ')}\n`);
+    const file = join(exposed, 'inventory.yaml');
+    writeFileSync(file, yamlInventory(decoyInventory(decoy.port)));
+    const r = await runCli(['inventory', 'check', '-i', file], { timeoutMs: 30_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr.match(/UNPROTECTED PRIVATE KEY FILE .*id_ed25519 has mode 0644.*chmod 600/g)).toHaveLength(1);
+    expect(r.stderr.match(/UNPROTECTED PASSWORD FILE: .*redis-password has mode 0640/g)).toHaveLength(1);
+    expect(r.stderr).not.toContain('secret-password');
   });
 
   it('JSON and YAML of the same wrong inventory: the same problems, each once, at their own lines; exit 2', async () => {

@@ -32,9 +32,9 @@ function prepare(m: Mistake): { dir: string; inv: string; fill: (s: string) => s
   const inv = join(dir, m.fileName ?? 'inventory.json');
   const fill = (s: string) => s.replace(/\{inv\}/g, inv).replace(/\{dir\}/g, dir).replace(/\{port\}/g, String(port));
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'id_ed25519'), keys.private);
+  writeFileSync(join(dir, 'id_ed25519'), keys.private, { mode: 0o600 });
   writeFileSync(join(dir, 'id_ed25519.pub'), `${keys.public}\n`);
-  writeFileSync(join(dir, 'redis-password'), 'secret-password\n');
+  writeFileSync(join(dir, 'redis-password'), 'secret-password\n', { mode: 0o600 });
   writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${keys.public.split(' ').slice(0, 2).join(' ')}\n`);
   let content: string | Buffer;
   if (typeof m.inventory === 'string' || Buffer.isBuffer(m.inventory)) content = m.inventory;

@@ -43,8 +43,8 @@ describe('the packed CLI', () => {
 
   it('loads its playbook and SSH code from the package alone: plan reaches the nodes', async () => {
     const keys = generateUsableKeyPair();
-    writeFileSync(join(dir, 'id_ed25519'), keys.private);
-    writeFileSync(join(dir, 'redis-password'), 'secret-password\n');
+    writeFileSync(join(dir, 'id_ed25519'), keys.private, { mode: 0o600 });
+    writeFileSync(join(dir, 'redis-password'), 'secret-password\n', { mode: 0o600 });
     writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${decoy.port} ${keys.public.split(' ').slice(0, 2).join(' ')}\n`);
     writeFileSync(join(dir, 'inventory.json'), JSON.stringify(decoyInventory(decoy.port)));
     const before = decoy.connections();

@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildArchive, openArchive } from '../../src/runner/backup-archive.js';
+import { buildArchive, openArchive, readTar, writeTar } from '../../src/runner/backup-archive.js';
+import { BACKUP_KEY } from '../../src/runner/backup-key.js';
 import { startRig, type Rig } from '../rig/rig.js';
 import { runCli, startCli } from '../support/cli.js';
 import { eventually, redisCli } from '../support/cluster.js';
@@ -90,7 +91,8 @@ describe('backup and restore', () => {
     const { manifest, files } = openArchive(readFileSync(archive()));
     const { archive: other } = buildArchive(
       { ...manifest, cluster: { ...manifest.cluster, primarySet: 'otherprimary' } },
-      [...files.entries()].filter(([p]) => p !== 'manifest.json').map(([path, content]) => ({ path, content })), '',
+      [...files.entries()].filter(([p]) => p !== 'manifest.json' && p !== 'manifest.json.hmac').map(([path, content]) => ({ path, content })), '',
+      Buffer.alloc(32, 1),
     );
     const otherPath = join(dir, 'other.tar');
     writeFileSync(otherPath, other, { mode: 0o600 });
@@ -110,6 +112,38 @@ describe('backup and restore', () => {
     const d = await runCli(['restore', join(dir, 'damaged.tar'), '-i', rig.inventoryPath]);
     expect(d.exitCode, d.stderr).toBe(2);
     expect(d.stderr).toMatch(/redis\.rdb: checksum mismatch/);
+  });
+
+  it('signs with one root-only key on every node (a node without it gets it); a tampered archive is refused without --force, nothing loaded, and restored with it', async () => {
+    const keyOf = (n: number) => rig.sh(n, `stat -c '%U %a' ${BACKUP_KEY} && sha256sum < ${BACKUP_KEY}`);
+    const first = (await keyOf(0)).output;
+    expect(first).toMatch(/^root 600\n[0-9a-f]{64}/);
+    await rig.sh(2, `rm -f ${BACKUP_KEY}`);
+    const again = await runCli(['backup', '--out', archive(), '-i', rig.inventoryPath]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    for (const n of [0, 1, 2]) expect((await keyOf(n)).output, `node${n + 1}`).toBe(first);
+
+    const tar = readTar(readFileSync(archive()));
+    const manifest = JSON.parse(tar.get('manifest.json')!.toString()) as { createdAt: string };
+    manifest.createdAt = '2020-01-01T00:00:00.000Z';
+    const tampered = writeTar([...tar.entries()].map(([path, content]) => ({ path, content: path === 'manifest.json' ? Buffer.from(JSON.stringify(manifest)) : content })));
+    const tamperedPath = join(dir, 'tampered.tar');
+    writeFileSync(tamperedPath, tampered, { mode: 0o600 });
+    expect((await redisCli(rig, 0, 'SET after-tamper 1')).output.trim()).toBe('OK');
+    const refused = await runCli(['restore', tamperedPath, '-i', rig.inventoryPath]);
+    expect(refused.exitCode, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(/archive .*tampered\.tar: sha256 [0-9a-f]{64}, primary set "myprimary" \([0-9., ]+\), made 2020-01-01T00:00:00\.000Z/);
+    expect(refused.stderr).toMatch(/HMAC does not match its content under this cluster's backup key.*pass --force/);
+    expect((await redisCli(rig, 0, 'GET after-tamper')).output.trim()).toBe('1');
+
+    const forced = await runCli(['restore', tamperedPath, '--force', '--json', '-i', rig.inventoryPath]);
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ authenticity: 'forged', archive: { primarySet: 'myprimary', createdAt: '2020-01-01T00:00:00.000Z' } });
+    expect((await redisCli(rig, 0, 'EXISTS after-tamper')).output.trim()).toBe('0');
+    const genuine = await runCli(['restore', archive(), '--json', '-i', rig.inventoryPath]);
+    expect(genuine.exitCode, genuine.stderr).toBe(0);
+    expect(JSON.parse(genuine.stdout).authenticity).toBe('verified');
+    expect(`${refused.stderr}${forced.stdout}${forced.stderr}${journalText()}`).not.toContain((await rig.sh(0, `cat ${BACKUP_KEY}`)).output.trim());
   });
 
   it('a restore that fails after the flush loads the dataset the primary had back (exit 1)', async () => {

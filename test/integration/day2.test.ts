@@ -187,7 +187,29 @@ describe('verify', () => {
     const r = await cli('verify', '--replication');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/PASS replication/);
-    expect((await rig.sh(0, '/opt/aspera/bin/asnodeadmin -l')).output).not.toContain('hsts-verify-');
+    expect((await rig.sh(0, '/opt/aspera/bin/asnodeadmin -l')).output).not.toContain('hsts-cluster-verify-');
+  });
+
+  it('removes the Node API user a dead verify left (status names it before), maps its own to the noded user, password never in argv', async () => {
+    const leftover = 'hsts-cluster-verify-deadbeef01';
+    const planted = await rig.sh(0, `/opt/aspera/bin/asnodeadmin -au ${leftover} -p leftover-pw -x asperadaemon`);
+    expect(planted.exitCode, planted.output).toBe(0);
+    // A warning, whatever the verdict (under load a status may see a slow Redis): asked on node1 only.
+    const warning = `warning: node1: Node API user ${leftover} was left by a verify that did not finish`;
+    const status = await eventually(() => cli('status'), (x) => x.stdout.includes(warning), 60);
+    expect(status.stdout).toContain(warning);
+    // What `ps` shows of asnodeadmin on node1 while verify runs (bounded: 15 s at most).
+    await rig.sh(0, "rm -f /tmp/hsts-ps.log; (for i in $(seq 1 500); do ps -eo args= | grep '[a]snodeadmin -au'; sleep 0.03; done > /tmp/hsts-ps.log 2>&1 &)");
+    const r = await cli('verify', '--replication');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`node1: removed Node API user ${leftover}, left by an earlier verify that did not finish`);
+    expect(r.stderr).toMatch(/node1: created Node API user hsts-cluster-verify-[0-9a-z]+ \(mapped to asperadaemon\)/);
+    const seen = await eventually(() => rig.sh(0, 'cat /tmp/hsts-ps.log'), (x) => x.output.includes('-au hsts-cluster-verify-'), 20);
+    expect(seen.output).toMatch(/asnodeadmin -au hsts-cluster-verify-[0-9a-z]+ -x asperadaemon/);
+    expect(seen.output).not.toMatch(/ -p /);
+    expect((await rig.sh(0, '/opt/aspera/bin/asnodeadmin -l')).output).not.toContain('hsts-cluster-verify-');
+    expect((await cli('status')).stdout).not.toContain('Node API user hsts-cluster-verify-');
+    await rig.sh(0, 'rm -f /tmp/hsts-ps.log');
   });
 
   it('fails over (DEBUG sleep), measures a plausible time, stays healthy, and up keeps the new primary', async () => {

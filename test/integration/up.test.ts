@@ -37,16 +37,22 @@ describe('hsts-cluster up on a three-node rig', () => {
     expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
   });
 
-  it('refuses while a transfer is in progress, naming it, and changes nothing', async () => {
+  it('refuses while a transfer is in progress, naming it, and changes nothing; a program of another account named ascp is no transfer', async () => {
     const before = await fingerprintAll(rig);
     const transfer = await startTransfer(rig, 1);
+    // Named ascp (its process name, what pgrep -x matches) but not HSTS's ascp: it must not block node1.
+    const fake = await rig.sh(0, 'mkdir -p /tmp/hsts-fake && cp /bin/sleep /tmp/hsts-fake/ascp && chmod 755 /tmp/hsts-fake && ' +
+      '(setsid runuser -u nobody -- /tmp/hsts-fake/ascp 120 >/dev/null 2>&1 < /dev/null &) && sleep 0.3 && pgrep -x ascp');
     try {
+      expect(fake.exitCode, fake.output).toBe(0);
       const r = await runCli(['up', '-i', rig.inventoryPath]);
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`node2: transfers in progress: \\d+ .*${transfer.commandLine.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      expect(r.stderr).not.toMatch(/node1: transfers in progress/);
       expect(r.stderr).toContain('nothing was changed');
     } finally {
       await transfer.end();
+      await rig.sh(0, 'pkill -x -u nobody ascp; rm -rf /tmp/hsts-fake');
     }
     expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
   });

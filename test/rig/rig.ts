@@ -88,7 +88,7 @@ async function startNode(image: string, rig: string, network: StartedNetwork, na
     .withHostname(name)
     .withLabels({ [RIG_LABEL]: rig, [OWNER_LABEL]: `${hostname()}:${process.pid}` })
     .withNetwork(network)
-    .withAddedCapabilities('NET_ADMIN', 'SYS_ADMIN')
+    .withAddedCapabilities('NET_ADMIN', 'SYS_ADMIN', 'SYS_PTRACE')
     .withTmpFs({ '/run': 'rw', '/run/lock': 'rw' })
     .withBindMounts([{ source: '/sys/fs/cgroup', target: '/sys/fs/cgroup', mode: 'ro' }])
     .withExposedPorts(22)

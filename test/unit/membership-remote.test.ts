@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detachOverNetwork, sentinelReset, waitForSentinelCounts, waitForSentinelMembers } from '../../src/remote/membership.js';
-import { parseSentinelCounts } from '../../src/runner/status.js';
+import { leftoverWarnings, parseSentinelCounts } from '../../src/runner/status.js';
 import { renderStatus } from '../../src/ui/status.js';
 import { evaluateHealth } from '../../src/hsts/health.js';
 import { SERVICES } from '../../src/hsts/paths.js';
@@ -53,5 +53,12 @@ describe('status: what each Sentinel counts', () => {
     expect(text).toMatch(/node2 .* 4\/4 \(want 2\) /);
     expect(text).toContain('cluster: DEGRADED');
     expect(text).toContain('node2: its Sentinel counts 4 replica(s) and 4 peer(s), the inventory has 2 of each');
+  });
+
+  it('names the Node API users a dead verify left, as warnings that leave the verdict as it is', () => {
+    const warnings = leftoverWarnings('node1', ['hsts-cluster-verify-abc']);
+    expect(warnings).toEqual(['node1: Node API user hsts-cluster-verify-abc was left by a verify that did not finish; the next hsts-cluster verify removes it (or: asnodeadmin -du hsts-cluster-verify-abc)']);
+    const health = { verdict: 'healthy' as const, primary: 'node1', reasons: [], nodes: [], maintenance: [], warnings };
+    expect(renderStatus(health)).toContain(`cluster: HEALTHY, primary node1\nwarning: ${warnings[0]}\n`);
   });
 });

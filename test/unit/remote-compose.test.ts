@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { addThrowAwayNodeUser, deleteNodeUser, listNodeUsers } from '../../src/remote/asnodeadmin.js';
+import { addNodeUser, deleteNodeUser, listNodeUsers, parseNodeUserNames, verifyLeftovers } from '../../src/remote/asnodeadmin.js';
 import { onceSucceeded } from '../../src/remote/compose.js';
 import { parseBatchOutput, renderBatch, type RemoteCommand } from '../../src/ssh/remote-script.js';
 import { Secret } from '../../src/util/secret.js';
@@ -43,9 +43,39 @@ describe('remote/asnodeadmin', () => {
     expect(command).toEqual(expected);
   });
 
-  it('adds a throw-away user; its password is not in the label', () => {
-    const command = addThrowAwayNodeUser('hsts-verify-1', 'r4nd0m');
-    expect(command.label).toBe('asnodeadmin -au hsts-verify-1 -p (random) -x root');
-    expect(command.code).toBe("/opt/aspera/bin/asnodeadmin -au 'hsts-verify-1' -p 'r4nd0m' -x 'root'");
+  it('adds a user with its password on stdin: never in the label, the code or the script (argv)', () => {
+    const command = addNodeUser('hsts-cluster-verify-1', 'asperadaemon', new Secret('r4nd0m-pw'));
+    expect(command.label).toBe('asnodeadmin -au hsts-cluster-verify-1 -x asperadaemon (password on stdin)');
+    expect(command.code).toContain("/opt/aspera/bin/asnodeadmin -au 'hsts-cluster-verify-1' -x 'asperadaemon'");
+    expect(command.code).not.toMatch(/ -p /);
+    const batch = renderBatch([command], 'run-all');
+    expect(batch.script).not.toContain('r4nd0m-pw');
+    expect(Buffer.concat(batch.inputs).toString()).toContain('r4nd0m-pw');
+  });
+
+  it.each([
+    ['root', /root has uid 0: a Node API user mapped to it would act as root/],
+    ['no-such-account-hsts', /no account no-such-account-hsts on this node/],
+  ])('refuses to map a Node API user to %s, before asnodeadmin runs', (osUser, message) => {
+    const result = run(addNodeUser('hsts-cluster-verify-1', osUser, new Secret('pw')));
+    expect(result.exitCode).toBe(1);
+    expect(result.output).toMatch(message);
+  });
+
+  it('finds the users earlier verifies left, never its own nor anyone else\'s', () => {
+    const listing = [
+      'List of node user(s):',
+      '                user    system/transfer user',
+      '====================    ====================',
+      'hsts-cluster-verify-mbx1abc123            asperadaemon',
+      'hsts-cluster-verify-mine00ffee            asperadaemon',
+      '        hsts-verify-0a1b2c                    root',
+      '             console                        xfer',
+      '  hsts-verify-notours                       xfer',
+      'hsts-cluster-verify-UPPER                   xfer',
+    ].join('\n');
+    const names = parseNodeUserNames(listing);
+    expect(names).toContain('console');
+    expect(verifyLeftovers(names, 'hsts-cluster-verify-mine00ffee')).toEqual(['hsts-cluster-verify-mbx1abc123', 'hsts-verify-0a1b2c']);
   });
 });

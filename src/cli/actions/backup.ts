@@ -51,11 +51,17 @@ export async function restore(ctx: CommandContext<RestoreCliOptions>): Promise<O
     throw new UsageError([{ field: 'FILE', value: file, message: `a backup of another cluster: ${other}`, hint: 'pass --force to restore it into this cluster anyway' }]);
   }
   if (other) ctx.log(`warning: restoring a backup of another cluster (--force): ${other}`);
-  const result: RestoreResult = await runRestore(ctx.inventory, { ...procedureOptions(ctx), manifest: opened.manifest, rdb: opened.files.get('redis.rdb')! });
+  const { manifest } = opened;
+  const archive = { sha256: opened.sha256, primarySet: manifest.cluster.primarySet, nodes: manifest.cluster.nodes.map((n) => n.privateIp), createdAt: manifest.createdAt, format: manifest.format };
+  // Shown before anything is loaded: what the operator is about to put into the cluster.
+  ctx.log(`archive ${file}: sha256 ${archive.sha256}, primary set ${JSON.stringify(archive.primarySet)} (${archive.nodes.join(', ')}), made ${archive.createdAt}, ${archive.format}`);
+  const result: RestoreResult = await runRestore(ctx.inventory, {
+    ...procedureOptions(ctx), manifest, rdb: opened.files.get('redis.rdb')!, signed: opened, force: Boolean(ctx.options.force),
+  });
   let stdout = '';
   if (result.exitCode === 0) {
     stdout = ctx.options.dryRun ? steps(`would restore the backup of ${opened.manifest.createdAt} into ${result.primary}`, result.steps)
       : `restored the backup of ${opened.manifest.createdAt} into ${result.primary} (keys ${result.restored}); every replica holds the same keys\n`;
   }
-  return { exitCode: result.exitCode, json: result, stderr: renderRecap(result), stdout };
+  return { exitCode: result.exitCode, json: { ...result, archive }, stderr: renderRecap(result), stdout };
 }

@@ -1,3 +1,4 @@
+import { hstsTransfers, parseTransfers } from '../../remote/transfers.js';
 import type { NodeFacts } from '../../steps/types.js';
 import type { RemoteCommand } from '../../ssh/remote-script.js';
 import type { NodeTask, NodeTaskOutcome } from '../../ui/progress.js';
@@ -108,8 +109,8 @@ async function waitForTransfers(run: Run, facts: Map<string, NodeFacts>, options
   while (busy().length > 0 && Date.now() < deadline && !options.abort.aborted) {
     await new Promise((r) => setTimeout(r, 1000));
     await Promise.all(busy().map(async (node) => {
-      const r = await run.session(node.name).run([{ label: 'pgrep -a -x ascp', code: 'pgrep -a -x ascp || true' }], 'run-all');
-      facts.get(node.name)!.transfers = (r.results[0]?.output ?? '').split('\n').filter(Boolean);
+      const r = await run.session(node.name).run([hstsTransfers()], 'run-all');
+      facts.get(node.name)!.transfers = parseTransfers(r.results[0]?.output ?? '');
     }));
   }
 }
