@@ -2,6 +2,7 @@
 import type { Dataset } from './cold-start.js';
 import type { FirewallState, Persistence } from './firewall.js';
 import type { FirewalldState } from './firewalld.js';
+import type { PortHolder } from './port-holders.js';
 import type { ReplicationInfo } from './redis-info.js';
 
 /** A file as a node has it. `content` is null when the file is absent. */
@@ -44,6 +45,8 @@ export interface NodeFacts {
   units: Map<string, UnitFact>;
   firewall: FirewallState;
   users: Map<string, boolean>;
+  /** The uid of each user in `users` that exists. */
+  userIds: Map<string, number>;
   persistence: Persistence | null;
   /** firewalld's zone serving the private IP, its rich rules and files; null when firewalld is not active. */
   firewalld: FirewalldState | null;
@@ -53,8 +56,8 @@ export interface NodeFacts {
   hstsInstalled: boolean;
   /** `pgrep -a -x ascp` lines: transfers in progress. */
   transfers: string[];
-  /** Listening TCP ports and the program names holding them. */
-  listeners: Map<number, string[]>;
+  /** Listening TCP ports and who holds them (pid, command, uid, ancestry). */
+  listeners: Map<number, PortHolder[]>;
   /** Holder of the run lock on this node, if any (its holder.json). */
   lockHolder: string | null;
   runtime: RuntimeFacts;

@@ -1,4 +1,5 @@
 import { HSTS, SERVICES } from '../hsts/paths.js';
+import { foreignHolderProblems } from '../hsts/port-holders.js';
 import type { Inventory } from '../inventory/load.js';
 import type { NodeFacts, Step } from './types.js';
 
@@ -14,7 +15,13 @@ export function nodeBasics(facts: NodeFacts): string[] {
   return problems;
 }
 
-const REDIS_PROGRAMS = new Set(['redis-server', 'redis-sentinel', 'redis-check-rdb']);
+/** The Redis and Sentinel ports: free, or held by the unit that serves them (its MainPID or a child) or the noded user. */
+export function portProblems(facts: Pick<NodeFacts, 'listeners' | 'units' | 'userIds'>, inventory: Inventory): string[] {
+  const { redisPort, sentinelPort, nodedUser } = inventory.cluster;
+  const nodedUid = facts.userIds.get(nodedUser) ?? null;
+  return ([[redisPort, 'asperaredisd'], [sentinelPort, 'asperaredissentinel']] as const).flatMap(([port, unit]) =>
+    foreignHolderProblems(port, facts.listeners.get(port) ?? [], { unit, mainPid: facts.units.get(unit)?.mainPid ?? 0, nodedUser, nodedUid }));
+}
 
 /** Reachable, root through sudo, HSTS present, ports free or ours, users present, firewall manageable. */
 export const preflight: Step = {
@@ -35,10 +42,7 @@ export const preflight: Step = {
     for (const [user, exists] of facts.users) {
       if (!exists) problems.push(`user ${user} does not exist (needed for its keystore: askmscli -i -u ${user})`);
     }
-    for (const port of [inventory.cluster.redisPort, inventory.cluster.sentinelPort]) {
-      const holders = (facts.listeners.get(port) ?? []).filter((name) => !REDIS_PROGRAMS.has(name));
-      if (holders.length > 0) problems.push(`port ${port} is in use by ${[...new Set(holders)].join(', ')}`);
-    }
+    problems.push(...portProblems(facts, inventory));
     if (facts.firewalldProblem) {
       problems.push(`firewalld is active but its zone could not be read: ${facts.firewalldProblem}`);
     } else if (!facts.firewalld && !facts.persistence) {

@@ -21,6 +21,7 @@ function facts(files: FileFact[], units: UnitFact[], extra: Partial<NodeFacts> =
     units: new Map(units.map((u) => [u.name, u])),
     firewall: { chain: null, jumps: [], jumpFirst: false },
     users: new Map(),
+    userIds: new Map(),
     persistence: null,
     firewalld: null,
     firewalldProblem: null,

@@ -11,7 +11,7 @@ import { STEPS } from '../../src/steps/registry.js';
 import type { NodeFacts } from '../../src/steps/types.js';
 import {
   SHIPPED_REDIS_CONF, allFresh, askmsRecord, asperaConfXml, buildClusterFacts, buildFacts, buildInventory, configuredCluster,
-  configuredFiles, contextFor, nodeNamed, type FactsOptions, type NodeState,
+  configuredFiles, contextFor, holder, nodeNamed, type FactsOptions, type NodeState,
 } from '../support/facts.js';
 import { labels, nodePlan, outline, plan, type Outline, playbookSteps, stepChanges, stepProblems, summaries, type PlanInput } from './plan-helpers.js';
 
@@ -74,8 +74,16 @@ describe(covers('preflight'), () => {
       want: ['/opt/aspera/etc/redis/asperaredissentinel.service is missing (an HSTS version with Redis HA support is needed)'],
     },
     { name: 'a keystore user missing', facts: fresh({ users: { xfer: false } }), want: ['user xfer does not exist (needed for its keystore: askmscli -i -u xfer)'] },
-    { name: 'the Sentinel port held by another program', facts: fresh({ listeners: { 41415: ['python3', 'python3'] } }), want: ['port 41415 is in use by python3'] },
-    { name: 'the Redis port held by Redis itself', facts: fresh({ listeners: { 31415: ['redis-server'], 41415: ['redis-sentinel'] } }), want: [] },
+    {
+      name: 'the Sentinel port held by another account\'s program', facts: fresh({ listeners: { 41415: [holder('python3', { pid: 4242, uid: 1500, user: 'mallory' })] } }),
+      want: ['port 41415 is held by pid 4242 (python3) as user mallory, not by asperaredissentinel or user asperadaemon'],
+    },
+    { name: 'the Redis port held by Redis itself', facts: fresh({ listeners: { 31415: [holder('redis-server')], 41415: [holder('redis-sentinel')] } }), want: [] },
+    { name: 'IBM\'s stock Redis: a binary named asperaredisd', facts: fresh({ listeners: { 31415: [holder('asperaredisd')] } }), want: [] },
+    {
+      name: 'a program named redis-server, run by another account', facts: fresh({ listeners: { 31415: [holder('redis-server', { pid: 777, uid: 1500, user: 'mallory' })] } }),
+      want: ['port 31415 is held by pid 777 (redis-server) as user mallory, not by asperaredisd or user asperadaemon'],
+    },
     {
       name: 'firewalld active but unreadable', facts: fresh({ firewallStack: 'firewalld', firewalld: null, firewalldProblem: 'zone file unreadable' }),
       want: ['firewalld is active but its zone could not be read: zone file unreadable'],
@@ -89,8 +97,8 @@ describe(covers('preflight'), () => {
       want: ['transfers in progress: 4242 ascp -l 100m file (let them finish, or use --wait-transfers SECONDS)'],
     },
     {
-      name: 'several problems at once, each named', facts: fresh({ isRoot: false, listeners: { 31415: ['nginx'] } }),
-      want: ['commands do not run as root (check sudo rights of the SSH user)', 'port 31415 is in use by nginx'],
+      name: 'several problems at once, each named', facts: fresh({ isRoot: false, listeners: { 31415: [holder('nginx', { pid: 80, uid: 0, user: 'root' })] } }),
+      want: ['commands do not run as root (check sudo rights of the SSH user)', 'port 31415 is held by pid 80 (nginx) as user root, not by asperaredisd or user asperadaemon'],
     },
   ];
   it.each(cases)('$name', ({ facts, want }) => expect(problems(facts)).toEqual(want));
