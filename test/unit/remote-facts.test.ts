@@ -86,8 +86,8 @@ describe('facts/node-probes', () => {
 describe('facts/runtime-probes', () => {
   const password = new Secret('runtime-probe-pw');
   const probes = runtimeProbes({
-    sentinel: { ip: '172.20.0.2', port: 41415, password, primarySet: 'aspera' },
-    redis: { ip: '172.20.0.2', port: 31415, password },
+    sentinel: { ip: '172.20.0.2', port: 41415, password, primarySet: 'aspera', owner: { unit: 'asperaredissentinel', user: 'asperadaemon' } },
+    redis: { ip: '172.20.0.2', port: 31415, password, owner: { unit: 'asperaredisd', user: 'asperadaemon' } },
   });
 
   it('asks with the password as an input only', () => {
@@ -115,6 +115,6 @@ describe('facts/runtime-probes', () => {
   });
 
   it('asks only what runs', () => {
-    expect(probeCommands(runtimeProbes({ redis: { ip: '1.2.3.4', port: 1, password } })).map((c) => c.label)).toEqual(['asredis -h 1.2.3.4 -p 1 INFO replication; DBSIZE']);
+    expect(probeCommands(runtimeProbes({ redis: { ip: '1.2.3.4', port: 1, password, owner: { unit: 'asperaredisd', user: 'asperadaemon' } } })).map((c) => c.label)).toEqual(['asredis -h 1.2.3.4 -p 1 INFO replication; DBSIZE']);
   });
 });
