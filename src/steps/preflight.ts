@@ -1,3 +1,4 @@
+import { nodeApiEndpoint, parseServerSection } from '../hsts/aspera-conf.js';
 import { HSTS, SERVICES } from '../hsts/paths.js';
 import { foreignHolderProblems } from '../hsts/port-holders.js';
 import type { Inventory } from '../inventory/load.js';
@@ -23,12 +24,20 @@ export function portProblems(facts: Pick<NodeFacts, 'listeners' | 'units' | 'use
     foreignHolderProblems(port, facts.listeners.get(port) ?? [], { unit, mainPid: facts.units.get(unit)?.mainPid ?? 0, nodedUser, nodedUid }));
 }
 
+/** The Redis and Sentinel ports must not be the Node API's, which aspera.conf sets per node. */
+export function nodeApiPortProblems(facts: Pick<NodeFacts, 'files'>, inventory: Inventory): string[] {
+  const api = nodeApiEndpoint(parseServerSection(facts.files.get(HSTS.asperaConf)?.content?.toString('utf8') ?? ''));
+  if (!api) return [];
+  return (['redisPort', 'sentinelPort'] as const).filter((field) => inventory.cluster[field] === api.port)
+    .map((field) => `cluster.${field} ${api.port} is the HSTS Node API's port on this node (${HSTS.asperaConf}): choose another`);
+}
+
 /** Reachable, root through sudo, HSTS present, ports free or ours, users present, firewall manageable. */
 export const preflight: Step = {
   id: 'preflight',
   title: 'Pre-flight checks',
   needs: (inventory, node) => ({
-    files: [HSTS.shippedSentinelUnit],
+    files: [HSTS.shippedSentinelUnit, HSTS.asperaConf],
     units: [...SERVICES],
     users: hstsUsers(inventory),
     firewalld: { privateIp: node.privateIp },
@@ -42,7 +51,7 @@ export const preflight: Step = {
     for (const [user, exists] of facts.users) {
       if (!exists) problems.push(`user ${user} does not exist (needed for its keystore: askmscli -i -u ${user})`);
     }
-    problems.push(...portProblems(facts, inventory));
+    problems.push(...portProblems(facts, inventory), ...nodeApiPortProblems(facts, inventory));
     if (facts.firewalldProblem) {
       problems.push(`firewalld is active but its zone could not be read: ${facts.firewalldProblem}`);
     } else if (!facts.firewalld && !facts.persistence) {

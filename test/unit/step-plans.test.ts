@@ -79,6 +79,11 @@ describe(covers('preflight'), () => {
       want: ['port 41415 is held by pid 4242 (python3) as user mallory, not by asperaredissentinel or user asperadaemon'],
     },
     { name: 'the Redis port held by Redis itself', facts: fresh({ listeners: { 31415: [holder('redis-server')], 41415: [holder('redis-sentinel')] } }), want: [] },
+    {
+      name: 'the Sentinel port is this node\'s Node API port (aspera.conf https_port)', facts: fresh({ files: { [HSTS.asperaConf]: asperaConfXml({ https_port: '41415' }) } }),
+      want: ['cluster.sentinelPort 41415 is the HSTS Node API\'s port on this node (/opt/aspera/etc/aspera.conf): choose another'],
+    },
+    { name: 'the Node API moved off 9092 elsewhere: no conflict', facts: fresh({ files: { [HSTS.asperaConf]: asperaConfXml({ https_port: '9443' }) } }), want: [] },
     { name: 'IBM\'s stock Redis: a binary named asperaredisd', facts: fresh({ listeners: { 31415: [holder('asperaredisd')] } }), want: [] },
     {
       name: 'a program named redis-server, run by another account', facts: fresh({ listeners: { 31415: [holder('redis-server', { pid: 777, uid: 1500, user: 'mallory' })] } }),
