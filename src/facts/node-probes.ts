@@ -4,6 +4,7 @@
  */
 import { parseFirewallState, persistenceFor, type FirewallState, type Persistence } from '../hsts/firewall.js';
 import { parseFirewalldProbe } from '../hsts/firewalld.js';
+import type { DirectoryFact } from '../hsts/directory.js';
 import type { FileFact, NodeFacts, UnitFact } from '../hsts/node-facts.js';
 import { HSTS } from '../hsts/paths.js';
 import { parseListeners, type PortHolder } from '../hsts/port-holders.js';
@@ -56,6 +57,38 @@ export function usersProbe(names: string[]): Probe<UsersFact> {
       if (yes === 'yes' && /^\d+$/.test(id)) uids.set(user, Number(id));
     }
     return { exists, uids };
+  });
+}
+
+export interface DirectoriesFact {
+  directories: Map<string, DirectoryFact>;
+  /** The groups (gids) of the account `needs.directories.user`; [] when it does not exist. */
+  gids: number[];
+}
+
+const missingDirectory = (path: string): DirectoryFact => ({ path, exists: false, kind: 'missing', uid: -1, gid: -1, owner: '', group: '', mode: '' });
+
+/** Each directory's kind, owner and mode (stat on the path itself: a symlink is reported, never followed), and USER's gids. */
+export function directoriesProbe(paths: string[], user: string): Probe<DirectoriesFact> {
+  return outputProbe({
+    label: `directories ${paths.join(' ')} (owner, mode; groups of ${user})`,
+    code: `echo "gids=$(id -G ${shq(user)} 2>/dev/null)"; for d in ${paths.map(shq).join(' ')}; do ` +
+      'if [ -L "$d" ]; then echo "symlink $d"; elif [ -d "$d" ]; then echo "directory $(stat -c \'%u %g %U %G %a\' "$d") $d"; ' +
+      'elif [ -e "$d" ]; then echo "other $d"; else echo "missing $d"; fi; done',
+  }, (output) => {
+    const lines = output.split('\n');
+    const gids = (lines.find((l) => l.startsWith('gids='))?.slice(5) ?? '').split(' ').filter((g) => /^\d+$/.test(g)).map(Number);
+    const directories = new Map(paths.map((p) => [p, missingDirectory(p)]));
+    for (const line of lines) {
+      const dir = /^directory (\d+) (\d+) (\S+) (\S+) ([0-7]{3,4}) (.+)$/.exec(line);
+      if (dir && directories.has(dir[6]!)) {
+        directories.set(dir[6]!, { path: dir[6]!, exists: true, kind: 'directory', uid: Number(dir[1]), gid: Number(dir[2]), owner: dir[3]!, group: dir[4]!, mode: dir[5]! });
+        continue;
+      }
+      const other = /^(symlink|other) (.+)$/.exec(line);
+      if (other && directories.has(other[2]!)) directories.set(other[2]!, { ...missingDirectory(other[2]!), kind: other[1] as 'symlink' | 'other' });
+    }
+    return { directories, gids };
   });
 }
 
@@ -135,6 +168,7 @@ export type NodeProbes = Record<`file ${string}`, Probe<FileFact>> & {
   environment: Probe<Environment>;
   firewalld: Probe<ReturnType<typeof parseFirewalldProbe>> | undefined;
   copies: Probe<Map<string, CopyState>> | undefined;
+  directories: Probe<DirectoriesFact> | undefined;
 };
 
 /** The facts a restore reads besides the node's: how each opaque file is against its copy. */
@@ -153,6 +187,7 @@ export function nodeProbes(needs: NeedsList): NodeProbes {
     environment: environmentProbe(),
     firewalld: needs.firewalld ? firewalldProbe(needs.firewalld) : undefined,
     copies: needs.copies?.files.length ? copiesProbe(needs.copies.runDir, needs.copies.files) : undefined,
+    directories: needs.directories?.paths.length ? directoriesProbe(needs.directories.paths, needs.directories.user) : undefined,
   };
 }
 
@@ -177,5 +212,7 @@ export function nodeFacts(needs: NeedsList, answers: Answers<NodeProbes>): Omit<
     listeners: env.listeners,
     lockHolder: env.lockHolder,
     copies: answers.copies ?? new Map<string, CopyState>(),
+    directories: answers.directories?.directories ?? new Map<string, DirectoryFact>(),
+    nodedGids: answers.directories?.gids ?? [],
   };
 }

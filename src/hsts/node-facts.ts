@@ -1,5 +1,6 @@
 /** What a node has, as its probes read it (src/facts/): the input of every step's planning. */
 import type { Dataset } from './cold-start.js';
+import type { DirectoryFact } from './directory.js';
 import type { FirewallState, Persistence } from './firewall.js';
 import type { FirewalldState } from './firewalld.js';
 import type { PortHolder } from './port-holders.js';
@@ -47,6 +48,9 @@ export interface NodeFacts {
   users: Map<string, boolean>;
   /** The uid of each user in `users` that exists. */
   userIds: Map<string, number>;
+  /** Directories read (`needs.directories`), by path; and the groups of the account named there (the noded user). */
+  directories: Map<string, DirectoryFact>;
+  nodedGids: number[];
   persistence: Persistence | null;
   /** firewalld's zone serving the private IP, its rich rules and files; null when firewalld is not active. */
   firewalld: FirewalldState | null;

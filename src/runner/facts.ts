@@ -22,14 +22,16 @@ export function factNeeds(steps: Step[], inventory: Inventory, node: ClusterNode
   const units = new Set<string>();
   const users = new Set<string>();
   let firewalld: NeedsList['firewalld'];
+  let directories: NeedsList['directories'];
   for (const step of steps) {
     const needs = step.needs(inventory, node);
     needs.files?.forEach((f) => files.add(f));
     needs.units?.forEach((u) => units.add(u));
     needs.users?.forEach((u) => users.add(u));
     firewalld ??= needs.firewalld;
+    directories ??= needs.directories;
   }
-  return { files: [...files], units: [...units], users: [...users], ...(firewalld ? { firewalld } : {}) };
+  return { files: [...files], units: [...units], users: [...users], ...(firewalld ? { firewalld } : {}), ...(directories ? { directories } : {}) };
 }
 
 export type Target = RedisTarget;

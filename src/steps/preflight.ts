@@ -1,7 +1,9 @@
 import { nodeApiEndpoint, parseServerSection } from '../hsts/aspera-conf.js';
+import { REDIS_CONF_DIR } from '../hsts/directory.js';
 import { HSTS, SERVICES } from '../hsts/paths.js';
 import { foreignHolderProblems } from '../hsts/port-holders.js';
 import type { Inventory } from '../inventory/load.js';
+import { redisDirectoryProblems } from './redis-directory.js';
 import type { NodeFacts, Step } from './types.js';
 
 export function hstsUsers(inventory: Inventory): string[] {
@@ -41,6 +43,7 @@ export const preflight: Step = {
     units: [...SERVICES],
     users: hstsUsers(inventory),
     firewalld: { privateIp: node.privateIp },
+    directories: { paths: [REDIS_CONF_DIR], user: inventory.cluster.nodedUser },
   }),
   check(ctx) {
     const { facts, inventory } = ctx;
@@ -51,7 +54,7 @@ export const preflight: Step = {
     for (const [user, exists] of facts.users) {
       if (!exists) problems.push(`user ${user} does not exist (needed for its keystore: askmscli -i -u ${user})`);
     }
-    problems.push(...portProblems(facts, inventory), ...nodeApiPortProblems(facts, inventory));
+    problems.push(...portProblems(facts, inventory), ...nodeApiPortProblems(facts, inventory), ...redisDirectoryProblems(facts));
     if (facts.firewalldProblem) {
       problems.push(`firewalld is active but its zone could not be read: ${facts.firewalldProblem}`);
     } else if (!facts.firewalld && !facts.persistence) {

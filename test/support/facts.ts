@@ -10,6 +10,7 @@ import { newSalt, renderRecord } from '../../src/hsts/askms-record.js';
 import { desiredFirewall, mergePersistedRules, persistenceFor, type FirewallInput, type FirewallState } from '../../src/hsts/firewall.js';
 import { desiredRichRules, type FirewalldState } from '../../src/hsts/firewalld.js';
 import type { PortHolder } from '../../src/hsts/port-holders.js';
+import { REDIS_CONF_DIR, type DirectoryFact } from '../../src/hsts/directory.js';
 import { HSTS, SERVICES, STORE_RECORD, keystoreRecordPath } from '../../src/hsts/paths.js';
 import { renderRedisConf } from '../../src/hsts/redis-conf.js';
 import { renderSentinelConf } from '../../src/hsts/sentinel-conf.js';
@@ -95,6 +96,8 @@ export interface FactsOptions {
   transfers?: string[];
   listeners?: Record<number, PortHolder[]>;
   userIds?: Record<string, number>;
+  /** Directories by path (default: /opt/aspera/etc/redis owned by the noded user, 755). */
+  directories?: Record<string, Partial<DirectoryFact>>;
   firewalldProblem?: string | null;
 }
 
@@ -302,14 +305,21 @@ export function buildFacts(inventory: Inventory, name: string, state: NodeState,
     transfers: options.transfers ?? [],
     userIds: new Map([...users.keys()].map((u, i) => [u, u === inventory.cluster.nodedUser ? NODED_UID : 1001 + i] as const)
       .concat(Object.entries(options.userIds ?? {}))),
+    directories: new Map(Object.entries({ [REDIS_CONF_DIR]: {}, ...options.directories }).map(([path, fields]) => [path, { ...redisDirectory(path), ...fields }])),
+    nodedGids: [NODED_GID],
     listeners: new Map(Object.entries(options.listeners ?? defaultListeners(state)).map(([port, holders]) => [Number(port), holders])),
     lockHolder: null,
     runtime: options.runtime ?? runtimeOf(inventory, node, primary, state),
   };
 }
 
-/** The noded user's uid in built facts; the units' MainPID is 100 while active. */
+/** The noded user's uid and group in built facts; the units' MainPID is 100 while active. */
 export const NODED_UID = 999;
+export const NODED_GID = 996;
+
+function redisDirectory(path: string): DirectoryFact {
+  return { path, exists: true, kind: 'directory', uid: NODED_UID, gid: NODED_GID, owner: HSTS.daemonUser, group: HSTS.daemonGroup, mode: '755' };
+}
 
 /** A port holder as the environment probe reports it (default: the noded user's, a unit's MainPID). */
 export function holder(command: string, fields: Partial<PortHolder> = {}): PortHolder {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveRoles } from '../../src/hsts/roles.js';
 import { HSTS, STORE_RECORD, keystoreRecordPath, localKeystorePath } from '../../src/hsts/paths.js';
 import { STEPS } from '../../src/steps/registry.js';
+import { REDIS_CONF_DIR } from '../../src/hsts/directory.js';
 import type { NodeFacts } from '../../src/steps/types.js';
 import {
   SHIPPED_REDIS_CONF, allFresh, askmsRecord, asperaConfXml, buildClusterFacts, buildFacts, buildInventory, configuredCluster,
@@ -83,6 +84,7 @@ describe(covers('preflight'), () => {
       name: 'the Sentinel port is this node\'s Node API port (aspera.conf https_port)', facts: fresh({ files: { [HSTS.asperaConf]: asperaConfXml({ https_port: '41415' }) } }),
       want: ['cluster.sentinelPort 41415 is the HSTS Node API\'s port on this node (/opt/aspera/etc/aspera.conf): choose another'],
     },
+    { name: 'a symlinked /opt/aspera/etc/redis', facts: fresh({ directories: { [REDIS_CONF_DIR]: { exists: false, kind: 'symlink' } } }), want: ['/opt/aspera/etc/redis is a symlink (Redis and Sentinel rewrite their files there)'] },
     { name: 'the Node API moved off 9092 elsewhere: no conflict', facts: fresh({ files: { [HSTS.asperaConf]: asperaConfXml({ https_port: '9443' }) } }), want: [] },
     { name: 'IBM\'s stock Redis: a binary named asperaredisd', facts: fresh({ listeners: { 31415: [holder('asperaredisd')] } }), want: [] },
     {
@@ -193,6 +195,23 @@ describe(covers('redis-conf'), () => {
     },
     { name: 'configured primary: nothing (idempotent)', input: up(() => configuredCluster(inv)), node: 'node1', want: [] },
     { name: 'configured replica: nothing (idempotent)', input: up(() => configuredCluster(inv)), node: 'node2', want: [] },
+    {
+      name: 'a root-owned /opt/aspera/etc/redis: chowned to the noded user, mode kept (Sentinel could not save)',
+      input: up(() => withNode(configuredCluster(inv), 'node2', 'configured replica', { directories: { [REDIS_CONF_DIR]: { uid: 0, gid: 0, owner: 'root', group: 'root', mode: '755' } } })),
+      node: 'node2',
+      want: [{ summary: `${REDIS_CONF_DIR}: root:root 755 -> asperadaemon:aspadmins 755 (Redis and Sentinel save their files there)`, touches: [{ kind: 'directory', path: REDIS_CONF_DIR }], restarts: undefined }],
+    },
+    {
+      name: 'owned by the noded user without write: u+wx added',
+      input: up(() => withNode(configuredCluster(inv), 'node2', 'configured replica', { directories: { [REDIS_CONF_DIR]: { mode: '555' } } })),
+      node: 'node2',
+      want: [{ summary: `${REDIS_CONF_DIR}: asperadaemon:aspadmins 555 -> asperadaemon:aspadmins 755 (Redis and Sentinel save their files there)`, touches: [{ kind: 'directory', path: REDIS_CONF_DIR }], restarts: undefined }],
+    },
+    {
+      name: 'root-owned but group-writable for the noded user\'s group: nothing',
+      input: up(() => withNode(configuredCluster(inv), 'node2', 'configured replica', { directories: { [REDIS_CONF_DIR]: { uid: 0, owner: 'root', mode: '775' } } })),
+      node: 'node2', want: [],
+    },
     { name: 'configured 5-node replica: nothing', input: () => ({ inventory: inv5, facts: configuredCluster(inv5) }), node: 'node5', want: [] },
     { name: 'after a failover, the inventory\'s primary is a replica: nothing', input: up(failedOver, { primary: 'node2' }), node: 'node1', want: [] },
     { name: 'after a failover, the new primary: nothing', input: up(failedOver, { primary: 'node2' }), node: 'node2', want: [] },
