@@ -8,6 +8,7 @@ import type { DirectoryFact } from '../hsts/directory.js';
 import type { FileFact, NodeFacts, UnitFact } from '../hsts/node-facts.js';
 import { HSTS } from '../hsts/paths.js';
 import { parseListeners, type PortHolder } from '../hsts/port-holders.js';
+import { parseRedisVersion, type Version } from '../hsts/redis-version.js';
 import { listIptables, readFirewalldZone } from '../remote/firewall-tools.js';
 import { outputProbe, type Answers, type Probe } from '../remote/probe.js';
 import { parseUnitShow, showUnits } from '../remote/systemctl.js';
@@ -107,6 +108,7 @@ export interface Environment {
   transfers: string[];
   listeners: Map<number, PortHolder[]>;
   lockHolder: string | null;
+  asredisVersion: Version | null;
 }
 
 /**
@@ -138,6 +140,7 @@ export function environmentProbe(): Probe<Environment> {
       'echo "firewalld=$(systemctl is-active firewalld 2>/dev/null || true)"',
       'pgrep -a -x ascp | sed "s/^/transfer=/" || true',
       LISTENERS_CODE,
+      `[ -x ${HSTS.asredis} ] && echo "asredis=$(timeout 5 ${HSTS.asredis} --version 2>/dev/null | head -n 1)" || true`,
       `[ -f ${HSTS.lockDir}/holder.json ] && echo "lock=$(tr -d '\\n' < ${HSTS.lockDir}/holder.json)" || true`,
     ].join('\n'),
   }, (output) => {
@@ -151,6 +154,7 @@ export function environmentProbe(): Probe<Environment> {
       transfers: values('transfer'),
       listeners: parseListeners(values('listen'), values('ancestry'), values('uidname')),
       lockHolder: values('lock')[0] ?? null,
+      asredisVersion: parseRedisVersion((values('asredis')[0] ?? '').slice(0, 200)),
     };
   });
 }
@@ -211,6 +215,7 @@ export function nodeFacts(needs: NeedsList, answers: Answers<NodeProbes>): Omit<
     transfers: env.transfers,
     listeners: env.listeners,
     lockHolder: env.lockHolder,
+    asredisVersion: env.asredisVersion,
     copies: answers.copies ?? new Map<string, CopyState>(),
     directories: answers.directories?.directories ?? new Map<string, DirectoryFact>(),
     nodedGids: answers.directories?.gids ?? [],

@@ -5,6 +5,7 @@ import type { FirewallState, Persistence } from './firewall.js';
 import type { FirewalldState } from './firewalld.js';
 import type { PortHolder } from './port-holders.js';
 import type { ReplicationInfo } from './redis-info.js';
+import type { Version } from './redis-version.js';
 
 /** A file as a node has it. `content` is null when the file is absent. */
 export interface FileFact {
@@ -64,5 +65,7 @@ export interface NodeFacts {
   listeners: Map<number, PortHolder[]>;
   /** Holder of the run lock on this node, if any (its holder.json). */
   lockHolder: string | null;
+  /** `asredis --version` (HSTS's redis-cli); null when it did not say. */
+  asredisVersion: Version | null;
   runtime: RuntimeFacts;
 }

@@ -1,5 +1,6 @@
 import { nodeApiEndpoint, parseServerSection } from '../hsts/aspera-conf.js';
 import { REDIS_CONF_DIR } from '../hsts/directory.js';
+import { NEEDS, versionProblem } from '../hsts/redis-version.js';
 import { HSTS, SERVICES } from '../hsts/paths.js';
 import { foreignHolderProblems } from '../hsts/port-holders.js';
 import type { Inventory } from '../inventory/load.js';
@@ -55,6 +56,8 @@ export const preflight: Step = {
       if (!exists) problems.push(`user ${user} does not exist (needed for its keystore: askmscli -i -u ${user})`);
     }
     problems.push(...portProblems(facts, inventory), ...nodeApiPortProblems(facts, inventory), ...redisDirectoryProblems(facts));
+    const tooOld = versionProblem(`${HSTS.asredis} (redis-cli)`, facts.asredisVersion, NEEDS.rediscliAuth);
+    if (tooOld) problems.push(tooOld);
     if (facts.firewalldProblem) {
       problems.push(`firewalld is active but its zone could not be read: ${facts.firewalldProblem}`);
     } else if (!facts.firewalld && !facts.persistence) {

@@ -96,6 +96,7 @@ export interface FactsOptions {
   transfers?: string[];
   listeners?: Record<number, PortHolder[]>;
   userIds?: Record<string, number>;
+  asredisVersion?: [number, number, number] | null;
   /** Directories by path (default: /opt/aspera/etc/redis owned by the noded user, 755). */
   directories?: Record<string, Partial<DirectoryFact>>;
   firewalldProblem?: string | null;
@@ -309,6 +310,7 @@ export function buildFacts(inventory: Inventory, name: string, state: NodeState,
     nodedGids: [NODED_GID],
     listeners: new Map(Object.entries(options.listeners ?? defaultListeners(state)).map(([port, holders]) => [Number(port), holders])),
     lockHolder: null,
+    asredisVersion: options.asredisVersion === undefined ? [7, 0, 15] : options.asredisVersion,
     runtime: options.runtime ?? runtimeOf(inventory, node, primary, state),
   };
 }

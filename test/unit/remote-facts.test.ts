@@ -34,7 +34,7 @@ const nodeAnswers: Record<string, string> = {
   iptables: '-N HSTS-CLUSTER\n-A HSTS-CLUSTER -i lo -j ACCEPT\n---\n-P INPUT ACCEPT\n-A INPUT -p tcp -m multiport --dports 31415,41415 -j HSTS-CLUSTER\n',
   environment: [
     'uid=0', 'hsts=yes', 'nfp=yes', 'ipts=no', 'firewalld=inactive',
-    'transfer=123 ascp -l 100m', 'listen=0.0.0.0:22 users:(("sshd",pid=1,fd=3))', 'listen=172.20.0.2:31415 0.0.0.0:* users:(("redis-server",pid=9,fd=6)) uid:999 ino:1 <->', 'ancestry=9 1', 'uidname=999 asperadaemon',
+    'transfer=123 ascp -l 100m', 'listen=0.0.0.0:22 users:(("sshd",pid=1,fd=3))', 'listen=172.20.0.2:31415 0.0.0.0:* users:(("redis-server",pid=9,fd=6)) uid:999 ino:1 <->', 'ancestry=9 1', 'uidname=999 asperadaemon', 'asredis=redis-cli 7.0.15',
     'lock={"run":"r1"}',
   ].join('\n'),
 };
@@ -59,6 +59,7 @@ describe('facts/node-probes', () => {
     expect(facts.units.get('asperaredissentinel')).toEqual({ name: 'asperaredissentinel', load: 'not-found', enabled: '', active: 'inactive', mainPid: 0, umask: '' });
     expect([...facts.users]).toEqual([['xfer', true], ['ghost', false]]);
     expect([...facts.userIds]).toEqual([['xfer', 1001]]);
+    expect(facts.asredisVersion).toEqual([7, 0, 15]);
     expect(facts.firewall.chain).toEqual(['-A HSTS-CLUSTER -i lo -j ACCEPT']);
     expect(facts).toMatchObject({
       isRoot: true, hstsInstalled: true, transfers: ['123 ascp -l 100m'], lockHolder: '{"run":"r1"}',

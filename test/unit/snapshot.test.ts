@@ -33,6 +33,7 @@ function facts(files: FileFact[], units: UnitFact[], extra: Partial<NodeFacts> =
     transfers: [],
     listeners: new Map(),
     lockHolder: null,
+    asredisVersion: null,
     runtime: {},
     ...extra,
   };

@@ -85,6 +85,11 @@ describe(covers('preflight'), () => {
       want: ['cluster.sentinelPort 41415 is the HSTS Node API\'s port on this node (/opt/aspera/etc/aspera.conf): choose another'],
     },
     { name: 'a symlinked /opt/aspera/etc/redis', facts: fresh({ directories: { [REDIS_CONF_DIR]: { exists: false, kind: 'symlink' } } }), want: ['/opt/aspera/etc/redis is a symlink (Redis and Sentinel rewrite their files there)'] },
+    {
+      name: 'an asredis older than 5.0.3 (no REDISCLI_AUTH)', facts: fresh({ asredisVersion: [5, 0, 2] }),
+      want: ['/opt/aspera/bin/asredis (redis-cli) is 5.0.2; the password in REDISCLI_AUTH (how hsts-cluster authenticates every asredis call) needs 5.0.3 or later'],
+    },
+    { name: 'Redis 6.0 (Debian bullseye) passes up\'s pre-flight', facts: fresh({ asredisVersion: [6, 0, 16] }), want: [] },
     { name: 'the Node API moved off 9092 elsewhere: no conflict', facts: fresh({ files: { [HSTS.asperaConf]: asperaConfXml({ https_port: '9443' }) } }), want: [] },
     { name: 'IBM\'s stock Redis: a binary named asperaredisd', facts: fresh({ listeners: { 31415: [holder('asperaredisd')] } }), want: [] },
     {
