@@ -4,8 +4,11 @@
  */
 import { parseFirewallState, persistenceFor, type FirewallState, type Persistence } from '../hsts/firewall.js';
 import { parseFirewalldProbe } from '../hsts/firewalld.js';
+import type { DirectoryFact } from '../hsts/directory.js';
 import type { FileFact, NodeFacts, UnitFact } from '../hsts/node-facts.js';
 import { HSTS } from '../hsts/paths.js';
+import { parseListeners, type PortHolder } from '../hsts/port-holders.js';
+import { parseRedisVersion, type Version } from '../hsts/redis-version.js';
 import { listIptables, readFirewalldZone } from '../remote/firewall-tools.js';
 import { outputProbe, type Answers, type Probe } from '../remote/probe.js';
 import { parseUnitShow, showUnits } from '../remote/systemctl.js';
@@ -37,14 +40,58 @@ export function unitsProbe(names: string[]): Probe<Map<string, UnitFact>> {
   });
 }
 
-export function usersProbe(names: string[]): Probe<Map<string, boolean>> {
+export interface UsersFact {
+  exists: Map<string, boolean>;
+  /** The uid of each user that exists (pre-flight and the port checks compare socket owners with it). */
+  uids: Map<string, number>;
+}
+
+export function usersProbe(names: string[]): Probe<UsersFact> {
   return outputProbe({
     label: 'which users exist',
-    code: `for u in ${names.map(shq).join(' ')}; do if getent passwd "$u" >/dev/null; then echo "$u yes"; else echo "$u no"; fi; done`,
-  }, (output) => new Map(output.split('\n').filter(Boolean).map((line) => {
-    const [user = '', yes] = line.split(' ');
-    return [user, yes === 'yes'] as const;
-  })));
+    code: `for u in ${names.map(shq).join(' ')}; do if l=$(getent passwd "$u"); then IFS=: read -r _ _ id _ <<<"$l"; echo "$u yes $id"; else echo "$u no"; fi; done`,
+  }, (output) => {
+    const exists = new Map<string, boolean>();
+    const uids = new Map<string, number>();
+    for (const line of output.split('\n').filter(Boolean)) {
+      const [user = '', yes, id = ''] = line.split(' ');
+      exists.set(user, yes === 'yes');
+      if (yes === 'yes' && /^\d+$/.test(id)) uids.set(user, Number(id));
+    }
+    return { exists, uids };
+  });
+}
+
+export interface DirectoriesFact {
+  directories: Map<string, DirectoryFact>;
+  /** The groups (gids) of the account `needs.directories.user`; [] when it does not exist. */
+  gids: number[];
+}
+
+const missingDirectory = (path: string): DirectoryFact => ({ path, exists: false, kind: 'missing', uid: -1, gid: -1, owner: '', group: '', mode: '' });
+
+/** Each directory's kind, owner and mode (stat on the path itself: a symlink is reported, never followed), and USER's gids. */
+export function directoriesProbe(paths: string[], user: string): Probe<DirectoriesFact> {
+  return outputProbe({
+    label: `directories ${paths.join(' ')} (owner, mode; groups of ${user})`,
+    code: `echo "gids=$(id -G ${shq(user)} 2>/dev/null)"; for d in ${paths.map(shq).join(' ')}; do ` +
+      'if [ -L "$d" ]; then echo "symlink $d"; elif [ -d "$d" ]; then echo "directory $(stat -c \'%u %g %U %G %a\' "$d") $d"; ' +
+      'elif [ -e "$d" ]; then echo "other $d"; else echo "missing $d"; fi; done',
+  }, (output) => {
+    const lines = output.split('\n');
+    const gids = (lines.find((l) => l.startsWith('gids='))?.slice(5) ?? '').split(' ').filter((g) => /^\d+$/.test(g)).map(Number);
+    const directories = new Map(paths.map((p) => [p, missingDirectory(p)]));
+    for (const line of lines) {
+      const dir = /^directory (\d+) (\d+) (\S+) (\S+) ([0-7]{3,4}) (.+)$/.exec(line);
+      if (dir && directories.has(dir[6]!)) {
+        directories.set(dir[6]!, { path: dir[6]!, exists: true, kind: 'directory', uid: Number(dir[1]), gid: Number(dir[2]), owner: dir[3]!, group: dir[4]!, mode: dir[5]! });
+        continue;
+      }
+      const other = /^(symlink|other) (.+)$/.exec(line);
+      if (other && directories.has(other[2]!)) directories.set(other[2]!, { ...missingDirectory(other[2]!), kind: other[1] as 'symlink' | 'other' });
+    }
+    return { directories, gids };
+  });
 }
 
 export function iptablesProbe(): Probe<FirewallState> {
@@ -60,20 +107,27 @@ export interface Environment {
   persistence: Persistence | null;
   firewalldActive: boolean;
   transfers: string[];
-  listeners: Map<number, string[]>;
+  listeners: Map<number, PortHolder[]>;
   lockHolder: string | null;
+  asredisVersion: Version | null;
 }
 
-function parseListeners(lines: string[]): Map<number, string[]> {
-  const listeners = new Map<number, string[]>();
-  for (const line of lines) {
-    const [address = '', users = ''] = line.split(' ');
-    const port = Number(address.slice(address.lastIndexOf(':') + 1));
-    const names = [...users.matchAll(/\("([^"]+)"/g)].map((m) => m[1]!);
-    listeners.set(port, [...(listeners.get(port) ?? []), ...names]);
-  }
-  return listeners;
-}
+/**
+ * Every listening TCP socket (`ss -e`: its uid; `-p`: its processes), each holder's ancestry from
+ * /proc (bash builtins only, bounded) and each socket uid's name: who holds a port is decided by
+ * pid and uid (hsts/port-holders.ts), not by program name.
+ */
+const LISTENERS_CODE = [
+  'ss -Htlnpe 2>/dev/null | { declare -A seen; while read -r _ _ _ a _ r; do',
+  '  echo "listen=$a $r"',
+  '  if [[ $r =~ uid:([0-9]+) ]] && [ -z "${seen[u${BASH_REMATCH[1]}]:-}" ]; then u=${BASH_REMATCH[1]}; seen[u$u]=1; echo "uidname=$u $(id -nu "$u" 2>/dev/null)"; fi',
+  '  while [[ $r =~ pid=([0-9]+)(.*) ]]; do p=${BASH_REMATCH[1]}; r=${BASH_REMATCH[2]}; [ -z "${seen[p$p]:-}" ] || continue; seen[p$p]=1',
+  '    c=$p; up=; n=0',
+  '    while [ "$c" -gt 1 ] && [ $n -lt 32 ]; do q=; while read -r k v; do [ "$k" = PPid: ] && { q=$v; break; }; done 2>/dev/null < /proc/$c/status; [ -n "$q" ] || break; up="$up $q"; c=$q; n=$((n+1)); done',
+  '    echo "ancestry=$p$up"',
+  '  done',
+  'done; } || true',
+].join('\n');
 
 /** Root, HSTS, the firewall tools, transfers, listeners and the run lock: KEY=VALUE lines. */
 export function environmentProbe(): Probe<Environment> {
@@ -86,7 +140,8 @@ export function environmentProbe(): Probe<Environment> {
       '[ -f /usr/lib/systemd/system/iptables.service ] || [ -f /lib/systemd/system/iptables.service ] && echo ipts=yes || echo ipts=no',
       'echo "firewalld=$(systemctl is-active firewalld 2>/dev/null || true)"',
       `{\n${hstsTransfers().code}\n} | sed "s/^/transfer=/"`,
-      "ss -Htlnp 2>/dev/null | awk '{print \"listen=\" $4 \" \" $6}' || true",
+      LISTENERS_CODE,
+      `[ -x ${HSTS.asredis} ] && echo "asredis=$(timeout 5 ${HSTS.asredis} --version 2>/dev/null | head -n 1)" || true`,
       `[ -f ${HSTS.lockDir}/holder.json ] && echo "lock=$(tr -d '\\n' < ${HSTS.lockDir}/holder.json)" || true`,
     ].join('\n'),
   }, (output) => {
@@ -98,8 +153,9 @@ export function environmentProbe(): Probe<Environment> {
       persistence: persistenceFor({ netfilterPersistent: values('nfp')[0] === 'yes', iptablesServices: values('ipts')[0] === 'yes' }),
       firewalldActive: values('firewalld')[0] === 'active',
       transfers: values('transfer'),
-      listeners: parseListeners(values('listen')),
+      listeners: parseListeners(values('listen'), values('ancestry'), values('uidname')),
       lockHolder: values('lock')[0] ?? null,
+      asredisVersion: parseRedisVersion((values('asredis')[0] ?? '').slice(0, 200)),
     };
   });
 }
@@ -112,11 +168,12 @@ const fileKey = (path: string) => `file ${path}` as const;
 
 export type NodeProbes = Record<`file ${string}`, Probe<FileFact>> & {
   units: Probe<Map<string, UnitFact>>;
-  users: Probe<Map<string, boolean>>;
+  users: Probe<UsersFact>;
   iptables: Probe<FirewallState>;
   environment: Probe<Environment>;
   firewalld: Probe<ReturnType<typeof parseFirewalldProbe>> | undefined;
   copies: Probe<Map<string, CopyState>> | undefined;
+  directories: Probe<DirectoriesFact> | undefined;
 };
 
 /** The facts a restore reads besides the node's: how each opaque file is against its copy. */
@@ -135,6 +192,7 @@ export function nodeProbes(needs: NeedsList): NodeProbes {
     environment: environmentProbe(),
     firewalld: needs.firewalld ? firewalldProbe(needs.firewalld) : undefined,
     copies: needs.copies?.files.length ? copiesProbe(needs.copies.runDir, needs.copies.files) : undefined,
+    directories: needs.directories?.paths.length ? directoriesProbe(needs.directories.paths, needs.directories.user) : undefined,
   };
 }
 
@@ -147,7 +205,8 @@ export function nodeFacts(needs: NeedsList, answers: Answers<NodeProbes>): Omit<
   return {
     files,
     units: answers.units,
-    users: answers.users,
+    users: answers.users.exists,
+    userIds: answers.users.uids,
     firewall: answers.iptables,
     persistence: env.persistence,
     firewalld: firewalld.state,
@@ -157,6 +216,9 @@ export function nodeFacts(needs: NeedsList, answers: Answers<NodeProbes>): Omit<
     transfers: env.transfers,
     listeners: env.listeners,
     lockHolder: env.lockHolder,
+    asredisVersion: env.asredisVersion,
     copies: answers.copies ?? new Map<string, CopyState>(),
+    directories: answers.directories?.directories ?? new Map<string, DirectoryFact>(),
+    nodedGids: answers.directories?.gids ?? [],
   };
 }

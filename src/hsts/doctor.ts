@@ -2,7 +2,7 @@
  * `hsts-cluster doctor`: what a node says about the details IBM's documents leave open, and what
  * hsts-cluster assumes where it does not ask yet. Pure: findings in, notes and checklist out.
  */
-import { parseServerSection } from './aspera-conf.js';
+import { DEFAULT_NODE_API, nodeApiEndpoint, parseServerSection } from './aspera-conf.js';
 import { compareVersions } from './version.js';
 
 /** A service's main process as systemd and /proc tell it (no ptrace needed). */
@@ -56,26 +56,13 @@ export function topLevelElements(xml: string): string[] {
   return names;
 }
 
-/** The top-level <server> section's data: the schema also has a <server> inside <database>. */
-export function topLevelServer(xml: string): Record<string, string> {
-  const clean = xml.replace(/<!--[\s\S]*?-->/g, '');
-  let depth = 0;
-  for (const m of clean.matchAll(/<(\/?)([A-Za-z_][\w.-]*)[^>]*?(\/?)>/g)) {
-    if (m[1]) depth--;
-    else {
-      if (depth === 1 && m[2] === 'server' && !m[3]) return parseServerSection(clean.slice(m.index));
-      if (!m[3]) depth++;
-    }
-  }
-  return {};
-}
+/** The top-level <server> section's data (aspera-conf.ts: the schema also has a <server> inside <database>). */
+export const topLevelServer = (xml: string): Record<string, string> => parseServerSection(xml);
 
-/** The Node API's HTTPS port: aspera.conf's top-level <server><https_port>, IBM's default 9092. */
+/** The Node API's port as aspera.conf sets it (https_port, enable_https, http_port, enable_http, listen), IBM's default 9092. */
 export function nodeApiPortOf(xml: string | null): number {
-  const port = Number(topLevelServer(xml ?? '').https_port);
-  return Number.isInteger(port) && port > 0 && port < 65536 ? port : DEFAULT_NODE_API_PORT;
+  return nodeApiEndpoint(parseServerSection(xml ?? ''))?.port ?? DEFAULT_NODE_API.port;
 }
-export const DEFAULT_NODE_API_PORT = 9092;
 
 /** Features hsts-cluster uses and the Redis they need. */
 const REDIS_FEATURES: [string, string][] = [
@@ -113,7 +100,7 @@ export function doctorNotes({ findings, asperaConf, nodedUser, assumedNodeApiPor
     notes.push(`/opt/aspera/etc/redis is ${redisDir}, not ${nodedUser}'s: Redis's CONFIG REWRITE and Sentinel's config saves cannot create their temporary file there`);
   }
   const port = nodeApiPortOf(asperaConf);
-  if (port !== assumedNodeApiPort) notes.push(`the Node API is on https_port ${port} (aspera.conf), hsts-cluster asks ${assumedNodeApiPort}`);
+  if (port !== assumedNodeApiPort) notes.push(`the Node API is on port ${port} (aspera.conf): up's verify step asks there; status, verify, maintenance, restart/upgrade and rotate-password still ask ${assumedNodeApiPort}`);
   const sections = topLevelElements(asperaConf ?? '');
   const database = sections.indexOf('database');
   if (database >= 0 && database < sections.indexOf('server')) {

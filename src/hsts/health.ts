@@ -80,11 +80,16 @@ export function evaluateHealth(inputs: NodeHealthInput[]): ClusterHealth {
       degraded.push(`${n.name}: its Sentinel names no primary (${n.sentinelError ?? 'no answer'})`);
     }
     // More than the inventory is stale state (a removed node remembered until SENTINEL RESET). Fewer
-    // is normal for a few seconds after a start: Sentinel asks the primary for replicas every 10 s.
+    // cannot fail over as planned: degraded too, while it lasts (after a start Sentinel learns the
+    // replicas from the primary every 10 s and its peers from their hellos every 2 s).
     const counts = n.sentinelCounts;
-    if (counts && (counts.replicas > inputs.length - 1 || counts.peers > inputs.length - 1)) {
-      degraded.push(`${n.name}: its Sentinel counts ${counts.replicas} replica(s) and ${counts.peers} peer(s), the inventory has ${inputs.length - 1} of each ` +
+    const want = inputs.length - 1;
+    if (counts && (counts.replicas > want || counts.peers > want)) {
+      degraded.push(`${n.name}: its Sentinel counts ${counts.replicas} replica(s) and ${counts.peers} peer(s), the inventory has ${want} of each ` +
         '(stale Sentinel state: run up, which resets it)');
+    } else if (counts && (counts.replicas < want || counts.peers < want)) {
+      degraded.push(`${n.name}: its Sentinel counts ${counts.replicas}/${want} replica(s) and ${counts.peers}/${want} peer(s) ` +
+        '(still discovering if the cluster has just started: Sentinel asks the primary every 10 s; else it cannot reach them)');
     }
     if (n.quorum && !n.quorum.ok) degraded.push(`${n.name}: SENTINEL CKQUORUM: ${n.quorum.message}`);
     if (!n.noded.ok && !kept.has('asperanoded')) degraded.push(`${n.name}: asperanoded unhealthy (${n.noded.message})`);

@@ -1,8 +1,11 @@
 /** What a node has, as its probes read it (src/facts/): the input of every step's planning. */
 import type { Dataset } from './cold-start.js';
+import type { DirectoryFact } from './directory.js';
 import type { FirewallState, Persistence } from './firewall.js';
 import type { FirewalldState } from './firewalld.js';
+import type { PortHolder } from './port-holders.js';
 import type { ReplicationInfo } from './redis-info.js';
+import type { Version } from './redis-version.js';
 
 /** A file as a node has it. `content` is null when the file is absent. */
 export interface FileFact {
@@ -44,6 +47,11 @@ export interface NodeFacts {
   units: Map<string, UnitFact>;
   firewall: FirewallState;
   users: Map<string, boolean>;
+  /** The uid of each user in `users` that exists. */
+  userIds: Map<string, number>;
+  /** Directories read (`needs.directories`), by path; and the groups of the account named there (the noded user). */
+  directories: Map<string, DirectoryFact>;
+  nodedGids: number[];
   persistence: Persistence | null;
   /** firewalld's zone serving the private IP, its rich rules and files; null when firewalld is not active. */
   firewalld: FirewalldState | null;
@@ -53,9 +61,11 @@ export interface NodeFacts {
   hstsInstalled: boolean;
   /** Transfers in progress (remote/transfers.ts: `PID COMMAND LINE`, HSTS's ascp only). */
   transfers: string[];
-  /** Listening TCP ports and the program names holding them. */
-  listeners: Map<number, string[]>;
+  /** Listening TCP ports and who holds them (pid, command, uid, ancestry). */
+  listeners: Map<number, PortHolder[]>;
   /** Holder of the run lock on this node, if any (its holder.json). */
   lockHolder: string | null;
+  /** `asredis --version` (HSTS's redis-cli); null when it did not say. */
+  asredisVersion: Version | null;
   runtime: RuntimeFacts;
 }

@@ -24,7 +24,6 @@ export const HSTS = {
   // `hsts-cluster maintenance on` writes this file (JSON: who, since, message, what it stopped);
   // `off` removes it. Every command reads it: a node in maintenance is never promoted or restarted.
   maintenanceFile: '/opt/aspera/var/hsts-cluster/maintenance.json',
-  nodeApiPort: 9092,
   daemonUser: 'asperadaemon',
   daemonGroup: 'aspadmins',
 } as const;

@@ -62,7 +62,8 @@ export function crossFieldProblems(raw: unknown): RuleProblem[] {
     problem(['cluster', 'sentinelPort'], `must differ from redisPort (${redisPort})`, 'the specification uses redisPort 31415 and sentinelPort 41415');
   }
   for (const [field, value] of [['redisPort', redisPort], ['sentinelPort', sentinelPort]] as const) {
-    if (value === 22 || value === 9092) problem(['cluster', field], `${value} is taken (${value === 22 ? 'SSH' : 'the HSTS Node API'})`, 'the specification uses redisPort 31415 and sentinelPort 41415');
+    // The Node API's port is each node's own (aspera.conf): pre-flight checks it there.
+    if (value === 22) problem(['cluster', field], `${value} is taken (SSH)`, 'the specification uses redisPort 31415 and sentinelPort 41415');
   }
   return out;
 }

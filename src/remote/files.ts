@@ -38,3 +38,15 @@ export function makeDirectory(path: string, options: { mode?: string; owner?: { 
   const ownership = options.owner ? `-o ${shq(options.owner.user)} -g ${shq(options.owner.group)} ` : '';
   return { label: `mkdir -p ${path}`, code: `install -d ${ownership}-m ${options.mode} ${shq(path)}` };
 }
+
+/**
+ * A directory's owner, group and mode, set only when it is a directory and not a symlink (its parent
+ * is root's: nothing can swap it between the check and the chown; `chown -h` never follows a link).
+ */
+export function setDirectoryOwnership(path: string, spec: { owner: string; group: string; mode: string }): RemoteCommand {
+  return {
+    label: `chown ${spec.owner}:${spec.group} ${path}, mode ${spec.mode}`,
+    code: `d=${shq(path)}; { [ -d "$d" ] && [ ! -L "$d" ]; } || { echo "$d is not a directory (or is a symlink): left alone"; exit 1; }; ` +
+      `chown -h ${shq(`${spec.owner}:${spec.group}`)} "$d" && chmod ${shq(spec.mode)} "$d"`,
+  };
+}

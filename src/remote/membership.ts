@@ -4,14 +4,14 @@
  */
 import { shq } from '../ssh/shell.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
-import { asredisCode, passwordInput, type RedisTarget } from './redis-cli.js';
+import { asredisCode, passwordInput, redisOwner, sentinelOwner, type RedisTarget } from './redis-cli.js';
 import { pollUntil, type WaitOptions } from './waits.js';
 
 /**
  * bash printing the addresses of the entries of `SENTINEL SENTINELS|REPLICAS NAME` whose flags are
  * exactly `want` (connected, not down), sorted, space-separated. The reply is flat key/value lines.
  */
-export function connectedAddressesCode(sentinel: Pick<RedisTarget, 'ip' | 'port'>, primarySet: string, list: 'SENTINELS' | 'REPLICAS', want: string): string {
+export function connectedAddressesCode(sentinel: Pick<RedisTarget, 'ip' | 'port' | 'owner'>, primarySet: string, list: 'SENTINELS' | 'REPLICAS', want: string): string {
   const awk = `NR%2==1{k=$0;next} k=="ip"{ip=$0} k=="flags"&&$0==${JSON.stringify(want)}{print ip}`;
   return `${asredisCode(sentinel, ['SENTINEL', list, primarySet])} | tr -d '\\r' | awk ${shq(awk)} | sort | tr '\\n' ' '`;
 }
@@ -68,9 +68,11 @@ export function sentinelReset(sentinel: RedisTarget, primarySet: string): Remote
  * or fails over again) and its Redis shuts down without saving, so that HSTS on it cannot read a
  * stale database. A node that does not answer is reported and skipped (it may be gone for good).
  */
-export function detachOverNetwork(removed: { ip: string; redisPort: number; sentinelPort: number; password: RedisTarget['password'] }, primarySet: string): RemoteCommand {
-  const sentinel = { ip: removed.ip, port: removed.sentinelPort };
-  const redis = { ip: removed.ip, port: removed.redisPort };
+export function detachOverNetwork(
+  removed: { ip: string; redisPort: number; sentinelPort: number; password: RedisTarget['password']; nodedUser: string }, primarySet: string,
+): RemoteCommand {
+  const sentinel = { ip: removed.ip, port: removed.sentinelPort, owner: sentinelOwner(removed.nodedUser) };
+  const redis = { ip: removed.ip, port: removed.redisPort, owner: redisOwner(removed.nodedUser) };
   return {
     label: `detach ${removed.ip}: SENTINEL REMOVE ${primarySet} on its Sentinel, SHUTDOWN NOSAVE on its Redis`,
     code: [

@@ -1,11 +1,12 @@
-import { HSTS } from '../hsts/paths.js';
+import { DEFAULT_NODE_API, type NodeApiEndpoint } from '../hsts/aspera-conf.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
 import { pollUntil, type WaitOptions } from './waits.js';
 
 /*
- * THE asperanoded health probe: GET /ping on the Node API's HTTPS port with curl, bounded in time.
- * IBM's Node API serves HTTPS on 9092 by default with the installer's self-signed certificate, so
+ * THE asperanoded health probe: GET /ping on the Node API's port with curl, bounded in time. The
+ * address comes from aspera.conf (hsts/aspera-conf.ts `nodeApiEndpoint`) where the caller has read
+ * it; IBM's default is HTTPS on 9092 with the installer's self-signed certificate, so
  * the certificate is not checked (-k), as IBM's own curl examples do. /ping needs no credentials
  * and answers 200 when the node is up. asperanoded reaches Redis as the noded user, through that
  * user's keystore; when it cannot, the answer is an error with its reason in the Node API's error
@@ -13,13 +14,14 @@ import { pollUntil, type WaitOptions } from './waits.js';
  * returns removed, or curl's error, or CURL_MISSING.
  */
 export const CURL_MISSING = 'curl not found: install curl';
-const PING_URL = `https://127.0.0.1:${HSTS.nodeApiPort}/ping`;
 const HAS_CURL = 'command -v curl >/dev/null 2>&1';
-const PING_CODE =
-  `if ${HAS_CURL}; then curl -sSk --max-time 5 -D - ${PING_URL} 2>&1 | tr -d '\\r'; else echo ${shq(CURL_MISSING)}; fi`;
 
-export function nodedPing(): RemoteCommand {
-  return { label: `GET ${PING_URL}`, code: PING_CODE };
+const pingUrl = (api: NodeApiEndpoint) => `${api.scheme}://${api.host.includes(':') ? `[${api.host}]` : api.host}:${api.port}/ping`;
+const pingCode = (api: NodeApiEndpoint) =>
+  `if ${HAS_CURL}; then curl -sSk --max-time 5 -D - ${shq(pingUrl(api))} 2>&1 | tr -d '\\r'; else echo ${shq(CURL_MISSING)}; fi`;
+
+export function nodedPing(api: NodeApiEndpoint = DEFAULT_NODE_API): RemoteCommand {
+  return { label: `GET ${pingUrl(api)}`, code: pingCode(api) };
 }
 
 export interface NodedHealth {
@@ -54,15 +56,15 @@ function errorReason(body: string): string | undefined {
  * never reads it). On failure the last answer (status line and last body line: the daemon's
  * reason) is shown; without curl it fails at once, saying so.
  */
-export function waitForNoded(nodedUser: string, wait: WaitOptions): RemoteCommand {
-  const port = HSTS.nodeApiPort;
+export function waitForNoded(nodedUser: string, wait: WaitOptions, api: NodeApiEndpoint = DEFAULT_NODE_API): RemoteCommand {
+  const { port } = api;
   return {
     label: `check asperanoded (as ${nodedUser}, through its keystore) answers healthy on port ${port}`,
     code: [
       `${HAS_CURL} || { echo ${shq(CURL_MISSING)}; exit 1; }`,
       pollUntil({
         ...wait,
-        condition: `last=$(${PING_CODE} | sed -n '1p;$p' | tr '\\n' ' '); [[ "$last" =~ ^HTTP/[^\\ ]+\\ 200\\  ]]`,
+        condition: `last=$(${pingCode(api)} | sed -n '1p;$p' | tr '\\n' ' '); [[ "$last" =~ ^HTTP/[^\\ ]+\\ 200\\  ]]`,
         message: `asperanoded did not answer healthy on port ${port} within ${wait.timeoutMs / 1000} s`,
       }),
     ].join('\n'),

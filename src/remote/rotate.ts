@@ -1,6 +1,7 @@
 import { HSTS } from '../hsts/paths.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
+import { listenerOwnedCode, type ListenerOwner } from './listener-guard.js';
 import type { Secret } from '../util/secret.js';
 
 /*
@@ -11,14 +12,15 @@ import type { Secret } from '../util/secret.js';
  * asredis on stdin through `-x` (its last argument), written by bash's printf builtin.
  */
 
-export interface Endpoint { ip: string; port: number }
+/** Where a server listens, and who must hold that port before a password is sent there (listener-guard.ts). */
+export interface Endpoint { ip: string; port: number; owner: ListenerOwner }
 export interface PasswordPair { to: Secret; from: Secret }
 
 const ASREDIS = HSTS.asredis;
 
 function authAs(endpoint: Endpoint): string {
   const ping = (input: string) => `[ "$(REDISCLI_AUTH=$(cat "$IN/${input}") timeout 5 ${ASREDIS} -h ${shq(endpoint.ip)} -p ${endpoint.port} PING 2>/dev/null)" = PONG ]`;
-  return `if ${ping('to')}; then auth=to; elif ${ping('from')}; then auth=from; ` +
+  return `${listenerOwnedCode(endpoint, endpoint.owner)} || exit 1\nif ${ping('to')}; then auth=to; elif ${ping('from')}; then auth=from; ` +
     `else echo "${endpoint.ip}:${endpoint.port} accepts neither password"; exit 1; fi`;
 }
 
@@ -79,7 +81,7 @@ export function acceptedPasswords(endpoint: Endpoint, passwords: PasswordPair): 
   const ping = (input: string) => `[ "$(REDISCLI_AUTH=$(cat "$IN/${input}") timeout 5 ${ASREDIS} -h ${shq(endpoint.ip)} -p ${endpoint.port} PING 2>/dev/null)" = PONG ]`;
   return {
     label: `asredis -h ${endpoint.ip} -p ${endpoint.port} PING (with each password)`,
-    code: `t=no; f=no; ${ping('to')} && t=yes; ${ping('from')} && f=yes\n` +
+    code: `${listenerOwnedCode(endpoint, endpoint.owner)} || exit 1\nt=no; f=no; ${ping('to')} && t=yes; ${ping('from')} && f=yes\n` +
       'case "$t$f" in yesyes) echo both;; yesno) echo to;; noyes) echo from;; *) echo neither;; esac',
     inputs: { to: passwords.to, from: passwords.from },
   };

@@ -10,7 +10,7 @@ import { nodeFacts, nodeProbes, type CopyFacts } from '../facts/node-probes.js';
 import { datasetOf, rdbHeadProbe, runtimeProbes, type RuntimeProbeInput } from '../facts/runtime-probes.js';
 import type { NodeFacts } from '../hsts/node-facts.js';
 import { parseProbes, probeCommands } from '../remote/probe.js';
-import type { RedisTarget } from '../remote/redis-cli.js';
+import { redisOf, redisOwner, sentinelOf, sentinelOwner, type RedisTarget } from '../remote/redis-cli.js';
 import type { Step } from '../steps/types.js';
 import { markSecret, type Secret } from '../util/secret.js';
 
@@ -22,14 +22,16 @@ export function factNeeds(steps: Step[], inventory: Inventory, node: ClusterNode
   const units = new Set<string>();
   const users = new Set<string>();
   let firewalld: NeedsList['firewalld'];
+  let directories: NeedsList['directories'];
   for (const step of steps) {
     const needs = step.needs(inventory, node);
     needs.files?.forEach((f) => files.add(f));
     needs.units?.forEach((u) => units.add(u));
     needs.users?.forEach((u) => users.add(u));
     firewalld ??= needs.firewalld;
+    directories ??= needs.directories;
   }
-  return { files: [...files], units: [...units], users: [...users], ...(firewalld ? { firewalld } : {}) };
+  return { files: [...files], units: [...units], users: [...users], ...(firewalld ? { firewalld } : {}), ...(directories ? { directories } : {}) };
 }
 
 export type Target = RedisTarget;
@@ -64,6 +66,7 @@ export function runningRedis(facts: Pick<NodeFacts, 'units' | 'files'>, cluster:
     ip: firstBind(redisText) ?? '127.0.0.1',
     port: portArg ? Number(portArg) : cluster.redisPort,
     password: runningPassword(redisText, redisKeyOf) ?? cluster.redisPassword,
+    owner: redisOwner(cluster.nodedUser),
   };
 }
 
@@ -85,8 +88,8 @@ export async function gatherFacts(
   // A configured node runs Redis and Sentinel as the inventory says: ask them in the same round trip,
   // and ask again below only if the files show they run with something else (a fresh node, say).
   const guess: RuntimeProbeInput = {
-    sentinel: { ip: session.node.privateIp, port: cluster.sentinelPort, password: cluster.redisPassword, primarySet: cluster.primarySet },
-    redis: { ip: session.node.privateIp, port: cluster.redisPort, password: cluster.redisPassword },
+    sentinel: { ...sentinelOf(cluster, session.node), primarySet: cluster.primarySet },
+    redis: redisOf(cluster, session.node),
   };
   const guessProbes = runtimeProbes(guess);
   const rdbHead = rdbHeadProbe();
@@ -106,6 +109,7 @@ export async function gatherFacts(
       ip: session.node.privateIp,
       port: cluster.sentinelPort,
       password: runningPassword(sentinelText, sentinelKeyOf) ?? cluster.redisPassword,
+      owner: sentinelOwner(cluster.nodedUser),
       primarySet: cluster.primarySet,
     };
   }

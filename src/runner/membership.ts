@@ -5,6 +5,7 @@
  */
 import type { Inventory } from '../inventory/load.js';
 import { detachOverNetwork, sentinelReset, waitForSentinelCounts, waitForSentinelMembers } from '../remote/membership.js';
+import { sentinelOf } from '../remote/redis-cli.js';
 import type { NodeFacts, Roles } from '../steps/types.js';
 import type { ApplyGroup } from './engine/apply.js';
 import type { Run } from './engine/run.js';
@@ -47,7 +48,7 @@ function unsupported(plan: MembershipPlan): string | null {
 export function membershipGroups(inventory: Inventory, plan: MembershipPlan, primaryIp: string, waitTimeoutMs: number): ApplyGroup[] {
   const { cluster } = inventory;
   const wait = { timeoutMs: waitTimeoutMs, intervalMs: 500 };
-  const target = (ip: string) => ({ ip, port: cluster.sentinelPort, password: cluster.redisPassword });
+  const target = (ip: string) => sentinelOf(cluster, { privateIp: ip });
   const primaryName = inventory.nodes.find((n) => n.privateIp === primaryIp)!.name;
   const final = [...plan.kept, ...plan.added].map((m) => m.ip);
   const groups: ApplyGroup[] = [];
@@ -57,7 +58,7 @@ export function membershipGroups(inventory: Inventory, plan: MembershipPlan, pri
       case 'detach':
         groups.push({
           nodes: [primaryName], phases: false, afterKind: 'changes', title: `Detach ${change.ip}`,
-          after: [detachOverNetwork({ ip: change.ip, redisPort: cluster.redisPort, sentinelPort: cluster.sentinelPort, password: cluster.redisPassword }, cluster.primarySet)],
+          after: [detachOverNetwork({ ip: change.ip, redisPort: cluster.redisPort, sentinelPort: cluster.sentinelPort, password: cluster.redisPassword, nodedUser: cluster.nodedUser }, cluster.primarySet)],
         });
         break;
       case 'update':

@@ -10,6 +10,7 @@ import {
   acceptedPasswords, addPassword, MINIMUM_VERSION, onlyPassword, parseAccepted, parseVersion, sentinelQuorum, serverVersion,
   setMasterauth, setRequirepass, setSentinelAuthPass, setSentinelPass, versionTooOld, type Accepted, type Endpoint, type PasswordPair,
 } from '../remote/rotate.js';
+import { redisOwner, sentinelOwner } from '../remote/redis-cli.js';
 import { systemctl } from '../remote/systemctl.js';
 import { throwIfInterrupted, waitUntil } from '../remote/waits.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
@@ -362,10 +363,10 @@ class Rotation {
   }
 
   private redis(node: ClusterNode): Endpoint {
-    return { ip: node.privateIp, port: this.cluster.redisPort };
+    return { ip: node.privateIp, port: this.cluster.redisPort, owner: redisOwner(this.cluster.nodedUser) };
   }
 
   private sentinel(node: ClusterNode): Endpoint {
-    return { ip: node.privateIp, port: this.cluster.sentinelPort };
+    return { ip: node.privateIp, port: this.cluster.sentinelPort, owner: sentinelOwner(this.cluster.nodedUser) };
   }
 }

@@ -9,6 +9,8 @@ import { tokenize } from '../hsts/conf-lines.js';
 import { HSTS, SERVICES, STOP_ORDER, serviceInputs, type Service } from '../hsts/paths.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { removeFileCommand, writeFileCommand } from '../steps/common.js';
+import { setDirectoryOwnership } from '../remote/files.js';
+import { ACCOUNT_NAME, isSnapshotDirectory, OCTAL_MODE } from '../hsts/directory.js';
 import type { CopyState, SavedCopy } from '../facts/copies-probe.js';
 import { rdbPath, restoreRedisDataCommand } from './redis-data.js';
 import { copyName, restoreCopyCommand } from './saved-copies.js';
@@ -36,6 +38,8 @@ export interface Snapshot {
   firewall: FirewallState | null;
   /** firewalld's zone (rich rules, runtime and permanent, and its files); null when the run does not touch it. */
   firewalld: FirewalldState | null;
+  /** Directories whose owner, group and mode the run may change (`isSnapshotDirectory` lists which may appear). */
+  directories: { path: string; owner: string; group: string; mode: string }[];
   /** The RDB file of a Redis the run makes a replica; its copy is redis.rdb in the run directory. */
   redisData: { rdb: string } | null;
 }
@@ -51,6 +55,7 @@ export function takeSnapshot(run: string, node: string, nodedUser: string, facts
   const inputs = serviceInputs(nodedUser);
   for (const service of SERVICES) if (inputs[service].some((path) => files.has(path) || opaque.includes(path))) units.add(service);
   const users = new Set(touches.flatMap((t) => (t.kind === 'user' ? [t.name] : [])));
+  const directories = new Set(touches.flatMap((t) => (t.kind === 'directory' ? [t.path] : [])));
   return {
     version: opaque.length > 0 ? 2 : 1,
     run,
@@ -63,6 +68,8 @@ export function takeSnapshot(run: string, node: string, nodedUser: string, facts
     copies: opaque.map((path, i) => ({ path, saved: copyName(i, path) })),
     units: [...facts.units.values()].filter((u) => units.has(u.name)).map((u) => ({ name: u.name, enabled: u.enabled, active: u.active })),
     users: [...facts.users].filter(([name]) => users.has(name)).map(([name, exists]) => ({ name, exists })),
+    directories: [...facts.directories.values()].filter((d) => directories.has(d.path) && d.exists)
+      .map((d) => ({ path: d.path, owner: d.owner, group: d.group, mode: d.mode })),
     firewall: touches.some((t) => t.kind === 'firewall') ? facts.firewall : null,
     firewalld: touches.some((t) => t.kind === 'firewalld') ? facts.firewalld : null,
     redisData: touches.some((t) => t.kind === 'redis-data') ? { rdb: rdbPath(facts.files.get(HSTS.redisConf)?.content?.toString('utf8') ?? null) } : null,
@@ -81,6 +88,7 @@ export function snapshotNeeds(snapshot: Snapshot, privateIp: string): NeedsList 
     users: snapshot.users.map((u) => u.name),
     ...(snapshot.firewalld ? { firewalld: { privateIp, zone: snapshot.firewalld.zone } } : {}),
     ...(snapshot.copies.length ? { copies: { runDir: runDir(snapshot.run), files: snapshot.copies } } : {}),
+    ...(snapshot.directories.length ? { directories: { paths: snapshot.directories.map((d) => d.path), user: snapshot.nodedUser } } : {}),
   };
 }
 
@@ -146,7 +154,16 @@ export function differences(snapshot: Snapshot, now: RestoreFacts): string[] {
     else if (exists !== user.exists) out.push(`user ${user.name} ${exists ? 'exists' : 'is missing'}, ${user.exists ? 'existed' : 'did not exist'}`);
   }
   if (snapshot.firewalld) out.push(...firewalldDifferences(snapshot.firewalld, now));
+  for (const dir of changedDirectories(snapshot, now)) out.push(`directory ${dir.path} owner or mode`);
   return out;
+}
+
+/** The snapshot's directories whose owner, group or mode is not as they were (one not read counts). */
+function changedDirectories(snapshot: Snapshot, now: RestoreFacts): Snapshot['directories'] {
+  return snapshot.directories.filter((want) => {
+    const dir = now.directories.get(want.path);
+    return !dir?.exists || dir.owner !== want.owner || dir.group !== want.group || dir.mode !== want.mode;
+  });
 }
 
 function zoneFileDiffers(want: ZoneFile, now: ZoneFile | undefined): boolean {
@@ -230,6 +247,12 @@ export function planRestore(snapshot: Snapshot, now: RestoreFacts): RemoteComman
       path: file.path, content: Buffer.from(file.content, 'base64'), owner: file.owner, group: file.group, mode: file.mode,
     }));
   }
+  for (const dir of changedDirectories(snapshot, now)) {
+    if (!isSnapshotDirectory(dir.path) || !ACCOUNT_NAME.test(dir.owner) || !ACCOUNT_NAME.test(dir.group) || !OCTAL_MODE.test(dir.mode)) {
+      throw new Error(`snapshot: directory ${JSON.stringify(dir.path)} (${dir.owner}:${dir.group} ${dir.mode}) is not one a run may restore`);
+    }
+    commands.push(setDirectoryOwnership(dir.path, dir));
+  }
   for (const copy of copies) commands.push(restoreCopyCommand(runDir(snapshot.run), copy));
   // Redis, stopped above when its file differs, must not find the primary's dataset when it starts.
   if (snapshot.redisData && changedPaths.has(HSTS.redisConf)) commands.push(restoreRedisDataCommand(runDir(snapshot.run), snapshot.redisData.rdb));
@@ -267,6 +290,6 @@ export function parseSnapshot(text: string): Snapshot {
   const parsed = JSON.parse(text) as Snapshot;
   if ((parsed.version !== 1 && parsed.version !== 2) || !Array.isArray(parsed.files)) throw new Error('not an hsts-cluster snapshot');
   return {
-    ...parsed, copies: parsed.copies ?? [], users: parsed.users ?? [], firewalld: parsed.firewalld ?? null, redisData: parsed.redisData ?? null,
+    ...parsed, copies: parsed.copies ?? [], users: parsed.users ?? [], directories: parsed.directories ?? [], firewalld: parsed.firewalld ?? null, redisData: parsed.redisData ?? null,
   };
 }

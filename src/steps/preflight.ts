@@ -1,5 +1,10 @@
+import { nodeApiEndpoint, parseServerSection } from '../hsts/aspera-conf.js';
+import { REDIS_CONF_DIR } from '../hsts/directory.js';
+import { NEEDS, versionProblem } from '../hsts/redis-version.js';
 import { HSTS, SERVICES } from '../hsts/paths.js';
+import { foreignHolderProblems } from '../hsts/port-holders.js';
 import type { Inventory } from '../inventory/load.js';
+import { redisDirectoryProblems } from './redis-directory.js';
 import type { NodeFacts, Step } from './types.js';
 
 /** The users whose keystores hsts-cluster makes: the noded user and the inventory's transfer users. */
@@ -22,17 +27,32 @@ export function nodeBasics(facts: NodeFacts): string[] {
   return problems;
 }
 
-const REDIS_PROGRAMS = new Set(['redis-server', 'redis-sentinel', 'redis-check-rdb']);
+/** The Redis and Sentinel ports: free, or held by the unit that serves them (its MainPID or a child) or the noded user. */
+export function portProblems(facts: Pick<NodeFacts, 'listeners' | 'units' | 'userIds'>, inventory: Inventory): string[] {
+  const { redisPort, sentinelPort, nodedUser } = inventory.cluster;
+  const nodedUid = facts.userIds.get(nodedUser) ?? null;
+  return ([[redisPort, 'asperaredisd'], [sentinelPort, 'asperaredissentinel']] as const).flatMap(([port, unit]) =>
+    foreignHolderProblems(port, facts.listeners.get(port) ?? [], { unit, mainPid: facts.units.get(unit)?.mainPid ?? 0, nodedUser, nodedUid }));
+}
+
+/** The Redis and Sentinel ports must not be the Node API's, which aspera.conf sets per node. */
+export function nodeApiPortProblems(facts: Pick<NodeFacts, 'files'>, inventory: Inventory): string[] {
+  const api = nodeApiEndpoint(parseServerSection(facts.files.get(HSTS.asperaConf)?.content?.toString('utf8') ?? ''));
+  if (!api) return [];
+  return (['redisPort', 'sentinelPort'] as const).filter((field) => inventory.cluster[field] === api.port)
+    .map((field) => `cluster.${field} ${api.port} is the HSTS Node API's port on this node (${HSTS.asperaConf}): choose another`);
+}
 
 /** Reachable, root through sudo, HSTS present, ports free or ours, users present, firewall manageable. */
 export const preflight: Step = {
   id: 'preflight',
   title: 'Pre-flight checks',
   needs: (inventory, node) => ({
-    files: [HSTS.shippedSentinelUnit],
+    files: [HSTS.shippedSentinelUnit, HSTS.asperaConf],
     units: [...SERVICES],
     users: hstsUsers(inventory),
     firewalld: { privateIp: node.privateIp },
+    directories: { paths: [REDIS_CONF_DIR], user: inventory.cluster.nodedUser },
   }),
   check(ctx) {
     const { facts, inventory } = ctx;
@@ -41,10 +61,9 @@ export const preflight: Step = {
       problems.push(`${HSTS.shippedSentinelUnit} is missing (an HSTS version with Redis HA support is needed)`);
     }
     problems.push(...missingUserProblems(inventory, facts.users));
-    for (const port of [inventory.cluster.redisPort, inventory.cluster.sentinelPort]) {
-      const holders = (facts.listeners.get(port) ?? []).filter((name) => !REDIS_PROGRAMS.has(name));
-      if (holders.length > 0) problems.push(`port ${port} is in use by ${[...new Set(holders)].join(', ')}`);
-    }
+    problems.push(...portProblems(facts, inventory), ...nodeApiPortProblems(facts, inventory), ...redisDirectoryProblems(facts));
+    const tooOld = versionProblem(`${HSTS.asredis} (redis-cli)`, facts.asredisVersion, NEEDS.rediscliAuth);
+    if (tooOld) problems.push(tooOld);
     if (facts.firewalldProblem) {
       problems.push(`firewalld is active but its zone could not be read: ${facts.firewalldProblem}`);
     } else if (!facts.firewalld && !facts.persistence) {

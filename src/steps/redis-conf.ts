@@ -1,7 +1,9 @@
 import { directiveArgs, maskConfigSecrets } from '../hsts/conf-lines.js';
+import { REDIS_CONF_DIR } from '../hsts/directory.js';
 import { HSTS } from '../hsts/paths.js';
 import { redisKeyOf, renderRedisConf, type RedisConfInput } from '../hsts/redis-conf.js';
 import { fileChange, fileFact, fileText, privateMode } from './common.js';
+import { redisDirectoryChange } from './redis-directory.js';
 import type { PlanContext, Step } from './types.js';
 
 function fileReplicaOf(text: string | null): RedisConfInput['replicaOf'] {
@@ -27,7 +29,9 @@ function replicatesAlready(ctx: PlanContext, current: string | null, replicaOf: 
 export const redisConf: Step = {
   id: 'redis-conf',
   title: 'aspera_31415.conf: Redis primary / replica',
-  needs: () => ({ files: [HSTS.redisConf] }),
+  needs: (inventory) => ({
+    files: [HSTS.redisConf], users: [inventory.cluster.nodedUser], directories: { paths: [REDIS_CONF_DIR], user: inventory.cluster.nodedUser },
+  }),
   plan(ctx) {
     const { cluster } = ctx.inventory;
     const fact = fileFact(ctx, HSTS.redisConf);
@@ -54,6 +58,7 @@ export const redisConf: Step = {
       restarts: onlyRoleBehind ? [] : ['asperaredisd'],
     });
     if (change && !isPrimary && !replicatesAlready(ctx, current, input.replicaOf)) change.touches.push({ kind: 'redis-data' });
-    return change ? [change] : [];
+    // The directory first: Redis may rewrite its file as soon as it runs again.
+    return [redisDirectoryChange(this.id, ctx), change].filter((c) => c !== null);
   },
 };

@@ -23,6 +23,8 @@ export type ResourceRef =
   /** firewalld's rich rules (runtime and permanent) and its zone files. */
   | { kind: 'firewalld' }
   | { kind: 'user'; name: string }
+  /** A directory's owner, group and mode (not its content); the allowed paths: hsts/directory.ts `isSnapshotDirectory`. */
+  | { kind: 'directory'; path: string }
   /** Redis's dataset: the node becomes a replica and its first sync replaces what it holds. */
   | { kind: 'redis-data' };
 

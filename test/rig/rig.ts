@@ -88,6 +88,7 @@ async function startNode(image: string, rig: string, network: StartedNetwork, na
     .withHostname(name)
     .withLabels({ [RIG_LABEL]: rig, [OWNER_LABEL]: `${hostname()}:${process.pid}` })
     .withNetwork(network)
+    // SYS_PTRACE: root sees other users' sockets in `ss -p`, as root on a real host does.
     .withAddedCapabilities('NET_ADMIN', 'SYS_ADMIN', 'SYS_PTRACE')
     .withTmpFs({ '/run': 'rw', '/run/lock': 'rw' })
     .withBindMounts([{ source: '/sys/fs/cgroup', target: '/sys/fs/cgroup', mode: 'ro' }])

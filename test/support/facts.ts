@@ -9,6 +9,8 @@ import { desiredServerData } from '../../src/hsts/aspera-conf.js';
 import { newSalt, renderRecord } from '../../src/hsts/askms-record.js';
 import { desiredFirewall, mergePersistedRules, persistenceFor, type FirewallInput, type FirewallState } from '../../src/hsts/firewall.js';
 import { desiredRichRules, type FirewalldState } from '../../src/hsts/firewalld.js';
+import type { PortHolder } from '../../src/hsts/port-holders.js';
+import { REDIS_CONF_DIR, type DirectoryFact } from '../../src/hsts/directory.js';
 import { HSTS, SERVICES, STORE_RECORD, keystoreRecordPath } from '../../src/hsts/paths.js';
 import { renderRedisConf } from '../../src/hsts/redis-conf.js';
 import { renderSentinelConf } from '../../src/hsts/sentinel-conf.js';
@@ -92,7 +94,11 @@ export interface FactsOptions {
   isRoot?: boolean;
   hstsInstalled?: boolean;
   transfers?: string[];
-  listeners?: Record<number, string[]>;
+  listeners?: Record<number, PortHolder[]>;
+  userIds?: Record<string, number>;
+  asredisVersion?: [number, number, number] | null;
+  /** Directories by path (default: /opt/aspera/etc/redis owned by the noded user, 755). */
+  directories?: Record<string, Partial<DirectoryFact>>;
   firewalldProblem?: string | null;
 }
 
@@ -298,16 +304,34 @@ export function buildFacts(inventory: Inventory, name: string, state: NodeState,
     isRoot: options.isRoot ?? true,
     hstsInstalled: options.hstsInstalled ?? true,
     transfers: options.transfers ?? [],
-    listeners: new Map(Object.entries(options.listeners ?? defaultListeners(state)).map(([port, names]) => [Number(port), names])),
+    userIds: new Map([...users.keys()].map((u, i) => [u, u === inventory.cluster.nodedUser ? NODED_UID : 1001 + i] as const)
+      .concat(Object.entries(options.userIds ?? {}))),
+    directories: new Map(Object.entries({ [REDIS_CONF_DIR]: {}, ...options.directories }).map(([path, fields]) => [path, { ...redisDirectory(path), ...fields }])),
+    nodedGids: [NODED_GID],
+    listeners: new Map(Object.entries(options.listeners ?? defaultListeners(state)).map(([port, holders]) => [Number(port), holders])),
     lockHolder: null,
+    asredisVersion: options.asredisVersion === undefined ? [7, 0, 15] : options.asredisVersion,
     runtime: options.runtime ?? runtimeOf(inventory, node, primary, state),
   };
 }
 
-function defaultListeners(state: NodeState): Record<number, string[]> {
+/** The noded user's uid and group in built facts; the units' MainPID is 100 while active. */
+export const NODED_UID = 999;
+export const NODED_GID = 996;
+
+function redisDirectory(path: string): DirectoryFact {
+  return { path, exists: true, kind: 'directory', uid: NODED_UID, gid: NODED_GID, owner: HSTS.daemonUser, group: HSTS.daemonGroup, mode: '755' };
+}
+
+/** A port holder as the environment probe reports it (default: the noded user's, a unit's MainPID). */
+export function holder(command: string, fields: Partial<PortHolder> = {}): PortHolder {
+  return { pid: 100, command, uid: NODED_UID, user: 'asperadaemon', ancestors: [1], ...fields };
+}
+
+function defaultListeners(state: NodeState): Record<number, PortHolder[]> {
   if (state === 'stopped') return {};
-  if (state === 'fresh HSTS node') return { [REDIS_PORT]: ['redis-server'] };
-  return { [REDIS_PORT]: ['redis-server'], [SENTINEL_PORT]: ['redis-sentinel'] };
+  if (state === 'fresh HSTS node') return { [REDIS_PORT]: [holder('redis-server')] };
+  return { [REDIS_PORT]: [holder('redis-server')], [SENTINEL_PORT]: [holder('redis-sentinel')] };
 }
 
 /** Facts for every node of the inventory: node -> state (nodes not named: like `rest`). */

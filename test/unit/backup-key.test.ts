@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/runner/backup-commands.js';
 import { BACKUP_KEY, decideBackupKey, parseBackupKey, readBackupKey, writeBackupKey } from '../../src/runner/backup-key.js';
 import { renderBatch } from '../../src/ssh/remote-script.js';
+import { redisOwner } from '../../src/remote/redis-cli.js';
 import { Secret } from '../../src/util/secret.js';
 
 const a = new Secret('a'.repeat(64));
@@ -51,7 +52,7 @@ describe('the backup key: one per cluster, the same on every node', () => {
 });
 
 describe('the private Redis a restore loads the backup into', () => {
-  const command = loadDataset({ ip: '192.0.2.11', port: 31415, password: new Secret('pw') }, Buffer.from('REDIS'), 60_000, 'asperadaemon');
+  const command = loadDataset({ ip: '192.0.2.11', port: 31415, password: new Secret('pw'), owner: redisOwner('asperadaemon') }, Buffer.from('REDIS'), 60_000, 'asperadaemon');
   it('runs as the noded user, never uid 0, with sanitize-dump-payload', () => {
     expect(command.code).toContain("u='asperadaemon'");
     expect(command.code).toMatch(/\[ "\$uid" != 0 \] \|\| \{ echo "the private Redis must run as an account other than root/);

@@ -256,8 +256,13 @@ describe('health verdict', () => {
     },
     { name: 'every Sentinel counts the inventory', nodes: cluster({ 1: { sentinelCounts: { replicas: 2, peers: 2 } } }), verdict: 'healthy', primary: 'node1', reasons: [] },
     {
-      name: 'a Sentinel that has not yet asked the primary for its replicas (fewer is not stale)',
-      nodes: cluster({ 1: { sentinelCounts: { replicas: 0, peers: 2 } } }), verdict: 'healthy', primary: 'node1', reasons: [],
+      name: 'a Sentinel that counts fewer replicas than it should: degraded, naming it (the table said 0/2 under HEALTHY)',
+      nodes: cluster({ 1: { sentinelCounts: { replicas: 0, peers: 2 } } }), verdict: 'degraded', primary: 'node1',
+      reasons: ['node1: its Sentinel counts 0/2 replica(s) and 2/2 peer(s) (still discovering if the cluster has just started: Sentinel asks the primary every 10 s; else it cannot reach them)'],
+    },
+    {
+      name: 'a Sentinel that counts fewer peers', nodes: cluster({ 3: { sentinelCounts: { replicas: 2, peers: 1 } } }), verdict: 'degraded', primary: 'node1',
+      reasons: ['node3: its Sentinel counts 2/2 replica(s) and 1/2 peer(s) (still discovering if the cluster has just started: Sentinel asks the primary every 10 s; else it cannot reach them)'],
     },
     {
       name: 'a Sentinel that still counts a removed node (stale state)', nodes: cluster({ 2: { sentinelCounts: { replicas: 3, peers: 4 } } }),

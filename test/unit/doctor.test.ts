@@ -95,7 +95,7 @@ describe('the doctor\'s notes', () => {
       'Redis 6.0.16 is older than 6.2, which rotate-password (ACL passwords kept side by side) needs',
       'Redis 6.0.16 is older than 7.0, which enable-debug-command in the rendered Redis file needs',
       '/opt/aspera/etc/redis is root:root 755, not asperadaemon\'s: Redis\'s CONFIG REWRITE and Sentinel\'s config saves cannot create their temporary file there',
-      'the Node API is on https_port 9093 (aspera.conf), hsts-cluster asks 9092',
+      'the Node API is on port 9093 (aspera.conf): up\'s verify step asks there; status, verify, maintenance, restart/upgrade and rotate-password still ask 9092',
       'aspera.conf has a <database> section (with its own <server>) before the top-level <server>',
       'asperadaemon\'s localkeystore.db is under ~/.aspera: /opt/aspera/var/.aspera/localkeystore.db',
       'user xfer does not exist (not in the inventory: fine)',

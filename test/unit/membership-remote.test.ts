@@ -7,7 +7,7 @@ import { SERVICES } from '../../src/hsts/paths.js';
 import { Secret } from '../../src/util/secret.js';
 
 const password = new Secret('membership-unit-pw');
-const sentinel = { ip: '192.0.2.11', port: 41415, password };
+const sentinel = { ip: '192.0.2.11', port: 41415, password, owner: { unit: 'asperaredissentinel', user: 'asperadaemon' } };
 const wait = { timeoutMs: 5000 };
 
 describe('membership commands', () => {
@@ -15,7 +15,7 @@ describe('membership commands', () => {
     ['wait for members', waitForSentinelMembers(sentinel, 'myprimary', { peers: ['192.0.2.12'], replicas: ['192.0.2.12'] }, wait), /counts peers 192\.0\.2\.12 and replicas 192\.0\.2\.12/],
     ['wait for counts', waitForSentinelCounts(sentinel, 'myprimary', { peers: 2, replicas: 2 }, wait), /counts 2 peer\(s\) and 2 replica\(s\)/],
     ['reset', sentinelReset(sentinel, 'myprimary'), /SENTINEL RESET myprimary$/],
-    ['detach', detachOverNetwork({ ip: '192.0.2.14', redisPort: 31415, sentinelPort: 41415, password }, 'myprimary'), /detach 192\.0\.2\.14: SENTINEL REMOVE myprimary/],
+    ['detach', detachOverNetwork({ ip: '192.0.2.14', redisPort: 31415, sentinelPort: 41415, password, nodedUser: 'asperadaemon' }, 'myprimary'), /detach 192\.0\.2\.14: SENTINEL REMOVE myprimary/],
   ])('%s: the password only as an input', (_, command, label) => {
     expect(command.label).toMatch(label);
     expect(command.label + command.code).not.toContain('membership-unit-pw');

@@ -30,11 +30,11 @@ const nodeAnswers: Record<string, string> = {
   'file /etc/a.conf': `root adm 640\n${Buffer.from('bind 1.2.3.4\n').toString('base64')}`,
   'file /etc/absent': 'ABSENT',
   units: 'Id=asperaredisd.service\nLoadState=loaded\nUnitFileState=enabled\nActiveState=active\nMainPID=7\nUMask=0027',
-  users: 'xfer yes\nghost no\n',
+  users: 'xfer yes 1001\nghost no\n',
   iptables: '-N HSTS-CLUSTER\n-A HSTS-CLUSTER -i lo -j ACCEPT\n---\n-P INPUT ACCEPT\n-A INPUT -p tcp -m multiport --dports 31415,41415 -j HSTS-CLUSTER\n',
   environment: [
     'uid=0', 'hsts=yes', 'nfp=yes', 'ipts=no', 'firewalld=inactive',
-    'transfer=123 ascp -l 100m', 'listen=0.0.0.0:22 users:(("sshd",pid=1,fd=3))', 'listen=172.20.0.2:31415 users:(("redis-server",pid=9,fd=6))',
+    'transfer=123 ascp -l 100m', 'listen=0.0.0.0:22 users:(("sshd",pid=1,fd=3))', 'listen=172.20.0.2:31415 0.0.0.0:* users:(("redis-server",pid=9,fd=6)) uid:999 ino:1 <->', 'ancestry=9 1', 'uidname=999 asperadaemon', 'asredis=redis-cli 7.0.15',
     'lock={"run":"r1"}',
   ].join('\n'),
 };
@@ -58,12 +58,17 @@ describe('facts/node-probes', () => {
     expect(facts.units.get('asperaredisd')).toMatchObject({ active: 'active', enabled: 'enabled', mainPid: 7, umask: '0027' });
     expect(facts.units.get('asperaredissentinel')).toEqual({ name: 'asperaredissentinel', load: 'not-found', enabled: '', active: 'inactive', mainPid: 0, umask: '' });
     expect([...facts.users]).toEqual([['xfer', true], ['ghost', false]]);
+    expect([...facts.userIds]).toEqual([['xfer', 1001]]);
+    expect(facts.asredisVersion).toEqual([7, 0, 15]);
     expect(facts.firewall.chain).toEqual(['-A HSTS-CLUSTER -i lo -j ACCEPT']);
     expect(facts).toMatchObject({
       isRoot: true, hstsInstalled: true, transfers: ['123 ascp -l 100m'], lockHolder: '{"run":"r1"}',
       persistence: { kind: 'netfilter-persistent' }, firewalld: null, firewalldProblem: null,
     });
-    expect([...facts.listeners]).toEqual([[22, ['sshd']], [31415, ['redis-server']]]);
+    expect([...facts.listeners]).toEqual([
+      [22, [{ pid: 1, command: 'sshd', uid: 0, user: 'root', ancestors: [] }]],
+      [31415, [{ pid: 9, command: 'redis-server', uid: 999, user: 'asperadaemon', ancestors: [1] }]],
+    ]);
   });
 
   it.each([
@@ -82,8 +87,8 @@ describe('facts/node-probes', () => {
 describe('facts/runtime-probes', () => {
   const password = new Secret('runtime-probe-pw');
   const probes = runtimeProbes({
-    sentinel: { ip: '172.20.0.2', port: 41415, password, primarySet: 'aspera' },
-    redis: { ip: '172.20.0.2', port: 31415, password },
+    sentinel: { ip: '172.20.0.2', port: 41415, password, primarySet: 'aspera', owner: { unit: 'asperaredissentinel', user: 'asperadaemon' } },
+    redis: { ip: '172.20.0.2', port: 31415, password, owner: { unit: 'asperaredisd', user: 'asperadaemon' } },
   });
 
   it('asks with the password as an input only', () => {
@@ -111,6 +116,6 @@ describe('facts/runtime-probes', () => {
   });
 
   it('asks only what runs', () => {
-    expect(probeCommands(runtimeProbes({ redis: { ip: '1.2.3.4', port: 1, password } })).map((c) => c.label)).toEqual(['asredis -h 1.2.3.4 -p 1 INFO replication; DBSIZE']);
+    expect(probeCommands(runtimeProbes({ redis: { ip: '1.2.3.4', port: 1, password, owner: { unit: 'asperaredisd', user: 'asperadaemon' } } })).map((c) => c.label)).toEqual(['asredis -h 1.2.3.4 -p 1 INFO replication; DBSIZE']);
   });
 });

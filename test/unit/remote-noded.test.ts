@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CURL_MISSING, nodedPing, parseNodedPing, waitForNoded } from '../../src/remote/noded.js';
 
-const PING = "if command -v curl >/dev/null 2>&1; then curl -sSk --max-time 5 -D - https://127.0.0.1:9092/ping 2>&1 | tr -d '\\r'; else echo 'curl not found: install curl'; fi";
+const PING = "if command -v curl >/dev/null 2>&1; then curl -sSk --max-time 5 -D - 'https://127.0.0.1:9092/ping' 2>&1 | tr -d '\\r'; else echo 'curl not found: install curl'; fi";
 
 const unavailable = (userMessage: string) =>
   `HTTP/1.1 503 Service Unavailable\nContent-Type: application/json\nContent-Length: 99\n\n${JSON.stringify({ error: { code: 503, reason: 'Service Unavailable', user_message: userMessage } })}`;

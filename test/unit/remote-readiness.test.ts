@@ -10,8 +10,8 @@ import type { RemoteCommand } from '../../src/ssh/remote-script.js';
 import { Secret } from '../../src/util/secret.js';
 
 const PASSWORD = 'readiness-secret-pw';
-const redis = { ip: '172.20.0.3', port: 31415, password: new Secret(PASSWORD) };
-const sentinel = { ...redis, port: 41415 };
+const redis = { ip: '172.20.0.3', port: 31415, password: new Secret(PASSWORD), owner: { unit: 'asperaredisd', user: 'asperadaemon' } };
+const sentinel = { ...redis, port: 41415, owner: { unit: 'asperaredissentinel', user: 'asperadaemon' } };
 const wait = { timeoutMs: 45_000 };
 
 const cases: [string, RemoteCommand, string, string][] = [

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import { parseBatchOutput, renderBatch, type RemoteCommand } from '../../src/ssh
 import { Secret } from '../../src/util/secret.js';
 
 const PASSWORD = 'pw "with" $(spaces) and \'quotes\'';
-const target = { ip: '172.20.0.2', port: 31415, password: new Secret(PASSWORD) };
+const target = { ip: '172.20.0.2', port: 31415, password: new Secret(PASSWORD), owner: { unit: 'asperaredisd', user: 'asperadaemon' } };
 
 /** A stand-in for asredis that prints what it was given: its argv, and whether the password came in the environment. */
 const dir = mkdtempSync(join(tmpdir(), 'remote-redis-cli-'));
@@ -18,11 +18,23 @@ writeFileSync(stub, '#!/bin/bash\nprintf "argv:%s\\n" "$*"\nprintf "auth:%s\\n" 
 chmodSync(stub, 0o755);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function runWithStub(command: RemoteCommand): string {
+/**
+ * Stand-ins for what the listener check asks the node: `ss` prints $SS_LINE (one listener, or
+ * none), `id` knows asperadaemon (999) and mallory (1500), systemctl names MainPID 60.
+ */
+const tools = join(dir, 'bin');
+mkdirSync(tools);
+writeFileSync(join(tools, 'ss'), '#!/bin/bash\n[ -n "${SS_LINE:-}" ] && printf "%s\\n" "$SS_LINE"; true\n');
+writeFileSync(join(tools, 'id'), '#!/bin/bash\ncase "$*" in "-u asperadaemon") echo 999;; "-nu 1500") echo mallory;; "-nu 0") echo root;; *) exit 1;; esac\n');
+writeFileSync(join(tools, 'systemctl'), '#!/bin/bash\necho 60\n');
+for (const tool of ['ss', 'id', 'systemctl']) chmodSync(join(tools, tool), 0o755);
+
+function runWithStub(command: RemoteCommand, ssLine = ''): { exitCode: number; output: string } {
   const local = { ...command, code: command.code.replaceAll(HSTS.asredis, stub) };
   const batch = renderBatch([local], 'run-all');
-  const r = spawnSync('bash', ['-c', batch.script], { input: batch.stdin });
-  return parseBatchOutput([local], r.stdout)[0]?.output ?? '';
+  const env = { ...process.env, PATH: `${tools}:${process.env.PATH ?? ''}`, SS_LINE: ssLine };
+  const r = spawnSync('bash', ['-c', batch.script], { input: batch.stdin, env });
+  return parseBatchOutput([local], r.stdout)[0] ?? { exitCode: -1, output: '' };
 }
 
 describe('remote/redis-cli', () => {
@@ -34,7 +46,9 @@ describe('remote/redis-cli', () => {
   ])('asredis %j', (args, label, quotedArgs) => {
     const command = asredis(target, args);
     expect(command.label).toBe(label);
-    expect(command.code).toBe(`REDISCLI_AUTH=$(cat "$IN/pw") timeout 5 ${HSTS.asredis} -h '172.20.0.2' -p 31415 ${quotedArgs} 2>&1`);
+    expect(command.code).toMatch(/^\{ __hsts_owned\(\) \{/);
+    expect(command.code).toContain(`__hsts_owned '172.20.0.2' 31415 'asperadaemon' 'asperaredisd' && ` +
+      `REDISCLI_AUTH=$(cat "$IN/pw") timeout 5 ${HSTS.asredis} -h '172.20.0.2' -p 31415 ${quotedArgs} 2>&1; }`);
     expect(command.inputs).toEqual({ pw: target.password });
   });
 
@@ -52,7 +66,7 @@ describe('remote/redis-cli', () => {
   });
 
   it('hands the password to asredis in REDISCLI_AUTH, not in argv', () => {
-    const out = runWithStub(asredis(target, ['INFO', 'replication']));
+    const out = runWithStub(asredis(target, ['INFO', 'replication'])).output;
     expect(out).toBe(`argv:-h 172.20.0.2 -p 31415 INFO replication\nauth:${PASSWORD}`);
   });
 
@@ -60,9 +74,7 @@ describe('remote/redis-cli', () => {
     // The stub answers with its argv, never "OK".
     const command = configSet(target, 'replica-priority', '0');
     expect(command.label).toBe('asredis CONFIG SET replica-priority 0');
-    const local = { ...command, code: command.code.replaceAll(HSTS.asredis, stub) };
-    const batch = renderBatch([local], 'run-all');
-    const r = parseBatchOutput([local], spawnSync('bash', ['-c', batch.script], { input: batch.stdin }).stdout)[0]!;
+    const r = runWithStub(command);
     expect(r.exitCode).toBe(1);
     expect(r.output).toContain('argv:-h 172.20.0.2 -p 31415 CONFIG SET replica-priority 0');
   });
@@ -70,6 +82,30 @@ describe('remote/redis-cli', () => {
   it('asredisDetached runs in the background with its output dropped', () => {
     const command = asredisDetached(target, ['DEBUG', 'sleep', '9']);
     expect(command.label).toBe('asredis -h 172.20.0.2 -p 31415 DEBUG sleep 9 (in the background)');
-    expect(command.code).toMatch(/^export REDISCLI_AUTH=\$\(cat "\$IN\/pw"\); setsid .* >\/dev\/null 2>&1 < \/dev\/null &$/);
+    expect(command.code).toMatch(/ \|\| exit 1; export REDISCLI_AUTH=\$\(cat "\$IN\/pw"\); setsid .* >\/dev\/null 2>&1 < \/dev\/null &$/);
+  });
+
+  const sent = `argv:-h 172.20.0.2 -p 31415 PING\nauth:${PASSWORD}`;
+  const refused = (holder: string) => `port 31415 is held by ${holder}, not by asperaredisd: password not sent`;
+  const line = (address: string, rest: string) => `LISTEN 0 511 ${address} 0.0.0.0:* ${rest} ino:1 sk:2 <->`;
+  it.each([
+    ['nothing listens here (another host\'s port)', '', sent],
+    ['the noded user\'s socket, whatever the binary', line('0.0.0.0:31415', 'users:(("asperaredisd",pid=4000,fd=7)) uid:999'), sent],
+    ['the noded user\'s socket, no process visible', line('172.20.0.2:31415', 'uid:999'), sent],
+    ['root\'s socket held by the unit\'s MainPID', line('0.0.0.0:31415', 'users:(("redis-server",pid=60,fd=7))'), sent],
+    ['another port on the same number prefix', line('0.0.0.0:314150', 'users:(("nc",pid=5,fd=3)) uid:1500'), sent],
+    ['another address of this host', line('10.0.0.9:31415', 'users:(("nc",pid=5,fd=3)) uid:1500'), sent],
+    ['another account\'s program named redis-server', line('0.0.0.0:31415', 'users:(("redis-server",pid=4242,fd=3)) uid:1500'), refused('pid 4242 (redis-server) as user mallory')],
+    ['another account on the target address', line('172.20.0.2:31415', 'users:(("nc",pid=4242,fd=3)) uid:1500'), refused('pid 4242 (nc) as user mallory')],
+    ['root\'s program outside the unit', line('[::]:31415', 'users:(("nc",pid=4242,fd=3))'), refused('pid 4242 (nc) as user root')],
+  ])('sends the password only to the expected listener: %s', (_name, ssLine, want) => {
+    const r = runWithStub(asredis(target, ['PING']), ssLine);
+    expect(r.output).toBe(want);
+    expect(r.exitCode).toBe(want === sent ? 0 : 1);
+  });
+
+  it('asredisDetached sends nothing to a foreign listener', () => {
+    const r = runWithStub(asredisDetached(target, ['DEBUG', 'sleep', '0']), line('0.0.0.0:31415', 'users:(("nc",pid=4242,fd=3)) uid:1500'));
+    expect(r).toMatchObject({ exitCode: 1, output: refused('pid 4242 (nc) as user mallory') });
   });
 });

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 const OLD = 'old-Pass_1';
 const NEW = 'new-Pass_2';
 const pair = { to: new Secret(NEW), from: new Secret(OLD) };
-const at = { ip: '172.30.0.2', port: 31415 };
+const at = { ip: '172.30.0.2', port: 31415, owner: { unit: 'asperaredisd', user: 'asperadaemon' } };
 const sha = (p: string) => `#${createHash('sha256').update(p).digest('hex')}`;
 
 describe('rotation commands keep both passwords out of argv and labels', () => {

@@ -4,6 +4,7 @@ import { desiredRichRules } from '../../src/hsts/firewalld.js';
 import type { CopyState } from '../../src/facts/copies-probe.js';
 import { differences, parseSnapshot, planRestore, serializeSnapshot, snapshotNeeds, takeSnapshot } from '../../src/runner/snapshot.js';
 import type { FileFact, NodeFacts, ResourceRef, UnitFact } from '../../src/steps/types.js';
+import type { DirectoryFact } from '../../src/hsts/directory.js';
 
 const REDIS = '/opt/aspera/etc/redis/aspera_31415.conf';
 const SENTINEL = '/opt/aspera/etc/redis/sentinel_41415.conf';
@@ -21,6 +22,9 @@ function facts(files: FileFact[], units: UnitFact[], extra: Partial<NodeFacts> =
     units: new Map(units.map((u) => [u.name, u])),
     firewall: { chain: null, jumps: [], jumpFirst: false },
     users: new Map(),
+    userIds: new Map(),
+    directories: new Map(),
+    nodedGids: [],
     persistence: null,
     firewalld: null,
     firewalldProblem: null,
@@ -29,6 +33,7 @@ function facts(files: FileFact[], units: UnitFact[], extra: Partial<NodeFacts> =
     transfers: [],
     listeners: new Map(),
     lockHolder: null,
+    asredisVersion: null,
     runtime: {},
     ...extra,
   };
@@ -293,5 +298,38 @@ describe('opaque files (askmscli\'s stores): copied on the node, never held in t
 
   it('refuses a snapshot of a version it does not know', () => {
     expect(() => parseSnapshot('{"version":3,"files":[]}')).toThrow('not an hsts-cluster snapshot');
+  });
+});
+
+describe('a directory\'s owner and mode: snapshotted when a run may chown it, put back by a restore', () => {
+  const DIR = '/opt/aspera/etc/redis';
+  const dir = (fields: Partial<DirectoryFact>): DirectoryFact => ({ path: DIR, exists: true, kind: 'directory', uid: 0, gid: 0, owner: 'root', group: 'root', mode: '755', ...fields });
+  const before = facts([], [], { directories: new Map([[DIR, dir({})]]) });
+  const after = facts([], [], { directories: new Map([[DIR, dir({ uid: 999, gid: 996, owner: 'asperadaemon', group: 'aspadmins' })]]) });
+  const snap = takeSnapshot('r1', 'node1', 'asperadaemon', before, [{ kind: 'directory', path: DIR }]);
+
+  it('records it and reads it back on restore', () => {
+    expect(snap.directories).toEqual([{ path: DIR, owner: 'root', group: 'root', mode: '755' }]);
+    expect(snapshotNeeds(snap, '172.20.0.2').directories).toEqual({ paths: [DIR], user: 'asperadaemon' });
+    expect(parseSnapshot(serializeSnapshot(snap)).directories).toEqual(snap.directories);
+  });
+
+  it('chowns it back when it differs, and not when it is as it was', () => {
+    expect(differences(snap, after)).toEqual([`directory ${DIR} owner or mode`]);
+    expect(planRestore(snap, after).map((c) => c.label)).toEqual([`chown root:root ${DIR}, mode 755`]);
+    expect(differences(snap, before)).toEqual([]);
+    expect(planRestore(snap, before)).toEqual([]);
+  });
+
+  it('refuses a directory or an owner that no run may restore', () => {
+    const forged = { ...snap, directories: [{ path: '/etc/sudoers.d', owner: 'root', group: 'root', mode: '777' }] };
+    expect(() => planRestore(forged, after)).toThrow(/not one a run may restore/);
+    const badMode = { ...snap, directories: [{ path: DIR, owner: 'root', group: 'root', mode: '755; rm -rf /' }] };
+    expect(() => planRestore(badMode, after)).toThrow(/not one a run may restore/);
+  });
+
+  it('an older snapshot without directories still parses', () => {
+    const { directories: _, ...old } = snap;
+    expect(parseSnapshot(JSON.stringify(old)).directories).toEqual([]);
   });
 });

@@ -8,10 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { resolveRoles } from '../../src/hsts/roles.js';
 import { HSTS, STORE_RECORD, keystoreRecordPath, localKeystoreCandidates } from '../../src/hsts/paths.js';
 import { STEPS } from '../../src/steps/registry.js';
+import { REDIS_CONF_DIR } from '../../src/hsts/directory.js';
 import type { NodeFacts } from '../../src/steps/types.js';
 import {
   SHIPPED_REDIS_CONF, allFresh, askmsRecord, asperaConfXml, buildClusterFacts, buildFacts, buildInventory, configuredCluster,
-  configuredFiles, contextFor, nodeNamed, type FactsOptions, type NodeState,
+  configuredFiles, contextFor, holder, nodeNamed, type FactsOptions, type NodeState,
 } from '../support/facts.js';
 import { labels, nodePlan, outline, plan, type Outline, playbookSteps, stepChanges, stepProblems, summaries, type PlanInput } from './plan-helpers.js';
 
@@ -78,8 +79,27 @@ describe(covers('preflight'), () => {
       name: 'the noded user missing', facts: fresh({ users: { asperadaemon: false } }),
       want: ['user asperadaemon does not exist (cluster.nodedUser: the user that runs asperanoded)'],
     },
-    { name: 'the Sentinel port held by another program', facts: fresh({ listeners: { 41415: ['python3', 'python3'] } }), want: ['port 41415 is in use by python3'] },
-    { name: 'the Redis port held by Redis itself', facts: fresh({ listeners: { 31415: ['redis-server'], 41415: ['redis-sentinel'] } }), want: [] },
+    {
+      name: 'the Sentinel port held by another account\'s program', facts: fresh({ listeners: { 41415: [holder('python3', { pid: 4242, uid: 1500, user: 'mallory' })] } }),
+      want: ['port 41415 is held by pid 4242 (python3) as user mallory, not by asperaredissentinel or user asperadaemon'],
+    },
+    { name: 'the Redis port held by Redis itself', facts: fresh({ listeners: { 31415: [holder('redis-server')], 41415: [holder('redis-sentinel')] } }), want: [] },
+    {
+      name: 'the Sentinel port is this node\'s Node API port (aspera.conf https_port)', facts: fresh({ files: { [HSTS.asperaConf]: asperaConfXml({ https_port: '41415' }) } }),
+      want: ['cluster.sentinelPort 41415 is the HSTS Node API\'s port on this node (/opt/aspera/etc/aspera.conf): choose another'],
+    },
+    { name: 'a symlinked /opt/aspera/etc/redis', facts: fresh({ directories: { [REDIS_CONF_DIR]: { exists: false, kind: 'symlink' } } }), want: ['/opt/aspera/etc/redis is a symlink (Redis and Sentinel rewrite their files there)'] },
+    {
+      name: 'an asredis older than 5.0.3 (no REDISCLI_AUTH)', facts: fresh({ asredisVersion: [5, 0, 2] }),
+      want: ['/opt/aspera/bin/asredis (redis-cli) is 5.0.2; the password in REDISCLI_AUTH (how hsts-cluster authenticates every asredis call) needs 5.0.3 or later'],
+    },
+    { name: 'Redis 6.0 (Debian bullseye) passes up\'s pre-flight', facts: fresh({ asredisVersion: [6, 0, 16] }), want: [] },
+    { name: 'the Node API moved off 9092 elsewhere: no conflict', facts: fresh({ files: { [HSTS.asperaConf]: asperaConfXml({ https_port: '9443' }) } }), want: [] },
+    { name: 'IBM\'s stock Redis: a binary named asperaredisd', facts: fresh({ listeners: { 31415: [holder('asperaredisd')] } }), want: [] },
+    {
+      name: 'a program named redis-server, run by another account', facts: fresh({ listeners: { 31415: [holder('redis-server', { pid: 777, uid: 1500, user: 'mallory' })] } }),
+      want: ['port 31415 is held by pid 777 (redis-server) as user mallory, not by asperaredisd or user asperadaemon'],
+    },
     {
       name: 'firewalld active but unreadable', facts: fresh({ firewallStack: 'firewalld', firewalld: null, firewalldProblem: 'zone file unreadable' }),
       want: ['firewalld is active but its zone could not be read: zone file unreadable'],
@@ -93,8 +113,8 @@ describe(covers('preflight'), () => {
       want: ['transfers in progress: 4242 ascp -l 100m file (let them finish, or use --wait-transfers SECONDS)'],
     },
     {
-      name: 'several problems at once, each named', facts: fresh({ isRoot: false, listeners: { 31415: ['nginx'] } }),
-      want: ['commands do not run as root (check sudo rights of the SSH user)', 'port 31415 is in use by nginx'],
+      name: 'several problems at once, each named', facts: fresh({ isRoot: false, listeners: { 31415: [holder('nginx', { pid: 80, uid: 0, user: 'root' })] } }),
+      want: ['commands do not run as root (check sudo rights of the SSH user)', 'port 31415 is held by pid 80 (nginx) as user root, not by asperaredisd or user asperadaemon'],
     },
   ];
   it.each(cases)('$name', ({ facts, want }) => expect(problems(facts)).toEqual(want));
@@ -192,6 +212,23 @@ describe(covers('redis-conf'), () => {
     },
     { name: 'configured primary: nothing (idempotent)', input: up(() => configuredCluster(inv)), node: 'node1', want: [] },
     { name: 'configured replica: nothing (idempotent)', input: up(() => configuredCluster(inv)), node: 'node2', want: [] },
+    {
+      name: 'a root-owned /opt/aspera/etc/redis: chowned to the noded user, mode kept (Sentinel could not save)',
+      input: up(() => withNode(configuredCluster(inv), 'node2', 'configured replica', { directories: { [REDIS_CONF_DIR]: { uid: 0, gid: 0, owner: 'root', group: 'root', mode: '755' } } })),
+      node: 'node2',
+      want: [{ summary: `${REDIS_CONF_DIR}: root:root 755 -> asperadaemon:aspadmins 755 (Redis and Sentinel save their files there)`, touches: [{ kind: 'directory', path: REDIS_CONF_DIR }], restarts: undefined }],
+    },
+    {
+      name: 'owned by the noded user without write: u+wx added',
+      input: up(() => withNode(configuredCluster(inv), 'node2', 'configured replica', { directories: { [REDIS_CONF_DIR]: { mode: '555' } } })),
+      node: 'node2',
+      want: [{ summary: `${REDIS_CONF_DIR}: asperadaemon:aspadmins 555 -> asperadaemon:aspadmins 755 (Redis and Sentinel save their files there)`, touches: [{ kind: 'directory', path: REDIS_CONF_DIR }], restarts: undefined }],
+    },
+    {
+      name: 'root-owned but group-writable for the noded user\'s group: nothing',
+      input: up(() => withNode(configuredCluster(inv), 'node2', 'configured replica', { directories: { [REDIS_CONF_DIR]: { uid: 0, owner: 'root', mode: '775' } } })),
+      node: 'node2', want: [],
+    },
     { name: 'configured 5-node replica: nothing', input: () => ({ inventory: inv5, facts: configuredCluster(inv5) }), node: 'node5', want: [] },
     { name: 'after a failover, the inventory\'s primary is a replica: nothing', input: up(failedOver, { primary: 'node2' }), node: 'node1', want: [] },
     { name: 'after a failover, the new primary: nothing', input: up(failedOver, { primary: 'node2' }), node: 'node2', want: [] },

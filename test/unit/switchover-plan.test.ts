@@ -91,7 +91,7 @@ describe('the switchover budget', () => {
 
 describe('remote/switchover', () => {
   const PASSWORD = 'very secret';
-  const target = { ip: '172.20.0.2', port: 31415, password: new Secret(PASSWORD) };
+  const target = { ip: '172.20.0.2', port: 31415, password: new Secret(PASSWORD), owner: { unit: 'asperaredisd', user: 'asperadaemon' } };
   it.each([
     [pauseWrites(target, 40_000), 'asredis CLIENT PAUSE 40000 WRITE (172.20.0.2)', "'CLIENT' 'PAUSE' '40000' 'WRITE'"],
     [unpauseWrites(target), 'asredis CLIENT UNPAUSE (172.20.0.2)', "'CLIENT' 'UNPAUSE'"],

@@ -1,0 +1,36 @@
+import { shq } from '../ssh/shell.js';
+
+/** Who may hold a Redis or Sentinel port: the unit that serves it, and the noded user (who can read the password anyway). */
+export interface ListenerOwner {
+  unit: string;
+  user: string;
+}
+
+const FN = '__hsts_owned';
+
+/**
+ * bash: `__hsts_owned IP PORT USER UNIT` succeeds when every local listener that a connection to
+ * IP:PORT could reach is owned by USER's uid, or is UNIT's MainPID or one of its descendants; else
+ * it prints who holds the port and fails. No local listener passes (the port is another host's, or
+ * nothing listens: the connection fails by itself). The fast path (the noded user's socket) costs
+ * two processes (`ss`, `id`); systemctl and /proc are read only for a socket of another uid.
+ * ss prints no `uid:` for root's sockets.
+ */
+const DEFINITION = `${FN}() { local w u p c m q n a r f k v; w=$(id -u "$3" 2>/dev/null) || w=; ` +
+  'while read -r _ _ _ a _ r; do ' +
+  'case $a in "$1:$2"|"0.0.0.0:$2"|"*:$2"|"[::]:$2"|"[$1]:$2") ;; *) continue;; esac; ' +
+  'u=0; [[ $r =~ uid:([0-9]+) ]] && u=${BASH_REMATCH[1]}; [ -n "$w" ] && [ "$u" = "$w" ] && continue; ' +
+  'p=; c=?; [[ $r =~ \\(\\"([^\\"]{0,64})\\",pid=([0-9]+) ]] && { c=${BASH_REMATCH[1]}; p=${BASH_REMATCH[2]}; }; ' +
+  'if [ -n "$p" ]; then m=$(systemctl show -p MainPID --value "$4" 2>/dev/null); q=$p; n=0; ' +
+  'while [ "${q:-0}" -gt 1 ] && [ $n -lt 32 ]; do [ "$q" = "$m" ] && continue 2; f=/proc/$q/status; q=; ' +
+  'while read -r k v; do [ "$k" = PPid: ] && { q=$v; break; }; done 2>/dev/null < "$f"; n=$((n+1)); done; fi; ' +
+  'echo "port $2 is held by pid ${p:-?} ($c) as user $(id -nu "$u" 2>/dev/null || echo "uid $u"), not by $4: password not sent"; return 1; ' +
+  'done < <(ss -Htlnpe "sport = :$2" 2>/dev/null); }';
+
+/**
+ * bash that succeeds only when the listener on ip:port belongs to `owner` (see DEFINITION), to be
+ * joined with `&&` before a command that sends the password there.
+ */
+export function listenerOwnedCode(target: { ip: string; port: number }, owner: ListenerOwner): string {
+  return `${DEFINITION}; ${FN} ${shq(target.ip)} ${target.port} ${shq(owner.user)} ${shq(owner.unit)}`;
+}
