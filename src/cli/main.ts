@@ -10,20 +10,11 @@ import { registerCommand } from './command.js';
 import { COMMAND_SPECS } from './commands.js';
 import { commandOf, habitProblems } from './habits.js';
 import { context, withCommonOptions } from './options.js';
+import { EXIT_CODES, PROGRAM_DESCRIPTION } from './program-text.js';
 import { VERSION } from './version.js';
 
-const EXIT_CODES = `
-Exit codes:
-  0  ok (status: healthy)
-  1  failed; every changed node was restored (status: not healthy)
-  2  bad input or usage: nothing was touched, no connection was opened
-  3  failed and a restore failed too: the recap names the node and what is left
-
-Options go before or after the command: hsts-cluster -i inventory.json up
-The inventory is -i FILE, else $HSTS_CLUSTER_INVENTORY, else ./inventory.json.`;
-
 const program = withCommonOptions(new Command('hsts-cluster'))
-  .description('Turn IBM Aspera HSTS servers into a Redis Sentinel high-availability cluster over SSH')
+  .description(PROGRAM_DESCRIPTION)
   .version(VERSION)
   .enablePositionalOptions()
   .showHelpAfterError('(run with --help for usage)')
