@@ -73,27 +73,32 @@ function saveTrace(e: unknown): string | undefined {
   }
 }
 
-const habits = habitProblems(args);
-if (habits.length > 0) {
-  refuse(habits);
-} else if (named === undefined && !args.some((a) => ['-h', '--help', '-V', '--version'].includes(a))) {
-  refuse([{ message: 'no command given', hint: 'start with `hsts-cluster plan -i inventory.json` (what up would change); `hsts-cluster --help` lists the commands' }]);
-} else {
-  try {
-    await program.parseAsync(process.argv);
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      // commander has printed its message (with "Did you mean ...?") already.
-      if (e.exitCode === 0) exitCode = EXIT.ok;
-      else refuse([{ message: e.message.replace(/^error: /, '') }], true);
-    } else if (e instanceof UsageError) {
-      refuse(e.details);
-    } else {
-      const { text, problem } = renderUnexpected(e, { verbose, tracePath: saveTrace(e) });
-      process.stderr.write(text);
-      if (json) process.stdout.write(renderErrorJson(EXIT.failed, [problem]));
-      exitCode = EXIT.failed;
+/** An async function, not top-level await: the single executable's bundle is CommonJS (scripts/package.mjs). */
+async function main(): Promise<void> {
+  const habits = habitProblems(args);
+  if (habits.length > 0) {
+    refuse(habits);
+  } else if (named === undefined && !args.some((a) => ['-h', '--help', '-V', '--version'].includes(a))) {
+    refuse([{ message: 'no command given', hint: 'start with `hsts-cluster plan -i inventory.json` (what up would change); `hsts-cluster --help` lists the commands' }]);
+  } else {
+    try {
+      await program.parseAsync(process.argv);
+    } catch (e) {
+      if (e instanceof CommanderError) {
+        // commander has printed its message (with "Did you mean ...?") already.
+        if (e.exitCode === 0) exitCode = EXIT.ok;
+        else refuse([{ message: e.message.replace(/^error: /, '') }], true);
+      } else if (e instanceof UsageError) {
+        refuse(e.details);
+      } else {
+        const { text, problem } = renderUnexpected(e, { verbose, tracePath: saveTrace(e) });
+        process.stderr.write(text);
+        if (json) process.stdout.write(renderErrorJson(EXIT.failed, [problem]));
+        exitCode = EXIT.failed;
+      }
     }
   }
+  process.exitCode = exitCode;
 }
-process.exitCode = exitCode;
+
+void main();
