@@ -61,6 +61,11 @@ await build({
   logLevel: 'warning',
 });
 
+// A dynamic import left in the bundle (of a built-in: esbuild keeps those) fails only when it runs:
+// "A dynamic import callback was not specified". Refuse to build one.
+const dynamicImport = /\bimport\(\s*["'`]([^"'`]+)/.exec(readFileSync(join(work, 'hsts-cluster.cjs'), 'utf8'));
+if (dynamicImport) throw new Error(`the single executable cannot import("${dynamicImport[1]}") at run time: import it statically`);
+
 writeFileSync(join(work, 'sea-config.json'), JSON.stringify({
   main: join(work, 'hsts-cluster.cjs'),
   output: join(work, 'sea-prep.blob'),
