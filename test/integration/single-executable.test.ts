@@ -109,7 +109,7 @@ describe('contrib/systemd on a rig node, installed as contrib/README.md says', (
       await until(condition, 120, what);
     } catch (e) {
       const journal = await onNode1('systemctl status hsts-cluster-status.service --no-pager -n 30 2>&1');
-      throw new Error(`${(e as Error).message}\n${journal.output}`);
+      throw new Error(`${(e as Error).message}\n${journal.output}`, { cause: e });
     }
   };
 
