@@ -4,18 +4,7 @@
 // ssh2's optional native helpers stay outside: ssh2 falls back to JavaScript without them.
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
-
-// zod's namespace re-exports every locale it ships (`z.locales`, `z.core.locales`: 360 KB of the
-// 2.2 MB an `up` loads, a sixth of its parse time); hsts-cluster uses none but the English default,
-// which zod imports from locales/en.js directly. The index of the others becomes an empty module.
-const zodWithoutLocales = {
-  name: 'zod-without-locales',
-  setup(b) {
-    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      (/[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'unused' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'unused' }, () => ({ contents: 'export {};', loader: 'js' }));
-  },
-};
+import { zodWithoutLocales } from './zod-without-locales.mjs';
 
 // Chunks are named by content hash: without this, every build would leave the last one's behind
 // (and npm pack would ship them).

@@ -10,20 +10,11 @@ import { registerCommand } from './command.js';
 import { COMMAND_SPECS } from './commands.js';
 import { commandOf, habitProblems } from './habits.js';
 import { context, withCommonOptions } from './options.js';
+import { EXIT_CODES, PROGRAM_DESCRIPTION } from './program-text.js';
 import { VERSION } from './version.js';
 
-const EXIT_CODES = `
-Exit codes:
-  0  ok (status: healthy)
-  1  failed; every changed node was restored (status: not healthy)
-  2  bad input or usage: nothing was touched, no connection was opened
-  3  failed and a restore failed too: the recap names the node and what is left
-
-Options go before or after the command: hsts-cluster -i inventory.json up
-The inventory is -i FILE, else $HSTS_CLUSTER_INVENTORY, else ./inventory.json.`;
-
 const program = withCommonOptions(new Command('hsts-cluster'))
-  .description('Turn IBM Aspera HSTS servers into a Redis Sentinel high-availability cluster over SSH')
+  .description(PROGRAM_DESCRIPTION)
   .version(VERSION)
   .enablePositionalOptions()
   .showHelpAfterError('(run with --help for usage)')
@@ -82,27 +73,32 @@ function saveTrace(e: unknown): string | undefined {
   }
 }
 
-const habits = habitProblems(args);
-if (habits.length > 0) {
-  refuse(habits);
-} else if (named === undefined && !args.some((a) => ['-h', '--help', '-V', '--version'].includes(a))) {
-  refuse([{ message: 'no command given', hint: 'start with `hsts-cluster plan -i inventory.json` (what up would change); `hsts-cluster --help` lists the commands' }]);
-} else {
-  try {
-    await program.parseAsync(process.argv);
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      // commander has printed its message (with "Did you mean ...?") already.
-      if (e.exitCode === 0) exitCode = EXIT.ok;
-      else refuse([{ message: e.message.replace(/^error: /, '') }], true);
-    } else if (e instanceof UsageError) {
-      refuse(e.details);
-    } else {
-      const { text, problem } = renderUnexpected(e, { verbose, tracePath: saveTrace(e) });
-      process.stderr.write(text);
-      if (json) process.stdout.write(renderErrorJson(EXIT.failed, [problem]));
-      exitCode = EXIT.failed;
+/** An async function, not top-level await: the single executable's bundle is CommonJS (scripts/package.mjs). */
+async function main(): Promise<void> {
+  const habits = habitProblems(args);
+  if (habits.length > 0) {
+    refuse(habits);
+  } else if (named === undefined && !args.some((a) => ['-h', '--help', '-V', '--version'].includes(a))) {
+    refuse([{ message: 'no command given', hint: 'start with `hsts-cluster plan -i inventory.json` (what up would change); `hsts-cluster --help` lists the commands' }]);
+  } else {
+    try {
+      await program.parseAsync(process.argv);
+    } catch (e) {
+      if (e instanceof CommanderError) {
+        // commander has printed its message (with "Did you mean ...?") already.
+        if (e.exitCode === 0) exitCode = EXIT.ok;
+        else refuse([{ message: e.message.replace(/^error: /, '') }], true);
+      } else if (e instanceof UsageError) {
+        refuse(e.details);
+      } else {
+        const { text, problem } = renderUnexpected(e, { verbose, tracePath: saveTrace(e) });
+        process.stderr.write(text);
+        if (json) process.stdout.write(renderErrorJson(EXIT.failed, [problem]));
+        exitCode = EXIT.failed;
+      }
     }
   }
+  process.exitCode = exitCode;
 }
-process.exitCode = exitCode;
+
+void main();

@@ -6,6 +6,7 @@ import { STEPS } from '../steps/registry.js';
 import type { Step } from '../steps/types.js';
 import { UsageError } from '../util/errors.js';
 import { jsonPath } from '../inventory/load.js';
+import { BUNDLED_PLAYBOOKS } from './bundled-playbooks.js';
 
 const playbookSchema = z.strictObject({
   name: z.string().min(1),
@@ -35,11 +36,12 @@ export function playbookDir(): string {
 }
 
 export function loadPlaybook(name: string): Playbook {
-  const path = resolve(playbookDir(), `${name}.json`);
-  if (!existsSync(path)) throw new UsageError([`playbook ${path} does not exist`]);
+  const bundled = Object.hasOwn(BUNDLED_PLAYBOOKS, name) ? BUNDLED_PLAYBOOKS[name] : undefined;
+  const path = bundled === undefined ? resolve(playbookDir(), `${name}.json`) : `playbooks/${name}.json`;
+  if (bundled === undefined && !existsSync(path)) throw new UsageError([`playbook ${path} does not exist`]);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(bundled ?? readFileSync(path, 'utf8'));
   } catch (e) {
     throw new UsageError([`${path}: not valid JSON: ${(e as Error).message}`]);
   }

@@ -55,7 +55,7 @@ describe('the packed CLI', () => {
     expect(decoy.connections()).toBeGreaterThan(before);
   });
 
-  it('installs with npm install -g and runs from an empty directory, YAML inventory included', async () => {
+  it('installs with npm install -g (its man page too) and runs from an empty directory, YAML inventory included', async () => {
     const prefix = join(dir, 'global');
     const empty = join(dir, 'empty');
     mkdirSync(empty);
@@ -63,6 +63,9 @@ describe('the packed CLI', () => {
     // No dependency to fetch: the install touches no registry.
     execFileSync('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(dir, tarball)], { stdio: 'ignore' });
     const bin = join(prefix, 'bin', 'hsts-cluster');
+    // package.json's man field: `man hsts-cluster` finds the page npm linked under the prefix.
+    const manual = execFileSync('man', ['-M', join(prefix, 'share', 'man'), 'hsts-cluster'], { encoding: 'utf8' });
+    expect(manual).toMatch(/^NAME\n\s+hsts-cluster\s+-\s+Turn\s+IBM\s+Aspera/m);
     writeFileSync(join(dir, 'inventory.yaml'), YAML.stringify(decoyInventory(decoy.port)));
     const installed = (args: string[]) => new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
       execFile(bin, args, { cwd: empty, timeout: 120_000, env: { ...process.env, NODE_PATH: '' } }, (error, stdout, stderr) => {
