@@ -8,7 +8,7 @@ import { registerCommand } from './command.js';
 import { withCommonOptions } from './options.js';
 
 /** What an option's value is: a file, one of some words, or anything (nothing to offer). */
-const FILE_VALUES = new Set(['--inventory', '--journal-dir']);
+const FILE_VALUES = new Set(['--inventory', '--journal-dir', '--output']);
 
 interface Described { name: string; flags: string[]; arguments: string[] }
 
