@@ -26,7 +26,7 @@ export function iniValue(raw: string, at: Origin, name: string): unknown {
   if (v === 'None') return null;
   const quoted = /^'([^'\\]*)'$|^"([^"\\]*)"$/.exec(v);
   if (quoted) return quoted[1] ?? quoted[2];
-  if (v.startsWith('{') || v.startsWith('[')) {
+  if ((v.startsWith('{') || v.startsWith('[')) && !v.startsWith('{{') && !v.startsWith('{%')) {
     try {
       return JSON.parse(v) as unknown;
     } catch {
@@ -100,8 +100,9 @@ export function parseAnsibleIni(text: string, file: string): AnsibleSource {
       const eq = trimmed.indexOf('=');
       if (eq < 0) refuse({ ...at, message: `expected key=value, got "${trimmed}"`, hint: `a [${group}:vars] section holds one NAME=VALUE a line` });
       const name = trimmed.slice(0, eq).trim();
-      const valueAt: Origin = { ...at, column: indent + line.trimStart().indexOf('=') + 2 };
-      groupOf(source, group).vars.set(name, { value: iniValue(trimmed.slice(eq + 1), valueAt, name), at: valueAt });
+      const rest = trimmed.slice(eq + 1);
+      const valueAt: Origin = { ...at, column: indent + eq + 2 + rest.length - rest.trimStart().length };
+      groupOf(source, group).vars.set(name, { value: iniValue(rest, valueAt, name), at: valueAt });
       return;
     }
     if (state === 'children') {

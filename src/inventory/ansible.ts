@@ -151,6 +151,7 @@ function hoistShared(nodes: Record<string, unknown>[], doc: NativeDocument): Rec
   const sshOf = (n: Record<string, unknown>) => (n.ssh ?? {}) as Record<string, unknown>;
   const keys = new Set(nodes.flatMap((n) => Object.keys(sshOf(n))));
   for (const key of keys) {
+    if (key === 'host') continue;
     const places = nodes.map((_, i) => doc.places.get(pathKey(['nodes', i, 'ssh', key])));
     const at = (p: Place | undefined) => (p ? `${p.at.file}:${p.at.line}:${p.at.column}` : '');
     if (places.some((p) => at(p) === '' || at(p) !== at(places[0]))) continue;
