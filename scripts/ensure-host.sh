@@ -10,6 +10,7 @@ command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 command -v iptables >/dev/null 2>&1 || need+=(iptables)
 command -v ssh-agent >/dev/null 2>&1 || need+=(openssh-client)   # the jump-host test's ssh-agent
+command -v ansible-inventory >/dev/null 2>&1 || need+=(ansible-core)  # test/cli/ansible-peer.test.ts: Ansible reads the same inventories
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     log "missing: ${need[*]}. Run: sudo apt-get install -y --no-install-recommends ${need[*]}"
