@@ -40,6 +40,18 @@ export function inventoryFormat(path: string, text: string): 'json' | 'yaml' {
 /** An Ansible INI inventory: named .ini, or not named as JSON or YAML and starting as INI does. */
 const isAnsibleIni = (path: string, text: string) => /\.ini$/i.test(path) || (!/\.(json|ya?ml)$/i.test(path) && looksLikeAnsibleIni(text));
 
+/** The file is an Ansible inventory (false when it cannot be read: loading it says why). */
+export function isAnsibleInventoryFile(path: string): boolean {
+  if (!existsSync(path) || statSync(path).isDirectory()) return false;
+  const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+  if (isAnsibleIni(path, text)) return true;
+  try {
+    return inventoryFormat(path, text) === 'yaml' && isAnsibleYaml(parseYamlText(text).value);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Reads the inventory file: every way a file can be wrong before its content is, as one problem.
  * An Ansible inventory (INI, or YAML whose top level is groups) becomes the native document of its
