@@ -12,6 +12,7 @@ command -v iptables >/dev/null 2>&1 || need+=(iptables)
 command -v ssh-agent >/dev/null 2>&1 || need+=(openssh-client)   # the jump-host test's ssh-agent
 command -v man >/dev/null 2>&1 || need+=(man-db)                 # the man page test renders hsts-cluster(1)
 command -v groff >/dev/null 2>&1 || need+=(groff-base)
+command -v ansible-inventory >/dev/null 2>&1 || need+=(ansible-core)  # test/cli/ansible-peer.test.ts: Ansible reads the same inventories
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     log "missing: ${need[*]}. Run: sudo apt-get install -y --no-install-recommends ${need[*]}"

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { USER_NAME, USER_NAME_RULE } from '../inventory/user-name.js';
 import type { AddUserOptions } from './actions/add-transfer-user.js';
 import { defineCommand } from './command.js';
+import { refuseAnsibleInventory } from './native-only.js';
 
 function userName(value: string, previous: string[] = []): string[] {
   if (!USER_NAME.test(value)) throw new InvalidArgumentError(`"${value}" ${USER_NAME_RULE}`);
@@ -19,5 +20,8 @@ export const addTransferUser = defineCommand<AddUserOptions>({
   journal: true,
   limit: { refused: 'the keystores of transfer users must match on every node' },
   interrupt: 'restore',
+  validate: (options) => {
+    if (options.save) refuseAnsibleInventory(options, 'add-transfer-user (without --no-save)', 'add --no-save and list the names in hsts_cluster.transferUsers yourself, or convert the inventory first (hsts-cluster inventory convert)');
+  },
   handler: async (ctx) => (await import('./actions/add-transfer-user.js')).addTransferUser(ctx),
 });

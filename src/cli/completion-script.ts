@@ -8,7 +8,7 @@ import { registerCommand } from './command.js';
 import { withCommonOptions } from './options.js';
 
 /** What an option's value is: a file, one of some words, or anything (nothing to offer). */
-const FILE_VALUES = new Set(['--inventory', '--journal-dir']);
+const FILE_VALUES = new Set(['--inventory', '--journal-dir', '--output']);
 
 interface Described { name: string; flags: string[]; arguments: string[] }
 
@@ -38,7 +38,8 @@ export async function completionScript(shell: 'bash' | 'zsh'): Promise<string> {
   for (const o of allOptions) {
     if (!(o.required || o.optional)) continue;
     const kind = o.long && FILE_VALUES.has(o.long) ? 'FILE' : o.argChoices ? shellWords(o.argChoices) : '';
-    for (const flag of flagsOf([o])) byValue.set(flag, kind);
+    // One flag, several commands (--format of status and inventory convert): the first one's values.
+    for (const flag of flagsOf([o])) if (!byValue.get(flag)) byValue.set(flag, kind);
   }
   const valueCases = [...byValue.entries()].map(([flag, kind]) => kind === 'FILE'
     ? `    ${flag}) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;`

@@ -32,7 +32,7 @@ const COMMAND_HABITS: [string[], string][] = [
 ];
 
 export const COMMANDS = [...COMMAND_SPECS.map((spec) => spec.name), 'help'];
-const TAKES_VALUE = new Set(['-i', '--inventory', '-f', '--forks', '-l', '--limit', '--journal-dir', '--wait-transfers', '--wait-timeout', '--run', '--watch', '--message', '--format']);
+const TAKES_VALUE = new Set(['-i', '--inventory', '-f', '--forks', '-l', '--limit', '--journal-dir', '--wait-transfers', '--wait-timeout', '--run', '--watch', '--message', '--format', '--group', '--output']);
 
 /** The command word, skipping options and their values. */
 export function commandOf(args: string[]): string | undefined {

@@ -36,7 +36,7 @@ export function load(options: CommonOptions, writesJournal = true): Inventory {
   const journalRefusal = problem && { field: options.journalDir ? '--journal-dir' : 'journal', value: journal, message: `the audit journal cannot be written: ${problem}`, hint: 'pass --journal-dir DIR (a directory you can write)' };
   let inventory: Inventory;
   try {
-    inventory = loadInventory(path, { source, hostKeys: options.acceptNewHostKeys ? 'accept-new' : 'strict' });
+    inventory = loadInventory(path, { source, hostKeys: options.acceptNewHostKeys ? 'accept-new' : 'strict', ...(options.group !== undefined ? { group: options.group } : {}) });
   } catch (e) {
     if (e instanceof UsageError && journalRefusal) throw new UsageError([...e.details, journalRefusal]);
     throw e;

@@ -11,6 +11,7 @@ export interface CommonOptions {
   verbose?: number;
   journalDir?: string;
   limit?: string[];
+  group?: string;
 }
 
 export const INVENTORY_ENV = 'HSTS_CLUSTER_INVENTORY';
@@ -38,7 +39,8 @@ export function withCommonOptions(command: Command): Command {
     .option('--accept-new-host-keys', 'record unknown SSH host keys (like OpenSSH accept-new); a changed key is always refused')
     .option('--json', 'print one machine-readable result on stdout, also on errors (progress goes to stderr)')
     .option('-v, --verbose', 'show every remote command (secrets as ***) and the trace of an internal error; -vv also the SSH settings each node resolves to', count)
-    .option('--journal-dir <dir>', 'where the audit journal goes (default: .hsts-cluster/journal beside the inventory)');
+    .option('--journal-dir <dir>', 'where the audit journal goes (default: .hsts-cluster/journal beside the inventory)')
+    .option('--group <name>', 'with an Ansible inventory: the group of the cluster\'s hosts (default: hsts_cluster)');
 }
 
 /** What an internal error report may point at: the journal of the inventory being worked on. */

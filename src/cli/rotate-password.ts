@@ -1,5 +1,6 @@
 import { newPasswordSource, type RotateCliOptions } from './actions/new-password.js';
 import { defineCommand } from './command.js';
+import { refuseAnsibleInventory } from './native-only.js';
 
 export const rotatePassword = defineCommand<RotateCliOptions>({
   name: 'rotate-password',
@@ -13,6 +14,9 @@ export const rotatePassword = defineCommand<RotateCliOptions>({
   limit: { refused: 'every Redis, Sentinel and keystore of the cluster must move to the new password together' },
   // Ctrl-C: the stages reached run the other way, back to the old password everywhere.
   interrupt: 'restore',
-  validate: (options) => { newPasswordSource(options); },
+  validate: (options) => {
+    newPasswordSource(options);
+    refuseAnsibleInventory(options, 'rotate-password', 'convert it first (hsts-cluster inventory convert -i FILE --output inventory.json) and rotate with the native inventory');
+  },
   handler: async (ctx) => (await import('./actions/rotate-password.js')).rotatePassword(ctx),
 });

@@ -20,6 +20,8 @@ export interface JsonDocument {
   /** Where the value at path starts, or its field name with `key` (for unknown fields). */
   locate(path: readonly PropertyKey[], key?: boolean): Position | undefined;
   duplicates: Duplicate[];
+  /** A field's name as the user wrote it, when the document was converted (an Ansible variable). */
+  describeField?(field: string): string;
 }
 
 const pathKey = (path: readonly PropertyKey[]) => JSON.stringify(path.map(String));

@@ -70,6 +70,8 @@ export interface LoadOptions {
   source?: InventorySource;
   /** Check known_hosts before connecting, as the connection will: 'strict' wants every host in it. */
   hostKeys?: 'strict' | 'accept-new';
+  /** An Ansible inventory's group of cluster hosts (--group; default hsts_cluster). */
+  group?: string;
 }
 
 type Path = (string | number)[];
@@ -97,7 +99,8 @@ class Findings {
   }
 
   sorted(): Problem[] {
-    return [...this.problems].sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
+    const named = (p: Problem) => (p.field && this.doc?.describeField ? { ...p, field: this.doc.describeField(p.field) } : p);
+    return this.problems.map(named).sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
   }
 }
 
@@ -406,7 +409,7 @@ export function parseInventory(raw: unknown, file: string): ParsedInventory {
  * files and (with hostKeys) known_hosts. Throws UsageError listing every problem found.
  */
 export function loadInventory(path: string, options: LoadOptions = {}): Inventory {
-  const doc = readInventoryDocument(path, options.source ?? 'option');
+  const doc = readInventoryDocument(path, options.source ?? 'option', options.group);
   const file = resolve(path);
   const f = new Findings(path, dirname(file), doc);
   const parsed = schemaAndRules(doc, f);

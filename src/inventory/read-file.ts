@@ -4,6 +4,9 @@ import { UsageError } from '../util/errors.js';
 import type { Problem } from '../util/problem.js';
 import { JsonSyntaxError, parseJsonText, type JsonDocument } from './json-text.js';
 import { parseYamlText, YamlSyntaxError } from './yaml-text.js';
+import { readAnsibleInventory } from './ansible.js';
+import { looksLikeAnsibleIni } from './ansible-ini.js';
+import { isAnsibleYaml } from './ansible-yaml.js';
 
 /** How the inventory path was chosen: -i, the HSTS_CLUSTER_INVENTORY variable, or the default. */
 export type InventorySource = 'option' | 'env' | 'default';
@@ -34,8 +37,33 @@ export function inventoryFormat(path: string, text: string): 'json' | 'yaml' {
   return isYamlName(path) || (!/\.json$/i.test(path) && looksLikeYaml(text)) ? 'yaml' : 'json';
 }
 
-/** Reads the inventory file: every way a file can be wrong before its content is, as one problem. */
-export function readInventoryDocument(path: string, source: InventorySource): JsonDocument {
+/** An Ansible INI inventory: named .ini, or not named as JSON or YAML and starting as INI does. */
+const isAnsibleIni = (path: string, text: string) => /\.ini$/i.test(path) || (!/\.(json|ya?ml)$/i.test(path) && looksLikeAnsibleIni(text));
+
+/** The file is an Ansible inventory (false when it cannot be read: loading it says why). */
+export function isAnsibleInventoryFile(path: string): boolean {
+  if (!existsSync(path) || statSync(path).isDirectory()) return false;
+  const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+  if (isAnsibleIni(path, text)) return true;
+  try {
+    return inventoryFormat(path, text) === 'yaml' && isAnsibleYaml(parseYamlText(text).value);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Reads the inventory file: every way a file can be wrong before its content is, as one problem.
+ * An Ansible inventory (INI, or YAML whose top level is groups) becomes the native document of its
+ * group `group` (ansible.ts); `group` with a native inventory is refused.
+ */
+export function readInventoryDocument(path: string, source: InventorySource, group?: string): JsonDocument {
+  const doc = readDocument(path, source, group);
+  if (group !== undefined && !doc.ansible) throw new UsageError([{ file: path, field: '--group', value: group, message: 'applies to an Ansible inventory only; this one is hsts-cluster\'s own', hint: 'remove --group' }]);
+  return doc.document;
+}
+
+function readDocument(path: string, source: InventorySource, group: string | undefined): { document: JsonDocument; ansible: boolean } {
   const refuse = (problem: Problem): never => { throw new UsageError([problem]); };
   if (!existsSync(path)) refuse(notFound(path, source));
   if (statSync(path).isDirectory()) {
@@ -54,8 +82,11 @@ export function readInventoryDocument(path: string, source: InventorySource): Js
   // A UTF-8 byte order mark, as some Windows editors write: not part of JSON, harmless to drop.
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   if (text.trim() === '') refuse({ file: path, message: 'is empty', hint: START });
+  if (isAnsibleIni(path, text)) return { document: readAnsibleInventory({ ini: text }, path, group), ansible: true };
   try {
-    return inventoryFormat(path, text) === 'yaml' ? parseYamlText(text) : parseJsonText(text);
+    if (inventoryFormat(path, text) === 'json') return { document: parseJsonText(text), ansible: false };
+    const yaml = parseYamlText(text);
+    return isAnsibleYaml(yaml.value) ? { document: readAnsibleInventory({ yaml }, path, group), ansible: true } : { document: yaml, ansible: false };
   } catch (e) {
     if (e instanceof YamlSyntaxError) {
       return refuse({ file: path, ...e.position, message: `not valid YAML: ${e.message}`, ...(e.hint ? { hint: e.hint } : {}) });

@@ -54,7 +54,7 @@ describe('hsts-cluster completion', () => {
     ['hsts-cluster status --format ', ['prometheus', 'text']],
     ['hsts-cluster status --format p', ['prometheus']],
     ['hsts-cluster up --dr', ['--dry-run']],
-    ['hsts-cluster inventory ', ['check']],
+    ['hsts-cluster inventory ', ['check', 'convert']],
     ['hsts-cluster inventory check ', []],
     ['hsts-cluster completion ', ['bash', 'zsh']],
     ['hsts-cluster plan -i inv', ['inventories', 'inventory.yaml']],
