@@ -1,4 +1,5 @@
 import { HSTS, SERVICES } from '../hsts/paths.js';
+import { untrustedShippedUnit } from '../hsts/sentinel-unit.js';
 import type { Inventory } from '../inventory/load.js';
 import type { NodeFacts, Step } from './types.js';
 
@@ -29,9 +30,12 @@ export const preflight: Step = {
   check(ctx) {
     const { facts, inventory } = ctx;
     const problems = nodeBasics(facts);
-    if (facts.files.get(HSTS.shippedSentinelUnit)?.content === null) {
+    const shippedUnit = facts.files.get(HSTS.shippedSentinelUnit);
+    if (shippedUnit?.content === null && !shippedUnit.refused) {
       problems.push(`${HSTS.shippedSentinelUnit} is missing (an HSTS version with Redis HA support is needed)`);
     }
+    const untrusted = shippedUnit ? untrustedShippedUnit(shippedUnit) : null;
+    if (untrusted) problems.push(untrusted);
     for (const [user, exists] of facts.users) {
       if (!exists) problems.push(`user ${user} does not exist (needed for its keystore: askmscli -i -u ${user})`);
     }
