@@ -62,7 +62,8 @@ function checkedMode(mode: string): string {
   return mode;
 }
 
-const bound = (maxBytes: number | null) => (maxBytes === null ? '' : String(maxBytes));
+// An empty word, not none: the batch runs with set -u, and __open reads $2.
+const bound = (maxBytes: number | null) => (maxBytes === null ? "''" : String(maxBytes));
 const readOpened = (maxBytes: number | null) => (maxBytes === null ? 'cat <&3' : `head -c ${maxBytes} <&3`);
 
 /**

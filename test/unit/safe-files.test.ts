@@ -129,6 +129,14 @@ describe('safe copy', () => {
     expect(() => lstatSync(to)).toThrow();
   });
 
+  it('copies without a bound (a dataset) under the batch\'s set -u', () => {
+    const from = fresh('dump.rdb');
+    const to = fresh('saved.rdb');
+    writeFileSync(from, Buffer.alloc(3000, 7));
+    expect(run({ label: 'copy', code: safeCopyCode({ from, to, maxBytes: null }) })).toMatchObject({ exitCode: 0 });
+    expect(readFileSync(to)).toEqual(Buffer.alloc(3000, 7));
+  });
+
   it('runs the absent branch for a missing source', () => {
     const result = run({ label: 'copy', code: safeCopyCode({ from: fresh('none'), to: fresh('x'), maxBytes: null, whenAbsent: 'echo was absent' }) });
     expect(result).toMatchObject({ exitCode: 0, output: 'was absent' });
