@@ -17,6 +17,9 @@ install -d -o asperadaemon -g aspadmins -m 0755 /opt/aspera/var /opt/aspera/var/
 chown asperadaemon:aspadmins /opt/aspera/etc/redis
 chown asperadaemon:aspadmins /opt/aspera/etc/redis/aspera_31415.conf
 chmod 0640 /opt/aspera/etc/redis/aspera_31415.conf
+# The shipped Sentinel unit is the installer's (root's), whatever the checkout's umask made it.
+chown root:root /opt/aspera/etc/redis/asperaredissentinel.service
+chmod 0644 /opt/aspera/etc/redis/asperaredissentinel.service
 chmod 0644 /opt/aspera/etc/aspera.conf
 install -d -m 0755 /srv/aspera
 

@@ -1,4 +1,5 @@
 import { outputProbe, type Probe } from '../remote/probe.js';
+import { OPEN_FUNCTION, STORE_MAX_BYTES } from '../remote/safe-files.js';
 import { shPath, shq } from '../ssh/shell.js';
 
 /**
@@ -24,17 +25,18 @@ export function copyVars(runDir: string, copy: SavedCopy): string {
 /**
  * One line per file, "INDEX WORD": answers are matched by index, so a stray line (a file gone
  * between two tests) cannot shift them; a copy that is missing (or not answered) is `unsaved`.
+ * The file is opened as remote/safe-files.ts does (its user owns the directory): a symlink, a FIFO
+ * or anything else it refuses differs from the copy, and is never read.
  */
 export function copiesProbe(runDir: string, copies: SavedCopy[]): Probe<Map<string, CopyState>> {
-  const meta = (v: string) => `"$(stat -c '%U %G %a' "$${v}" 2>/dev/null)"`;
   return outputProbe({
     label: `compare ${copies.map((c) => c.path).join(', ')} with their copies in ${runDir}`,
-    code: copies.map((c, i) => [
+    code: [OPEN_FUNCTION, ...copies.map((c, i) => [
       copyVars(runDir, c),
-      `if [ -e "$s.absent" ]; then if [ -e "$f" ]; then echo ${i} differs; else echo ${i} same; fi`,
-      `elif [ -e "$s" ]; then if [ -e "$f" ] && [ ${meta('f')} = ${meta('s')} ] && cmp -s "$f" "$s"; then echo ${i} same; else echo ${i} differs; fi`,
+      `if [ -e "$s.absent" ]; then if [ -e "$f" ] || [ -L "$f" ]; then echo ${i} differs; else echo ${i} same; fi`,
+      `elif [ -e "$s" ]; then if __open "$f" ${STORE_MAX_BYTES} && [ "\${m% * *}" = "$(stat -c '%U %G %a' "$s")" ] && cmp -s - "$s" <&3; then echo ${i} same; else echo ${i} differs; fi; exec 3<&-`,
       `else echo ${i} unsaved; fi`,
-    ].join('\n')).join('\n'),
+    ].join('\n'))].join('\n'),
   }, (output) => {
     const answers = new Map<number, CopyState>();
     for (const line of output.split('\n')) {

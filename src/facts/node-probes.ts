@@ -11,21 +11,20 @@ import { parseListeners, type PortHolder } from '../hsts/port-holders.js';
 import { parseRedisVersion, type Version } from '../hsts/redis-version.js';
 import { listIptables, readFirewalldZone } from '../remote/firewall-tools.js';
 import { outputProbe, type Answers, type Probe } from '../remote/probe.js';
+import { parseSafeRead, safeReadCode } from '../remote/safe-files.js';
 import { parseUnitShow, showUnits } from '../remote/systemctl.js';
 import { hstsTransfers } from '../remote/transfers.js';
 import { shPath, shq } from '../ssh/shell.js';
 import { copiesProbe, type CopyState } from './copies-probe.js';
 import type { NeedsList } from './needs.js';
 
+/** A file as the node has it, read without following a link (remote/safe-files.ts); refused says why not. */
 export function fileProbe(path: string): Probe<FileFact> {
-  return outputProbe({
-    label: `read ${path}`,
-    code: `f=${shPath(path)}; if [ -e "$f" ]; then stat -c '%U %G %a' "$f" && base64 -w0 "$f"; else echo ABSENT; fi`,
-  }, (output) => {
-    if (output.trim() === 'ABSENT') return { path, content: null, owner: '', group: '', mode: '' };
-    const [meta = '', b64 = ''] = output.split('\n');
-    const [owner = '', group = '', mode = ''] = meta.split(' ');
-    return { path, content: Buffer.from(b64.trim(), 'base64'), owner, group, mode };
+  return outputProbe({ label: `read ${path}`, code: safeReadCode(path) }, (output) => {
+    const read = parseSafeRead(output);
+    if (read.state === 'absent') return { path, content: null, owner: '', group: '', mode: '' };
+    if (read.state === 'refused') return { path, content: null, owner: '', group: '', mode: '', refused: read.reason };
+    return { path, content: read.content, owner: read.owner, group: read.group, mode: read.mode, links: read.links };
   });
 }
 

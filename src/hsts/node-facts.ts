@@ -15,6 +15,13 @@ export interface FileFact {
   group: string;
   /** Octal permission bits as stat prints them: "640". */
   mode: string;
+  /** Its link count, from the opened file (undefined: not said, as by facts built in tests). */
+  links?: number;
+  /**
+   * Why the file was not read, when something is at the path that root must not read there (a
+   * symlink, not a regular file, hard links, too large): content is then null and a run refuses.
+   */
+  refused?: string;
 }
 
 export interface UnitFact {

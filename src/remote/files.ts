@@ -1,4 +1,5 @@
 import { shPath, shq } from '../ssh/shell.js';
+import { safeWriteCode } from './safe-files.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 
 export interface FileSpec {
@@ -9,15 +10,14 @@ export interface FileSpec {
   mode: string;
 }
 
-/** Writes a file atomically: a temp file beside it with owner and mode set, then rename. */
+/**
+ * Writes a file atomically, never through what is at its path: a new file with a random name
+ * beside it, owner and mode set through its fd, then renamed onto the path (remote/safe-files.ts).
+ */
 export function writeFileCommand(spec: FileSpec): RemoteCommand {
-  const dir = spec.path.slice(0, spec.path.lastIndexOf('/')) || '/';
-  const tmp = `${dir}/.${spec.path.slice(dir.length + 1)}.hsts-cluster.tmp`;
   return {
     label: `write ${spec.path} (${spec.owner}:${spec.group} ${spec.mode})`,
-    // -T: a directory in the way is an error, never a place to write into or to rename.
-    code: `install -T -o ${shq(spec.owner)} -g ${shq(spec.group)} -m ${spec.mode} "$IN/content" ${shPath(tmp)} && ` +
-      `mv -f -T ${shPath(tmp)} ${shPath(spec.path)} || { rm -f ${shPath(tmp)} 2>/dev/null; exit 1; }`,
+    code: safeWriteCode(spec.path, spec.owner, spec.group, spec.mode),
     inputs: { content: typeof spec.content === 'string' ? Buffer.from(spec.content) : spec.content },
   };
 }

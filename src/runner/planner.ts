@@ -2,6 +2,7 @@ import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { HSTS } from '../hsts/paths.js';
 import { newSentinelId, sentinelIdOf } from '../hsts/sentinel-conf.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
+import { refusedFiles } from '../steps/common.js';
 import type { Change, NodeFacts, PlanContext, PlanOptions, Roles, Step } from '../steps/types.js';
 import type { Phase } from './playbook.js';
 
@@ -58,7 +59,7 @@ export function planCluster(
     const nodeFacts = facts.get(node.name)!;
     const ctx = context(cluster, node, nodeFacts, [], false);
     const changes = new Map<string, Change[]>();
-    const problems: string[] = [];
+    const problems = refusedFiles(nodeFacts);
     for (const step of steps) {
       problems.push(...(step.check?.(ctx) ?? []));
       if (!step.derived) changes.set(step.id, step.plan(ctx));

@@ -4,12 +4,14 @@ import { redisKeyOf } from '../hsts/redis-conf.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
 import { asredisCode, passwordInput } from '../remote/redis-cli.js';
+import { safeCopyCode } from '../remote/safe-files.js';
 import type { Target } from './facts.js';
 
 /**
  * A node that becomes a replica gives up its own dataset: its first sync replaces it with the
  * primary's, in memory and in its RDB file. Before the run's first change that RDB is copied into the
  * run directory (root only), so that a rollback puts the dataset back along with the configuration.
+ * Both copies go through remote/safe-files.ts: no link followed, no fixed temporary name.
  */
 
 /** The RDB file a Redis started from this file writes: `dir` (systemd starts it in /) and `dbfilename`. */
@@ -33,7 +35,8 @@ export function saveRedisDataCommand(runDir: string, rdb: string, running: Targe
     code: [
       ...save,
       `rm -f ${shq(saved)} ${shq(`${saved}.absent`)}`,
-      `if [ -e ${shq(rdb)} ]; then cp -p ${shq(rdb)} ${shq(saved)}; else : > ${shq(`${saved}.absent`)}; fi`,
+      // Redis's directory is the noded user's: the RDB is read only as a regular file, never through a link.
+      safeCopyCode({ from: rdb, to: saved, maxBytes: null, whenAbsent: `: > ${shq(`${saved}.absent`)}` }),
     ].join('\n'),
     ...(running ? { inputs: passwordInput(running) } : {}),
   };
@@ -42,13 +45,13 @@ export function saveRedisDataCommand(runDir: string, rdb: string, running: Targe
 /** Puts the saved dataset back (Redis must be stopped, or it would write its own over it). */
 export function restoreRedisDataCommand(runDir: string, rdb: string): RemoteCommand {
   const saved = `${runDir}/redis.rdb`;
-  const tmp = `${rdb}.hsts-cluster.tmp`;
   return {
     label: `restore Redis's dataset ${rdb} from ${saved}`,
-    code: [
-      `if [ -e ${shq(saved)} ]; then cp -p ${shq(saved)} ${shq(tmp)} && mv -f -T ${shq(tmp)} ${shq(rdb)} && cmp -s ${shq(saved)} ${shq(rdb)}`,
-      `elif [ -e ${shq(`${saved}.absent`)} ]; then rm -f ${shq(rdb)}`,
-      `else echo "no dataset was saved in ${runDir}"; exit 1; fi`,
-    ].join('\n'),
+    // Written as a new file renamed onto the RDB (a random name in Redis's directory, which the
+    // noded user owns), with the saved copy's owner and mode.
+    code: safeCopyCode({
+      from: saved, to: rdb, maxBytes: null,
+      whenAbsent: `if [ -e ${shq(`${saved}.absent`)} ]; then rm -f ${shq(rdb)}; else echo ${shq(`no dataset was saved in ${runDir}`)}; exit 1; fi`,
+    }),
   };
 }

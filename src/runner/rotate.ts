@@ -5,6 +5,7 @@ import { passwordFileProblems, UNREADABLE, redisConfWithPassword, sentinelConfWi
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { initKeystore, storeRedisPassword } from '../remote/askmscli.js';
 import { makeDirectory, writeFileCommand } from '../remote/files.js';
+import { parseSafeRead, safeReadCode } from '../remote/safe-files.js';
 import { waitForNoded } from '../remote/noded.js';
 import {
   acceptedPasswords, addPassword, MINIMUM_VERSION, onlyPassword, parseAccepted, parseVersion, sentinelQuorum, serverVersion,
@@ -228,8 +229,8 @@ class Rotation {
     const [to, from] = [this.forward.to.reveal(), this.forward.from.reveal()];
     const files = [{ file: 'redis', path: HSTS.redisConf }, { file: 'sentinel', path: HSTS.sentinelConf }] as const;
     return Promise.all(files.map(async ({ file, path }) => {
-      const read = await this.sh(node, { label: `read ${path}`, code: `cat ${path}` });
-      const problems = passwordFileProblems(file, read.ok ? read.output : null, this.cluster.primarySet, to, from);
+      const read = parseSafeRead((await this.sh(node, { label: `read ${path}`, code: safeReadCode(path) })).output);
+      const problems = passwordFileProblems(file, read.state === 'read' ? read.content.toString('utf8') : null, this.cluster.primarySet, to, from);
       return { path, problems: problems.map((p) => `${node.name}: ${basename(path)}: ${p}`) };
     }));
   }
@@ -304,13 +305,12 @@ class Rotation {
    * or, with `thenOnlyIfWritten`, only when the file changed). True when the file was written.
    */
   private async rewrite(node: ClusterNode, path: string, edit: (text: string) => string, then: RemoteCommand[] = [], thenOnlyIfWritten = false): Promise<boolean> {
-    const read = await this.sh(node, { label: `stat and read ${path}`, code: `stat -c '%U %G %a' ${path} && cat ${path}` });
-    if (!read.ok) throw new Error(`${node.name}: cannot read ${path}: ${read.output.trim()}`);
-    const newline = read.output.indexOf('\n');
-    const [owner, group, mode] = read.output.slice(0, newline).split(' ');
-    const text = read.output.slice(newline + 1);
+    // The directory is the noded user's: read as remote/safe-files.ts does, a symlink or FIFO refused.
+    const read = parseSafeRead((await this.sh(node, { label: `stat and read ${path}`, code: safeReadCode(path) })).output);
+    if (read.state !== 'read') throw new Error(`${node.name}: cannot read ${path}: ${read.state === 'absent' ? 'it is missing' : `refused: ${read.reason}`}`);
+    const text = read.content.toString('utf8');
     const content = edit(text);
-    const write = content === text ? [] : [writeFileCommand({ path, content, owner: owner!, group: group!, mode: mode! })];
+    const write = content === text ? [] : [writeFileCommand({ path, content, owner: read.owner, group: read.group, mode: read.mode })];
     await this.mustAll(node, [...write, ...(thenOnlyIfWritten && write.length === 0 ? [] : then)]);
     return write.length > 0;
   }

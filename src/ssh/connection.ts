@@ -2,6 +2,7 @@ import ssh2, { type Client, type ClientChannel, type ConnectConfig } from 'ssh2'
 import type { Duplex } from 'node:stream';
 import type { SshTarget } from '../inventory/load.js';
 import { redact } from '../util/secret.js';
+import { BoundedOutput, MAX_NODE_OUTPUT_BYTES, outputTooLarge } from './bounded-output.js';
 import { changedHostKeyAdvice, refusedLoginAdvice, unknownHostKeyAdvice, unreachableAdvice } from './advice.js';
 import { fingerprint, KnownHosts, keyTypeOf } from './known-hosts.js';
 import { ExecRefused } from './pipelined-exec.js';
@@ -184,7 +185,7 @@ export class NodeConnection {
    * Runs a command line; stdin is written then closed. Rejects on timeout or a lost connection.
    * Pipelined: stdin follows the exec request without waiting for its reply (see session-channels).
    */
-  exec(command: string, stdin: Buffer, timeoutMs: number): Promise<ExecResult> {
+  exec(command: string, stdin: Buffer, timeoutMs: number, maxOutputBytes = MAX_NODE_OUTPUT_BYTES): Promise<ExecResult> {
     const sessions = this.sessions;
     if (!sessions || this.lostReason) {
       return Promise.reject(new SshError(`${this.nodeName}: SSH connection lost (${this.lostReason ?? 'not connected'})`, 'lost'));
@@ -211,11 +212,19 @@ export class NodeConnection {
         if (settled) return void started.close(); // timed out while ssh2's public exec was waiting
         channel = started;
         this.channels.add(started);
-        const out: Buffer[] = [];
-        const errOut: Buffer[] = [];
+        const out = new BoundedOutput(maxOutputBytes);
+        const errOut = new BoundedOutput(maxOutputBytes);
         let exitCode: number | null = null;
-        started.on('data', (d: Buffer) => out.push(d));
-        started.stderr.on('data', (d: Buffer) => errOut.push(d));
+        const keep = (into: BoundedOutput) => (d: Buffer) => {
+          if (into.push(d)) return;
+          settle(() => {
+            started.signal('KILL');
+            started.destroy();
+            reject(new SshError(outputTooLarge(this.nodeName, maxOutputBytes), 'lost'));
+          });
+        };
+        started.on('data', keep(out));
+        started.stderr.on('data', keep(errOut));
         started.on('exit', (code: number | null, signal?: string) => {
           exitCode = code ?? (signal ? 128 : 255);
         });
@@ -223,8 +232,8 @@ export class NodeConnection {
           if (exitCode === null) return reject(lost());
           resolve({
             exitCode,
-            stdout: Buffer.concat(out),
-            stderr: redact(Buffer.concat(errOut).toString('utf8')),
+            stdout: out.bytes(),
+            stderr: redact(errOut.bytes().toString('utf8')),
           });
         }));
         replied.catch((err: Error) => settle(() => {

@@ -11,6 +11,15 @@ export function fileFact(ctx: PlanContext, path: string): FileFact {
   return fact;
 }
 
+/**
+ * A pre-flight problem for each file the probes refused to read (remote/safe-files.ts): a run must
+ * not plan from a file it could not see, nor replace what an untrusted account put there.
+ */
+export function refusedFiles(facts: { files: Map<string, FileFact> }): string[] {
+  return [...facts.files.values()].filter((f) => f.refused).map((f) =>
+    `refused ${f.path}: ${f.refused} (root reads only a regular file with one link there: put the file back as one, or remove it)`);
+}
+
 export function fileText(fact: FileFact): string | null {
   return fact.content === null ? null : fact.content.toString('utf8');
 }

@@ -3,6 +3,7 @@ import { REDIS_CONF_DIR } from '../hsts/directory.js';
 import { NEEDS, versionProblem } from '../hsts/redis-version.js';
 import { HSTS, SERVICES } from '../hsts/paths.js';
 import { foreignHolderProblems } from '../hsts/port-holders.js';
+import { untrustedShippedUnit } from '../hsts/sentinel-unit.js';
 import type { Inventory } from '../inventory/load.js';
 import { redisDirectoryProblems } from './redis-directory.js';
 import type { NodeFacts, Step } from './types.js';
@@ -57,9 +58,12 @@ export const preflight: Step = {
   check(ctx) {
     const { facts, inventory } = ctx;
     const problems = nodeBasics(facts);
-    if (facts.files.get(HSTS.shippedSentinelUnit)?.content === null) {
+    const shippedUnit = facts.files.get(HSTS.shippedSentinelUnit);
+    if (shippedUnit?.content === null && !shippedUnit.refused) {
       problems.push(`${HSTS.shippedSentinelUnit} is missing (an HSTS version with Redis HA support is needed)`);
     }
+    const untrusted = shippedUnit ? untrustedShippedUnit(shippedUnit) : null;
+    if (untrusted) problems.push(untrusted);
     problems.push(...missingUserProblems(inventory, facts.users));
     problems.push(...portProblems(facts, inventory), ...nodeApiPortProblems(facts, inventory), ...redisDirectoryProblems(facts));
     const tooOld = versionProblem(`${HSTS.asredis} (redis-cli)`, facts.asredisVersion, NEEDS.rediscliAuth);

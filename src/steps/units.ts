@@ -1,5 +1,5 @@
 import { HSTS } from '../hsts/paths.js';
-import { renderSentinelUnit } from '../hsts/sentinel-unit.js';
+import { renderSentinelUnit, untrustedShippedUnit } from '../hsts/sentinel-unit.js';
 import { renderUmaskDropIn, umaskIsPrivate } from '../hsts/umask.js';
 import { makeDirectory } from '../remote/files.js';
 import { daemonReload, systemctl } from '../remote/systemctl.js';
@@ -26,10 +26,13 @@ function redisUmask(ctx: PlanContext, step: string): Change | null {
   return change;
 }
 
-/** The shipped asperaredissentinel.service copied to /lib/systemd/system, with the private umask. */
+/**
+ * The shipped asperaredissentinel.service copied to /lib/systemd/system, with the private umask;
+ * never from a file others can change (pre-flight refuses it and says why).
+ */
 function sentinelUnit(ctx: PlanContext, step: string): Change | null {
   const shipped = fileFact(ctx, HSTS.shippedSentinelUnit);
-  if (shipped.content === null) return null;
+  if (shipped.content === null || untrustedShippedUnit(shipped)) return null;
   return fileChange(step, fileFact(ctx, HSTS.installedSentinelUnit), {
     path: HSTS.installedSentinelUnit, content: renderSentinelUnit(shipped.content.toString('utf8')), owner: 'root', group: 'root', mode: '644',
   }, { summary: `install ${HSTS.installedSentinelUnit}`, restarts: [SENTINEL] });

@@ -53,7 +53,7 @@ describe('facts/node-probes', () => {
 
   it('reads files, units (unknown ones not-found), users, iptables and the environment', () => {
     const { facts } = gather(needs, nodeAnswers);
-    expect(facts.files.get('/etc/a.conf')).toEqual({ path: '/etc/a.conf', content: Buffer.from('bind 1.2.3.4\n'), owner: 'root', group: 'adm', mode: '640' });
+    expect(facts.files.get('/etc/a.conf')).toEqual({ path: '/etc/a.conf', content: Buffer.from('bind 1.2.3.4\n'), owner: 'root', group: 'adm', mode: '640', links: 1 });
     expect(facts.files.get('/etc/absent')).toEqual({ path: '/etc/absent', content: null, owner: '', group: '', mode: '' });
     expect(facts.units.get('asperaredisd')).toMatchObject({ active: 'active', enabled: 'enabled', mainPid: 7, umask: '0027' });
     expect(facts.units.get('asperaredissentinel')).toEqual({ name: 'asperaredissentinel', load: 'not-found', enabled: '', active: 'inactive', mainPid: 0, umask: '' });

@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { makeDirectory, removeFileCommand, writeFileCommand } from '../../src/remote/files.js';
+import { safeWriteCode } from '../../src/remote/safe-files.js';
 
 describe('remote/files', () => {
-  it('writes through a temp file beside the target, content as an input', () => {
+  it('writes through the safe-files primitive, content as an input', () => {
     const command = writeFileCommand({ path: '/etc/x/a.conf', content: 'secret=1\n', owner: 'root', group: 'adm', mode: '640' });
     expect(command.label).toBe('write /etc/x/a.conf (root:adm 640)');
-    expect(command.code).toBe("install -T -o 'root' -g 'adm' -m 640 \"$IN/content\" '/etc/x/.a.conf.hsts-cluster.tmp' && " +
-      "mv -f -T '/etc/x/.a.conf.hsts-cluster.tmp' '/etc/x/a.conf' || { rm -f '/etc/x/.a.conf.hsts-cluster.tmp' 2>/dev/null; exit 1; }");
+    expect(command.code).toBe(safeWriteCode('/etc/x/a.conf', 'root', 'adm', '640'));
+    expect(command.code).toContain(`__write "$f" 'root' 'adm' '640' < "$IN/content"`);
     expect(command.inputs).toEqual({ content: Buffer.from('secret=1\n') });
     expect(command.code).not.toContain('secret=1');
+  });
+
+  it.each(['777; rm -rf /', '', '64', 'u+s'])('refuses the mode %j before any shell sees it', (mode) => {
+    expect(() => writeFileCommand({ path: '/etc/x/a.conf', content: '', owner: 'root', group: 'root', mode })).toThrow(/bad file mode/);
   });
 
   it.each([

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(command: RemoteCommand) {
   const batch = renderBatch([command], 'run-all');
-  return parseBatchOutput([command], spawnSync('bash', ['-c', batch.script], { input: batch.stdin }).stdout)[0]!;
+  return parseBatchOutput([command], spawnSync('bash', ['-c', batch.script], { input: batch.stdin, timeout: 20_000 }).stdout)[0]!;
 }
 
 const store = join(dir, 'rootkeystore.db');
@@ -65,17 +65,32 @@ describe('node-side copies of opaque files', () => {
     expect(probe.parse(undefined).get(store)).toBe('unsaved');
   });
 
-  it('restores through no symlink a user left at the temporary name (the file it points to stays as it was)', () => {
+  it('restores through no symlink its user put at the path (the file it points to stays as it was)', () => {
     const victim = join(dir, 'victim');
     writeFileSync(victim, 'precious');
-    const tmp = join(dir, '.rootkeystore.db.hsts-cluster.tmp');
-    symlinkSync(victim, tmp);
-    writeFileSync(store, 'changed by askmscli');
+    rmSync(store);
+    symlinkSync(victim, store);
+    expect(compare()[store]).toBe('differs');
     expect(run(restoreCopyCommand(runDir, copies[0]!)).exitCode).toBe(0);
     expect(readFileSync(victim, 'utf8')).toBe('precious');
     expect(readFileSync(store)).toEqual(Buffer.from([0, 1, 2, 255]));
     expect(lstatSync(store).isSymbolicLink()).toBe(false);
-    expect(existsSync(tmp)).toBe(false);
+    expect(readdirSync(dir).filter((name) => name.includes('hsts-cluster'))).toEqual([]);
+  });
+
+  it.each([
+    ['a symlink to a root-only file', (p: string) => symlinkSync('/etc/shadow', p), 'a symlink'],
+    ['a symlink to /dev/zero', (p: string) => symlinkSync('/dev/zero', p), 'a symlink'],
+    ['a FIFO', (p: string) => spawnSync('mkfifo', [p]), 'not a regular file (fifo)'],
+  ])('refuses to copy a store that is %s, naming it; the copy is not made', (_name, plant, why) => {
+    const sub = mkdtempSync(join(dir, 'hostile-'));
+    const planted = join(sub, 'localkeystore.db');
+    plant(planted);
+    const one: SavedCopy[] = [{ path: planted, saved: copyName(0, planted) }];
+    const result = run(saveCopiesCommand(runDir, one));
+    expect(result.exitCode).toBe(1);
+    expect(result.output.trim()).toBe(`refused ${planted}: ${why}`);
+    expect(existsSync(join(runDir, copyName(0, planted)))).toBe(false);
   });
 
   it('stops at the first copy that fails: no later copy is made under another file\'s name', () => {
@@ -105,6 +120,6 @@ describe('node-side copies of opaque files', () => {
     for (const code of [saveCopiesCommand(runDir, [home]).code, restoreCopyCommand(runDir, home).code, copiesProbe(runDir, [home]).command.code]) {
       expect(code).toContain("f=~xfer/'localkeystore.db'");
     }
-    expect(restoreCopyCommand(runDir, home).code).toContain("t=~xfer/'.localkeystore.db.hsts-cluster.tmp'");
+    expect(restoreCopyCommand(runDir, home).code).toContain("dst=~xfer/'localkeystore.db'");
   });
 });

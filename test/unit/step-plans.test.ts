@@ -9,7 +9,7 @@ import { resolveRoles } from '../../src/hsts/roles.js';
 import { HSTS, STORE_RECORD, keystoreRecordPath, localKeystoreCandidates } from '../../src/hsts/paths.js';
 import { STEPS } from '../../src/steps/registry.js';
 import { REDIS_CONF_DIR } from '../../src/hsts/directory.js';
-import type { NodeFacts } from '../../src/steps/types.js';
+import type { FileFact, NodeFacts } from '../../src/steps/types.js';
 import {
   SHIPPED_REDIS_CONF, allFresh, askmsRecord, asperaConfXml, buildClusterFacts, buildFacts, buildInventory, configuredCluster,
   configuredFiles, contextFor, holder, nodeNamed, type FactsOptions, type NodeState,
@@ -56,6 +56,12 @@ it('the tables cover every step in the registry', () => {
 const COVERED: Record<string, true> = {};
 const covers = (id: string) => { COVERED[id] = true; return id; };
 
+const shippedUnit = (owner: string, mode: string, links = 1): FileFact => ({
+  path: HSTS.shippedSentinelUnit, content: Buffer.from('[Service]\nExecStart=/usr/bin/redis-sentinel x\n'),
+  owner, group: owner === 'root' ? 'root' : 'aspadmins', mode, links,
+});
+const refused = (path: string, reason: string): FileFact => ({ path, content: null, owner: '', group: '', mode: '', refused: reason });
+
 describe(covers('preflight'), () => {
   const problems = (facts: () => Map<string, NodeFacts>, node = 'node1') => stepProblems(up(facts)(), 'preflight', node);
   const fresh = (options: FactsOptions) => () => withNode(allFresh(inv), 'node1', 'fresh HSTS node', options);
@@ -99,6 +105,24 @@ describe(covers('preflight'), () => {
     {
       name: 'a program named redis-server, run by another account', facts: fresh({ listeners: { 31415: [holder('redis-server', { pid: 777, uid: 1500, user: 'mallory' })] } }),
       want: ['port 31415 is held by pid 777 (redis-server) as user mallory, not by asperaredisd or user asperadaemon'],
+    },
+    {
+      name: 'a shipped Sentinel unit the daemon user owns', facts: fresh({ files: { [HSTS.shippedSentinelUnit]: shippedUnit('asperadaemon', '644') } }),
+      want: [`${HSTS.shippedSentinelUnit} is not installed as root from a file others can change: owned by asperadaemon:aspadmins ` +
+        `(it must be root's alone: chown root:root ${HSTS.shippedSentinelUnit}; chmod 644 ${HSTS.shippedSentinelUnit}; and no other name for it)`],
+    },
+    {
+      name: 'a shipped Sentinel unit others can write, with a second name', facts: fresh({ files: { [HSTS.shippedSentinelUnit]: shippedUnit('root', '664', 2) } }),
+      want: [`${HSTS.shippedSentinelUnit} is not installed as root from a file others can change: mode 664 lets others write it, 2 hard links ` +
+        `(it must be root's alone: chown root:root ${HSTS.shippedSentinelUnit}; chmod 644 ${HSTS.shippedSentinelUnit}; and no other name for it)`],
+    },
+    {
+      name: 'a symlink in place of the Redis file', facts: fresh({ files: { [HSTS.redisConf]: refused(HSTS.redisConf, 'a symlink') } }),
+      want: [`refused ${HSTS.redisConf}: a symlink (root reads only a regular file with one link there: put the file back as one, or remove it)`],
+    },
+    {
+      name: 'a FIFO in place of the shipped Sentinel unit (refused, not missing)', facts: fresh({ files: { [HSTS.shippedSentinelUnit]: refused(HSTS.shippedSentinelUnit, 'not a regular file (fifo)') } }),
+      want: [`refused ${HSTS.shippedSentinelUnit}: not a regular file (fifo) (root reads only a regular file with one link there: put the file back as one, or remove it)`],
     },
     {
       name: 'firewalld active but unreadable', facts: fresh({ firewallStack: 'firewalld', firewalld: null, firewalldProblem: 'zone file unreadable' }),

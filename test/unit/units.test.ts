@@ -32,6 +32,17 @@ describe('umask', () => {
 });
 
 describe('the units step', () => {
+  it.each([
+    ['owned by the daemon user', { owner: 'asperadaemon', mode: '644', links: 1 }],
+    ['group-writable', { owner: 'root', mode: '664', links: 1 }],
+    ['with a second name', { owner: 'root', mode: '644', links: 2 }],
+  ])('never installs a shipped unit %s (pre-flight says why)', (_name, meta) => {
+    const shipped = { path: '/opt/aspera/etc/redis/asperaredissentinel.service', content: Buffer.from(SHIPPED_SENTINEL_UNIT), group: 'root', ...meta };
+    const facts = buildFacts(inventory, 'node1', 'fresh HSTS node', { files: { [shipped.path]: shipped } });
+    const changes = units.plan(contextFor(inventory, facts, 'node1'));
+    expect(labels(changes).filter((l) => l.includes(INSTALLED))).toEqual([]);
+  });
+
   it('on a fresh node: the drop-in, then the Sentinel unit, then enable (which reloads systemd)', () => {
     const changes = plan({ dropIn: null, installed: null, sentinelEnabled: '', redisUmask: '0022' });
     expect(labels(changes)).toEqual([

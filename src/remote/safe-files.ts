@@ -1,0 +1,141 @@
+/**
+ * Reading, writing and copying a file as root where another account may write the directory: the
+ * noded user owns /opt/aspera/etc/redis and /opt/aspera/var, transfer users own their homes. Such an
+ * account can put a symlink, a FIFO, a hard link or another file at any name there, and swap it
+ * between two commands. So root
+ * - reads only a regular file with one link, opened once (fd 3) and checked on the opened file:
+ *   the path's lstat before the open must be the fd's fstat after it (device, inode, type), and
+ *   owner, group, mode, links and size are the fd's; the bytes come from that fd, bounded;
+ * - writes a new file with a random name opened exclusively (fd 4), sets owner and mode through
+ *   that fd, renames it onto the target (a rename replaces a symlink, never writes through it) and
+ *   checks that the target is then the fd's inode; the temporary name goes on failure;
+ * - copies by reading through the first and writing through the second.
+ * The bash below is the only place that does this; every file builder uses it.
+ */
+import { shPath, shq } from '../ssh/shell.js';
+
+/** A config file or unit: anything larger is not one. */
+export const CONFIG_MAX_BYTES = 1024 * 1024;
+/** askmscli's stores are small; a link to /dev/zero or a huge file must not fill the run directory. */
+export const STORE_MAX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * `__open PATH MAX`: fd 3 on PATH and m="OWNER GROUP MODE LINKS SIZE" (of the opened file), or
+ * status 1 and why="REASON". MAX empty: no size bound (a dataset). The open itself follows a
+ * symlink swapped in after the lstat; the comparison with the fstat refuses what it opened then.
+ * A FIFO swapped in at that moment blocks the open until the batch's timeout ends it.
+ */
+export const OPEN_FUNCTION = [
+  '__open() { local l o',
+  `  l=$(stat -c '%d:%i:%F' -- "$1" 2>/dev/null) || { why='cannot be read'; return 1; }`,
+  `  case \${l#*:*:} in 'regular file'|'regular empty file') ;; 'symbolic link') why='a symlink'; return 1 ;;`,
+  `    *) why="not a regular file (\${l#*:*:})"; return 1 ;; esac`,
+  `  exec 3<"$1" || { why='cannot be opened'; return 1; }`,
+  `  o=$(stat -L -c '%U %G %a %h %s %d:%i:%F' /dev/fd/3) && [ "\${o% "$l"}" != "$o" ] || { exec 3<&-; why='replaced while it was opened'; return 1; }`,
+  `  m=\${o% "$l"}; set -- $m "$2"`,
+  `  [ "$4" = 1 ] || { exec 3<&-; why="a file with $4 hard links"; return 1; }`,
+  `  [ -z "$6" ] || [ "$5" -le "$6" ] || { exec 3<&-; why="too large ($5 bytes, at most $6)"; return 1; }`,
+  '}',
+].join('\n');
+
+/**
+ * `__write PATH OWNER GROUP MODE < CONTENT`: PATH replaced by a new file (root's, fd 4) holding stdin,
+ * or status 1 and why="REASON". noclobber opens a name that does not exist with O_EXCL; one that
+ * appeared meanwhile is refused by the fstat (it must be the empty regular file just made).
+ */
+const WRITE = [
+  '__write() { local t',
+  `  t=$(mktemp -u "\${1%/*}/.\${1##*/}.hsts-cluster.XXXXXXXXXX") || { why='no temporary name'; return 1; }`,
+  `  { set -C; exec 4>"$t"; } 2>/dev/null || { set +C; why="cannot create $t"; return 1; }`,
+  '  set +C',
+  `  [ "$(stat -L -c '%F %h %U' /dev/fd/4)" = 'regular empty file 1 root' ] || { exec 4>&-; why="$t was not the new file"; return 1; }`,
+  '  if cat >&4 && chown "$2:$3" /dev/fd/4 && chmod "$4" /dev/fd/4 && mv -f -T "$t" "$1" &&',
+  `    [ "$(stat -c %d:%i -- "$1")" = "$(stat -L -c %d:%i /dev/fd/4)" ]; then exec 4>&-; return 0; fi`,
+  `  exec 4>&-; rm -f "$t"; why="could not be written in place (replaced meanwhile?)"; return 1`,
+  '}',
+].join('\n');
+
+const MODE = /^[0-7]{3,4}$/;
+
+function checkedMode(mode: string): string {
+  if (!MODE.test(mode)) throw new Error(`internal: bad file mode ${JSON.stringify(mode)}`);
+  return mode;
+}
+
+// An empty word, not none: the batch runs with set -u, and __open reads $2.
+const bound = (maxBytes: number | null) => (maxBytes === null ? "''" : String(maxBytes));
+const readOpened = (maxBytes: number | null) => (maxBytes === null ? 'cat <&3' : `head -c ${maxBytes} <&3`);
+
+/**
+ * Prints `ABSENT`, `REFUSED REASON`, or the opened file's "OWNER GROUP MODE LINKS SIZE" and then its
+ * bytes as base64 on one line (parseSafeRead).
+ */
+export function safeReadCode(path: string, maxBytes = CONFIG_MAX_BYTES): string {
+  return [
+    OPEN_FUNCTION,
+    `f=${shPath(path)}`,
+    'if [ -e "$f" ] || [ -L "$f" ]; then',
+    `  __open "$f" ${bound(maxBytes)} || { echo "REFUSED $why"; exit 0; }`,
+    `  echo "$m"; ${readOpened(maxBytes)} | base64 -w0; echo`,
+    'else echo ABSENT; fi',
+  ].join('\n');
+}
+
+export type SafeRead =
+  | { state: 'absent' }
+  | { state: 'refused'; reason: string }
+  | { state: 'read'; owner: string; group: string; mode: string; links: number; content: Buffer };
+
+/** The answer of safeReadCode; anything else (no answer, a cut one) is refused, never a file. */
+export function parseSafeRead(output: string | undefined): SafeRead {
+  const text = output ?? '';
+  const newline = text.indexOf('\n');
+  const first = (newline < 0 ? text : text.slice(0, newline)).trim();
+  if (first === 'ABSENT') return { state: 'absent' };
+  if (first.startsWith('REFUSED ')) return { state: 'refused', reason: first.slice('REFUSED '.length) };
+  const meta = /^(\S+) (\S+) ([0-7]{3,4})(?: (\d+))?(?: \d+)?$/.exec(first);
+  if (!meta || newline < 0) return { state: 'refused', reason: text.trim() ? `unexpected answer: ${first.slice(0, 120)}` : 'no answer' };
+  return {
+    state: 'read', owner: meta[1]!, group: meta[2]!, mode: meta[3]!,
+    links: meta[4] === undefined ? 1 : Number(meta[4]), content: Buffer.from(text.slice(newline + 1).trim(), 'base64'),
+  };
+}
+
+/** Writes `"$IN/content"` to PATH with this owner, group and mode (see WRITE); fails naming the path. */
+export function safeWriteCode(path: string, owner: string, group: string, mode: string): string {
+  return [
+    WRITE,
+    `f=${shPath(path)}`,
+    `__write "$f" ${shq(owner)} ${shq(group)} ${shq(checkedMode(mode))} < "$IN/content" || { echo "$f: $why"; exit 1; }`,
+  ].join('\n');
+}
+
+export interface SafeCopy {
+  /** The file copied (may be `~USER/...`); refused unless it is a regular file with one link. */
+  from: string;
+  /** Where the copy goes (replaced, never written through); it gets the source's owner, group and mode. */
+  to: string;
+  /** null: no bound (a dataset). */
+  maxBytes: number | null;
+  /** When the source is absent: this shell code runs instead (e.g. note the absence); default fails. */
+  whenAbsent?: string;
+}
+
+/**
+ * Copies a file through the two fds, keeping owner, group and mode; a refusal fails naming the source
+ * and why. Its shell variables are src and dst (the caller's f and s stay as they were).
+ */
+export function safeCopyCode(copy: SafeCopy): string {
+  const absent = copy.whenAbsent ?? `echo "$src is missing"; exit 1`;
+  return [
+    OPEN_FUNCTION,
+    WRITE,
+    // pipefail: a read that fails half way fails the copy, not only a write that does.
+    `set -o pipefail; src=${shPath(copy.from)}; dst=${shPath(copy.to)}`,
+    'if [ -e "$src" ] || [ -L "$src" ]; then',
+    `  __open "$src" ${bound(copy.maxBytes)} || { echo "refused $src: $why"; exit 1; }`,
+    '  set -- $m',
+    `  ${readOpened(copy.maxBytes)} | __write "$dst" "$1" "$2" "$3" || { echo "$dst: could not be written (replaced meanwhile?)"; exit 1; }`,
+    `else ${absent}; fi`,
+  ].join('\n');
+}

@@ -1,0 +1,116 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRig, type Rig, type RigNode } from '../rig/rig.js';
+import { runCli } from '../support/cli.js';
+
+/**
+ * A hostile noded user (asperadaemon owns /opt/aspera/etc/redis and /opt/aspera/var) and transfer
+ * user (xfer owns its home) plant what root would once have followed; each plant is followed by the
+ * command that would act on it, which must refuse naming the path and why, and leave every
+ * root-owned file as it was.
+ */
+let rig: Rig;
+const REDIS_DIR = '/opt/aspera/etc/redis';
+const UNIT = `${REDIS_DIR}/asperaredissentinel.service`;
+const REDIS_CONF = `${REDIS_DIR}/aspera_31415.conf`;
+const SENTINEL_CONF = `${REDIS_DIR}/sentinel_41415.conf`;
+const DAEMON_STORE = '/opt/aspera/var/localkeystore.db';
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+async function as(user: string, node: RigNode, command: string): Promise<string> {
+  const r = await rig.sh(node, `su -s /bin/sh ${user} -c ${q(command)}`);
+  if (r.exitCode !== 0) throw new Error(`${user} on ${node.name}: ${command}: ${r.output}`);
+  return r.output;
+}
+const daemon = (node: RigNode, command: string) => as('asperadaemon', node, command);
+
+/** What root owns and a hostile run would aim at: their bytes, modes and owners, as one line. */
+async function rootOwned(node: RigNode): Promise<string> {
+  const r = await rig.sh(node, 'cd / && { find etc/shadow etc/sudoers.d lib/systemd/system root -xdev \\( -type f -o -type l \\) ' +
+    "-printf '%p %y %m %u %s\\n' | sort; sha256sum etc/shadow etc/sudoers.d/*; ls -A root; } | sha256sum");
+  return r.output.trim();
+}
+const allRootOwned = () => Promise.all(rig.nodes.map(rootOwned));
+
+async function up(): Promise<{ exitCode: number; stderr: string }> {
+  return runCli(['up', '-i', rig.inventoryPath], { timeoutMs: 300_000 });
+}
+
+beforeAll(async () => {
+  rig = await startRig({ nodes: 3, dir: mkdtempSync(join(tmpdir(), 'hsts-hostile-')) });
+});
+afterAll(async () => {
+  await rig?.down();
+});
+
+describe('a hostile daemon user on a three-node rig', () => {
+  it('a shipped Sentinel unit of its own (ExecStartPre=+ as root) is refused by up, naming the file, its owner and the fix', async () => {
+    const node = rig.nodes[1]!;
+    await daemon(node, `mv ${UNIT} ${UNIT}.ibm && printf '[Service]\\nExecStartPre=+/bin/touch /root/pwned\\nExecStart=/bin/true\\n' > ${UNIT}`);
+    try {
+      const before = await allRootOwned();
+      const r = await up();
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain(`node2: ${UNIT} is not installed as root from a file others can change: owned by asperadaemon:aspadmins`);
+      expect(r.stderr).toContain(`chown root:root ${UNIT}; chmod 644 ${UNIT}`);
+      expect(r.stderr).toContain('nothing was changed');
+      expect(await allRootOwned()).toEqual(before);
+    } finally {
+      await daemon(node, `mv -f ${UNIT}.ibm ${UNIT}`);
+    }
+  });
+
+  it('a symlink to /etc/shadow as the Redis file, a FIFO as the Sentinel file, a hard link: refused by pre-flight, nothing read or written', async () => {
+    const [n1, n2, n3] = rig.nodes as [RigNode, RigNode, RigNode];
+    await daemon(n1, `mv ${REDIS_CONF} ${REDIS_CONF}.mine && ln -s /etc/shadow ${REDIS_CONF}`);
+    await daemon(n2, `rm -f ${SENTINEL_CONF} && mkfifo ${SENTINEL_CONF}`);
+    await daemon(n3, `ln ${REDIS_CONF} /opt/aspera/var/second-name`);
+    try {
+      const before = await allRootOwned();
+      const started = Date.now();
+      const r = await up();
+      expect(r.exitCode).toBe(1);
+      expect(Date.now() - started).toBeLessThan(240_000);
+      expect(r.stderr).toContain(`node1: refused ${REDIS_CONF}: a symlink`);
+      expect(r.stderr).toContain(`node2: refused ${SENTINEL_CONF}: not a regular file (fifo)`);
+      expect(r.stderr).toContain(`node3: refused ${REDIS_CONF}: a file with 2 hard links`);
+      expect(r.stderr).not.toMatch(/^[-+ ]?root:[^:\n]*:\d+:/m); // no line of /etc/shadow in a diff
+      expect(await allRootOwned()).toEqual(before);
+    } finally {
+      await daemon(n1, `rm -f ${REDIS_CONF} && mv ${REDIS_CONF}.mine ${REDIS_CONF}`);
+      await daemon(n2, `rm -f ${SENTINEL_CONF}`);
+      await daemon(n3, 'rm -f /opt/aspera/var/second-name');
+    }
+  });
+
+  it('a keystore that is a link to /dev/zero, or a FIFO: the snapshot refuses to copy it, by name, and the run changes nothing for good', async () => {
+    const [, n2, n3] = rig.nodes as [RigNode, RigNode, RigNode];
+    await daemon(n2, `rm -f ${DAEMON_STORE} && ln -s /dev/zero ${DAEMON_STORE}`);
+    await as('xfer', n3, 'rm -f ~/localkeystore.db && mkfifo ~/localkeystore.db');
+    try {
+      const before = await Promise.all([rootOwned(n2), rootOwned(n3)]);
+      const started = Date.now();
+      const r = await up();
+      expect(r.exitCode).not.toBe(0);
+      expect(Date.now() - started).toBeLessThan(300_000);
+      expect(r.stderr).toContain(`refused ${DAEMON_STORE}: a symlink`);
+      expect(r.stderr).toContain('refused /home/xfer/localkeystore.db: not a regular file (fifo)');
+      expect(await Promise.all([rootOwned(n2), rootOwned(n3)])).toEqual(before);
+      // Under a few GB: nothing was copied from /dev/zero into the run directory.
+      expect((await rig.sh(n2, 'du -s /opt/aspera/var | cut -f1')).output.trim().length).toBeLessThan(7);
+    } finally {
+      await daemon(n2, `rm -f ${DAEMON_STORE}`);
+      await as('xfer', n3, 'rm -f ~/localkeystore.db');
+    }
+  });
+
+  it('with every plant gone, up configures the cluster: the honest node (a root-owned unit in the daemon\'s directory) passes', async () => {
+    const r = await up();
+    expect(r.stderr).not.toContain('refused');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const owners = await rig.sh(rig.nodes[0]!, `stat -c '%U:%G %a %h' /lib/systemd/system/asperaredissentinel.service ${UNIT}`);
+    expect(owners.output.trim().split('\n')).toEqual(['root:root 644 1', 'root:root 644 1']);
+  });
+});

@@ -1,0 +1,144 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, linkSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseSafeRead, safeCopyCode, safeReadCode, safeWriteCode } from '../../src/remote/safe-files.js';
+import { parseBatchOutput, renderBatch, type RemoteCommand } from '../../src/ssh/remote-script.js';
+
+// The builders' bash runs in a local shell on a scratch directory: the code a node runs, on real files.
+const dir = mkdtempSync(join(tmpdir(), 'hsts-safe-files-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(command: RemoteCommand) {
+  const batch = renderBatch([command], 'run-all');
+  const done = spawnSync('bash', ['-c', batch.script], { input: batch.stdin, timeout: 20_000 });
+  return parseBatchOutput([command], done.stdout)[0]!;
+}
+const read = (path: string, max?: number) => parseSafeRead(run({ label: 'read', code: safeReadCode(path, max) }).output);
+const write = (path: string, content: string, mode = '640') =>
+  run({ label: 'write', code: safeWriteCode(path, 'root', 'root', mode), inputs: { content } });
+const leftovers = () => readdirSync(dir).filter((name) => name.includes('.hsts-cluster.'));
+
+let n = 0;
+const fresh = (name: string) => join(dir, `${n++}-${name}`);
+const secret = fresh('root-only');
+writeFileSync(secret, 'root:secret\n', { mode: 0o600 });
+
+describe('safe read', () => {
+  it('reads a regular file: bytes, and owner, group, mode and links of the opened file', () => {
+    const path = fresh('a.conf');
+    writeFileSync(path, 'bind 1.2.3.4\n', { mode: 0o640 });
+    chownSync(path, 0, 0);
+    chmodSync(path, 0o640);
+    expect(read(path)).toEqual({ state: 'read', owner: 'root', group: 'root', mode: '640', links: 1, content: Buffer.from('bind 1.2.3.4\n') });
+    expect(read(fresh('none'))).toEqual({ state: 'absent' });
+  });
+
+  it.each([
+    ['a symlink to a root-only file', (p: string) => symlinkSync(secret, p), 'a symlink'],
+    ['a dangling symlink', (p: string) => symlinkSync(join(dir, 'nowhere'), p), 'a symlink'],
+    ['a symlink to /dev/zero', (p: string) => symlinkSync('/dev/zero', p), 'a symlink'],
+    ['a FIFO', (p: string) => spawnSync('mkfifo', [p]), 'not a regular file (fifo)'],
+    ['a directory', (p: string) => spawnSync('mkdir', [p]), 'not a regular file (directory)'],
+    ['a hard link to a root-only file', (p: string) => linkSync(secret, p), 'a file with 2 hard links'],
+  ])('refuses %s, saying why, and reads nothing', (_name, plant, why) => {
+    const path = fresh('planted');
+    plant(path);
+    expect(read(path)).toEqual({ state: 'refused', reason: why });
+  });
+
+  it('refuses a file over the bound', () => {
+    const path = fresh('big');
+    writeFileSync(path, Buffer.alloc(2049));
+    expect(read(path, 2048)).toEqual({ state: 'refused', reason: 'too large (2049 bytes, at most 2048)' });
+    expect(read(path, 4096)).toMatchObject({ state: 'read', content: Buffer.alloc(2049) });
+  });
+
+  it('takes no answer, or one it does not know, for a refusal, never for a file', () => {
+    expect(parseSafeRead(undefined)).toEqual({ state: 'refused', reason: 'no answer' });
+    expect(parseSafeRead('stat: oops')).toMatchObject({ state: 'refused' });
+  });
+
+  it('reads the answer of an older prober (owner group mode, then base64) as one link', () => {
+    expect(parseSafeRead('root adm 640\naGk=')).toEqual({ state: 'read', owner: 'root', group: 'adm', mode: '640', links: 1, content: Buffer.from('hi') });
+  });
+});
+
+describe('safe write', () => {
+  it('replaces a file with owner and mode set, and leaves no temporary name', () => {
+    const path = fresh('b.conf');
+    writeFileSync(path, 'old');
+    expect(write(path, 'new\n', '604')).toMatchObject({ exitCode: 0 });
+    expect(readFileSync(path, 'utf8')).toBe('new\n');
+    expect(statSync(path).mode & 0o7777).toBe(0o604);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('replaces a symlink at the path: the file it points to keeps its bytes and mode', () => {
+    const path = fresh('c.conf');
+    symlinkSync(secret, path);
+    expect(write(path, 'mine\n', '777')).toMatchObject({ exitCode: 0 });
+    expect(readFileSync(secret, 'utf8')).toBe('root:secret\n');
+    expect(statSync(secret).mode & 0o777).toBe(0o600);
+    expect(lstatSync(path).isSymbolicLink()).toBe(false);
+    expect(readFileSync(path, 'utf8')).toBe('mine\n');
+  });
+
+  it('replaces a hard link to a root-only file without writing into it', () => {
+    const victim = fresh('victim');
+    writeFileSync(victim, 'root:secret\n', { mode: 0o600 });
+    const path = fresh('d.conf');
+    linkSync(victim, path);
+    expect(write(path, 'mine\n')).toMatchObject({ exitCode: 0 });
+    expect(readFileSync(victim, 'utf8')).toBe('root:secret\n');
+    expect(statSync(victim).nlink).toBe(1);
+  });
+
+  it('fails naming the path when it cannot put the file there, and cleans its temporary file', () => {
+    const path = fresh('e.d');
+    spawnSync('mkdir', [path]);
+    spawnSync('touch', [join(path, 'inside')]);
+    const result = write(path, 'x');
+    expect(result.exitCode).toBe(1);
+    expect(result.output).toContain(`${path}: could not be written in place`);
+    expect(leftovers()).toEqual([]);
+  });
+});
+
+describe('safe copy', () => {
+  it('copies a regular file with its owner, group and mode', () => {
+    const from = fresh('store.db');
+    const to = fresh('copy.db');
+    writeFileSync(from, Buffer.from([0, 1, 255]), { mode: 0o600 });
+    chmodSync(from, 0o600);
+    expect(run({ label: 'copy', code: safeCopyCode({ from, to, maxBytes: 1024 }) })).toMatchObject({ exitCode: 0 });
+    expect(readFileSync(to)).toEqual(Buffer.from([0, 1, 255]));
+    expect(statSync(to).mode & 0o777).toBe(0o600);
+  });
+
+  it.each([
+    ['a symlink to /dev/zero', (p: string) => symlinkSync('/dev/zero', p), 'a symlink'],
+    ['a FIFO', (p: string) => spawnSync('mkfifo', [p]), 'not a regular file (fifo)'],
+  ])('refuses a source that is %s, naming it', (_name, plant, why) => {
+    const from = fresh('planted.db');
+    const to = fresh('copy.db');
+    plant(from);
+    const result = run({ label: 'copy', code: safeCopyCode({ from, to, maxBytes: 1024 }) });
+    expect(result).toMatchObject({ exitCode: 1, output: `refused ${from}: ${why}` });
+    expect(() => lstatSync(to)).toThrow();
+  });
+
+  it('copies without a bound (a dataset) under the batch\'s set -u', () => {
+    const from = fresh('dump.rdb');
+    const to = fresh('saved.rdb');
+    writeFileSync(from, Buffer.alloc(3000, 7));
+    expect(run({ label: 'copy', code: safeCopyCode({ from, to, maxBytes: null }) })).toMatchObject({ exitCode: 0 });
+    expect(readFileSync(to)).toEqual(Buffer.alloc(3000, 7));
+  });
+
+  it('runs the absent branch for a missing source', () => {
+    const result = run({ label: 'copy', code: safeCopyCode({ from: fresh('none'), to: fresh('x'), maxBytes: null, whenAbsent: 'echo was absent' }) });
+    expect(result).toMatchObject({ exitCode: 0, output: 'was absent' });
+  });
+});
