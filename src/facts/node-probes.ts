@@ -14,7 +14,8 @@ import { outputProbe, type Answers, type Probe } from '../remote/probe.js';
 import { parseSafeRead, safeReadCode } from '../remote/safe-files.js';
 import { parseUnitShow, showUnits } from '../remote/systemctl.js';
 import { hstsTransfers } from '../remote/transfers.js';
-import { shPath, shq } from '../ssh/shell.js';
+import { untrustedProgramsCode } from '../remote/trusted-programs.js';
+import { shq } from '../ssh/shell.js';
 import { copiesProbe, type CopyState } from './copies-probe.js';
 import type { NeedsList } from './needs.js';
 
@@ -109,6 +110,8 @@ export interface Environment {
   listeners: Map<number, PortHolder[]>;
   lockHolder: string | null;
   asredisVersion: Version | null;
+  /** Components on the way to IBM's programs that another account could change (remote/trusted-programs.ts). */
+  untrustedPrograms: string[];
 }
 
 /**
@@ -140,7 +143,9 @@ export function environmentProbe(): Probe<Environment> {
       'echo "firewalld=$(systemctl is-active firewalld 2>/dev/null || true)"',
       `{\n${hstsTransfers().code}\n} | sed "s/^/transfer=/"`,
       LISTENERS_CODE,
-      `[ -x ${HSTS.asredis} ] && echo "asredis=$(timeout 5 ${HSTS.asredis} --version 2>/dev/null | head -n 1)" || true`,
+      untrustedProgramsCode(),
+      // asredis runs as root only when no other account could have replaced it.
+      `[ "$programs_trusted" = yes ] && [ -x ${HSTS.asredis} ] && echo "asredis=$(timeout 5 ${HSTS.asredis} --version 2>/dev/null | head -n 1)" || true`,
       `[ -f ${HSTS.lockDir}/holder.json ] && echo "lock=$(tr -d '\\n' < ${HSTS.lockDir}/holder.json)" || true`,
     ].join('\n'),
   }, (output) => {
@@ -155,6 +160,7 @@ export function environmentProbe(): Probe<Environment> {
       listeners: parseListeners(values('listen'), values('ancestry'), values('uidname')),
       lockHolder: values('lock')[0] ?? null,
       asredisVersion: parseRedisVersion((values('asredis')[0] ?? '').slice(0, 200)),
+      untrustedPrograms: values('untrusted'),
     };
   });
 }
@@ -216,6 +222,7 @@ export function nodeFacts(needs: NeedsList, answers: Answers<NodeProbes>): Omit<
     listeners: env.listeners,
     lockHolder: env.lockHolder,
     asredisVersion: env.asredisVersion,
+    untrustedPrograms: env.untrustedPrograms,
     copies: answers.copies ?? new Map<string, CopyState>(),
     directories: answers.directories?.directories ?? new Map<string, DirectoryFact>(),
     nodedGids: answers.directories?.gids ?? [],

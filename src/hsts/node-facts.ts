@@ -74,5 +74,7 @@ export interface NodeFacts {
   lockHolder: string | null;
   /** `asredis --version` (HSTS's redis-cli); null when it did not say. */
   asredisVersion: Version | null;
+  /** Components on the way to IBM's programs that another account could change: `PATH|UID|MODE|TYPE`. */
+  untrustedPrograms: string[];
   runtime: RuntimeFacts;
 }

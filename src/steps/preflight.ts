@@ -3,6 +3,7 @@ import { REDIS_CONF_DIR } from '../hsts/directory.js';
 import { NEEDS, versionProblem } from '../hsts/redis-version.js';
 import { HSTS, SERVICES } from '../hsts/paths.js';
 import { foreignHolderProblems } from '../hsts/port-holders.js';
+import { untrustedProgramsProblem } from '../remote/trusted-programs.js';
 import { untrustedShippedUnit } from '../hsts/sentinel-unit.js';
 import type { Inventory } from '../inventory/load.js';
 import { redisDirectoryProblems } from './redis-directory.js';
@@ -23,6 +24,8 @@ export function missingUserProblems(inventory: Inventory, users: ReadonlyMap<str
 /** What every applying playbook needs of a node before it may change anything. */
 export function nodeBasics(facts: NodeFacts): string[] {
   const problems: string[] = [];
+  const untrusted = untrustedProgramsProblem(facts.untrustedPrograms);
+  if (untrusted) problems.push(untrusted);
   if (!facts.isRoot) problems.push('commands do not run as root (check sudo rights of the SSH user)');
   if (!facts.hstsInstalled) problems.push(`HSTS is not installed (${HSTS.asconfigurator} or ${HSTS.asperaConf} missing)`);
   return problems;

@@ -97,6 +97,7 @@ export interface FactsOptions {
   listeners?: Record<number, PortHolder[]>;
   userIds?: Record<string, number>;
   asredisVersion?: [number, number, number] | null;
+  untrustedPrograms?: string[];
   /** Directories by path (default: /opt/aspera/etc/redis owned by the noded user, 755). */
   directories?: Record<string, Partial<DirectoryFact>>;
   firewalldProblem?: string | null;
@@ -311,6 +312,7 @@ export function buildFacts(inventory: Inventory, name: string, state: NodeState,
     listeners: new Map(Object.entries(options.listeners ?? defaultListeners(state)).map(([port, holders]) => [Number(port), holders])),
     lockHolder: null,
     asredisVersion: options.asredisVersion === undefined ? [7, 0, 15] : options.asredisVersion,
+    untrustedPrograms: options.untrustedPrograms ?? [],
     runtime: options.runtime ?? runtimeOf(inventory, node, primary, state),
   };
 }

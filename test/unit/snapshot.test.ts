@@ -23,6 +23,7 @@ function facts(files: FileFact[], units: UnitFact[], extra: Partial<NodeFacts> =
     firewall: { chain: null, jumps: [], jumpFirst: false },
     users: new Map(),
     userIds: new Map(),
+    untrustedPrograms: [],
     directories: new Map(),
     nodedGids: [],
     persistence: null,

@@ -82,6 +82,11 @@ describe(covers('preflight'), () => {
     },
     { name: 'a user the inventory does not list may be missing', facts: fresh({ users: { xfer: false } }), want: [] },
     {
+      name: 'IBM\'s programs in a directory the daemon user owns', facts: fresh({ untrustedPrograms: ['/opt/aspera/bin|998|755|directory'] }),
+      want: ['hsts-cluster runs asconfigurator, askmscli, asnodeadmin, asredis as root, and another account could replace them: ' +
+        '/opt/aspera/bin (directory: owned by uid 998). Make each of these root\'s alone (chown root:root PATH; chmod go-w PATH), as IBM\'s installer leaves them'],
+    },
+    {
       name: 'the noded user missing', facts: fresh({ users: { asperadaemon: false } }),
       want: ['user asperadaemon does not exist (cluster.nodedUser: the user that runs asperanoded)'],
     },

@@ -1,0 +1,49 @@
+import { HSTS } from '../hsts/paths.js';
+import { shq } from '../ssh/shell.js';
+
+/**
+ * IBM's programs hsts-cluster runs as root. Root runs a program only when no other account could
+ * have replaced it: the file, and every directory on its way (the path as named and the path its
+ * links resolve to), owned by root and not group- or world-writable (a sticky directory may be). A program that is absent is
+ * not judged here (pre-flight says HSTS is missing).
+ */
+export const ROOT_RUN_PROGRAMS: readonly string[] = [HSTS.asconfigurator, HSTS.askmscli, HSTS.asnodeadmin, HSTS.asredis];
+
+/**
+ * Bash that prints `untrusted=PATH|UID|MODE|TYPE` for each component that fails, and sets
+ * `programs_trusted` to yes or no: two processes (readlink, stat) whatever the number of programs.
+ */
+export function untrustedProgramsCode(programs: readonly string[] = ROOT_RUN_PROGRAMS): string {
+  return [
+    'declare -A _seen=(); _paths=()',
+    `for _p in ${programs.map(shq).join(' ')}; do`,
+    '  [ -e "$_p" ] || [ -L "$_p" ] || continue',
+    '  _r=$(readlink -f -- "$_p" 2>/dev/null) || _r=',
+    '  for _q in "$_p" ${_r:+"$_r"}; do',
+    '    while :; do [ -n "${_seen[$_q]:-}" ] || { _seen[$_q]=1; _paths+=("$_q"); }; [ "$_q" = / ] && break; _q=${_q%/*}; _q=${_q:-/}; done',
+    '  done',
+    'done',
+    'programs_trusted=yes',
+    'if [ ${#_paths[@]} -gt 0 ]; then',
+    "  while IFS='|' read -r _n _u _m _t; do",
+    // A sticky directory (/tmp) lets others add names but not replace root's: only its entries count.
+    '    if [ "$_u" != 0 ] || { [ "$_t" != "symbolic link" ] && (( 8#$_m & 8#022 )) && ! { [ "$_t" = directory ] && (( 8#$_m & 8#1000 )); }; }; then',
+    '      programs_trusted=no; echo "untrusted=$_n|$_u|$_m|$_t"',
+    '    fi',
+    "  done < <(stat -c '%n|%u|%a|%F' -- \"${_paths[@]}\" 2>/dev/null)",
+    'fi',
+  ].join('\n');
+}
+
+/** One pre-flight problem for the components `untrustedProgramsCode` named; null when there are none. */
+export function untrustedProgramsProblem(lines: readonly string[]): string | null {
+  if (lines.length === 0) return null;
+  const what = lines.slice(0, 10).map((line) => {
+    const [path = '', uid = '', mode = '', type = ''] = line.slice(0, 300).split('|');
+    const why = uid !== '0' ? `owned by uid ${uid}` : `mode ${mode} lets others write it`;
+    return `${path} (${type}: ${why})`;
+  });
+  return `hsts-cluster runs ${ROOT_RUN_PROGRAMS.map((p) => p.slice(p.lastIndexOf('/') + 1)).join(', ')} as root, ` +
+    `and another account could replace them: ${what.join('; ')}. Make each of these root's alone ` +
+    '(chown root:root PATH; chmod go-w PATH), as IBM\'s installer leaves them';
+}

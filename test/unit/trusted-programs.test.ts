@@ -1,0 +1,77 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { untrustedProgramsCode, untrustedProgramsProblem } from '../../src/remote/trusted-programs.js';
+
+/**
+ * The check run before IBM's programs run as root, run by bash on a scratch tree. The tree belongs
+ * to the test's user: run as root (as the suite is), its components are root's and pass; the
+ * cases that must fail are made with a mode that lets others write or with another owner.
+ */
+describe('untrustedProgramsCode', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hsts-programs-'));
+  chmodSync(root, 0o755);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const run = (programs: string[]) => execFileSync('bash', ['-c', `${untrustedProgramsCode(programs)}\necho "trusted=$programs_trusted"`], { encoding: 'utf8' })
+    .split('\n').filter(Boolean);
+  const make = (dir: string, name: string, mode = 0o755) => {
+    mkdirSync(join(root, dir), { recursive: true, mode: 0o755 });
+    const path = join(root, dir, name);
+    writeFileSync(path, '#!/bin/sh\n', { mode });
+    chmodSync(path, mode);
+    return path;
+  };
+  const isRoot = process.getuid?.() === 0;
+
+  it.runIf(isRoot)('passes root-owned programs in root-owned directories nobody else can write', () => {
+    const program = make('ok/bin', 'asredis');
+    expect(run([program])).toEqual(['trusted=yes']);
+  });
+
+  it('names a program others can write', () => {
+    const program = make('w/bin', 'askmscli', 0o777);
+    expect(run([program])).toContain(`untrusted=${program}|${process.getuid?.()}|777|regular file`);
+    expect(run([program]).at(-1)).toBe('trusted=no');
+  });
+
+  it('names a directory on the way that others can write', () => {
+    const program = make('wd/bin', 'asnodeadmin');
+    chmodSync(join(root, 'wd', 'bin'), 0o777);
+    expect(run([program])).toContain(`untrusted=${join(root, 'wd', 'bin')}|${process.getuid?.()}|777|directory`);
+  });
+
+  it('follows a link to where the program really is and judges that path too', () => {
+    const target = make('real/bin', 'asconfigurator');
+    chmodSync(join(root, 'real'), 0o777);
+    mkdirSync(join(root, 'linked'), { recursive: true, mode: 0o755 });
+    const link = join(root, 'linked', 'asconfigurator');
+    symlinkSync(target, link);
+    const lines = run([link]);
+    expect(lines).toContain(`untrusted=${join(root, 'real')}|${process.getuid?.()}|777|directory`);
+    expect(lines.filter((l) => l.startsWith(`untrusted=${link}|`))).toEqual([]);
+  });
+
+  it('skips a program that is not there', () => {
+    expect(run([join(root, 'absent', 'asredis')])).toEqual(['trusted=yes']);
+  });
+});
+
+describe('untrustedProgramsProblem', () => {
+  it.each([
+    { lines: [], want: null },
+    {
+      lines: ['/opt/aspera/bin|998|755|directory'],
+      want: 'hsts-cluster runs asconfigurator, askmscli, asnodeadmin, asredis as root, and another account could replace them: ' +
+        '/opt/aspera/bin (directory: owned by uid 998). Make each of these root\'s alone (chown root:root PATH; chmod go-w PATH), as IBM\'s installer leaves them',
+    },
+    {
+      lines: ['/opt/aspera/bin/asredis|0|775|regular file'],
+      want: 'hsts-cluster runs asconfigurator, askmscli, asnodeadmin, asredis as root, and another account could replace them: ' +
+        '/opt/aspera/bin/asredis (regular file: mode 775 lets others write it). Make each of these root\'s alone (chown root:root PATH; chmod go-w PATH), as IBM\'s installer leaves them',
+    },
+  ])('$lines', ({ lines, want }) => {
+    expect(untrustedProgramsProblem(lines)).toBe(want);
+  });
+});
