@@ -22,10 +22,27 @@ export function rdbPath(redisConfText: string | null): string {
 }
 
 /**
+ * Where the RDB is comes from aspera_31415.conf (`dir`, `dbfilename`), a file the noded user can
+ * write: root copies it, and copies it back, only where that user writes it anyway: a directory the
+ * noded user owns, named without a link anywhere on its way (the canonical path is the path), and a
+ * file that is the noded user's when it exists. `dir /etc` with `dbfilename shadow` is refused, so a
+ * rollback cannot put an old /etc/shadow back.
+ */
+export function rdbPlaceCheck(rdb: string, nodedUser: string): string {
+  const dir = posix.dirname(rdb);
+  const refuse = (why: string) => `{ echo ${shq(`Redis's dataset ${rdb}: ${why}; refused (root copies the RDB only where ${nodedUser}, who writes it, could)`)}; exit 1; }`;
+  return [
+    `[ "$(readlink -f -- ${shq(dir)} 2>/dev/null)" = ${shq(dir)} ] && [ -d ${shq(dir)} ] || ${refuse('its directory is a link, has a link on its way, or is missing')}`,
+    `[ "$(stat -c %U -- ${shq(dir)})" = ${shq(nodedUser)} ] || ${refuse(`its directory is not ${nodedUser}'s`)}`,
+    `if [ -e ${shq(rdb)} ] || [ -L ${shq(rdb)} ]; then [ "$(stat -c %U -- ${shq(rdb)})" = ${shq(nodedUser)} ] || ${refuse(`the file is not ${nodedUser}'s`)}; fi`,
+  ].join('\n');
+}
+
+/**
  * SAVE (when Redis runs, so that the file holds what it has in memory; null: the file is the
  * dataset), then copy the file, or note its absence.
  */
-export function saveRedisDataCommand(runDir: string, rdb: string, running: Target | null): RemoteCommand {
+export function saveRedisDataCommand(runDir: string, rdb: string, running: Target | null, nodedUser: string): RemoteCommand {
   const saved = `${runDir}/redis.rdb`;
   const save = running
     ? [`out=$(${asredisCode(running, ['SAVE'], { timeoutS: 300 })})`, '[ "$out" = OK ] || { echo "Redis SAVE: $out"; exit 1; }']
@@ -33,6 +50,7 @@ export function saveRedisDataCommand(runDir: string, rdb: string, running: Targe
   return {
     label: `keep Redis's dataset: ${running ? 'SAVE, then ' : ''}copy ${rdb} to ${saved}`,
     code: [
+      rdbPlaceCheck(rdb, nodedUser),
       ...save,
       `rm -f ${shq(saved)} ${shq(`${saved}.absent`)}`,
       // Redis's directory is the noded user's: the RDB is read only as a regular file, never through a link.
@@ -43,15 +61,15 @@ export function saveRedisDataCommand(runDir: string, rdb: string, running: Targe
 }
 
 /** Puts the saved dataset back (Redis must be stopped, or it would write its own over it). */
-export function restoreRedisDataCommand(runDir: string, rdb: string): RemoteCommand {
+export function restoreRedisDataCommand(runDir: string, rdb: string, nodedUser: string): RemoteCommand {
   const saved = `${runDir}/redis.rdb`;
   return {
     label: `restore Redis's dataset ${rdb} from ${saved}`,
     // Written as a new file renamed onto the RDB (a random name in Redis's directory, which the
     // noded user owns), with the saved copy's owner and mode.
-    code: safeCopyCode({
+    code: [rdbPlaceCheck(rdb, nodedUser), safeCopyCode({
       from: saved, to: rdb, maxBytes: null,
       whenAbsent: `if [ -e ${shq(`${saved}.absent`)} ]; then rm -f ${shq(rdb)}; else echo ${shq(`no dataset was saved in ${runDir}`)}; exit 1; fi`,
-    }),
+    })].join('\n'),
   };
 }

@@ -255,7 +255,7 @@ export function planRestore(snapshot: Snapshot, now: RestoreFacts): RemoteComman
   }
   for (const copy of copies) commands.push(restoreCopyCommand(runDir(snapshot.run), copy));
   // Redis, stopped above when its file differs, must not find the primary's dataset when it starts.
-  if (snapshot.redisData && changedPaths.has(HSTS.redisConf)) commands.push(restoreRedisDataCommand(runDir(snapshot.run), snapshot.redisData.rdb));
+  if (snapshot.redisData && changedPaths.has(HSTS.redisConf)) commands.push(restoreRedisDataCommand(runDir(snapshot.run), snapshot.redisData.rdb, snapshot.nodedUser));
   if (changedFiles.some((f) => f.path.startsWith('/lib/systemd/') || f.path.startsWith('/etc/systemd/'))) {
     commands.push(daemonReload());
   }

@@ -29,7 +29,7 @@ export async function snapshotChangingNodes(run: Run, plans: NodePlan[], command
         saveSnapshotCommand(snapshot),
       ];
       if (snapshot.redisData) {
-        commands.push(saveRedisDataCommand(dir, snapshot.redisData.rdb, runningRedis(facts, run.inventory.cluster)));
+        commands.push(saveRedisDataCommand(dir, snapshot.redisData.rdb, runningRedis(facts, run.inventory.cluster), run.inventory.cluster.nodedUser));
       }
       // What a restore needs is in the snapshot now; the node's facts are not read again.
       p.facts = undefined;
