@@ -8,6 +8,7 @@ import type { FileFact, NodeFacts, UnitFact } from '../hsts/node-facts.js';
 import { HSTS } from '../hsts/paths.js';
 import { listIptables, readFirewalldZone } from '../remote/firewall-tools.js';
 import { outputProbe, type Answers, type Probe } from '../remote/probe.js';
+import { stateDirGuard } from '../remote/state-dir.js';
 import { parseUnitShow, showUnits } from '../remote/systemctl.js';
 import { shPath, shq } from '../ssh/shell.js';
 import { copiesProbe, type CopyState } from './copies-probe.js';
@@ -61,6 +62,8 @@ export interface Environment {
   transfers: string[];
   listeners: Map<number, string[]>;
   lockHolder: string | null;
+  /** Why hsts-cluster's state directory may not be used (remote/state-dir.ts), or null. */
+  stateProblem: string | null;
 }
 
 function parseListeners(lines: string[]): Map<number, string[]> {
@@ -86,7 +89,9 @@ export function environmentProbe(): Probe<Environment> {
       'echo "firewalld=$(systemctl is-active firewalld 2>/dev/null || true)"',
       'pgrep -a -x ascp | sed "s/^/transfer=/" || true',
       "ss -Htlnp 2>/dev/null | awk '{print \"listen=\" $4 \" \" $6}' || true",
-      `[ -f ${HSTS.lockDir}/holder.json ] && echo "lock=$(tr -d '\\n' < ${HSTS.lockDir}/holder.json)" || true`,
+      // The lock is read only from a state directory that passes its check (remote/state-dir.ts).
+      `st=$(${stateDirGuard('read')}\necho ok)`,
+      `if [ "$st" = ok ]; then [ -f ${HSTS.lockDir}/holder.json ] && [ ! -L ${HSTS.lockDir}/holder.json ] && echo "lock=$(head -c 4096 ${HSTS.lockDir}/holder.json | tr -d '\\n')"; else printf 'state=%s\\n' "\${st%%$'\\n'*}"; fi; true`,
     ].join('\n'),
   }, (output) => {
     const lines = output.split('\n');
@@ -99,6 +104,7 @@ export function environmentProbe(): Probe<Environment> {
       transfers: values('transfer'),
       listeners: parseListeners(values('listen')),
       lockHolder: values('lock')[0] ?? null,
+      stateProblem: values('state')[0] ?? null,
     };
   });
 }
@@ -156,6 +162,7 @@ export function nodeFacts(needs: NeedsList, answers: Answers<NodeProbes>): Omit<
     transfers: env.transfers,
     listeners: env.listeners,
     lockHolder: env.lockHolder,
+    stateProblem: env.stateProblem,
     copies: answers.copies ?? new Map<string, CopyState>(),
   };
 }

@@ -57,5 +57,7 @@ export interface NodeFacts {
   listeners: Map<number, string[]>;
   /** Holder of the run lock on this node, if any (its holder.json). */
   lockHolder: string | null;
+  /** Why hsts-cluster's state directory may not be used, or null. */
+  stateProblem?: string | null;
   runtime: RuntimeFacts;
 }

@@ -4,7 +4,8 @@ import { HSTS, STORE_RECORD, keystoreRecordPath } from '../hsts/paths.js';
 import { passwordFileProblems, UNREADABLE, redisConfWithPassword, sentinelConfWithPassword } from '../hsts/rotate-conf.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { initKeystore, storeRedisPassword } from '../remote/askmscli.js';
-import { makeDirectory, writeFileCommand } from '../remote/files.js';
+import { writeFileCommand } from '../remote/files.js';
+import { inStateDir } from '../remote/state-dir.js';
 import { waitForNoded } from '../remote/noded.js';
 import {
   acceptedPasswords, addPassword, MINIMUM_VERSION, onlyPassword, parseAccepted, parseVersion, sentinelQuorum, serverVersion,
@@ -165,7 +166,7 @@ class Rotation {
       (this.forward.to.reveal() === this.forward.from.reveal() && accepted.every((a) => a === 'both'));
     if (!onlyNew) return 'rotation';
     const records = await Promise.all(this.run.inventory.nodes.map(async (n) => {
-      const r = await this.sh(n, { label: `cat ${STORE_RECORD}`, code: `cat ${STORE_RECORD} 2>/dev/null || true` });
+      const r = await this.sh(n, inStateDir({ label: `cat ${STORE_RECORD}`, code: `[ -f ${STORE_RECORD} ] && [ ! -L ${STORE_RECORD} ] && head -c 4096 ${STORE_RECORD}; true` }, 'read'));
       return recordState(Buffer.from(r.output), this.forward.to.reveal()) === 'matches';
     }));
     if (!records.every(Boolean)) return 'rotation';
@@ -269,12 +270,9 @@ class Rotation {
     // whole cluster's records with one scrypt instead of one per node (~0.1 s of CPU each).
     const salt = this.salts.get(password) ?? newSalt();
     this.salts.set(password, salt);
-    const record = (path: string) => writeFileCommand({ path, content: renderRecord(password.reveal(), salt), owner: 'root', group: 'root', mode: '600' });
+    const record = (path: string) => inStateDir(writeFileCommand({ path, content: renderRecord(password.reveal(), salt), owner: 'root', group: 'root', mode: '600' }));
     const users = hstsUsers(this.run.inventory);
-    const root = { user: 'root', group: 'root' };
     await this.mustAll(node, [
-      makeDirectory(HSTS.stateDir, { mode: '0700', owner: root }),
-      makeDirectory(HSTS.askmsRecordDir, { mode: '0700', owner: root }),
       storeRedisPassword(password),
       record(STORE_RECORD),
       ...users.flatMap((u) => [initKeystore(u), record(keystoreRecordPath(u))]),

@@ -1,7 +1,7 @@
 import { newSalt, recordState, renderRecord, type RecordState } from '../hsts/askms-record.js';
 import { HSTS, STORE_RECORD, keystoreRecordPath, localKeystorePath } from '../hsts/paths.js';
 import { initKeystore, storeRedisPassword } from '../remote/askmscli.js';
-import { makeDirectory } from '../remote/files.js';
+import { inStateDir } from '../remote/state-dir.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { fileFact, writeFileCommand } from './common.js';
 import { hstsUsers } from './preflight.js';
@@ -17,7 +17,6 @@ import type { Change, PlanContext, Step } from './types.js';
  * changes, so that a rollback puts them back.
  */
 
-const ROOT = { user: 'root', group: 'root' };
 const NO_RECORD = 'no record of what askmscli holds: run once';
 
 // One salt per run: every record a run writes, on every node, shares it, so that checking them on
@@ -34,12 +33,7 @@ function recordCommand(ctx: PlanContext, path: string): RemoteCommand {
   const write = writeFileCommand({
     path, content: renderRecord(ctx.inventory.cluster.redisPassword.reveal(), runSalt(ctx.inventory.cluster)), owner: 'root', group: 'root', mode: '600',
   });
-  const dirs = [HSTS.stateDir, HSTS.askmsRecordDir].map((dir) => makeDirectory(dir, { mode: '0700', owner: ROOT }).code);
-  return {
-    label: `record in ${path} what askmscli now holds (salted scrypt hash)`,
-    code: `${dirs.join(' && ')} && {\n${write.code}\n}`,
-    inputs: write.inputs,
-  };
+  return inStateDir({ label: `record in ${path} what askmscli now holds (salted scrypt hash)`, code: write.code, inputs: write.inputs });
 }
 
 export function storeState(ctx: PlanContext): RecordState {

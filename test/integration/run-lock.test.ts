@@ -15,7 +15,7 @@ import { until } from '../support/wait.js';
  * inputs, goes without stdin through `sudo -n`, and with only the password line through `sudo -S`.
  */
 let rig: Rig;
-const LOCK = '/opt/aspera/var/hsts-cluster/lock';
+const LOCK = '/var/lib/hsts-cluster/lock';
 
 beforeAll(async () => {
   rig = await startRig({ nodes: 3, sudoUser: true, dir: mkdtempSync(join(tmpdir(), 'hsts-run-lock-')) });

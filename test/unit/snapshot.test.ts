@@ -102,7 +102,7 @@ describe('snapshot and restore', () => {
     expect(planRestore(snap, replica).map((c) => c.label)).toEqual([
       'systemctl stop asperaredisd',
       `write ${REDIS} (asperadaemon:aspadmins 640)`,
-      "restore Redis's dataset /opt/aspera/var/redis.31415.rdb from /opt/aspera/var/hsts-cluster/runs/r1/redis.rdb",
+      "restore Redis's dataset /opt/aspera/var/redis.31415.rdb from /var/lib/hsts-cluster/runs/r1/redis.rdb",
       'systemctl start asperaredisd',
     ]);
     expect(planRestore(snap, standalone)).toEqual([]);
@@ -174,8 +174,8 @@ describe('snapshot and restore', () => {
 describe('opaque files (askmscli\'s stores): copied on the node, never held in the snapshot', () => {
   const ROOT_STORE = '/opt/aspera/etc/rootkeystore.db';
   const DAEMON_STORE = '~asperadaemon/localkeystore.db';
-  const RECORD = '/opt/aspera/var/hsts-cluster/askmscli/redis-password.json';
-  const RUN_DIR = '/opt/aspera/var/hsts-cluster/runs/r1';
+  const RECORD = '/var/lib/hsts-cluster/askmscli/redis-password.json';
+  const RUN_DIR = '/var/lib/hsts-cluster/runs/r1';
   const record = file(RECORD, '{"salt":"s","hash":"h"}', 'root');
   const running = [unit('asperanoded', 'active'), unit('asperarund', 'active'), unit('asperaredisd', 'active')];
   const opaque = (path: string) => ({ kind: 'opaque-file' as const, path });

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, re
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { STATE_REFUSED, stateDirGuard, type StateAccess, type StateLayout } from '../../src/runner/state-dir.js';
+import { STATE_REFUSED, stateDirGuard, type StateAccess, type StateLayout } from '../../src/remote/state-dir.js';
 
 /*
  * The state directory's check and migration, run by bash on this machine's own filesystem in a
