@@ -16,7 +16,7 @@ export function writeFileCommand(spec: FileSpec): RemoteCommand {
   return {
     label: `write ${spec.path} (${spec.owner}:${spec.group} ${spec.mode})`,
     // -T: a directory in the way is an error, never a place to write into or to rename.
-    code: `install -T -o ${shq(spec.owner)} -g ${shq(spec.group)} -m ${spec.mode} "$IN/content" ${shPath(tmp)} && ` +
+    code: `install -T -o ${shq(spec.owner)} -g ${shq(spec.group)} -m ${shq(spec.mode)} "$IN/content" ${shPath(tmp)} && ` +
       `mv -f -T ${shPath(tmp)} ${shPath(spec.path)} || { rm -f ${shPath(tmp)} 2>/dev/null; exit 1; }`,
     inputs: { content: typeof spec.content === 'string' ? Buffer.from(spec.content) : spec.content },
   };

@@ -11,7 +11,7 @@ import {
   acquireLockCommand, describeHolder, listRunsCommand, parseHolder, parseRunList, readHolderCommand, readSnapshotCommand, type RunList,
 } from './node-state.js';
 import type { RunResult } from './result.js';
-import { parseSnapshot } from './snapshot.js';
+import { checkSnapshot } from './snapshot-check.js';
 import { stateRefusal } from '../remote/state-dir.js';
 
 export interface RecoverOptions {
@@ -142,7 +142,7 @@ async function restoreFromSnapshots(run: Run, holding: string[], target: string,
   const readSnapshot = (name: string) => async () => {
     const read = await run.session(name).run([readSnapshotCommand(target)], 'stop-on-error');
     if (read.failure) throw new Error(`cannot read the snapshot: ${read.failure.output}`);
-    return parseSnapshot(read.results[0]!.output);
+    return checkSnapshot(read.results[0]!.output, { run: target, node: name, inventory: run.inventory });
   };
   const tasks = holding.map((name) => restoreTask(run, name, readSnapshot(name), options, 'already as it was'));
   const outcomes = await run.phase(`Restore the nodes from run ${target}'s snapshots`, tasks);

@@ -75,6 +75,15 @@ export function keystoreChanges(step: string, ctx: PlanContext, users: string[],
 }
 
 /**
+ * Every file the keystores step may touch on a node for these users: askmscli's stores (opaque) and
+ * hsts-cluster's records of them. A snapshot read back from a node names no other store or record
+ * (runner/snapshot-check.ts asks this function too).
+ */
+export function keystorePaths(users: string[]): { stores: string[]; records: string[] } {
+  return { stores: [HSTS.rootKeystore, ...users.map(localKeystorePath)], records: [STORE_RECORD, ...keystoreFiles(users)] };
+}
+
+/**
  * The files the keystore decisions read: hsts-cluster's records of the users' keystores. The
  * keystores themselves are not read (see the `opaque-file` touches above).
  */
@@ -91,7 +100,7 @@ export const keystores: Step = {
   id: 'keystores',
   title: 'askmscli: Redis password and keystores',
   needs: (inventory) => ({
-    files: [STORE_RECORD, ...keystoreFiles(hstsUsers(inventory))],
+    files: keystorePaths(hstsUsers(inventory)).records,
     users: hstsUsers(inventory),
   }),
   plan(ctx) {

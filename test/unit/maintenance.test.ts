@@ -48,7 +48,7 @@ describe('the maintenance mark', () => {
   it('is written root-only, atomically', () => {
     const command = writeMarkCommand(MARK);
     expect(command.label).toBe(`write ${HSTS.maintenanceFile} (root:root 600)`);
-    expect(command.code).toMatch(/install -T -o 'root' -g 'root' -m 600/);
+    expect(command.code).toMatch(/install -T -o 'root' -g 'root' -m '600'/);
   });
 });
 

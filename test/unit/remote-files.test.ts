@@ -5,10 +5,15 @@ describe('remote/files', () => {
   it('writes through a temp file beside the target, content as an input', () => {
     const command = writeFileCommand({ path: '/etc/x/a.conf', content: 'secret=1\n', owner: 'root', group: 'adm', mode: '640' });
     expect(command.label).toBe('write /etc/x/a.conf (root:adm 640)');
-    expect(command.code).toBe("install -T -o 'root' -g 'adm' -m 640 \"$IN/content\" '/etc/x/.a.conf.hsts-cluster.tmp' && " +
+    expect(command.code).toBe("install -T -o 'root' -g 'adm' -m '640' \"$IN/content\" '/etc/x/.a.conf.hsts-cluster.tmp' && " +
       "mv -f -T '/etc/x/.a.conf.hsts-cluster.tmp' '/etc/x/a.conf' || { rm -f '/etc/x/.a.conf.hsts-cluster.tmp' 2>/dev/null; exit 1; }");
     expect(command.inputs).toEqual({ content: Buffer.from('secret=1\n') });
     expect(command.code).not.toContain('secret=1');
+  });
+
+  it('quotes the mode for the shell (a snapshot read back from a node names it)', () => {
+    const command = writeFileCommand({ path: '/etc/x/a.conf', content: '', owner: 'root', group: 'adm', mode: '640 /etc/shadow' });
+    expect(command.code).toContain("-m '640 /etc/shadow' ");
   });
 
   it.each([
