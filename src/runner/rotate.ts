@@ -6,6 +6,8 @@ import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { initKeystore, storeRedisPassword } from '../remote/askmscli.js';
 import { writeFileCommand } from '../remote/files.js';
 import { inStateDir } from '../remote/state-dir.js';
+import { listRunsCommand, parseRunList } from './node-state.js';
+import { removeRunsCommand, runsHoldingPasswordsCommand, runsWithOldPassword } from './retention.js';
 import { waitForNoded } from '../remote/noded.js';
 import {
   acceptedPasswords, addPassword, MINIMUM_VERSION, onlyPassword, parseAccepted, parseVersion, sentinelQuorum, serverVersion,
@@ -117,6 +119,7 @@ class Rotation {
         Object.assign(this.run.recap(node.name), { status: 'changed', changed: 1 });
         this.run.recap(node.name).changes.push({ step: 'rotate-password', summary: 'Redis password rotated (Redis, Sentinel, askmscli, keystores, files)' });
       }
+      await this.removeOldPasswordSnapshots();
     } catch (e) {
       this.run.errors.push((e as Error).message);
       this.report.reached = reached;
@@ -310,6 +313,29 @@ class Rotation {
     const write = content === text ? [] : [writeFileCommand({ path, content, owner: owner!, group: group!, mode: mode! })];
     await this.mustAll(node, [...write, ...(thenOnlyIfWritten && write.length === 0 ? [] : then)]);
     return write.length > 0;
+  }
+
+  /**
+   * The finished runs before this one whose snapshots hold the Redis or Sentinel file, and so the
+   * old password, are removed on every node (an unfinished one is kept for `rollback`, and named).
+   */
+  private async removeOldPasswordSnapshots(): Promise<void> {
+    await Promise.all(this.run.inventory.nodes.map(async (node) => {
+      const r = await this.run.session(node.name).run([listRunsCommand(), runsHoldingPasswordsCommand()], 'run-all').catch(() => null);
+      if (!r || r.results.some((x) => x.exitCode !== 0)) {
+        this.run.warnings.push(`${node.name}: could not list the snapshots that hold the old password; remove them from ${HSTS.stateDir}/runs by hand`);
+        return;
+      }
+      const runs = parseRunList(r.results[0]!.output);
+      const holding = new Set(parseRunList(r.results[1]!.output.split('\n').map((run) => `${run} done`).join('\n')).keys());
+      const remove = runsWithOldPassword(runs, holding, this.run.id);
+      const kept = [...holding].filter((run) => !remove.includes(run) && runs.has(run) && run < this.run.id);
+      if (kept.length > 0) this.run.warnings.push(`${node.name}: unfinished run(s) ${kept.join(', ')} keep snapshots with the old password`);
+      if (remove.length === 0) return;
+      const removed = await this.sh(node, removeRunsCommand(remove));
+      if (!removed.ok) this.run.warnings.push(`${node.name}: could not remove the snapshots that hold the old password: ${removed.output.trim()}`);
+      else this.run.journal.write({ event: 'rotate-password', result: `${node.name}: removed ${remove.length} run(s) whose snapshots held the old password` });
+    }));
   }
 
   // ---- rollback ----

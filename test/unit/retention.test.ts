@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { parseRunList, type RunList } from '../../src/runner/node-state.js';
+import { removeRunsCommand, runsToPrune, runsWithOldPassword } from '../../src/runner/retention.js';
+
+const id = (day: number) => `202612${String(day).padStart(2, '0')}T101010Z-0000`;
+const list = (entries: [number, string][]): RunList => parseRunList(entries.map(([day, state]) => `${id(day)} ${state}`).join('\n'));
+
+describe('retention: which runs a node removes', () => {
+  const cases: { name: string; runs: [number, string][]; keep: number; current: number; prune: number[] }[] = [
+    { name: 'fewer than N: none', runs: [[1, 'done'], [2, 'done']], keep: 10, current: 2, prune: [] },
+    { name: 'the oldest finished beyond N', runs: [[1, 'done'], [2, 'rolled-back'], [3, 'done'], [4, 'done']], keep: 2, current: 4, prune: [2, 1] },
+    { name: 'an unfinished run is never pruned', runs: [[1, 'applying'], [2, 'rollback-failed'], [3, 'done'], [4, 'done']], keep: 1, current: 4, prune: [3] },
+    { name: 'a run whose state is unknown is kept', runs: [[1, 'garbage'], [2, 'done'], [3, 'done']], keep: 1, current: 3, prune: [2] },
+    { name: 'the current run is kept whatever its place', runs: [[1, 'done'], [5, 'done'], [6, 'done']], keep: 1, current: 1, prune: [5] },
+  ];
+  it.each(cases)('$name', ({ runs, keep, current, prune }) => {
+    expect(runsToPrune(list(runs), keep, id(current))).toEqual(prune.map(id));
+  });
+
+  it('after a rotation: the finished earlier runs whose snapshots hold a Redis or Sentinel file', () => {
+    const runs = list([[1, 'done'], [2, 'applying'], [3, 'rolled-back'], [4, 'done'], [9, 'done']]);
+    const holding = new Set([id(1), id(2), id(3), id(9)]);
+    expect(runsWithOldPassword(runs, holding, id(5))).toEqual([id(3), id(1)]);
+  });
+
+  it('removes run directories by run id only', () => {
+    expect(removeRunsCommand([id(1)]).code).toMatch(/cd '\/var\/lib\/hsts-cluster\/runs' && rm -rf -- '20261201T101010Z-0000'$/);
+    expect(() => removeRunsCommand(['../../etc'])).toThrow(/bad run id/);
+  });
+});
