@@ -20,8 +20,8 @@ import { shq } from '../ssh/shell.js';
  * the new directory exists the old place is never looked at again.
  */
 
-/** A run's id (engine/run.ts newRunId): the only names in the runs directory hsts-cluster reads. */
-export const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]{4}$/;
+/** A run's id (engine/run.ts newRunId): the only names in the runs directory hsts-cluster reads. Its source is a bash ERE too (no \d). */
+export const RUN_ID = /^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4}$/;
 
 /** The first line of a refusal: lockAnswer and the procedures tell it from a lock held by another run. */
 export const STATE_REFUSED = 'hsts-cluster state directory refused:';

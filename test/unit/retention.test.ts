@@ -28,3 +28,31 @@ describe('retention: which runs a node removes', () => {
     expect(() => removeRunsCommand(['../../etc'])).toThrow(/bad run id/);
   });
 });
+
+describe('the run list and the runs holding passwords, as bash on a node answers them', () => {
+  it('lists run directories by id with their state, and names the runs whose snapshot holds a Redis file', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } = await import('node:fs');
+    const { homedir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { HSTS } = await import('../../src/hsts/paths.js');
+    const { listRunsCommand } = await import('../../src/runner/node-state.js');
+    const { runsHoldingPasswordsCommand } = await import('../../src/runner/retention.js');
+    const base = mkdtempSync(join(homedir(), '.hsts-runs-test-'));
+    try {
+      const state = join(base, 'state');
+      mkdirSync(join(state, 'runs', id(1)), { recursive: true, mode: 0o700 });
+      mkdirSync(join(state, 'runs', id(2)), { mode: 0o700 });
+      mkdirSync(join(state, 'runs', 'not-a-run'), { mode: 0o700 });
+      symlinkSync('/etc', join(state, 'runs', id(3)));
+      writeFileSync(join(state, 'runs', id(1), 'state'), 'done\n');
+      writeFileSync(join(state, 'runs', id(1), 'snapshot.json'), JSON.stringify({ files: [{ path: HSTS.redisConf }] }));
+      writeFileSync(join(state, 'runs', id(2), 'snapshot.json'), '{"files":[]}');
+      const answer = (code: string) => execFileSync('bash', ['-c', code.replaceAll(HSTS.stateDir, state)], { encoding: 'utf8', timeout: 10_000 });
+      expect([...parseRunList(answer(listRunsCommand().code))]).toEqual([[id(2), 'unknown'], [id(1), 'done']]);
+      expect(answer(runsHoldingPasswordsCommand().code).trim()).toBe(id(1));
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
