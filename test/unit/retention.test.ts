@@ -1,6 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseRunList, type RunList } from '../../src/runner/node-state.js';
-import { removeRunsCommand, runsToPrune, runsWithOldPassword } from '../../src/runner/retention.js';
+import { HSTS } from '../../src/hsts/paths.js';
+import { listRunsCommand, parseRunList, type RunList } from '../../src/runner/node-state.js';
+import { removeRunsCommand, runsHoldingPasswordsCommand, runsToPrune, runsWithOldPassword } from '../../src/runner/retention.js';
 
 const id = (day: number) => `202612${String(day).padStart(2, '0')}T101010Z-0000`;
 const list = (entries: [number, string][]): RunList => parseRunList(entries.map(([day, state]) => `${id(day)} ${state}`).join('\n'));
@@ -30,14 +35,7 @@ describe('retention: which runs a node removes', () => {
 });
 
 describe('the run list and the runs holding passwords, as bash on a node answers them', () => {
-  it('lists run directories by id with their state, and names the runs whose snapshot holds a Redis file', async () => {
-    const { execFileSync } = await import('node:child_process');
-    const { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } = await import('node:fs');
-    const { homedir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { HSTS } = await import('../../src/hsts/paths.js');
-    const { listRunsCommand } = await import('../../src/runner/node-state.js');
-    const { runsHoldingPasswordsCommand } = await import('../../src/runner/retention.js');
+  it('lists run directories by id with their state, and names the runs whose snapshot holds a Redis file', () => {
     const base = mkdtempSync(join(homedir(), '.hsts-runs-test-'));
     try {
       const state = join(base, 'state');
