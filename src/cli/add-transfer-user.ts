@@ -3,6 +3,7 @@ import { USER_NAME, USER_NAME_RULE } from '../inventory/user-name.js';
 import type { AddUserOptions } from './actions/add-transfer-user.js';
 import { defineCommand } from './command.js';
 import { refuseAnsibleInventory } from './native-only.js';
+import { withKeepRuns } from './options.js';
 
 function userName(value: string, previous: string[] = []): string[] {
   if (!USER_NAME.test(value)) throw new InvalidArgumentError(`"${value}" ${USER_NAME_RULE}`);
@@ -12,7 +13,7 @@ function userName(value: string, previous: string[] = []): string[] {
 export const addTransferUser = defineCommand<AddUserOptions>({
   name: 'add-transfer-user',
   description: 'initialize the keystore of transfer users on every node (askmscli -i -u NAME); idempotent, rolled back on failure',
-  declare: (command) => command
+  declare: (command) => withKeepRuns(command)
     .argument('<names...>', 'transfer user names', (v: string, prev: string[] | undefined) => userName(v, prev))
     .option('--create', 'create the OS user where it is missing (useradd --create-home)')
     .option('--no-save', 'do not record the names in the inventory\'s cluster.transferUsers')

@@ -43,6 +43,11 @@ export function withCommonOptions(command: Command): Command {
     .option('--group <name>', 'with an Ansible inventory: the group of the cluster\'s hosts (default: hsts_cluster)');
 }
 
+/** --keep-runs, for the commands whose runs keep a snapshot on each node they change. */
+export function withKeepRuns(command: Command): Command {
+  return command.option('--keep-runs <n>', 'runs (snapshots) each changed node keeps: the newest N, and every unfinished one (default: 10)', wholeNumber(1, 10_000));
+}
+
 /** What an internal error report may point at: the journal of the inventory being worked on. */
 export const context: { journalDir?: string } = {};
 

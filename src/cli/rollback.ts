@@ -1,3 +1,4 @@
+import { RUN_ID } from '../remote/state-dir.js';
 import { UsageError } from '../util/errors.js';
 import type { RollbackOptions } from './actions/rollback.js';
 import { defineCommand } from './command.js';
@@ -15,7 +16,7 @@ export const rollback = defineCommand<RollbackOptions>({
   // being released); it is said, and the restore finishes.
   interrupt: 'finish',
   validate: (options) => {
-    if (options.run !== undefined && !/^[0-9TZ]+-[0-9a-f]{4}$/.test(options.run)) {
+    if (options.run !== undefined && !RUN_ID.test(options.run)) {
       throw new UsageError([`--run ${options.run}: not a run id (like 20261127T161555Z-ddf0)`]);
     }
   },

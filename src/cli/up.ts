@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { defineCommand } from './command.js';
 import type { UpOptions } from './actions/up.js';
-import { wholeNumber } from './options.js';
+import { wholeNumber, withKeepRuns } from './options.js';
 
 /**
  * up reads every node's files, and at hundreds of nodes every file lists every node: most of what
@@ -21,7 +21,7 @@ function boundHeapGrowth(): void {
 export const up = defineCommand<UpOptions>({
   name: 'up',
   description: 'configure and start the HA cluster on every node (idempotent; rolls back on failure)',
-  declare: (command) => command
+  declare: (command) => withKeepRuns(command)
     .option('--dry-run', 'show what would change, as diffs, and touch nothing (same as plan)')
     .option('--diff', 'also show the diff of every change made (secrets as ***)')
     .option('--wait-transfers <seconds>', 'wait up to this long for transfers in progress to end (default: refuse)', wholeNumber(1, 86_400))

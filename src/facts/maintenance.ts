@@ -5,6 +5,7 @@
 import { parseMaintenanceMark, type MaintenanceRead } from '../hsts/maintenance.js';
 import { HSTS } from '../hsts/paths.js';
 import { outputProbe, type Probe } from '../remote/probe.js';
+import { inStateDir } from '../remote/state-dir.js';
 
 export type { MaintenanceMark, MaintenanceRead } from '../hsts/maintenance.js';
 export { describeMark, keptStopped, parseMaintenanceMark } from '../hsts/maintenance.js';
@@ -14,7 +15,7 @@ const ABSENT = 'NO-MAINTENANCE-MARK';
 export function maintenanceProbe(): Probe<MaintenanceRead> {
   return outputProbe({
     label: `read ${HSTS.maintenanceFile}`,
-    code: `if [ -e ${HSTS.maintenanceFile} ]; then cat ${HSTS.maintenanceFile}; else echo ${ABSENT}; fi`,
+    code: inStateDir({ label: '', code: `if [ -e ${HSTS.maintenanceFile} ] || [ -L ${HSTS.maintenanceFile} ]; then [ -f ${HSTS.maintenanceFile} ] && [ ! -L ${HSTS.maintenanceFile} ] && head -c 65536 ${HSTS.maintenanceFile}; else echo ${ABSENT}; fi` }, 'read').code,
   }, parseMaintenanceAnswer);
 }
 

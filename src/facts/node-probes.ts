@@ -12,6 +12,7 @@ import { parseRedisVersion, type Version } from '../hsts/redis-version.js';
 import { listIptables, readFirewalldZone } from '../remote/firewall-tools.js';
 import { outputProbe, type Answers, type Probe } from '../remote/probe.js';
 import { parseSafeRead, safeReadCode } from '../remote/safe-files.js';
+import { stateDirGuard } from '../remote/state-dir.js';
 import { parseUnitShow, showUnits } from '../remote/systemctl.js';
 import { hstsTransfers } from '../remote/transfers.js';
 import { untrustedProgramsCode } from '../remote/trusted-programs.js';
@@ -112,6 +113,8 @@ export interface Environment {
   asredisVersion: Version | null;
   /** Components on the way to IBM's programs that another account could change (remote/trusted-programs.ts). */
   untrustedPrograms: string[];
+  /** Why hsts-cluster's state directory may not be used (remote/state-dir.ts), or null. */
+  stateProblem: string | null;
 }
 
 /**
@@ -146,7 +149,9 @@ export function environmentProbe(): Probe<Environment> {
       untrustedProgramsCode(),
       // asredis runs as root only when no other account could have replaced it.
       `[ "$programs_trusted" = yes ] && [ -x ${HSTS.asredis} ] && echo "asredis=$(timeout 5 ${HSTS.asredis} --version 2>/dev/null | head -n 1)" || true`,
-      `[ -f ${HSTS.lockDir}/holder.json ] && echo "lock=$(tr -d '\\n' < ${HSTS.lockDir}/holder.json)" || true`,
+      // The lock is read only from a state directory that passes its check (remote/state-dir.ts).
+      `st=$(${stateDirGuard('read')}\necho ok)`,
+      `if [ "$st" = ok ]; then [ -f ${HSTS.lockDir}/holder.json ] && [ ! -L ${HSTS.lockDir}/holder.json ] && echo "lock=$(head -c 4096 ${HSTS.lockDir}/holder.json | tr -d '\\n')"; else printf 'state=%s\\n' "\${st%%$'\\n'*}"; fi; true`,
     ].join('\n'),
   }, (output) => {
     const lines = output.split('\n');
@@ -161,6 +166,7 @@ export function environmentProbe(): Probe<Environment> {
       lockHolder: values('lock')[0] ?? null,
       asredisVersion: parseRedisVersion((values('asredis')[0] ?? '').slice(0, 200)),
       untrustedPrograms: values('untrusted'),
+      stateProblem: values('state')[0] ?? null,
     };
   });
 }
@@ -223,6 +229,7 @@ export function nodeFacts(needs: NeedsList, answers: Answers<NodeProbes>): Omit<
     lockHolder: env.lockHolder,
     asredisVersion: env.asredisVersion,
     untrustedPrograms: env.untrustedPrograms,
+    stateProblem: env.stateProblem,
     copies: answers.copies ?? new Map<string, CopyState>(),
     directories: answers.directories?.directories ?? new Map<string, DirectoryFact>(),
     nodedGids: answers.directories?.gids ?? [],

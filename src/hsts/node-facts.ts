@@ -76,5 +76,7 @@ export interface NodeFacts {
   asredisVersion: Version | null;
   /** Components on the way to IBM's programs that another account could change: `PATH|UID|MODE|TYPE`. */
   untrustedPrograms: string[];
+  /** Why hsts-cluster's state directory may not be used, or null. */
+  stateProblem?: string | null;
   runtime: RuntimeFacts;
 }

@@ -17,13 +17,16 @@ export const HSTS = {
   // snapshot copies its bytes so that a rollback can put them back.
   rootKeystore: '/opt/aspera/etc/rootkeystore.db',
   // hsts-cluster's own state on a node: lock, per-run snapshots, and what it stored with askmscli
-  // (salted scrypt hashes, never the password), root only.
-  stateDir: '/opt/aspera/var/hsts-cluster',
-  lockDir: '/opt/aspera/var/hsts-cluster/lock',
-  askmsRecordDir: '/opt/aspera/var/hsts-cluster/askmscli',
+  // (salted scrypt hashes, never the password), root only, where no other account can rename or
+  // replace it; every command checks it before use (runner/state-dir.ts).
+  stateDir: '/var/lib/hsts-cluster',
+  lockDir: '/var/lib/hsts-cluster/lock',
+  askmsRecordDir: '/var/lib/hsts-cluster/askmscli',
   // `hsts-cluster maintenance on` writes this file (JSON: who, since, message, what it stopped);
   // `off` removes it. Every command reads it: a node in maintenance is never promoted or restarted.
-  maintenanceFile: '/opt/aspera/var/hsts-cluster/maintenance.json',
+  maintenanceFile: '/var/lib/hsts-cluster/maintenance.json',
+  // Where the state was kept before, inside the noded user's /opt/aspera/var: migrated once.
+  oldStateDir: '/opt/aspera/var/hsts-cluster',
   daemonUser: 'asperadaemon',
   daemonGroup: 'aspadmins',
 } as const;

@@ -27,7 +27,7 @@ export function firewallCmds(zone: string, permanent: boolean, edit: RuleEdit): 
     if (rules.length === 0) continue;
     out.push({
       label: `${base} --${verb}-rich-rule (${rules.length} rule${rules.length > 1 ? 's' : ''})`,
-      code: `${base} ${rules.map((r) => `--${verb}-rich-rule=${shq(r)}`).join(' ')}`,
+      code: `firewall-cmd${permanent ? ' --permanent' : ''} --zone=${shq(zone)} ${rules.map((r) => `--${verb}-rich-rule=${shq(r)}`).join(' ')}`,
     });
   }
   return out;

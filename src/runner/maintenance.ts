@@ -3,7 +3,8 @@ import { renderMaintenanceMark, type MaintenanceMark } from '../hsts/maintenance
 import { HSTS, SERVICES, type Service } from '../hsts/paths.js';
 import type { ReplicationInfo } from '../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { makeDirectory, removeFileCommand, writeFileCommand } from '../remote/files.js';
+import { removeFileCommand, writeFileCommand } from '../remote/files.js';
+import { inStateDir } from '../remote/state-dir.js';
 import { nodedPing, parseNodedPing } from '../remote/noded.js';
 import { asredis, configSet, type RedisTarget } from '../remote/redis-cli.js';
 import { parseUnitShow, showUnits, systemctl } from '../remote/systemctl.js';
@@ -138,7 +139,6 @@ class Maintenance {
   private async enter(mark: MaintenanceMark, stop: Service[], progress: Progress): Promise<void> {
     const t = this.target;
     progress.marked = true;
-    await this.access.must(t, makeDirectory(HSTS.stateDir, { mode: '700' }));
     await this.access.must(t, writeMarkCommand(mark));
     this.journal('marked', {});
     // Remembered before asking: a SET that took effect but whose reply was lost is put back too.
@@ -167,7 +167,7 @@ class Maintenance {
       if (r) problems.push(`replica-priority left at 0 (${r}): run CONFIG SET replica-priority ${mark.replicaPriority} and CONFIG REWRITE on its Redis`);
     }
     if (progress.marked && problems.length === 0) {
-      const r = await this.access.sh(t, removeFileCommand(HSTS.maintenanceFile));
+      const r = await this.access.sh(t, removeMarkCommand());
       if (!r.ok) problems.push(`${HSTS.maintenanceFile} left (${r.output.trim()}): run hsts-cluster maintenance off ${t.name}`);
     } else if (progress.marked) {
       problems.push(`its mark ${HSTS.maintenanceFile} is kept, so that \`hsts-cluster maintenance off ${t.name}\` finishes the undo`);
@@ -206,7 +206,7 @@ class Maintenance {
       progress.priorityChanged = true;
       await this.setPriority(mark.replicaPriority, 'back in service');
       await this.checkBack(primary, mark);
-      await this.access.must(this.target, removeFileCommand(HSTS.maintenanceFile));
+      await this.access.must(this.target, removeMarkCommand());
       Object.assign(this.run.recap(name), { status: 'changed', changed: 1 });
       this.run.recap(name).changes.push({ step: 'maintenance', summary: `back in service${start.length ? `, started ${start.join(', ')}` : ''}` });
     } catch (e) {
@@ -296,7 +296,12 @@ function describeReplication(info: ReplicationInfo | null): string {
 
 /** The mark, root-only (it names who and why; nothing secret, but nobody else's to change). */
 export function writeMarkCommand(mark: MaintenanceMark): RemoteCommand {
-  return writeFileCommand({ path: HSTS.maintenanceFile, content: renderMaintenanceMark(mark), owner: 'root', group: 'root', mode: '600' });
+  return inStateDir(writeFileCommand({ path: HSTS.maintenanceFile, content: renderMaintenanceMark(mark), owner: 'root', group: 'root', mode: '600' }));
+}
+
+/** The mark removed (the state directory checked first, as for every use of it). */
+function removeMarkCommand(): RemoteCommand {
+  return inStateDir(removeFileCommand(HSTS.maintenanceFile), 'read');
 }
 
 /** CONFIG REWRITE: the run-time replica-priority into aspera_31415.conf, so that a restart keeps it. */

@@ -9,6 +9,7 @@ import { parseInfoFields } from '../hsts/redis-info.js';
 import { HSTS } from '../hsts/paths.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
+import { inStateDir } from '../remote/state-dir.js';
 import { shq } from '../ssh/shell.js';
 import { authenticityRefusal, checkAuthenticity, type Authenticity, type Manifest, type OpenedArchive } from './backup-archive.js';
 import { bgsaveAndRead, loadDataset, readFileBase64 } from './backup-commands.js';
@@ -81,7 +82,7 @@ async function restore(access: ClusterAccess, options: RestoreOptions, report: O
     return;
   }
   try {
-    const out = await access.must(primary, loadDataset(access.redis(primary), options.rdb, LOAD_TIMEOUT_MS, access.cluster.nodedUser), LOAD_TIMEOUT_MS + 60_000);
+    const out = await access.must(primary, inStateDir(loadDataset(access.redis(primary), options.rdb, LOAD_TIMEOUT_MS, access.cluster.nodedUser)), LOAD_TIMEOUT_MS + 60_000);
     report.restored = /restored: (.*)/.exec(out)?.[1]?.trim() ?? '';
     access.journal('backup loaded', { node: primary.name, keys: report.restored });
     if (access.aborted) throw new Error('interrupted (Ctrl-C)');
@@ -140,7 +141,7 @@ async function replicasFollow(access: ClusterAccess, primary: ClusterNode, repli
 async function rollBack(access: ClusterAccess, primary: ClusterNode, before: Buffer, cause: string): Promise<void> {
   const recap = access.run.recap(primary.name);
   access.run.emit({ event: 'rollback-start', nodes: [primary.name] });
-  const r = await access.sh(primary, loadDataset(access.redis(primary), before, LOAD_TIMEOUT_MS, access.cluster.nodedUser), LOAD_TIMEOUT_MS + 60_000);
+  const r = await access.sh(primary, inStateDir(loadDataset(access.redis(primary), before, LOAD_TIMEOUT_MS, access.cluster.nodedUser)), LOAD_TIMEOUT_MS + 60_000);
   if (r.ok) {
     Object.assign(recap, { status: 'rolled-back', failed: 1, error: `restore failed (${cause}); the dataset it had before was loaded back` });
     access.journal('rolled back', { node: primary.name });
@@ -153,5 +154,10 @@ async function rollBack(access: ClusterAccess, primary: ClusterNode, before: Buf
 }
 
 function keepPrivately(path: string, content: Buffer): RemoteCommand {
-  return { label: `keep the current dataset in ${path}`, code: `install -D -m 600 -o root -g root "$IN/rdb" ${shq(path)}`, inputs: { rdb: content } };
+  const dir = path.slice(0, path.lastIndexOf('/'));
+  return inStateDir({
+    label: `keep the current dataset in ${path}`,
+    code: `{ [ -d ${shq(dir)} ] && [ ! -L ${shq(dir)} ] || mkdir -m 0700 -- ${shq(dir)}; } && install -m 600 -o root -g root "$IN/rdb" ${shq(path)}`,
+    inputs: { rdb: content },
+  });
 }

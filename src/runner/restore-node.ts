@@ -2,7 +2,8 @@ import type { Inventory } from '../inventory/load.js';
 import type { HostKeyPolicy } from '../ssh/connection.js';
 import { NodeSession } from '../ssh/session.js';
 import { gatherFacts } from './facts.js';
-import { setRunStateCommand, stopStrayCommand } from './node-state.js';
+import { stateRefusal } from '../remote/state-dir.js';
+import { setRunStateCommand, stateCheckCommand, stopStrayCommand } from './node-state.js';
 import { differences, planRestore, snapshotNeeds, type Snapshot } from './snapshot.js';
 
 export interface RestoreResult {
@@ -39,7 +40,9 @@ export async function restoreNode(
   }
   session.tag = `hsts-cluster:${snapshot.run}:rollback`;
   try {
-    const before = await gatherFacts(session, inventory, needs, [stopStrayCommand(snapshot.run)]);
+    const before = await gatherFacts(session, inventory, needs, [stopStrayCommand(snapshot.run), stateCheckCommand()]);
+    const refused = stateRefusal(before.before[1]?.output ?? '');
+    if (refused) return { ok: false, commands: 0, left: [refused] };
     const commands = planRestore(snapshot, before.facts);
     if (commands.length > 0) {
       const result = await session.run(commands, 'stop-on-error', options.commandTimeoutMs);

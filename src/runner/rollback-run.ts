@@ -7,9 +7,12 @@ import { closeRun, runResult } from './engine/finish.js';
 import { lockHolder } from './engine/lock.js';
 import { restoreTask } from './engine/restore.js';
 import { Run } from './engine/run.js';
-import { LOCK, acquireLockCommand, describeHolder, listRunsCommand, readSnapshotCommand, type LockHolder } from './node-state.js';
+import {
+  acquireLockCommand, describeHolder, listRunsCommand, parseHolder, parseRunList, readHolderCommand, readSnapshotCommand, type RunList,
+} from './node-state.js';
 import type { RunResult } from './result.js';
-import { parseSnapshot } from './snapshot.js';
+import { checkSnapshot } from './snapshot-check.js';
+import { stateRefusal } from '../remote/state-dir.js';
 
 export interface RecoverOptions {
   run?: string;
@@ -26,8 +29,10 @@ const UNFINISHED = new Set(['applying', 'rollback-failed']);
 
 /** What each reachable node holds: its runs with their state, and the holder of its run lock. */
 interface NodeRecords {
-  runs: Map<string, Map<string, string>>;
+  runs: Map<string, RunList>;
   holders: Map<string, string>;
+  /** Nodes whose state directory failed its check (state-dir.ts): nothing there is read. */
+  refused: Map<string, string>;
 }
 
 /**
@@ -53,6 +58,13 @@ async function rollbackProcedure(run: Run, options: RecoverOptions): Promise<voi
     run.errors.push(`${name}: ${message}`);
   }
   const records = await readNodeRecords(run);
+  if (records.refused.size > 0) {
+    for (const [name, why] of records.refused) {
+      Object.assign(run.recap(name), { status: 'failed', failed: 1, error: why });
+      run.errors.push(`${name}: ${why}; nothing was changed`);
+    }
+    return;
+  }
   const target = options.run ?? newestUnfinished(records);
   if (!target) {
     run.io.log('nothing to undo: no node holds an unfinished run');
@@ -72,10 +84,15 @@ async function rollbackProcedure(run: Run, options: RecoverOptions): Promise<voi
 }
 
 async function readNodeRecords(run: Run): Promise<NodeRecords> {
-  const records: NodeRecords = { runs: new Map(), holders: new Map() };
+  const records: NodeRecords = { runs: new Map(), holders: new Map(), refused: new Map() };
   await Promise.all([...run.sessions].map(async ([name, session]) => {
-    const r = await session.run([listRunsCommand(), { label: `read ${LOCK}/holder.json`, code: `cat ${LOCK}/holder.json 2>/dev/null || true` }], 'run-all');
-    records.runs.set(name, new Map((r.results[0]?.output ?? '').split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string])));
+    const r = await session.run([listRunsCommand(), readHolderCommand()], 'run-all');
+    const refusal = r.results.map((x) => stateRefusal(x.output)).find(Boolean);
+    if (refusal) {
+      records.refused.set(name, refusal);
+      return;
+    }
+    records.runs.set(name, parseRunList(r.results[0]?.output ?? ''));
     const holder = r.results[1]?.output.trim();
     if (holder) records.holders.set(name, holder);
   }));
@@ -107,13 +124,9 @@ async function lockHoldingNodes(run: Run, holding: string[], holders: Map<string
 
 /** Whether a lock may be taken over: its holder is the run we restore and that run is gone. */
 function holderGone(holderJson: string, target: string): boolean {
-  try {
-    const holder = JSON.parse(holderJson) as LockHolder;
-    if (holder.run !== target) return false;
-    return holder.host !== hostname() || !processAlive(holder.pid);
-  } catch {
-    return false;
-  }
+  const holder = parseHolder(holderJson);
+  if (!holder || holder.run !== target) return false;
+  return holder.host !== hostname() || !processAlive(holder.pid);
 }
 
 function processAlive(pid: number): boolean {
@@ -129,7 +142,7 @@ async function restoreFromSnapshots(run: Run, holding: string[], target: string,
   const readSnapshot = (name: string) => async () => {
     const read = await run.session(name).run([readSnapshotCommand(target)], 'stop-on-error');
     if (read.failure) throw new Error(`cannot read the snapshot: ${read.failure.output}`);
-    return parseSnapshot(read.results[0]!.output);
+    return checkSnapshot(read.results[0]!.output, { run: target, node: name, inventory: run.inventory });
   };
   const tasks = holding.map((name) => restoreTask(run, name, readSnapshot(name), options, 'already as it was'));
   const outcomes = await run.phase(`Restore the nodes from run ${target}'s snapshots`, tasks);

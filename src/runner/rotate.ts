@@ -4,8 +4,11 @@ import { HSTS, STORE_RECORD, keystoreRecordPath } from '../hsts/paths.js';
 import { passwordFileProblems, UNREADABLE, redisConfWithPassword, sentinelConfWithPassword } from '../hsts/rotate-conf.js';
 import type { ClusterNode, Inventory } from '../inventory/load.js';
 import { initKeystore, storeRedisPassword } from '../remote/askmscli.js';
-import { makeDirectory, writeFileCommand } from '../remote/files.js';
+import { writeFileCommand } from '../remote/files.js';
 import { parseSafeRead, safeReadCode } from '../remote/safe-files.js';
+import { inStateDir } from '../remote/state-dir.js';
+import { listRunsCommand, parseRunList } from './node-state.js';
+import { removeRunsCommand, runsHoldingPasswordsCommand, runsWithOldPassword } from './retention.js';
 import { waitForNoded } from '../remote/noded.js';
 import {
   acceptedPasswords, addPassword, MINIMUM_VERSION, onlyPassword, parseAccepted, parseVersion, sentinelQuorum, serverVersion,
@@ -118,6 +121,7 @@ class Rotation {
         Object.assign(this.run.recap(node.name), { status: 'changed', changed: 1 });
         this.run.recap(node.name).changes.push({ step: 'rotate-password', summary: 'Redis password rotated (Redis, Sentinel, askmscli, keystores, files)' });
       }
+      await this.removeOldPasswordSnapshots();
     } catch (e) {
       this.run.errors.push((e as Error).message);
       this.report.reached = reached;
@@ -167,7 +171,7 @@ class Rotation {
       (this.forward.to.reveal() === this.forward.from.reveal() && accepted.every((a) => a === 'both'));
     if (!onlyNew) return 'rotation';
     const records = await Promise.all(this.run.inventory.nodes.map(async (n) => {
-      const r = await this.sh(n, { label: `cat ${STORE_RECORD}`, code: `cat ${STORE_RECORD} 2>/dev/null || true` });
+      const r = await this.sh(n, inStateDir({ label: `cat ${STORE_RECORD}`, code: `[ -f ${STORE_RECORD} ] && [ ! -L ${STORE_RECORD} ] && head -c 4096 ${STORE_RECORD}; true` }, 'read'));
       return recordState(Buffer.from(r.output), this.forward.to.reveal()) === 'matches';
     }));
     if (!records.every(Boolean)) return 'rotation';
@@ -271,12 +275,9 @@ class Rotation {
     // whole cluster's records with one scrypt instead of one per node (~0.1 s of CPU each).
     const salt = this.salts.get(password) ?? newSalt();
     this.salts.set(password, salt);
-    const record = (path: string) => writeFileCommand({ path, content: renderRecord(password.reveal(), salt), owner: 'root', group: 'root', mode: '600' });
+    const record = (path: string) => inStateDir(writeFileCommand({ path, content: renderRecord(password.reveal(), salt), owner: 'root', group: 'root', mode: '600' }));
     const users = hstsUsers(this.run.inventory);
-    const root = { user: 'root', group: 'root' };
     await this.mustAll(node, [
-      makeDirectory(HSTS.stateDir, { mode: '0700', owner: root }),
-      makeDirectory(HSTS.askmsRecordDir, { mode: '0700', owner: root }),
       storeRedisPassword(password),
       record(STORE_RECORD),
       ...users.flatMap((u) => [initKeystore(u), record(keystoreRecordPath(u))]),
@@ -313,6 +314,29 @@ class Rotation {
     const write = content === text ? [] : [writeFileCommand({ path, content, owner: read.owner, group: read.group, mode: read.mode })];
     await this.mustAll(node, [...write, ...(thenOnlyIfWritten && write.length === 0 ? [] : then)]);
     return write.length > 0;
+  }
+
+  /**
+   * The finished runs before this one whose snapshots hold the Redis or Sentinel file, and so the
+   * old password, are removed on every node (an unfinished one is kept for `rollback`, and named).
+   */
+  private async removeOldPasswordSnapshots(): Promise<void> {
+    await Promise.all(this.run.inventory.nodes.map(async (node) => {
+      const r = await this.run.session(node.name).run([listRunsCommand(), runsHoldingPasswordsCommand()], 'run-all').catch(() => null);
+      if (!r || r.results.some((x) => x.exitCode !== 0)) {
+        this.run.warnings.push(`${node.name}: could not list the snapshots that hold the old password; remove them from ${HSTS.stateDir}/runs by hand`);
+        return;
+      }
+      const runs = parseRunList(r.results[0]!.output);
+      const holding = new Set(parseRunList(r.results[1]!.output.split('\n').map((run) => `${run} done`).join('\n')).keys());
+      const remove = runsWithOldPassword(runs, holding, this.run.id);
+      const kept = [...holding].filter((run) => !remove.includes(run) && runs.has(run) && run < this.run.id);
+      if (kept.length > 0) this.run.warnings.push(`${node.name}: unfinished run(s) ${kept.join(', ')} keep snapshots with the old password`);
+      if (remove.length === 0) return;
+      const removed = await this.sh(node, removeRunsCommand(remove));
+      if (!removed.ok) this.run.warnings.push(`${node.name}: could not remove the snapshots that hold the old password: ${removed.output.trim()}`);
+      else this.run.journal.write({ event: 'rotate-password', result: `${node.name}: removed ${remove.length} run(s) whose snapshots held the old password` });
+    }));
   }
 
   // ---- rollback ----

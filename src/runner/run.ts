@@ -12,7 +12,8 @@ import { Run } from './engine/run.js';
 import { snapshotChangingNodes } from './engine/snapshot.js';
 import { leaveFirst } from './membership-leave.js';
 import { decideMembership, membershipGroups } from './membership.js';
-import { applyTag, setRunStateCommand } from './node-state.js';
+import { applyTag, listRunsCommand, parseRunList, setRunStateCommand } from './node-state.js';
+import { DEFAULT_KEEP_RUNS, removeRunsCommand, runsToPrune } from './retention.js';
 import type { NodePlan } from './planner.js';
 import type { Playbook } from './playbook.js';
 import type { RunResult } from './result.js';
@@ -28,6 +29,8 @@ export interface RunOptions {
   /** add-transfer-user --create: make missing OS users. */
   createUsers?: boolean;
   breakLock: boolean;
+  /** Runs each changed node keeps (the newest; unfinished ones always); default DEFAULT_KEEP_RUNS. */
+  keepRuns?: number;
   verbose: boolean;
   journalDir: string;
   progress: Progress;
@@ -76,15 +79,25 @@ async function playbookProcedure(run: Run, playbook: Playbook, options: RunOptio
     await restoreChangedNodes(run, options);
     return;
   }
-  await markDone(run, plans);
+  await markDone(run, plans, options.keepRuns ?? DEFAULT_KEEP_RUNS);
 }
 
-/** Every changed node's run state says `done` (a later `rollback` skips it); each recap says changed or ok. */
-async function markDone(run: Run, plans: NodePlan[]): Promise<void> {
+/**
+ * Every changed node's run state says `done` (a later `rollback` skips it), and its runs beyond the
+ * newest `keepRuns` are pruned (runsToPrune); each recap says changed or ok.
+ */
+async function markDone(run: Run, plans: NodePlan[], keepRuns: number): Promise<void> {
   await Promise.all([...run.snapshots.keys()].map(async (name) => {
-    const r = await run.session(name).run([setRunStateCommand(run.id, 'done')], 'run-all').catch(() => null);
+    const r = await run.session(name).run([setRunStateCommand(run.id, 'done'), listRunsCommand()], 'run-all').catch(() => null);
     // Left 'applying', a later bare `rollback` would take this good run for a dead one and undo it.
-    if (r?.results[0]?.exitCode !== 0) run.warnings.push(`${name}: could not mark run ${run.id} done; do not run a bare \`rollback\` on it`);
+    if (r?.results[0]?.exitCode !== 0) {
+      run.warnings.push(`${name}: could not mark run ${run.id} done; do not run a bare \`rollback\` on it`);
+      return;
+    }
+    const prune = runsToPrune(parseRunList(r.results[1]?.output ?? ''), keepRuns, run.id);
+    if (prune.length === 0) return;
+    const removed = await run.session(name).run([removeRunsCommand(prune)], 'run-all').catch(() => null);
+    if (removed?.results[0]?.exitCode !== 0) run.warnings.push(`${name}: could not remove ${prune.length} old run(s) (--keep-runs ${keepRuns})`);
   }));
   for (const p of plans) {
     const r = run.recap(p.node.name);

@@ -284,12 +284,3 @@ export function planRestore(snapshot: Snapshot, now: RestoreFacts): RemoteComman
 export function serializeSnapshot(snapshot: Snapshot): string {
   return `${JSON.stringify(snapshot)}\n`;
 }
-
-/** A snapshot as any version wrote it: one from before node-side copies holds every file inline. */
-export function parseSnapshot(text: string): Snapshot {
-  const parsed = JSON.parse(text) as Snapshot;
-  if ((parsed.version !== 1 && parsed.version !== 2) || !Array.isArray(parsed.files)) throw new Error('not an hsts-cluster snapshot');
-  return {
-    ...parsed, copies: parsed.copies ?? [], users: parsed.users ?? [], directories: parsed.directories ?? [], firewalld: parsed.firewalld ?? null, redisData: parsed.redisData ?? null,
-  };
-}

@@ -1,7 +1,7 @@
 import { newSalt, recordState, renderRecord, type RecordState } from '../hsts/askms-record.js';
 import { HSTS, STORE_RECORD, keystoreRecordPath, localKeystoreCandidates } from '../hsts/paths.js';
 import { initKeystore, storeRedisPassword } from '../remote/askmscli.js';
-import { makeDirectory } from '../remote/files.js';
+import { inStateDir } from '../remote/state-dir.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { fileFact, writeFileCommand } from './common.js';
 import { hstsUsers } from './preflight.js';
@@ -17,7 +17,6 @@ import type { Change, PlanContext, Step } from './types.js';
  * changes, so that a rollback puts them back.
  */
 
-const ROOT = { user: 'root', group: 'root' };
 const NO_RECORD = 'no record of what askmscli holds: run once';
 
 // One salt per run: every record a run writes, on every node, shares it, so that checking them on
@@ -34,12 +33,7 @@ function recordCommand(ctx: PlanContext, path: string): RemoteCommand {
   const write = writeFileCommand({
     path, content: renderRecord(ctx.inventory.cluster.redisPassword.reveal(), runSalt(ctx.inventory.cluster)), owner: 'root', group: 'root', mode: '600',
   });
-  const dirs = [HSTS.stateDir, HSTS.askmsRecordDir].map((dir) => makeDirectory(dir, { mode: '0700', owner: ROOT }).code);
-  return {
-    label: `record in ${path} what askmscli now holds (salted scrypt hash)`,
-    code: `${dirs.join(' && ')} && {\n${write.code}\n}`,
-    inputs: write.inputs,
-  };
+  return inStateDir({ label: `record in ${path} what askmscli now holds (salted scrypt hash)`, code: write.code, inputs: write.inputs });
 }
 
 export function storeState(ctx: PlanContext): RecordState {
@@ -83,6 +77,15 @@ export function keystoreChanges(step: string, ctx: PlanContext, users: string[],
 }
 
 /**
+ * Every file the keystores step may touch on a node for these users: askmscli's stores (opaque) and
+ * hsts-cluster's records of them. A snapshot read back from a node names no other store or record
+ * (runner/snapshot-check.ts asks this function too).
+ */
+export function keystorePaths(users: string[]): { stores: string[]; records: string[] } {
+  return { stores: [HSTS.rootKeystore, ...users.flatMap(localKeystoreCandidates)], records: [STORE_RECORD, ...keystoreFiles(users)] };
+}
+
+/**
  * The files the keystore decisions read: hsts-cluster's records of the users' keystores. The
  * keystores themselves are not read (see the `opaque-file` touches above).
  */
@@ -99,7 +102,7 @@ export const keystores: Step = {
   id: 'keystores',
   title: 'askmscli: Redis password and keystores',
   needs: (inventory) => ({
-    files: [STORE_RECORD, ...keystoreFiles(hstsUsers(inventory))],
+    files: keystorePaths(hstsUsers(inventory)).records,
     users: hstsUsers(inventory),
   }),
   plan(ctx) {

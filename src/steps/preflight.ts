@@ -28,6 +28,7 @@ export function nodeBasics(facts: NodeFacts): string[] {
   if (untrusted) problems.push(untrusted);
   if (!facts.isRoot) problems.push('commands do not run as root (check sudo rights of the SSH user)');
   if (!facts.hstsInstalled) problems.push(`HSTS is not installed (${HSTS.asconfigurator} or ${HSTS.asperaConf} missing)`);
+  if (facts.stateProblem) problems.push(facts.stateProblem);
   return problems;
 }
 

@@ -83,7 +83,7 @@ describe('backup and restore', () => {
       expect((await redisCli(rig, n, 'GET "backup key with spaces"')).output.trim()).toBe('a value');
     }
     expect(`${r.stdout}${r.stderr}${journalText()}`).not.toContain(rig.redisPassword);
-    expect((await rig.sh(0, 'ls /opt/aspera/var/hsts-cluster/ | grep -c "^restore\\." || true')).output.trim()).toBe('0');
+    expect((await rig.sh(0, 'ls /var/lib/hsts-cluster/ | grep -c "^restore\\." || true')).output.trim()).toBe('0');
     expect((await eventually(statusJson, (s) => s.verdict === 'healthy', 120)).verdict).toBe('healthy');
   });
 

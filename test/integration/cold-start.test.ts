@@ -69,7 +69,7 @@ describe('cold start after a full outage', () => {
       for (const user of users) expect(listed.output).toMatch(new RegExp(`${user}\\s+root`));
     }
     // node1's own dataset (it was the primary before the failover) is kept in the run's snapshot.
-    expect((await rig.sh(0, 'ls /opt/aspera/var/hsts-cluster/runs/*/redis.rdb')).exitCode).toBe(0);
+    expect((await rig.sh(0, 'ls /var/lib/hsts-cluster/runs/*/redis.rdb')).exitCode).toBe(0);
     const again = await runCli(['up', '--json', '-i', rig.inventoryPath]);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).totals.changed, again.stderr).toBe(0);

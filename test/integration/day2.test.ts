@@ -109,7 +109,7 @@ describe('add-transfer-user', () => {
       // alice's ascp authenticates with Redis through that keystore.
       const ascp = await rig.sh(node, "su -s /bin/sh alice -c '/opt/aspera/bin/ascp --simulate-seconds 0'");
       expect(ascp.exitCode, ascp.output).toBe(0);
-      expect((await rig.sh(node, "stat -c '%U %a' /opt/aspera/var/hsts-cluster/askmscli/keystore.alice.json")).output.trim()).toBe('root 600');
+      expect((await rig.sh(node, "stat -c '%U %a' /var/lib/hsts-cluster/askmscli/keystore.alice.json")).output.trim()).toBe('root 600');
     }
     const after = readFileSync(rig.inventoryPath, 'utf8');
     // The rig's inventory lists xfer (every rig node has it); alice is added, the rest byte for byte.
@@ -135,7 +135,7 @@ describe('a keystore deleted behind hsts-cluster\'s back', () => {
       expect(up.exitCode, up.stderr).toBe(0);
       expect(JSON.parse(up.stdout).totals.changed).toBe(0);
       // Its record removed, hsts-cluster runs askmscli for alice again, and says why.
-      await rig.sh(2, 'rm /opt/aspera/var/hsts-cluster/askmscli/keystore.alice.json');
+      await rig.sh(2, 'rm /var/lib/hsts-cluster/askmscli/keystore.alice.json');
       const again = await cli('add-transfer-user', 'alice', '--json');
       expect(again.exitCode, again.stderr).toBe(0);
       expect(JSON.parse(again.stdout).nodes[2].changes.map((c: { summary: string }) => c.summary))

@@ -26,7 +26,7 @@ interface MaintenanceJson {
   errors: string[];
 }
 
-const MARK = '/opt/aspera/var/hsts-cluster/maintenance.json';
+const MARK = '/var/lib/hsts-cluster/maintenance.json';
 const statusJson = async () => JSON.parse((await runCli(['status', '--json', '-i', rig.inventoryPath])).stdout) as StatusJson;
 const maintenance = async (...args: string[]) => {
   const r = await runCli(['maintenance', ...args, '--json', '-i', rig.inventoryPath]);

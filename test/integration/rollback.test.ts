@@ -248,13 +248,13 @@ describe('the run lock', () => {
 
   it('refuses a lock left by a dead controller until --break-lock, then proceeds', async () => {
     const holder = JSON.stringify({ run: '20260101T000000Z-dead', command: 'up', user: 'someone', host: 'laptop', pid: 4242, since: '2026-01-01T00:00:00Z' });
-    await rig.sh(0, `mkdir -p /opt/aspera/var/hsts-cluster/lock && echo '${holder}' > /opt/aspera/var/hsts-cluster/lock/holder.json`);
+    await rig.sh(0, `mkdir -p /var/lib/hsts-cluster/lock && echo '${holder}' > /var/lib/hsts-cluster/lock/holder.json`);
     const refused = await runCli(['up', '-i', rig.inventoryPath]);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain('the run lock is held by run 20260101T000000Z-dead (up) by someone@laptop pid 4242');
     const broken = await runCli(['up', '-i', rig.inventoryPath, '--break-lock', '--json']);
     expect(broken.exitCode, broken.stderr).toBe(0);
-    expect((await rig.sh(0, 'ls /opt/aspera/var/hsts-cluster/lock 2>&1')).exitCode).not.toBe(0);
+    expect((await rig.sh(0, 'ls /var/lib/hsts-cluster/lock 2>&1')).exitCode).not.toBe(0);
   });
 
   it('wrote no secret into any journal', () => {
@@ -312,7 +312,7 @@ mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli && rm -f /tmp/askms
     expect(configured.exitCode, configured.stderr).toBe(0);
     // Without hsts-cluster's records, up stores the password and makes every keystore again, and
     // askmscli draws fresh keys on every write: new bytes in every store.
-    const RECORDS = '/opt/aspera/var/hsts-cluster/askmscli';
+    const RECORDS = '/var/lib/hsts-cluster/askmscli';
     await onNodes([0, 1, 2], `rm -f ${RECORDS}/*`);
     await flushSentinelConfigs(rig, members());
     const before = await fingerprintAll(rig);
@@ -341,7 +341,7 @@ mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli && rm -f /tmp/askms
     await flushSentinelConfigs(rig, members());
     expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
     // The copies are in the run's directory, root only, with the stores' owners and modes.
-    const copies = await rig.sh(1, "stat -c '%U %a %n' $(ls -d /opt/aspera/var/hsts-cluster/runs/* | tail -n 1) $(ls -d /opt/aspera/var/hsts-cluster/runs/* | tail -n 1)/copy.*");
+    const copies = await rig.sh(1, "stat -c '%U %a %n' $(ls -d /var/lib/hsts-cluster/runs/* | tail -n 1) $(ls -d /var/lib/hsts-cluster/runs/* | tail -n 1)/copy.*");
     // Each user's store at every place askmscli may keep it: the absent ones noted as such.
     expect(copies.output).toMatch(new RegExp(['^root 700 \\S+', 'root 600 \\S+copy\\.0\\.rootkeystore\\.db',
       'asperadaemon 600 \\S+copy\\.1\\.localkeystore\\.db', 'root \\d+ \\S+copy\\.2\\.localkeystore\\.db\\.absent',
@@ -351,7 +351,7 @@ mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli && rm -f /tmp/askms
   it('rolls back a run whose snapshot an older hsts-cluster wrote: askmscli\'s keystores inline in snapshot.json', async () => {
     const STORE = '/opt/aspera/etc/rootkeystore.db';
     const RUN = '20261101T000000Z-0d01';
-    const dir = `/opt/aspera/var/hsts-cluster/runs/${RUN}`;
+    const dir = `/var/lib/hsts-cluster/runs/${RUN}`;
     // Configured already when the tests above ran (a no-op then); configures when run alone.
     const configured = await runCli(['up', '-i', rig.inventoryPath]);
     expect(configured.exitCode, configured.stderr).toBe(0);

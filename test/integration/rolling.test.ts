@@ -103,7 +103,7 @@ describe('rolling restart and upgrade', () => {
     const dry = await runCli(['restart', '--dry-run', '--json', '-i', rig.inventoryPath]);
     expect(dry.exitCode, dry.stderr).toBe(0);
     expect((JSON.parse(dry.stdout) as RollingJson).order).toEqual(['node2', 'node3', 'switchover', 'node1']);
-    await rig.sh(indexOf('node3'), `mkdir -p /opt/aspera/var/hsts-cluster && echo '{"by":"ops@test","since":"2026-11-28T00:00:00Z","message":"disk swap","run":"x","stopped":[]}' > /opt/aspera/var/hsts-cluster/maintenance.json`);
+    await rig.sh(indexOf('node3'), `mkdir -p /var/lib/hsts-cluster && echo '{"by":"ops@test","since":"2026-11-28T00:00:00Z","message":"disk swap","run":"x","stopped":[]}' > /var/lib/hsts-cluster/maintenance.json`);
     try {
       const restart = await runCli(['restart', '--dry-run', '--json', '-i', rig.inventoryPath]);
       expect(restart.exitCode, restart.stderr).toBe(0);
@@ -117,7 +117,7 @@ describe('rolling restart and upgrade', () => {
       expect(excluded.exitCode, excluded.stderr).toBe(0);
       expect((JSON.parse(excluded.stdout) as RollingJson).order).toEqual(['node2', 'switchover', 'node1']);
     } finally {
-      await rig.sh(indexOf('node3'), 'rm -f /opt/aspera/var/hsts-cluster/maintenance.json');
+      await rig.sh(indexOf('node3'), 'rm -f /var/lib/hsts-cluster/maintenance.json');
     }
     expect(await pidsOf()).toEqual(before);
   });

@@ -15,6 +15,8 @@ const FIRST_INVENTORY = () => readFileSync(rig.inventoryPath, 'utf8');
 
 const statusJson = async () => JSON.parse((await runCli(['status', '--json', '-i', rig.inventoryPath])).stdout) as { verdict: string; primary: string };
 
+const RUNS = '/var/lib/hsts-cluster/runs';
+
 beforeAll(async () => {
   rig = await startRig({ nodes: 3, dir: mkdtempSync(join(tmpdir(), 'hsts-rotate-')) });
   const up = await runCli(['up', '-i', rig.inventoryPath]);
@@ -161,6 +163,8 @@ describe('rotate-password', () => {
   });
 
   it('rotates while asperanoded is polled on every node and a client writes: no refused password, no lost write', async () => {
+    const snapshotsWithFiles = (node: RigNode) => rig.sh(node, `grep -l -F '"path":"/opt/aspera/etc/redis/aspera_31415.conf"' ${RUNS}/*/snapshot.json 2>/dev/null`);
+    for (const node of rig.nodes) expect((await snapshotsWithFiles(node)).output.trim(), `${node.name}: up's snapshot`).not.toBe('');
     await startArgvSamplers();
     const health = startHealthPollers();
     await until(async () => (await Promise.all(rig.nodes.map((n) => rig.sh(n, `test -e ${HEALTH_DIR}/started`)))).every((x) => x.exitCode === 0), 60, 'the health pollers run');
@@ -205,6 +209,8 @@ describe('rotate-password', () => {
     expect(inventory.cluster.redisPassword).toEqual({ file: 'new-redis-password' });
     expect(new Set(await Promise.all(rig.nodes.map(async (n) => (await shWithRedisAuth(n, NEW_PASSWORD, `/opt/aspera/bin/asredis -h ${n.privateIp} -p 41415 SENTINEL get-master-addr-by-name myprimary`)).output.split('\n')[0]))).size).toBe(1);
 
+    // up's snapshots held the Redis and Sentinel files with the old password: gone from every node.
+    for (const node of rig.nodes) expect((await snapshotsWithFiles(node)).output.trim(), node.name).toBe('');
     // No password in argv on any node, in the output or in the journal.
     for (const s of samples) expect(s).toMatch(/bash/);
     expectNoPassword([r.stdout, r.stderr, ...samples, ...journals()]);

@@ -15,7 +15,7 @@ import { until } from '../support/wait.js';
  * inputs, goes without stdin through `sudo -n`, and with only the password line through `sudo -S`.
  */
 let rig: Rig;
-const LOCK = '/opt/aspera/var/hsts-cluster/lock';
+const LOCK = '/var/lib/hsts-cluster/lock';
 
 beforeAll(async () => {
   rig = await startRig({ nodes: 3, sudoUser: true, dir: mkdtempSync(join(tmpdir(), 'hsts-run-lock-')) });
@@ -84,12 +84,12 @@ describe('the optimistic run lock', () => {
   });
 
   it('takes no lock in plan mode and warns about a run in progress', async () => {
-    const holder = JSON.stringify({ run: '20260101T000000Z-live', command: 'up', user: 'someone', host: 'laptop', pid: 4243, since: '2026-01-01T00:00:00Z' });
+    const holder = JSON.stringify({ run: '20260101T000000Z-beef', command: 'up', user: 'someone', host: 'laptop', pid: 4243, since: '2026-01-01T00:00:00Z' });
     await sh(2, `mkdir -p ${LOCK} && echo '${holder}' > ${LOCK}/holder.json`);
     try {
       const planned = await runCli(['plan', '-i', rig.inventoryPath]);
       expect(planned.exitCode, planned.stderr).toBe(0);
-      expect(planned.stdout + planned.stderr).toContain('node3: a run is in progress: run 20260101T000000Z-live');
+      expect(planned.stdout + planned.stderr).toContain('node3: a run is in progress: run 20260101T000000Z-beef');
       for (const i of [0, 1]) expect((await rig.sh(i, `test -e ${LOCK}`)).exitCode).not.toBe(0);
     } finally {
       await sh(2, `rm -rf ${LOCK}`);

@@ -108,12 +108,12 @@ describe('hsts-cluster up on a three-node rig', () => {
         expect((await rig.sh(node, `stat -c '%U %a' ${f} $(dirname ${f})`)).output.trim().split('\n')).toEqual(['root 600', 'root 700']);
       }
       // What hsts-cluster recorded of askmscli: root only, salted scrypt hashes.
-      const records = await rig.sh(node, "stat -c '%n %U %a' /opt/aspera/var/hsts-cluster/askmscli /opt/aspera/var/hsts-cluster/askmscli/*");
+      const records = await rig.sh(node, "stat -c '%n %U %a' /var/lib/hsts-cluster/askmscli /var/lib/hsts-cluster/askmscli/*");
       expect(records.output.trim().split('\n')).toEqual([
-        '/opt/aspera/var/hsts-cluster/askmscli root 700',
-        '/opt/aspera/var/hsts-cluster/askmscli/keystore.asperadaemon.json root 600',
-        '/opt/aspera/var/hsts-cluster/askmscli/keystore.xfer.json root 600',
-        '/opt/aspera/var/hsts-cluster/askmscli/redis-password.json root 600',
+        '/var/lib/hsts-cluster/askmscli root 700',
+        '/var/lib/hsts-cluster/askmscli/keystore.asperadaemon.json root 600',
+        '/var/lib/hsts-cluster/askmscli/keystore.xfer.json root 600',
+        '/var/lib/hsts-cluster/askmscli/redis-password.json root 600',
       ]);
     }
   });

@@ -104,7 +104,7 @@ const REDIS_KEYS = `redis_keys() {
 const SCRIPT = `${NORMALIZE}
 ${CONF_LINES}
 ${REDIS_KEYS}
-for f in ${FILES.join(' ')} /opt/aspera/var/localkeystore.db /home/*/localkeystore.db /opt/aspera/var/hsts-cluster/askmscli/*; do
+for f in ${FILES.join(' ')} /opt/aspera/var/localkeystore.db /home/*/localkeystore.db /var/lib/hsts-cluster/askmscli/*; do
   if [ ! -e "$f" ]; then echo "file $f absent"; continue; fi
   case "$f" in
     *redis/aspera_31415.conf|*redis/sentinel_41415.conf)

@@ -23,7 +23,7 @@ systemctl disable asperaredissentinel 2>/dev/null
 rm -rf /lib/systemd/system/asperaredissentinel.service /etc/systemd/system/asperaredissentinel.service.d /etc/systemd/system/asperaredisd.service.d
 systemctl daemon-reload
 systemctl reset-failed
-rm -rf ${PATHS.split(' ').map((p) => `/${p}`).join(' ')} /opt/aspera/var/hsts-cluster /opt/aspera/var/*.rdb /home/*/localkeystore.db /etc/iptables/rules.v4
+rm -rf ${PATHS.split(' ').map((p) => `/${p}`).join(' ')} /var/lib/hsts-cluster /var/lib/hsts-cluster.refused.* /opt/aspera/var/hsts-cluster /opt/aspera/var/*.rdb /home/*/localkeystore.db /etc/iptables/rules.v4
 tar -C / -xpf ${SAVED}
 iptables -F && iptables -X
 systemctl start asperaredisd asperanoded asperarund

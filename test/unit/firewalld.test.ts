@@ -54,11 +54,11 @@ describe('firewalld rich rules', () => {
     expect(firewallCmds('public', true, { remove: [accept('172.20.0.9', 31415)], add: [reject(31415), reject(41415)] })).toEqual([
       {
         label: 'firewall-cmd --permanent --zone=public --remove-rich-rule (1 rule)',
-        code: `firewall-cmd --permanent --zone=public --remove-rich-rule='${accept('172.20.0.9', 31415)}'`,
+        code: `firewall-cmd --permanent --zone='public' --remove-rich-rule='${accept('172.20.0.9', 31415)}'`,
       },
       {
         label: 'firewall-cmd --permanent --zone=public --add-rich-rule (2 rules)',
-        code: `firewall-cmd --permanent --zone=public --add-rich-rule='${reject(31415)}' --add-rich-rule='${reject(41415)}'`,
+        code: `firewall-cmd --permanent --zone='public' --add-rich-rule='${reject(31415)}' --add-rich-rule='${reject(41415)}'`,
       },
     ]);
     expect(firewallCmds('public', false, { remove: [], add: [] })).toEqual([]);

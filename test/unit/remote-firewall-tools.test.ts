@@ -29,12 +29,16 @@ describe('remote/firewall-tools', () => {
   });
 
   it.each([
-    [true, 'firewall-cmd --permanent --zone=public'],
-    [false, 'firewall-cmd --zone=public'],
-  ])('firewall-cmd rich rules, permanent %s', (permanent, base) => {
+    [true, 'firewall-cmd --permanent --zone=public', "firewall-cmd --permanent --zone='public'"],
+    [false, 'firewall-cmd --zone=public', "firewall-cmd --zone='public'"],
+  ])('firewall-cmd rich rules, permanent %s', (permanent, base, code) => {
     const rule = 'rule priority="-3140" port port="31415" protocol="tcp" reject';
     expect(firewallCmds('public', permanent, { remove: [], add: [rule] })).toEqual([
-      { label: `${base} --add-rich-rule (1 rule)`, code: `${base} --add-rich-rule='${rule}'` },
+      { label: `${base} --add-rich-rule (1 rule)`, code: `${code} --add-rich-rule='${rule}'` },
     ]);
+  });
+
+  it('quotes the zone name for the shell (a snapshot names it)', () => {
+    expect(firewallCmds('a;b', true, { remove: [], add: ['r'] })[0]!.code).toBe("firewall-cmd --permanent --zone='a;b' --add-rich-rule='r'");
   });
 });

@@ -21,20 +21,22 @@ function take(dir: string, holder: LockHolder): Promise<{ code: number; output: 
   });
 }
 
+/** A run id as engine/run.ts makes them (a holder naming anything else is not one hsts-cluster wrote). */
+const runId = (side: 'A' | 'B', round: number) => `20261128T0000${String(round).padStart(2, '0')}Z-${side === 'A' ? 'aaaa' : 'bbbb'}`;
 const holder = (run: string): LockHolder => ({ run, command: 'up', user: 'op', host: 'laptop', pid: 1, since: '2026-11-28T00:00:00Z' });
 
 describe('the run lock, taken by two runs at once', () => {
   it('lets exactly one win, every time, and the loser names the winner', async () => {
     for (let round = 0; round < 50; round++) {
       const dir = mkdtempSync(join(root, `r${round}-`));
-      const results = await Promise.all([take(dir, holder(`A${round}`)), take(dir, holder(`B${round}`))]);
+      const results = await Promise.all([take(dir, holder(runId('A', round))), take(dir, holder(runId('B', round)))]);
       expect(results.map((r) => r.code).sort()).toEqual([0, 1]);
       const winner = results.find((r) => r.code === 0)!;
       const loser = results.find((r) => r.code === 1)!;
       expect(winner.output.trim()).toBe('acquired');
       const named = describeHolder(loser.output.trim().replace(/^held by: /, ''));
-      expect(named).toMatch(/^run [AB]\d+ \(up\) by op@laptop pid 1/);
-      expect(named).not.toContain(results.indexOf(loser) === 0 ? `A${round} ` : `B${round} `);
+      expect(named).toMatch(/^run 20261128T0000\d\dZ-(aaaa|bbbb) \(up\) by op@laptop pid 1/);
+      expect(named).not.toContain(`${runId(results.indexOf(loser) === 0 ? 'A' : 'B', round)} `);
     }
   });
 });

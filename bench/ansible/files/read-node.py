@@ -20,7 +20,7 @@ ASPERA_CONF = "/opt/aspera/etc/aspera.conf"
 REDIS_CONF = "/opt/aspera/etc/redis/aspera_31415.conf"
 SENTINEL_CONF = "/opt/aspera/etc/redis/sentinel_41415.conf"
 RULES = "/etc/iptables/rules.v4"
-RECORDS = "/opt/aspera/var/hsts-cluster/askmscli"
+RECORDS = "/var/lib/hsts-cluster/askmscli"
 SERVICES = ["asperaredisd", "asperaredissentinel", "asperanoded", "asperarund"]
 
 

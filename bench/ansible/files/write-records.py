@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-DIR = "/opt/aspera/var/hsts-cluster/askmscli"
+DIR = "/var/lib/hsts-cluster/askmscli"
 password = sys.stdin.read().encode()
 salt = os.urandom(16)
 digest = hashlib.scrypt(password, salt=salt, n=16384, r=8, p=1, maxmem=256 * 16384 * 8, dklen=32)

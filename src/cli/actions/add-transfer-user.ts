@@ -13,6 +13,7 @@ export interface AddUserOptions extends CommonOptions {
   create?: boolean;
   save: boolean;
   breakLock?: boolean;
+  keepRuns?: number;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { CommonOptions } from '../options.js';
 
 /** The runner options every applying command shares, from the common flags and the wrapper's context. */
 export function runOptions(
-  ctx: CommandContext<CommonOptions & { waitTimeout?: number; breakLock?: boolean }>,
+  ctx: CommandContext<CommonOptions & { waitTimeout?: number; breakLock?: boolean; keepRuns?: number }>,
   mode: RunOptions['mode'],
 ): RunOptions {
   const { options } = ctx;
@@ -17,6 +17,7 @@ export function runOptions(
     waitTimeoutMs: waitTimeout * 1000,
     commandTimeoutMs: Math.max(120_000, waitTimeout * 4000),
     breakLock: Boolean(options.breakLock),
+    ...(options.keepRuns !== undefined ? { keepRuns: options.keepRuns } : {}),
     verbose: Boolean(options.verbose),
     journalDir: ctx.journalDir,
     progress: progressFor(options),

@@ -12,6 +12,7 @@ export interface UpOptions extends CommonOptions {
   waitTransfers?: number;
   waitTimeout: number;
   breakLock?: boolean;
+  keepRuns?: number;
 }
 
 export async function upOrPlan(ctx: CommandContext<UpOptions>, mode: 'apply' | 'plan'): Promise<Outcome> {

@@ -35,7 +35,7 @@ export async function lockAndGather(run: Run, playbook: Playbook, options: Gathe
     const answers: LockAnswer[] = [];
     const gotLock = async (answer: LockAnswer): Promise<void> => {
       answers.push(answer);
-      if (answer.node === firstNode && answer.state === 'refused') {
+      if (answer.node === firstNode && (answer.state === 'refused' || answer.state === 'unusable')) {
         lost = true;
         await Promise.all([...run.locked].map((name) => releaseLock(run, name)));
       } else if (lost) {

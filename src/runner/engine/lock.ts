@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { hostname, userInfo } from 'node:os';
 import type { RemoteCommand } from '../../ssh/remote-script.js';
 import { acquireLockCommand, describeHolder, releaseLockCommand, type LockHolder } from '../node-state.js';
+import { stateRefusal } from '../../remote/state-dir.js';
 import type { Run } from './run.js';
 
 /** Who holds the lock while this run does: written into the lock so others can say who it is. */
@@ -13,6 +14,8 @@ export function lockHolder(run: Run): LockHolder {
 
 /** The refusal when another run holds the lock: `output` is what the lock command printed. */
 export function lockRefusal(output: string): Error {
+  const unusable = stateRefusal(output);
+  if (unusable) return new Error(unusable);
   return new Error(`the run lock is held by ${describeHolder(output.replace(/^held by: /, ''))}`);
 }
 
@@ -20,6 +23,8 @@ export function lockRefusal(output: string): Error {
 export type LockAnswer =
   | { node: string; state: 'held' }
   | { node: string; state: 'refused'; output: string }
+  /** The node's state directory failed its check (state-dir.ts): no retry helps. */
+  | { node: string; state: 'unusable'; output: string }
   | { node: string; state: 'no-answer' };
 
 export type LockDecision =
@@ -38,6 +43,8 @@ export type LockDecision =
  * refusal elsewhere is retried while retries are left. `answers` are in inventory order.
  */
 export function decideLock(answers: LockAnswer[], retriesLeft: boolean): LockDecision {
+  const unusable = answers.filter((a): a is Extract<LockAnswer, { state: 'unusable' }> => a.state === 'unusable');
+  if (unusable.length > 0) return { kind: 'stop', refusals: unusable };
   const [first] = answers;
   if (!first || first.state === 'refused') return { kind: 'stop', refusals: first ? [first] : [] };
   if (answers.some((a) => a.state === 'no-answer')) return { kind: 'stop', refusals: [] };
@@ -64,7 +71,8 @@ export interface LockRetryStop {
 /** What the lock command's result (or its absence: the batch failed) says. */
 export function lockAnswer(node: string, result: { exitCode: number; output: string } | undefined): LockAnswer {
   if (!result) return { node, state: 'no-answer' };
-  return result.exitCode === 0 ? { node, state: 'held' } : { node, state: 'refused', output: result.output };
+  if (result.exitCode === 0) return { node, state: 'held' };
+  return stateRefusal(result.output) ? { node, state: 'unusable', output: result.output } : { node, state: 'refused', output: result.output };
 }
 
 /**
@@ -91,7 +99,7 @@ export async function takeRunLock(
   for (let attempt = 0; ; attempt++) {
     for (const answer of await take(pending, command)) {
       answers.set(answer.node, answer);
-      if (answer.state !== 'refused') run.locked.add(answer.node);
+      if (answer.state !== 'refused' && answer.state !== 'unusable') run.locked.add(answer.node);
     }
     const decision = decideLock(names.map((node) => answers.get(node) ?? { node, state: 'no-answer' }), attempt < delaysMs.length && !aborted() && !stop.giveUp?.());
     if (decision.kind !== 'retry') return decision;

@@ -1,6 +1,5 @@
-import { makeDirectory } from '../../remote/files.js';
 import { runningRedis } from '../facts.js';
-import { saveSnapshotCommand } from '../node-state.js';
+import { makeRunDirCommand, saveSnapshotCommand } from '../node-state.js';
 import { changeCount, type NodePlan } from '../planner.js';
 import { saveRedisDataCommand } from '../redis-data.js';
 import { saveCopiesCommand } from '../saved-copies.js';
@@ -25,7 +24,7 @@ export async function snapshotChangingNodes(run: Run, plans: NodePlan[], command
       const snapshot = takeSnapshot(run.id, p.node.name, run.inventory.cluster.nodedUser, facts, touches);
       const dir = runDir(run.id);
       const commands = [
-        ...(snapshot.copies.length ? [makeDirectory(dir, { mode: '0700' }), saveCopiesCommand(dir, snapshot.copies)] : []),
+        ...(snapshot.copies.length ? [makeRunDirCommand(run.id), saveCopiesCommand(dir, snapshot.copies)] : []),
         saveSnapshotCommand(snapshot),
       ];
       if (snapshot.redisData) {
