@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { rdbPath } from '../../src/runner/redis-data.js';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rdbPath, rdbPlaceCheck } from '../../src/runner/redis-data.js';
 
 describe('rdbPath', () => {
   it('joins dir and dbfilename as the specification sets them', () => {
@@ -12,5 +16,54 @@ describe('rdbPath', () => {
   });
   it('reads quoted values the way Redis does', () => {
     expect(rdbPath('dir "/srv/redis data"\ndbfilename "x.rdb"\n')).toBe('/srv/redis data/x.rdb');
+  });
+});
+
+/**
+ * rdbPlaceCheck run by bash on a scratch tree, with `nobody` as the noded user: root copies the
+ * RDB only where that user writes it anyway. Needs root (to give files to nobody), as the suite has.
+ */
+describe('rdbPlaceCheck', () => {
+  const isRoot = process.getuid?.() === 0;
+  const root = mkdtempSync(join(tmpdir(), 'hsts-rdb-'));
+  chmodSync(root, 0o755);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const nobody = () => Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
+  const dirOf = (name: string, owner: number) => {
+    const dir = join(root, name);
+    mkdirSync(dir, { recursive: true });
+    chownSync(dir, owner, owner);
+    return dir;
+  };
+  const check = (rdb: string) => spawnSync('bash', ['-c', rdbPlaceCheck(rdb, 'nobody')], { encoding: 'utf8' });
+
+  it.runIf(isRoot)('passes the noded user\'s RDB in the noded user\'s directory, and a directory without the file yet', () => {
+    const dir = dirOf('ok', nobody());
+    expect(check(join(dir, 'redis.31415.rdb')).status).toBe(0);
+    writeFileSync(join(dir, 'redis.31415.rdb'), 'REDIS');
+    chownSync(join(dir, 'redis.31415.rdb'), nobody(), nobody());
+    expect(check(join(dir, 'redis.31415.rdb')).status).toBe(0);
+  });
+
+  it.runIf(isRoot)('refuses a directory that is not the noded user\'s (dir /etc, dbfilename shadow)', () => {
+    const r = check('/etc/shadow');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("Redis's dataset /etc/shadow: its directory is not nobody's; refused");
+  });
+
+  it.runIf(isRoot)('refuses a root file in the noded user\'s directory', () => {
+    const dir = dirOf('rootfile', nobody());
+    writeFileSync(join(dir, 'dump.rdb'), 'REDIS');
+    const r = check(join(dir, 'dump.rdb'));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain("the file is not nobody's; refused");
+  });
+
+  it.runIf(isRoot)('refuses a directory reached through a link, even one the noded user owns', () => {
+    const real = dirOf('real', nobody());
+    symlinkSync(real, join(root, 'link'));
+    const r = check(join(root, 'link', 'dump.rdb'));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('its directory is a link, has a link on its way, or is missing; refused');
   });
 });
