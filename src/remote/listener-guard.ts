@@ -9,16 +9,17 @@ export interface ListenerOwner {
 const FN = '__hsts_owned';
 
 /**
- * bash: `__hsts_owned IP PORT USER UNIT` succeeds when every local listener that a connection to
- * IP:PORT could reach is owned by USER's uid, or is UNIT's MainPID or one of its descendants; else
- * it prints who holds the port and fails. No local listener passes (the port is another host's, or
- * nothing listens: the connection fails by itself). The fast path (the noded user's socket) costs
+ * bash: `__hsts_owned IP PORT USER UNIT` succeeds when every local listener on PORT, whatever its
+ * address (an `::ffff:IP` or wildcard socket reaches IP too), is owned by USER's uid, or is UNIT's
+ * MainPID or one of its descendants; else it prints who holds the port and fails. No local listener
+ * passes (the port is another host's, or nothing listens: the connection fails by itself; a socket
+ * bound in the moment between this check and the connection is not seen). The fast path (the noded user's socket) costs
  * two processes (`ss`, `id`); systemctl and /proc are read only for a socket of another uid.
  * ss prints no `uid:` for root's sockets.
  */
 const DEFINITION = `${FN}() { local w u p c m q n a r f k v; w=$(id -u "$3" 2>/dev/null) || w=; ` +
   'while read -r _ _ _ a _ r; do ' +
-  'case $a in "$1:$2"|"0.0.0.0:$2"|"*:$2"|"[::]:$2"|"[$1]:$2") ;; *) continue;; esac; ' +
+  'case $a in *:"$2") ;; *) continue;; esac; ' +
   'u=0; [[ $r =~ uid:([0-9]+) ]] && u=${BASH_REMATCH[1]}; [ -n "$w" ] && [ "$u" = "$w" ] && continue; ' +
   'p=; c=?; [[ $r =~ \\(\\"([^\\"]{0,64})\\",pid=([0-9]+) ]] && { c=${BASH_REMATCH[1]}; p=${BASH_REMATCH[2]}; }; ' +
   'if [ -n "$p" ]; then m=$(systemctl show -p MainPID --value "$4" 2>/dev/null); q=$p; n=0; ' +

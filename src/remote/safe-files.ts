@@ -39,20 +39,53 @@ export const OPEN_FUNCTION = [
 ].join('\n');
 
 /**
+ * `__enter DIR OWNER` (in a subshell): the working directory becomes DIR, resolved once (`cd -P`),
+ * so that a name swapped meanwhile changes nothing; then the directory entered must be OWNER's or
+ * root's, and a root-owned one reached through a link (`pwd -P` is not DIR) only for a root-owned
+ * file. Otherwise a link another account made (`~u/.aspera -> /etc/bash_completion.d`, Redis's
+ * `dir` swapped for `/etc`) would have root write or remove names in a directory that account
+ * cannot write. Prints why and fails.
+ */
+const ENTER = [
+  '__enter() { local d o',
+  `  d=\${1:-/}; cd -P -- "$d" 2>/dev/null || { echo "cannot enter $d"; return 1; }`,
+  `  o=$(stat -c %U .) || { echo "cannot read the owner of $d"; return 1; }`,
+  `  [ "$o" = "$2" ] || [ "$o" = root ] || { echo "$d is $o's, not $2's or root's"; return 1; }`,
+  `  [ "$o" != root ] || [ "$2" = root ] || [ "$(pwd -P)" = "$d" ] || { echo "$d leads through a link to $(pwd -P), which is root's"; return 1; }`,
+  '}',
+].join('\n');
+
+/**
  * `__write PATH OWNER GROUP MODE < CONTENT`: PATH replaced by a new file (root's, fd 4) holding stdin,
- * or status 1 and why="REASON". noclobber opens a name that does not exist with O_EXCL; one that
- * appeared meanwhile is refused by the fstat (it must be the empty regular file just made).
+ * or status 1 and why="REASON". It works inside PATH's directory, entered once (__enter), with
+ * names relative to it. noclobber opens a name that does not exist with O_EXCL; one that appeared
+ * meanwhile is refused by the fstat (it must be the empty regular file just made).
  */
 const WRITE = [
-  '__write() { local t',
-  `  t=$(mktemp -u "\${1%/*}/.\${1##*/}.hsts-cluster.XXXXXXXXXX") || { why='no temporary name'; return 1; }`,
-  `  { set -C; exec 4>"$t"; } 2>/dev/null || { set +C; why="cannot create $t"; return 1; }`,
-  '  set +C',
-  `  [ "$(stat -L -c '%F %h %U' /dev/fd/4)" = 'regular empty file 1 root' ] || { exec 4>&-; why="$t was not the new file"; return 1; }`,
-  '  if cat >&4 && chown "$2:$3" /dev/fd/4 && chmod "$4" /dev/fd/4 && mv -f -T "$t" "$1" &&',
-  `    [ "$(stat -c %d:%i -- "$1")" = "$(stat -L -c %d:%i /dev/fd/4)" ]; then exec 4>&-; return 0; fi`,
-  `  exec 4>&-; rm -f "$t"; why="could not be written in place (replaced meanwhile?)"; return 1`,
+  ENTER,
+  '__write() { local out',
+  '  out=$(',
+  `    n=\${1##*/}; d=\${1%/*}; __enter "$d" "$2" || exit 1`,
+  `    t=$(mktemp -u ".$n.hsts-cluster.XXXXXXXXXX") || { echo 'no temporary name'; exit 1; }`,
+  `    { set -C; exec 4>"$t"; } 2>/dev/null || { echo "cannot create $t"; exit 1; }`,
+  '    set +C',
+  `    [ "$(stat -L -c '%F %h %U' /dev/fd/4)" = 'regular empty file 1 root' ] || { echo "$t was not the new file"; exit 1; }`,
+  '    if cat >&4 && chown "$2:$3" /dev/fd/4 && chmod "$4" /dev/fd/4 && mv -f -T -- "$t" "$n" &&',
+  `      [ "$(stat -c %d:%i -- "$n")" = "$(stat -L -c %d:%i /dev/fd/4)" ]; then exit 0; fi`,
+  `    rm -f -- "$t"; echo 'could not be written in place (replaced meanwhile?)'; exit 1`,
+  '  ) && return 0',
+  '  why=$out; return 1',
   '}',
+].join('\n');
+
+/**
+ * `__remove PATH OWNER`: PATH removed from inside its directory, entered as __write does (the
+ * directory OWNER's, or root's and reached without a link); nothing to do when PATH is not there; a
+ * refusal prints why and fails.
+ */
+export const REMOVE_FUNCTION = [
+  ENTER,
+  '__remove() { [ -e "$1" ] || [ -L "$1" ] || return 0; ( __enter "${1%/*}" "$2" || exit 1; rm -f -- "${1##*/}" ) }',
 ].join('\n');
 
 const MODE = /^[0-7]{3,4}$/;

@@ -7,6 +7,8 @@ import { asredisCode, passwordInput, type RedisTarget } from '../remote/redis-cl
 import { pollUntil } from '../remote/waits.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
+import { CONFIG_MAX_BYTES, OPEN_FUNCTION } from '../remote/safe-files.js';
+import { rdbPlaceCheck } from './redis-data.js';
 
 const info = (target: RedisTarget, field: string) => `$(${asredisCode(target, ['INFO', 'persistence'])} | tr -d '\\r' | sed -n 's/^${field}://p')`;
 
@@ -14,10 +16,12 @@ const info = (target: RedisTarget, field: string) => `$(${asredisCode(target, ['
  * BGSAVE, waited for (bounded) until a save that started after it ended well; prints the file's bytes
  * as base64 on the last line. `rdb` is the file the running Redis writes.
  */
-export function bgsaveAndRead(target: RedisTarget, rdb: string, timeoutMs: number): RemoteCommand {
+export function bgsaveAndRead(target: RedisTarget, rdb: string, timeoutMs: number, nodedUser: string): RemoteCommand {
   return {
     label: `asredis -h ${target.ip} -p ${target.port} BGSAVE, wait until it ended, then read ${rdb}`,
     code: [
+      // The RDB's place comes from a file the noded user writes: read only where that user writes it.
+      rdbPlaceCheck(rdb, nodedUser),
       `saves=${info(target, 'rdb_saves')}`,
       '[ -n "$saves" ] || { echo "INFO persistence has no rdb_saves (Redis 7.0 or later is needed)"; exit 1; }',
       // SCHEDULE: when Redis is already saving (its own save points), ours follows instead of failing.
@@ -29,15 +33,27 @@ export function bgsaveAndRead(target: RedisTarget, rdb: string, timeoutMs: numbe
       }),
       `status=${info(target, 'rdb_last_bgsave_status')}`,
       '[ "$status" = ok ] || { echo "BGSAVE failed: rdb_last_bgsave_status:$status"; exit 1; }',
-      `base64 -w0 ${shq(rdb)}; echo`,
+      OPEN_FUNCTION,
+      `__open ${shq(rdb)} '' || { echo "refused ${rdb}: $why"; exit 1; }`,
+      'base64 -w0 <&3; echo',
     ].join('\n'),
     inputs: passwordInput(target),
   };
 }
 
-/** A file's bytes as base64 (empty output: the file is absent). */
+/**
+ * A file's bytes as base64 (empty output: the file is absent), read as remote/safe-files.ts reads:
+ * a link, a FIFO, a device or a file over CONFIG_MAX_BYTES is refused, by name.
+ */
 export function readFileBase64(path: string): RemoteCommand {
-  return { label: `read ${path}`, code: `if [ -f ${shq(path)} ]; then base64 -w0 ${shq(path)}; fi; echo` };
+  return {
+    label: `read ${path}`,
+    code: [
+      OPEN_FUNCTION,
+      `f=${shq(path)}`,
+      `if [ -e "$f" ] || [ -L "$f" ]; then __open "$f" ${CONFIG_MAX_BYTES} || { echo "refused $f: $why"; exit 1; }; head -c ${CONFIG_MAX_BYTES} <&3 | base64 -w0; fi; echo`,
+    ].join('\n'),
+  };
 }
 
 /**

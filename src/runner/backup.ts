@@ -54,7 +54,7 @@ async function backup(access: ClusterAccess, options: BackupOptions, report: Omi
     const files = await Promise.all(nodes.map((node) => nodeFiles(access, node)));
     const conf = files[nodes.indexOf(primary)]!.find((f) => f.path.endsWith('aspera_31415.conf'))!;
     const version = parseInfoFields(await access.must(primary, asredis(access.redis(primary), ['INFO', 'server']))).redis_version ?? 'unknown';
-    const b64 = await access.must(primary, bgsaveAndRead(access.redis(primary), rdbPath(conf.raw), BGSAVE_TIMEOUT_MS), BGSAVE_TIMEOUT_MS + 60_000);
+    const b64 = await access.must(primary, bgsaveAndRead(access.redis(primary), rdbPath(conf.raw), BGSAVE_TIMEOUT_MS, access.cluster.nodedUser), BGSAVE_TIMEOUT_MS + 60_000);
     const rdb = Buffer.from(b64.trim().split('\n').at(-1) ?? '', 'base64');
     access.journal('dataset saved', { node: primary.name, bytes: rdb.length });
     if (access.aborted) throw new Error('interrupted (Ctrl-C): no archive written');

@@ -4,7 +4,7 @@ import { redisKeyOf } from '../hsts/redis-conf.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
 import { asredisCode, passwordInput } from '../remote/redis-cli.js';
-import { safeCopyCode } from '../remote/safe-files.js';
+import { REMOVE_FUNCTION, safeCopyCode } from '../remote/safe-files.js';
 import type { Target } from './facts.js';
 
 /**
@@ -67,9 +67,9 @@ export function restoreRedisDataCommand(runDir: string, rdb: string, nodedUser: 
     label: `restore Redis's dataset ${rdb} from ${saved}`,
     // Written as a new file renamed onto the RDB (a random name in Redis's directory, which the
     // noded user owns), with the saved copy's owner and mode.
-    code: [rdbPlaceCheck(rdb, nodedUser), safeCopyCode({
+    code: [rdbPlaceCheck(rdb, nodedUser), REMOVE_FUNCTION, safeCopyCode({
       from: saved, to: rdb, maxBytes: null,
-      whenAbsent: `if [ -e ${shq(`${saved}.absent`)} ]; then rm -f ${shq(rdb)}; else echo ${shq(`no dataset was saved in ${runDir}`)}; exit 1; fi`,
+      whenAbsent: `if [ -e ${shq(`${saved}.absent`)} ]; then __remove ${shq(rdb)} ${shq(nodedUser)} || { echo ${shq(`${rdb}: not removed`)}; exit 1; }; else echo ${shq(`no dataset was saved in ${runDir}`)}; exit 1; fi`,
     })].join('\n'),
   };
 }

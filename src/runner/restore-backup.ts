@@ -69,7 +69,7 @@ async function restore(access: ClusterAccess, options: RestoreOptions, report: O
   let before: Buffer;
   try {
     const conf = Buffer.from((await access.must(primary, readFileBase64(HSTS.redisConf))).trim(), 'base64').toString('utf8');
-    const b64 = await access.must(primary, bgsaveAndRead(access.redis(primary), rdbPath(conf), BGSAVE_TIMEOUT_MS), BGSAVE_TIMEOUT_MS + 60_000);
+    const b64 = await access.must(primary, bgsaveAndRead(access.redis(primary), rdbPath(conf), BGSAVE_TIMEOUT_MS, access.cluster.nodedUser), BGSAVE_TIMEOUT_MS + 60_000);
     before = Buffer.from(b64.trim().split('\n').at(-1) ?? '', 'base64');
     await access.must(primary, keepPrivately(`${runDir}/redis-before-restore.rdb`, before));
     access.journal('current dataset kept', { node: primary.name, bytes: before.length });

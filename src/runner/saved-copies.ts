@@ -1,7 +1,7 @@
 import { copyVars, type SavedCopy } from '../facts/copies-probe.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
-import { safeCopyCode, STORE_MAX_BYTES } from '../remote/safe-files.js';
+import { REMOVE_FUNCTION, safeCopyCode, STORE_MAX_BYTES } from '../remote/safe-files.js';
 
 /**
  * Opaque files (askmscli's encrypted stores) are never read into the facts: the snapshot batch of
@@ -11,6 +11,11 @@ import { safeCopyCode, STORE_MAX_BYTES } from '../remote/safe-files.js';
  * removes the file. The stores live in directories their users own: each copy goes through
  * remote/safe-files.ts (a symlink, a FIFO or a store over STORE_MAX_BYTES is refused, by name).
  */
+
+/** Whose a store is: USER for `~USER/...` (a localkeystore.db), root for the root store. */
+export function storeOwner(path: string): string {
+  return /^~([a-z_][a-z0-9_.-]{0,31})\//.exec(path)?.[1] ?? 'root';
+}
 
 /** The copy's name in the run directory: numbered (no two paths meet), the file's name for people. */
 export function copyName(index: number, path: string): string {
@@ -39,9 +44,11 @@ export function restoreCopyCommand(runDir: string, copy: SavedCopy): RemoteComma
     label: `restore ${copy.path} from ${runDir}/${copy.saved}`,
     code: [
       copyVars(runDir, copy),
+      REMOVE_FUNCTION,
       safeCopyCode({
         from: `${runDir}/${copy.saved}`, to: copy.path, maxBytes: STORE_MAX_BYTES,
-        whenAbsent: `if [ -e "$s.absent" ]; then rm -f "$f"; else echo ${shq(`no copy of ${copy.path} was saved in ${runDir}`)}; exit 1; fi`,
+        // A store that was not there is removed from inside its user's directory, never through a link.
+        whenAbsent: `if [ -e "$s.absent" ]; then __remove "$f" ${shq(storeOwner(copy.path))} || { echo "$f: not removed"; exit 1; }; else echo ${shq(`no copy of ${copy.path} was saved in ${runDir}`)}; exit 1; fi`,
       }),
     ].join('\n'),
   };

@@ -74,7 +74,7 @@ describe('backup and restore commands keep the password out of labels and code',
   const password = new Secret('Pa55"word\\x');
   const target = { ip: '192.0.2.11', port: 31415, password, owner: { unit: 'asperaredisd', user: 'asperadaemon' } };
   it.each([
-    ['bgsaveAndRead', bgsaveAndRead(target, '/opt/aspera/var/redis.31415.rdb', 60_000)],
+    ['bgsaveAndRead', bgsaveAndRead(target, '/opt/aspera/var/redis.31415.rdb', 60_000, 'asperadaemon')],
     ['loadDataset', loadDataset(target, Buffer.from('REDIS'), 60_000, 'asperadaemon')],
   ])('%s', (_name, command) => {
     expect(command.label).not.toContain('Pa55');

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, linkSync, lstatSync, mkdtempSync, readdirSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseSafeRead, safeCopyCode, safeReadCode, safeWriteCode } from '../../src/remote/safe-files.js';
+import { parseSafeRead, REMOVE_FUNCTION, safeCopyCode, safeReadCode, safeWriteCode } from '../../src/remote/safe-files.js';
 import { parseBatchOutput, renderBatch, type RemoteCommand } from '../../src/ssh/remote-script.js';
 
 // The builders' bash runs in a local shell on a scratch directory: the code a node runs, on real files.
@@ -140,5 +140,63 @@ describe('safe copy', () => {
   it('runs the absent branch for a missing source', () => {
     const result = run({ label: 'copy', code: safeCopyCode({ from: fresh('none'), to: fresh('x'), maxBytes: null, whenAbsent: 'echo was absent' }) });
     expect(result).toMatchObject({ exitCode: 0, output: 'was absent' });
+  });
+});
+
+/**
+ * The directory a write or a removal lands in: entered once and judged as entered. A link another
+ * account made in its own directory must not lead root into a directory that account cannot write
+ * (`~u/.aspera -> /etc/bash_completion.d`); a file of one user never lands in another user's directory.
+ */
+describe('the directory a write or a removal lands in', () => {
+  const isRoot = process.getuid?.() === 0;
+  const uidOf = (name: string) => Number(spawnSync('id', ['-u', name], { encoding: 'utf8' }).stdout.trim());
+  const userDir = (name: string, owner: string) => {
+    const path = fresh(name);
+    spawnSync('mkdir', [path]);
+    chownSync(path, uidOf(owner), uidOf(owner));
+    return path;
+  };
+  const writeAs = (path: string, owner: string) =>
+    run({ label: 'write', code: safeWriteCode(path, owner, owner === 'root' ? 'root' : 'nogroup', '600'), inputs: { content: 'store' } });
+  const removeAs = (path: string, owner: string) => run({ label: 'remove', code: `${REMOVE_FUNCTION}\n__remove ${JSON.stringify(path)} ${owner} || exit 1` });
+
+  it.runIf(isRoot)('writes a user\'s file in that user\'s directory, and root\'s in root\'s', () => {
+    const home = userDir('home-nobody', 'nobody');
+    expect(writeAs(join(home, 'localkeystore.db'), 'nobody').exitCode).toBe(0);
+    expect(statSync(join(home, 'localkeystore.db')).uid).toBe(uidOf('nobody'));
+    const rootDir = userDir('root-dir', 'root');
+    expect(writeAs(join(rootDir, 'rootkeystore.db'), 'root').exitCode).toBe(0);
+  });
+
+  it.runIf(isRoot)('refuses a user\'s file through that user\'s link to a root directory, which keeps its names', () => {
+    const home = userDir('home-link', 'nobody');
+    const rootDir = userDir('bash_completion.d', 'root');
+    symlinkSync(rootDir, join(home, '.aspera'));
+    const r = writeAs(join(home, '.aspera', 'localkeystore.db'), 'nobody');
+    expect(r.exitCode).toBe(1);
+    expect(r.output).toContain(`leads through a link to ${rootDir}, which is root's`);
+    expect(readdirSync(rootDir)).toEqual([]);
+  });
+
+  it.runIf(isRoot)('refuses one user\'s file in another user\'s directory', () => {
+    const other = userDir('home-daemon', 'daemon');
+    const r = writeAs(join(other, 'localkeystore.db'), 'nobody');
+    expect(r.exitCode).toBe(1);
+    expect(r.output).toContain(`${other} is daemon's, not nobody's or root's`);
+    expect(readdirSync(other)).toEqual([]);
+  });
+
+  it.runIf(isRoot)('removes only from inside the owner\'s directory, never through a link into root\'s', () => {
+    const home = userDir('home-rm', 'nobody');
+    const rootDir = userDir('etc-like', 'root');
+    writeFileSync(join(rootDir, 'localkeystore.db'), 'root file');
+    symlinkSync(rootDir, join(home, '.aspera'));
+    expect(removeAs(join(home, '.aspera', 'localkeystore.db'), 'nobody').exitCode).toBe(1);
+    expect(readFileSync(join(rootDir, 'localkeystore.db'), 'utf8')).toBe('root file');
+    writeFileSync(join(home, 'mine.db'), 'x');
+    expect(removeAs(join(home, 'mine.db'), 'nobody').exitCode).toBe(0);
+    expect(lstatSync(join(home, 'mine.db'), { throwIfNoEntry: false })).toBeUndefined();
+    expect(removeAs(join(home, 'never-there.db'), 'nobody').exitCode).toBe(0);
   });
 });
