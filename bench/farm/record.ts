@@ -42,9 +42,13 @@ function clusterSettings(): Record<string, unknown> {
 }
 const byNode: RecordedCommand[][][] = inventory.nodes.map(() => []);
 
-/** A file probe answers "owner group mode\nBASE64": kept as text so that its addresses can be tokens. */
+/**
+ * A file probe answers "owner group mode[ links size]\nBASE64" (remote/safe-files.ts safeReadCode,
+ * or the older `base64 -w0 "$f"`): kept as text so that its addresses can be tokens.
+ */
+const isFileProbe = (code: string) => code.includes('base64 -w0 "$f"') || (code.includes('__open "$f"') && code.includes('echo "$m"'));
 function answerText(code: string, output: string): { output: string; file?: true } {
-  if (!code.includes('base64 -w0 "$f"') || output.trim() === 'ABSENT') return { output };
+  if (!isFileProbe(code) || output.trim() === 'ABSENT' || output.startsWith('REFUSED ')) return { output };
   const [meta = '', b64 = ''] = output.split('\n');
   const bytes = Buffer.from(b64.trim(), 'base64');
   const text = bytes.toString('utf8');
