@@ -118,7 +118,7 @@ describe('the doctor\'s notes', () => {
 });
 
 describe('the checklist', () => {
-  it('answers the README\'s list from the findings', () => {
+  it('answers the list in docs/platforms.md from the findings', () => {
     const items = doctorChecklist(parseDoctorProbe(INPUT, OUTPUT), 9093);
     expect(items.map((c) => [c.ok, c.detail])).toEqual([
       [false, 'absent'],
