@@ -118,7 +118,7 @@ export interface CheckItem {
   detail: string;
 }
 
-/** The README's "Before pointing hsts-cluster at a real HSTS" list, answered by the node. */
+/** docs/platforms.md's "Before pointing hsts-cluster at a real HSTS" list, answered by the node. */
 export function doctorChecklist(findings: DoctorFindings, nodeApiPort: number): CheckItem[] {
   const root = findings.owners.get('/opt/aspera/etc/rootkeystore.db');
   const missingStores = findings.users.filter((u) => u.home !== null && u.stores.length === 0).map((u) => u.user);

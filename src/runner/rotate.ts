@@ -151,7 +151,7 @@ class Rotation {
       else if (!a.version) problems.push(`${a.node.name}'s ${a.what} did not say its version`);
       else if (versionTooOld(a.version)) {
         problems.push(`${a.node.name}'s ${a.what} is version ${a.version.join('.')}: a rotation without downtime needs ${MINIMUM_VERSION.join('.')} or later ` +
-          '(several passwords for the default user, Sentinel ACL and sentinel-pass); see README "Rotating the Redis password" for older versions');
+          '(several passwords for the default user, Sentinel ACL and sentinel-pass); see docs/rotate-password.md, "Redis versions", for older versions');
       }
     }
     if (problems.length > 0) {
