@@ -142,9 +142,24 @@ describe('day one and day two on the mixed variant rig', () => {
     expect(r.exitCode).toBe(0);
   });
 
-  it('verify passes on every node, asking each Node API where it is', async () => {
-    const r = await runCli(['verify', '-i', rig.inventoryPath, '--json']);
+  it('verify --replication passes, asking each Node API where it is', async () => {
+    const r = await runCli(['verify', '--replication', '-i', rig.inventoryPath, '--json']);
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+  });
+
+  it('add-transfer-user --create gives alice a keystore where each node\'s askmscli keeps it, and her ascp reaches Redis', async () => {
+    const r = await runCli(['add-transfer-user', 'alice', '--create', '-i', rig.inventoryPath, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    // keystore-dot-aspera on node1 and node3, the home itself on node2.
+    const places = ['~alice/.aspera/localkeystore.db', '~alice/localkeystore.db', '~alice/.aspera/localkeystore.db'];
+    for (const [i, place] of places.entries()) {
+      expect(await out(i, `stat -c '%U %a' ${place}`), `node${i + 1}`).toBe('alice 600');
+      const ascp = await rig.sh(i, "su -s /bin/sh alice -c '/opt/aspera/bin/ascp --simulate-seconds 0'");
+      expect(ascp.exitCode, `node${i + 1}: ${ascp.output}`).toBe(0);
+    }
+    const again = await runCli(['add-transfer-user', 'alice', '-i', rig.inventoryPath, '--json']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).totals.changed).toBe(0);
   });
 
   it('rotate-password refuses before changing anything: node2\'s Redis is 6.0, and a rotation without downtime needs 6.2', async () => {
