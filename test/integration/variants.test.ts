@@ -3,7 +3,7 @@
  * variant, each checked here from the outside (not by the script that made it), and the rig's one
  * inventory listing only users that every node has.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,7 +121,18 @@ describe('doctor on the mixed variant rig', () => {
 
 describe('day one and day two on the mixed variant rig', () => {
   // Each command finds each node's details out: none may assume the stock one.
-  it('up makes a healthy cluster of the three variants, and a second up changes nothing', async () => {
+  it('plan refuses node1 as the primary: node2\'s Redis 6.0 could not load its Redis 7\'s data', async () => {
+    const r = await runCli(['plan', '-i', rig.inventoryPath]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/node2: its Redis 6\.0\.\d+ cannot follow node1's Redis 7\.\d+\.\d+, the primary/);
+    expect(r.stderr).toContain('nothing was changed');
+  });
+
+  it('up makes a healthy cluster of the three variants, node2 (the oldest Redis) the primary, and a second up changes nothing', async () => {
+    // A newer Redis follows an older one: the inventory names node2 the primary.
+    const inventory = JSON.parse(readFileSync(rig.inventoryPath, 'utf8')) as { nodes: { name: string; role?: string }[] };
+    for (const node of inventory.nodes) node.role = node.name === 'node2' ? 'primary' : 'replica';
+    writeFileSync(rig.inventoryPath, JSON.stringify(inventory, null, 2));
     const first = await runCli(['up', '-i', rig.inventoryPath, '--json']);
     expect(first.exitCode, first.stderr).toBe(0);
     const again = await runCli(['up', '-i', rig.inventoryPath, '--json']);
