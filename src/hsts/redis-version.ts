@@ -61,3 +61,15 @@ export function replicaVersionProblems(primary: { name: string; version?: Versio
     '(a replica cannot load the RDB of a newer Redis, and never links): run the same Redis version on every node, ' +
     'or at least no node older than the primary');
 }
+
+/**
+ * A warning when some node could not follow another (whichever the primary is now): a failover to
+ * a newer Redis would leave the older ones unable to link. null when every pair could.
+ */
+export function mixedVersionWarning(nodes: readonly { name: string; version?: Version }[]): string | null {
+  const known = nodes.filter((n): n is { name: string; version: Version } => n.version !== undefined);
+  const stuck = known.some((a) => known.some((b) => !canReplicateFrom(a.version, b.version)));
+  if (!stuck) return null;
+  return `Redis versions differ (${known.map((n) => `${n.name} ${formatVersion(n.version)}`).join(', ')}): after a failover to a newer one, ` +
+    'the older could not follow it (a replica cannot load a newer Redis\'s RDB); run one version on every node';
+}

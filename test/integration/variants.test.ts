@@ -137,6 +137,7 @@ describe('day one and day two on the mixed variant rig', () => {
     expect(first.exitCode, first.stderr).toBe(0);
     const again = await runCli(['up', '-i', rig.inventoryPath, '--json']);
     expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/Redis versions differ \(node1 7\.\d+\.\d+, node2 6\.0\.\d+, node3 7\.\d+\.\d+\)/);
     const recap = JSON.parse(again.stdout) as { nodes: { name: string; changed: number }[] };
     expect(recap.nodes.map((n) => [n.name, n.changed])).toEqual([['node1', 0], ['node2', 0], ['node3', 0]]);
     // node2's Redis directory was root's: up gave it to the noded user, as Redis's CONFIG REWRITE needs.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canReplicateFrom, replicaVersionProblems, type Version } from '../../src/hsts/redis-version.js';
+import { canReplicateFrom, mixedVersionWarning, replicaVersionProblems, type Version } from '../../src/hsts/redis-version.js';
 
 describe('canReplicateFrom: a replica loads its primary\'s RDB only when its own Redis writes that format or a newer one', () => {
   const cases: { replica: Version; primary: Version; ok: boolean }[] = [
@@ -34,5 +34,17 @@ describe('replicaVersionProblems: pre-flight names each node that could not foll
   });
   it('lets newer replicas follow an older primary', () => {
     expect(replicaVersionProblems({ name: 'node1', version: [6, 0, 16] }, [{ name: 'node2', version: [7, 0, 15] }, { name: 'node3', version: [7, 0, 15] }])).toEqual([]);
+  });
+});
+
+describe('mixedVersionWarning: versions a failover could leave unable to follow', () => {
+  it('warns when one node could not follow another, naming every known version', () => {
+    expect(mixedVersionWarning([{ name: 'node1', version: [7, 0, 15] }, { name: 'node2', version: [6, 0, 16] }, { name: 'node3' }])).toBe(
+      'Redis versions differ (node1 7.0.15, node2 6.0.16): after a failover to a newer one, the older could not follow it ' +
+        '(a replica cannot load a newer Redis\'s RDB); run one version on every node');
+  });
+  it('is silent when every pair could follow each other (one RDB format)', () => {
+    expect(mixedVersionWarning([{ name: 'node1', version: [6, 2, 14] }, { name: 'node2', version: [6, 0, 16] }, { name: 'node3', version: [5, 0, 14] }])).toBeNull();
+    expect(mixedVersionWarning([{ name: 'node1', version: [7, 0, 15] }, { name: 'node2', version: [7, 0, 11] }])).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { replicaVersionProblems } from '../../hsts/redis-version.js';
+import { mixedVersionWarning, replicaVersionProblems } from '../../hsts/redis-version.js';
 import { RolesError, resolveRoles } from '../../hsts/roles.js';
 import type { NodeFacts, PlanOptions, Roles } from '../../steps/types.js';
 import { changeCount, planCluster, type NodePlan } from '../planner.js';
@@ -26,6 +26,8 @@ export function decideRoles(run: Run, facts: Map<string, NodeFacts>): Roles | nu
     run.emit({ event: 'preflight-failed', problems: versions });
     return null;
   }
+  const mixed = mixedVersionWarning(run.inventory.nodes.map((n) => ({ name: n.name, version: facts.get(n.name)?.runtime.redisVersion })));
+  if (mixed) roles.warnings.push(mixed);
   run.primary = roles.primary.name;
   run.warnings.push(...roles.warnings);
   for (const w of roles.warnings) run.io.log(`warning: ${w}`);
