@@ -55,6 +55,19 @@ const blockWrite = (path: string) => {
   return { plant: `mount --bind ${dir} ${dir} && mount -o remount,bind,ro ${dir}`, remove: `while mountpoint -q ${dir}; do umount ${dir} || break; done` };
 };
 
+/**
+ * The file alone made read-only (a bind mount of it onto itself), for a file in a directory an
+ * earlier step writes to: the rename onto it fails (EBUSY). A file absent before is made empty
+ * first, owned as the step writes it, and removed again.
+ */
+const blockFileWrite = (path: string, user: string, group: string) => {
+  const made = `/run/hsts-fault-made.${path.replace(/\//g, '_')}`;
+  return {
+    plant: `{ [ -e ${path} ] || { install -o ${user} -g ${group} -m 600 /dev/null ${path} && touch ${made}; }; } && mount --bind ${path} ${path} && mount -o remount,bind,ro ${path}`,
+    remove: `while mountpoint -q ${path}; do umount ${path} || break; done; if [ -e ${made} ]; then rm -f ${path} ${made}; fi`,
+  };
+};
+
 const dropIn = (unit: string, lines: string) => ({
   plant: `mkdir -p /etc/systemd/system/${unit}.service.d && printf '${lines}' > /etc/systemd/system/${unit}.service.d/fault.conf && systemctl daemon-reload`,
   remove: `rm -rf /etc/systemd/system/${unit}.service.d && systemctl daemon-reload`,
@@ -71,7 +84,7 @@ export const FAULTS: Fault[] = [
   { step: 'stop-services', ...dropIn('asperanoded', '[Unit]\\nRefuseManualStop=yes\\n'), expect: /systemctl stop asperanoded: exit/ },
   { step: 'aspera-conf', ...failing('/opt/aspera/bin/asconfigurator'), expect: /asconfigurator -x .*planted fault/s },
   { step: 'redis-conf', ...blockWrite('/opt/aspera/etc/redis/aspera_31415.conf'), expect: /write \/opt\/aspera\/etc\/redis\/aspera_31415\.conf/ },
-  { step: 'sentinel-conf', ...blockWrite('/opt/aspera/etc/redis/sentinel_41415.conf'), expect: /write \/opt\/aspera\/etc\/redis\/sentinel_41415\.conf/ },
+  { step: 'sentinel-conf', ...blockFileWrite('/opt/aspera/etc/redis/sentinel_41415.conf', 'asperadaemon', 'aspadmins'), expect: /write \/opt\/aspera\/etc\/redis\/sentinel_41415\.conf/ },
   { step: 'units', ...blockWrite('/lib/systemd/system/asperaredissentinel.service'), expect: /write \/lib\/systemd\/system\/asperaredissentinel\.service/ },
   { step: 'keystores', ...failing('/opt/aspera/bin/askmscli'), expect: /askmscli .*planted fault/s },
   {
