@@ -147,10 +147,15 @@ describe('day one and day two on the mixed variant rig', () => {
   it('status asks node2\'s asperanoded on the port its aspera.conf names, and finds it healthy', async () => {
     // Nothing answers on IBM's default port there: a status that asked 9092 would call node2 unhealthy.
     expect((await rig.sh(1, 'curl -sk -o /dev/null -m 5 https://127.0.0.1:9092/ping')).exitCode).not.toBe(0);
-    const r = await runCli(['status', '-i', rig.inventoryPath, '--json']);
-    const health = JSON.parse(r.stdout) as { verdict: string; nodes: { name: string; noded: { ok: boolean; message: string } }[] };
-    expect(health.nodes.map((n) => [n.name, n.noded.ok]), r.stdout).toEqual([['node1', true], ['node2', true], ['node3', true]]);
-    expect(health.verdict, r.stdout).toBe('healthy');
+    type Health = { verdict: string; nodes: { name: string; noded: { ok: boolean; message: string } }[] };
+    const status = async () => {
+      const r = await runCli(['status', '-i', rig.inventoryPath, '--json']);
+      return { exitCode: r.exitCode, stdout: r.stdout, health: JSON.parse(r.stdout) as Health };
+    };
+    // Sentinel asks the primary for its replicas every 10 s: degraded until it has.
+    const r = await eventually(status, (s) => s.health.verdict === 'healthy', 60);
+    expect(r.health.nodes.map((n) => [n.name, n.noded.ok]), r.stdout).toEqual([['node1', true], ['node2', true], ['node3', true]]);
+    expect(r.health.verdict, r.stdout).toBe('healthy');
     expect(r.exitCode).toBe(0);
   });
 
