@@ -6,8 +6,8 @@ import { runPlaybook } from '../../runner/run.js';
 import { redact } from '../../util/secret.js';
 import type { CommandContext, Outcome } from '../command.js';
 import type { CommonOptions } from '../options.js';
-import { recapOutcome } from './recap.js';
-import { runOptions } from './run-options.js';
+import { recapOutcome } from '../recap.js';
+import { runOptions } from '../run-options.js';
 
 export interface AddUserOptions extends CommonOptions {
   create?: boolean;

@@ -4,7 +4,7 @@ import { renderRecap } from '../../ui/render.js';
 import { UsageError } from '../../util/errors.js';
 import type { CommandContext, Outcome } from '../command.js';
 import type { CommonOptions } from '../options.js';
-import { procedureOptions } from './run-options.js';
+import { procedureOptions } from '../run-options.js';
 
 export interface MaintenanceCliOptions extends CommonOptions {
   message?: string;

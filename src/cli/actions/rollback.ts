@@ -2,7 +2,7 @@ import { recoverRun } from '../../runner/recover.js';
 import type { CommandContext, Outcome } from '../command.js';
 import { progressFor } from '../load.js';
 import type { CommonOptions } from '../options.js';
-import { recapOutcome } from './recap.js';
+import { recapOutcome } from '../recap.js';
 
 export interface RollbackOptions extends CommonOptions {
   run?: string;

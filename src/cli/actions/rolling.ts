@@ -5,7 +5,7 @@ import { UsageError } from '../../util/errors.js';
 import type { CommandContext, Outcome } from '../command.js';
 import type { CommonOptions } from '../options.js';
 import { parseServices } from '../restart.js';
-import { procedureOptions } from './run-options.js';
+import { procedureOptions } from '../run-options.js';
 
 export interface RollingCliOptions extends CommonOptions {
   nodes?: string[];

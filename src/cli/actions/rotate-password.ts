@@ -5,7 +5,7 @@ import { runRotate, type RotateResult } from '../../runner/rotate.js';
 import { renderRecap } from '../../ui/render.js';
 import type { CommandContext, Outcome } from '../command.js';
 import { newPasswordSource, type NewPassword, type RotateCliOptions } from './new-password.js';
-import { procedureOptions } from './run-options.js';
+import { procedureOptions } from '../run-options.js';
 
 function summary(result: RotateResult, dryRun: boolean, inventoryNote: string): string {
   if (result.exitCode !== 0) return '';

@@ -3,8 +3,8 @@ import { runPlaybook } from '../../runner/run.js';
 import { renderPlan } from '../../ui/render.js';
 import type { CommandContext, Outcome } from '../command.js';
 import type { CommonOptions } from '../options.js';
-import { recapOutcome } from './recap.js';
-import { runOptions } from './run-options.js';
+import { recapOutcome } from '../recap.js';
+import { runOptions } from '../run-options.js';
 
 export interface UpOptions extends CommonOptions {
   dryRun?: boolean;

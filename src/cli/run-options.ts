@@ -1,7 +1,7 @@
-import type { RunOptions } from '../../runner/run.js';
-import type { CommandContext } from '../command.js';
-import { progressFor } from '../load.js';
-import type { CommonOptions } from '../options.js';
+import type { RunOptions } from '../runner/run.js';
+import type { CommandContext } from './command.js';
+import { progressFor } from './load.js';
+import type { CommonOptions } from './options.js';
 
 /** The runner options every applying command shares, from the common flags and the wrapper's context. */
 export function runOptions(
