@@ -11,7 +11,7 @@ import { rollback } from './rollback.js';
 import { rotatePassword } from './rotate-password.js';
 import { status } from './status.js';
 import { switchover } from './switchover.js';
-import { plan, up } from './up.js';
+import { plan, up } from '../commands/up/cli.js';
 import { upgrade } from './upgrade.js';
 import { verify } from './verify.js';
 

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
-import { defineCommand } from './command.js';
-import type { UpOptions } from './actions/up.js';
-import { wholeNumber, withKeepRuns } from './options.js';
+import { defineCommand } from '../../cli/command.js';
+import type { UpOptions } from './action.js';
+import { wholeNumber, withKeepRuns } from '../../cli/options.js';
 
 /**
  * up reads every node's files, and at hundreds of nodes every file lists every node: most of what
@@ -33,7 +33,7 @@ export const up = defineCommand<UpOptions>({
   interrupt: 'restore',
   handler: async (ctx) => {
     boundHeapGrowth();
-    return (await import('./actions/up.js')).upOrPlan(ctx, ctx.options.dryRun ? 'plan' : 'apply');
+    return (await import('./action.js')).upOrPlan(ctx, ctx.options.dryRun ? 'plan' : 'apply');
   },
 });
 
@@ -48,6 +48,6 @@ export const plan = defineCommand<UpOptions>({
   interrupt: 'restore',
   handler: async (ctx) => {
     boundHeapGrowth();
-    return (await import('./actions/up.js')).upOrPlan(ctx, 'plan');
+    return (await import('./action.js')).upOrPlan(ctx, 'plan');
   },
 });

@@ -1,10 +1,10 @@
 import { loadPlaybook } from '../../runner/playbook.js';
 import { runPlaybook } from '../../runner/run.js';
 import { renderPlan } from '../../ui/render.js';
-import type { CommandContext, Outcome } from '../command.js';
-import type { CommonOptions } from '../options.js';
-import { recapOutcome } from '../recap.js';
-import { runOptions } from '../run-options.js';
+import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { CommonOptions } from '../../cli/options.js';
+import { recapOutcome } from '../../cli/recap.js';
+import { runOptions } from '../../cli/run-options.js';
 
 export interface UpOptions extends CommonOptions {
   dryRun?: boolean;
