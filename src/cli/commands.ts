@@ -1,4 +1,4 @@
-import { addTransferUser } from './add-transfer-user.js';
+import { addTransferUser } from '../commands/add-transfer-user/cli.js';
 import { backup } from './backup.js';
 import type { CommandSpec, StandaloneSpec } from './command.js';
 import { completion } from './completion.js';

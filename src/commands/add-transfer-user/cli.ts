@@ -1,9 +1,9 @@
 import { InvalidArgumentError } from 'commander';
-import { USER_NAME, USER_NAME_RULE } from '../inventory/user-name.js';
-import type { AddUserOptions } from './actions/add-transfer-user.js';
-import { defineCommand } from './command.js';
-import { refuseAnsibleInventory } from './native-only.js';
-import { withKeepRuns } from './options.js';
+import { USER_NAME, USER_NAME_RULE } from '../../inventory/user-name.js';
+import type { AddUserOptions } from './action.js';
+import { defineCommand } from '../../cli/command.js';
+import { refuseAnsibleInventory } from '../../cli/native-only.js';
+import { withKeepRuns } from '../../cli/options.js';
 
 function userName(value: string, previous: string[] = []): string[] {
   if (!USER_NAME.test(value)) throw new InvalidArgumentError(`"${value}" ${USER_NAME_RULE}`);
@@ -24,5 +24,5 @@ export const addTransferUser = defineCommand<AddUserOptions>({
   validate: (options) => {
     if (options.save) refuseAnsibleInventory(options, 'add-transfer-user (without --no-save)', 'add --no-save and list the names in hsts_cluster.transferUsers yourself, or convert the inventory first (hsts-cluster inventory convert)');
   },
-  handler: async (ctx) => (await import('./actions/add-transfer-user.js')).addTransferUser(ctx),
+  handler: async (ctx) => (await import('./action.js')).addTransferUser(ctx),
 });

@@ -4,10 +4,10 @@ import { parse as parseYaml } from 'yaml';
 import { loadPlaybook } from '../../runner/playbook.js';
 import { runPlaybook } from '../../runner/run.js';
 import { redact } from '../../util/secret.js';
-import type { CommandContext, Outcome } from '../command.js';
-import type { CommonOptions } from '../options.js';
-import { recapOutcome } from '../recap.js';
-import { runOptions } from '../run-options.js';
+import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { CommonOptions } from '../../cli/options.js';
+import { recapOutcome } from '../../cli/recap.js';
+import { runOptions } from '../../cli/run-options.js';
 
 export interface AddUserOptions extends CommonOptions {
   create?: boolean;
