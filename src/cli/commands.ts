@@ -9,7 +9,7 @@ import { restart } from './restart.js';
 import { restore } from './restore.js';
 import { rollback } from './rollback.js';
 import { rotatePassword } from './rotate-password.js';
-import { status } from './status.js';
+import { status } from '../commands/status/cli.js';
 import { switchover } from './switchover.js';
 import { plan, up } from '../commands/up/cli.js';
 import { upgrade } from './upgrade.js';

@@ -1,6 +1,6 @@
-import type { ClusterHealth } from '../hsts/health.js';
-import { describeMark } from '../hsts/maintenance.js';
-import { SERVICES } from '../hsts/paths.js';
+import type { ClusterHealth } from '../../hsts/health.js';
+import { describeMark } from '../../hsts/maintenance.js';
+import { SERVICES } from '../../hsts/paths.js';
 
 const short: Record<string, string> = {
   asperaredisd: 'redisd', asperaredissentinel: 'sentinel', asperanoded: 'noded', asperarund: 'rund',

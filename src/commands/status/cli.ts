@@ -1,8 +1,8 @@
 import { Option } from 'commander';
-import { UsageError } from '../util/errors.js';
-import type { StatusOptions } from './actions/status.js';
-import { defineCommand } from './command.js';
-import { wholeNumber } from './options.js';
+import { UsageError } from '../../util/errors.js';
+import type { StatusOptions } from './action.js';
+import { defineCommand } from '../../cli/command.js';
+import { wholeNumber } from '../../cli/options.js';
 
 export const status = defineCommand<StatusOptions>({
   name: 'status',
@@ -19,5 +19,5 @@ export const status = defineCommand<StatusOptions>({
     if (options.watch !== undefined) throw new UsageError([{ field: '--watch', message: 'does not go with --format prometheus (one exposition per file)', hint: 'run status --format prometheus from a timer, writing FILE.prom.tmp then renaming it to FILE.prom' }]);
     if (options.json) throw new UsageError([{ field: '--json', message: 'does not go with --format prometheus', hint: 'choose one: --json for the whole report, --format prometheus for metrics' }]);
   },
-  handler: async (ctx) => (await import('./actions/status.js')).status(ctx),
+  handler: async (ctx) => (await import('./action.js')).status(ctx),
 });

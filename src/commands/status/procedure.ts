@@ -1,14 +1,14 @@
-import { maintenanceProbe } from '../facts/maintenance.js';
-import { evaluateHealth, type ClusterHealth, type NodeHealthInput } from '../hsts/health.js';
-import { SERVICES } from '../hsts/paths.js';
-import { parsePrimaryAddr, parseReplication } from '../hsts/redis-info.js';
-import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { listNodeUsers, parseNodeUserNames, verifyLeftovers } from '../remote/asnodeadmin.js';
-import { nodedPing, parseNodedPing } from '../remote/noded.js';
-import { outputProbe, parseProbes, probeCommands, type Answers } from '../remote/probe.js';
-import { asredis, redisOf, sentinelOf } from '../remote/redis-cli.js';
-import { parseUnitShow, showUnits } from '../remote/systemctl.js';
-import type { NodeSession } from '../ssh/session.js';
+import { maintenanceProbe } from '../../facts/maintenance.js';
+import { evaluateHealth, type ClusterHealth, type NodeHealthInput } from '../../hsts/health.js';
+import { SERVICES } from '../../hsts/paths.js';
+import { parsePrimaryAddr, parseReplication } from '../../hsts/redis-info.js';
+import type { ClusterNode, Inventory } from '../../inventory/load.js';
+import { listNodeUsers, parseNodeUserNames, verifyLeftovers } from '../../remote/asnodeadmin.js';
+import { nodedPing, parseNodedPing } from '../../remote/noded.js';
+import { outputProbe, parseProbes, probeCommands, type Answers } from '../../remote/probe.js';
+import { asredis, redisOf, sentinelOf } from '../../remote/redis-cli.js';
+import { parseUnitShow, showUnits } from '../../remote/systemctl.js';
+import type { NodeSession } from '../../ssh/session.js';
 
 const firstLine = (text: string) => text.trim().split('\n')[0] ?? '';
 

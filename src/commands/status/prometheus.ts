@@ -4,8 +4,8 @@
  * the cluster (its primary set name) and, per node, the node's name. No timestamps: the textfile
  * collector refuses them; hsts_cluster_status_time_seconds says when the status was taken.
  */
-import type { ClusterHealth, NodeHealth } from '../hsts/health.js';
-import { SERVICES } from '../hsts/paths.js';
+import type { ClusterHealth, NodeHealth } from '../../hsts/health.js';
+import { SERVICES } from '../../hsts/paths.js';
 
 type Labels = Record<string, string>;
 interface Family { name: string; help: string; samples: { labels: Labels; value: number }[] }

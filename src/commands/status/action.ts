@@ -1,12 +1,12 @@
 import type { ClusterHealth } from '../../hsts/health.js';
-import { clusterStatus } from '../../runner/status.js';
+import { clusterStatus } from './procedure.js';
 import { closeSessions, openSessions } from '../../runner/sessions.js';
-import { renderPrometheus } from '../../ui/prometheus.js';
-import { renderStatus } from '../../ui/status.js';
+import { renderPrometheus } from './prometheus.js';
+import { renderStatus } from './render.js';
 import { EXIT } from '../../util/errors.js';
-import type { CommandContext, Outcome } from '../command.js';
-import { sleeper } from '../interrupt.js';
-import type { CommonOptions } from '../options.js';
+import type { CommandContext, Outcome } from '../../cli/command.js';
+import { sleeper } from '../../cli/interrupt.js';
+import type { CommonOptions } from '../../cli/options.js';
 
 export interface StatusOptions extends CommonOptions {
   watch?: number;
