@@ -13,7 +13,7 @@ import { status } from '../commands/status/cli.js';
 import { switchover } from './switchover.js';
 import { plan, up } from '../commands/up/cli.js';
 import { upgrade } from './upgrade.js';
-import { verify } from './verify.js';
+import { verify } from '../commands/verify/cli.js';
 
 /** Every command, in the order --help lists them. A new command is one file and one entry here. */
 export const COMMAND_SPECS: (CommandSpec | StandaloneSpec)[] = [

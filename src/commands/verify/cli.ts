@@ -1,5 +1,5 @@
-import type { VerifyOptions } from './actions/verify.js';
-import { defineCommand } from './command.js';
+import type { VerifyOptions } from './action.js';
+import { defineCommand } from '../../cli/command.js';
 
 export const verify = defineCommand<VerifyOptions>({
   name: 'verify',
@@ -12,5 +12,5 @@ export const verify = defineCommand<VerifyOptions>({
   limit: { refused: 'the replication test needs several nodes (a user created on one is read on another)' },
   // An interrupted failback puts back the replica-priority it lowered before the process ends.
   interrupt: 'restore',
-  handler: async (ctx) => (await import('./actions/verify.js')).verify(ctx),
+  handler: async (ctx) => (await import('./action.js')).verify(ctx),
 });

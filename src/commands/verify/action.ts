@@ -1,9 +1,9 @@
-import { ClusterTester, type TestResult } from '../../runner/cluster-tests.js';
+import { ClusterTester, type TestResult } from './cluster-tests.js';
 import { closeSessions, openSessions } from '../../runner/sessions.js';
 import { EXIT } from '../../util/errors.js';
 import { redact } from '../../util/secret.js';
-import type { CommandContext, Outcome } from '../command.js';
-import type { CommonOptions } from '../options.js';
+import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { CommonOptions } from '../../cli/options.js';
 
 export interface VerifyOptions extends CommonOptions {
   replication?: boolean;

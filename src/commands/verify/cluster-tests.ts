@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { parsePrimaryAddr, parseReplication, parseSentinelReplicas } from '../hsts/redis-info.js';
-import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { addNodeUser, deleteNodeUser, listNodeUsers, parseNodeUserNames, VERIFY_USER_PREFIX, verifyLeftovers } from '../remote/asnodeadmin.js';
-import { nodedPing, parseNodedPing } from '../remote/noded.js';
-import { asredis, asredisDetached, redisOf, sentinelOf, type RedisTarget } from '../remote/redis-cli.js';
-import { throwIfInterrupted, waitUntilInterruptible, type WaitOptions } from '../remote/waits.js';
-import { rewriteLoweredPriority } from '../remote/switchover.js';
-import { promotionProblems } from './switchover-plan.js';
-import type { RemoteCommand } from '../ssh/remote-script.js';
-import type { NodeSession } from '../ssh/session.js';
-import { Secret } from '../util/secret.js';
+import { parsePrimaryAddr, parseReplication, parseSentinelReplicas } from '../../hsts/redis-info.js';
+import type { ClusterNode, Inventory } from '../../inventory/load.js';
+import { addNodeUser, deleteNodeUser, listNodeUsers, parseNodeUserNames, VERIFY_USER_PREFIX, verifyLeftovers } from '../../remote/asnodeadmin.js';
+import { nodedPing, parseNodedPing } from '../../remote/noded.js';
+import { asredis, asredisDetached, redisOf, sentinelOf, type RedisTarget } from '../../remote/redis-cli.js';
+import { throwIfInterrupted, waitUntilInterruptible, type WaitOptions } from '../../remote/waits.js';
+import { rewriteLoweredPriority } from '../../remote/switchover.js';
+import { promotionProblems } from '../../runner/switchover-plan.js';
+import type { RemoteCommand } from '../../ssh/remote-script.js';
+import type { NodeSession } from '../../ssh/session.js';
+import { Secret } from '../../util/secret.js';
 
 /**
  * The specification's tests, automated: replication (a Node API user created on one node, seen from
