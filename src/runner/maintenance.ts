@@ -16,7 +16,7 @@ import { runProcedure } from './engine/procedure-run.js';
 import { ProcedureAccess } from './engine/procedure-access.js';
 import { Run, type RunIO } from './engine/run.js';
 import { decideOff, decideOn, STOPPABLE, type MaintenanceFacts } from './maintenance-plan.js';
-import { sentinelReplicaProblem } from './switchover-plan.js';
+import { sentinelReplicaProblem } from './switchover/plan.js';
 import type { RunResult } from './result.js';
 
 export interface MaintenanceOptions extends ConnectOptions, RunIO {

@@ -18,7 +18,7 @@ import { describeLeaving, planLeaving, type LeavingChange, type LeavingFacts } f
 import { newRecap } from './result.js';
 import type { RunOptions } from './run.js';
 import { openSessions } from './sessions.js';
-import { Switchover } from './switchover.js';
+import { Switchover } from './switchover/procedure.js';
 
 /** What the leaving phase left for the rest of `up`: false stops the run. */
 export interface LeavingOutcome {

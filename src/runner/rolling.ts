@@ -15,7 +15,7 @@ import {
   chooseTarget, findPrimary, gateProblems, planRolling, type GateFacts, type RollingKind, type RollingNodeFacts,
 } from './rolling-plan.js';
 import { ProcedureAccess } from './engine/procedure-access.js';
-import { Switchover } from './switchover.js';
+import { Switchover } from './switchover/procedure.js';
 
 export interface RollingOptions extends ConnectOptions, RunIO {
   kind: RollingKind;

@@ -1,4 +1,4 @@
-import { runSwitchover, type SwitchoverResult } from '../../runner/switchover.js';
+import { runSwitchover, type SwitchoverResult } from '../../runner/switchover/procedure.js';
 import { renderRecap } from '../../ui/render.js';
 import { UsageError } from '../../util/errors.js';
 import type { CommandContext, Outcome } from '../command.js';

@@ -5,8 +5,8 @@ import { addNodeUser, deleteNodeUser, listNodeUsers, parseNodeUserNames, VERIFY_
 import { nodedPing, parseNodedPing } from '../../remote/noded.js';
 import { asredis, asredisDetached, redisOf, sentinelOf, type RedisTarget } from '../../remote/redis-cli.js';
 import { throwIfInterrupted, waitUntilInterruptible, type WaitOptions } from '../../remote/waits.js';
-import { rewriteLoweredPriority } from '../../remote/switchover.js';
-import { promotionProblems } from '../../runner/switchover-plan.js';
+import { rewriteLoweredPriority } from '../../runner/switchover/remote.js';
+import { promotionProblems } from '../../runner/switchover/plan.js';
 import type { RemoteCommand } from '../../ssh/remote-script.js';
 import type { NodeSession } from '../../ssh/session.js';
 import { Secret } from '../../util/secret.js';

@@ -1,15 +1,15 @@
-import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { configSet } from '../remote/redis-cli.js';
+import type { ClusterNode, Inventory } from '../../inventory/load.js';
+import { configSet } from '../../remote/redis-cli.js';
 import {
   checkQuorum, followPrimary, pauseWrites, rewriteLoweredPriority, sentinelFailover, unpauseWrites,
-} from '../remote/switchover.js';
-import { throwIfInterrupted, waitUntil } from '../remote/waits.js';
-import type { ConnectOptions } from './engine/connect.js';
-import { runProcedure } from './engine/procedure-run.js';
-import { ProcedureAccess } from './engine/procedure-access.js';
-import { Run, type RunIO } from './engine/run.js';
-import type { RunResult } from './result.js';
-import { decideSwitchover, promotionProblems, switchoverBudget } from './switchover-plan.js';
+} from './remote.js';
+import { throwIfInterrupted, waitUntil } from '../../remote/waits.js';
+import type { ConnectOptions } from '../engine/connect.js';
+import { runProcedure } from '../engine/procedure-run.js';
+import { ProcedureAccess } from '../engine/procedure-access.js';
+import { Run, type RunIO } from '../engine/run.js';
+import type { RunResult } from '../result.js';
+import { decideSwitchover, promotionProblems, switchoverBudget } from './plan.js';
 
 export interface SwitchoverOptions extends ConnectOptions, RunIO {
   mode: 'apply' | 'plan';

@@ -1,5 +1,5 @@
-import type { ReplicationInfo } from '../hsts/redis-info.js';
-import type { ClusterNode } from '../inventory/load.js';
+import type { ReplicationInfo } from '../../hsts/redis-info.js';
+import type { ClusterNode } from '../../inventory/load.js';
 
 /** What the pre-flight of a switchover read, per node in inventory order. */
 export interface SwitchoverFacts {

@@ -1,6 +1,6 @@
-import { HSTS } from '../hsts/paths.js';
-import type { RemoteCommand } from '../ssh/remote-script.js';
-import { asredis, asredisCode, passwordInput, type RedisTarget } from './redis-cli.js';
+import { HSTS } from '../../hsts/paths.js';
+import type { RemoteCommand } from '../../ssh/remote-script.js';
+import { asredis, asredisCode, passwordInput, type RedisTarget } from '../../remote/redis-cli.js';
 
 /**
  * The Redis and Sentinel calls of a planned switchover. Each fails (non-zero exit) unless the
