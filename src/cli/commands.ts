@@ -10,7 +10,7 @@ import { restore } from './restore.js';
 import { rollback } from './rollback.js';
 import { rotatePassword } from './rotate-password.js';
 import { status } from '../commands/status/cli.js';
-import { switchover } from './switchover.js';
+import { switchover } from '../commands/switchover/cli.js';
 import { plan, up } from '../commands/up/cli.js';
 import { upgrade } from './upgrade.js';
 import { verify } from '../commands/verify/cli.js';

@@ -1,5 +1,5 @@
-import type { SwitchoverCliOptions } from './actions/switchover.js';
-import { defineCommand } from './command.js';
+import type { SwitchoverCliOptions } from './action.js';
+import { defineCommand } from '../../cli/command.js';
 
 export const switchover = defineCommand<SwitchoverCliOptions>({
   name: 'switchover',
@@ -13,5 +13,5 @@ export const switchover = defineCommand<SwitchoverCliOptions>({
   // Ctrl-C: writes resume on the old primary and replica-priorities are put back; once Sentinel was
   // asked to fail over, the switch is finished instead (stopping halfway would leave two primaries).
   interrupt: 'restore',
-  handler: async (ctx) => (await import('./actions/switchover.js')).switchover(ctx),
+  handler: async (ctx) => (await import('./action.js')).switchover(ctx),
 });

@@ -1,9 +1,9 @@
 import { runSwitchover, type SwitchoverResult } from '../../runner/switchover/procedure.js';
 import { renderRecap } from '../../ui/render.js';
 import { UsageError } from '../../util/errors.js';
-import type { CommandContext, Outcome } from '../command.js';
-import type { CommonOptions } from '../options.js';
-import { procedureOptions } from '../run-options.js';
+import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { CommonOptions } from '../../cli/options.js';
+import { procedureOptions } from '../../cli/run-options.js';
 
 export interface SwitchoverCliOptions extends CommonOptions {
   to?: string;
