@@ -4,7 +4,7 @@ import type { CommandSpec, StandaloneSpec } from './command.js';
 import { completion } from './completion.js';
 import { doctor } from './doctor.js';
 import { inventory } from './inventory.js';
-import { maintenance } from './maintenance.js';
+import { maintenance } from '../commands/maintenance/cli.js';
 import { restart } from './restart.js';
 import { restore } from './restore.js';
 import { rollback } from './rollback.js';

@@ -1,6 +1,6 @@
-import type { MaintenanceMark, MaintenanceRead } from '../hsts/maintenance.js';
-import type { ReplicationInfo } from '../hsts/redis-info.js';
-import type { ClusterNode } from '../inventory/load.js';
+import type { MaintenanceMark, MaintenanceRead } from '../../hsts/maintenance.js';
+import type { ReplicationInfo } from '../../hsts/redis-info.js';
+import type { ClusterNode } from '../../inventory/load.js';
 
 /** What the pre-flight of `maintenance on|off NODE` read, per node in inventory order unless named. */
 export interface MaintenanceFacts {

@@ -1,10 +1,10 @@
 import { describeMark } from '../../hsts/maintenance.js';
-import { runMaintenance, type MaintenanceResult } from '../../runner/maintenance.js';
+import { runMaintenance, type MaintenanceResult } from './procedure.js';
 import { renderRecap } from '../../ui/render.js';
 import { UsageError } from '../../util/errors.js';
-import type { CommandContext, Outcome } from '../command.js';
-import type { CommonOptions } from '../options.js';
-import { procedureOptions } from '../run-options.js';
+import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { CommonOptions } from '../../cli/options.js';
+import { procedureOptions } from '../../cli/run-options.js';
 
 export interface MaintenanceCliOptions extends CommonOptions {
   message?: string;

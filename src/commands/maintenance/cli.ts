@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from 'commander';
-import type { MaintenanceCliOptions } from './actions/maintenance.js';
-import { defineCommand } from './command.js';
-import { wholeNumber } from './options.js';
+import type { MaintenanceCliOptions } from './action.js';
+import { defineCommand } from '../../cli/command.js';
+import { wholeNumber } from '../../cli/options.js';
 
 function onOrOff(value: string): string {
   if (value !== 'on' && value !== 'off') throw new InvalidArgumentError(`"${value}" must be on or off`);
@@ -23,5 +23,5 @@ export const maintenance = defineCommand<MaintenanceCliOptions>({
   limit: { refused: 'name the node as the argument: maintenance on|off NODE' },
   // Ctrl-C: what the run changed is put back (on: the node back in service; off: back in maintenance).
   interrupt: 'restore',
-  handler: async (ctx) => (await import('./actions/maintenance.js')).maintenance(ctx),
+  handler: async (ctx) => (await import('./action.js')).maintenance(ctx),
 });
