@@ -5,14 +5,14 @@ import { completion } from './completion.js';
 import { doctor } from './doctor.js';
 import { inventory } from './inventory.js';
 import { maintenance } from '../commands/maintenance/cli.js';
-import { restart } from './restart.js';
+import { restart } from '../commands/rolling/restart-cli.js';
 import { restore } from './restore.js';
 import { rollback } from './rollback.js';
 import { rotatePassword } from './rotate-password.js';
 import { status } from '../commands/status/cli.js';
 import { switchover } from '../commands/switchover/cli.js';
 import { plan, up } from '../commands/up/cli.js';
-import { upgrade } from './upgrade.js';
+import { upgrade } from '../commands/rolling/upgrade-cli.js';
 import { verify } from '../commands/verify/cli.js';
 
 /** Every command, in the order --help lists them. A new command is one file and one entry here. */

@@ -1,21 +1,21 @@
-import { SERVICES, type Service } from '../hsts/paths.js';
-import { parseHstsVersion } from '../hsts/version.js';
-import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { installedVersion } from '../remote/asnodeadmin.js';
-import { nodedPing, parseNodedPing } from '../remote/noded.js';
-import { operatorCommand, restartServices } from '../remote/rolling.js';
-import { maintenanceProbe, parseMaintenanceAnswer, type MaintenanceMark, type MaintenanceRead } from '../facts/maintenance.js';
-import { parseUnitShow, showUnits } from '../remote/systemctl.js';
-import { waitUntil } from '../remote/waits.js';
-import type { ConnectOptions } from './engine/connect.js';
-import { runProcedure } from './engine/procedure-run.js';
-import { Run, type RunIO } from './engine/run.js';
-import type { RunResult } from './result.js';
+import { SERVICES, type Service } from '../../hsts/paths.js';
+import { parseHstsVersion } from '../../hsts/version.js';
+import type { ClusterNode, Inventory } from '../../inventory/load.js';
+import { installedVersion } from '../../remote/asnodeadmin.js';
+import { nodedPing, parseNodedPing } from '../../remote/noded.js';
+import { operatorCommand, restartServices } from './remote.js';
+import { maintenanceProbe, parseMaintenanceAnswer, type MaintenanceMark, type MaintenanceRead } from '../../facts/maintenance.js';
+import { parseUnitShow, showUnits } from '../../remote/systemctl.js';
+import { waitUntil } from '../../remote/waits.js';
+import type { ConnectOptions } from '../../runner/engine/connect.js';
+import { runProcedure } from '../../runner/engine/procedure-run.js';
+import { Run, type RunIO } from '../../runner/engine/run.js';
+import type { RunResult } from '../../runner/result.js';
 import {
   chooseTarget, findPrimary, gateProblems, planRolling, type GateFacts, type RollingKind, type RollingNodeFacts,
-} from './rolling-plan.js';
-import { ProcedureAccess } from './engine/procedure-access.js';
-import { Switchover } from './switchover/procedure.js';
+} from './plan.js';
+import { ProcedureAccess } from '../../runner/engine/procedure-access.js';
+import { Switchover } from '../../runner/switchover/procedure.js';
 
 export interface RollingOptions extends ConnectOptions, RunIO {
   kind: RollingKind;

@@ -1,7 +1,7 @@
-import type { RollingCliOptions } from './actions/rolling.js';
-import { defineCommand } from './command.js';
-import { wholeNumber } from './options.js';
-import { UsageError } from '../util/errors.js';
+import type { RollingCliOptions } from './action.js';
+import { defineCommand } from '../../cli/command.js';
+import { wholeNumber } from '../../cli/options.js';
+import { UsageError } from '../../util/errors.js';
 
 const list = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -22,5 +22,5 @@ export const upgrade = defineCommand<RollingCliOptions>({
       throw new UsageError([{ field: '--exec', value: options.exec ?? '(missing)', message: 'the upgrade command is required', hint: "--exec 'rpm -Uvh /tmp/ibm-aspera-hsts-4.4.6.rpm'" }]);
     }
   },
-  handler: async (ctx) => (await import('./actions/rolling.js')).rolling('upgrade', ctx),
+  handler: async (ctx) => (await import('./action.js')).rolling('upgrade', ctx),
 });

@@ -1,11 +1,11 @@
-import { runRolling, type RollingResult } from '../../runner/rolling.js';
-import { maxBatch, type RollingKind } from '../../runner/rolling-plan.js';
+import { runRolling, type RollingResult } from './procedure.js';
+import { maxBatch, type RollingKind } from './plan.js';
 import { renderRecap } from '../../ui/render.js';
 import { UsageError } from '../../util/errors.js';
-import type { CommandContext, Outcome } from '../command.js';
-import type { CommonOptions } from '../options.js';
-import { parseServices } from '../restart.js';
-import { procedureOptions } from '../run-options.js';
+import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { CommonOptions } from '../../cli/options.js';
+import { parseServices } from './restart-cli.js';
+import { procedureOptions } from '../../cli/run-options.js';
 
 export interface RollingCliOptions extends CommonOptions {
   nodes?: string[];

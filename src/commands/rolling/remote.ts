@@ -1,6 +1,6 @@
-import type { Service } from '../hsts/paths.js';
-import type { RemoteCommand } from '../ssh/remote-script.js';
-import { shq } from '../ssh/shell.js';
+import type { Service } from '../../hsts/paths.js';
+import type { RemoteCommand } from '../../ssh/remote-script.js';
+import { shq } from '../../ssh/shell.js';
 
 /** Restarts the services one after the other, in the order given (the procedure's start order). */
 export function restartServices(services: readonly Service[]): RemoteCommand {

@@ -1,8 +1,8 @@
-import { SERVICES, type Service } from '../hsts/paths.js';
-import { UsageError } from '../util/errors.js';
-import type { RollingCliOptions } from './actions/rolling.js';
-import { defineCommand } from './command.js';
-import { wholeNumber } from './options.js';
+import { SERVICES, type Service } from '../../hsts/paths.js';
+import { UsageError } from '../../util/errors.js';
+import type { RollingCliOptions } from './action.js';
+import { defineCommand } from '../../cli/command.js';
+import { wholeNumber } from '../../cli/options.js';
 
 const list = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -33,5 +33,5 @@ export const restart = defineCommand<RollingCliOptions>({
   // switchover, if under way, puts back what it changed or finishes as it always does).
   interrupt: 'restore',
   validate: (options) => { parseServices(options.services); },
-  handler: async (ctx) => (await import('./actions/rolling.js')).rolling('restart', ctx),
+  handler: async (ctx) => (await import('./action.js')).rolling('restart', ctx),
 });

@@ -1,10 +1,10 @@
-import { describeMark, type MaintenanceMark } from '../hsts/maintenance.js';
-import type { ReplicationInfo } from '../hsts/redis-info.js';
-import { sentinelReplicaProblem } from './switchover/plan.js';
-import { compareVersions } from '../hsts/version.js';
-import type { NodedHealth } from '../remote/noded.js';
-import type { ClusterNode } from '../inventory/load.js';
-import type { Service } from '../hsts/paths.js';
+import { describeMark, type MaintenanceMark } from '../../hsts/maintenance.js';
+import type { ReplicationInfo } from '../../hsts/redis-info.js';
+import { sentinelReplicaProblem } from '../../runner/switchover/plan.js';
+import { compareVersions } from '../../hsts/version.js';
+import type { NodedHealth } from '../../remote/noded.js';
+import type { ClusterNode } from '../../inventory/load.js';
+import type { Service } from '../../hsts/paths.js';
 
 export type RollingKind = 'restart' | 'upgrade';
 
