@@ -8,7 +8,7 @@ import { maintenance } from '../commands/maintenance/cli.js';
 import { restart } from '../commands/rolling/restart-cli.js';
 import { restore } from './restore.js';
 import { rollback } from './rollback.js';
-import { rotatePassword } from './rotate-password.js';
+import { rotatePassword } from '../commands/rotate-password/cli.js';
 import { status } from '../commands/status/cli.js';
 import { switchover } from '../commands/switchover/cli.js';
 import { plan, up } from '../commands/up/cli.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../util/errors.js';
 import { Secret } from '../../util/secret.js';
-import type { CommonOptions } from '../options.js';
+import type { CommonOptions } from '../../cli/options.js';
 
 export interface RotateCliOptions extends CommonOptions {
   newPasswordEnv?: string;

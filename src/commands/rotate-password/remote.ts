@@ -1,8 +1,8 @@
-import { HSTS } from '../hsts/paths.js';
-import type { RemoteCommand } from '../ssh/remote-script.js';
-import { shq } from '../ssh/shell.js';
-import { listenerOwnedCode, type ListenerOwner } from './listener-guard.js';
-import type { Secret } from '../util/secret.js';
+import { HSTS } from '../../hsts/paths.js';
+import type { RemoteCommand } from '../../ssh/remote-script.js';
+import { shq } from '../../ssh/shell.js';
+import { listenerOwnedCode, type ListenerOwner } from '../../remote/listener-guard.js';
+import type { Secret } from '../../util/secret.js';
 
 /*
  * The Redis and Sentinel commands of a password rotation. Two passwords travel as inputs, never in

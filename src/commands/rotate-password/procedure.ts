@@ -1,29 +1,29 @@
 import { basename } from 'node:path';
-import { newSalt, recordState, renderRecord } from '../hsts/askms-record.js';
-import { HSTS, STORE_RECORD, keystoreRecordPath } from '../hsts/paths.js';
-import { passwordFileProblems, UNREADABLE, redisConfWithPassword, sentinelConfWithPassword } from '../hsts/rotate-conf.js';
-import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { initKeystore, storeRedisPassword } from '../remote/askmscli.js';
-import { writeFileCommand } from '../remote/files.js';
-import { parseSafeRead, safeReadCode } from '../remote/safe-files.js';
-import { inStateDir } from '../remote/state-dir.js';
-import { listRunsCommand, parseRunList } from './node-state.js';
-import { removeRunsCommand, runsHoldingPasswordsCommand, runsWithOldPassword } from './retention.js';
-import { waitForNoded } from '../remote/noded.js';
+import { newSalt, recordState, renderRecord } from '../../hsts/askms-record.js';
+import { HSTS, STORE_RECORD, keystoreRecordPath } from '../../hsts/paths.js';
+import { passwordFileProblems, UNREADABLE, redisConfWithPassword, sentinelConfWithPassword } from './conf.js';
+import type { ClusterNode, Inventory } from '../../inventory/load.js';
+import { initKeystore, storeRedisPassword } from '../../remote/askmscli.js';
+import { writeFileCommand } from '../../remote/files.js';
+import { parseSafeRead, safeReadCode } from '../../remote/safe-files.js';
+import { inStateDir } from '../../remote/state-dir.js';
+import { listRunsCommand, parseRunList } from '../../runner/node-state.js';
+import { removeRunsCommand, runsHoldingPasswordsCommand, runsWithOldPassword } from '../../runner/retention.js';
+import { waitForNoded } from '../../remote/noded.js';
 import {
   acceptedPasswords, addPassword, MINIMUM_VERSION, onlyPassword, parseAccepted, parseVersion, sentinelQuorum, serverVersion,
   setMasterauth, setRequirepass, setSentinelAuthPass, setSentinelPass, versionTooOld, type Accepted, type Endpoint, type PasswordPair,
-} from '../remote/rotate.js';
-import { redisOwner, sentinelOwner } from '../remote/redis-cli.js';
-import { systemctl } from '../remote/systemctl.js';
-import { throwIfInterrupted, waitUntil } from '../remote/waits.js';
-import type { RemoteCommand } from '../ssh/remote-script.js';
-import { hstsUsers } from '../steps/preflight.js';
-import type { Secret } from '../util/secret.js';
-import type { ConnectOptions } from './engine/connect.js';
-import { runProcedure } from './engine/procedure-run.js';
-import { Run, type RunIO } from './engine/run.js';
-import type { RunResult } from './result.js';
+} from './remote.js';
+import { redisOwner, sentinelOwner } from '../../remote/redis-cli.js';
+import { systemctl } from '../../remote/systemctl.js';
+import { throwIfInterrupted, waitUntil } from '../../remote/waits.js';
+import type { RemoteCommand } from '../../ssh/remote-script.js';
+import { hstsUsers } from '../../steps/preflight.js';
+import type { Secret } from '../../util/secret.js';
+import type { ConnectOptions } from '../../runner/engine/connect.js';
+import { runProcedure } from '../../runner/engine/procedure-run.js';
+import { Run, type RunIO } from '../../runner/engine/run.js';
+import type { RunResult } from '../../runner/result.js';
 
 export interface RotateOptions extends ConnectOptions, RunIO {
   mode: 'apply' | 'plan';

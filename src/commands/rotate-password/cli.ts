@@ -1,6 +1,6 @@
-import { newPasswordSource, type RotateCliOptions } from './actions/new-password.js';
-import { defineCommand } from './command.js';
-import { refuseAnsibleInventory } from './native-only.js';
+import { newPasswordSource, type RotateCliOptions } from './new-password.js';
+import { defineCommand } from '../../cli/command.js';
+import { refuseAnsibleInventory } from '../../cli/native-only.js';
 
 export const rotatePassword = defineCommand<RotateCliOptions>({
   name: 'rotate-password',
@@ -18,5 +18,5 @@ export const rotatePassword = defineCommand<RotateCliOptions>({
     newPasswordSource(options);
     refuseAnsibleInventory(options, 'rotate-password', 'convert it first (hsts-cluster inventory convert -i FILE --output inventory.json) and rotate with the native inventory');
   },
-  handler: async (ctx) => (await import('./actions/rotate-password.js')).rotatePassword(ctx),
+  handler: async (ctx) => (await import('./action.js')).rotatePassword(ctx),
 });

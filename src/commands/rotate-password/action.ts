@@ -1,11 +1,11 @@
 import { dirname, relative } from 'node:path';
 import { setRedisPasswordSource, setRedisPasswordSourceYaml, type SecretSource } from '../../inventory/edit.js';
 import { rewriteInventoryFile } from '../../inventory/rewrite-file.js';
-import { runRotate, type RotateResult } from '../../runner/rotate.js';
+import { runRotate, type RotateResult } from './procedure.js';
 import { renderRecap } from '../../ui/render.js';
-import type { CommandContext, Outcome } from '../command.js';
+import type { CommandContext, Outcome } from '../../cli/command.js';
 import { newPasswordSource, type NewPassword, type RotateCliOptions } from './new-password.js';
-import { procedureOptions } from '../run-options.js';
+import { procedureOptions } from '../../cli/run-options.js';
 
 function summary(result: RotateResult, dryRun: boolean, inventoryNote: string): string {
   if (result.exitCode !== 0) return '';

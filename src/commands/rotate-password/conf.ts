@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mergeDirectives, tokenize, type OwnedDirective } from './conf-lines.js';
-import { isStaleDefaultUser, redisKeyOf } from './redis-conf.js';
-import { sentinelKeyOf } from './sentinel-conf.js';
+import { mergeDirectives, tokenize, type OwnedDirective } from '../../hsts/conf-lines.js';
+import { isStaleDefaultUser, redisKeyOf } from '../../hsts/redis-conf.js';
+import { sentinelKeyOf } from '../../hsts/sentinel-conf.js';
 
 /*
  * What a password rotation changes in the two files that hold the Redis password, and nothing else:
