@@ -1,12 +1,12 @@
 import { addTransferUser } from '../commands/add-transfer-user/cli.js';
-import { backup } from './backup.js';
+import { backup } from '../commands/backup/backup-cli.js';
 import type { CommandSpec, StandaloneSpec } from './command.js';
 import { completion } from './completion.js';
 import { doctor } from './doctor.js';
 import { inventory } from './inventory.js';
 import { maintenance } from '../commands/maintenance/cli.js';
 import { restart } from '../commands/rolling/restart-cli.js';
-import { restore } from './restore.js';
+import { restore } from '../commands/backup/restore-cli.js';
 import { rollback } from './rollback.js';
 import { rotatePassword } from '../commands/rotate-password/cli.js';
 import { status } from '../commands/status/cli.js';

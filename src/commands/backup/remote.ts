@@ -2,13 +2,13 @@
  * The remote commands of `backup` and `restore`: a BGSAVE waited for, a file read as base64, and a
  * dataset loaded into the running primary (its replicas follow through replication).
  */
-import { HSTS } from '../hsts/paths.js';
-import { asredisCode, passwordInput, type RedisTarget } from '../remote/redis-cli.js';
-import { pollUntil } from '../remote/waits.js';
-import type { RemoteCommand } from '../ssh/remote-script.js';
-import { shq } from '../ssh/shell.js';
-import { CONFIG_MAX_BYTES, OPEN_FUNCTION } from '../remote/safe-files.js';
-import { rdbPlaceCheck } from './redis-data.js';
+import { HSTS } from '../../hsts/paths.js';
+import { asredisCode, passwordInput, type RedisTarget } from '../../remote/redis-cli.js';
+import { pollUntil } from '../../remote/waits.js';
+import type { RemoteCommand } from '../../ssh/remote-script.js';
+import { shq } from '../../ssh/shell.js';
+import { CONFIG_MAX_BYTES, OPEN_FUNCTION } from '../../remote/safe-files.js';
+import { rdbPlaceCheck } from '../../runner/redis-data.js';
 
 const info = (target: RedisTarget, field: string) => `$(${asredisCode(target, ['INFO', 'persistence'])} | tr -d '\\r' | sed -n 's/^${field}://p')`;
 

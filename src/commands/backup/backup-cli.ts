@@ -1,6 +1,6 @@
-import type { BackupCliOptions } from './actions/backup.js';
-import { defineCommand } from './command.js';
-import { checkOut } from './backup-args.js';
+import type { BackupCliOptions } from './action.js';
+import { defineCommand } from '../../cli/command.js';
+import { checkOut } from './args.js';
 
 export const backup = defineCommand<BackupCliOptions>({
   name: 'backup',
@@ -14,5 +14,5 @@ export const backup = defineCommand<BackupCliOptions>({
   // Ctrl-C: nothing is written on the nodes but the BGSAVE; the archive is not written.
   interrupt: 'restore',
   validate: (options) => checkOut(options.out),
-  handler: async (ctx) => (await import('./actions/backup.js')).backup(ctx),
+  handler: async (ctx) => (await import('./action.js')).backup(ctx),
 });

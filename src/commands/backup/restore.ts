@@ -5,19 +5,19 @@
  * or Ctrl-C after the primary was flushed loads the saved dataset back. Configuration is not
  * written: the backup's files are for reading (their passwords were left out).
  */
-import { parseInfoFields } from '../hsts/redis-info.js';
-import { HSTS } from '../hsts/paths.js';
-import type { ClusterNode, Inventory } from '../inventory/load.js';
-import type { RemoteCommand } from '../ssh/remote-script.js';
-import { inStateDir } from '../remote/state-dir.js';
-import { shq } from '../ssh/shell.js';
-import { authenticityRefusal, checkAuthenticity, type Authenticity, type Manifest, type OpenedArchive } from './backup-archive.js';
-import { bgsaveAndRead, loadDataset, readFileBase64 } from './backup-commands.js';
-import { BGSAVE_TIMEOUT_MS } from './backup.js';
-import { keyBytes, parseBackupKey, readBackupKey } from './backup-key.js';
-import { runOnCluster, type BackupRunOptions, type ClusterAccess } from './backup-run.js';
-import { rdbPath } from './redis-data.js';
-import type { RunResult } from './result.js';
+import { parseInfoFields } from '../../hsts/redis-info.js';
+import { HSTS } from '../../hsts/paths.js';
+import type { ClusterNode, Inventory } from '../../inventory/load.js';
+import type { RemoteCommand } from '../../ssh/remote-script.js';
+import { inStateDir } from '../../remote/state-dir.js';
+import { shq } from '../../ssh/shell.js';
+import { authenticityRefusal, checkAuthenticity, type Authenticity, type Manifest, type OpenedArchive } from './archive.js';
+import { bgsaveAndRead, loadDataset, readFileBase64 } from './remote.js';
+import { BGSAVE_TIMEOUT_MS } from './procedure.js';
+import { keyBytes, parseBackupKey, readBackupKey } from './key.js';
+import { runOnCluster, type BackupRunOptions, type ClusterAccess } from './run.js';
+import { rdbPath } from '../../runner/redis-data.js';
+import type { RunResult } from '../../runner/result.js';
 
 const LOAD_TIMEOUT_MS = 600_000;
 const SYNC_TIMEOUT_MS = 120_000;

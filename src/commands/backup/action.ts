@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ArchiveError, openArchive, otherCluster } from '../../runner/backup-archive.js';
-import { runBackup, type BackupResult } from '../../runner/backup.js';
-import { runRestore, type RestoreResult } from '../../runner/restore-backup.js';
+import { ArchiveError, openArchive, otherCluster } from './archive.js';
+import { runBackup, type BackupResult } from './procedure.js';
+import { runRestore, type RestoreResult } from './restore.js';
 import { renderRecap } from '../../ui/render.js';
 import { UsageError } from '../../util/errors.js';
-import type { CommandContext, Outcome } from '../command.js';
-import type { CommonOptions } from '../options.js';
-import { procedureOptions } from '../run-options.js';
-import { VERSION } from '../version.js';
+import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { CommonOptions } from '../../cli/options.js';
+import { procedureOptions } from '../../cli/run-options.js';
+import { VERSION } from '../../cli/version.js';
 
 export interface BackupCliOptions extends CommonOptions {
   out: string;

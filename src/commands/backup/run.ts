@@ -2,12 +2,12 @@
  * What `backup` and `restore` share: a Run over every node, the run lock, the primary as the
  * Sentinels name it, and one command at a time on a node (engine/procedure-access.ts).
  */
-import type { ClusterNode, Inventory } from '../inventory/load.js';
-import type { ConnectOptions } from './engine/connect.js';
-import { ProcedureAccess } from './engine/procedure-access.js';
-import { runProcedure } from './engine/procedure-run.js';
-import { Run, type RunIO } from './engine/run.js';
-import type { RunResult } from './result.js';
+import type { ClusterNode, Inventory } from '../../inventory/load.js';
+import type { ConnectOptions } from '../../runner/engine/connect.js';
+import { ProcedureAccess } from '../../runner/engine/procedure-access.js';
+import { runProcedure } from '../../runner/engine/procedure-run.js';
+import { Run, type RunIO } from '../../runner/engine/run.js';
+import type { RunResult } from '../../runner/result.js';
 
 export interface BackupRunOptions extends ConnectOptions, RunIO {
   mode: 'apply' | 'plan';

@@ -4,17 +4,17 @@
  * Read-only on the nodes apart from the BGSAVE and the run lock.
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { HSTS } from '../hsts/paths.js';
-import { parseInfoFields } from '../hsts/redis-info.js';
-import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { asredis } from '../remote/redis-cli.js';
-import { buildArchive, redactConf } from './backup-archive.js';
-import { bgsaveAndRead, readFileBase64 } from './backup-commands.js';
-import { BACKUP_KEY, decideBackupKey, keyBytes, newBackupKey, parseBackupKey, readBackupKey, writeBackupKey } from './backup-key.js';
-import { runOnCluster, type BackupRunOptions, type ClusterAccess } from './backup-run.js';
-import { rdbPath } from './redis-data.js';
-import type { RunResult } from './result.js';
-import type { Secret } from '../util/secret.js';
+import { HSTS } from '../../hsts/paths.js';
+import { parseInfoFields } from '../../hsts/redis-info.js';
+import type { ClusterNode, Inventory } from '../../inventory/load.js';
+import { asredis } from '../../remote/redis-cli.js';
+import { buildArchive, redactConf } from './archive.js';
+import { bgsaveAndRead, readFileBase64 } from './remote.js';
+import { BACKUP_KEY, decideBackupKey, keyBytes, newBackupKey, parseBackupKey, readBackupKey, writeBackupKey } from './key.js';
+import { runOnCluster, type BackupRunOptions, type ClusterAccess } from './run.js';
+import { rdbPath } from '../../runner/redis-data.js';
+import type { RunResult } from '../../runner/result.js';
+import type { Secret } from '../../util/secret.js';
 
 /** The files of a node that hsts-cluster manages, as the archive names them. */
 export const MANAGED_FILES = [HSTS.redisConf, HSTS.sentinelConf, HSTS.asperaConf] as const;

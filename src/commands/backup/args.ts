@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { UsageError } from '../util/errors.js';
+import { UsageError } from '../../util/errors.js';
 
 /** --out: a file in an existing directory (never a directory itself). */
 export function checkOut(out: string | undefined): void {

@@ -1,6 +1,6 @@
-import type { RestoreCliOptions } from './actions/backup.js';
-import { defineCommand } from './command.js';
-import { checkArchivePath } from './backup-args.js';
+import type { RestoreCliOptions } from './action.js';
+import { defineCommand } from '../../cli/command.js';
+import { checkArchivePath } from './args.js';
 
 export const restore = defineCommand<RestoreCliOptions>({
   name: 'restore',
@@ -15,5 +15,5 @@ export const restore = defineCommand<RestoreCliOptions>({
   // Ctrl-C: before the primary is flushed nothing changed; after, the dataset it had is loaded back.
   interrupt: 'restore',
   validate: (_options, args) => checkArchivePath(args[0]),
-  handler: async (ctx) => (await import('./actions/backup.js')).restore(ctx),
+  handler: async (ctx) => (await import('./action.js')).restore(ctx),
 });

@@ -7,7 +7,7 @@
  * (runner/backup-key.ts); format 1 archives carry none.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { tokenize } from '../hsts/conf-lines.js';
+import { tokenize } from '../../hsts/conf-lines.js';
 
 export const FORMAT = 'hsts-cluster-backup/2';
 const FORMAT_1 = 'hsts-cluster-backup/1';

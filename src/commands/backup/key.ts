@@ -7,10 +7,10 @@
  * it gets it from the others on the next backup.
  */
 import { randomBytes } from 'node:crypto';
-import { HSTS } from '../hsts/paths.js';
-import type { RemoteCommand } from '../ssh/remote-script.js';
-import { shq } from '../ssh/shell.js';
-import { Secret } from '../util/secret.js';
+import { HSTS } from '../../hsts/paths.js';
+import type { RemoteCommand } from '../../ssh/remote-script.js';
+import { shq } from '../../ssh/shell.js';
+import { Secret } from '../../util/secret.js';
 
 export const BACKUP_KEY = `${HSTS.stateDir}/backup.key`;
 const KEY_HEX = /^[0-9a-f]{64}$/;
