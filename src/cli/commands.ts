@@ -7,7 +7,7 @@ import { inventory } from './inventory.js';
 import { maintenance } from '../commands/maintenance/cli.js';
 import { restart } from '../commands/rolling/restart-cli.js';
 import { restore } from '../commands/backup/restore-cli.js';
-import { rollback } from './rollback.js';
+import { rollback } from '../commands/rollback/cli.js';
 import { rotatePassword } from '../commands/rotate-password/cli.js';
 import { status } from '../commands/status/cli.js';
 import { switchover } from '../commands/switchover/cli.js';

@@ -1,7 +1,7 @@
-import { RUN_ID } from '../remote/state-dir.js';
-import { UsageError } from '../util/errors.js';
-import type { RollbackOptions } from './actions/rollback.js';
-import { defineCommand } from './command.js';
+import { RUN_ID } from '../../remote/state-dir.js';
+import { UsageError } from '../../util/errors.js';
+import type { RollbackOptions } from './action.js';
+import { defineCommand } from '../../cli/command.js';
 
 export const rollback = defineCommand<RollbackOptions>({
   name: 'rollback',
@@ -20,5 +20,5 @@ export const rollback = defineCommand<RollbackOptions>({
       throw new UsageError([`--run ${options.run}: not a run id (like 20261127T161555Z-ddf0)`]);
     }
   },
-  handler: async (ctx) => (await import('./actions/rollback.js')).rollback(ctx),
+  handler: async (ctx) => (await import('./action.js')).rollback(ctx),
 });

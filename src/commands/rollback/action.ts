@@ -1,8 +1,8 @@
-import { recoverRun } from '../../runner/recover.js';
-import type { CommandContext, Outcome } from '../command.js';
-import { progressFor } from '../load.js';
-import type { CommonOptions } from '../options.js';
-import { recapOutcome } from '../recap.js';
+import { recoverRun } from './recover.js';
+import type { CommandContext, Outcome } from '../../cli/command.js';
+import { progressFor } from '../../cli/load.js';
+import type { CommonOptions } from '../../cli/options.js';
+import { recapOutcome } from '../../cli/recap.js';
 
 export interface RollbackOptions extends CommonOptions {
   run?: string;

@@ -1,18 +1,18 @@
 import { hostname } from 'node:os';
-import type { Inventory } from '../inventory/load.js';
-import type { HostKeyPolicy } from '../ssh/connection.js';
-import type { Progress } from '../ui/progress.js';
-import { connect } from './engine/connect.js';
-import { closeRun, runResult } from './engine/finish.js';
-import { lockHolder } from './engine/lock.js';
-import { restoreTask } from './engine/restore.js';
-import { Run } from './engine/run.js';
+import type { Inventory } from '../../inventory/load.js';
+import type { HostKeyPolicy } from '../../ssh/connection.js';
+import type { Progress } from '../../ui/progress.js';
+import { connect } from '../../runner/engine/connect.js';
+import { closeRun, runResult } from '../../runner/engine/finish.js';
+import { lockHolder } from '../../runner/engine/lock.js';
+import { restoreTask } from '../../runner/engine/restore.js';
+import { Run } from '../../runner/engine/run.js';
 import {
   acquireLockCommand, describeHolder, listRunsCommand, parseHolder, parseRunList, readHolderCommand, readSnapshotCommand, type RunList,
-} from './node-state.js';
-import type { RunResult } from './result.js';
+} from '../../runner/node-state.js';
+import type { RunResult } from '../../runner/result.js';
 import { checkSnapshot } from './snapshot-check.js';
-import { stateRefusal } from '../remote/state-dir.js';
+import { stateRefusal } from '../../remote/state-dir.js';
 
 export interface RecoverOptions {
   run?: string;
