@@ -2,7 +2,7 @@ import { addTransferUser } from '../commands/add-transfer-user/cli.js';
 import { backup } from '../commands/backup/backup-cli.js';
 import type { CommandSpec, StandaloneSpec } from './command.js';
 import { completion } from './completion.js';
-import { doctor } from './doctor.js';
+import { doctor } from '../commands/doctor/cli.js';
 import { inventory } from './inventory.js';
 import { maintenance } from '../commands/maintenance/cli.js';
 import { restart } from '../commands/rolling/restart-cli.js';

@@ -1,4 +1,4 @@
-import type { DoctorNode, DoctorReport } from '../runner/doctor.js';
+import type { DoctorNode, DoctorReport } from './procedure.js';
 
 function nodeLines(n: DoctorNode): string[] {
   if (!n.reachable) return [`${n.name}: unreachable: ${n.error ?? ''}`];

@@ -1,5 +1,5 @@
-import { defineCommand } from './command.js';
-import type { CommonOptions } from './options.js';
+import { defineCommand } from '../../cli/command.js';
+import type { CommonOptions } from '../../cli/options.js';
 
 export const doctor = defineCommand<CommonOptions>({
   name: 'doctor',
@@ -9,5 +9,5 @@ export const doctor = defineCommand<CommonOptions>({
   journal: false,
   limit: 'shows',
   interrupt: 'stop',
-  handler: async (ctx) => (await import('./actions/doctor.js')).run(ctx),
+  handler: async (ctx) => (await import('./action.js')).run(ctx),
 });

@@ -1,9 +1,9 @@
-import { doctor } from '../../runner/doctor.js';
+import { doctor } from './procedure.js';
 import { closeSessions, openSessions } from '../../runner/sessions.js';
-import { renderDoctor } from '../../ui/doctor.js';
+import { renderDoctor } from './render.js';
 import { EXIT } from '../../util/errors.js';
-import type { CommandContext, Outcome } from '../command.js';
-import type { CommonOptions } from '../options.js';
+import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { CommonOptions } from '../../cli/options.js';
 
 /** One report; --limit shows those nodes (and decides the exit code from them). */
 export async function run(ctx: CommandContext<CommonOptions>): Promise<Outcome> {

@@ -1,7 +1,7 @@
-import type { DoctorFindings, ServiceFinding, UserFinding } from '../hsts/doctor.js';
-import { HSTS } from '../hsts/paths.js';
-import { outputProbe, type Probe } from '../remote/probe.js';
-import { shq } from '../ssh/shell.js';
+import type { DoctorFindings, ServiceFinding, UserFinding } from './checks.js';
+import { HSTS } from '../../hsts/paths.js';
+import { outputProbe, type Probe } from '../../remote/probe.js';
+import { shq } from '../../ssh/shell.js';
 
 /**
  * `doctor`'s question to a node, read-only, one command: KEY=VALUE lines. Services are found by

@@ -2,8 +2,8 @@
  * `hsts-cluster doctor`: what a node says about the details IBM's documents leave open, and what
  * hsts-cluster assumes where it does not ask yet. Pure: findings in, notes and checklist out.
  */
-import { DEFAULT_NODE_API, nodeApiEndpoint, parseServerSection } from './aspera-conf.js';
-import { compareVersions } from './version.js';
+import { DEFAULT_NODE_API, nodeApiEndpoint, parseServerSection } from '../../hsts/aspera-conf.js';
+import { compareVersions } from '../../hsts/version.js';
 
 /** A service's main process as systemd and /proc tell it (no ptrace needed). */
 export interface ServiceFinding {

@@ -1,15 +1,15 @@
-import { doctorChecklist, doctorNotes, nodeApiPortOf, topLevelElements, type CheckItem, type DoctorFindings } from '../hsts/doctor.js';
-import { DEFAULT_NODE_API } from '../hsts/aspera-conf.js';
-import { HSTS, localKeystoreCandidates } from '../hsts/paths.js';
-import { parseHstsVersion } from '../hsts/version.js';
-import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { doctorProbe } from '../facts/doctor-probe.js';
-import { parseProbes, probeCommands } from '../remote/probe.js';
-import type { NodeSession } from '../ssh/session.js';
-import { hstsUsers } from '../steps/preflight.js';
-import type { NodeFacts, PlanContext, Step } from '../steps/types.js';
-import { factNeeds, gatherFacts } from './facts.js';
-import { loadPlaybook } from './playbook.js';
+import { doctorChecklist, doctorNotes, nodeApiPortOf, topLevelElements, type CheckItem, type DoctorFindings } from './checks.js';
+import { DEFAULT_NODE_API } from '../../hsts/aspera-conf.js';
+import { HSTS, localKeystoreCandidates } from '../../hsts/paths.js';
+import { parseHstsVersion } from '../../hsts/version.js';
+import type { ClusterNode, Inventory } from '../../inventory/load.js';
+import { doctorProbe } from './probe.js';
+import { parseProbes, probeCommands } from '../../remote/probe.js';
+import type { NodeSession } from '../../ssh/session.js';
+import { hstsUsers } from '../../steps/preflight.js';
+import type { NodeFacts, PlanContext, Step } from '../../steps/types.js';
+import { factNeeds, gatherFacts } from '../../runner/facts.js';
+import { loadPlaybook } from '../../runner/playbook.js';
 
 /**
  * `hsts-cluster doctor`: per node, read-only, what hsts-cluster finds and relies on, and what `up`
