@@ -3,7 +3,7 @@ import { backup } from '../commands/backup/backup-cli.js';
 import type { CommandSpec, StandaloneSpec } from './command.js';
 import { completion } from './completion.js';
 import { doctor } from '../commands/doctor/cli.js';
-import { inventory } from './inventory.js';
+import { inventory } from '../commands/inventory/cli.js';
 import { maintenance } from '../commands/maintenance/cli.js';
 import { restart } from '../commands/rolling/restart-cli.js';
 import { restore } from '../commands/backup/restore-cli.js';

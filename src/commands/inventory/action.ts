@@ -4,9 +4,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { readInventoryDocument } from '../../inventory/read-file.js';
 import { EXIT, UsageError } from '../../util/errors.js';
-import type { CommandContext, Outcome } from '../command.js';
-import { describeTarget } from '../load.js';
-import { inventoryPath, type CommonOptions } from '../options.js';
+import type { CommandContext, Outcome } from '../../cli/command.js';
+import { describeTarget } from '../../cli/load.js';
+import { inventoryPath, type CommonOptions } from '../../cli/options.js';
 
 export interface InventoryCliOptions extends CommonOptions {
   format?: 'json' | 'yaml';

@@ -1,8 +1,8 @@
 import { Argument, Option } from 'commander';
 import { existsSync } from 'node:fs';
-import { UsageError } from '../util/errors.js';
-import type { InventoryCliOptions } from './actions/inventory.js';
-import { defineCommand } from './command.js';
+import { UsageError } from '../../util/errors.js';
+import type { InventoryCliOptions } from './action.js';
+import { defineCommand } from '../../cli/command.js';
 
 export const inventory = defineCommand<InventoryCliOptions>({
   name: 'inventory',
@@ -26,7 +26,7 @@ export const inventory = defineCommand<InventoryCliOptions>({
     }
   },
   handler: async (ctx) => {
-    const actions = await import('./actions/inventory.js');
+    const actions = await import('./action.js');
     return ctx.args[0] === 'convert' ? actions.convertInventory(ctx) : actions.checkInventory(ctx);
   },
 });
