@@ -1,7 +1,7 @@
 import { addTransferUser } from '../commands/add-transfer-user/cli.js';
 import { backup } from '../commands/backup/backup-cli.js';
 import type { CommandSpec, StandaloneSpec } from './command.js';
-import { completion } from './completion.js';
+import { completion } from '../commands/completion/cli.js';
 import { doctor } from '../commands/doctor/cli.js';
 import { inventory } from '../commands/inventory/cli.js';
 import { maintenance } from '../commands/maintenance/cli.js';

@@ -4,8 +4,8 @@
  * shells; zsh runs it through its bashcompinit layer.
  */
 import { Command, type Option } from 'commander';
-import { registerCommand } from './command.js';
-import { withCommonOptions } from './options.js';
+import { registerCommand } from '../../cli/command.js';
+import { withCommonOptions } from '../../cli/options.js';
 
 /** What an option's value is: a file, one of some words, or anything (nothing to offer). */
 const FILE_VALUES = new Set(['--inventory', '--journal-dir', '--output']);
@@ -19,7 +19,7 @@ function flagsOf(options: readonly Option[]): string[] {
 const shellWords = (words: string[]) => words.join(' ').replace(/[^\w\s.,:@/+-]/g, '');
 
 async function describeProgram(): Promise<{ program: Command; commands: Described[] }> {
-  const { COMMAND_SPECS } = await import('./commands.js');
+  const { COMMAND_SPECS } = await import('../../cli/commands.js');
   const program = withCommonOptions(new Command('hsts-cluster'));
   for (const spec of COMMAND_SPECS) registerCommand(program, spec, () => {});
   const commands = program.commands.map((c) => ({
