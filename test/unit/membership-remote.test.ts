@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detachOverNetwork, sentinelReset, waitForSentinelCounts, waitForSentinelMembers } from '../../src/remote/membership.js';
+import { detachOverNetwork, sentinelReset, waitForSentinelCounts, waitForSentinelMembers } from '../../src/runner/membership/remote.js';
 import { leftoverWarnings, parseSentinelCounts } from '../../src/commands/status/procedure.js';
 import { renderStatus } from '../../src/commands/status/render.js';
 import { evaluateHealth } from '../../src/hsts/health.js';

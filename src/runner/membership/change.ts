@@ -3,14 +3,14 @@
  * when unsafe, and applied one node at a time (kept nodes, then each new node, whose Sentinel must
  * be counted by every Sentinel before the next joins).
  */
-import type { Inventory } from '../inventory/load.js';
-import { detachOverNetwork, sentinelReset, waitForSentinelCounts, waitForSentinelMembers } from '../remote/membership.js';
-import { sentinelOf } from '../remote/redis-cli.js';
-import type { NodeFacts, Roles } from '../steps/types.js';
-import type { ApplyGroup } from './engine/apply.js';
-import type { Run } from './engine/run.js';
-import { membershipInput } from './membership-facts.js';
-import { describeChange, planMembership, type MembershipPlan } from './membership-plan.js';
+import type { Inventory } from '../../inventory/load.js';
+import { detachOverNetwork, sentinelReset, waitForSentinelCounts, waitForSentinelMembers } from './remote.js';
+import { sentinelOf } from '../../remote/redis-cli.js';
+import type { NodeFacts, Roles } from '../../steps/types.js';
+import type { ApplyGroup } from '../engine/apply.js';
+import type { Run } from '../engine/run.js';
+import { membershipInput } from './facts.js';
+import { describeChange, planMembership, type MembershipPlan } from './plan.js';
 
 /**
  * The membership change this run makes, recorded for `plan` and the result; null when it is

@@ -5,20 +5,20 @@
  * node deleted from the inventory). Their files stay; with every unit disabled nothing starts
  * their Redis again, on a reboot neither.
  */
-import { STOP_ORDER } from '../hsts/paths.js';
-import { parsePrimaryAddr, parseReplication } from '../hsts/redis-info.js';
-import type { ClusterNode, Inventory } from '../inventory/load.js';
-import { asredis, redisOf, sentinelOf } from '../remote/redis-cli.js';
-import { parseUnitShow, showUnits, systemctl } from '../remote/systemctl.js';
-import { describeFailure } from './engine/failure.js';
-import { lockEveryNode } from './engine/lock.js';
-import { runOne } from './engine/run-one.js';
-import type { Run } from './engine/run.js';
-import { describeLeaving, planLeaving, type LeavingChange, type LeavingFacts } from './membership-leave-plan.js';
-import { newRecap } from './result.js';
-import type { RunOptions } from './run.js';
-import { openSessions } from './sessions.js';
-import { Switchover } from './switchover/procedure.js';
+import { STOP_ORDER } from '../../hsts/paths.js';
+import { parsePrimaryAddr, parseReplication } from '../../hsts/redis-info.js';
+import type { ClusterNode, Inventory } from '../../inventory/load.js';
+import { asredis, redisOf, sentinelOf } from '../../remote/redis-cli.js';
+import { parseUnitShow, showUnits, systemctl } from '../../remote/systemctl.js';
+import { describeFailure } from '../engine/failure.js';
+import { lockEveryNode } from '../engine/lock.js';
+import { runOne } from '../engine/run-one.js';
+import type { Run } from '../engine/run.js';
+import { describeLeaving, planLeaving, type LeavingChange, type LeavingFacts } from './leave-plan.js';
+import { newRecap } from '../result.js';
+import type { RunOptions } from '../run.js';
+import { openSessions } from '../sessions.js';
+import { Switchover } from '../switchover/procedure.js';
 
 /** What the leaving phase left for the rest of `up`: false stops the run. */
 export interface LeavingOutcome {

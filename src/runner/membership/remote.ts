@@ -2,10 +2,10 @@
  * Membership checks: bounded waits on what a Sentinel knows of its peers and replicas, by address
  * (a count alone can be met by a peer it only remembers). Read-only; no I/O here.
  */
-import { shq } from '../ssh/shell.js';
-import type { RemoteCommand } from '../ssh/remote-script.js';
-import { asredisCode, passwordInput, redisOwner, sentinelOwner, type RedisTarget } from './redis-cli.js';
-import { pollUntil, type WaitOptions } from './waits.js';
+import { shq } from '../../ssh/shell.js';
+import type { RemoteCommand } from '../../ssh/remote-script.js';
+import { asredisCode, passwordInput, redisOwner, sentinelOwner, type RedisTarget } from '../../remote/redis-cli.js';
+import { pollUntil, type WaitOptions } from '../../remote/waits.js';
 
 /**
  * bash printing the addresses of the entries of `SENTINEL SENTINELS|REPLICAS NAME` whose flags are

@@ -1,11 +1,11 @@
 /** What each reached node says about the cluster's membership, read from the facts `up` gathers. */
-import { parseServerSection } from '../hsts/aspera-conf.js';
-import { directiveArgs } from '../hsts/conf-lines.js';
-import { HSTS } from '../hsts/paths.js';
-import { monitoredPrimary, sentinelKeyOf } from '../hsts/sentinel-conf.js';
-import type { Inventory } from '../inventory/load.js';
-import type { NodeFacts } from '../steps/types.js';
-import type { MemberView, MembershipInput } from './membership-plan.js';
+import { parseServerSection } from '../../hsts/aspera-conf.js';
+import { directiveArgs } from '../../hsts/conf-lines.js';
+import { HSTS } from '../../hsts/paths.js';
+import { monitoredPrimary, sentinelKeyOf } from '../../hsts/sentinel-conf.js';
+import type { Inventory } from '../../inventory/load.js';
+import type { NodeFacts } from '../../steps/types.js';
+import type { MemberView, MembershipInput } from './plan.js';
 
 const text = (facts: NodeFacts, path: string) => facts.files.get(path)?.content?.toString('utf8') ?? null;
 

@@ -3,7 +3,7 @@
  * cluster is converged without them. Pure: facts in, ordered changes out
  * (test/unit/membership-leave-plan.test.ts).
  */
-import { STOP_ORDER } from '../hsts/paths.js';
+import { STOP_ORDER } from '../../hsts/paths.js';
 
 export interface LeavingFacts {
   name: string;
