@@ -4,7 +4,7 @@ import { renderRecap } from '../../ui/render.js';
 import { UsageError } from '../../util/errors.js';
 import type { CommandContext, Outcome } from '../../cli/command.js';
 import type { CommonOptions } from '../../cli/options.js';
-import { parseServices } from './restart-cli.js';
+import { parseServices } from './services.js';
 import { procedureOptions } from '../../cli/run-options.js';
 
 export interface RollingCliOptions extends CommonOptions {
