@@ -1,7 +1,7 @@
 import { addTransferUser } from '../commands/add-transfer-user/cli.js';
 import { backup } from '../commands/backup/backup-cli.js';
 import type { CommandSpec, StandaloneSpec } from './command.js';
-import { completion } from '../commands/completion/cli.js';
+import { completionCommand } from '../commands/completion/cli.js';
 import { doctor } from '../commands/doctor/cli.js';
 import { inventory } from '../commands/inventory/cli.js';
 import { maintenance } from '../commands/maintenance/cli.js';
@@ -18,5 +18,5 @@ import { verify } from '../commands/verify/cli.js';
 /** Every command, in the order --help lists them. A new command is one file and one entry here. */
 export const COMMAND_SPECS: (CommandSpec | StandaloneSpec)[] = [
   up, plan, status, rollback, addTransferUser, verify, switchover, maintenance, restart, upgrade, rotatePassword,
-  backup, restore, inventory, doctor, completion,
+  backup, restore, inventory, doctor, completionCommand(() => COMMAND_SPECS),
 ];

@@ -4,7 +4,7 @@
  * shells; zsh runs it through its bashcompinit layer.
  */
 import { Command, type Option } from 'commander';
-import { registerCommand } from '../../cli/command.js';
+import { registerCommand, type CommandSpec, type StandaloneSpec } from '../../cli/command.js';
 import { withCommonOptions } from '../../cli/options.js';
 
 /** What an option's value is: a file, one of some words, or anything (nothing to offer). */
@@ -18,10 +18,9 @@ function flagsOf(options: readonly Option[]): string[] {
 
 const shellWords = (words: string[]) => words.join(' ').replace(/[^\w\s.,:@/+-]/g, '');
 
-async function describeProgram(): Promise<{ program: Command; commands: Described[] }> {
-  const { COMMAND_SPECS } = await import('../../cli/commands.js');
+function describeProgram(specs: readonly (CommandSpec | StandaloneSpec)[]): { program: Command; commands: Described[] } {
   const program = withCommonOptions(new Command('hsts-cluster'));
-  for (const spec of COMMAND_SPECS) registerCommand(program, spec, () => {});
+  for (const spec of specs) registerCommand(program, spec, () => {});
   const commands = program.commands.map((c) => ({
     name: c.name(),
     flags: [...flagsOf(c.options), '-h', '--help'],
@@ -30,8 +29,8 @@ async function describeProgram(): Promise<{ program: Command; commands: Describe
   return { program, commands };
 }
 
-export async function completionScript(shell: 'bash' | 'zsh'): Promise<string> {
-  const { program, commands } = await describeProgram();
+export function completionScript(shell: 'bash' | 'zsh', specs: readonly (CommandSpec | StandaloneSpec)[]): string {
+  const { program, commands } = describeProgram(specs);
   const allOptions = [...program.options, ...program.commands.flatMap((c) => c.options)];
   const takesValue = [...new Set(flagsOf(allOptions.filter((o) => o.required || o.optional)))];
   const byValue = new Map<string, string>();
