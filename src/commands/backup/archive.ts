@@ -4,7 +4,7 @@
  * Passwords are left out: the directives that carry one are replaced by `<left out>` (see redactConf).
  * Format 2 adds `manifest.json.hmac`: an HMAC-SHA256 of manifest.json's bytes (which hold every
  * member's sha256) keyed by the cluster's backup key, which only root on the nodes holds
- * (runner/backup-key.ts); format 1 archives carry none.
+ * (key.ts); format 1 archives carry none.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { tokenize } from '../../hsts/conf-lines.js';

@@ -1,6 +1,6 @@
 /**
  * The cluster's backup key: 32 random bytes, hex, root-only in hsts-cluster's state directory on
- * every node (the same key everywhere). `backup` signs its archive with it (backup-archive.ts) and
+ * every node (the same key everywhere). `backup` signs its archive with it (archive.ts) and
  * `restore` checks the signature with it before it loads anything. Only root on the nodes holds it
  * (and the operator, who can read it there as root); it never reaches the controller's disk, an
  * archive, a log or argv. The first backup generates it and writes it to every node; a node without

@@ -33,7 +33,7 @@ export interface RestoreOptions extends BackupRunOptions {
 
 export interface RestoreResult extends RunResult {
   primary?: string;
-  /** What the nodes' backup key says of the archive (backup-archive.ts checkAuthenticity). */
+  /** What the nodes' backup key says of the archive (archive.ts checkAuthenticity). */
   authenticity?: Authenticity;
   /** Keys per database in the primary after the restore ("0:12"). */
   restored?: string;

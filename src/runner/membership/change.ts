@@ -1,5 +1,5 @@
 /**
- * A membership change inside `up`: decided from the nodes' own facts (membership-plan.ts), refused
+ * A membership change inside `up`: decided from the nodes' own facts (plan.ts), refused
  * when unsafe, and applied one node at a time (kept nodes, then each new node, whose Sentinel must
  * be counted by every Sentinel before the next joins).
  */
@@ -25,7 +25,7 @@ export function decideMembership(run: Run, facts: Map<string, NodeFacts>, roles:
     run.emit({ event: 'preflight-failed', problems: [refusal] });
     return null;
   }
-  // After what the leaving nodes' own phase did (membership-leave.ts), if anything.
+  // After what the leaving nodes' own phase did (leave.ts), if anything.
   run.membership = [...(run.membership ?? []), ...plan.changes.map(describeChange)];
   run.io.log(`membership: ${plan.added.length} node(s) to add (${plan.added.map((m) => m.name).join(', ') || 'none'}), ` +
     `${plan.removed.length} to remove (${plan.removed.join(', ') || 'none'})`);
