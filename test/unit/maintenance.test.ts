@@ -4,7 +4,7 @@
  * (it must not undo maintenance).
  */
 import { describe, expect, it } from 'vitest';
-import { parseMaintenanceAnswer } from '../../src/facts/maintenance.js';
+import { parseMaintenanceAnswer } from '../../src/facts/mark-probe.js';
 import { evaluateHealth, type NodeHealthInput } from '../../src/hsts/health.js';
 import { parseMaintenanceMark, renderMaintenanceMark, type MaintenanceMark, type MaintenanceRead } from '../../src/hsts/maintenance.js';
 import { HSTS, SERVICES } from '../../src/hsts/paths.js';

@@ -4,7 +4,7 @@ import type { ClusterNode, Inventory } from '../../inventory/load.js';
 import { installedVersion } from '../../remote/asnodeadmin.js';
 import { nodedPing, parseNodedPing } from '../../remote/noded.js';
 import { operatorCommand, restartServices } from './remote.js';
-import { maintenanceProbe, parseMaintenanceAnswer, type MaintenanceMark, type MaintenanceRead } from '../../facts/maintenance.js';
+import { maintenanceProbe, parseMaintenanceAnswer, type MaintenanceMark, type MaintenanceRead } from '../../facts/mark-probe.js';
 import { parseUnitShow, showUnits } from '../../remote/systemctl.js';
 import { waitUntil } from '../../remote/waits.js';
 import type { ConnectOptions } from '../../runner/engine/connect.js';

@@ -1,4 +1,4 @@
-import { maintenanceProbe } from '../../facts/maintenance.js';
+import { maintenanceProbe } from '../../facts/mark-probe.js';
 import { evaluateHealth, type ClusterHealth, type NodeHealthInput } from '../../hsts/health.js';
 import { SERVICES } from '../../hsts/paths.js';
 import { parsePrimaryAddr, parseReplication } from '../../hsts/redis-info.js';

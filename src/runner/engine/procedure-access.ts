@@ -1,4 +1,4 @@
-import { maintenanceProbe, type MaintenanceRead } from '../../facts/maintenance.js';
+import { maintenanceProbe, type MaintenanceRead } from '../../facts/mark-probe.js';
 import { parsePrimaryAddr, parseReplication, parseSentinelReplicas, type ReplicationInfo } from '../../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../../inventory/load.js';
 import { asredis, redisOf, sentinelOf, type RedisTarget } from '../../remote/redis-cli.js';
