@@ -89,7 +89,7 @@ export class ProcedureAccess {
     return parseSentinelReplicas((await this.askSentinel(node, ['SENTINEL', 'MASTER', this.cluster.primarySet])).output)[0];
   }
 
-  /** The node's maintenance mark (facts/maintenance.ts); a node that cannot be asked gives `unreadable`. */
+  /** The node's maintenance mark (facts/mark-probe.ts); a node that cannot be asked gives `unreadable`. */
   async maintenanceMark(node: ClusterNode): Promise<MaintenanceRead> {
     const probe = maintenanceProbe();
     const r = await this.run.session(node.name).run([probe.command], 'run-all').catch(() => ({ results: [] }));

@@ -8,7 +8,7 @@ export interface SwitchoverFacts {
   sentinelViews: (string | null)[];
   /** Each node's INFO replication (null: no answer). */
   replication: (ReplicationInfo | null)[];
-  /** Names of the nodes in maintenance (src/facts/maintenance.ts): never the target. */
+  /** Names of the nodes in maintenance (src/facts/mark-probe.ts): never the target. */
   inMaintenance?: string[];
 }
 
