@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseMaintenanceAnswer } from '../../src/facts/mark-probe.js';
-import { evaluateHealth, type NodeHealthInput } from '../../src/hsts/health.js';
+import { evaluateHealth, type NodeHealthInput } from '../../src/commands/status/health.js';
 import { parseMaintenanceMark, renderMaintenanceMark, type MaintenanceMark, type MaintenanceRead } from '../../src/hsts/maintenance.js';
 import { HSTS, SERVICES } from '../../src/hsts/paths.js';
 import type { ReplicationInfo } from '../../src/hsts/redis-info.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateHealth, type NodeHealthInput } from '../../src/hsts/health.js';
+import { evaluateHealth, type NodeHealthInput } from '../../src/commands/status/health.js';
 import { SERVICES } from '../../src/hsts/paths.js';
 import { renderPrometheus } from '../../src/commands/status/prometheus.js';
 import { parseExposition, sample } from '../support/prometheus.js';

@@ -1,4 +1,4 @@
-import type { ClusterHealth } from '../../hsts/health.js';
+import type { ClusterHealth } from './health.js';
 import { clusterStatus } from './procedure.js';
 import { closeSessions, openSessions } from '../../runner/sessions.js';
 import { renderPrometheus } from './prometheus.js';

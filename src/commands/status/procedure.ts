@@ -1,5 +1,5 @@
 import { maintenanceProbe } from '../../facts/mark-probe.js';
-import { evaluateHealth, type ClusterHealth, type NodeHealthInput } from '../../hsts/health.js';
+import { evaluateHealth, type ClusterHealth, type NodeHealthInput } from './health.js';
 import { SERVICES } from '../../hsts/paths.js';
 import { parsePrimaryAddr, parseReplication } from '../../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../../inventory/load.js';

@@ -4,7 +4,7 @@
  * the cluster (its primary set name) and, per node, the node's name. No timestamps: the textfile
  * collector refuses them; hsts_cluster_status_time_seconds says when the status was taken.
  */
-import type { ClusterHealth, NodeHealth } from '../../hsts/health.js';
+import type { ClusterHealth, NodeHealth } from './health.js';
 import { SERVICES } from '../../hsts/paths.js';
 
 type Labels = Record<string, string>;

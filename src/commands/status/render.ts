@@ -1,4 +1,4 @@
-import type { ClusterHealth } from '../../hsts/health.js';
+import type { ClusterHealth } from './health.js';
 import { describeMark } from '../../hsts/maintenance.js';
 import { SERVICES } from '../../hsts/paths.js';
 

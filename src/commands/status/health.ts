@@ -1,6 +1,6 @@
-import { keptStopped, type MaintenanceMark, type MaintenanceRead } from './maintenance.js';
-import type { ReplicationInfo } from './redis-info.js';
-import { SERVICES } from './paths.js';
+import { keptStopped, type MaintenanceMark, type MaintenanceRead } from '../../hsts/maintenance.js';
+import type { ReplicationInfo } from '../../hsts/redis-info.js';
+import { SERVICES } from '../../hsts/paths.js';
 
 export interface NodeHealthInput {
   name: string;
