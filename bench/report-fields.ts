@@ -1,8 +1,8 @@
 /**
- * The fields `npm run bench -- --json` documents (README, "Benchmark"), in one place: the smoke run
- * (bench/smoke.ts) checks that a report holds each of them, and a unit test that the README lists
- * exactly these. A path is dotted; `[]` stands for every element of a (non-empty) list. A field must
- * be present; its value may be null where the README says so (`ansible` without Ansible).
+ * The fields `npm run bench -- --json` documents (docs/benchmark.md), in one place: the smoke run
+ * (bench/smoke.ts) checks that a report holds each of them, and a unit test that docs/benchmark.md
+ * lists exactly these. A path is dotted; `[]` stands for every element of a (non-empty) list. A field must
+ * be present; its value may be null where docs/benchmark.md says so (`ansible` without Ansible).
  */
 export const RIG_REPORT_FIELDS = [
   'nodes', 'reps', 'rttMs', 'startup.versionMs', 'startup.nodeMs',

@@ -2,8 +2,8 @@
 /**
  * npm run bench:smoke: the benchmark, small, as CI runs it after the tests. The farm at 3 and 50
  * simulated nodes (re-recording first when the recording is stale) and a one-rep rig comparison
- * without Ansible; each must exit 0 and print on stdout one JSON object that holds every field the
- * README documents (bench/report-fields.ts). No timing is judged: the machine is shared.
+ * without Ansible; each must exit 0 and print on stdout one JSON object that holds every field
+ * docs/benchmark.md documents (bench/report-fields.ts). No timing is judged: the machine is shared.
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';

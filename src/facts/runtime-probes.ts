@@ -6,6 +6,7 @@ import { HSTS } from '../hsts/paths.js';
 import type { RuntimeFacts } from '../hsts/node-facts.js';
 import { parseRdbAux } from '../hsts/rdb-header.js';
 import { parseInfoFields, parsePrimaryAddr, parseReplication } from '../hsts/redis-info.js';
+import { parseRedisVersion } from '../hsts/redis-version.js';
 import type { Probe } from '../remote/probe.js';
 import { asredisCode, passwordInput, type RedisTarget } from '../remote/redis-cli.js';
 
@@ -35,18 +36,20 @@ export function sentinelProbe(sentinel: RedisTarget & { primarySet: string }): P
   };
 }
 
-/** Redis's replication state and key count, or why it did not answer. */
-export function redisProbe(redis: RedisTarget): Probe<Pick<RuntimeFacts, 'redis' | 'redisKeys' | 'redisError'>> {
+/** Redis's replication state, key count and version, or why it did not answer. */
+export function redisProbe(redis: RedisTarget): Probe<Pick<RuntimeFacts, 'redis' | 'redisKeys' | 'redisVersion' | 'redisError'>> {
   return {
     command: {
-      label: `asredis -h ${redis.ip} -p ${redis.port} INFO replication; DBSIZE`,
-      code: `${asredisCode(redis, ['INFO', 'replication'])} && echo "dbsize:$(${asredisCode(redis, ['DBSIZE'])})"`,
+      label: `asredis -h ${redis.ip} -p ${redis.port} INFO replication; DBSIZE; INFO server`,
+      code: `${asredisCode(redis, ['INFO', 'replication'])} && echo "dbsize:$(${asredisCode(redis, ['DBSIZE'])})" && ` +
+        `{ ${asredisCode(redis, ['INFO', 'server'])} | grep -m 1 '^redis_version:'; true; }`,
       inputs: passwordInput(redis),
     },
     parse(result) {
       const replication = result && result.exitCode === 0 ? parseReplication(result.output) : null;
       if (!replication) return { redisError: firstLine(result?.output) };
-      return { redis: replication, redisKeys: Number(parseInfoFields(result!.output).dbsize ?? 0) };
+      const version = parseRedisVersion(/^redis_version:.*$/m.exec(result!.output)?.[0] ?? '');
+      return { redis: replication, redisKeys: Number(parseInfoFields(result!.output).dbsize ?? 0), ...(version ? { redisVersion: version } : {}) };
     },
   };
 }

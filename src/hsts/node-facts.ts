@@ -44,6 +44,8 @@ export interface RuntimeFacts {
   sentinelError?: string;
   redis?: ReplicationInfo;
   redisKeys?: number;
+  /** The running Redis's version (INFO server); undefined when it did not answer. */
+  redisVersion?: Version;
   redisError?: string;
   /** How new the node's dataset is (running Redis, else its RDB file's head); undefined when neither says. */
   dataset?: Dataset;

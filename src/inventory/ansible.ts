@@ -3,7 +3,7 @@
  * each native field located at the Ansible variable it came from, so that every later check and
  * message is the native one and points into the Ansible file (or its group_vars/host_vars file).
  *
- * The mapping (README, "Ansible inventories"): the hosts of one group (--group, default
+ * The mapping (docs/inventory.md, "Ansible inventories"): the hosts of one group (--group, default
  * `hsts_cluster`); `hsts_cluster` (a mapping: the native "cluster" fields); per host
  * `hsts_private_ip` (default: ansible_host, else the host name), `hsts_role` (default: the first
  * host is the primary), `hsts_state`, `hsts_ssh` (native ssh fields Ansible has no variable for);

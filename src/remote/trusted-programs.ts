@@ -1,4 +1,5 @@
 import { HSTS } from '../hsts/paths.js';
+import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
 
 /**
@@ -46,4 +47,21 @@ export function untrustedProgramsProblem(lines: readonly string[]): string | nul
   return `hsts-cluster runs ${ROOT_RUN_PROGRAMS.map((p) => p.slice(p.lastIndexOf('/') + 1)).join(', ')} as root, ` +
     `and another account could replace them: ${what.join('; ')}. Make each of these root's alone ` +
     '(chown root:root PATH; chmod go-w PATH), as IBM\'s installer leaves them';
+}
+
+/**
+ * The check on its own, for the commands whose facts do not include it (all but the playbooks,
+ * whose pre-flight reads it with the rest, and doctor, which reports it): run once per node right
+ * after connecting, before any IBM program is.
+ */
+export function trustedProgramsCheck(): RemoteCommand {
+  return { label: 'check that only root can replace IBM\'s programs', code: `${untrustedProgramsCode()}\necho "programs_trusted=$programs_trusted"` };
+}
+
+/** null when the node's programs are root's alone; else the refusal (untrustedProgramsProblem's, or why it is unknown). */
+export function trustedProgramsRefusal(output: string | undefined): string | null {
+  const lines = (output ?? '').split('\n');
+  if (lines.includes('programs_trusted=yes')) return null;
+  const untrusted = lines.filter((l) => l.startsWith('untrusted=')).map((l) => l.slice('untrusted='.length));
+  return untrustedProgramsProblem(untrusted) ?? `could not check who may replace IBM's programs: ${(output ?? '').trim().slice(0, 200) || 'no answer'}`;
 }

@@ -44,7 +44,8 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
   const run = new Run(playbook.name, inventory, options);
   run.warnings.push(...inventory.warnings);
   run.emit({ event: 'run-start', command: playbook.name, mode: options.mode, inventory: inventory.path, nodes: inventory.nodes.map((n) => n.name) });
-  await connect(run, options, applyTag(run.id));
+  // The playbooks' facts hold the programs check (pre-flight refuses with the rest): not asked twice.
+  await connect(run, options, applyTag(run.id), { checkPrograms: false });
   try {
     await playbookProcedure(run, playbook, options);
     return runResult(run, 'apply');

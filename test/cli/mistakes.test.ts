@@ -103,8 +103,8 @@ describe('common mistakes: one clear answer each, exit 2, nothing touched', () =
     }
   });
 
-  it('README "Common mistakes" is the table\'s (npm run readme:mistakes)', () => {
-    const readme = readFileSync(resolve(repoRoot(), 'README.md'), 'utf8');
+  it('docs/common-mistakes.md is the table\'s (npm run readme:mistakes)', () => {
+    const readme = readFileSync(resolve(repoRoot(), 'docs', 'common-mistakes.md'), 'utf8');
     expect(readme).toContain(`${README_BEGIN}\n${mistakesMarkdown()}\n${README_END}`);
   });
 });

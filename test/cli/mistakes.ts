@@ -1,16 +1,16 @@
 /**
  * Mistakes a newcomer makes in the first minutes, each with the answer hsts-cluster must give.
  * test/cli/mistakes.test.ts runs every row against the built CLI (no Docker; the nodes point at a
- * local listener that must see no connection); README's "Common mistakes" is generated from the
- * rows marked `readme` (npm run readme:mistakes) and checked against them.
+ * local listener that must see no connection); the table in docs/common-mistakes.md is generated
+ * from the rows marked `readme` (npm run readme:mistakes) and checked against them.
  */
 
 export type InventoryJson = Record<string, any>;
 
 export interface Mistake {
-  /** The mistake, as the README names it. */
+  /** The mistake, as docs/common-mistakes.md names it. */
   mistake: string;
-  /** Text hsts-cluster must print on stderr (the README shows it as the answer). */
+  /** Text hsts-cluster must print on stderr (docs/common-mistakes.md shows it as the answer). */
   shows: string;
   /** CLI arguments; {inv} is the inventory file, {dir} the case's folder. Default: up -i {inv}. */
   args?: string[];
@@ -145,7 +145,7 @@ export const MISTAKES: Mistake[] = [
   { mistake: 'an unknown option', shows: "unknown option '--force-everything'", args: ['up', '--force-everything', '-i', '{inv}'] },
 ];
 
-/** README's "Common mistakes" table, from the rows marked readme. */
+/** The table of docs/common-mistakes.md, from the rows marked readme. */
 export function mistakesMarkdown(): string {
   const cell = (text: string) => text.replace(/\{dir\}\//g, '').replace(/\{port\}/g, 'PORT').replace(/\n\s*hint: /g, ' — ').replace(/\|/g, '\\|');
   const code = (text: string) => (text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``);

@@ -113,4 +113,31 @@ describe('a hostile daemon user on a three-node rig', () => {
     const owners = await rig.sh(rig.nodes[0]!, `stat -c '%U:%G %a %h' /lib/systemd/system/asperaredissentinel.service ${UNIT}`);
     expect(owners.output.trim().split('\n')).toEqual(['root:root 644 1', 'root:root 644 1']);
   });
+
+  it('IBM\'s programs in a directory the daemon user owns: up, status and verify refuse the node, and its replacement never runs as root', async () => {
+    // The last test configured the cluster: the day-2 commands have one to ask.
+    const node = rig.nodes[1]!;
+    const bin = '/opt/aspera/bin';
+    await rig.sh(node, `rm -f /tmp/asredis-ran-as-*; chown asperadaemon ${bin}`);
+    await daemon(node, `cd ${bin} && mv asredis asredis.ibm && printf '#!/bin/sh\\ntouch /tmp/asredis-ran-as-$(id -u)\\nexec ${bin}/asredis.ibm "$@"\\n' > asredis && chmod 755 asredis`);
+    try {
+      const refusal = 'hsts-cluster runs asconfigurator, askmscli, asnodeadmin, asredis as root, and another account could replace them';
+      const upRun = await up();
+      expect(upRun.exitCode).toBe(1);
+      expect(upRun.stderr).toContain(refusal);
+      expect(upRun.stderr).toContain(`${bin} (directory: owned by uid`);
+      expect(upRun.stderr).toContain('nothing was changed');
+      const status = await runCli(['status', '-i', rig.inventoryPath, '--json']);
+      const health = JSON.parse(status.stdout) as { nodes: { name: string; reachable: boolean; error?: string }[] };
+      expect(health.nodes.map((n) => n.reachable)).toEqual([true, false, true]);
+      expect(health.nodes[1]!.error).toContain(refusal);
+      const verify = await runCli(['verify', '--replication', '-i', rig.inventoryPath]);
+      expect(verify.exitCode).not.toBe(0);
+      expect(verify.stderr).toContain(refusal);
+      expect((await rig.sh(node, 'ls /tmp/asredis-ran-as-0 2>&1')).output).toMatch(/No such file/);
+    } finally {
+      await daemon(node, `cd ${bin} && mv -f asredis.ibm asredis`);
+      await rig.sh(node, `chown root ${bin}; rm -f /tmp/asredis-ran-as-*`);
+    }
+  });
 });

@@ -183,7 +183,10 @@ describe('interruptions', () => {
   });
 
   it('exits 3 naming the node when a restore fails, and `rollback --run` finishes it later', async () => {
-    const blocker = '/opt/aspera/etc/.aspera.conf.hsts-cluster.tmp';
+    // aspera.conf made a directory with something in it: the restore's rename onto it fails.
+    const conf = '/opt/aspera/etc/aspera.conf';
+    const block = `mv ${conf} ${conf}.aside && mkdir -p ${conf}/x`;
+    const unblock = `rm -rf ${conf} && mv ${conf}.aside ${conf}`;
     await onNodes([1], HELD_FAILING_ASCONFIGURATOR.plant);
     let r: CliResult;
     try {
@@ -192,7 +195,7 @@ describe('interruptions', () => {
       // blocked, and only then does node2's asconfigurator fail.
       await heldOn(run, [1]);
       await run.reached((e) => e.event === 'result' && e.node === 'node3' && String(e.command).startsWith('check <server>'));
-      await onNodes([2], `mkdir -p ${blocker}/x`);
+      await onNodes([2], block);
       await release([1]);
       r = await run.done;
     } finally {
@@ -204,7 +207,7 @@ describe('interruptions', () => {
     expect(r.stderr).toMatch(/node3: rollback failed, left: .*file \/opt\/aspera\/etc\/aspera\.conf/);
     const run = /hsts-cluster rollback -i \S+ --run (\S+)/.exec(r.stderr)?.[1];
     expect(run).toBeDefined();
-    await onNodes([2], `rm -rf ${blocker}`);
+    await onNodes([2], unblock);
     const fixed = await runCli(['rollback', '-i', rig.inventoryPath, '--run', run!]);
     expect(fixed.exitCode, fixed.stderr).toBe(0);
     expectSameFingerprints(await fingerprintAll(rig), pristine, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));

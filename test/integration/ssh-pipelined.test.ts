@@ -134,9 +134,19 @@ describe('pipelined execs on one connection', () => {
 });
 
 /** Reloads sshd with `setup` run first; sshd re-executes itself, so wait until it takes connections. */
+/** The inode of sshd's listening socket: a reload (SIGHUP, re-exec) opens a new one. */
+const LISTENER = "ss -Htlne 'sport = :22' | grep -o 'ino:[0-9]*' | sort | head -n 1";
+
 async function reloadSshd(setup: string): Promise<void> {
+  const before = (await rig.sh(0, LISTENER)).output.trim();
   const r = await rig.sh(0, `${setup} && systemctl reload ssh`);
   expect(r.exitCode, r.output).toBe(0);
+  // systemctl returns once the signal is sent: until sshd listens anew, a connection may still reach
+  // the old one, and the next be reset while it re-executes.
+  await until(async () => {
+    const now = (await rig.sh(0, LISTENER)).output.trim();
+    return now !== '' && now !== before;
+  }, 60, 'sshd to listen anew after a reload');
   await until(async () => {
     const c = new NodeConnection('node1', target);
     try {

@@ -3,10 +3,11 @@
  * variant, each checked here from the outside (not by the script that made it), and the rig's one
  * inventory listing only users that every node has.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keystoreRecordPath } from '../../src/hsts/paths.js';
 import { startRig, type Rig } from '../rig/rig.js';
 import { runCli, startCli } from '../support/cli.js';
 import { eventually } from '../support/cluster.js';
@@ -104,7 +105,7 @@ describe('doctor on the mixed variant rig', () => {
     expect(n1).toContain('user xfer does not exist (not in the inventory: fine)');
     expect(n1).toContain('asperadaemon\'s localkeystore.db is under ~/.aspera: /opt/aspera/var/.aspera/localkeystore.db');
     // nodeapi-port, redis-dir-root, home-outside-home, redis-6.0
-    expect(n2).toContain(`the Node API is on https_port ${VARIANT_NODE_API_PORT} (aspera.conf), hsts-cluster asks 9092`);
+    expect(n2).toContain(`the Node API is on port ${VARIANT_NODE_API_PORT} (aspera.conf), not IBM's default 9092: hsts-cluster asks there`);
     expect(n2).toMatch(/\/opt\/aspera\/etc\/redis is root:root 755, not asperadaemon's/);
     expect(n2).toContain('xfer\'s home is /srv/aspera/users/xfer, outside /home');
     expect(n2).toMatch(/Redis 6\.0\.\d+ is older than 6\.2/);
@@ -115,6 +116,75 @@ describe('doctor on the mixed variant rig', () => {
     const text = await runCli(['doctor', '-i', rig.inventoryPath]);
     expect(text.stdout).toMatch(/^node1: HSTS \d+\.\d+/);
     expect(text.stdout).toContain('port 31415 (Redis): listening');
+  });
+});
+
+describe('day one and day two on the mixed variant rig', () => {
+  // Each command finds each node's details out: none may assume the stock one.
+  it('plan refuses node1 as the primary: node2\'s Redis 6.0 could not load its Redis 7\'s data', async () => {
+    const r = await runCli(['plan', '-i', rig.inventoryPath]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/node2: its Redis 6\.0\.\d+ cannot follow node1's Redis 7\.\d+\.\d+, the primary/);
+    expect(r.stderr).toContain('nothing was changed');
+  });
+
+  it('up makes a healthy cluster of the three variants, node2 (the oldest Redis) the primary, and a second up changes nothing', async () => {
+    // A newer Redis follows an older one: the inventory names node2 the primary.
+    const inventory = JSON.parse(readFileSync(rig.inventoryPath, 'utf8')) as { nodes: { name: string; role?: string }[] };
+    for (const node of inventory.nodes) node.role = node.name === 'node2' ? 'primary' : 'replica';
+    writeFileSync(rig.inventoryPath, JSON.stringify(inventory, null, 2));
+    const first = await runCli(['up', '-i', rig.inventoryPath, '--json']);
+    expect(first.exitCode, first.stderr).toBe(0);
+    const again = await runCli(['up', '-i', rig.inventoryPath, '--json']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/Redis versions differ \(node1 7\.\d+\.\d+, node2 6\.0\.\d+, node3 7\.\d+\.\d+\)/);
+    const recap = JSON.parse(again.stdout) as { nodes: { name: string; changed: number }[] };
+    expect(recap.nodes.map((n) => [n.name, n.changed])).toEqual([['node1', 0], ['node2', 0], ['node3', 0]]);
+    // node2's Redis directory was root's: up gave it to the noded user, as Redis's CONFIG REWRITE needs.
+    expect(await out(1, 'stat -c "%U" /opt/aspera/etc/redis')).toBe('asperadaemon');
+  });
+
+  it('status asks node2\'s asperanoded on the port its aspera.conf names, and finds it healthy', async () => {
+    // Nothing answers on IBM's default port there: a status that asked 9092 would call node2 unhealthy.
+    expect((await rig.sh(1, 'curl -sk -o /dev/null -m 5 https://127.0.0.1:9092/ping')).exitCode).not.toBe(0);
+    const r = await runCli(['status', '-i', rig.inventoryPath, '--json']);
+    const health = JSON.parse(r.stdout) as { verdict: string; nodes: { name: string; noded: { ok: boolean; message: string } }[] };
+    expect(health.nodes.map((n) => [n.name, n.noded.ok]), r.stdout).toEqual([['node1', true], ['node2', true], ['node3', true]]);
+    expect(health.verdict, r.stdout).toBe('healthy');
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('verify --replication passes, asking each Node API where it is', async () => {
+    const r = await runCli(['verify', '--replication', '-i', rig.inventoryPath, '--json']);
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+  });
+
+  it('add-transfer-user --create gives alice a keystore where each node\'s askmscli keeps it, and her ascp reaches Redis', async () => {
+    const r = await runCli(['add-transfer-user', 'alice', '--create', '-i', rig.inventoryPath, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    // keystore-dot-aspera on node1 and node3, the home itself on node2.
+    const places = ['~alice/.aspera/localkeystore.db', '~alice/localkeystore.db', '~alice/.aspera/localkeystore.db'];
+    for (const [i, place] of places.entries()) {
+      expect(await out(i, `stat -c '%U %a' ${place}`), `node${i + 1}`).toBe('alice 600');
+      const ascp = await rig.sh(i, "su -s /bin/sh alice -c '/opt/aspera/bin/ascp --simulate-seconds 0'");
+      expect(ascp.exitCode, `node${i + 1}: ${ascp.output}`).toBe(0);
+    }
+    const again = await runCli(['add-transfer-user', 'alice', '-i', rig.inventoryPath, '--json']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).totals.changed).toBe(0);
+  });
+
+  it('rotate-password refuses before changing anything: node2\'s Redis is 6.0, and a rotation without downtime needs 6.2', async () => {
+    const file = join(rig.dir, 'new-redis-password');
+    writeFileSync(file, 'variant-rig-new-password-0123456789\n', { mode: 0o600 });
+    // Sentinel rewrites its own file as it learns peers: only the password lines must stay.
+    const PASSWORD_LINES = "grep -hE '^(requirepass|masterauth|sentinel auth-pass|sentinel sentinel-pass)' /opt/aspera/etc/redis/aspera_31415.conf /opt/aspera/etc/redis/sentinel_41415.conf | sha256sum";
+    const before = await out(1, PASSWORD_LINES);
+    const r = await runCli(['rotate-password', '-i', rig.inventoryPath, '--new-password-file', file]);
+    expect(r.exitCode, r.stderr).not.toBe(0);
+    expect(r.stderr).toMatch(/node2's Redis is version 6\.0(\.\d+)?: a rotation without downtime needs 6\.2/);
+    expect(r.stderr).not.toMatch(/node[13]'s Redis is version/);
+    expect(await out(1, PASSWORD_LINES)).toBe(before);
   });
 });
 
@@ -151,7 +221,7 @@ describe('rollback after the keystore step, keystores at the variants\' places',
       const run = startCli(['up', '-i', ks.inventoryPath]);
       // node1's askmscli is held; node2 and node3 store the password and make both keystores meanwhile.
       const made = await eventually(
-        () => Promise.all([1, 2].map((i) => ks.sh(i, 'ls /opt/aspera/var/hsts-cluster/askmscli/keystore.xfer.json'))),
+        () => Promise.all([1, 2].map((i) => ks.sh(i, `ls ${keystoreRecordPath('xfer')}`))),
         (rs) => rs.every((x) => x.exitCode === 0) || !run.running(), 240);
       expect(made.map((x) => x.exitCode), run.stderr()).toEqual([0, 0]);
       expect((await ks.sh(1, 'ls /srv/aspera/users/xfer/localkeystore.db')).exitCode).toBe(0);

@@ -45,10 +45,14 @@ const failing = (path: string) => ({
 });
 
 /** A directory where the atomic write puts its temp file: the write (install + rename) fails. */
+/**
+ * Writes into the file's directory fail (a read-only bind mount of it) while reads go on: the step
+ * that writes the file fails at its write, after facts and pre-flight read it. (The safe write's
+ * temporary name is random, so a planted file at a fixed temporary name no longer blocks it.)
+ */
 const blockWrite = (path: string) => {
   const dir = path.slice(0, path.lastIndexOf('/'));
-  const tmp = `${dir}/.${path.slice(dir.length + 1)}.hsts-cluster.tmp`;
-  return { plant: `mkdir -p ${tmp}/blocked`, remove: `rm -rf ${tmp}` };
+  return { plant: `mount --bind ${dir} ${dir} && mount -o remount,bind,ro ${dir}`, remove: `while mountpoint -q ${dir}; do umount ${dir} || break; done` };
 };
 
 const dropIn = (unit: string, lines: string) => ({
@@ -62,7 +66,7 @@ export const FAULTS: Fault[] = [
     // Returns once the port is taken (bounded), however long python3 takes to start.
     plant: "setsid python3 -c 'import socket,time; s=socket.socket(); s.bind((\"0.0.0.0\",41415)); s.listen(); time.sleep(900)' >/dev/null 2>&1 < /dev/null & timeout 120 sh -c 'until ss -Hltn \"sport = :41415\" | grep -q .; do sleep 0.1; done'",
     remove: "pkill -f '[b]ind..\"0.0.0.0\",41415'; true",
-    expect: /port 41415 is in use by python3/,
+    expect: /port 41415 is held by pid \d+ \(python3\)/,
   },
   { step: 'stop-services', ...dropIn('asperanoded', '[Unit]\\nRefuseManualStop=yes\\n'), expect: /systemctl stop asperanoded: exit/ },
   { step: 'aspera-conf', ...failing('/opt/aspera/bin/asconfigurator'), expect: /asconfigurator -x .*planted fault/s },

@@ -1,7 +1,7 @@
 /**
  * Host variants: rig nodes that differ in a detail IBM's documents leave open, so that what
  * hsts-cluster discovers is tested against each plausible answer. `hsts-rig-variant` in the image
- * applies and checks them when the node starts (see the table in README.md, "The test rig").
+ * applies and checks them when the node starts (see the table in docs/test-rig.md, "Host variants").
  */
 export const VARIANTS = [
   'redis-binary-asperaredisd',

@@ -87,7 +87,7 @@ describe('the doctor probe\'s answer', () => {
 
 describe('the doctor\'s notes', () => {
   const notes = (findings: DoctorFindings, asperaConf: string | null = DATABASE_FIRST) =>
-    doctorNotes({ findings, asperaConf, nodedUser: 'asperadaemon', assumedNodeApiPort: 9092 });
+    doctorNotes({ findings, asperaConf, nodedUser: 'asperadaemon' });
 
   it('names each detail where the node differs from what hsts-cluster assumes', () => {
     expect(notes(parseDoctorProbe(INPUT, OUTPUT))).toEqual([
@@ -95,7 +95,7 @@ describe('the doctor\'s notes', () => {
       'Redis 6.0.16 is older than 6.2, which rotate-password (ACL passwords kept side by side) needs',
       'Redis 6.0.16 is older than 7.0, which enable-debug-command in the rendered Redis file needs',
       '/opt/aspera/etc/redis is root:root 755, not asperadaemon\'s: Redis\'s CONFIG REWRITE and Sentinel\'s config saves cannot create their temporary file there',
-      'the Node API is on port 9093 (aspera.conf): up\'s verify step asks there; status, verify, maintenance, restart/upgrade and rotate-password still ask 9092',
+      'the Node API is on port 9093 (aspera.conf), not IBM\'s default 9092: hsts-cluster asks there',
       'aspera.conf has a <database> section (with its own <server>) before the top-level <server>',
       'asperadaemon\'s localkeystore.db is under ~/.aspera: /opt/aspera/var/.aspera/localkeystore.db',
       'user xfer does not exist (not in the inventory: fine)',
@@ -118,7 +118,7 @@ describe('the doctor\'s notes', () => {
 });
 
 describe('the checklist', () => {
-  it('answers the README\'s list from the findings', () => {
+  it('answers the list in docs/platforms.md from the findings', () => {
     const items = doctorChecklist(parseDoctorProbe(INPUT, OUTPUT), 9093);
     expect(items.map((c) => [c.ok, c.detail])).toEqual([
       [false, 'absent'],

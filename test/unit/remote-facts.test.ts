@@ -95,7 +95,7 @@ describe('facts/runtime-probes', () => {
     const commands = probeCommands(probes);
     expect(commands.map((c) => c.label)).toEqual([
       'asredis -h 172.20.0.2 -p 41415 SENTINEL get-master-addr-by-name aspera',
-      'asredis -h 172.20.0.2 -p 31415 INFO replication; DBSIZE',
+      'asredis -h 172.20.0.2 -p 31415 INFO replication; DBSIZE; INFO server',
     ]);
     for (const c of commands) {
       expect(c.inputs).toEqual({ pw: password });
@@ -104,8 +104,10 @@ describe('facts/runtime-probes', () => {
   });
 
   it.each([
-    ['both answer', answer('172.20.0.3\n31415\n'), answer('# Replication\r\nrole:master\r\nconnected_slaves:0\r\ndbsize:12\n'),
-      { sentinelPrimary: { ip: '172.20.0.3', port: 31415 }, redis: expect.objectContaining({ role: 'master' }), redisKeys: 12 }],
+    ['both answer', answer('172.20.0.3\n31415\n'), answer('# Replication\r\nrole:master\r\nconnected_slaves:0\r\ndbsize:12\nredis_version:6.0.16\r\n'),
+      { sentinelPrimary: { ip: '172.20.0.3', port: 31415 }, redis: expect.objectContaining({ role: 'master' }), redisKeys: 12, redisVersion: [6, 0, 16] }],
+    ['Redis answers but says no version', answer('172.20.0.3\n31415\n'), answer('# Replication\r\nrole:master\r\nconnected_slaves:0\r\ndbsize:0\n'),
+      { sentinelPrimary: { ip: '172.20.0.3', port: 31415 }, redis: expect.objectContaining({ role: 'master' }), redisKeys: 0 }],
     ['Sentinel refuses the password', answer('WRONGPASS invalid username-password pair\n'), answer('', 1),
       { sentinelError: 'WRONGPASS invalid username-password pair', redisError: 'no answer' }],
     ['Sentinel knows no primary', answer(''), answer('Could not connect to Redis at 172.20.0.2:31415: Connection refused\n', 1),
@@ -116,6 +118,6 @@ describe('facts/runtime-probes', () => {
   });
 
   it('asks only what runs', () => {
-    expect(probeCommands(runtimeProbes({ redis: { ip: '1.2.3.4', port: 1, password, owner: { unit: 'asperaredisd', user: 'asperadaemon' } } })).map((c) => c.label)).toEqual(['asredis -h 1.2.3.4 -p 1 INFO replication; DBSIZE']);
+    expect(probeCommands(runtimeProbes({ redis: { ip: '1.2.3.4', port: 1, password, owner: { unit: 'asperaredisd', user: 'asperadaemon' } } })).map((c) => c.label)).toEqual(['asredis -h 1.2.3.4 -p 1 INFO replication; DBSIZE; INFO server']);
   });
 });

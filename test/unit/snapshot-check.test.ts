@@ -50,7 +50,9 @@ describe('a snapshot read back from a node is checked before any restore is plan
     { name: 'a copy name that leaves the run directory', change: (s) => { s.copies[1].saved = '../../../../etc/shadow'; }, refusal: 'copies[1].saved "../../../../etc/shadow" is not copy.1.localkeystore.db' },
     { name: 'a unit hsts-cluster does not manage', change: (s) => { s.units[0].name = 'ssh'; }, refusal: 'units[0].name "ssh" is not a unit hsts-cluster manages' },
     { name: 'a unit state that is not one', change: (s) => { s.units[0].active = 'active; reboot'; }, refusal: 'units[0].active: ' },
-    { name: 'a user outside the inventory (a restore deletes users that did not exist)', change: (s) => { s.users[0].name = 'root'; }, refusal: 'users[0].name "root" is not a user of the inventory' },
+    { name: 'root as a run\'s user (a restore deletes users that did not exist)', change: (s) => { s.users[0].name = 'root'; }, refusal: 'users[0].name "root" is not a user hsts-cluster creates or gives a keystore' },
+    { name: 'a keystore record of a user the snapshot does not name', change: (s) => { s.files[2].path = '/var/lib/hsts-cluster/askmscli/keystore.mallory.json'; }, refusal: 'files[2].path "/var/lib/hsts-cluster/askmscli/keystore.mallory.json" is not a file hsts-cluster manages' },
+    { name: 'a store of a user the snapshot does not name', change: (s) => { s.copies[1].path = '~mallory/localkeystore.db'; }, refusal: 'copies[1].path "~mallory/localkeystore.db" is not a store hsts-cluster copies' },
     { name: 'a rule outside our chain', change: (s) => { s.firewall.chain[0] = '-A INPUT -j ACCEPT'; }, refusal: 'firewall.chain[0] "-A INPUT -j ACCEPT" is not a rule of chain HSTS-CLUSTER' },
     { name: 'a rule with a line of its own for iptables-restore', change: (s) => { s.firewall.chain[0] = '-A HSTS-CLUSTER -j ACCEPT\n-F INPUT'; }, refusal: 'firewall.chain[0]: ' },
     { name: 'a jump that is not to our chain', change: (s) => { s.firewall.jumps[0] = '-A INPUT -j DROP'; }, refusal: 'firewall.jumps[0] "-A INPUT -j DROP" is not a jump from INPUT to HSTS-CLUSTER' },
@@ -65,6 +67,14 @@ describe('a snapshot read back from a node is checked before any restore is plan
     change(s);
     expect(() => check(s)).toThrow(SnapshotRefused);
     expect(() => check(s)).toThrow(`${where}${refusal}`);
+  });
+
+  it('accepts the user of an add-transfer-user run, outside the inventory, with its keystore record and stores', () => {
+    const s = honest();
+    s.users = [{ name: 'bob', exists: false }];
+    s.files[2]!.path = '/var/lib/hsts-cluster/askmscli/keystore.bob.json';
+    s.copies[1] = { path: '~bob/.aspera/localkeystore.db', saved: 'copy.1.localkeystore.db' };
+    expect(check(s)).toEqual(s);
   });
 
   it('refuses what is not JSON', () => {

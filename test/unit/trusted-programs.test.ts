@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { untrustedProgramsCode, untrustedProgramsProblem } from '../../src/remote/trusted-programs.js';
+import { trustedProgramsCheck, trustedProgramsRefusal, untrustedProgramsCode, untrustedProgramsProblem } from '../../src/remote/trusted-programs.js';
 
 /**
  * The check run before IBM's programs run as root, run by bash on a scratch tree. The tree belongs
@@ -73,5 +73,25 @@ describe('untrustedProgramsProblem', () => {
     },
   ])('$lines', ({ lines, want }) => {
     expect(untrustedProgramsProblem(lines)).toBe(want);
+  });
+});
+
+describe('trustedProgramsRefusal: the check every command but the playbooks runs as it connects', () => {
+  it.each([
+    { name: 'trusted', output: 'programs_trusted=yes\n', want: null },
+    { name: 'a directory of another account', output: 'untrusted=/opt/aspera/bin|998|755|directory\nprograms_trusted=no\n', want: /another account could replace them: \/opt\/aspera\/bin \(directory: owned by uid 998\)/ },
+    { name: 'no answer: refused, not trusted', output: undefined, want: /could not check who may replace IBM's programs: no answer/ },
+    { name: 'a cut answer: refused', output: 'untrusted=/opt', want: /another account could replace them: \/opt/ },
+    { name: 'an error instead of an answer', output: 'bash: stat: command not found\n', want: /could not check .*stat: command not found/ },
+  ])('$name', ({ output, want }) => {
+    const got = trustedProgramsRefusal(output);
+    if (want === null) expect(got).toBeNull();
+    else expect(got).toMatch(want);
+  });
+
+  it('runs the same check as pre-flight, and says whether it passed', () => {
+    const command = trustedProgramsCheck();
+    expect(command.code).toContain(untrustedProgramsCode());
+    expect(command.code).toContain('echo "programs_trusted=$programs_trusted"');
   });
 });

@@ -74,15 +74,13 @@ export interface NoteInput {
   findings: DoctorFindings;
   asperaConf: string | null;
   nodedUser: string;
-  /** The port hsts-cluster asks the Node API on. */
-  assumedNodeApiPort: number;
 }
 
 /**
  * Where this node differs from what hsts-cluster assumes or documents as a default: each a line
  * naming the fact and what depends on it (they inform; pre-flight decides what `up` refuses).
  */
-export function doctorNotes({ findings, asperaConf, nodedUser, assumedNodeApiPort }: NoteInput): string[] {
+export function doctorNotes({ findings, asperaConf, nodedUser }: NoteInput): string[] {
   const notes: string[] = [];
   for (const s of findings.services) {
     if (s.binary && !s.binary.startsWith('redis-') && s.unit.startsWith('asperaredis')) {
@@ -100,7 +98,7 @@ export function doctorNotes({ findings, asperaConf, nodedUser, assumedNodeApiPor
     notes.push(`/opt/aspera/etc/redis is ${redisDir}, not ${nodedUser}'s: Redis's CONFIG REWRITE and Sentinel's config saves cannot create their temporary file there`);
   }
   const port = nodeApiPortOf(asperaConf);
-  if (port !== assumedNodeApiPort) notes.push(`the Node API is on port ${port} (aspera.conf): up's verify step asks there; status, verify, maintenance, restart/upgrade and rotate-password still ask ${assumedNodeApiPort}`);
+  if (port !== DEFAULT_NODE_API.port) notes.push(`the Node API is on port ${port} (aspera.conf), not IBM's default ${DEFAULT_NODE_API.port}: hsts-cluster asks there`);
   const sections = topLevelElements(asperaConf ?? '');
   const database = sections.indexOf('database');
   if (database >= 0 && database < sections.indexOf('server')) {
@@ -120,7 +118,7 @@ export interface CheckItem {
   detail: string;
 }
 
-/** The README's "Before pointing hsts-cluster at a real HSTS" list, answered by the node. */
+/** docs/platforms.md's "Before pointing hsts-cluster at a real HSTS" list, answered by the node. */
 export function doctorChecklist(findings: DoctorFindings, nodeApiPort: number): CheckItem[] {
   const root = findings.owners.get('/opt/aspera/etc/rootkeystore.db');
   const missingStores = findings.users.filter((u) => u.home !== null && u.stores.length === 0).map((u) => u.user);

@@ -1,5 +1,4 @@
 import { doctorChecklist, doctorNotes, nodeApiPortOf, topLevelElements, type CheckItem, type DoctorFindings } from './checks.js';
-import { DEFAULT_NODE_API } from '../../hsts/aspera-conf.js';
 import { HSTS, localKeystoreCandidates } from '../../hsts/paths.js';
 import { parseHstsVersion } from '../../hsts/version.js';
 import type { ClusterNode, Inventory } from '../../inventory/load.js';
@@ -83,7 +82,7 @@ async function doctorNode(inventory: Inventory, node: ClusterNode, session: Node
     asperaConfSections: topLevelElements(asperaConf ?? ''),
     firewall: firewallStack(facts),
     refusals: preflightProblems(checks, inventory, node, facts),
-    notes: doctorNotes({ findings: found, asperaConf, nodedUser: cluster.nodedUser, assumedNodeApiPort: DEFAULT_NODE_API.port }),
+    notes: doctorNotes({ findings: found, asperaConf, nodedUser: cluster.nodedUser }),
     checklist: doctorChecklist(found, nodeApiPort),
   };
 }

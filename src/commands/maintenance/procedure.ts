@@ -5,7 +5,6 @@ import type { ReplicationInfo } from '../../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../../inventory/load.js';
 import { removeFileCommand, writeFileCommand } from '../../remote/files.js';
 import { inStateDir } from '../../remote/state-dir.js';
-import { nodedPing, parseNodedPing } from '../../remote/noded.js';
 import { asredis, configSet, type RedisTarget } from '../../remote/redis-cli.js';
 import { parseUnitShow, showUnits, systemctl } from '../../remote/systemctl.js';
 import { hstsTransfers, parseTransfers } from '../../remote/transfers.js';
@@ -223,7 +222,7 @@ class Maintenance {
       (r) => r?.role === 'slave' && r.masterHost === primary.privateIp && r.linkUp === true && r.offset >= target, BACK_IN_SERVICE);
     if (!(linked.ok)) throw new Error(`${t.name} is not a linked, caught-up replica of ${primary.name} within ${BACK_IN_SERVICE.timeoutMs / 1000} s (${describeReplication(linked.value)})`);
     await this.awaitPrioritySeen(mark.replicaPriority, primary);
-    const noded = await this.access.until(async () => parseNodedPing((await this.access.sh(t, nodedPing())).output), (h) => h.ok, BACK_IN_SERVICE);
+    const noded = await this.access.until(() => this.access.nodedHealth(t), (h) => h.ok, BACK_IN_SERVICE);
     if (!noded.ok) throw new Error(`${t.name}: asperanoded does not answer healthy within ${BACK_IN_SERVICE.timeoutMs / 1000} s (${noded.value.message})`);
   }
 

@@ -66,8 +66,8 @@ export interface SnapshotScope {
   users: Set<string>;
 }
 
-export function snapshotScope(inventory: Inventory): SnapshotScope {
-  const users = hstsUsers(inventory);
+export function snapshotScope(inventory: Inventory, runUsers: readonly string[] = []): SnapshotScope {
+  const users = [...new Set([...hstsUsers(inventory), ...runUsers])];
   const keystores = keystorePaths(users);
   return {
     files: new Set([
@@ -103,7 +103,12 @@ export function checkSnapshot(text: string, expected: { run: string; node: strin
     throw new SnapshotRefused(`${where}: ${field}: ${issue.message}`);
   }
   const s = parsed.data;
-  const scope = snapshotScope(expected.inventory);
+  // add-transfer-user's user is the run's, not the inventory's: the snapshot names it (users[]),
+  // so its keystore record and stores are in scope too; never root, whose home is no transfer user's.
+  s.users.forEach((u, i) => {
+    if (u.name === 'root') throw refuse(`users[${i}].name`, u.name, 'is not a user hsts-cluster creates or gives a keystore');
+  });
+  const scope = snapshotScope(expected.inventory, s.users.map((u) => u.name));
   if (s.run !== expected.run) throw refuse('run', s.run, `is not run ${expected.run}`);
   if (s.node !== expected.node) throw refuse('node', s.node, `is not ${expected.node}`);
   if (s.nodedUser !== expected.inventory.cluster.nodedUser) throw refuse('nodedUser', s.nodedUser, `is not the inventory's noded user ${expected.inventory.cluster.nodedUser}`);
@@ -119,9 +124,6 @@ export function checkSnapshot(text: string, expected: { run: string; node: strin
   });
   s.units.forEach((u, i) => {
     if (!scope.units.has(u.name)) throw refuse(`units[${i}].name`, u.name, 'is not a unit hsts-cluster manages');
-  });
-  s.users.forEach((u, i) => {
-    if (!scope.users.has(u.name)) throw refuse(`users[${i}].name`, u.name, 'is not a user of the inventory');
   });
   if (s.firewall) {
     s.firewall.chain?.forEach((rule, i) => {

@@ -2,7 +2,6 @@ import { SERVICES, type Service } from '../../hsts/paths.js';
 import { parseHstsVersion } from '../../hsts/version.js';
 import type { ClusterNode, Inventory } from '../../inventory/load.js';
 import { installedVersion } from '../../remote/asnodeadmin.js';
-import { nodedPing, parseNodedPing } from '../../remote/noded.js';
 import { operatorCommand, restartServices } from './remote.js';
 import { maintenanceProbe, parseMaintenanceAnswer, type MaintenanceMark, type MaintenanceRead } from '../../facts/mark-probe.js';
 import { parseUnitShow, showUnits } from '../../remote/systemctl.js';
@@ -217,12 +216,12 @@ class Rolling {
 
   /** The gate's facts, read now; gateProblems decides. */
   private async gate(node: ClusterNode, primary: ClusterNode, primaryOffset: number): Promise<string[]> {
-    const [replication, views, replicas, master, ping] = await Promise.all([
+    const [replication, views, replicas, master, noded] = await Promise.all([
       this.access.replication(node),
       this.access.sentinelViews(this.sentinels),
       Promise.all(this.sentinels.map((n) => this.access.sentinelReplicas(n))),
       this.access.sentinelMaster(node),
-      this.access.sh(node, nodedPing()),
+      this.access.nodedHealth(node),
     ]);
     const others = master?.['num-other-sentinels'];
     const facts: GateFacts = {
@@ -230,7 +229,7 @@ class Rolling {
       primaryOffset,
       sentinelViews: views, sentinelReplicas: replicas,
       otherSentinels: others !== undefined && /^\d+$/.test(others) ? Number(others) : null,
-      noded: parseNodedPing(ping.output),
+      noded,
     };
     return gateProblems(facts);
   }

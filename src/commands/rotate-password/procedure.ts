@@ -9,6 +9,7 @@ import { parseSafeRead, safeReadCode } from '../../remote/safe-files.js';
 import { inStateDir } from '../../remote/state-dir.js';
 import { listRunsCommand, parseRunList } from '../../runner/node-state.js';
 import { removeRunsCommand, runsHoldingPasswordsCommand, runsWithOldPassword } from '../../runner/retention.js';
+import { NodeApiAddresses } from '../../remote/node-api.js';
 import { waitForNoded } from '../../remote/noded.js';
 import {
   acceptedPasswords, addPassword, MINIMUM_VERSION, onlyPassword, parseAccepted, parseVersion, sentinelQuorum, serverVersion,
@@ -85,6 +86,7 @@ class Rotation {
   private readonly salts = new Map<Secret, Buffer>();
   private readonly cluster: Inventory['cluster'];
   private readonly forward: PasswordPair;
+  private readonly nodeApi = new NodeApiAddresses((node, command) => this.sh(node as ClusterNode, command));
 
   constructor(private readonly run: Run, private readonly options: RotateOptions) {
     this.cluster = run.inventory.cluster;
@@ -149,7 +151,7 @@ class Rotation {
       else if (!a.version) problems.push(`${a.node.name}'s ${a.what} did not say its version`);
       else if (versionTooOld(a.version)) {
         problems.push(`${a.node.name}'s ${a.what} is version ${a.version.join('.')}: a rotation without downtime needs ${MINIMUM_VERSION.join('.')} or later ` +
-          '(several passwords for the default user, Sentinel ACL and sentinel-pass); see README "Rotating the Redis password" for older versions');
+          '(several passwords for the default user, Sentinel ACL and sentinel-pass); see docs/rotate-password.md, "Redis versions", for older versions');
       }
     }
     if (problems.length > 0) {
@@ -283,7 +285,7 @@ class Rotation {
       ...users.flatMap((u) => [initKeystore(u), record(keystoreRecordPath(u))]),
       systemctl('restart', 'asperanoded'),
       systemctl('restart', 'asperarund'),
-      waitForNoded(this.cluster.nodedUser, { timeoutMs: 60_000, intervalMs: 500 }),
+      waitForNoded(this.cluster.nodedUser, { timeoutMs: 60_000, intervalMs: 500 }, await this.nodeApi.of(node)),
     ], 120_000);
   }
 

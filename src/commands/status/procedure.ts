@@ -4,6 +4,7 @@ import { SERVICES } from '../../hsts/paths.js';
 import { parsePrimaryAddr, parseReplication } from '../../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../../inventory/load.js';
 import { listNodeUsers, parseNodeUserNames, verifyLeftovers } from '../../remote/asnodeadmin.js';
+import { isDefaultNodeApi, parseNodeApi, readNodeApiCommand } from '../../remote/node-api.js';
 import { nodedPing, parseNodedPing } from '../../remote/noded.js';
 import { outputProbe, parseProbes, probeCommands, type Answers } from '../../remote/probe.js';
 import { asredis, redisOf, sentinelOf } from '../../remote/redis-cli.js';
@@ -39,7 +40,10 @@ export function statusProbes(inventory: Inventory, node: ClusterNode) {
     quorum: outputProbe(asredis(sentinel, ['SENTINEL', 'CKQUORUM', cluster.primarySet]), (output) =>
       (output.trim() ? { ok: output.trim().startsWith('OK'), message: firstLine(output) } : null)),
     sentinelCounts: outputProbe(asredis(sentinel, ['SENTINEL', 'MASTER', cluster.primarySet]), parseSentinelCounts),
+    // IBM's default address is asked in this batch; a node whose aspera.conf names another is asked
+    // there once more (clusterStatus), so a stock node costs no extra round trip.
     noded: outputProbe(nodedPing(), parseNodedPing),
+    nodeApi: outputProbe(readNodeApiCommand(), parseNodeApi),
     maintenance: maintenanceProbe(),
     // The Node API users live in the cluster's Redis: one node's list is everyone's, so one node is
     // asked, in the batch it answers anyway (no extra round trip).
@@ -90,6 +94,10 @@ export async function clusterStatus(inventory: Inventory, sessions: Map<string, 
       const r = await session.run(commands, 'parallel', 30_000);
       if (r.results.length < commands.length) return unreachable(node, r.failure?.output ?? 'no answer');
       const answers = parseProbes(probes, r.results);
+      if (!isDefaultNodeApi(answers.nodeApi)) {
+        const ping = await session.run([nodedPing(answers.nodeApi)], 'run-all', 30_000);
+        answers.noded = parseNodedPing(ping.results[0]?.output ?? ping.failure?.output ?? '');
+      }
       warnings.push(...leftoverWarnings(node.name, answers.verifyLeftovers ?? []));
       return nodeHealth(node, answers);
     } catch (e) {

@@ -9,7 +9,7 @@ import { wholeNumber, withKeepRuns } from '../../cli/options.js';
  * what survived the last full collection before it collects again. Growing by 1.5x instead kept a
  * no-op on 501 simulated nodes at 262-286 MB peak RSS instead of 354-361 MB, for about 120 ms more
  * full-collection pauses over the run; its CPU cost was within the noise of a loaded machine, at
- * most 1-3 ms per node (README, "Scale by simulation").
+ * most 1-3 ms per node (docs/benchmark.md, "Scale by simulation").
  * V8 reads this flag each time it sets the next limit, so setting it here, before the run, is enough.
  * node:v8 is imported statically: a built-in costs nothing to load, and the single executable (a
  * CommonJS script) has no dynamic import.

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parsePrimaryAddr, parseReplication, parseSentinelReplicas } from '../../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../../inventory/load.js';
 import { addNodeUser, deleteNodeUser, listNodeUsers, parseNodeUserNames, VERIFY_USER_PREFIX, verifyLeftovers } from '../../remote/asnodeadmin.js';
+import { NodeApiAddresses } from '../../remote/node-api.js';
 import { nodedPing, parseNodedPing } from '../../remote/noded.js';
 import { asredis, asredisDetached, redisOf, sentinelOf, type RedisTarget } from '../../remote/redis-cli.js';
 import { throwIfInterrupted, waitUntilInterruptible, type WaitOptions } from '../../remote/waits.js';
@@ -28,6 +29,8 @@ export interface TestResult {
 }
 
 export class ClusterTester {
+  private readonly nodeApi = new NodeApiAddresses((node, command) => this.sh(node as ClusterNode, command));
+
   constructor(
     private readonly inventory: Inventory,
     private readonly sessions: Map<string, NodeSession>,
@@ -246,7 +249,7 @@ export class ClusterTester {
 
   private async nodedHealthy(): Promise<string[]> {
     const bad = await Promise.all(this.inventory.nodes.map(async (node) => {
-      const r = await this.sh(node, nodedPing());
+      const r = await this.sh(node, nodedPing(await this.nodeApi.of(node)));
       return parseNodedPing(r.output).ok ? null : node.name;
     }));
     return bad.filter((b): b is string => b !== null);

@@ -12,7 +12,7 @@ export interface ConnectOptions {
  * Connect: one SSH session per node, each command reported as an event. `tag` names the run's
  * remote processes (stopStrayCommand finds an interrupted apply's by it).
  */
-export async function connect(run: Run, options: ConnectOptions, tag: string): Promise<void> {
+export async function connect(run: Run, options: ConnectOptions, tag: string, checks: { checkPrograms: boolean } = { checkPrograms: true }): Promise<void> {
   const onCommand = (node: string, command: RemoteCommand, result?: CommandResult) => {
     if (result) run.emit({ event: 'command-result', node, command: command.label, exitCode: result.exitCode, durationMs: result.durationMs });
     else run.emit({ event: 'command', node, command: command.label });
@@ -20,6 +20,7 @@ export async function connect(run: Run, options: ConnectOptions, tag: string): P
   const { sessions, failures } = await openSessions(run.inventory, {
     policy: options.hostKeys,
     forks: options.forks,
+    checkPrograms: checks.checkPrograms,
     onNewHostKey: (message) => { run.warnings.push(message); run.io.log(message); },
   }, onCommand);
   for (const session of sessions.values()) session.tag = tag;

@@ -1,3 +1,4 @@
+import { mixedVersionWarning, replicaVersionProblems } from '../../hsts/redis-version.js';
 import { RolesError, resolveRoles } from '../../hsts/roles.js';
 import type { NodeFacts, PlanOptions, Roles } from '../../steps/types.js';
 import { changeCount, planCluster, type NodePlan } from '../planner.js';
@@ -15,6 +16,18 @@ export function decideRoles(run: Run, facts: Map<string, NodeFacts>): Roles | nu
     run.errors.push(`pre-flight failed: ${e.message}; nothing was changed`);
     return null;
   }
+  const versions = replicaVersionProblems(
+    { name: roles.primary.name, version: facts.get(roles.primary.name)?.runtime.redisVersion },
+    run.inventory.nodes.filter((n) => n !== roles.primary).map((n) => ({ name: n.name, version: facts.get(n.name)?.runtime.redisVersion })),
+  );
+  if (versions.length > 0) {
+    for (const problem of versions) run.errors.push(`pre-flight failed: ${problem}`);
+    run.errors.push('pre-flight failed; nothing was changed');
+    run.emit({ event: 'preflight-failed', problems: versions });
+    return null;
+  }
+  const mixed = mixedVersionWarning(run.inventory.nodes.map((n) => ({ name: n.name, version: facts.get(n.name)?.runtime.redisVersion })));
+  if (mixed) roles.warnings.push(mixed);
   run.primary = roles.primary.name;
   run.warnings.push(...roles.warnings);
   for (const w of roles.warnings) run.io.log(`warning: ${w}`);

@@ -1,6 +1,8 @@
 import { maintenanceProbe, type MaintenanceRead } from '../../facts/mark-probe.js';
 import { parsePrimaryAddr, parseReplication, parseSentinelReplicas, type ReplicationInfo } from '../../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../../inventory/load.js';
+import { NodeApiAddresses } from '../../remote/node-api.js';
+import { nodedPing, parseNodedPing, type NodedHealth } from '../../remote/noded.js';
 import { asredis, redisOf, sentinelOf, type RedisTarget } from '../../remote/redis-cli.js';
 import { waitUntilInterruptible, type WaitOptions } from '../../remote/waits.js';
 import type { RemoteCommand } from '../../ssh/remote-script.js';
@@ -26,6 +28,8 @@ export type SentinelRecord = Record<string, string>;
  * message passes through redact().
  */
 export class ProcedureAccess {
+  private readonly nodeApi = new NodeApiAddresses((node, command) => this.sh(node as ClusterNode, command));
+
   constructor(readonly run: Run, private readonly options: ProcedureAccessOptions = {}) {}
 
   get cluster(): Inventory['cluster'] {
@@ -87,6 +91,11 @@ export class ProcedureAccess {
   /** The node's Sentinel's record of the primary set (flags, counts); undefined when it does not answer. */
   async sentinelMaster(node: ClusterNode): Promise<SentinelRecord | undefined> {
     return parseSentinelReplicas((await this.askSentinel(node, ['SENTINEL', 'MASTER', this.cluster.primarySet])).output)[0];
+  }
+
+  /** asperanoded's answer to /ping, at the Node API address the node's aspera.conf gives. */
+  async nodedHealth(node: ClusterNode): Promise<NodedHealth> {
+    return parseNodedPing((await this.sh(node, nodedPing(await this.nodeApi.of(node)))).output);
   }
 
   /** The node's maintenance mark (facts/mark-probe.ts); a node that cannot be asked gives `unreadable`. */
