@@ -2,6 +2,7 @@
 // misused promises are the mistakes a tool that drives remote hosts cannot afford.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './scripts/eslint-layer-rule.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'vitest.config.ts', 'node_modules/**', 'bench/ansible/**', 'docker/**'] },
@@ -24,6 +25,13 @@ export default tseslint.config(
     rules: {
       'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
     },
+  },
+  {
+    // The layer rule (docs/ARCHITECTURE.md): a command's folder (src/commands/<verb>/) imports the
+    // layers below and never another command; the layers below import no command and no cli/.
+    files: ['src/**'],
+    plugins: { layers },
+    rules: { 'layers/layer-rule': 'error' },
   },
   {
     // Tests and the benchmark read JSON the CLI printed: checking every field's type there would

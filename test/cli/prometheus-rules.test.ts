@@ -40,7 +40,7 @@ describe('contrib/prometheus rules', () => {
   });
 
   it('name only metrics that status --format prometheus writes', () => {
-    const written = new Set([...readFileSync(join(repoRoot(), 'src', 'ui', 'prometheus.ts'), 'utf8').matchAll(/name: '(hsts_cluster_[a-z_]+)'/g)].map((m) => m[1]));
+    const written = new Set([...readFileSync(join(repoRoot(), 'src', 'commands', 'status', 'prometheus.ts'), 'utf8').matchAll(/name: '(hsts_cluster_[a-z_]+)'/g)].map((m) => m[1]));
     const rulesText = readFileSync(join(dir, 'hsts-cluster.rules.yml'), 'utf8');
     const used = new Set([...rulesText.replace(/^\s*#.*$/gm, '').matchAll(/\b(hsts_cluster_[a-z_]+)\b/g)].map((m) => m[1]));
     expect(used.size).toBeGreaterThan(5);

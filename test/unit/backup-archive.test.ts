@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { authenticityRefusal, buildArchive, checkAuthenticity, HMAC_MEMBER, keyId, openArchive, otherCluster, readTar, redactConf, sha256, writeTar, type Authenticity } from '../../src/runner/backup-archive.js';
-import { bgsaveAndRead, loadDataset } from '../../src/runner/backup-commands.js';
+import { authenticityRefusal, buildArchive, checkAuthenticity, HMAC_MEMBER, keyId, openArchive, otherCluster, readTar, redactConf, sha256, writeTar, type Authenticity } from '../../src/commands/backup/archive.js';
+import { bgsaveAndRead, loadDataset } from '../../src/commands/backup/remote.js';
 import { Secret } from '../../src/util/secret.js';
 
 const cluster = { primarySet: 'myprimary', nodes: [{ name: 'node1', privateIp: '192.0.2.11' }, { name: 'node2', privateIp: '192.0.2.12' }] };

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkArchivePath, checkOut } from '../../src/cli/backup-args.js';
+import { checkArchivePath, checkOut } from '../../src/commands/backup/args.js';
 import { UsageError } from '../../src/util/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hsts-backup-args-'));

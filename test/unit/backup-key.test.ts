@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadDataset } from '../../src/runner/backup-commands.js';
-import { BACKUP_KEY, decideBackupKey, parseBackupKey, readBackupKey, writeBackupKey } from '../../src/runner/backup-key.js';
+import { loadDataset } from '../../src/commands/backup/remote.js';
+import { BACKUP_KEY, decideBackupKey, parseBackupKey, readBackupKey, writeBackupKey } from '../../src/commands/backup/key.js';
 import { renderBatch } from '../../src/ssh/remote-script.js';
 import { redisOwner } from '../../src/remote/redis-cli.js';
 import { Secret } from '../../src/util/secret.js';

@@ -4,7 +4,7 @@
  * while the primary's Redis restarts (planCluster), and which services stop and start.
  */
 import { describe, expect, it } from 'vitest';
-import { evaluateHealth, type NodeHealthInput } from '../../src/hsts/health.js';
+import { evaluateHealth, type NodeHealthInput } from '../../src/commands/status/health.js';
 import { HSTS, SERVICES } from '../../src/hsts/paths.js';
 import type { ReplicationInfo } from '../../src/hsts/redis-info.js';
 import { RolesError, resolveRoles } from '../../src/hsts/roles.js';

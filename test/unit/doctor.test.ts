@@ -3,8 +3,8 @@
  * answer parsed, and the notes and checklist decided from findings (facts in, lines out).
  */
 import { describe, expect, it } from 'vitest';
-import { parseDoctorProbe, type DoctorProbeInput } from '../../src/facts/doctor-probe.js';
-import { doctorChecklist, doctorNotes, nodeApiPortOf, topLevelElements, topLevelServer, type DoctorFindings } from '../../src/hsts/doctor.js';
+import { parseDoctorProbe, type DoctorProbeInput } from '../../src/commands/doctor/probe.js';
+import { doctorChecklist, doctorNotes, nodeApiPortOf, topLevelElements, topLevelServer, type DoctorFindings } from '../../src/commands/doctor/checks.js';
 
 const DATABASE_FIRST = `<?xml version='1.0' encoding='UTF-8'?>
 <CONF version="2">

@@ -4,13 +4,13 @@
  * (it must not undo maintenance).
  */
 import { describe, expect, it } from 'vitest';
-import { parseMaintenanceAnswer } from '../../src/facts/maintenance.js';
-import { evaluateHealth, type NodeHealthInput } from '../../src/hsts/health.js';
+import { parseMaintenanceAnswer } from '../../src/facts/mark-probe.js';
+import { evaluateHealth, type NodeHealthInput } from '../../src/commands/status/health.js';
 import { parseMaintenanceMark, renderMaintenanceMark, type MaintenanceMark, type MaintenanceRead } from '../../src/hsts/maintenance.js';
 import { HSTS, SERVICES } from '../../src/hsts/paths.js';
 import type { ReplicationInfo } from '../../src/hsts/redis-info.js';
-import { decideOff, decideOn, type MaintenanceFacts } from '../../src/runner/maintenance-plan.js';
-import { writeMarkCommand } from '../../src/runner/maintenance.js';
+import { decideOff, decideOn, type MaintenanceFacts } from '../../src/commands/maintenance/plan.js';
+import { writeMarkCommand } from '../../src/commands/maintenance/procedure.js';
 import { STEPS } from '../../src/steps/registry.js';
 import type { NodeFacts } from '../../src/steps/types.js';
 import { buildFacts, buildInventory, configuredCluster, contextFor } from '../support/facts.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeLeaving, planLeaving, type LeavingFacts } from '../../src/runner/membership-leave-plan.js';
+import { describeLeaving, planLeaving, type LeavingFacts } from '../../src/runner/membership/leave-plan.js';
 import { parseInventory } from '../../src/inventory/load.js';
 import { crossFieldProblems } from '../../src/inventory/rules.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { currentMembers, describeChange, planMembership, type Member, type MemberView } from '../../src/runner/membership-plan.js';
+import { currentMembers, describeChange, planMembership, type Member, type MemberView } from '../../src/runner/membership/plan.js';
 
 const ip = (i: number) => `192.0.2.${10 + i}`;
 const member = (i: number): Member => ({ name: `node${i}`, ip: ip(i) });

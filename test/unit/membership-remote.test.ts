@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { detachOverNetwork, sentinelReset, waitForSentinelCounts, waitForSentinelMembers } from '../../src/remote/membership.js';
-import { leftoverWarnings, parseSentinelCounts } from '../../src/runner/status.js';
-import { renderStatus } from '../../src/ui/status.js';
-import { evaluateHealth } from '../../src/hsts/health.js';
+import { detachOverNetwork, sentinelReset, waitForSentinelCounts, waitForSentinelMembers } from '../../src/runner/membership/remote.js';
+import { leftoverWarnings, parseSentinelCounts } from '../../src/commands/status/procedure.js';
+import { renderStatus } from '../../src/commands/status/render.js';
+import { evaluateHealth } from '../../src/commands/status/health.js';
 import { SERVICES } from '../../src/hsts/paths.js';
 import { Secret } from '../../src/util/secret.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateHealth, type NodeHealthInput } from '../../src/hsts/health.js';
+import { evaluateHealth, type NodeHealthInput } from '../../src/commands/status/health.js';
 import { SERVICES } from '../../src/hsts/paths.js';
-import { renderPrometheus } from '../../src/ui/prometheus.js';
+import { renderPrometheus } from '../../src/commands/status/prometheus.js';
 import { parseExposition, sample } from '../support/prometheus.js';
 
 const ip = (n: number) => `172.30.0.${n + 1}`;

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { MaintenanceMark } from '../../src/hsts/maintenance.js';
 import type { ReplicationInfo } from '../../src/hsts/redis-info.js';
 import { compareVersions, parseHstsVersion } from '../../src/hsts/version.js';
-import { operatorCommand, restartServices } from '../../src/remote/rolling.js';
+import { operatorCommand, restartServices } from '../../src/commands/rolling/remote.js';
 import {
   chooseTarget, findPrimary, gateProblems, maxBatch, planRolling, type GateFacts, type RollingNodeFacts, type RollingRequest,
-} from '../../src/runner/rolling-plan.js';
+} from '../../src/commands/rolling/plan.js';
 import { SERVICES } from '../../src/hsts/paths.js';
 import { buildInventory } from '../support/facts.js';
 

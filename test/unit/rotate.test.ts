@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { passwordFileProblems, redisConfWithPassword, sentinelConfWithPassword } from '../../src/hsts/rotate-conf.js';
+import { passwordFileProblems, redisConfWithPassword, sentinelConfWithPassword } from '../../src/commands/rotate-password/conf.js';
 import { setRedisPasswordSource, setRedisPasswordSourceYaml } from '../../src/inventory/edit.js';
 import {
   acceptedPasswords, addPassword, onlyPassword, parseAccepted, parseVersion, sentinelQuorum, serverVersion, setMasterauth,
   setRequirepass, setSentinelAuthPass, setSentinelPass, versionTooOld,
-} from '../../src/remote/rotate.js';
-import { STAGES } from '../../src/runner/rotate.js';
+} from '../../src/commands/rotate-password/remote.js';
+import { STAGES } from '../../src/commands/rotate-password/procedure.js';
 import { Secret } from '../../src/util/secret.js';
 import { createHash } from 'node:crypto';
 

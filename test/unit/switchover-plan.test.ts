@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ReplicationInfo } from '../../src/hsts/redis-info.js';
-import { checkQuorum, followPrimary, pauseWrites, rewriteLoweredPriority, sentinelFailover, unpauseWrites } from '../../src/remote/switchover.js';
-import { decideSwitchover, promotionProblems, sentinelReplicaProblem, switchoverBudget } from '../../src/runner/switchover-plan.js';
+import { checkQuorum, followPrimary, pauseWrites, rewriteLoweredPriority, sentinelFailover, unpauseWrites } from '../../src/runner/switchover/remote.js';
+import { decideSwitchover, promotionProblems, sentinelReplicaProblem, switchoverBudget } from '../../src/runner/switchover/plan.js';
 import { Secret } from '../../src/util/secret.js';
 import { buildInventory } from '../support/facts.js';
 

@@ -20,7 +20,7 @@ export interface GatherOptions {
  * Lock and gather facts. Apply takes the run lock in each node's facts batch, before any probe reads
  * (the optimistic lock, lock.ts decideLock: the first node decides which of two runs started at
  * once proceeds); a node another run still held is locked and read again after a backoff. A node
- * whose lock this run holds already (membership-leave.ts took them) is only read. Plan takes no lock
+ * whose lock this run holds already (membership/leave.ts took them) is only read. Plan takes no lock
  * and warns about a run in progress. Null when a node failed or the lock was refused: the run stops.
  */
 export async function lockAndGather(run: Run, playbook: Playbook, options: GatherOptions): Promise<Map<string, NodeFacts> | null> {

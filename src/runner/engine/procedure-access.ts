@@ -1,4 +1,4 @@
-import { maintenanceProbe, type MaintenanceRead } from '../../facts/maintenance.js';
+import { maintenanceProbe, type MaintenanceRead } from '../../facts/mark-probe.js';
 import { parsePrimaryAddr, parseReplication, parseSentinelReplicas, type ReplicationInfo } from '../../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../../inventory/load.js';
 import { NodeApiAddresses } from '../../remote/node-api.js';
@@ -98,7 +98,7 @@ export class ProcedureAccess {
     return parseNodedPing((await this.sh(node, nodedPing(await this.nodeApi.of(node)))).output);
   }
 
-  /** The node's maintenance mark (facts/maintenance.ts); a node that cannot be asked gives `unreadable`. */
+  /** The node's maintenance mark (facts/mark-probe.ts); a node that cannot be asked gives `unreadable`. */
   async maintenanceMark(node: ClusterNode): Promise<MaintenanceRead> {
     const probe = maintenanceProbe();
     const r = await this.run.session(node.name).run([probe.command], 'run-all').catch(() => ({ results: [] }));

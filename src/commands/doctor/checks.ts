@@ -1,0 +1,140 @@
+/**
+ * `hsts-cluster doctor`: what a node says about the details IBM's documents leave open, and what
+ * hsts-cluster assumes where it does not ask yet. Pure: findings in, notes and checklist out.
+ */
+import { DEFAULT_NODE_API, nodeApiEndpoint, parseServerSection } from '../../hsts/aspera-conf.js';
+import { compareVersions } from '../../hsts/version.js';
+
+/** A service's main process as systemd and /proc tell it (no ptrace needed). */
+export interface ServiceFinding {
+  unit: string;
+  pid: number;
+  /** The process name (/proc/PID/comm); null when the unit does not run. */
+  binary: string | null;
+  user: string | null;
+  /** ExecStart's program. */
+  execPath: string | null;
+  /** `PROGRAM --version` for the Redis units. */
+  version: string | null;
+}
+
+export interface UserFinding {
+  user: string;
+  /** From the node's user database (getent passwd); null when the user does not exist. */
+  home: string | null;
+  /** In the inventory (the noded user or cluster.transferUsers). */
+  listed: boolean;
+  /** The localkeystore.db candidates present, in order: the first is the one askmscli uses. */
+  stores: string[];
+}
+
+export interface DoctorFindings {
+  hstsVersion: string | null;
+  services: ServiceFinding[];
+  /** Listening TCP ports, with the programs `ss -p` names (none when root cannot see them). */
+  listening: Map<number, string[]>;
+  users: UserFinding[];
+  /** path -> "owner:group mode" (absent paths left out). */
+  owners: Map<string, string>;
+  askmscli: boolean;
+  curl: boolean;
+  /** HTTP status of the Node API's /ping, "000" when nothing answered. */
+  nodeApiPing: string;
+}
+
+/** The element names directly under aspera.conf's root, in order (comments dropped). */
+export function topLevelElements(xml: string): string[] {
+  const names: string[] = [];
+  let depth = 0;
+  for (const m of xml.replace(/<!--[\s\S]*?-->/g, '').matchAll(/<(\/?)([A-Za-z_][\w.-]*)[^>]*?(\/?)>/g)) {
+    if (m[1]) depth--;
+    else {
+      if (depth === 1) names.push(m[2]!);
+      if (!m[3]) depth++;
+    }
+  }
+  return names;
+}
+
+/** The top-level <server> section's data (aspera-conf.ts: the schema also has a <server> inside <database>). */
+export const topLevelServer = (xml: string): Record<string, string> => parseServerSection(xml);
+
+/** The Node API's port as aspera.conf sets it (https_port, enable_https, http_port, enable_http, listen), IBM's default 9092. */
+export function nodeApiPortOf(xml: string | null): number {
+  return nodeApiEndpoint(parseServerSection(xml ?? ''))?.port ?? DEFAULT_NODE_API.port;
+}
+
+/** Features hsts-cluster uses and the Redis they need. */
+const REDIS_FEATURES: [string, string][] = [
+  ['6.2', 'rotate-password (ACL passwords kept side by side)'],
+  ['7.0', 'enable-debug-command in the rendered Redis file'],
+];
+
+export interface NoteInput {
+  findings: DoctorFindings;
+  asperaConf: string | null;
+  nodedUser: string;
+}
+
+/**
+ * Where this node differs from what hsts-cluster assumes or documents as a default: each a line
+ * naming the fact and what depends on it (they inform; pre-flight decides what `up` refuses).
+ */
+export function doctorNotes({ findings, asperaConf, nodedUser }: NoteInput): string[] {
+  const notes: string[] = [];
+  for (const s of findings.services) {
+    if (s.binary && !s.binary.startsWith('redis-') && s.unit.startsWith('asperaredis')) {
+      notes.push(`${s.unit} runs as ${s.binary} (${s.execPath ?? '?'}), not redis-server/redis-sentinel`);
+    }
+  }
+  const redis = findings.services.find((s) => s.unit === 'asperaredisd')?.version;
+  if (redis) {
+    for (const [need, feature] of REDIS_FEATURES) {
+      if (compareVersions(redis, need) < 0) notes.push(`Redis ${redis} is older than ${need}, which ${feature} needs`);
+    }
+  }
+  const redisDir = findings.owners.get('/opt/aspera/etc/redis');
+  if (redisDir && !redisDir.startsWith(`${nodedUser}:`)) {
+    notes.push(`/opt/aspera/etc/redis is ${redisDir}, not ${nodedUser}'s: Redis's CONFIG REWRITE and Sentinel's config saves cannot create their temporary file there`);
+  }
+  const port = nodeApiPortOf(asperaConf);
+  if (port !== DEFAULT_NODE_API.port) notes.push(`the Node API is on port ${port} (aspera.conf), not IBM's default ${DEFAULT_NODE_API.port}: hsts-cluster asks there`);
+  const sections = topLevelElements(asperaConf ?? '');
+  const database = sections.indexOf('database');
+  if (database >= 0 && database < sections.indexOf('server')) {
+    notes.push('aspera.conf has a <database> section (with its own <server>) before the top-level <server>');
+  }
+  for (const u of findings.users) {
+    if (u.home === null) notes.push(`user ${u.user} does not exist${u.listed ? '' : ' (not in the inventory: fine)'}`);
+    else if (!u.home.startsWith('/home/') && u.user !== nodedUser) notes.push(`${u.user}'s home is ${u.home}, outside /home`);
+    if (u.stores.some((s) => s.includes('/.aspera/'))) notes.push(`${u.user}'s localkeystore.db is under ~/.aspera: ${u.stores[0]}`);
+  }
+  return notes;
+}
+
+export interface CheckItem {
+  check: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** docs/platforms.md's "Before pointing hsts-cluster at a real HSTS" list, answered by the node. */
+export function doctorChecklist(findings: DoctorFindings, nodeApiPort: number): CheckItem[] {
+  const root = findings.owners.get('/opt/aspera/etc/rootkeystore.db');
+  const missingStores = findings.users.filter((u) => u.home !== null && u.stores.length === 0).map((u) => u.user);
+  return [
+    { check: 'rootkeystore.db at /opt/aspera/etc/rootkeystore.db', ok: root !== undefined, detail: root ?? 'absent' },
+    {
+      check: 'each user\'s localkeystore.db where askmscli keeps it',
+      ok: missingStores.length === 0,
+      detail: missingStores.length === 0 ? 'found' : `none yet for ${missingStores.join(', ')} (up makes them)`,
+    },
+    { check: 'askmscli installed', ok: findings.askmscli, detail: findings.askmscli ? '/opt/aspera/bin/askmscli' : 'missing' },
+    { check: 'curl installed (verify and status ask the Node API with it)', ok: findings.curl, detail: findings.curl ? 'yes' : 'curl not found: install curl' },
+    {
+      check: `the Node API answers https://127.0.0.1:${nodeApiPort}/ping`,
+      ok: findings.nodeApiPing === '200',
+      detail: findings.nodeApiPing === '000' ? 'no answer' : `HTTP ${findings.nodeApiPing}`,
+    },
+  ];
+}

@@ -1,0 +1,13 @@
+import { defineCommand } from '../../cli/command.js';
+import type { CommonOptions } from '../../cli/options.js';
+
+export const doctor = defineCommand<CommonOptions>({
+  name: 'doctor',
+  description: 'read-only, per node: what hsts-cluster finds and relies on (HSTS and Redis versions, who holds the ports, ' +
+    'where each keystore is, the Node API, the firewall stack, directory owners), what `up` would refuse and why, and the ' +
+    'checklist for a real HSTS; takes no run lock (it changes nothing); exit 0 when nothing blocks `up`, 1 otherwise',
+  journal: false,
+  limit: 'shows',
+  interrupt: 'stop',
+  handler: async (ctx) => (await import('./action.js')).run(ctx),
+});

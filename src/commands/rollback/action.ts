@@ -1,0 +1,24 @@
+import { recoverRun } from './recover.js';
+import type { CommandContext, Outcome } from '../../cli/command.js';
+import { progressFor } from '../../cli/load.js';
+import type { CommonOptions } from '../../cli/options.js';
+import { recapOutcome } from '../../cli/recap.js';
+
+export interface RollbackOptions extends CommonOptions {
+  run?: string;
+  breakLock?: boolean;
+}
+
+export async function rollback(ctx: CommandContext<RollbackOptions>): Promise<Outcome> {
+  const { options } = ctx;
+  const result = await recoverRun(ctx.inventory, {
+    ...(options.run ? { run: options.run } : {}),
+    ...ctx.connection,
+    breakLock: Boolean(options.breakLock),
+    commandTimeoutMs: 120_000,
+    journalDir: ctx.journalDir,
+    progress: progressFor(options),
+    log: ctx.log,
+  });
+  return recapOutcome(result);
+}

@@ -1,0 +1,24 @@
+import { RUN_ID } from '../../remote/state-dir.js';
+import { UsageError } from '../../util/errors.js';
+import type { RollbackOptions } from './action.js';
+import { defineCommand } from '../../cli/command.js';
+
+export const rollback = defineCommand<RollbackOptions>({
+  name: 'rollback',
+  description: 'restore every node from the snapshots it holds of a run (default: the newest unfinished run, e.g. after the controller died)',
+  declare: (command) => command
+    .option('--run <id>', 'the run to undo (see the recap or the journal)')
+    .option('--break-lock', 'take the run lock even if another run holds it'),
+  journal: true,
+  whileLeaving: 'allowed',
+  limit: { refused: 'rollback restores every node that the run changed' },
+  // Ctrl-C does not abandon a restore half done (its remote commands would go on without the lock
+  // being released); it is said, and the restore finishes.
+  interrupt: 'finish',
+  validate: (options) => {
+    if (options.run !== undefined && !RUN_ID.test(options.run)) {
+      throw new UsageError([`--run ${options.run}: not a run id (like 20261127T161555Z-ddf0)`]);
+    }
+  },
+  handler: async (ctx) => (await import('./action.js')).rollback(ctx),
+});

@@ -1,0 +1,17 @@
+import type { SwitchoverCliOptions } from './action.js';
+import { defineCommand } from '../../cli/command.js';
+
+export const switchover = defineCommand<SwitchoverCliOptions>({
+  name: 'switchover',
+  description: 'hand the primary role to a replica with no acknowledged write lost (writes pause briefly); reports the pause',
+  declare: (command) => command
+    .option('--to <node>', 'the replica to promote (default: the linked replica with the largest replication offset)')
+    .option('--dry-run', 'check, show the chosen target and the steps, and touch nothing')
+    .option('--break-lock', 'remove a run lock left by a run whose controller is gone'),
+  journal: true,
+  limit: { refused: 'a switchover involves the primary, the target and every Sentinel; name the target with --to' },
+  // Ctrl-C: writes resume on the old primary and replica-priorities are put back; once Sentinel was
+  // asked to fail over, the switch is finished instead (stopping halfway would leave two primaries).
+  interrupt: 'restore',
+  handler: async (ctx) => (await import('./action.js')).switchover(ctx),
+});

@@ -1,2 +1,0 @@
-// The `rollback` command's runner lives in rollback-run.ts; this name stays for its importers.
-export { recoverRun, type RecoverOptions } from './rollback-run.js';
