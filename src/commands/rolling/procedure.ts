@@ -64,7 +64,7 @@ type Report = Omit<RollingResult, keyof RunResult>;
 
 /**
  * `hsts-cluster restart` and `upgrade --exec`: replicas one batch at a time, each gated; then a
- * planned switchover (switchover.ts) to a replica not older than the primary; then the old primary.
+ * planned switchover (runner/switchover/) to a replica not older than the primary; then the old primary.
  * A node that fails (its command, its restart or its gate) stops the run there; Ctrl-C lets the
  * current node finish and its gate pass, then stops, so the cluster is left healthy.
  */
