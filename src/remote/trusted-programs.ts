@@ -65,3 +65,19 @@ export function trustedProgramsRefusal(output: string | undefined): string | nul
   const untrusted = lines.filter((l) => l.startsWith('untrusted=')).map((l) => l.slice('untrusted='.length));
   return untrustedProgramsProblem(untrusted) ?? `could not check who may replace IBM's programs: ${(output ?? '').trim().slice(0, 200) || 'no answer'}`;
 }
+
+/** What a guarded command prints, exiting 1, when it did not run. */
+export const NOT_RUN_UNTRUSTED = "not run: IBM's programs are not root's alone (see pre-flight)";
+
+/**
+ * `code`, run only after the check passes on the node, in the same command: for commands that must
+ * go in the same round trip as the facts that hold the check (the running Redis and Sentinel asked
+ * with asredis beside pre-flight's reads), so that root never runs a program the check would refuse.
+ */
+export function onlyIfProgramsTrusted(code: string, programs: readonly string[] = ROOT_RUN_PROGRAMS): string {
+  return [
+    `{\n${untrustedProgramsCode(programs)}\n} >/dev/null 2>&1`,
+    `[ "$programs_trusted" = yes ] || { echo ${shq(NOT_RUN_UNTRUSTED)}; exit 1; }`,
+    code,
+  ].join('\n');
+}

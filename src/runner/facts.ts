@@ -10,6 +10,7 @@ import { nodeFacts, nodeProbes, type CopyFacts } from '../facts/node-probes.js';
 import { datasetOf, rdbHeadProbe, runtimeProbes, type RuntimeProbeInput } from '../facts/runtime-probes.js';
 import type { NodeFacts } from '../hsts/node-facts.js';
 import { parseProbes, probeCommands } from '../remote/probe.js';
+import { onlyIfProgramsTrusted } from '../remote/trusted-programs.js';
 import { redisOf, redisOwner, sentinelOf, sentinelOwner, type RedisTarget } from '../remote/redis-cli.js';
 import type { Step } from '../steps/types.js';
 import { markSecret, type Secret } from '../util/secret.js';
@@ -93,7 +94,10 @@ export async function gatherFacts(
   };
   const guessProbes = runtimeProbes(guess);
   const rdbHead = rdbHeadProbe();
-  const commands = { static: probeCommands(probes), guess: probeCommands(guessProbes) };
+  // The guesses run asredis beside the reads that hold pre-flight's check of IBM's programs: each
+  // runs only once the same check has passed on the node.
+  const guarded = probeCommands(guessProbes).map((c) => ({ ...c, code: onlyIfProgramsTrusted(c.code) }));
+  const commands = { static: probeCommands(probes), guess: guarded };
   const first = await session.run([...before, ...commands.static, ...commands.guess, rdbHead.command], 'parallel', undefined, before.length);
   if (first.results.length < before.length + commands.static.length + commands.guess.length + 1) {
     throw new FactsError(`${session.node.name}: could not read the node's state: ${first.failure?.output ?? 'no answer'}`);
@@ -116,7 +120,8 @@ export async function gatherFacts(
   const redis = runningRedis(staticFacts, cluster);
   if (redis) input.redis = redis;
   let runtime = guessed;
-  if (!sameTarget(input.sentinel, guess.sentinel) || !sameTarget(input.redis, guess.redis)) {
+  // A node whose programs another account could replace is refused by pre-flight: asredis is not run there.
+  if (staticFacts.untrustedPrograms.length === 0 && (!sameTarget(input.sentinel, guess.sentinel) || !sameTarget(input.redis, guess.redis))) {
     const actual = runtimeProbes(input);
     runtime = parseProbes(actual, (await session.run(probeCommands(actual), 'parallel')).results);
   }

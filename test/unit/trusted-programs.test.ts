@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { trustedProgramsCheck, trustedProgramsRefusal, untrustedProgramsCode, untrustedProgramsProblem } from '../../src/remote/trusted-programs.js';
+import { NOT_RUN_UNTRUSTED, onlyIfProgramsTrusted, trustedProgramsCheck, trustedProgramsRefusal, untrustedProgramsCode, untrustedProgramsProblem } from '../../src/remote/trusted-programs.js';
 
 /**
  * The check run before IBM's programs run as root, run by bash on a scratch tree. The tree belongs
@@ -93,5 +93,39 @@ describe('trustedProgramsRefusal: the check every command but the playbooks runs
     const command = trustedProgramsCheck();
     expect(command.code).toContain(untrustedProgramsCode());
     expect(command.code).toContain('echo "programs_trusted=$programs_trusted"');
+  });
+});
+
+describe('onlyIfProgramsTrusted: a command that runs an IBM program only once the check passes, in the same command', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hsts-guarded-'));
+  chmodSync(root, 0o755);
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const program = (dir: string, mode: number) => {
+    mkdirSync(join(root, dir), { recursive: true, mode: 0o755 });
+    chmodSync(join(root, dir), mode);
+    const path = join(root, dir, 'asredis');
+    writeFileSync(path, `#!/bin/sh\ntouch ${join(root, dir, 'ran')}\n`, { mode: 0o755 });
+    return path;
+  };
+  const run = (code: string) => {
+    try {
+      return { status: 0, out: execFileSync('bash', ['-c', code], { encoding: 'utf8' }) };
+    } catch (e) {
+      const err = e as { status: number; stdout: string };
+      return { status: err.status, out: err.stdout };
+    }
+  };
+  const isRoot = process.getuid?.() === 0;
+
+  it('does not run the program when a directory on its way lets others write, and says so', () => {
+    const p = program('open/bin', 0o777);
+    const r = run(onlyIfProgramsTrusted(`${p}; echo ran`, [p]));
+    expect(r).toEqual({ status: 1, out: `${NOT_RUN_UNTRUSTED}\n` });
+    expect(run(`ls ${join(root, 'open/bin/ran')} 2>&1`).out).toMatch(/No such file/);
+  });
+
+  it.runIf(isRoot)('runs it when only root can replace it, printing only what it prints', () => {
+    const p = program('closed/bin', 0o755);
+    expect(run(onlyIfProgramsTrusted(`${p}; echo ran`, [p]))).toEqual({ status: 0, out: 'ran\n' });
   });
 });
