@@ -126,11 +126,13 @@ export function parseSafeRead(output: string | undefined): SafeRead {
   const first = (newline < 0 ? text : text.slice(0, newline)).trim();
   if (first === 'ABSENT') return { state: 'absent' };
   if (first.startsWith('REFUSED ')) return { state: 'refused', reason: first.slice('REFUSED '.length) };
-  const meta = /^(\S+) (\S+) ([0-7]{3,4})(?: (\d+))?(?: \d+)?$/.exec(first);
-  if (!meta || newline < 0) return { state: 'refused', reason: text.trim() ? `unexpected answer: ${first.slice(0, 120)}` : 'no answer' };
+  const meta = /^(\S+) (\S+) ([0-7]{3,4})(?: (\d+))?(?: (\d+))?$/.exec(first);
+  // An empty file's base64 line is empty, and the output's trailing newlines may be cut: the size says so.
+  const empty = meta?.[5] === '0';
+  if (!meta || (newline < 0 && !empty)) return { state: 'refused', reason: text.trim() ? `unexpected answer: ${first.slice(0, 120)}` : 'no answer' };
   return {
     state: 'read', owner: meta[1]!, group: meta[2]!, mode: meta[3]!,
-    links: meta[4] === undefined ? 1 : Number(meta[4]), content: Buffer.from(text.slice(newline + 1).trim(), 'base64'),
+    links: meta[4] === undefined ? 1 : Number(meta[4]), content: newline < 0 ? Buffer.alloc(0) : Buffer.from(text.slice(newline + 1).trim(), 'base64'),
   };
 }
 

@@ -60,6 +60,16 @@ describe('safe read', () => {
     expect(parseSafeRead('stat: oops')).toMatchObject({ state: 'refused' });
   });
 
+  it('reads an empty file, its empty base64 line cut from the answer with the trailing newlines', () => {
+    const path = fresh('empty.conf');
+    writeFileSync(path, '');
+    expect(read(path)).toMatchObject({ state: 'read', content: Buffer.alloc(0) });
+    expect(parseSafeRead('asperadaemon aspadmins 600 1 0')).toEqual({ state: 'read', owner: 'asperadaemon', group: 'aspadmins', mode: '600', links: 1, content: Buffer.alloc(0) });
+    expect(parseSafeRead('asperadaemon aspadmins 600 1 0\n\n')).toMatchObject({ state: 'read', content: Buffer.alloc(0) });
+    // A cut answer of a file that is not empty stays a refusal.
+    expect(parseSafeRead('asperadaemon aspadmins 600 1 12')).toMatchObject({ state: 'refused' });
+  });
+
   it('reads the answer of an older prober (owner group mode, then base64) as one link', () => {
     expect(parseSafeRead('root adm 640\naGk=')).toEqual({ state: 'read', owner: 'root', group: 'adm', mode: '640', links: 1, content: Buffer.from('hi') });
   });
