@@ -5,8 +5,8 @@ import { shq } from '../ssh/shell.js';
 /**
  * IBM's programs hsts-cluster runs as root. Root runs a program only when no other account could
  * have replaced it: the file, and every directory on its way (the path as named and the path its
- * links resolve to), owned by root and not group- or world-writable (a sticky directory may be). A program that is absent is
- * not judged here (pre-flight says HSTS is missing).
+ * links resolve to), owned by root and not group- or world-writable (a sticky directory may be). A program that is absent
+ * still has its directories judged: another account must not be able to put one there after the check.
  */
 export const ROOT_RUN_PROGRAMS: readonly string[] = [HSTS.asconfigurator, HSTS.askmscli, HSTS.asnodeadmin, HSTS.asredis];
 
@@ -18,20 +18,21 @@ export function untrustedProgramsCode(programs: readonly string[] = ROOT_RUN_PRO
   return [
     'declare -A _seen=(); _paths=()',
     `for _p in ${programs.map(shq).join(' ')}; do`,
-    '  [ -e "$_p" ] || [ -L "$_p" ] || continue',
-    '  _r=$(readlink -f -- "$_p" 2>/dev/null) || _r=',
-    '  for _q in "$_p" ${_r:+"$_r"}; do',
+    '  if [ -e "$_p" ] || [ -L "$_p" ]; then _s=$_p; _r=$(readlink -f -- "$_p" 2>/dev/null) || _r=',
+    '  else _s=${_p%/*}; _s=${_s:-/}; _r=; fi',
+    '  for _q in "$_s" ${_r:+"$_r"}; do',
     '    while :; do [ -n "${_seen[$_q]:-}" ] || { _seen[$_q]=1; _paths+=("$_q"); }; [ "$_q" = / ] && break; _q=${_q%/*}; _q=${_q:-/}; done',
     '  done',
     'done',
     'programs_trusted=yes',
     'if [ ${#_paths[@]} -gt 0 ]; then',
-    "  while IFS='|' read -r _n _u _m _t; do",
+    // The name last: read gives it the rest of the line, so a name holding "|" cannot pose as the other fields.
+    "  while IFS='|' read -r _u _m _t _n; do",
     // A sticky directory (/tmp) lets others add names but not replace root's: only its entries count.
     '    if [ "$_u" != 0 ] || { [ "$_t" != "symbolic link" ] && (( 8#$_m & 8#022 )) && ! { [ "$_t" = directory ] && (( 8#$_m & 8#1000 )); }; }; then',
     '      programs_trusted=no; echo "untrusted=$_n|$_u|$_m|$_t"',
     '    fi',
-    "  done < <(stat -c '%n|%u|%a|%F' -- \"${_paths[@]}\" 2>/dev/null)",
+    "  done < <(stat -c '%u|%a|%F|%n' -- \"${_paths[@]}\" 2>/dev/null)",
     'fi',
   ].join('\n');
 }
@@ -51,8 +52,8 @@ export function untrustedProgramsProblem(lines: readonly string[]): string | nul
 
 /**
  * The check on its own, for the commands whose facts do not include it (all but the playbooks,
- * whose pre-flight reads it with the rest, and doctor, which reports it): run once per node right
- * after connecting, before any IBM program is.
+ * whose pre-flight reads it with the rest): run once per node right after connecting, before any
+ * IBM program is.
  */
 export function trustedProgramsCheck(): RemoteCommand {
   return { label: 'check that only root can replace IBM\'s programs', code: `${untrustedProgramsCode()}\necho "programs_trusted=$programs_trusted"` };

@@ -123,7 +123,8 @@ export async function gatherFacts(
   // A node whose programs another account could replace is refused by pre-flight: asredis is not run there.
   if (staticFacts.untrustedPrograms.length === 0 && (!sameTarget(input.sentinel, guess.sentinel) || !sameTarget(input.redis, guess.redis))) {
     const actual = runtimeProbes(input);
-    runtime = parseProbes(actual, (await session.run(probeCommands(actual), 'parallel')).results);
+    const commands = probeCommands(actual).map((c) => ({ ...c, code: onlyIfProgramsTrusted(c.code) }));
+    runtime = parseProbes(actual, (await session.run(commands, 'parallel')).results);
   }
   return {
     // Only what runs is reported: a stopped service's guessed answer says nothing.

@@ -53,8 +53,24 @@ describe('untrustedProgramsCode', () => {
     expect(lines.filter((l) => l.startsWith(`untrusted=${link}|`))).toEqual([]);
   });
 
-  it('skips a program that is not there', () => {
+  it('judges the directories of a program that is not there: another account could put one in after the check', () => {
     expect(run([join(root, 'absent', 'asredis')])).toEqual(['trusted=yes']);
+    mkdirSync(join(root, 'emptied', 'bin'), { recursive: true, mode: 0o755 });
+    chmodSync(join(root, 'emptied', 'bin'), 0o777);
+    const lines = run([join(root, 'emptied', 'bin', 'asredis')]);
+    expect(lines).toContain(`untrusted=${join(root, 'emptied', 'bin')}|${process.getuid?.()}|777|directory`);
+    expect(lines.at(-1)).toBe('trusted=no');
+  });
+
+  it('reads a name holding "|" as a name: it cannot pose as the owner and mode fields', () => {
+    const dir = join(root, 'x|0|755|regular file');
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    chmodSync(dir, 0o777);
+    const program = join(dir, 'asredis');
+    writeFileSync(program, '#!/bin/sh\n', { mode: 0o755 });
+    const lines = run([program]);
+    expect(lines).toContain(`untrusted=${dir}|${process.getuid?.()}|777|directory`);
+    expect(lines.at(-1)).toBe('trusted=no');
   });
 });
 
