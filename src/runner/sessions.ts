@@ -45,7 +45,8 @@ export async function openSessions(
   return { sessions, failures };
 }
 
-async function programsRefusal(session: NodeSession): Promise<string | null> {
+/** The programs check on one open session: null when IBM's programs are root's alone, else the refusal. */
+export async function programsRefusal(session: NodeSession): Promise<string | null> {
   const r = await session.run([trustedProgramsCheck()], 'run-all', 30_000);
   return trustedProgramsRefusal(r.results[0]?.output ?? r.failure?.output);
 }

@@ -17,7 +17,7 @@ import type { Run } from '../engine/run.js';
 import { describeLeaving, planLeaving, type LeavingChange, type LeavingFacts } from './leave-plan.js';
 import { newRecap } from '../result.js';
 import type { RunOptions } from '../run.js';
-import { openSessions } from '../sessions.js';
+import { openSessions, programsRefusal } from '../sessions.js';
 import { Switchover } from '../switchover/procedure.js';
 
 /** What the leaving phase left for the rest of `up`: false stops the run. */
@@ -31,6 +31,17 @@ export interface LeavingOutcome {
 export async function leaveFirst(run: Run, options: RunOptions, tag: string): Promise<LeavingOutcome> {
   const leaving = run.inventory.leaving ?? [];
   if (leaving.length === 0) return { proceed: true, primaryPending: false };
+  // The present nodes' programs are checked in their facts, which come after this phase asks their
+  // Sentinels (asredis, as root): check them first here.
+  const refused = (await Promise.all(run.inventory.nodes.map(async (node) => {
+    const why = await programsRefusal(run.session(node.name));
+    return why ? `${node.name}: ${why}` : null;
+  }))).filter((r): r is string => r !== null);
+  if (refused.length > 0) {
+    run.errors.push(...refused, 'pre-flight failed; nothing was changed');
+    run.emit({ event: 'preflight-failed', problems: refused });
+    return { proceed: false, primaryPending: false };
+  }
   for (const node of leaving) run.recaps.set(node.name, newRecap(node.name));
   const { sessions, failures } = await openSessions({ ...run.inventory, nodes: leaving }, {
     policy: options.hostKeys, forks: options.forks, onNewHostKey: (message) => { run.warnings.push(message); run.io.log(message); },
