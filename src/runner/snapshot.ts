@@ -115,6 +115,9 @@ function configuredLines(text: string): string {
     .filter((args) => !['user', 'latency-tracking-info-percentiles', 'protected-mode'].includes(args[0]!.toLowerCase()))
     .map((args) => JSON.stringify(args)).join('\n');
 }
+/** useradd's first uid for an ordinary account (login.defs UID_MIN on RHEL 7+ and Debian). */
+const FIRST_USER_UID = 1000;
+
 const RUNTIME_SENTINEL = new Set(['myid', 'current-epoch', 'config-epoch', 'leader-epoch', 'known-replica', 'known-slave', 'known-sentinel']);
 const REWRITTEN_BY_REDIS = new Set<string>([HSTS.redisConf, HSTS.sentinelConf]);
 
@@ -270,7 +273,9 @@ export function planRestore(snapshot: Snapshot, now: RestoreFacts): RemoteComman
   }
   if (snapshot.firewalld && now.firewalld) commands.push(...restoreFirewalld(snapshot.firewalld, now.firewalld));
   for (const user of snapshot.users) {
-    if (!user.exists && now.users.get(user.name) === true) {
+    // Only an account a run could have made (useradd's range, from UID_MIN 1000) is ever deleted; any
+    // other is left, and the restore then says it is not as it was.
+    if (!user.exists && now.users.get(user.name) === true && (now.userIds.get(user.name) ?? 0) >= FIRST_USER_UID) {
       commands.push(deleteUser(user.name));
     }
   }

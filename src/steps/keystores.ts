@@ -68,7 +68,8 @@ export function keystoreChanges(step: string, ctx: PlanContext, users: string[],
       diff: `# ${stores.join(' or ')}: made by askmscli -i -u ${user} (encrypted; not shown)\n# ${record}: updated (salted scrypt hash)\n`,
       commands: [initKeystore(user), recordCommand(ctx, record)],
       // Every place askmscli may write: the snapshot keeps the present ones and notes the absent ones.
-      touches: [...stores.map((path) => ({ kind: 'opaque-file' as const, path })), { kind: 'file', path: record }],
+      // The user too: a rollback's snapshot check admits a user's stores and record only with the user named.
+      touches: [...stores.map((path) => ({ kind: 'opaque-file' as const, path })), { kind: 'file', path: record }, { kind: 'user', name: user }],
     };
     if (user === cluster.nodedUser) change.restarts = ['asperanoded', 'asperarund'];
     changes.push(change);

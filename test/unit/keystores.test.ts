@@ -118,6 +118,7 @@ describe('the keystores step decides from hsts-cluster\'s record only', () => {
       { kind: 'opaque-file', path: '~asperadaemon/localkeystore.db' },
       { kind: 'opaque-file', path: '~asperadaemon/.aspera/localkeystore.db' },
       { kind: 'file', path: keystoreRecordPath('asperadaemon') },
+      { kind: 'user', name: 'asperadaemon' },
     ]);
     expect(daemon!.restarts).toEqual(['asperanoded', 'asperarund']);
     // What the record command writes is a hash of the inventory's password, never the password.

@@ -99,10 +99,18 @@ describe('snapshot and restore', () => {
   it('puts a unit that failed during the run back to stopped, and deletes users the run created', () => {
     const before = facts([], [unit('asperaredissentinel', 'inactive', '')], { users: new Map([['bob', false]]) });
     const snap = takeSnapshot(RUN, 'node1', 'asperadaemon', before, [{ kind: 'unit', name: 'asperaredissentinel' }, { kind: 'user', name: 'bob' }]);
-    const after = facts([], [unit('asperaredissentinel', 'activating', '')], { users: new Map([['bob', true]]) });
+    const after = facts([], [unit('asperaredissentinel', 'activating', '')], { users: new Map([['bob', true]]), userIds: new Map([['bob', 1001]]) });
     expect(planRestore(snap, after).map((c) => c.label)).toEqual([
       'systemctl stop asperaredissentinel', 'systemctl reset-failed asperaredissentinel', 'userdel --remove bob',
     ]);
+  });
+
+  it('never deletes an account below useradd\'s range, whatever the snapshot says: the restore then says it is not as it was', () => {
+    const before = facts([], [], { users: new Map([['sshd', false]]) });
+    const snap = takeSnapshot(RUN, 'node1', 'asperadaemon', before, [{ kind: 'user', name: 'sshd' }]);
+    const after = facts([], [], { users: new Map([['sshd', true]]), userIds: new Map([['sshd', 105]]) });
+    expect(planRestore(snap, after)).toEqual([]);
+    expect(differences(snap, after)).toEqual(['user sshd exists, did not exist']);
   });
 
   it('puts back the dataset of a node the run made a replica, with Redis stopped, and only if its file changed', () => {
@@ -127,7 +135,7 @@ describe('snapshot and restore', () => {
     expect(needs.users).toEqual(['bob']);
     expect(needs.files).toContain(KEYSTORE);
     expect(needs.firewalld).toBeUndefined();
-    const after = facts([file(KEYSTORE, 'secret', 'bob')], [], { users: new Map([['bob', true]]) });
+    const after = facts([file(KEYSTORE, 'secret', 'bob')], [], { users: new Map([['bob', true]]), userIds: new Map([['bob', 1001]]) });
     expect(differences(snap, after)).toEqual([`file ${KEYSTORE}`, 'user bob exists, did not exist']);
     expect(planRestore(snap, after).map((c) => c.label)).toEqual([`remove ${KEYSTORE}`, 'userdel --remove bob']);
   });
