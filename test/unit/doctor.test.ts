@@ -46,6 +46,7 @@ const INPUT: DoctorProbeInput = {
   users: [{ user: 'asperadaemon', listed: true }, { user: 'xfer', listed: false }],
   storePlaces: ['localkeystore.db', '.aspera/localkeystore.db'],
   nodeApiPort: 9093,
+  nodedUser: 'asperadaemon',
 };
 
 const OUTPUT = [

@@ -17,9 +17,11 @@ export interface DoctorProbeInput {
   /** Each localkeystore.db candidate as a path relative to the home ("localkeystore.db", ".aspera/..."). */
   storePlaces: string[];
   nodeApiPort: number;
+  /** Who runs the Redis binary for its version: never root, since the binary is not IBM's programs, which are checked. */
+  nodedUser: string;
 }
 
-function script({ users, storePlaces, nodeApiPort }: DoctorProbeInput): string {
+function script({ users, storePlaces, nodeApiPort, nodedUser }: DoctorProbeInput): string {
   return [
     `echo "hsts=$(${HSTS.asnodeadmin} -A 2>/dev/null | head -n 1)"`,
     `for u in ${SERVICES.join(' ')}; do`,
@@ -27,7 +29,7 @@ function script({ users, storePlaces, nodeApiPort }: DoctorProbeInput): string {
     '  exe=$(systemctl show -p ExecStart --value "$u" 2>/dev/null | sed -n \'s/^{ path=\\([^ ;]*\\).*/\\1/p\' | head -n 1)',
     '  comm=-; owner=-; ver=-',
     '  if [ "$pid" != 0 ]; then comm=$(cat "/proc/$pid/comm" 2>/dev/null || echo -); owner=$(stat -c %U "/proc/$pid" 2>/dev/null || echo -); fi',
-    '  case "$u" in asperaredis*) [ -x "$exe" ] && ver=$("$exe" --version 2>/dev/null | sed -n \'s/.* v=\\([0-9.]*\\).*/\\1/p\' | head -n 1);; esac',
+    `  case "$u" in asperaredis*) [ -x "$exe" ] && ver=$(runuser -u ${shq(nodedUser)} -- "$exe" --version 2>/dev/null | sed -n 's/.* v=\\([0-9.]*\\).*/\\1/p' | head -n 1);; esac`,
     '  echo "unit=$u $pid $comm $owner ${exe:--} ${ver:--}"',
     'done',
     "ss -Htlnp 2>/dev/null | awk '{print \"listen=\" $4 \" \" $6}' || true",

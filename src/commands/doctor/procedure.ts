@@ -67,7 +67,7 @@ async function doctorNode(inventory: Inventory, node: ClusterNode, session: Node
   const listed = hstsUsers(inventory);
   const users = [...listed.map((user) => ({ user, listed: true })), ...(listed.includes(EXAMPLE_USER) ? [] : [{ user: EXAMPLE_USER, listed: false }])];
   const nodeApiPort = nodeApiPortOf(asperaConf);
-  const probe = doctorProbe({ users, storePlaces: localKeystoreCandidates('u').map((p) => p.slice('~u/'.length)), nodeApiPort });
+  const probe = doctorProbe({ users, storePlaces: localKeystoreCandidates('u').map((p) => p.slice('~u/'.length)), nodeApiPort, nodedUser: cluster.nodedUser });
   const { found } = parseProbes({ found: probe }, (await session.run(probeCommands({ found: probe }), 'run-all')).results);
   const port = (p: number, what: string) => ({ port: p, what, listening: found.listening.has(p), holders: [...new Set(found.listening.get(p) ?? [])] });
   return {
