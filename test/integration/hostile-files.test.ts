@@ -135,6 +135,16 @@ describe('a hostile daemon user on a three-node rig', () => {
       expect(verify.exitCode).not.toBe(0);
       expect(verify.stderr).toContain(refusal);
       expect((await rig.sh(node, 'ls /tmp/asredis-ran-as-0 2>&1')).output).toMatch(/No such file/);
+      // With every program taken away, the directory is still judged: one could be put back after the check.
+      await daemon(node, `cd ${bin} && for p in asconfigurator askmscli asnodeadmin; do mv $p $p.away; done && mv asredis asredis.planted`);
+      try {
+        const emptied = await runCli(['status', '-i', rig.inventoryPath, '--json']);
+        const nodes = (JSON.parse(emptied.stdout) as { nodes: { reachable: boolean; error?: string }[] }).nodes;
+        expect(nodes[1]!.reachable).toBe(false);
+        expect(nodes[1]!.error).toContain(`${bin} (directory: owned by uid`);
+      } finally {
+        await daemon(node, `cd ${bin} && for p in asconfigurator askmscli asnodeadmin; do mv $p.away $p; done && mv asredis.planted asredis`);
+      }
     } finally {
       await daemon(node, `cd ${bin} && mv -f asredis.ibm asredis`);
       await rig.sh(node, `chown root ${bin}; rm -f /tmp/asredis-ran-as-*`);
