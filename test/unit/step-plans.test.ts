@@ -371,7 +371,7 @@ describe(covers('units'), () => {
 describe(covers('keystores'), () => {
   const renewed = (user: string) => ({
     summary: `make the keystore of ${user} (askmscli -i -u ${user}): the Redis password is stored again`,
-    touches: [...localKeystoreCandidates(user).map(opaque), file(keystoreRecordPath(user)), { kind: 'user', name: user }],
+    touches: [...localKeystoreCandidates(user).map(opaque), file(keystoreRecordPath(user)), { kind: 'user' as const, name: user }],
     ...(user === 'asperadaemon' ? { restarts: ['asperanoded', 'asperarund'] } : {}),
   });
   const store = (reason: string) => ({
@@ -396,7 +396,7 @@ describe(covers('keystores'), () => {
       name: 'a transfer user added to the inventory: its keystore only',
       input: () => ({ inventory: withAlice, facts: withNode(configuredCluster(withAlice), 'node2', 'configured replica', { files: { [keystoreRecordPath('alice')]: null } }, withAlice) }),
       node: 'node2',
-      want: [{ summary: 'make the keystore of alice (askmscli -i -u alice): no record of what askmscli holds: run once', touches: [...localKeystoreCandidates('alice').map(opaque), file(keystoreRecordPath('alice')), { kind: 'user', name: 'alice' }] }],
+      want: [{ summary: 'make the keystore of alice (askmscli -i -u alice): no record of what askmscli holds: run once', touches: [...localKeystoreCandidates('alice').map(opaque), file(keystoreRecordPath('alice')), { kind: 'user' as const, name: 'alice' }] }],
     },
   ]);
 
@@ -579,7 +579,7 @@ describe(covers('transfer-users'), () => {
     ({ inventory: withUsers, facts, steps: playbookSteps('add-transfer-user'), options: { createUsers } });
   const keystore = (user: string) => ({
     summary: `make the keystore of ${user} (askmscli -i -u ${user}): no record of what askmscli holds: run once`,
-    touches: [...localKeystoreCandidates(user).map(opaque), file(keystoreRecordPath(user)), { kind: 'user', name: user }],
+    touches: [...localKeystoreCandidates(user).map(opaque), file(keystoreRecordPath(user)), { kind: 'user' as const, name: user }],
   });
 
   const cases: { name: string; facts: () => Map<string, NodeFacts>; createUsers?: boolean; problems: string[]; want: Outline[] }[] = [
