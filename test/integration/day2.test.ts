@@ -112,9 +112,13 @@ describe('add-transfer-user', () => {
       expect((await rig.sh(node, "stat -c '%U %a' /var/lib/hsts-cluster/askmscli/keystore.alice.json")).output.trim()).toBe('root 600');
     }
     const after = readFileSync(rig.inventoryPath, 'utf8');
-    // The rig's inventory lists xfer (every rig node has it); alice is added, the rest byte for byte.
+    // The rig's inventory lists xfer (every rig node has it), one item a line; alice is added in the
+    // list's own style, the rest byte for byte.
     expect(JSON.parse(after).cluster.transferUsers).toEqual(['xfer', 'alice']);
-    expect(after).toBe(before.replace(/"transferUsers": \[[^\]]*\]/, '"transferUsers": ["xfer", "alice"]'));
+    const list = /( *)"transferUsers": \[\n( *)"xfer"\n( *)\]/.exec(before);
+    expect(list, before).not.toBeNull();
+    const [, , item, close] = list!;
+    expect(after).toBe(before.replace(list![0], `${list![1]}"transferUsers": [\n${item}"xfer",\n${item}"alice"\n${close}]`));
     expect(statSync(rig.inventoryPath).mode & 0o777).toBe(0o600);
     const again = await cli('add-transfer-user', 'alice', '--json');
     expect(again.exitCode).toBe(0);
