@@ -8,8 +8,11 @@ export interface StartedCommand {
   replied: Promise<void>;
 }
 
-/** Pauses before opening again a session channel the server refused (see openOnDemand). */
-const REFUSED_OPEN_RETRIES_MS = [20, 100, 400];
+/**
+ * Pauses before opening again a session channel the server refused (see openOnDemand): 3.5 s in
+ * all, since a busy sshd took longer than the first three (0.5 s) to free a session that had ended.
+ */
+const REFUSED_OPEN_RETRIES_MS = [20, 100, 400, 1000, 2000];
 
 /**
  * Where one connection's commands get their session channels. With pipelining, one channel is kept
