@@ -77,6 +77,11 @@ export function nodeApiEndpoint(server: ServerData): NodeApiEndpoint | null {
   return null;
 }
 
+/** The Node API's address from aspera.conf's text, IBM's default where it says nothing usable (or there is no text). */
+export function nodeApiOf(asperaConf: string | null): NodeApiEndpoint {
+  return nodeApiEndpoint(parseServerSection(asperaConf ?? '')) ?? DEFAULT_NODE_API;
+}
+
 export interface ClusterDbSettings {
   sentinels: { ip: string; port: number }[];
   primarySet: string;

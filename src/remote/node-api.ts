@@ -1,4 +1,4 @@
-import { DEFAULT_NODE_API, nodeApiEndpoint, parseServerSection, type NodeApiEndpoint } from '../hsts/aspera-conf.js';
+import { DEFAULT_NODE_API, nodeApiOf, type NodeApiEndpoint } from '../hsts/aspera-conf.js';
 import { HSTS } from '../hsts/paths.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { parseSafeRead, safeReadCode } from './safe-files.js';
@@ -18,7 +18,7 @@ export function readNodeApiCommand(): RemoteCommand {
 export function parseNodeApi(output: string | undefined): NodeApiEndpoint {
   const read = parseSafeRead(output);
   if (read.state !== 'read') return DEFAULT_NODE_API;
-  return nodeApiEndpoint(parseServerSection(read.content.toString('utf8'))) ?? DEFAULT_NODE_API;
+  return nodeApiOf(read.content.toString('utf8'));
 }
 
 export const isDefaultNodeApi = (api: NodeApiEndpoint) =>

@@ -1,4 +1,4 @@
-import { DEFAULT_NODE_API, nodeApiEndpoint, parseServerSection, type NodeApiEndpoint } from '../hsts/aspera-conf.js';
+import { nodeApiOf, type NodeApiEndpoint } from '../hsts/aspera-conf.js';
 import { directiveArgs } from '../hsts/conf-lines.js';
 import { HSTS, SERVICES } from '../hsts/paths.js';
 import { redisKeyOf } from '../hsts/redis-conf.js';
@@ -20,9 +20,8 @@ function configuredSyncDelay(ctx: PlanContext): string {
 }
 
 /** The Node API address aspera.conf gives (IBM's default where it says nothing usable). */
-function nodeApiOf(ctx: PlanContext): NodeApiEndpoint {
-  const text = ctx.facts.files.get(HSTS.asperaConf)?.content?.toString('utf8') ?? '';
-  return nodeApiEndpoint(parseServerSection(text)) ?? DEFAULT_NODE_API;
+function nodeApiAt(ctx: PlanContext): NodeApiEndpoint {
+  return nodeApiOf(ctx.facts.files.get(HSTS.asperaConf)?.content?.toString('utf8') ?? null);
 }
 
 /** Every Sentinel names the same primary, the primary sees every replica, asperanoded is healthy. */
@@ -48,7 +47,7 @@ export const verifyCluster: Step = {
       waitForSentinelQuorum(sentinel, cluster.primarySet, wait),
     ];
     // A node in maintenance whose asperanoded was stopped is not asked for it (up leaves it stopped).
-    if (!keptStopped(maintenanceOf(ctx)).has('asperanoded')) checks.push(waitForNoded(cluster.nodedUser, wait, nodeApiOf(ctx)));
+    if (!keptStopped(maintenanceOf(ctx)).has('asperanoded')) checks.push(waitForNoded(cluster.nodedUser, wait, nodeApiAt(ctx)));
     if (startsPrimaryRedis(ctx)) {
       // The checks run side by side: set the delay back only once the replicas are online.
       checks.push(onceSucceeded(role, setSyncDelay(redis, configuredSyncDelay(ctx), 'as configured again, once the replicas are online')));

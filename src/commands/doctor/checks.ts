@@ -2,7 +2,7 @@
  * `hsts-cluster doctor`: what a node says about the details IBM's documents leave open, and what
  * hsts-cluster assumes where it does not ask yet. Pure: findings in, notes and checklist out.
  */
-import { DEFAULT_NODE_API, nodeApiEndpoint, parseServerSection } from '../../hsts/aspera-conf.js';
+import { DEFAULT_NODE_API, nodeApiOf, parseServerSection } from '../../hsts/aspera-conf.js';
 import { compareVersions } from '../../hsts/version.js';
 
 /** A service's main process as systemd and /proc tell it (no ptrace needed). */
@@ -61,7 +61,7 @@ export const topLevelServer = (xml: string): Record<string, string> => parseServ
 
 /** The Node API's port as aspera.conf sets it (https_port, enable_https, http_port, enable_http, listen), IBM's default 9092. */
 export function nodeApiPortOf(xml: string | null): number {
-  return nodeApiEndpoint(parseServerSection(xml ?? ''))?.port ?? DEFAULT_NODE_API.port;
+  return nodeApiOf(xml).port;
 }
 
 /** Features hsts-cluster uses and the Redis they need. */
