@@ -48,6 +48,24 @@ describe('safe read', () => {
     expect(read(path)).toEqual({ state: 'refused', reason: why });
   });
 
+  // A stat that renames a new file over the path right after the path's lstat, as Sentinel's
+  // config save does at any moment, for the first `times` reads: the race, made certain.
+  // (The count is kept in a file: the lstat runs in a command substitution's subshell.)
+  const replacedAfterLstat = (path: string, times: number) => [
+    `: > ${path}.count`,
+    `stat() { command stat "$@"; local s=$? r; r=$(wc -c < ${path}.count); if [ "$1" = -c ] && [ "$2" = '%d:%i:%F' ] && [ "$r" -lt ${times} ]; then`,
+    `  printf x >> ${path}.count; printf 'rewrite %s\\n' "$((r + 1))" > ${path}.tmp && mv -f ${path}.tmp ${path}; fi; return $s; }`,
+  ].join('\n');
+
+  it('reads again a file replaced by a rename between its lstat and its open (a config save)', () => {
+    const path = fresh('sentinel.conf');
+    writeFileSync(path, 'before\n');
+    const once = parseSafeRead(run({ label: 'read', code: `${replacedAfterLstat(path, 1)}\n${safeReadCode(path)}` }).output);
+    expect(once).toMatchObject({ state: 'read', content: Buffer.from('rewrite 1\n') });
+    const always = parseSafeRead(run({ label: 'read', code: `${replacedAfterLstat(path, 99)}\n${safeReadCode(path)}` }).output);
+    expect(always).toEqual({ state: 'refused', reason: 'replaced while it was opened, 5 times' });
+  });
+
   it('refuses a file over the bound', () => {
     const path = fresh('big');
     writeFileSync(path, Buffer.alloc(2049));
