@@ -2,13 +2,14 @@
 import { Command, CommanderError } from 'commander';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderErrorJson, renderProblems, renderUnexpected } from '../ui/errors.js';
+import { renderProblems, renderUnexpected } from '../ui/errors.js';
 import { EXIT, UsageError } from '../util/errors.js';
 import type { Problem } from '../util/problem.js';
 import { redact } from '../util/secret.js';
 import { registerCommand } from './command.js';
 import { COMMAND_SPECS } from './commands.js';
 import { commandOf, habitProblems } from './habits.js';
+import { errorJson } from './outcome.js';
 import { context, withCommonOptions } from './options.js';
 import { EXIT_CODES, PROGRAM_DESCRIPTION } from './program-text.js';
 import { VERSION } from './version.js';
@@ -55,7 +56,7 @@ const verbose = args.some((a) => a === '--verbose' || /^-v+$/.test(a));
 
 function refuse(problems: Problem[], alreadyPrinted = false): void {
   if (!alreadyPrinted) process.stderr.write(renderProblems(problems));
-  if (json) process.stdout.write(renderErrorJson(EXIT.usage, problems));
+  if (json) process.stdout.write(errorJson(EXIT.usage, problems));
   exitCode = EXIT.usage;
 }
 
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
       } else {
         const { text, problem } = renderUnexpected(e, { verbose, tracePath: saveTrace(e) });
         process.stderr.write(text);
-        if (json) process.stdout.write(renderErrorJson(EXIT.failed, [problem]));
+        if (json) process.stdout.write(errorJson(EXIT.failed, [problem]));
         exitCode = EXIT.failed;
       }
     }

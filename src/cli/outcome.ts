@@ -1,4 +1,5 @@
 import { jsonChunks } from '../ui/render.js';
+import { versioned, type ErrorReport } from './json-documents.js';
 import { EXIT } from '../util/errors.js';
 import type { Inventory } from '../inventory/load.js';
 import type { Problem } from '../util/problem.js';
@@ -14,8 +15,13 @@ import type { CommonOptions } from './options.js';
  * run's peak memory. stderr is outcome.stderr as it is.
  */
 export function* stdoutChunks(outcome: Outcome, json: boolean): Generator<string> {
-  if (json) yield* jsonChunks(outcome.json);
+  if (json) yield* jsonChunks(versioned(outcome.json));
   else yield outcome.stdout ?? '';
+}
+
+/** The one JSON object --json prints when the command did not run (schemas/error.schema.json). */
+export function errorJson(exitCode: number, problems: Problem[]): string {
+  return [...jsonChunks(versioned({ exitCode, errors: problems } satisfies ErrorReport))].join('');
 }
 
 /** The exit code of a command: its last outcome's (status --watch: the last round's). */

@@ -11,10 +11,6 @@ export function renderProblems(problems: Problem[]): string {
   return redact(`${lines.join('\n')}\n`);
 }
 
-/** The one JSON object --json prints when the command did not run: { exitCode, errors }. */
-export function renderErrorJson(exitCode: number, problems: Problem[]): string {
-  return redact(`${JSON.stringify({ exitCode, errors: problems }, null, 2)}\n`);
-}
 
 /** An error with a system code and a path (EACCES, ENOSPC, ...): the machine's, not a bug of ours. */
 export function isSystemError(e: unknown): e is NodeJS.ErrnoException {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { repoRoot } from '../rig/image.js';
+import { jsonOutputProblem } from './json-output.js';
 
 export interface CliResult { exitCode: number; stdout: string; stderr: string }
 
@@ -47,7 +48,10 @@ export function startCli(args: string[], options: CliOptions = {}): RunningCli {
     child.on('close', (code, signal) => {
       exited = true;
       clearTimeout(timer);
-      resolvePromise({ exitCode: code ?? (signal === 'SIGKILL' ? 137 : 128), stdout, stderr });
+      // Killed by a signal, the CLI may have printed half a document: only an exit is judged.
+      const problem = code === null ? undefined : jsonOutputProblem(args, stdout);
+      if (problem) reject(new Error(`${problem}\n(hsts-cluster ${args.join(' ')})`));
+      else resolvePromise({ exitCode: code ?? (signal === 'SIGKILL' ? 137 : 128), stdout, stderr });
     });
   });
   const waitForStderr = async (pattern: RegExp, seconds = 120) => {

@@ -42,9 +42,9 @@ async function* stream(...outcomes: Outcome[]): AsyncGenerator<Outcome> {
 describe('rendering: stderr keeps the recap; stdout holds the report or, with --json, one JSON document', () => {
   it.each([
     [false, { exitCode: 0, json: { a: 1 }, stderr: 'R\n', stdout: 'S\n' }, 'S\n', 'R\n'],
-    [true, { exitCode: 0, json: { a: 1 }, stderr: 'R\n', stdout: 'S\n' }, '{\n  "a": 1\n}\n', 'R\n'],
+    [true, { exitCode: 0, json: { a: 1 }, stderr: 'R\n', stdout: 'S\n' }, '{\n  "schemaVersion": 1,\n  "a": 1\n}\n', 'R\n'],
     [false, { exitCode: 1, json: { a: 1 } }, '', ''],
-    [true, { exitCode: 3, json: { tests: [] }, stderr: 'R\n' }, '{\n  "tests": []\n}\n', 'R\n'],
+    [true, { exitCode: 3, json: { tests: [] }, stderr: 'R\n' }, '{\n  "schemaVersion": 1,\n  "tests": []\n}\n', 'R\n'],
   ] as const)('json %s: %j', (json, o, stdout, stderr) => {
     expect([...stdoutChunks(o, json)].join('')).toBe(stdout);
     expect((o as Outcome).stderr ?? '').toBe(stderr);
@@ -55,7 +55,7 @@ describe('rendering: stderr keeps the recap; stdout holds the report or, with --
     const json = { password: new Secret('from-the-inventory-0451'), output: 'requirepass seen-on-a-node-0451' };
     const stdout = [...stdoutChunks({ exitCode: 0, json }, true)].join('');
     expect(stdout).not.toMatch(/0451/);
-    expect(JSON.parse(stdout)).toEqual({ password: '***', output: 'requirepass ***' });
+    expect(JSON.parse(stdout)).toEqual({ schemaVersion: 1, password: '***', output: 'requirepass ***' });
   });
 });
 
@@ -91,10 +91,10 @@ describe('--limit', () => {
 describe('runCommand', () => {
   it.each([
     ['one outcome, human', outcome(0), {}, 'report x\n', 'recap x\n', 0],
-    ['one outcome, --json', outcome(1), { json: true }, '{\n  "name": "x"\n}\n', 'recap x\n', 1],
+    ['one outcome, --json', outcome(1), { json: true }, '{\n  "schemaVersion": 1,\n  "name": "x"\n}\n', 'recap x\n', 1],
     ['a restore that failed', outcome(3), {}, 'report x\n', 'recap x\n', 3],
     ['a stream (status --watch), last round healthy', stream(outcome(1, 'a'), outcome(0, 'b')), {}, 'report a\nreport b\n', 'recap a\nrecap b\n', 0],
-    ['a stream, --json: one document per round', stream(outcome(0, 'a'), outcome(1, 'b')), { json: true }, '{\n  "name": "a"\n}\n{\n  "name": "b"\n}\n', 'recap a\nrecap b\n', 1],
+    ['a stream, --json: one document per round', stream(outcome(0, 'a'), outcome(1, 'b')), { json: true }, '{\n  "schemaVersion": 1,\n  "name": "a"\n}\n{\n  "schemaVersion": 1,\n  "name": "b"\n}\n', 'recap a\nrecap b\n', 1],
     ['a stream that reported nothing', stream(), {}, '', '', 1],
   ] as const)('%s', async (_, produced, options, stdout, stderr, code) => {
     const { io, out } = fakeIO();

@@ -6,6 +6,7 @@ import { runRestore, type RestoreResult } from './restore.js';
 import { renderRecap } from '../../ui/render.js';
 import { UsageError } from '../../util/errors.js';
 import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { ArchiveSummary, RestoreReport } from '../../cli/json-documents.js';
 import type { CommonOptions } from '../../cli/options.js';
 import { procedureOptions } from '../../cli/run-options.js';
 import { VERSION } from '../../cli/version.js';
@@ -52,7 +53,7 @@ export async function restore(ctx: CommandContext<RestoreCliOptions>): Promise<O
   }
   if (other) ctx.log(`warning: restoring a backup of another cluster (--force): ${other}`);
   const { manifest } = opened;
-  const archive = { sha256: opened.sha256, primarySet: manifest.cluster.primarySet, nodes: manifest.cluster.nodes.map((n) => n.privateIp), createdAt: manifest.createdAt, format: manifest.format };
+  const archive: ArchiveSummary = { sha256: opened.sha256, primarySet: manifest.cluster.primarySet, nodes: manifest.cluster.nodes.map((n) => n.privateIp), createdAt: manifest.createdAt, format: manifest.format };
   // Shown before anything is loaded: what the operator is about to put into the cluster.
   ctx.log(`archive ${file}: sha256 ${archive.sha256}, primary set ${JSON.stringify(archive.primarySet)} (${archive.nodes.join(', ')}), made ${archive.createdAt}, ${archive.format}`);
   const result: RestoreResult = await runRestore(ctx.inventory, {
@@ -63,5 +64,5 @@ export async function restore(ctx: CommandContext<RestoreCliOptions>): Promise<O
     stdout = ctx.options.dryRun ? steps(`would restore the backup of ${opened.manifest.createdAt} into ${result.primary}`, result.steps)
       : `restored the backup of ${opened.manifest.createdAt} into ${result.primary} (keys ${result.restored}); every replica holds the same keys\n`;
   }
-  return { exitCode: result.exitCode, json: { ...result, archive }, stderr: renderRecap(result), stdout };
+  return { exitCode: result.exitCode, json: { ...result, archive } satisfies RestoreReport, stderr: renderRecap(result), stdout };
 }

@@ -3,6 +3,7 @@ import { closeSessions, openSessions } from '../../runner/sessions.js';
 import { renderDoctor } from './render.js';
 import { EXIT } from '../../util/errors.js';
 import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { DoctorReport } from '../../cli/json-documents.js';
 import type { CommonOptions } from '../../cli/options.js';
 
 /** One report; --limit shows those nodes (and decides the exit code from them). */
@@ -12,7 +13,7 @@ export async function run(ctx: CommandContext<CommonOptions>): Promise<Outcome> 
   try {
     const report = await doctor(inventory, sessions, failures);
     const nodes = ctx.only ? report.nodes.filter((n) => ctx.only!.has(n.name)) : report.nodes;
-    const shown = { nodes, ready: nodes.every((n) => n.refusals.length === 0) };
+    const shown: DoctorReport = { nodes, ready: nodes.every((n) => n.refusals.length === 0) };
     return { exitCode: shown.ready ? EXIT.ok : EXIT.failed, json: shown, stdout: renderDoctor(shown) };
   } finally {
     closeSessions(sessions);

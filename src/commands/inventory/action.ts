@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { readInventoryDocument } from '../../inventory/read-file.js';
 import { EXIT, UsageError } from '../../util/errors.js';
 import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { InventoryCheck, InventoryConversion } from '../../cli/json-documents.js';
 import { describeTarget } from '../../cli/load.js';
 import { inventoryPath, type CommonOptions } from '../../cli/options.js';
 
@@ -30,7 +31,7 @@ export function checkInventory(ctx: CommandContext): Outcome {
     `${inventory.path}: valid (${nodes.length} nodes, quorum ${inventory.cluster.quorum}, primary set ${inventory.cluster.primarySet}); no connection was opened`,
     ...inventory.nodes.map((n) => `  ${n.role.padEnd(7)} ${describeTarget(n)}`),
   ];
-  return { exitCode: EXIT.ok, json: { valid: true, path: inventory.path, quorum: inventory.cluster.quorum, nodes }, stdout: `${lines.join('\n')}\n` };
+  return { exitCode: EXIT.ok, json: { valid: true, path: inventory.path, quorum: inventory.cluster.quorum, nodes } satisfies InventoryCheck, stdout: `${lines.join('\n')}\n` };
 }
 
 /**
@@ -62,7 +63,7 @@ export function convertInventory(ctx: CommandContext<InventoryCliOptions>): Outc
   const { value } = readInventoryDocument(path, source, options.group);
   const format = options.format ?? 'json';
   const text = format === 'yaml' ? stringify(value, { lineWidth: 0 }) : `${JSON.stringify(value, null, 2)}\n`;
-  const json = { converted: true, from: resolve(path), format, output: options.output === undefined ? null : resolve(options.output), nodes: ctx.inventory.nodes.length };
+  const json: InventoryConversion = { converted: true, from: resolve(path), format, output: options.output === undefined ? null : resolve(options.output), nodes: ctx.inventory.nodes.length };
   if (options.output === undefined) return { exitCode: EXIT.ok, json: { ...json, inventory: value }, stdout: text };
   writeNewFile(options.output, text, options.force === true);
   return { exitCode: EXIT.ok, json, stderr: `${resolve(options.output)}: the native inventory of ${resolve(path)} (${ctx.inventory.nodes.length} nodes)\n` };

@@ -3,6 +3,7 @@ import { closeSessions, openSessions } from '../../runner/sessions.js';
 import { EXIT } from '../../util/errors.js';
 import { redact } from '../../util/secret.js';
 import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { VerifyReport } from '../../cli/json-documents.js';
 import type { CommonOptions } from '../../cli/options.js';
 
 export interface VerifyOptions extends CommonOptions {
@@ -26,7 +27,7 @@ export async function verify(ctx: CommandContext<VerifyOptions>): Promise<Outcom
   const wanted = { replication: options.replication ?? !(options.failover || options.failback), failover: Boolean(options.failover), failback: Boolean(options.failback) };
   const { sessions, failures } = await openSessions(inventory, { policy: ctx.connection.hostKeys, forks: ctx.connection.forks });
   const results: TestResult[] = [];
-  const outcome = (ok: boolean): Outcome => ({ exitCode: ok ? EXIT.ok : EXIT.failed, json: { tests: results } });
+  const outcome = (ok: boolean): Outcome => ({ exitCode: ok ? EXIT.ok : EXIT.failed, json: { tests: results } satisfies VerifyReport });
   try {
     if (failures.size > 0) {
       for (const [name, message] of failures) ctx.log(`${name}: ${message}`);
