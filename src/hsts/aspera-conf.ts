@@ -1,4 +1,5 @@
 /** aspera.conf's <server> section, as asconfigurator sets it and the procedure checks it. */
+import { isIP } from 'node:net';
 
 export type ServerData = Record<string, string>;
 
@@ -56,19 +57,24 @@ const DEFAULT_HTTP_PORT = 9091;
 
 const portOf = (value: string | undefined, fallback: number) => (value && /^\d{1,5}$/.test(value) && Number(value) >= 1 && Number(value) <= 65535 ? Number(value) : fallback);
 const isTrue = (value: string | undefined, fallback: boolean) => (value === undefined || value === '' ? fallback : value.toLowerCase() === 'true');
-const connectHost = (address: string) => (address === '' || address === '0.0.0.0' || address === '*' || address === '::' ? '127.0.0.1' : address);
+const WILDCARD = new Set(['', '0.0.0.0', '*', '::']);
+const connectHost = (address: string) => (WILDCARD.has(address) ? '127.0.0.1' : address);
+// asperanoded binds the address, so it is an IP; a name (or anything else) is no address to ask.
+const listenableHost = (address: string) => WILDCARD.has(address) || isIP(address) !== 0;
 
 /**
  * The Node API's address from aspera.conf's top-level <server> (IBM: `https_port` default 9092,
  * `enable_https` default true, `http_port` default 9091, `enable_http` default false, all overridden
  * by `<listen>`). `<listen>` is read as a comma-separated list of `[ADDRESS:]PORT`, an `s` after the
- * port marking HTTPS (the form IBM's examples show); HTTPS is preferred when both are served. null
+ * port marking HTTPS (the form IBM's examples show); HTTPS is preferred when both are served; an
+ * entry whose address is not an IP literal is passed over (no name is resolved, no host elsewhere asked). null
  * when neither is enabled.
  */
 export function nodeApiEndpoint(server: ServerData): NodeApiEndpoint | null {
   const listen = server.listen?.trim();
   if (listen) {
-    const entries = listen.split(',').map((e) => /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})(s?)$/.exec(e.trim())).filter((m) => m !== null);
+    const entries = listen.split(',').map((e) => /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})(s?)$/.exec(e.trim()))
+      .filter((m) => m !== null && listenableHost(m[1] ?? ''));
     const chosen = entries.find((m) => m[3] === 's') ?? entries[0];
     if (chosen) return { scheme: chosen[3] === 's' ? 'https' : 'http', port: portOf(chosen[2], DEFAULT_NODE_API.port), host: connectHost(chosen[1] ?? '') };
   }

@@ -24,7 +24,10 @@ export function parseNodeApi(output: string | undefined): NodeApiEndpoint {
 export const isDefaultNodeApi = (api: NodeApiEndpoint) =>
   api.scheme === DEFAULT_NODE_API.scheme && api.port === DEFAULT_NODE_API.port && api.host === DEFAULT_NODE_API.host;
 
-/** Each node's Node API address, read once per run (aspera.conf does not change under a day-2 command). */
+/**
+ * Each node's Node API address, read once per run (aspera.conf does not change under a day-2
+ * command). A read that failed (the connection, not the file) is not kept: the next ask reads again.
+ */
 export class NodeApiAddresses {
   private readonly known = new Map<string, Promise<NodeApiEndpoint>>();
 
@@ -33,7 +36,11 @@ export class NodeApiAddresses {
   of<N extends { name: string }>(node: N): Promise<NodeApiEndpoint> {
     let api = this.known.get(node.name);
     if (!api) {
-      api = this.sh(node, readNodeApiCommand()).then((r) => (r.ok ? parseNodeApi(r.output) : DEFAULT_NODE_API));
+      api = this.sh(node, readNodeApiCommand()).then((r) => {
+        if (r.ok) return parseNodeApi(r.output);
+        this.known.delete(node.name);
+        return DEFAULT_NODE_API;
+      });
       this.known.set(node.name, api);
     }
     return api;

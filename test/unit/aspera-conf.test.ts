@@ -78,6 +78,9 @@ describe('the Node API address from aspera.conf', () => {
     ['<listen> overrides the rest', { https_port: '9443', listen: '127.0.0.1:9091,0.0.0.0:8443s' }, { scheme: 'https', port: 8443, host: '127.0.0.1' }],
     ['<listen> with HTTP only, on an address', { listen: '192.0.2.5:9091' }, { scheme: 'http', port: 9091, host: '192.0.2.5' }],
     ['<listen> with a bare port', { listen: '9555s' }, { scheme: 'https', port: 9555, host: '127.0.0.1' }],
+    ['<listen> on IPv6', { listen: '[::1]:9443s' }, { scheme: 'https', port: 9443, host: '::1' }],
+    ['<listen> with a name: passed over for the next entry', { listen: 'attacker.example:9443s,127.0.0.1:9091' }, { scheme: 'http', port: 9091, host: '127.0.0.1' }],
+    ['<listen> with names only: as if there were none', { listen: 'a.example:9443s', https_port: '9443' }, { scheme: 'https', port: 9443, host: '127.0.0.1' }],
   ])('%s', (_name, server, want) => {
     expect(nodeApiEndpoint(server)).toEqual(want);
   });

@@ -27,7 +27,7 @@ describe('the Node API address a day-2 command asks, from the node\'s aspera.con
     expect(isDefaultNodeApi({ ...DEFAULT_NODE_API, scheme: 'http' })).toBe(false);
   });
 
-  it('reads each node once per run, and falls back to the default when the read fails', async () => {
+  it('reads each node once per run, and falls back to the default when the read fails, reading again next time', async () => {
     const asked: string[] = [];
     const addresses = new NodeApiAddresses((node) => {
       asked.push(node.name);
@@ -38,6 +38,7 @@ describe('the Node API address a day-2 command asks, from the node\'s aspera.con
     expect(await addresses.of(node2)).toEqual({ scheme: 'https', port: 9093, host: '127.0.0.1' });
     expect(await addresses.of(node2)).toEqual({ scheme: 'https', port: 9093, host: '127.0.0.1' });
     expect(await addresses.of(node1)).toEqual(DEFAULT_NODE_API);
-    expect(asked).toEqual(['node2', 'node1']);
+    expect(await addresses.of(node1)).toEqual(DEFAULT_NODE_API);
+    expect(asked).toEqual(['node2', 'node1', 'node1']);
   });
 });
