@@ -74,7 +74,7 @@ export function nodeApiEndpoint(server: ServerData): NodeApiEndpoint | null {
   const listen = server.listen?.trim();
   if (listen) {
     const entries = listen.split(',').map((e) => /^(?:\[?([^\]]*?)\]?:)?(\d{1,5})(s?)$/.exec(e.trim()))
-      .filter((m) => m !== null && listenableHost(m[1] ?? ''));
+      .filter((m): m is RegExpExecArray => m !== null && listenableHost(m[1] ?? ''));
     const chosen = entries.find((m) => m[3] === 's') ?? entries[0];
     if (chosen) return { scheme: chosen[3] === 's' ? 'https' : 'http', port: portOf(chosen[2], DEFAULT_NODE_API.port), host: connectHost(chosen[1] ?? '') };
   }
