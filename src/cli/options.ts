@@ -25,7 +25,8 @@ export function wholeNumber(min: number, max: number) {
 }
 
 const count = (_: string, previous: number | undefined) => (previous ?? 0) + 1;
-const nodeList = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+/** A repeatable comma-separated option: `--nodes a,b --nodes c` is [a, b, c]. */
+export const commaList = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
 /**
  * The options every command shares. The program carries them too, so that they work before the
@@ -35,7 +36,7 @@ export function withCommonOptions(command: Command): Command {
   return command
     .option('-i, --inventory <file>', `inventory file (default: $${INVENTORY_ENV}, else ./inventory.json)`)
     .option('-f, --forks <n>', 'nodes worked on at once (default: all)', wholeNumber(1, 1000))
-    .option('-l, --limit <nodes>', 'only these nodes, comma-separated (status and plan; up always converges the whole cluster)', nodeList)
+    .option('-l, --limit <nodes>', 'only these nodes, comma-separated (status and plan; up always converges the whole cluster)', commaList)
     .option('--accept-new-host-keys', 'record unknown SSH host keys (like OpenSSH accept-new); a changed key is always refused')
     .option('--json', 'print one machine-readable result on stdout, also on errors (progress goes to stderr)')
     .option('-v, --verbose', 'show every remote command (secrets as ***) and the trace of an internal error; -vv also the SSH settings each node resolves to', count)
@@ -44,6 +45,11 @@ export function withCommonOptions(command: Command): Command {
 }
 
 /** --keep-runs, for the commands whose runs keep a snapshot on each node they change. */
+/** --break-lock, for every command that takes the run lock. */
+export function withBreakLock(command: Command): Command {
+  return command.option('--break-lock', 'remove a run lock left by a run whose controller is gone');
+}
+
 export function withKeepRuns(command: Command): Command {
   return command.option('--keep-runs <n>', 'runs (snapshots) each changed node keeps: the newest N, and every unfinished one (default: 10)', wholeNumber(1, 10_000));
 }

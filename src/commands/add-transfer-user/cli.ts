@@ -3,7 +3,7 @@ import { USER_NAME, USER_NAME_RULE } from '../../inventory/user-name.js';
 import type { AddUserOptions } from './action.js';
 import { defineCommand } from '../../cli/command.js';
 import { refuseAnsibleInventory } from '../../cli/native-only.js';
-import { withKeepRuns } from '../../cli/options.js';
+import { withBreakLock, withKeepRuns } from '../../cli/options.js';
 
 function userName(value: string, previous: string[] = []): string[] {
   if (!USER_NAME.test(value)) throw new InvalidArgumentError(`"${value}" ${USER_NAME_RULE}`);
@@ -13,11 +13,10 @@ function userName(value: string, previous: string[] = []): string[] {
 export const addTransferUser = defineCommand<AddUserOptions>({
   name: 'add-transfer-user',
   description: 'initialize the keystore of transfer users on every node (askmscli -i -u NAME); idempotent, rolled back on failure',
-  declare: (command) => withKeepRuns(command)
+  declare: (command) => withKeepRuns(withBreakLock(command))
     .argument('<names...>', 'transfer user names', (v: string, prev: string[] | undefined) => userName(v, prev))
     .option('--create', 'create the OS user where it is missing (useradd --create-home)')
-    .option('--no-save', 'do not record the names in the inventory\'s cluster.transferUsers')
-    .option('--break-lock', 'remove a run lock left by a run whose controller is gone'),
+    .option('--no-save', 'do not record the names in the inventory\'s cluster.transferUsers'),
   journal: true,
   limit: { refused: 'the keystores of transfer users must match on every node' },
   interrupt: 'restore',

@@ -2,13 +2,13 @@ import { RUN_ID } from '../../remote/state-dir.js';
 import { UsageError } from '../../util/errors.js';
 import type { RollbackOptions } from './action.js';
 import { defineCommand } from '../../cli/command.js';
+import { withBreakLock } from '../../cli/options.js';
 
 export const rollback = defineCommand<RollbackOptions>({
   name: 'rollback',
   description: 'restore every node from the snapshots it holds of a run (default: the newest unfinished run, e.g. after the controller died)',
-  declare: (command) => command
-    .option('--run <id>', 'the run to undo (see the recap or the journal)')
-    .option('--break-lock', 'take the run lock even if another run holds it'),
+  declare: (command) => withBreakLock(command)
+    .option('--run <id>', 'the run to undo (see the recap or the journal)'),
   journal: true,
   whileLeaving: 'allowed',
   limit: { refused: 'rollback restores every node that the run changed' },

@@ -1,22 +1,19 @@
 import { SERVICES } from '../../hsts/paths.js';
 import type { RollingCliOptions } from './action.js';
 import { defineCommand } from '../../cli/command.js';
-import { wholeNumber } from '../../cli/options.js';
+import { commaList, wholeNumber, withBreakLock } from '../../cli/options.js';
 import { parseServices } from './services.js';
-
-const list = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
 
 export const restart = defineCommand<RollingCliOptions>({
   name: 'restart',
   description: 'rolling restart of the HSTS services: replicas one at a time, each gated, then a switchover, then the old primary',
-  declare: (command) => command
-    .option('--nodes <names>', 'only these nodes, comma-separated (default: every node; the primary, when named, goes last after a switchover)', list)
-    .option('--services <names>', `only these services, comma-separated (default: ${SERVICES.join(',')})`, list)
+  declare: (command) => withBreakLock(command)
+    .option('--nodes <names>', 'only these nodes, comma-separated (default: every node; the primary, when named, goes last after a switchover)', commaList)
+    .option('--services <names>', `only these services, comma-separated (default: ${SERVICES.join(',')})`, commaList)
     .option('--batch <n>', 'replicas restarted at once, where the Sentinels left keep the quorum and a majority (default 1)', wholeNumber(1, 1000))
     .option('--gate-timeout <seconds>', 'how long a restarted node may take to pass its gate (default 180)', wholeNumber(1, 3600))
-    .option('--dry-run', 'check, show the order of work, and touch nothing')
-    .option('--break-lock', 'remove a run lock left by a run whose controller is gone'),
+    .option('--dry-run', 'check, show the order of work, and touch nothing'),
   journal: true,
   limit: { refused: 'name the nodes to restart with --nodes' },
   // Ctrl-C: the node being restarted finishes and passes its gate, then the run stops (the

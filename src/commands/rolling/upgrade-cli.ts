@@ -1,19 +1,16 @@
 import type { RollingCliOptions } from './action.js';
 import { defineCommand } from '../../cli/command.js';
-import { wholeNumber } from '../../cli/options.js';
+import { commaList, wholeNumber, withBreakLock } from '../../cli/options.js';
 import { UsageError } from '../../util/errors.js';
-
-const list = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
 export const upgrade = defineCommand<RollingCliOptions>({
   name: 'upgrade',
   description: "run your upgrade command on each node in the rolling order (replicas, switchover, old primary last), restarting and gating each; stops at the first node that fails",
-  declare: (command) => command
+  declare: (command) => withBreakLock(command)
     .option('--exec <command>', 'the upgrade command, run by bash as root on each node (for example an rpm -Uvh of the new package)')
-    .option('--nodes <names>', 'only these nodes, comma-separated (a node in maintenance must be left out this way)', list)
+    .option('--nodes <names>', 'only these nodes, comma-separated (a node in maintenance must be left out this way)', commaList)
     .option('--gate-timeout <seconds>', 'how long an upgraded node may take to pass its gate (default 180)', wholeNumber(1, 3600))
-    .option('--dry-run', 'check, show the order of work, and touch nothing')
-    .option('--break-lock', 'remove a run lock left by a run whose controller is gone'),
+    .option('--dry-run', 'check, show the order of work, and touch nothing'),
   journal: true,
   limit: { refused: 'name the nodes to upgrade with --nodes' },
   interrupt: 'restore',

@@ -1,15 +1,15 @@
 import { newPasswordSource, type RotateCliOptions } from './new-password.js';
 import { defineCommand } from '../../cli/command.js';
 import { refuseAnsibleInventory } from '../../cli/native-only.js';
+import { withBreakLock } from '../../cli/options.js';
 
 export const rotatePassword = defineCommand<RotateCliOptions>({
   name: 'rotate-password',
   description: 'change the Redis password everywhere with no downtime (both passwords accepted while clients move); the inventory then refers to the new one',
-  declare: (command) => command
+  declare: (command) => withBreakLock(command)
     .option('--new-password-env <name>', 'the environment variable holding the new password')
     .option('--new-password-file <file>', 'the file holding the new password (one line)')
-    .option('--dry-run', 'check, show the stages, and touch nothing')
-    .option('--break-lock', 'remove a run lock left by a run whose controller is gone'),
+    .option('--dry-run', 'check, show the stages, and touch nothing'),
   journal: true,
   limit: { refused: 'every Redis, Sentinel and keystore of the cluster must move to the new password together' },
   // Ctrl-C: the stages reached run the other way, back to the old password everywhere.

@@ -1,13 +1,13 @@
 import type { SwitchoverCliOptions } from './action.js';
 import { defineCommand } from '../../cli/command.js';
+import { withBreakLock } from '../../cli/options.js';
 
 export const switchover = defineCommand<SwitchoverCliOptions>({
   name: 'switchover',
   description: 'hand the primary role to a replica with no acknowledged write lost (writes pause briefly); reports the pause',
-  declare: (command) => command
+  declare: (command) => withBreakLock(command)
     .option('--to <node>', 'the replica to promote (default: the linked replica with the largest replication offset)')
-    .option('--dry-run', 'check, show the chosen target and the steps, and touch nothing')
-    .option('--break-lock', 'remove a run lock left by a run whose controller is gone'),
+    .option('--dry-run', 'check, show the chosen target and the steps, and touch nothing'),
   journal: true,
   limit: { refused: 'a switchover involves the primary, the target and every Sentinel; name the target with --to' },
   // Ctrl-C: writes resume on the old primary and replica-priorities are put back; once Sentinel was

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { defineCommand } from '../../cli/command.js';
 import type { UpOptions } from './action.js';
-import { wholeNumber, withKeepRuns } from '../../cli/options.js';
+import { wholeNumber, withBreakLock, withKeepRuns } from '../../cli/options.js';
 
 /**
  * up reads every node's files, and at hundreds of nodes every file lists every node: most of what
@@ -21,12 +21,11 @@ function boundHeapGrowth(): void {
 export const up = defineCommand<UpOptions>({
   name: 'up',
   description: 'configure and start the HA cluster on every node (idempotent; rolls back on failure)',
-  declare: (command) => withKeepRuns(command)
+  declare: (command) => withKeepRuns(withBreakLock(command))
     .option('--dry-run', 'show what would change, as diffs, and touch nothing (same as plan)')
     .option('--diff', 'also show the diff of every change made (secrets as ***)')
     .option('--wait-transfers <seconds>', 'wait up to this long for transfers in progress to end (default: refuse)', wholeNumber(1, 86_400))
-    .option('--wait-timeout <seconds>', 'how long to wait for Redis, replicas and Sentinels to be ready', wholeNumber(1, 3600), 30)
-    .option('--break-lock', 'remove a run lock left by a run whose controller is gone'),
+    .option('--wait-timeout <seconds>', 'how long to wait for Redis, replicas and Sentinels to be ready', wholeNumber(1, 3600), 30),
   journal: true,
   whileLeaving: 'allowed',
   limit: { refused: 'up converges the whole cluster: roles, Sentinel quorum and the firewall allow-list depend on every node' },
