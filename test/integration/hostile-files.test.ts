@@ -114,6 +114,44 @@ describe('a hostile daemon user on a three-node rig', () => {
     expect(owners.output.trim().split('\n')).toEqual(['root:root 644 1', 'root:root 644 1']);
   });
 
+  it('another account holds the Redis port while Redis is down: status names it and sends that listener no password', async () => {
+    // node3's Redis and Sentinel are stopped, and `nobody` listens on 31415 in their place, noting
+    // each connection's source address and bytes. The other nodes' Sentinels still come (with the
+    // password: Redis's own behaviour, not hsts-cluster's); a connection from node3 itself could
+    // only be hsts-cluster's asredis, and it must not come.
+    const node = rig.nodes[2]!;
+    const caught = '/tmp/caught-31415';
+    const listener = [
+      'import socket, threading',
+      's = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 31415)); s.listen(16)',
+      'def take(c, a):',
+      '    c.settimeout(5)',
+      '    try:',
+      '        data = c.recv(65536)',
+      '    except OSError:',
+      '        data = b""',
+      `    with open("${caught}", "ab") as f: f.write(a[0].encode() + b" " + data.hex().encode() + b"\n")`,
+      '    c.close()',
+      'while True:',
+      '    c, a = s.accept(); threading.Thread(target=take, args=(c, a), daemon=True).start()',
+    ].join('\n');
+    await rig.sh(node, `systemctl stop asperaredissentinel asperaredisd && rm -f ${caught} && printf '%s\\n' ${q(listener)} > /tmp/listen.py && chmod 644 /tmp/listen.py`);
+    try {
+      await rig.sh(node, 'setsid -f su -s /bin/sh nobody -c "exec timeout 300 python3 /tmp/listen.py" >/dev/null 2>&1 < /dev/null');
+      for (let i = 0; i < 50 && !(await rig.sh(node, "ss -Htln 'sport = :31415'")).output.trim(); i++) await new Promise((r) => setTimeout(r, 200));
+      const status = await runCli(['status', '-i', rig.inventoryPath, '--json']);
+      expect(status.exitCode).toBe(1);
+      expect(status.stdout + status.stderr).toMatch(/port 31415 is held by pid \S+ \(\S*\) as user nobody, not by asperaredisd: password not sent/);
+      const own = (await rig.sh(node, "hostname -I; echo 127.0.0.1")).output.split(/\s+/).filter(Boolean);
+      const lines = (await rig.sh(node, `cat ${caught} 2>/dev/null || true`)).output.split('\n').filter(Boolean);
+      const password = Buffer.from(rig.redisPassword).toString('hex');
+      const fromNode = lines.filter((line) => own.includes(line.split(' ')[0]!));
+      expect(fromNode.filter((line) => line.includes(password))).toEqual([]);
+    } finally {
+      await rig.sh(node, `pkill -u nobody -f /tmp/listen.py; rm -f /tmp/listen.py ${caught}; systemctl start asperaredisd asperaredissentinel`);
+    }
+  });
+
   it('IBM\'s programs in a directory the daemon user owns: up, status and verify refuse the node, and its replacement never runs as root', async () => {
     // The last test configured the cluster: the day-2 commands have one to ask.
     const node = rig.nodes[1]!;
