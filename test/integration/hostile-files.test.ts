@@ -130,23 +130,28 @@ describe('a hostile daemon user on a three-node rig', () => {
       '        data = c.recv(65536)',
       '    except OSError:',
       '        data = b""',
-      `    with open("${caught}", "ab") as f: f.write(a[0].encode() + b" " + data.hex().encode() + b"\n")`,
+      `    with open("${caught}", "ab") as f: f.write(a[0].encode() + b" " + data.hex().encode() + b"\\n")`,
       '    c.close()',
       'while True:',
       '    c, a = s.accept(); threading.Thread(target=take, args=(c, a), daemon=True).start()',
     ].join('\n');
-    await rig.sh(node, `systemctl stop asperaredissentinel asperaredisd && rm -f ${caught} && printf '%s\\n' ${q(listener)} > /tmp/listen.py && chmod 644 /tmp/listen.py`);
+    await rig.sh(node, `systemctl stop asperaredissentinel asperaredisd; rm -f ${caught} && printf '%s\\n' ${q(listener)} > /tmp/listen.py && chmod 644 /tmp/listen.py`);
     try {
       await rig.sh(node, 'setsid -f su -s /bin/sh nobody -c "exec timeout 300 python3 /tmp/listen.py" >/dev/null 2>&1 < /dev/null');
-      for (let i = 0; i < 50 && !(await rig.sh(node, "ss -Htln 'sport = :31415'")).output.trim(); i++) await new Promise((r) => setTimeout(r, 200));
+      let listening = false;
+      for (let i = 0; i < 50 && !listening; i++) {
+        listening = (await rig.sh(node, "ss -Htln 'sport = :31415'")).output.trim() !== '';
+        if (!listening) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(listening, 'nobody\'s listener on 31415').toBe(true);
       const status = await runCli(['status', '-i', rig.inventoryPath, '--json']);
-      expect(status.exitCode).toBe(1);
-      expect(status.stdout + status.stderr).toMatch(/port 31415 is held by pid \S+ \(\S*\) as user nobody, not by asperaredisd: password not sent/);
       const own = (await rig.sh(node, "hostname -I; echo 127.0.0.1")).output.split(/\s+/).filter(Boolean);
       const lines = (await rig.sh(node, `cat ${caught} 2>/dev/null || true`)).output.split('\n').filter(Boolean);
       const password = Buffer.from(rig.redisPassword).toString('hex');
       const fromNode = lines.filter((line) => own.includes(line.split(' ')[0]!));
       expect(fromNode.filter((line) => line.includes(password))).toEqual([]);
+      expect(status.exitCode).toBe(1);
+      expect(status.stdout + status.stderr).toMatch(/port 31415 is held by pid \S+ \(\S*\) as user nobody, not by asperaredisd: password not sent/);
     } finally {
       await rig.sh(node, `pkill -u nobody -f /tmp/listen.py; rm -f /tmp/listen.py ${caught}; systemctl start asperaredisd asperaredissentinel`);
     }
