@@ -22,7 +22,7 @@ import type { RunResult } from '../../runner/result.js';
 const LOAD_TIMEOUT_MS = 600_000;
 const SYNC_TIMEOUT_MS = 120_000;
 
-export interface RestoreOptions extends BackupRunOptions {
+export interface BackupRestoreOptions extends BackupRunOptions {
   manifest: Manifest;
   rdb: Buffer;
   /** The archive's members and HMAC, checked with the nodes' backup key before anything is loaded. */
@@ -40,12 +40,12 @@ export interface RestoreResult extends RunResult {
   steps: string[];
 }
 
-export function runRestore(inventory: Inventory, options: RestoreOptions): Promise<RestoreResult> {
+export function runRestore(inventory: Inventory, options: BackupRestoreOptions): Promise<RestoreResult> {
   const report: Omit<RestoreResult, keyof RunResult> = { steps: [] };
   return runOnCluster('restore', inventory, options, report, (access) => restore(access, options, report));
 }
 
-async function restore(access: ClusterAccess, options: RestoreOptions, report: Omit<RestoreResult, keyof RunResult>): Promise<void> {
+async function restore(access: ClusterAccess, options: BackupRestoreOptions, report: Omit<RestoreResult, keyof RunResult>): Promise<void> {
   const primary = await access.primary();
   if (!primary) return;
   const replicas = access.run.inventory.nodes.filter((n) => n !== primary);
@@ -99,7 +99,7 @@ async function restore(access: ClusterAccess, options: RestoreOptions, report: O
  * The archive checked with every key the nodes hold (they hold one; a node with another does not
  * make a genuine archive fail); null when a node's key could not be read (the run's error).
  */
-async function archiveAuthenticity(access: ClusterAccess, signed: RestoreOptions['signed']): Promise<Authenticity | null> {
+async function archiveAuthenticity(access: ClusterAccess, signed: BackupRestoreOptions['signed']): Promise<Authenticity | null> {
   const keys: Buffer[] = [];
   for (const node of access.run.inventory.nodes) {
     try {

@@ -3,13 +3,13 @@
  * Sentinels name it, and one command at a time on a node (engine/procedure-access.ts).
  */
 import type { ClusterNode, Inventory } from '../../inventory/load.js';
-import type { ConnectOptions } from '../../runner/engine/connect.js';
+import type { ClusterConnectOptions } from '../../runner/engine/connect.js';
 import { ProcedureAccess } from '../../runner/engine/procedure-access.js';
 import { runProcedure } from '../../runner/engine/procedure-run.js';
 import { Run, type RunIO } from '../../runner/engine/run.js';
 import type { RunResult } from '../../runner/result.js';
 
-export interface BackupRunOptions extends ConnectOptions, RunIO {
+export interface BackupRunOptions extends ClusterConnectOptions, RunIO {
   mode: 'apply' | 'plan';
   breakLock: boolean;
   abort: AbortSignal;

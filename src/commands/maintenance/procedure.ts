@@ -10,7 +10,7 @@ import { parseUnitShow, showUnits, systemctl } from '../../remote/systemctl.js';
 import { hstsTransfers, parseTransfers } from '../../remote/transfers.js';
 import { throwIfInterrupted, type WaitOptions } from '../../remote/waits.js';
 import type { RemoteCommand } from '../../ssh/remote-script.js';
-import type { ConnectOptions } from '../../runner/engine/connect.js';
+import type { ClusterConnectOptions } from '../../runner/engine/connect.js';
 import { runProcedure } from '../../runner/engine/procedure-run.js';
 import { ProcedureAccess } from '../../runner/engine/procedure-access.js';
 import { Run, type RunIO } from '../../runner/engine/run.js';
@@ -18,7 +18,7 @@ import { decideOff, decideOn, STOPPABLE, type MaintenanceFacts } from './plan.js
 import { sentinelReplicaProblem } from '../../runner/switchover/plan.js';
 import type { RunResult } from '../../runner/result.js';
 
-export interface MaintenanceOptions extends ConnectOptions, RunIO {
+export interface MaintenanceOptions extends ClusterConnectOptions, RunIO {
   mode: 'apply' | 'plan';
   action: 'on' | 'off';
   /** The node (already checked to be a node of the inventory). */

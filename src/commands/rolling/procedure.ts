@@ -6,7 +6,7 @@ import { operatorCommand, restartServices } from './remote.js';
 import { maintenanceProbe, parseMaintenanceAnswer, type MaintenanceMark, type MaintenanceRead } from '../../facts/mark-probe.js';
 import { parseUnitShow, showUnits } from '../../remote/systemctl.js';
 import { waitUntil } from '../../remote/waits.js';
-import type { ConnectOptions } from '../../runner/engine/connect.js';
+import type { ClusterConnectOptions } from '../../runner/engine/connect.js';
 import { runProcedure } from '../../runner/engine/procedure-run.js';
 import { Run, type RunIO } from '../../runner/engine/run.js';
 import type { RunResult } from '../../runner/result.js';
@@ -16,7 +16,7 @@ import {
 import { ProcedureAccess } from '../../runner/engine/procedure-access.js';
 import { Switchover } from '../../runner/switchover/procedure.js';
 
-export interface RollingOptions extends ConnectOptions, RunIO {
+export interface RollingOptions extends ClusterConnectOptions, RunIO {
   kind: RollingKind;
   mode: 'apply' | 'plan';
   /** --nodes, checked against the inventory. */

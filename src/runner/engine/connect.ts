@@ -3,7 +3,7 @@ import type { CommandResult, RemoteCommand } from '../../ssh/remote-script.js';
 import { openSessions } from '../sessions.js';
 import type { Run } from './run.js';
 
-export interface ConnectOptions {
+export interface ClusterConnectOptions {
   hostKeys: HostKeyPolicy;
   forks: number;
 }
@@ -12,7 +12,7 @@ export interface ConnectOptions {
  * Connect: one SSH session per node, each command reported as an event. `tag` names the run's
  * remote processes (stopStrayCommand finds an interrupted apply's by it).
  */
-export async function connect(run: Run, options: ConnectOptions, tag: string, checks: { checkPrograms: boolean } = { checkPrograms: true }): Promise<void> {
+export async function connect(run: Run, options: ClusterConnectOptions, tag: string, checks: { checkPrograms: boolean } = { checkPrograms: true }): Promise<void> {
   const onCommand = (node: string, command: RemoteCommand, result?: CommandResult) => {
     if (result) run.emit({ event: 'command-result', node, command: command.label, exitCode: result.exitCode, durationMs: result.durationMs });
     else run.emit({ event: 'command', node, command: command.label });

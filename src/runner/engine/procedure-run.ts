@@ -1,11 +1,11 @@
 import type { Inventory } from '../../inventory/load.js';
 import type { RunResult } from '../result.js';
-import { connect, everyNodeReached, type ConnectOptions } from './connect.js';
+import { connect, everyNodeReached, type ClusterConnectOptions } from './connect.js';
 import { closeRun, runResult } from './finish.js';
 import { lockEveryNode } from './lock.js';
 import { Run, type RunIO } from './run.js';
 
-export interface ProcedureRunOptions extends ConnectOptions, RunIO {
+export interface ProcedureRunOptions extends ClusterConnectOptions, RunIO {
   mode: 'apply' | 'plan';
   breakLock: boolean;
   /** Ctrl-C: a wait for the lock ends at once. */

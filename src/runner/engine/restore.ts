@@ -4,7 +4,7 @@ import { restoreNode } from '../restore-node.js';
 import type { Snapshot } from '../snapshot.js';
 import type { Run } from './run.js';
 
-export interface RestoreOptions {
+export interface SnapshotRestoreOptions {
   hostKeys: HostKeyPolicy;
   commandTimeoutMs: number;
 }
@@ -15,7 +15,7 @@ export interface RestoreOptions {
  * when the node was already as its snapshot says.
  */
 export function restoreTask(
-  run: Run, name: string, snapshot: () => Promise<Snapshot>, options: RestoreOptions, unchanged: string,
+  run: Run, name: string, snapshot: () => Promise<Snapshot>, options: SnapshotRestoreOptions, unchanged: string,
 ): NodeTask {
   return {
     node: name,
@@ -33,7 +33,7 @@ export function restoreTask(
  * Restore on failure or Ctrl-C: every node this run saved a snapshot of, whatever it reached.
  * A node whose restore failed is exit 3, with the command that finishes the job later.
  */
-export async function restoreChangedNodes(run: Run, options: RestoreOptions): Promise<void> {
+export async function restoreChangedNodes(run: Run, options: SnapshotRestoreOptions): Promise<void> {
   if (run.snapshots.size === 0) return;
   run.emit({ event: 'rollback-start', nodes: [...run.snapshots.keys()] });
   const tasks = [...run.snapshots].map(([name, snapshot]) => restoreTask(run, name, () => Promise.resolve(snapshot), options, 'nothing to undo'));
