@@ -11,6 +11,8 @@ import { withCommonOptions, type CommonOptions } from './options.js';
 export interface CommandSpec<O extends CommonOptions = CommonOptions> {
   name: string;
   description: string;
+  /** Its page (a path in the source tree and the npm package, `#` a heading), named by its --help. */
+  docs: string;
   /** Its own arguments and options (the common ones are added for it). */
   declare?: (command: Command) => Command;
   /** The command changes nodes and keeps an audit journal, whose directory must be writable. */
@@ -76,14 +78,20 @@ export function defineCommand<O extends CommonOptions>(spec: CommandSpec<O>): Co
 export interface StandaloneSpec {
   name: string;
   description: string;
+  docs: string;
   declare?: (command: Command) => Command;
   standalone(args: string[]): Promise<Outcome>;
+}
+
+/** --help names the command's page, before the exit codes every --help ends with. */
+function withDocs(command: Command, docs: string): Command {
+  return command.addHelpText('after', `\nDocumentation: ${docs} (in hsts-cluster's source tree and npm package)`);
 }
 
 /** Adds the command to the program; its action runs it through the wrapper. */
 export function registerCommand<O extends CommonOptions>(program: Command, spec: CommandSpec<O> | StandaloneSpec, setExit: (code: number) => void): void {
   if ('standalone' in spec) {
-    const command = program.command(spec.name).description(spec.description);
+    const command = withDocs(program.command(spec.name).description(spec.description), spec.docs);
     spec.declare?.(command);
     command.action(async (...params: unknown[]) => {
       const outcome = await spec.standalone(params.slice(0, -2) as string[]);
@@ -92,7 +100,7 @@ export function registerCommand<O extends CommonOptions>(program: Command, spec:
     });
     return;
   }
-  const command = withCommonOptions(program.command(spec.name)).description(spec.description);
+  const command = withDocs(withCommonOptions(program.command(spec.name)).description(spec.description), spec.docs);
   spec.declare?.(command);
   // commander calls the action with the arguments, then the options, then the command.
   command.action(async (...params: unknown[]) => {

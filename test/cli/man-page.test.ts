@@ -70,4 +70,11 @@ describe('the man page', () => {
       }
     }
   });
+
+  it('each command\'s --help names its page', async () => {
+    for (const command of ['status', 'completion']) {
+      const help = await runCli([command, '--help']);
+      expect(help.stdout).toMatch(/^Documentation: docs\/day-2\.md#(status|shell-completion) \(in hsts-cluster's source tree and npm package\)$/m);
+    }
+  });
 });

@@ -30,7 +30,7 @@ function fakeIO() {
 }
 
 const spec = (handler: CommandSpec['handler'], more: Partial<CommandSpec> = {}): CommandSpec => ({
-  name: 'test', description: '', journal: false, limit: 'shows', handler, ...more,
+  name: 'test', description: '', docs: 'docs/day-2.md', journal: false, limit: 'shows', handler, ...more,
 });
 
 const outcome = (exitCode: number, name = 'x'): Outcome => ({ exitCode, json: { name }, stderr: `recap ${name}\n`, stdout: `report ${name}\n` });

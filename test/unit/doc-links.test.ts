@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { COMMAND_SPECS } from '../../src/cli/commands.js';
 
 /**
  * The README is a front page that links the pages in docs/: every relative link there (and in
@@ -49,5 +50,11 @@ describe('relative links in the README and docs/', () => {
   it('the README links every page in docs/', () => {
     const linked = new Set(links('README.md').map((t) => t.split('#')[0]));
     expect(pages.filter((p) => p.startsWith('docs/') && !linked.has(p))).toEqual([]);
+  });
+
+  it.each(COMMAND_SPECS.map((spec) => [spec.name, spec.docs] as const))('%s --help links %s, a page and heading that exist', (_name, docs) => {
+    const [path, anchor] = docs.split('#') as [string, string | undefined];
+    expect(existsSync(join(root, path))).toBe(true);
+    if (anchor !== undefined) expect([...anchors(join(root, path))]).toContain(anchor);
   });
 });

@@ -13,6 +13,7 @@ function userName(value: string, previous: string[] = []): string[] {
 export const addTransferUser = defineCommand<AddUserOptions>({
   name: 'add-transfer-user',
   description: 'initialize the keystore of transfer users on every node (askmscli -i -u NAME); idempotent, rolled back on failure',
+  docs: 'docs/day-2.md#add-transfer-user',
   declare: (command) => withKeepRuns(withBreakLock(command))
     .argument('<names...>', 'transfer user names', (v: string, prev: string[] | undefined) => userName(v, prev))
     .option('--create', 'create the OS user where it is missing (useradd --create-home)')

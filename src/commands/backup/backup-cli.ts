@@ -6,6 +6,7 @@ import { withBreakLock } from '../../cli/options.js';
 export const backup = defineCommand<BackupCliOptions>({
   name: 'backup',
   description: "save the primary's dataset (BGSAVE), each node's managed configuration (passwords left out) and a manifest in one archive, mode 0600",
+  docs: 'docs/backup-restore.md',
   declare: (command) => withBreakLock(command)
     .requiredOption('--out <file>', 'the archive to write (a tar file; replaced if it exists)')
     .option('--dry-run', 'check, name the primary and the steps, and write nothing'),

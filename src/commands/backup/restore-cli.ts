@@ -6,6 +6,7 @@ import { withBreakLock } from '../../cli/options.js';
 export const restore = defineCommand<RestoreCliOptions>({
   name: 'restore',
   description: "put a backup's dataset back into the cluster (the primary takes it, its replicas resync); refuses another cluster's backup, and one its backup key does not verify, unless --force",
+  docs: 'docs/backup-restore.md',
   declare: (command) => withBreakLock(command)
     .argument('<file>', 'an archive written by hsts-cluster backup')
     .option('--force', "restore a backup of another cluster (other primary set or node addresses), or one whose HMAC this cluster's backup key does not verify")

@@ -9,6 +9,7 @@ import type { CommandSpec, StandaloneSpec } from '../../cli/command.js';
 export const completionCommand = (commands: () => readonly (CommandSpec | StandaloneSpec)[]): StandaloneSpec => ({
   name: 'completion',
   description: 'print a shell completion script: eval "$(hsts-cluster completion bash)" (zsh: completion zsh), or save it where your shell loads completions',
+  docs: 'docs/day-2.md#shell-completion',
   declare: (command) => command.addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh'])),
   standalone: async ([shell]) => {
     const { completionScript } = await import('./script.js');

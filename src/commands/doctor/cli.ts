@@ -6,6 +6,7 @@ export const doctor = defineCommand<CommonOptions>({
   description: 'read-only, per node: what hsts-cluster finds and relies on (HSTS and Redis versions, who holds the ports, ' +
     'where each keystore is, the Node API, the firewall stack, directory owners), what `up` would refuse and why, and the ' +
     'checklist for a real HSTS; takes no run lock (it changes nothing); exit 0 when nothing blocks `up`, 1 otherwise',
+  docs: 'docs/platforms.md#before-pointing-hsts-cluster-at-a-real-hsts',
   journal: false,
   limit: 'shows',
   interrupt: 'stop',

@@ -7,6 +7,7 @@ import { defineCommand } from '../../cli/command.js';
 export const inventory = defineCommand<InventoryCliOptions>({
   name: 'inventory',
   description: 'inventory check: validate the inventory (JSON, YAML or Ansible: types, rules, secrets, key files, known_hosts) without connecting; exit 2 listing every problem. inventory convert: write the native inventory an Ansible inventory stands for (checked the same way)',
+  docs: 'docs/inventory.md',
   declare: (command) => command
     .addArgument(new Argument('<action>', 'check or convert').choices(['check', 'convert']))
     .addOption(new Option('--format <format>', 'convert: the native inventory as json (default) or yaml').choices(['json', 'yaml']))

@@ -11,6 +11,7 @@ function onOrOff(value: string): string {
 export const maintenance = defineCommand<MaintenanceCliOptions>({
   name: 'maintenance',
   description: 'take a replica out of service (never promoted, transfers drained, HSTS daemons stopped if asked) or bring it back and check it',
+  docs: 'docs/maintenance.md',
   declare: (command) => withBreakLock(command)
     .argument('<on|off>', 'on: into maintenance; off: back in service', onOrOff)
     .argument('<node>', 'the node (a replica: move the primary away first with switchover)')

@@ -7,6 +7,7 @@ import { withBreakLock } from '../../cli/options.js';
 export const rollback = defineCommand<RollbackOptions>({
   name: 'rollback',
   description: 'restore every node from the snapshots it holds of a run (default: the newest unfinished run, e.g. after the controller died)',
+  docs: 'docs/up-and-plan.md#rollback',
   declare: (command) => withBreakLock(command)
     .option('--run <id>', 'the run to undo (see the recap or the journal)'),
   journal: true,

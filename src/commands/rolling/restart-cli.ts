@@ -8,6 +8,7 @@ import { parseServices } from './services.js';
 export const restart = defineCommand<RollingCliOptions>({
   name: 'restart',
   description: 'rolling restart of the HSTS services: replicas one at a time, each gated, then a switchover, then the old primary',
+  docs: 'docs/switchover-and-rolling.md#rolling-restart-and-upgrade',
   declare: (command) => withBreakLock(command)
     .option('--nodes <names>', 'only these nodes, comma-separated (default: every node; the primary, when named, goes last after a switchover)', commaList)
     .option('--services <names>', `only these services, comma-separated (default: ${SERVICES.join(',')})`, commaList)

@@ -6,6 +6,7 @@ import { UsageError } from '../../util/errors.js';
 export const upgrade = defineCommand<RollingCliOptions>({
   name: 'upgrade',
   description: "run your upgrade command on each node in the rolling order (replicas, switchover, old primary last), restarting and gating each; stops at the first node that fails",
+  docs: 'docs/switchover-and-rolling.md#rolling-restart-and-upgrade',
   declare: (command) => withBreakLock(command)
     .option('--exec <command>', 'the upgrade command, run by bash as root on each node (for example an rpm -Uvh of the new package)')
     .option('--nodes <names>', 'only these nodes, comma-separated (a node in maintenance must be left out this way)', commaList)

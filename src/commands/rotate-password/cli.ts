@@ -6,6 +6,7 @@ import { withBreakLock } from '../../cli/options.js';
 export const rotatePassword = defineCommand<RotateCliOptions>({
   name: 'rotate-password',
   description: 'change the Redis password everywhere with no downtime (both passwords accepted while clients move); the inventory then refers to the new one',
+  docs: 'docs/rotate-password.md',
   declare: (command) => withBreakLock(command)
     .option('--new-password-env <name>', 'the environment variable holding the new password')
     .option('--new-password-file <file>', 'the file holding the new password (one line)')

@@ -7,6 +7,7 @@ import { wholeNumber } from '../../cli/options.js';
 export const status = defineCommand<StatusOptions>({
   name: 'status',
   description: 'per node: services, Redis role and link, lag, what each Sentinel says, quorum, asperanoded; then a verdict (exit 0 only when healthy)',
+  docs: 'docs/day-2.md#status',
   declare: (command) => command
     .option('--watch <seconds>', 'repeat every N seconds until Ctrl-C', wholeNumber(1, 3600))
     .addOption(new Option('--format <format>', 'text (default), or prometheus: text exposition for node_exporter\'s textfile collector (exit 0 whenever the metrics are printed)').choices(['text', 'prometheus'])),

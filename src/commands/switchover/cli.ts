@@ -5,6 +5,7 @@ import { withBreakLock } from '../../cli/options.js';
 export const switchover = defineCommand<SwitchoverCliOptions>({
   name: 'switchover',
   description: 'hand the primary role to a replica with no acknowledged write lost (writes pause briefly); reports the pause',
+  docs: 'docs/switchover-and-rolling.md#switchover',
   declare: (command) => withBreakLock(command)
     .option('--to <node>', 'the replica to promote (default: the linked replica with the largest replication offset)')
     .option('--dry-run', 'check, show the chosen target and the steps, and touch nothing'),

@@ -21,6 +21,7 @@ function boundHeapGrowth(): void {
 export const up = defineCommand<UpOptions>({
   name: 'up',
   description: 'configure and start the HA cluster on every node (idempotent; rolls back on failure)',
+  docs: 'docs/up-and-plan.md',
   declare: (command) => withKeepRuns(withBreakLock(command))
     .option('--dry-run', 'show what would change, as diffs, and touch nothing (same as plan)')
     .option('--diff', 'also show the diff of every change made (secrets as ***)')
@@ -39,6 +40,7 @@ export const up = defineCommand<UpOptions>({
 export const plan = defineCommand<UpOptions>({
   name: 'plan',
   description: 'show per node what up would change (unified diffs and commands); touches nothing; --limit shows only those nodes',
+  docs: 'docs/up-and-plan.md#plan',
   declare: (command) => command
     .option('--wait-timeout <seconds>', 'readiness timeout the plan assumes', wholeNumber(1, 3600), 30),
   journal: true,

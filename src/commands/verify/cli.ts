@@ -4,6 +4,7 @@ import { defineCommand } from '../../cli/command.js';
 export const verify = defineCommand<VerifyOptions>({
   name: 'verify',
   description: "the specification's tests: --replication (default), --failover, --failback",
+  docs: 'docs/day-2.md#verify',
   declare: (command) => command
     .option('--replication', 'a throw-away Node API user: created on one node, listed from another, deleted from a third, gone from the first')
     .option('--failover', 'make the primary unavailable and measure until every Sentinel names a new one (disrupts writes briefly)')
