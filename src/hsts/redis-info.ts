@@ -13,6 +13,9 @@ export interface ReplicationInfo {
   replicas: ReplicaLink[];
 }
 
+/** A number Redis printed, 0 when it printed none or something else (NaN would be null in --json). */
+const finite = (value: string | undefined) => { const n = Number(value ?? 0); return Number.isFinite(n) ? n : 0; };
+
 export function parseInfoFields(text: string): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const raw of text.split('\n')) {
@@ -33,23 +36,23 @@ export function parseReplication(text: string): ReplicationInfo | null {
     const parts = Object.fromEntries(value.split(',').map((kv) => kv.split('=') as [string, string]));
     replicas.push({
       ip: parts.ip ?? '',
-      port: Number(parts.port),
+      port: finite(parts.port),
       state: parts.state ?? '',
-      offset: Number(parts.offset ?? 0),
-      lag: Number(parts.lag ?? 0),
+      offset: finite(parts.offset),
+      lag: finite(parts.lag),
     });
   }
   const info: ReplicationInfo = {
     role: f.role,
-    offset: Number(f.master_repl_offset ?? 0),
+    offset: finite(f.master_repl_offset),
     replicas,
   };
   if (f.master_replid) info.replid = f.master_replid;
   if (f.role === 'slave') {
     info.masterHost = f.master_host;
-    info.masterPort = Number(f.master_port);
+    info.masterPort = finite(f.master_port);
     info.linkUp = f.master_link_status === 'up';
-    info.offset = Number(f.slave_repl_offset ?? f.master_repl_offset ?? 0);
+    info.offset = finite(f.slave_repl_offset ?? f.master_repl_offset);
   }
   return info;
 }
