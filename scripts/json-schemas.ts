@@ -6,7 +6,7 @@
  *   (test/unit/json-schemas.test.ts fails when a committed schema is not the one generated)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGenerator } from 'ts-json-schema-generator';
 import { JSON_DOCUMENTS, SCHEMA_VERSION, type JsonDocumentName } from '../src/cli/json-documents.js';
@@ -14,7 +14,7 @@ import { JSON_DOCUMENTS, SCHEMA_VERSION, type JsonDocumentName } from '../src/cl
 /** The repository's root, from src or from dist. */
 export function repoRootOf(here: string): string {
   const dir = resolve(here, '..');
-  return dir.endsWith(`${join('dist')}`) ? resolve(dir, '..') : dir;
+  return basename(dir) === 'dist' ? resolve(dir, '..') : dir;
 }
 
 /** Each command's schema text, by command name, in JSON_DOCUMENTS's order. */

@@ -6,7 +6,7 @@
  * Every document carries `schemaVersion`. It goes up when a field is removed, renamed or changes
  * meaning; a field added leaves it as it is (a consumer ignores fields it does not know).
  */
-import type { DoctorNode } from '../commands/doctor/procedure.js';
+import type { DoctorReport } from '../commands/doctor/procedure.js';
 import type { ClusterHealth } from '../commands/status/health.js';
 import type { TestResult } from '../commands/verify/cluster-tests.js';
 import type { BackupResult } from '../commands/backup/procedure.js';
@@ -23,12 +23,6 @@ export const SCHEMA_VERSION = 1;
 interface Versioned {
   /** The version of this document's schema (schemas/<command>.schema.json). */
   schemaVersion: typeof SCHEMA_VERSION;
-}
-
-export interface DoctorReport {
-  nodes: DoctorNode[];
-  /** No node has a refusal: up would not be refused by what doctor reads. */
-  ready: boolean;
 }
 
 export interface VerifyReport {

@@ -1,9 +1,8 @@
-import { doctor } from './procedure.js';
+import { doctor, type DoctorReport } from './procedure.js';
 import { closeSessions, openSessions } from '../../runner/sessions.js';
 import { renderDoctor } from './render.js';
 import { EXIT } from '../../util/errors.js';
 import type { CommandContext, Outcome } from '../../cli/command.js';
-import type { DoctorReport } from '../../cli/json-documents.js';
 import type { CommonOptions } from '../../cli/options.js';
 
 /** One report; --limit shows those nodes (and decides the exit code from them). */
