@@ -60,7 +60,8 @@ const isTrue = (value: string | undefined, fallback: boolean) => (value === unde
 const WILDCARD = new Set(['', '0.0.0.0', '*', '::']);
 const connectHost = (address: string) => (WILDCARD.has(address) ? '127.0.0.1' : address);
 // asperanoded binds the address, so it is an IP; a name (or anything else) is no address to ask.
-const listenableHost = (address: string) => WILDCARD.has(address) || isIP(address) !== 0;
+// A zone (`fe80::1%eth0`) names an interface, not this host's address: passed over too.
+const listenableHost = (address: string) => WILDCARD.has(address) || (isIP(address) !== 0 && !address.includes('%'));
 
 /**
  * The Node API's address from aspera.conf's top-level <server> (IBM: `https_port` default 9092,

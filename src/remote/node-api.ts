@@ -40,6 +40,9 @@ export class NodeApiAddresses {
         if (r.ok) return parseNodeApi(r.output);
         this.known.delete(node.name);
         return DEFAULT_NODE_API;
+      }, (e: unknown) => {
+        this.known.delete(node.name);
+        throw e;
       });
       this.known.set(node.name, api);
     }

@@ -80,6 +80,7 @@ describe('the Node API address from aspera.conf', () => {
     ['<listen> with a bare port', { listen: '9555s' }, { scheme: 'https', port: 9555, host: '127.0.0.1' }],
     ['<listen> on IPv6', { listen: '[::1]:9443s' }, { scheme: 'https', port: 9443, host: '::1' }],
     ['<listen> with a name: passed over for the next entry', { listen: 'attacker.example:9443s,127.0.0.1:9091' }, { scheme: 'http', port: 9091, host: '127.0.0.1' }],
+    ['<listen> with an IPv6 zone: passed over', { listen: '[fe80::1%eth0]:9443s,9555s' }, { scheme: 'https', port: 9555, host: '127.0.0.1' }],
     ['<listen> with names only: as if there were none', { listen: 'a.example:9443s', https_port: '9443' }, { scheme: 'https', port: 9443, host: '127.0.0.1' }],
   ])('%s', (_name, server, want) => {
     expect(nodeApiEndpoint(server)).toEqual(want);

@@ -41,4 +41,12 @@ describe('the Node API address a day-2 command asks, from the node\'s aspera.con
     expect(await addresses.of(node1)).toEqual(DEFAULT_NODE_API);
     expect(asked).toEqual(['node2', 'node1', 'node1']);
   });
+
+  it('does not keep a read that threw (the node not connected): the next ask reads again', async () => {
+    let calls = 0;
+    const addresses = new NodeApiAddresses(() => (++calls === 1 ? Promise.reject(new Error('not connected')) : Promise.resolve({ ok: true, output: read(conf('<https_port>9093</https_port>')) })));
+    await expect(addresses.of({ name: 'node1' })).rejects.toThrow('not connected');
+    expect(await addresses.of({ name: 'node1' })).toEqual({ scheme: 'https', port: 9093, host: '127.0.0.1' });
+    expect(calls).toBe(2);
+  });
 });
