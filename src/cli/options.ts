@@ -44,12 +44,12 @@ export function withCommonOptions(command: Command): Command {
     .option('--group <name>', 'with an Ansible inventory: the group of the cluster\'s hosts (default: hsts_cluster)');
 }
 
-/** --keep-runs, for the commands whose runs keep a snapshot on each node they change. */
 /** --break-lock, for every command that takes the run lock. */
 export function withBreakLock(command: Command): Command {
   return command.option('--break-lock', 'remove a run lock left by a run whose controller is gone');
 }
 
+/** --keep-runs, for the commands whose runs keep a snapshot on each node they change. */
 export function withKeepRuns(command: Command): Command {
   return command.option('--keep-runs <n>', 'runs (snapshots) each changed node keeps: the newest N, and every unfinished one (default: 10)', wholeNumber(1, 10_000));
 }
