@@ -135,12 +135,15 @@ describe('a hostile daemon user on a three-node rig', () => {
       'while True:',
       '    c, a = s.accept(); threading.Thread(target=take, args=(c, a), daemon=True).start()',
     ].join('\n');
-    await rig.sh(node, `systemctl stop asperaredissentinel asperaredisd; rm -f ${caught} && printf '%s\\n' ${q(listener)} > /tmp/listen.py && chmod 644 /tmp/listen.py`);
+    const nobody = (await rig.sh(node, 'id -u nobody')).output.trim();
     try {
+      const setup = await rig.sh(node, `systemctl stop asperaredissentinel asperaredisd; rm -f ${caught} && printf '%s\\n' ${q(listener)} > /tmp/listen.py && chmod 644 /tmp/listen.py`);
+      expect(setup.exitCode, setup.output).toBe(0);
       await rig.sh(node, 'setsid -f su -s /bin/sh nobody -c "exec timeout 300 python3 /tmp/listen.py" >/dev/null 2>&1 < /dev/null');
+      // nobody's socket, not a Redis that failed to stop (ss -e names the socket's uid).
       let listening = false;
       for (let i = 0; i < 50 && !listening; i++) {
-        listening = (await rig.sh(node, "ss -Htln 'sport = :31415'")).output.trim() !== '';
+        listening = (await rig.sh(node, "ss -Htlne 'sport = :31415'")).output.includes(` uid:${nobody} `);
         if (!listening) await new Promise((r) => setTimeout(r, 200));
       }
       expect(listening, 'nobody\'s listener on 31415').toBe(true);
@@ -153,12 +156,15 @@ describe('a hostile daemon user on a three-node rig', () => {
       expect(status.exitCode).toBe(1);
       expect(status.stdout + status.stderr).toMatch(/port 31415 is held by pid \S+ \(\S*\) as user nobody, not by asperaredisd: password not sent/);
     } finally {
-      await rig.sh(node, `pkill -u nobody -f /tmp/listen.py; rm -f /tmp/listen.py ${caught}; systemctl start asperaredisd asperaredissentinel`);
+      // The port free again before Redis starts (bounded), then both services back.
+      await rig.sh(node, `pkill -KILL -u nobody -f /tmp/listen.py; for i in $(seq 50); do ss -Htln 'sport = :31415' | grep -q . || break; sleep 0.2; done; rm -f /tmp/listen.py ${caught}`);
+      const back = await rig.sh(node, 'systemctl start asperaredisd asperaredissentinel && systemctl is-active asperaredisd asperaredissentinel');
+      expect(back.exitCode, back.output).toBe(0);
     }
   });
 
   it('IBM\'s programs in a directory the daemon user owns: up, status and verify refuse the node, and its replacement never runs as root', async () => {
-    // The last test configured the cluster: the day-2 commands have one to ask.
+    // The cluster was configured two tests ago (and node3's Redis is back): the day-2 commands have one to ask.
     const node = rig.nodes[1]!;
     const bin = '/opt/aspera/bin';
     await rig.sh(node, `rm -f /tmp/asredis-ran-as-*; chown asperadaemon ${bin}`);
