@@ -115,10 +115,11 @@ describe('a hostile daemon user on a three-node rig', () => {
   });
 
   it('another account holds the Redis port while Redis is down: status names it and sends that listener no password', async () => {
-    // node3's Redis and Sentinel are stopped, and `nobody` listens on 31415 in their place, noting
-    // each connection's source address and bytes. The other nodes' Sentinels still come (with the
-    // password: Redis's own behaviour, not hsts-cluster's); a connection from node3 itself could
-    // only be hsts-cluster's asredis, and it must not come.
+    // node3's four services are stopped, and `nobody` listens on 31415 in Redis's place, noting each
+    // connection's source address and bytes. The other nodes' Sentinels still come (with the
+    // password: Redis's own behaviour, not hsts-cluster's), and so would node3's asperanoded and
+    // asperarund, which read from their local replica (IBM's behaviour: asperarund every 10 s);
+    // with them stopped, a connection from node3 itself could only be hsts-cluster's asredis, and it must not come.
     const node = rig.nodes[2]!;
     const caught = '/tmp/caught-31415';
     const listener = [
@@ -137,7 +138,7 @@ describe('a hostile daemon user on a three-node rig', () => {
     ].join('\n');
     const nobody = (await rig.sh(node, 'id -u nobody')).output.trim();
     try {
-      const setup = await rig.sh(node, `systemctl stop asperaredissentinel asperaredisd; rm -f ${caught} && printf '%s\\n' ${q(listener)} > /tmp/listen.py && chmod 644 /tmp/listen.py`);
+      const setup = await rig.sh(node, `systemctl stop asperanoded asperarund asperaredissentinel asperaredisd; rm -f ${caught} && printf '%s\\n' ${q(listener)} > /tmp/listen.py && chmod 644 /tmp/listen.py`);
       expect(setup.exitCode, setup.output).toBe(0);
       await rig.sh(node, 'setsid -f su -s /bin/sh nobody -c "exec timeout 300 python3 /tmp/listen.py" >/dev/null 2>&1 < /dev/null');
       // nobody's socket, not a Redis that failed to stop (ss -e names the socket's uid).
@@ -158,7 +159,7 @@ describe('a hostile daemon user on a three-node rig', () => {
     } finally {
       // The port free again before Redis starts (bounded), then both services back.
       await rig.sh(node, `pkill -KILL -u nobody -f /tmp/listen.py; for i in $(seq 50); do ss -Htln 'sport = :31415' | grep -q . || break; sleep 0.2; done; rm -f /tmp/listen.py ${caught}`);
-      const back = await rig.sh(node, 'systemctl start asperaredisd asperaredissentinel && systemctl is-active asperaredisd asperaredissentinel');
+      const back = await rig.sh(node, 'systemctl start asperaredisd asperaredissentinel asperanoded asperarund && systemctl is-active asperaredisd asperaredissentinel asperanoded asperarund');
       expect(back.exitCode, back.output).toBe(0);
     }
   });
