@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { commandOf } from '../../src/cli/habits.js';
 import { JSON_DOCUMENTS, type JsonDocumentName } from '../../src/cli/json-documents.js';
 import { repoRoot } from '../rig/image.js';
 
@@ -24,9 +25,10 @@ function validator(name: JsonDocumentName): ValidateFunction {
 
 const COMMANDS = new Set(Object.keys(JSON_DOCUMENTS).filter((name) => name !== 'error'));
 
-/** The command a CLI call runs: its first word that names one (options and their values come before or after it). */
-function commandOf(args: string[]): JsonDocumentName | undefined {
-  return args.find((arg) => COMMANDS.has(arg)) as JsonDocumentName | undefined;
+/** The command a CLI call runs, found as the CLI finds it; undefined when it has no --json document. */
+function documentOf(args: string[]): JsonDocumentName | undefined {
+  const command = commandOf(args);
+  return command !== undefined && COMMANDS.has(command) ? command as JsonDocumentName : undefined;
 }
 
 /** The documents on stdout: one, or one per round (status --watch), each a top-level object. */
@@ -47,7 +49,7 @@ export function jsonOutputProblem(args: string[], stdout: string): string | unde
   } catch (e) {
     return `--json printed what is not JSON (${(e as Error).message}):\n${stdout.slice(0, 2000)}`;
   }
-  const command = commandOf(args);
+  const command = documentOf(args);
   for (const document of documents) {
     if (validator('error')(document)) continue;
     if (!command) return `--json of no known command printed a document that is not an error report:\n${ajv.errorsText(validator('error').errors)}`;
