@@ -6,16 +6,11 @@
  *   (test/unit/json-schemas.test.ts fails when a committed schema is not the one generated)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGenerator } from 'ts-json-schema-generator';
 import { JSON_DOCUMENTS, SCHEMA_VERSION, type JsonDocumentName } from '../src/cli/json-documents.js';
-
-/** The repository's root, from src or from dist. */
-export function repoRootOf(here: string): string {
-  const dir = resolve(here, '..');
-  return basename(dir) === 'dist' ? resolve(dir, '..') : dir;
-}
+import { repoRoot } from '../test/rig/image.js';
 
 /** Each command's schema text, by command name, in JSON_DOCUMENTS's order. */
 export function generateJsonSchemas(root: string): Map<JsonDocumentName, string> {
@@ -45,7 +40,7 @@ export function generateJsonSchemas(root: string): Map<JsonDocumentName, string>
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const root = repoRootOf(resolve(fileURLToPath(import.meta.url), '..'));
+  const root = repoRoot();
   const dir = join(root, 'schemas');
   mkdirSync(dir, { recursive: true });
   for (const [command, text] of generateJsonSchemas(root)) writeFileSync(join(dir, `${command}.schema.json`), text);
