@@ -66,6 +66,17 @@ describe('safe read', () => {
     expect(always).toEqual({ state: 'refused', reason: 'replaced while it was opened, 5 times' });
   });
 
+  it('reads again a file replaced by a rename just after its open (the opened file has no link left)', () => {
+    const path = fresh('sentinel-after-open.conf');
+    writeFileSync(path, 'before\n');
+    // The fstat of the opened file (stat -L on /dev/fd/3) first renames a new file over the path.
+    const replacedAfterOpen = [
+      `: > ${path}.count`,
+      `stat() { if [ "$1" = -L ] && [ "$(wc -c < ${path}.count)" -lt 1 ]; then printf x >> ${path}.count; printf 'rewrite\\n' > ${path}.tmp && mv -f ${path}.tmp ${path}; fi; command stat "$@"; }`,
+    ].join('\n');
+    expect(parseSafeRead(run({ label: 'read', code: `${replacedAfterOpen}\n${safeReadCode(path)}` }).output)).toMatchObject({ state: 'read', links: 1, content: Buffer.from('rewrite\n') });
+  });
+
   it('refuses a file over the bound', () => {
     const path = fresh('big');
     writeFileSync(path, Buffer.alloc(2049));
