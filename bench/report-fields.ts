@@ -10,6 +10,7 @@ export const RIG_REPORT_FIELDS = [
   'hstsCluster.criticalPathRoundTrips.coldUp', 'hstsCluster.criticalPathRoundTrips.noop',
   'hstsCluster.ownRemotePathMs.coldUp', 'hstsCluster.ownRemotePathMs.noop',
   'hstsCluster.controllerCpuMs.coldUp', 'hstsCluster.controllerCpuMs.noop',
+  'hstsCluster.nodeCpuMs.coldUp', 'hstsCluster.nodeCpuMs.noop',
   'hstsCluster.peakRssMb', 'hstsCluster.perNode', 'hstsCluster.perNodeNoop',
   'ansible',
   'floorMs.median', 'floorNoopMs.median', 'floorConnectMs.median', 'floorCpuMs.coldUp', 'floorCpuMs.noop',

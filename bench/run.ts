@@ -23,6 +23,7 @@ import { resetNodes, savePristine } from '../test/rig/reset.js';
 import { startRig, type Rig } from '../test/rig/rig.js';
 import { criticalPathRoundTrips } from './critical-path.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
+import { netNodeCpuMs, nodeCpuMeter } from './node-cpu.js';
 import { ownRemotePathMs } from './own-path.js';
 import { floorNote, overhead } from './overhead.js';
 import type { FloorResult } from './floor.js';
@@ -34,6 +35,8 @@ interface Measure {
   ms: number; peakRssKb: number; cpuMs: number; connectionsPerNode: number; sessionsPerNode: number; criticalPathRoundTrips: number | null;
   /** The longest chain of the run's own batch answer times (bench/own-path.ts), or null. */
   ownRemotePathMs: number | null;
+  /** CPU the run cost on a node (its container's cgroup counter, less the background; mean over the nodes), or null. */
+  nodeCpuMs: number | null;
 }
 interface Stats { median: number; min: number; max: number; runs: number[] }
 
@@ -109,10 +112,18 @@ const recordedPhases = (record: string) => readFileSync(record, 'utf8').split('\
 
 async function measure(rig: Rig, label: string, command: string[], env: NodeJS.ProcessEnv = {}, journalDir?: string, record?: string): Promise<Measure> {
   // sshd's journal has second resolution: start counting on a fresh second, after the last run's lines.
+  // The wait is also the quiet interval over which the nodes' background CPU is measured.
+  const { meter } = nodeCpuMeter(rig.nodes.map((n) => n.container.getId()));
+  const quiet = { at: Date.now(), cpu: meter?.read() };
   await new Promise((r) => setTimeout(r, 1100));
   const since = Math.ceil(Date.now() / 1000);
   await new Promise((r) => setTimeout(r, since * 1000 - Date.now() + 20));
+  const cpuBefore = meter?.read();
+  const idleMsPerS = cpuBefore && quiet.cpu ? cpuBefore.map((c, i) => (c - quiet.cpu![i]!) / 1e6 / ((Date.now() - quiet.at) / 1000)) : null;
   const r = await timed(command, env);
+  const cpuAfter = meter?.read();
+  const nodeCpu = cpuBefore && cpuAfter && idleMsPerS ? netNodeCpuMs(cpuBefore, cpuAfter, idleMsPerS, r.ms) : null;
+  const nodeCpuMs = nodeCpu === null ? null : nodeCpu.reduce((a, b) => a + b, 0) / nodeCpu.length;
   if (r.exitCode !== 0) throw new Error(`${label} failed (exit ${r.exitCode}):\n${r.stderr.slice(-3000)}`);
   await new Promise((r2) => setTimeout(r2, 300));
   const ssh = await sshCounts(rig, since);
@@ -123,8 +134,9 @@ async function measure(rig: Rig, label: string, command: string[], env: NodeJS.P
   console.error(`  ${label.padEnd(24)} ${(r.ms / 1000).toFixed(2)} s  CPU ${(r.cpuMs / 1000).toFixed(2)} s  peak RSS ${(r.peakRssKb / 1024).toFixed(0)} MB  ` +
     `ssh per node: ${ssh.connections} connection(s), ${ssh.sessions} command session(s)` +
     (trips === null ? '' : `, ${trips} round trips on the critical path`) +
-    (own === null ? '' : `, its own answers' critical path ${(own / 1000).toFixed(2)} s`));
-  return { ms: r.ms, peakRssKb: r.peakRssKb, cpuMs: r.cpuMs, connectionsPerNode: ssh.connections, sessionsPerNode: ssh.sessions, criticalPathRoundTrips: trips, ownRemotePathMs: own };
+    (own === null ? '' : `, its own answers' critical path ${(own / 1000).toFixed(2)} s`) +
+    (nodeCpuMs === null ? '' : `, CPU per node ${(nodeCpuMs / 1000).toFixed(2)} s`));
+  return { ms: r.ms, peakRssKb: r.peakRssKb, cpuMs: r.cpuMs, connectionsPerNode: ssh.connections, sessionsPerNode: ssh.sessions, criticalPathRoundTrips: trips, ownRemotePathMs: own, nodeCpuMs };
 }
 
 /** A fresh journal directory for one run: its journal is read, then removed, by measure(). */
@@ -265,10 +277,13 @@ async function compare(nodes: number, reps: number, withAnsible: boolean, rttMs:
   const results: Record<string, Measure[]> = { hstsCold: [], hstsNoop: [], ansibleCold: [], ansibleRerun: [] };
   const floor: HstsRound[] = [];
   const ansibleDifferences = new Set<string>();
+  let nodeCpuNote: string | null = null;
   try {
     let inventory = rig.inventoryPath;
     if (rttMs !== undefined) ({ inventoryPath: inventory, proxies } = await delayedInventory(rig, rttMs));
     const pristine = await savePristine(rig, rig.nodes);
+    const { why } = nodeCpuMeter(rig.nodes.map((n) => n.container.getId()));
+    if (why) nodeCpuNote = `CPU per node not measured: ${why}`;
     for (let rep = 1; rep <= reps; rep++) {
       console.error(`rep ${rep}/${reps} on ${nodes} nodes`);
       const hsts = async () => {
@@ -298,7 +313,7 @@ async function compare(nodes: number, reps: number, withAnsible: boolean, rttMs:
     // The rig's folder holds its private key and Redis password: nothing of it is needed afterwards.
     rmSync(rig.dir, { recursive: true, force: true });
   }
-  return { results, floor, ansibleDifferences: [...ansibleDifferences] };
+  return { results, floor, ansibleDifferences: [...ansibleDifferences], nodeCpuNote };
 }
 
 async function scaling(sizes: number[], reps: number) {
@@ -372,6 +387,7 @@ async function rollingOnly(opts: { rolling?: string; reps: number; json?: boolea
   if (opts.json) process.stdout.write(`${JSON.stringify({ reps, loadAverage: { before, after }, rolling: rows }, null, 2)}\n`);
 }
 
+const cpuText = (s: Stats | null) => (s === null ? 'not measured' : fmt(s));
 const ratio = (r: number | null) => (r === null ? 'n/a' : `${r.toFixed(2)}x`);
 const fmt = (s: Stats) => `${(s.median / 1000).toFixed(2)} s (min ${(s.min / 1000).toFixed(2)}, max ${(s.max / 1000).toFixed(2)})`;
 
@@ -401,10 +417,13 @@ async function main() {
   ensureTools(opts.ansible);
   const start = startup();
   console.error(`start-up: hsts-cluster --version ${start.versionMs.toFixed(0)} ms, node -e 0 ${start.nodeMs.toFixed(0)} ms (medians of 7)`);
-  const { results, floor, ansibleDifferences } = await compare(opts.nodes, opts.reps, opts.ansible, opts.rtt);
+  const { results, floor, ansibleDifferences, nodeCpuNote } = await compare(opts.nodes, opts.reps, opts.ansible, opts.rtt);
   const times = (key: string) => stats(results[key]!.map((m) => m.ms));
   const perNode = (key: string) => results[key]!.length
     ? { sshConnections: results[key]![0]!.connectionsPerNode, remoteCommandSessions: results[key]![0]!.sessionsPerNode } : null;
+  // Per node, over the reps; null where this host shows no container CPU counter (nodeCpuNote says why).
+  const nodeCpu = (key: string) => (results[key]!.every((m) => m.nodeCpuMs !== null) && results[key]!.length > 0
+    ? stats(results[key]!.map((m) => m.nodeCpuMs!)) : null);
   const hstsCold = times('hstsCold');
   const hstsNoop = times('hstsNoop');
   const floorStats = stats(floor.map((f) => f.floorCold.ms));
@@ -415,7 +434,7 @@ async function main() {
   const trips = (key: string) => stats(results[key]!.map((m) => m.criticalPathRoundTrips ?? Number.NaN));
   const coldOverhead = overhead(results.hstsCold!, floor.map((f) => f.floorCold.ms));
   const noopOverhead = overhead(results.hstsNoop!, floor.map((f) => f.floorNoop.ms));
-  const notes = [floorNote('cold up', coldOverhead), floorNote('no-op', noopOverhead)].filter((n) => n !== null);
+  const notes = [floorNote('cold up', coldOverhead), floorNote('no-op', noopOverhead), nodeCpuNote].filter((n) => n !== null);
   const report = {
     nodes: opts.nodes,
     reps: opts.reps,
@@ -424,9 +443,11 @@ async function main() {
     hstsCluster: { coldUpMs: hstsCold, noopRerunMs: hstsNoop,
       criticalPathRoundTrips: { coldUp: trips('hstsCold'), noop: trips('hstsNoop') },
       ownRemotePathMs: { coldUp: stats(results.hstsCold!.map((m) => m.ownRemotePathMs ?? Number.NaN)), noop: stats(results.hstsNoop!.map((m) => m.ownRemotePathMs ?? Number.NaN)) },
-      controllerCpuMs: { coldUp: stats(results.hstsCold!.map((m) => m.cpuMs)), noop: stats(results.hstsNoop!.map((m) => m.cpuMs)) }, peakRssMb: Math.max(...results.hstsCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('hstsCold'), perNodeNoop: perNode('hstsNoop') },
+      controllerCpuMs: { coldUp: stats(results.hstsCold!.map((m) => m.cpuMs)), noop: stats(results.hstsNoop!.map((m) => m.cpuMs)) },
+      nodeCpuMs: { coldUp: nodeCpu('hstsCold'), noop: nodeCpu('hstsNoop') }, peakRssMb: Math.max(...results.hstsCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('hstsCold'), perNodeNoop: perNode('hstsNoop') },
     ansible: opts.ansible ? {
       coldMs: times('ansibleCold'), rerunMs: times('ansibleRerun'),
+      nodeCpuMs: { cold: nodeCpu('ansibleCold'), rerun: nodeCpu('ansibleRerun') },
       peakRssMb: Math.max(...results.ansibleCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('ansibleCold'), perNodeRerun: perNode('ansibleRerun'),
       sameEndStateAsHstsCluster: ansibleDifferences.length === 0, endStateDifferences: ansibleDifferences,
     } : null,
@@ -479,6 +500,9 @@ async function main() {
       `(${(start.versionMs / start.nodeMs).toFixed(2)}x)`,
     `  controller CPU           hsts-cluster ${fmt(report.hstsCluster.controllerCpuMs.coldUp)} cold, ${fmt(report.hstsCluster.controllerCpuMs.noop)} no-op ` +
       `(the whole process); the floor's replay ${fmt(report.floorCpuMs.coldUp)} cold, ${fmt(report.floorCpuMs.noop)} no-op`,
+    `  CPU per node             hsts-cluster ${cpuText(report.hstsCluster.nodeCpuMs.coldUp)} cold up, ${cpuText(report.hstsCluster.nodeCpuMs.noop)} no-op` +
+      (report.ansible ? `; Ansible ${cpuText(report.ansible.nodeCpuMs.cold)} cold, ${cpuText(report.ansible.nodeCpuMs.rerun)} re-run` : '') +
+      ' (each node\'s container CPU during the run, less its background)',
     `  controller peak RSS      hsts-cluster ${report.hstsCluster.peakRssMb.toFixed(0)} MB` +
       (report.ansible ? `, Ansible ${report.ansible.peakRssMb.toFixed(0)} MB` : ''),
     `  per node (cold)          hsts-cluster ${JSON.stringify(report.hstsCluster.perNode)}` +
