@@ -4,27 +4,36 @@ import { shq } from '../ssh/shell.js';
 
 /**
  * IBM's programs hsts-cluster runs as root. Root runs a program only when no other account could
- * have replaced it: the file, and every directory on its way (the path as named and the path its
- * links resolve to), owned by root and not group- or world-writable (a sticky directory may be). A program that is absent
- * still has its directories judged: another account must not be able to put one there after the check.
+ * have replaced it: the file, and every directory on its way, owned by root and not group- or
+ * world-writable (a sticky directory may be). "On its way" is every path the kernel walks: the path
+ * as named and, for each link on any of these paths, where it points, one hop at a time (a link
+ * another account can re-point is its program). A program that is absent still has its directories
+ * judged: another account must not be able to put one there after the check.
  */
 export const ROOT_RUN_PROGRAMS: readonly string[] = [HSTS.asconfigurator, HSTS.askmscli, HSTS.asnodeadmin, HSTS.asredis];
 
+/** Links followed for one program before it is refused: a loop, or a chain no honest node has (the kernel too gives up after 40, counted its own way). */
+const MAX_LINKS = 40;
+
 /**
  * Bash that prints `untrusted=PATH|UID|MODE|TYPE` for each component that fails, and sets
- * `programs_trusted` to yes or no: two processes (readlink, stat) whatever the number of programs.
+ * `programs_trusted` to yes or no. One process (stat) whatever the number of programs, plus one
+ * readlink for each link on the way (an honest node has none). A program whose links go on past
+ * MAX_LINKS (a loop) is untrusted: `untrusted=PROGRAM|||too many links`.
  */
 export function untrustedProgramsCode(programs: readonly string[] = ROOT_RUN_PROGRAMS): string {
   return [
-    'declare -A _seen=(); _paths=()',
+    'declare -A _seen=(); _paths=(); programs_trusted=yes',
     `for _p in ${programs.map(shq).join(' ')}; do`,
-    '  if [ -e "$_p" ] || [ -L "$_p" ]; then _s=$_p; _r=$(readlink -f -- "$_p" 2>/dev/null) || _r=',
-    '  else _s=${_p%/*}; _s=${_s:-/}; _r=; fi',
-    '  for _q in "$_s" ${_r:+"$_r"}; do',
-    '    while :; do [ -n "${_seen[$_q]:-}" ] || { _seen[$_q]=1; _paths+=("$_q"); }; [ "$_q" = / ] && break; _q=${_q%/*}; _q=${_q:-/}; done',
+    // A work list of paths: each component of each path judged, each link's target added to it.
+    '  _w=("$_p"); _n=0',
+    '  for ((_i=0; _i<${#_w[@]}; _i++)); do _q=${_w[_i]}',
+    '    while :; do [ -n "${_seen[$_q]:-}" ] || { _seen[$_q]=1; _paths+=("$_q"); }',
+    `      if [ -L "$_q" ]; then ((++_n > ${MAX_LINKS})) && { programs_trusted=no; echo "untrusted=$_p|||too many links"; break 2; }`,
+    '        _t=$(readlink -- "$_q"); [[ $_t = /* ]] || _t=${_q%/*}/$_t; _w+=("$_t"); fi',
+    '      [ "$_q" = / ] && break; _q=${_q%/*}; _q=${_q:-/}; done',
     '  done',
     'done',
-    'programs_trusted=yes',
     'if [ ${#_paths[@]} -gt 0 ]; then',
     // The name last: read gives it the rest of the line, so a name holding "|" cannot pose as the other fields.
     "  while IFS='|' read -r _u _m _t _n; do",
@@ -42,7 +51,7 @@ export function untrustedProgramsProblem(lines: readonly string[]): string | nul
   if (lines.length === 0) return null;
   const what = lines.slice(0, 10).map((line) => {
     const [path = '', uid = '', mode = '', type = ''] = line.slice(0, 300).split('|');
-    const why = uid !== '0' ? `owned by uid ${uid}` : `mode ${mode} lets others write it`;
+    const why = uid === '' ? `more than ${MAX_LINKS} links to follow, or a loop` : uid !== '0' ? `owned by uid ${uid}` : `mode ${mode} lets others write it`;
     return `${path} (${type}: ${why})`;
   });
   return `hsts-cluster runs ${ROOT_RUN_PROGRAMS.map((p) => p.slice(p.lastIndexOf('/') + 1)).join(', ')} as root, ` +

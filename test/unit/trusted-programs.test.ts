@@ -14,7 +14,7 @@ describe('untrustedProgramsCode', () => {
   const root = mkdtempSync(join(tmpdir(), 'hsts-programs-'));
   chmodSync(root, 0o755);
   afterAll(() => rmSync(root, { recursive: true, force: true }));
-  const run = (programs: string[]) => execFileSync('bash', ['-c', `${untrustedProgramsCode(programs)}\necho "trusted=$programs_trusted"`], { encoding: 'utf8' })
+  const run = (programs: string[]) => execFileSync('bash', ['-c', `set -u\n${untrustedProgramsCode(programs)}\necho "trusted=$programs_trusted"`], { encoding: 'utf8', timeout: 20_000 })
     .split('\n').filter(Boolean);
   const make = (dir: string, name: string, mode = 0o755) => {
     mkdirSync(join(root, dir), { recursive: true, mode: 0o755 });
@@ -53,6 +53,70 @@ describe('untrustedProgramsCode', () => {
     expect(lines.filter((l) => l.startsWith(`untrusted=${link}|`))).toEqual([]);
   });
 
+  // Every link on the way is followed one level at a time, and where it points judged in turn:
+  // a link in a directory another account can write is a program that account can re-point.
+  const dir = (path: string, mode = 0o755) => {
+    mkdirSync(join(root, path), { recursive: true, mode: 0o755 });
+    chmodSync(join(root, path), mode);
+    return join(root, path);
+  };
+  const uid = process.getuid?.();
+
+  it('judges a link in the middle of the chain: the directory holding it must not be writable by others', () => {
+    const target = make('hop/product', 'asredis');
+    const middle = join(dir('hop/var/x', 0o777), 'asredis');
+    symlinkSync(target, middle);
+    const link = join(dir('hop/bin'), 'asredis');
+    symlinkSync(middle, link);
+    const lines = run([link]);
+    expect(lines).toContain(`untrusted=${join(root, 'hop/var/x')}|${uid}|777|directory`);
+    expect(lines.at(-1)).toBe('trusted=no');
+  });
+
+  it('follows a relative link from the directory that holds it', () => {
+    make('rel/real', 'asredis');
+    dir('rel/lib', 0o777);
+    symlinkSync('../real/asredis', join(root, 'rel/lib/asredis'));
+    const link = join(dir('rel/bin'), 'asredis');
+    symlinkSync('../lib/asredis', link);
+    const lines = run([link]);
+    // Named as the kernel walks it: through the link's directory.
+    expect(lines).toContain(`untrusted=${join(root, 'rel/bin')}/../lib|${uid}|777|directory`);
+    expect(lines.at(-1)).toBe('trusted=no');
+  });
+
+  it('refuses a loop of links, and a chain that grows without end, after 40 links: no hang', () => {
+    const a = join(dir('loop/bin'), 'asredis');
+    symlinkSync(join(root, 'loop/bin/other'), a);
+    symlinkSync('asredis', join(root, 'loop/bin/other'));
+    const grows = join(root, 'loop/bin/asnodeadmin');
+    symlinkSync('../bin/asnodeadmin', grows);
+    const lines = run([a, grows]);
+    expect(lines).toContain(`untrusted=${a}|||too many links`);
+    expect(lines).toContain(`untrusted=${grows}|||too many links`);
+    expect(lines.at(-1)).toBe('trusted=no');
+  });
+
+  it.runIf(isRoot)('passes an honest chain of links, absolute and relative, through root-owned directories', () => {
+    make('chain/real-opt/product', 'asredis');
+    symlinkSync('real-opt', join(root, 'chain/opt'));
+    dir('chain/var');
+    symlinkSync(join(root, 'chain/opt/product/asredis'), join(root, 'chain/var/asredis'));
+    const link = join(dir('chain/real-opt/bin'), 'asredis');
+    symlinkSync('../../var/asredis', link);
+    expect(run([join(root, 'chain/opt/bin/asredis')])).toEqual(['trusted=yes']);
+    expect(run([join(root, 'chain/opt/bin/absent')])).toEqual(['trusted=yes']);
+  });
+
+  it('runs no process but stat when there is no link on the way', () => {
+    const program = make('nolink/bin', 'asredis');
+    const stubs = dir('nolink/stubs');
+    const log = join(root, 'nolink/ran');
+    writeFileSync(join(stubs, 'readlink'), `#!/bin/sh\necho readlink >> ${log}\nexit 1\n`, { mode: 0o755 });
+    execFileSync('bash', ['-c', `PATH=${stubs}:$PATH\n${untrustedProgramsCode([program])}`], { encoding: 'utf8' });
+    expect(() => execFileSync('cat', [log], { stdio: 'pipe' })).toThrow();
+  });
+
   it('judges the directories of a program that is not there: another account could put one in after the check', () => {
     expect(run([join(root, 'absent', 'asredis')])).toEqual(['trusted=yes']);
     mkdirSync(join(root, 'emptied', 'bin'), { recursive: true, mode: 0o755 });
@@ -86,6 +150,11 @@ describe('untrustedProgramsProblem', () => {
       lines: ['/opt/aspera/bin/asredis|0|775|regular file'],
       want: 'hsts-cluster runs asconfigurator, askmscli, asnodeadmin, asredis as root, and another account could replace them: ' +
         '/opt/aspera/bin/asredis (regular file: mode 775 lets others write it). Make each of these root\'s alone (chown root:root PATH; chmod go-w PATH), as IBM\'s installer leaves them',
+    },
+    {
+      lines: ['/opt/aspera/bin/asredis|||too many links'],
+      want: 'hsts-cluster runs asconfigurator, askmscli, asnodeadmin, asredis as root, and another account could replace them: ' +
+        '/opt/aspera/bin/asredis (too many links: more than 40 links to follow, or a loop). Make each of these root\'s alone (chown root:root PATH; chmod go-w PATH), as IBM\'s installer leaves them',
     },
   ])('$lines', ({ lines, want }) => {
     expect(untrustedProgramsProblem(lines)).toBe(want);
