@@ -12,6 +12,7 @@
  * - copies by reading through the first and writing through the second.
  * The bash below is the only place that does this; every file builder uses it.
  */
+import { sharedFunction } from '../ssh/remote-script.js';
 import { shPath, shq } from '../ssh/shell.js';
 
 /** A config file or unit: anything larger is not one. */
@@ -30,7 +31,7 @@ export const STORE_MAX_BYTES = 64 * 1024 * 1024;
  */
 const OPEN_ATTEMPTS = 5;
 
-export const OPEN_FUNCTION = [
+export const OPEN_FUNCTION = sharedFunction([
   '__open() { local l o i=0',
   '  while :; do',
   `    l=$(stat -c '%d:%i:%F' -- "$1" 2>/dev/null) || { why='cannot be read'; return 1; }`,
@@ -44,7 +45,7 @@ export const OPEN_FUNCTION = [
   `  [ "$4" = 1 ] || { exec 3<&-; why="a file with $4 hard links"; return 1; }`,
   `  [ -z "$6" ] || [ "$5" -le "$6" ] || { exec 3<&-; why="too large ($5 bytes, at most $6)"; return 1; }`,
   '}',
-].join('\n');
+].join('\n'));
 
 /**
  * `__enter DIR OWNER` (in a subshell): the working directory becomes DIR, resolved once (`cd -P`),
@@ -54,14 +55,14 @@ export const OPEN_FUNCTION = [
  * `dir` swapped for `/etc`) would have root write or remove names in a directory that account
  * cannot write. Prints why and fails.
  */
-const ENTER = [
+const ENTER = sharedFunction([
   '__enter() { local d o',
   `  d=\${1:-/}; cd -P -- "$d" 2>/dev/null || { echo "cannot enter $d"; return 1; }`,
   `  o=$(stat -c %U .) || { echo "cannot read the owner of $d"; return 1; }`,
   `  [ "$o" = "$2" ] || [ "$o" = root ] || { echo "$d is $o's, not $2's or root's"; return 1; }`,
   `  [ "$o" != root ] || [ "$2" = root ] || [ "$(pwd -P)" = "$d" ] || { echo "$d leads through a link to $(pwd -P), which is root's"; return 1; }`,
   '}',
-].join('\n');
+].join('\n'));
 
 /**
  * `__write PATH OWNER GROUP MODE < CONTENT`: PATH replaced by a new file (root's, fd 4) holding stdin,
@@ -69,8 +70,7 @@ const ENTER = [
  * names relative to it. noclobber opens a name that does not exist with O_EXCL; one that appeared
  * meanwhile is refused by the fstat (it must be the empty regular file just made).
  */
-const WRITE = [
-  ENTER,
+const WRITE = [ENTER, sharedFunction([
   '__write() { local out',
   '  out=$(',
   `    n=\${1##*/}; d=\${1%/*}; __enter "$d" "$2" || exit 1`,
@@ -84,7 +84,7 @@ const WRITE = [
   '  ) && return 0',
   '  why=$out; return 1',
   '}',
-].join('\n');
+].join('\n'))].join('\n');
 
 /**
  * `__remove PATH OWNER`: PATH removed from inside its directory, entered as __write does (the
@@ -93,7 +93,7 @@ const WRITE = [
  */
 export const REMOVE_FUNCTION = [
   ENTER,
-  '__remove() { [ -e "$1" ] || [ -L "$1" ] || return 0; ( __enter "${1%/*}" "$2" || exit 1; rm -f -- "${1##*/}" ) }',
+  sharedFunction('__remove() {\n  [ -e "$1" ] || [ -L "$1" ] || return 0; ( __enter "${1%/*}" "$2" || exit 1; rm -f -- "${1##*/}" )\n}'),
 ].join('\n');
 
 const MODE = /^[0-7]{3,4}$/;

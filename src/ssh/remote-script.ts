@@ -37,6 +37,37 @@ function inputBytes(value: Buffer | string | Secret): Buffer {
   return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
 }
 
+/**
+ * Bash function definitions that many commands carry in their code (safe-files' `__open`,
+ * `__write`, ...). renderBatch takes each out of every command's code and defines it once, before
+ * the commands: the script is one argv string and one SSH packet (ssh2's server, the benchmark's
+ * farm, takes at most 35000 bytes), and a dozen reads each defining `__open` were a third of the
+ * facts batch. A definition has no effect but defining its function, so where it runs is the same.
+ */
+const sharedFunctions: string[] = [];
+
+/** Registers a function definition for renderBatch to define once per batch; returns it unchanged. */
+export function sharedFunction(definition: string): string {
+  if (!/^__\w+\(\) \{[^]*\n\}$/.test(definition)) throw new Error(`internal: not one bash function definition: ${definition.slice(0, 60)}`);
+  if (!sharedFunctions.includes(definition)) sharedFunctions.push(definition);
+  return definition;
+}
+
+/** The codes with every shared definition taken out, and the definitions taken, in first-seen order. */
+function hoistSharedFunctions(codes: string[]): { codes: string[]; definitions: string[] } {
+  const definitions: string[] = [];
+  const out = codes.map((code) => {
+    let rest = code;
+    for (const definition of sharedFunctions) {
+      if (!rest.includes(definition)) continue;
+      rest = rest.split(definition).join('');
+      if (!definitions.includes(definition)) definitions.push(definition);
+    }
+    return rest;
+  });
+  return { codes: out, definitions };
+}
+
 const INPUT_NAME = /^[A-Za-z0-9_.-]+$/;
 const RECORD = '\x1e';
 /** First line of our stdin. A sudo password line may come before it when sudo did not need it. */
@@ -83,7 +114,9 @@ export function renderBatch(commands: RemoteCommand[], mode: BatchMode, inOrderF
       `printf '${'\\036'}%s %s %s %s\\n%s\\n' "$1" "$rc" "$ms" "\${#out}" "$out"; return $rc; }`,
   ];
   lines.push(`mkdir ${commands.map((_, i) => `"$T/c${i}"`).join(' ')}`, ...reads);
-  commands.forEach((command, i) => lines.push(`c${i}() {`, command.code, '}'));
+  const { codes, definitions } = hoistSharedFunctions(commands.map((c) => c.code));
+  lines.push(...definitions);
+  codes.forEach((code, i) => lines.push(`c${i}() {`, code, '}'));
   const calls = commands.map((_, i) => `__run ${i}`);
   if (mode === 'parallel') {
     lines.push(

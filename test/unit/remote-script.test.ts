@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { frameResult, parseBatchOutput, renderBatch, wrapForPrivilege, type BatchMode, type RemoteCommand } from '../../src/ssh/remote-script.js';
+import { frameResult, parseBatchOutput, renderBatch, sharedFunction, wrapForPrivilege, type BatchMode, type RemoteCommand } from '../../src/ssh/remote-script.js';
 import { Secret } from '../../src/util/secret.js';
 
 /** Runs a batch with the local bash, as sshd would run it on a node. */
@@ -22,6 +22,25 @@ describe('remote batches', () => {
     ], 'run-all');
     expect(r.results.map((x) => x.output)).toEqual(['p4ss "word" with spaces', ' 00 01 02 ff 0a 0d']);
     expect(r.script).not.toContain('p4ss');
+  });
+
+  it('defines a shared function once, before the commands, and every command that carried it still has it', () => {
+    const greet = sharedFunction('__greet() {\n  echo "hello $1"\n}');
+    const commands: RemoteCommand[] = [
+      { label: 'one', code: `${greet}\n__greet one` },
+      { label: 'two', code: `${greet}\n__greet two` },
+      { label: 'plain', code: 'type -t __greet' },
+    ];
+    for (const mode of ['run-all', 'parallel'] as const) {
+      const r = runLocally(commands, mode);
+      expect(r.results.map((x) => x.output)).toEqual(['hello one', 'hello two', 'function']);
+      expect(r.script.split(greet).length - 1).toBe(1);
+      expect(r.script.indexOf(greet)).toBeLessThan(r.script.indexOf('c0() {'));
+    }
+  });
+
+  it.each(['echo not a function', '__f() { echo one line; }', 'f() {\n  :\n}'])('refuses to share what is not one __function definition: %s', (text) => {
+    expect(() => sharedFunction(text)).toThrow(/not one bash function definition/);
   });
 
   it('stops at the first failure and reports it with its output', () => {
