@@ -24,9 +24,10 @@ export const STORE_MAX_BYTES = 64 * 1024 * 1024;
  * `__open PATH MAX`: fd 3 on PATH and m="OWNER GROUP MODE LINKS SIZE" (of the opened file), or
  * status 1 and why="REASON". MAX empty: no size bound (a dataset). The open itself follows a
  * symlink swapped in after the lstat; the comparison with the fstat refuses what it opened then.
- * A file replaced by a rename between the two, or just after the open (the opened file then has no
- * link left), is tried again (Sentinel and Redis save their config that way, at any moment),
- * OPEN_ATTEMPTS times in all: a replacement that keeps racing is refused.
+ * A regular file replaced by a rename between the two, or just after the open (the opened file
+ * then has no link left), is tried again (Sentinel and Redis save their config that way, at any
+ * moment), OPEN_ATTEMPTS times in all: a replacement that keeps racing is refused; anything else
+ * found open (a device a link led to) is refused at once, never opened again.
  * A FIFO swapped in at that moment blocks the open until the batch's timeout ends it.
  */
 const OPEN_ATTEMPTS = 5;
@@ -38,7 +39,9 @@ export const OPEN_FUNCTION = sharedFunction([
   `    case \${l#*:*:} in 'regular file'|'regular empty file') ;; 'symbolic link') why='a symlink'; return 1 ;;`,
   `      *) why="not a regular file (\${l#*:*:})"; return 1 ;; esac`,
   `    exec 3<"$1" || { why='cannot be opened'; return 1; }`,
-  `    o=$(stat -L -c '%U %G %a %h %s %d:%i:%F' /dev/fd/3) && [ "\${o% "$l"}" != "$o" ] && set -- "$1" "$2" \${o% "$l"} && [ "$6" != 0 ] && break`,
+  `    o=$(stat -L -c '%U %G %a %h %s %d:%i:%F' /dev/fd/3) || { exec 3<&-; why='cannot be read once opened'; return 1; }`,
+  `    case \${o##*:} in 'regular file'|'regular empty file') ;; *) exec 3<&-; why="replaced by a \${o##*:} while it was opened"; return 1 ;; esac`,
+  `    [ "\${o% "$l"}" != "$o" ] && set -- "$1" "$2" \${o% "$l"} && [ "$6" != 0 ] && break`,
   `    exec 3<&-; i=$((i + 1)); [ "$i" -lt ${OPEN_ATTEMPTS} ] || { why="replaced while it was opened, ${OPEN_ATTEMPTS} times"; return 1; }`,
   '  done',
   `  m=\${o% "$l"}; set -- $m "$2"`,

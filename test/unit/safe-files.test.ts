@@ -77,6 +77,20 @@ describe('safe read', () => {
     expect(parseSafeRead(run({ label: 'read', code: `${replacedAfterOpen}\n${safeReadCode(path)}` }).output)).toMatchObject({ state: 'read', links: 1, content: Buffer.from('rewrite\n') });
   });
 
+  it('refuses at once, opening it no more, what is no regular file once opened (a link to a device swapped in after the lstat)', () => {
+    const path = fresh('swapped.conf');
+    writeFileSync(path, 'x\n');
+    const count = `${path}.opens`;
+    // After the lstat, the name becomes a link to /dev/null: the open follows it; count each such lstat.
+    const swap = [
+      `: > ${count}`,
+      `stat() { command stat "$@"; local s=$?; if [ "$1" = -c ] && [ "$2" = '%d:%i:%F' ]; then printf x >> ${count}; ln -sfn /dev/null ${path}.l && mv -fT ${path}.l ${path}; fi; return $s; }`,
+    ].join('\n');
+    const answer = parseSafeRead(run({ label: 'read', code: `${swap}\n${safeReadCode(path)}` }).output);
+    expect(answer).toEqual({ state: 'refused', reason: 'replaced by a character special file while it was opened' });
+    expect(readFileSync(count, 'utf8')).toBe('x');
+  });
+
   it('refuses a file over the bound', () => {
     const path = fresh('big');
     writeFileSync(path, Buffer.alloc(2049));
