@@ -204,7 +204,7 @@ export class Run {
     const bad = outcomes.filter((o) => o.error);
     for (const o of bad) {
       const message = o.error!.message;
-      Object.assign(this.recap(o.node), { status: 'failed', failed: this.recap(o.node).failed + 1, error: message });
+      this.nodeFailed(o.node, message, 'one-more');
       this.errors.push(`${o.node}: ${message}`);
       this.emit({ event: 'node-failed', stage, node: o.node, error: message });
     }
