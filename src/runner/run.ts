@@ -100,8 +100,5 @@ async function markDone(run: Run, plans: NodePlan[], keepRuns: number): Promise<
     const removed = await run.session(name).run([removeRunsCommand(prune)], 'run-all').catch(() => null);
     if (removed?.results[0]?.exitCode !== 0) run.warnings.push(`${name}: could not remove ${prune.length} old run(s) (--keep-runs ${keepRuns})`);
   }));
-  for (const p of plans) {
-    const r = run.recap(p.node.name);
-    r.status = r.changed > 0 ? 'changed' : 'ok';
-  }
+  for (const p of plans) run.nodeApplied(p.node.name);
 }

@@ -67,7 +67,7 @@ async function backup(access: ClusterAccess, options: BackupOptions, report: Omi
     access.journal('archive written', { out: options.out, bytes: archive.length });
   } catch (e) {
     access.run.errors.push((e as Error).message);
-    access.run.recap(primary.name).status = 'failed';
+    access.run.nodeFailed(primary.name);
   }
 }
 

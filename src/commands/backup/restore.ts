@@ -87,7 +87,7 @@ async function restore(access: ClusterAccess, options: BackupRestoreOptions, rep
     access.journal('backup loaded', { node: primary.name, keys: report.restored });
     if (access.aborted) throw new Error('interrupted (Ctrl-C)');
     await replicasFollow(access, primary, replicas);
-    Object.assign(recap, { status: 'changed', changed: 1 });
+    access.run.nodeChanged(primary.name);
     recap.changes.push({ step: 'restore', summary: `dataset of the backup of ${options.manifest.createdAt} (${report.restored})` });
   } catch (e) {
     access.run.errors.push((e as Error).message);
@@ -139,17 +139,14 @@ async function replicasFollow(access: ClusterAccess, primary: ClusterNode, repli
 }
 
 async function rollBack(access: ClusterAccess, primary: ClusterNode, before: Buffer, cause: string): Promise<void> {
-  const recap = access.run.recap(primary.name);
   access.run.emit({ event: 'rollback-start', nodes: [primary.name] });
   const r = await access.sh(primary, inStateDir(loadDataset(access.redis(primary), before, LOAD_TIMEOUT_MS, access.cluster.nodedUser)), LOAD_TIMEOUT_MS + 60_000);
   if (r.ok) {
-    Object.assign(recap, { status: 'rolled-back', failed: 1, error: `restore failed (${cause}); the dataset it had before was loaded back` });
+    access.run.nodeRolledBack(primary.name, `restore failed (${cause}); the dataset it had before was loaded back`);
     access.journal('rolled back', { node: primary.name });
   } else {
-    Object.assign(recap, {
-      status: 'rollback-failed', failed: 1,
-      error: `left: restore failed (${cause}) and the dataset it had before could not be loaded back (${r.output.trim().split('\n').at(-1)}); it is kept in ${HSTS.stateDir}/runs/${access.run.id}/redis-before-restore.rdb`,
-    });
+    access.run.nodeRollbackFailed(primary.name,
+      `restore failed (${cause}) and the dataset it had before could not be loaded back (${r.output.trim().split('\n').at(-1)}); it is kept in ${HSTS.stateDir}/runs/${access.run.id}/redis-before-restore.rdb`);
   }
 }
 

@@ -53,7 +53,7 @@ export class ClusterAccess extends ProcedureAccess {
   }
 
   fail(node: ClusterNode, message: string): void {
-    Object.assign(this.run.recap(node.name), { status: 'failed', failed: 1, error: message });
+    this.run.nodeFailed(node.name, message);
     this.run.errors.push(`${node.name}: ${message}`);
   }
 

@@ -127,7 +127,7 @@ class Maintenance {
     const progress: Progress = { marked: false, priorityChanged: false, services: [] };
     try {
       await this.enter(mark, stop, progress);
-      Object.assign(this.run.recap(name), { status: 'changed', changed: 1 });
+      this.run.nodeChanged(name);
       this.run.recap(name).changes.push({ step: 'maintenance', summary: `in maintenance${stop.length ? `, stopped ${stop.join(', ')}` : ''}` });
     } catch (e) {
       this.run.errors.push((e as Error).message);
@@ -172,7 +172,7 @@ class Maintenance {
       problems.push(`its mark ${HSTS.maintenanceFile} is kept, so that \`hsts-cluster maintenance off ${t.name}\` finishes the undo`);
     }
     if (problems.length) this.left(t, problems.join('; '));
-    else Object.assign(this.run.recap(t.name), { status: 'rolled-back', failed: 1, error: 'restored: not in maintenance' });
+    else this.run.nodeRolledBack(t.name, 'restored: not in maintenance');
   }
 
   // ---- off ----
@@ -206,7 +206,7 @@ class Maintenance {
       await this.setPriority(mark.replicaPriority, 'back in service');
       await this.checkBack(primary, mark);
       await this.access.must(this.target, removeMarkCommand());
-      Object.assign(this.run.recap(name), { status: 'changed', changed: 1 });
+      this.run.nodeChanged(name);
       this.run.recap(name).changes.push({ step: 'maintenance', summary: `back in service${start.length ? `, started ${start.join(', ')}` : ''}` });
     } catch (e) {
       this.run.errors.push((e as Error).message);
@@ -239,7 +239,7 @@ class Maintenance {
       if (!r.ok) problems.push(`${service} left running (${r.output.trim()})`);
     }
     if (problems.length) this.left(t, problems.join('; '));
-    else Object.assign(this.run.recap(t.name), { status: 'rolled-back', failed: 1, error: 'restored: still in maintenance' });
+    else this.run.nodeRolledBack(t.name, 'restored: still in maintenance');
   }
 
   // ---- waits ----
@@ -274,7 +274,7 @@ class Maintenance {
   }
 
   private left(node: ClusterNode, what: string): void {
-    Object.assign(this.run.recap(node.name), { status: 'rollback-failed', failed: 1, error: `left: ${what}` });
+    this.run.nodeRollbackFailed(node.name, what);
     this.run.errors.push(`${node.name}: ${what}`);
   }
 

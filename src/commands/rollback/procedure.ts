@@ -54,13 +54,13 @@ export async function recoverRun(inventory: Inventory, options: RecoverOptions):
 
 async function rollbackProcedure(run: Run, options: RecoverOptions): Promise<void> {
   for (const [name, message] of run.unreachable) {
-    Object.assign(run.recap(name), { status: 'unreachable', failed: 1, error: message });
+    run.nodeUnreachable(name, message);
     run.errors.push(`${name}: ${message}`);
   }
   const records = await readNodeRecords(run);
   if (records.refused.size > 0) {
     for (const [name, why] of records.refused) {
-      Object.assign(run.recap(name), { status: 'failed', failed: 1, error: why });
+      run.nodeFailed(name, why);
       run.errors.push(`${name}: ${why}; nothing was changed`);
     }
     return;
@@ -111,7 +111,7 @@ async function lockHoldingNodes(run: Run, holding: string[], holders: Map<string
     const current = holders.get(name);
     const takeOver = current !== undefined && (breakLock || holderGone(current, target));
     if (current && !takeOver) {
-      Object.assign(run.recap(name), { status: 'failed', failed: 1, error: `the run lock is held by ${describeHolder(current)}` });
+      run.nodeFailed(name, `the run lock is held by ${describeHolder(current)}`);
       run.errors.push(`${name}: the run lock is held by ${describeHolder(current)} (use --break-lock if its controller is gone)`);
       continue;
     }
@@ -147,12 +147,7 @@ async function restoreFromSnapshots(run: Run, holding: string[], target: string,
   const tasks = holding.map((name) => restoreTask(run, name, readSnapshot(name), options, 'already as it was'));
   const outcomes = await run.phase(`Restore the nodes from run ${target}'s snapshots`, tasks);
   for (const o of outcomes) {
-    const r = run.recap(o.node);
-    if (o.error) {
-      Object.assign(r, { status: 'rollback-failed', failed: 1, error: `left: ${o.error.message}` });
-    } else {
-      const restored = o.result?.status === 'changed';
-      Object.assign(r, { status: 'rolled-back', changed: restored ? 1 : 0, ok: restored ? 0 : 1 });
-    }
+    if (o.error) run.nodeRollbackFailed(o.node, o.error.message);
+    else run.nodeRolledBack(o.node, { restored: o.result?.status === 'changed' });
   }
 }

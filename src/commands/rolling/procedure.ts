@@ -191,10 +191,9 @@ class Rolling {
     if (samePid.length > 0) return this.failNode(node, entry, samePid.map((s) => `${s}: MainPID ${after.get(s) ?? 0} unchanged or not running after the restart`));
     entry.gateMs = Date.now() - restartedAt;
     entry.status = 'done';
-    const recap = this.run.recap(node.name);
-    Object.assign(recap, { status: 'changed', changed: recap.changed + 1 });
+    this.run.nodeChanged(node.name, 'one-more');
     const version = entry.versionBefore === entry.versionAfter ? `HSTS ${entry.versionAfter}` : `HSTS ${entry.versionBefore} -> ${entry.versionAfter}`;
-    recap.changes.push({ step: this.options.kind, summary: `${role}: restarted ${services.join(', ')}; ${version}; gate passed ${entry.gateMs} ms after the restart` });
+    this.run.recap(node.name).changes.push({ step: this.options.kind, summary: `${role}: restarted ${services.join(', ')}; ${version}; gate passed ${entry.gateMs} ms after the restart` });
     this.options.log(`${node.name}: gate passed ${entry.gateMs} ms after the restart`);
     this.journalNode(node, 'gate passed', { gateMs: entry.gateMs, versionBefore: entry.versionBefore, versionAfter: entry.versionAfter });
     return true;
@@ -203,7 +202,7 @@ class Rolling {
   private failNode(node: ClusterNode, entry: RolledNode, problems: string[], waitedMs?: number): false {
     entry.problems = problems;
     const message = `${waitedMs ? `did not pass its gate within ${waitedMs / 1000} s: ` : ''}${problems.join('; ')}`;
-    Object.assign(this.run.recap(node.name), { status: 'failed', failed: 1, error: message });
+    this.run.nodeFailed(node.name, message);
     this.run.errors.push(`${node.name}: ${message}; the run stopped here, the nodes after it were not touched`);
     this.run.emit({ event: 'node-failed', stage: 'step', node: node.name, error: message });
     this.report.stoppedAt = node.name;

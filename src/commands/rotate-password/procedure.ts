@@ -120,7 +120,7 @@ class Rotation {
         this.run.journal.write({ event: 'rotate-password', result: `${stage} done` });
       }
       for (const node of this.run.inventory.nodes) {
-        Object.assign(this.run.recap(node.name), { status: 'changed', changed: 1 });
+        this.run.nodeChanged(node.name);
         this.run.recap(node.name).changes.push({ step: 'rotate-password', summary: 'Redis password rotated (Redis, Sentinel, askmscli, keystores, files)' });
       }
       await this.removeOldPasswordSnapshots();
@@ -224,7 +224,7 @@ class Rotation {
     for (const n of this.run.inventory.nodes) {
       const recap = this.run.recap(n.name);
       if (recap.status === 'failed' || !changed.has(n.name)) continue;
-      Object.assign(recap, { status: 'changed', changed: 1 });
+      this.run.nodeChanged(n.name);
       recap.changes.push({ step: 'rotate-password', summary: 'password files brought to the new password (servers held it already)' });
     }
     this.run.journal.write({ event: 'rotate-password', result: `files repaired on ${[...changed].join(', ') || 'no node'}` });
@@ -355,15 +355,14 @@ class Rotation {
         await this.stage(stage, back);
       } catch (e) {
         for (const node of this.run.inventory.nodes) {
-          Object.assign(this.run.recap(node.name), { status: 'rollback-failed', failed: 1, error: `left: rollback stage ${stage} failed` });
+          this.run.nodeRollbackFailed(node.name, `rollback stage ${stage} failed`);
         }
         this.run.errors.push(`rollback to the old password failed at ${stage}: ${(e as Error).message}; run rotate-password again with the new password to finish, or with the old one (as --new-password-*) to go back`);
         return;
       }
     }
     for (const node of this.run.inventory.nodes) {
-      const recap = this.run.recap(node.name);
-      if (recap.status !== 'failed') Object.assign(recap, { status: 'rolled-back' });
+      if (this.run.recap(node.name).status !== 'failed') this.run.nodeRolledBack(node.name);
     }
     this.run.journal.write({ event: 'rotate-password', result: 'rolled back to the old password' });
   }
@@ -371,7 +370,7 @@ class Rotation {
   // ---- helpers ----
 
   private fail(node: ClusterNode, message: string): void {
-    Object.assign(this.run.recap(node.name), { status: 'failed', failed: 1, error: message });
+    this.run.nodeFailed(node.name, message);
     this.run.errors.push(`${node.name}: ${message}`);
   }
 

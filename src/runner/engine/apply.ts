@@ -54,7 +54,7 @@ async function applyGroup(run: Run, phases: Phase[], plans: NodePlan[], roles: R
   for (const phase of phases) {
     const tasks = plans.map((plan) => phaseTask(run, phase, plan, roles, options)).filter((t): t is PhaseTask => t !== null);
     for (const plan of plans) {
-      if (!tasks.some((t) => t.node === plan.node.name)) run.recap(plan.node.name).ok++;
+      if (!tasks.some((t) => t.node === plan.node.name)) run.stepOk(plan.node.name);
     }
     const groups = phase.order === 'primary-first'
       ? [tasks.filter((t) => t.plan.node === roles.primary), tasks.filter((t) => t.plan.node !== roles.primary)]
@@ -98,15 +98,15 @@ async function afterGroup(run: Run, group: ApplyGroup, options: ApplyOptions): P
         : { status: 'ok', detail: `${group.after!.length} check(s) passed` };
     },
   }]);
-  if (changes) for (const o of outcomes) if (!o.error) run.recap(o.node).changed++;
+  if (changes) for (const o of outcomes) if (!o.error) run.stepChanged(o.node);
   return !run.failNodes(outcomes, 'step');
 }
 
 function recordOutcomes(run: Run, phase: Phase, outcomes: NodeTaskOutcome[], durationMs: number): void {
   for (const o of outcomes) {
     run.emit({ event: 'step-result', node: o.node, step: phase.step.id, result: o.error ? 'failed' : o.result!.status, durationMs, error: o.error?.message });
-    if (o.result?.status === 'changed') run.recap(o.node).changed++;
-    else if (o.result) run.recap(o.node).ok++;
+    if (o.result?.status === 'changed') run.stepChanged(o.node);
+    else if (o.result) run.stepOk(o.node);
   }
 }
 

@@ -32,10 +32,10 @@ export async function connect(run: Run, options: ClusterConnectOptions, tag: str
 export function everyNodeReached(run: Run): boolean {
   if (run.unreachable.size === 0) return true;
   for (const [name, message] of run.unreachable) {
-    Object.assign(run.recap(name), { status: 'unreachable', failed: 1, error: message });
+    run.nodeUnreachable(name, message);
     run.emit({ event: 'connect-failed', node: name, error: message });
   }
-  for (const name of run.sessions.keys()) run.recap(name).status = 'not-started';
+  for (const name of run.sessions.keys()) run.nodeNotStarted(name);
   run.errors.push('pre-flight failed: not every node could be reached; nothing was changed');
   return false;
 }

@@ -144,7 +144,7 @@ export async function lockEveryNode(run: Run, breakLock: boolean, abort?: AbortS
   }
   if (decision.kind === 'stop') for (const { node, output } of decision.refusals) failures.set(node, lockRefusal(output).message);
   for (const [node, message] of failures) {
-    Object.assign(run.recap(node), { status: 'failed', failed: 1, error: message });
+    run.nodeFailed(node, message);
     run.errors.push(`${node}: ${message}`);
   }
   return false;

@@ -3,7 +3,7 @@ import { RolesError, resolveRoles } from '../../hsts/roles.js';
 import type { NodeFacts, PlanOptions, Roles } from '../../steps/types.js';
 import { changeCount, planCluster, type NodePlan } from '../planner.js';
 import type { Playbook } from '../playbook.js';
-import { setDiff, type NodeRecap, type RecapChange } from '../result.js';
+import { setDiff, type RecapChange } from '../result.js';
 import type { Run } from './run.js';
 
 /** Roles: which node is the primary. Null when the facts allow no answer: the run stops, nothing changed. */
@@ -50,14 +50,14 @@ export function planRun(
   const problems = plans.flatMap((p) => p.problems.map((problem) => `${p.node.name}: ${problem}`));
   if (problems.length > 0) {
     for (const p of plans) {
-      if (p.problems.length > 0) Object.assign(run.recap(p.node.name), { status: 'failed', failed: 1, error: p.problems.join('; ') });
+      if (p.problems.length > 0) run.nodeFailed(p.node.name, p.problems.join('; '));
     }
     run.errors.push(...problems, 'pre-flight failed; nothing was changed');
     run.emit({ event: 'preflight-failed', problems });
     return null;
   }
   for (const p of plans) {
-    recordPlan(run.recap(p.node.name), p, mode === 'plan');
+    recordPlan(run, p, mode === 'plan');
     if (changeCount(p) === 0) p.facts = undefined;
   }
   facts.clear();
@@ -69,7 +69,8 @@ export function planRun(
  * change. When applying, the recap takes each diff over (held deflated, see setDiff): applying
  * reads a change's commands only, and the diffs would otherwise be held twice until their step ran.
  */
-function recordPlan(recap: NodeRecap, plan: NodePlan, asPlan: boolean): void {
+function recordPlan(run: Run, plan: NodePlan, asPlan: boolean): void {
+  const recap = run.recap(plan.node.name);
   for (const changes of plan.changes.values()) {
     for (const change of changes) {
       const entry: RecapChange = { step: change.step, summary: change.summary, commands: change.commands.map((c) => c.label) };
@@ -83,8 +84,6 @@ function recordPlan(recap: NodeRecap, plan: NodePlan, asPlan: boolean): void {
   }
   if (asPlan) {
     const stepsWithChanges = [...plan.changes.values()].filter((c) => c.length > 0).length;
-    recap.changed = stepsWithChanges;
-    recap.ok = plan.changes.size - stepsWithChanges;
-    recap.status = stepsWithChanges > 0 ? 'would-change' : 'ok';
+    run.nodePlanned(plan.node.name, { changed: stepsWithChanges, ok: plan.changes.size - stepsWithChanges });
   }
 }

@@ -39,15 +39,6 @@ export async function restoreChangedNodes(run: Run, options: SnapshotRestoreOpti
   const tasks = [...run.snapshots].map(([name, snapshot]) => restoreTask(run, name, () => Promise.resolve(snapshot), options, 'nothing to undo'));
   const outcomes = await run.phase('Roll back: restore every changed node', tasks);
   for (const o of outcomes) {
-    const r = run.recap(o.node);
-    if (o.error) {
-      r.status = 'rollback-failed';
-      r.error = `${r.error ? `${r.error}\n  ` : ''}rollback failed, left: ${o.error.message}. ` +
-        `Fix the cause, then run: hsts-cluster rollback -i ${run.inventory.path} --run ${run.id}`;
-    } else if (r.status === 'failed') {
-      r.error = `${r.error}\n  (this node was restored as well)`;
-    } else {
-      r.status = 'rolled-back';
-    }
+    run.nodeAfterRestore(o.node, o.error ? `${o.error.message}. Fix the cause, then run: hsts-cluster rollback -i ${run.inventory.path} --run ${run.id}` : undefined);
   }
 }

@@ -66,7 +66,7 @@ export async function leaveFirst(run: Run, options: RunOptions, tag: string): Pr
   const lines = plan.changes.filter((c) => c.kind !== 'absent').map(describeLeaving);
   if (lines.length > 0) run.membership = lines;
   for (const c of plan.changes) {
-    if (c.kind === 'absent' || c.kind === 'unreachable') Object.assign(run.recap(c.node), { status: 'ok', ok: 1 });
+    if (c.kind === 'absent' || c.kind === 'unreachable') run.nodeOk(c.node);
     if (c.kind === 'absent') run.io.log(describeLeaving(c));
   }
   const primaryPending = plan.changes.some((c) => c.kind === 'switchover');
@@ -141,8 +141,7 @@ async function apply(run: Run, whole: Run, options: RunOptions, change: LeavingC
     },
   }]);
   if (run.failNodes(outcomes, 'step')) return false;
-  const recap = run.recap(change.node);
-  Object.assign(recap, { status: 'changed', changed: recap.changed + 1 });
-  recap.changes.push({ step: 'leave', summary: describeLeaving(change) });
+  run.nodeChanged(change.node, 'one-more');
+  run.recap(change.node).changes.push({ step: 'leave', summary: describeLeaving(change) });
   return true;
 }

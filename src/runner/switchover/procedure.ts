@@ -158,7 +158,7 @@ export class Switchover {
       this.journal('every Sentinel names the new primary', { node: target.name, windowMs: this.report.windowMs });
       await this.demote(primary, target, progress);
       await this.awaitFollowers(primary, target);
-      for (const node of [primary, target]) Object.assign(this.run.recap(node.name), { status: 'changed', changed: 1 });
+      for (const node of [primary, target]) this.run.nodeChanged(node.name);
       this.run.recap(primary.name).changes.push({ step: 'switchover', summary: `primary -> replica of ${target.name}` });
       this.run.recap(target.name).changes.push({ step: 'switchover', summary: `replica -> primary (write pause ${this.report.windowMs} ms)` });
       this.run.primary = target.name;
@@ -286,8 +286,7 @@ export class Switchover {
   // ---- helpers ----
 
   private left(node: ClusterNode, what: string): void {
-    const recap = this.run.recap(node.name);
-    Object.assign(recap, { status: 'rollback-failed', failed: 1, error: `left: ${recap.error ? `${recap.error.replace(/^left: /, '')}; ` : ''}${what}` });
+    this.run.nodeRollbackFailed(node.name, what, 'keep');
     this.run.errors.push(`${node.name}: ${what}`);
   }
 
