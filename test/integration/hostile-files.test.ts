@@ -200,4 +200,30 @@ describe('a hostile daemon user on a three-node rig', () => {
       await rig.sh(node, `chown root ${bin}; rm -f /tmp/asredis-ran-as-*`);
     }
   });
+
+  it('a link on the way to asredis that sits in a directory the daemon user owns: refused, and the link it re-points never runs as root', async () => {
+    // Root's own layout, honest at every end: /opt/aspera/bin/asredis -> /opt/aspera/var/hop/asredis
+    // (a root-owned link) -> /opt/aspera/bin/asredis.ibm. Only the middle hop's directory is the daemon's.
+    const node = rig.nodes[2]!;
+    const bin = '/opt/aspera/bin';
+    const hop = '/opt/aspera/var/hop';
+    await rig.sh(node, `rm -f /tmp/asredis-ran-as-*; mv ${bin}/asredis ${bin}/asredis.ibm && mkdir -p ${hop} && ln -s ${bin}/asredis.ibm ${hop}/asredis && ` +
+      `chown asperadaemon ${hop} && chown -h root ${hop}/asredis && ln -s ${hop}/asredis ${bin}/asredis`);
+    try {
+      const refusal = 'hsts-cluster runs asconfigurator, askmscli, asnodeadmin, asredis as root, and another account could replace them';
+      const upRun = await up();
+      expect(upRun.exitCode).toBe(1);
+      expect(upRun.stderr).toContain(refusal);
+      expect(upRun.stderr).toContain(`${hop} (directory: owned by uid`);
+      // The daemon user re-points the middle link to a program of its own: no command runs it as root.
+      await daemon(node, `printf '#!/bin/sh\ntouch /tmp/asredis-ran-as-$(id -u)\nexec ${bin}/asredis.ibm "$@"\n' > ${hop}/mine && chmod 755 ${hop}/mine && ln -sfn ${hop}/mine ${hop}/asredis`);
+      const status = await runCli(['status', '-i', rig.inventoryPath, '--json']);
+      const nodes = (JSON.parse(status.stdout) as { nodes: { reachable: boolean; error?: string }[] }).nodes;
+      expect(nodes.map((n) => n.reachable)).toEqual([true, true, false]);
+      expect(nodes[2]!.error).toContain(refusal);
+      expect((await rig.sh(node, 'ls /tmp/asredis-ran-as-0 2>&1')).output).toMatch(/No such file/);
+    } finally {
+      await rig.sh(node, `rm -f ${bin}/asredis && mv ${bin}/asredis.ibm ${bin}/asredis && rm -rf ${hop} /tmp/asredis-ran-as-*`);
+    }
+  });
 });
