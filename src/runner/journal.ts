@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { redact } from '../util/secret.js';
 
@@ -17,6 +17,9 @@ export interface JournalEvent {
  */
 export class Journal {
   readonly path: string;
+  /** Opened at the first line and kept: an open and a close per line were a third of the journal's
+   *  cost, about 0.7 ms per node of a 501-node no-op. Each line is still written before write() returns. */
+  private fd: number | null = null;
 
   constructor(dir: string, readonly run: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -25,6 +28,14 @@ export class Journal {
 
   write(event: JournalEvent): void {
     const line = JSON.stringify({ time: new Date().toISOString(), run: this.run, ...event });
-    appendFileSync(this.path, `${redact(line)}\n`, { mode: 0o600 });
+    this.fd ??= openSync(this.path, 'a', 0o600);
+    writeSync(this.fd, `${redact(line)}\n`);
+  }
+
+  /** Closes the file; a later write opens it again. */
+  close(): void {
+    if (this.fd === null) return;
+    closeSync(this.fd);
+    this.fd = null;
   }
 }

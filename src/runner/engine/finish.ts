@@ -32,4 +32,5 @@ export function runResult(run: Run, goal: RunGoal): RunResult {
 export async function closeRun(run: Run): Promise<void> {
   await releaseLocks(run);
   closeSessions(run.sessions);
+  run.journal.close();
 }
