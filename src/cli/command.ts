@@ -24,7 +24,7 @@ export interface CommandSpec<O extends CommonOptions = CommonOptions> {
    * finish (the rollback command), `'stop'` ends a read-only
    * command after the current round; absent: no handler (the process ends at once).
    */
-  interrupt?: 'restore' | 'finish' | 'stop';
+  interrupt?: 'rollback' | 'finish' | 'stop';
   /**
    * Nodes marked "state": "absent" are still members until `up` detaches them. `'allowed'`: the
    * command works with them there (up, plan, status, rollback); otherwise it refuses (exit 2), since

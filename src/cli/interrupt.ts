@@ -1,6 +1,6 @@
 /** What each Ctrl-C says: the first asks the work to stop, later ones that it is still ending. */
 export const INTERRUPT_MESSAGES = {
-  restore: {
+  rollback: {
     first: 'interrupted: letting running commands finish, then restoring every changed node (this can take a moment)',
     again: 'still restoring the nodes; please wait',
   },

@@ -65,11 +65,11 @@ export function totals(nodes: NodeRecap[]): RunResult['totals'] {
  * What a run set out to do: apply a playbook (a node restored after a failure still failed), or
  * restore nodes (the rollback command: a node restored is its success).
  */
-export type RunGoal = 'apply' | 'restore';
+export type RunGoal = 'apply' | 'rollback';
 
 const FAILED: Record<RunGoal, NodeStatus[]> = {
   apply: ['failed', 'rolled-back', 'unreachable'],
-  restore: ['failed', 'unreachable'],
+  rollback: ['failed', 'unreachable'],
 };
 
 /** 3 when a restore failed, 1 when anything else went wrong, else 0. */

@@ -7,7 +7,7 @@ import { connect, everyNodeReached } from './engine/connect.js';
 import { closeRun, runResult } from './engine/finish.js';
 import { lockAndGather } from './engine/gather.js';
 import { decideRoles, planRun } from './engine/plan.js';
-import { restoreChangedNodes } from './engine/restore.js';
+import { rollBackChangedNodes } from './engine/rollback.js';
 import { Run } from './engine/run.js';
 import { snapshotChangingNodes } from './engine/snapshot.js';
 import { leaveFirst } from './membership/leave.js';
@@ -77,7 +77,7 @@ async function playbookProcedure(run: Run, playbook: Playbook, options: RunOptio
     run.errors.push(`internal error: ${(e as Error).message}; restoring every changed node`);
   }
   if (!applied) {
-    await restoreChangedNodes(run, options);
+    await rollBackChangedNodes(run, options);
     return;
   }
   await markDone(run, plans, options.keepRuns ?? DEFAULT_KEEP_RUNS);

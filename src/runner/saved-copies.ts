@@ -39,7 +39,7 @@ export function saveCopiesCommand(runDir: string, copies: SavedCopy[]): RemoteCo
  * Puts one file back from its copy (a new file renamed onto it: nothing at its path is written
  * through), or removes it when it did not exist.
  */
-export function restoreCopyCommand(runDir: string, copy: SavedCopy): RemoteCommand {
+export function putBackCopyCommand(runDir: string, copy: SavedCopy): RemoteCommand {
   return {
     label: `restore ${copy.path} from ${runDir}/${copy.saved}`,
     code: [

@@ -1,4 +1,4 @@
-import { restoreScript, sameFirewall, type FirewallState } from '../hsts/firewall.js';
+import { iptablesRestoreScript, sameFirewall, type FirewallState } from '../hsts/firewall.js';
 import {
   editExactly, isEmptyEdit, sameRules, type FirewalldState, type ZoneFile,
 } from '../hsts/firewalld.js';
@@ -12,8 +12,8 @@ import { removeFileCommand, writeFileCommand } from '../steps/common.js';
 import { setDirectoryOwnership } from '../remote/files.js';
 import { ACCOUNT_NAME, isSnapshotDirectory, OCTAL_MODE } from '../hsts/directory.js';
 import type { CopyState, SavedCopy } from '../facts/copies-probe.js';
-import { rdbPath, restoreRedisDataCommand } from './redis-data.js';
-import { copyName, restoreCopyCommand } from './saved-copies.js';
+import { rdbPath, putBackRedisDataCommand } from './redis-data.js';
+import { copyName, putBackCopyCommand } from './saved-copies.js';
 import type { FileFact, NeedsList, NodeFacts, ResourceRef, UnitFact } from '../steps/types.js';
 
 /**
@@ -93,10 +93,10 @@ export function snapshotNeeds(snapshot: Snapshot, privateIp: string): NeedsList 
 }
 
 /** What a restore reads: the node's facts, and how its opaque files are against their copies. */
-export type RestoreFacts = NodeFacts & { copies?: Map<string, CopyState> };
+export type RollbackFacts = NodeFacts & { copies?: Map<string, CopyState> };
 
 /** The opaque files that are not as their copies (a file without a copy to compare with counts). */
-function changedCopies(snapshot: Snapshot, now: RestoreFacts): SavedCopy[] {
+function changedCopies(snapshot: Snapshot, now: RollbackFacts): SavedCopy[] {
   return snapshot.copies.filter((c) => now.copies?.get(c.path) !== 'same');
 }
 
@@ -132,7 +132,7 @@ function fileDiffers(want: Snapshot['files'][number], now: FileFact | undefined)
 }
 
 /** Where the node differs from its snapshot, one line each; [] when it is as it was. */
-export function differences(snapshot: Snapshot, now: RestoreFacts): string[] {
+export function differences(snapshot: Snapshot, now: RollbackFacts): string[] {
   const out: string[] = [];
   for (const file of snapshot.files) if (fileDiffers(file, now.files.get(file.path))) out.push(`file ${file.path}`);
   for (const copy of changedCopies(snapshot, now)) {
@@ -162,7 +162,7 @@ export function differences(snapshot: Snapshot, now: RestoreFacts): string[] {
 }
 
 /** The snapshot's directories whose owner, group or mode is not as they were (one not read counts). */
-function changedDirectories(snapshot: Snapshot, now: RestoreFacts): Snapshot['directories'] {
+function changedDirectories(snapshot: Snapshot, now: RollbackFacts): Snapshot['directories'] {
   return snapshot.directories.filter((want) => {
     const dir = now.directories.get(want.path);
     return !dir?.exists || dir.owner !== want.owner || dir.group !== want.group || dir.mode !== want.mode;
@@ -193,7 +193,7 @@ function firewalldDifferences(want: FirewalldState, now: NodeFacts): string[] {
  * reload: everyone else's run-time rules stay), then the zone's files put back byte for byte, since
  * firewalld rewrites them (and its .old backup) on every permanent change.
  */
-function restoreFirewalld(want: FirewalldState, now: FirewalldState): RemoteCommand[] {
+function rollBackFirewalld(want: FirewalldState, now: FirewalldState): RemoteCommand[] {
   const runtime = editExactly(now.runtime, want.runtime);
   const permanent = editExactly(now.permanent, want.permanent);
   const commands: RemoteCommand[] = [
@@ -216,7 +216,7 @@ function restoreFirewalld(want: FirewalldState, now: FirewalldState): RemoteComm
  * facts-versus-desired idea as `up`, with the snapshot as the desired state. Services are stopped
  * before their files are restored and started after, and only where something of theirs differs.
  */
-export function planRestore(snapshot: Snapshot, now: RestoreFacts): RemoteCommand[] {
+export function planRollback(snapshot: Snapshot, now: RollbackFacts): RemoteCommand[] {
   const changedFiles = snapshot.files.filter((f) => fileDiffers(f, now.files.get(f.path)));
   const copies = changedCopies(snapshot, now);
   const changedPaths = new Set([...changedFiles, ...copies].map((f) => f.path));
@@ -256,9 +256,9 @@ export function planRestore(snapshot: Snapshot, now: RestoreFacts): RemoteComman
     }
     commands.push(setDirectoryOwnership(dir.path, dir));
   }
-  for (const copy of copies) commands.push(restoreCopyCommand(runDir(snapshot.run), copy));
+  for (const copy of copies) commands.push(putBackCopyCommand(runDir(snapshot.run), copy));
   // Redis, stopped above when its file differs, must not find the primary's dataset when it starts.
-  if (snapshot.redisData && changedPaths.has(HSTS.redisConf)) commands.push(restoreRedisDataCommand(runDir(snapshot.run), snapshot.redisData.rdb, snapshot.nodedUser));
+  if (snapshot.redisData && changedPaths.has(HSTS.redisConf)) commands.push(putBackRedisDataCommand(runDir(snapshot.run), snapshot.redisData.rdb, snapshot.nodedUser));
   if (changedFiles.some((f) => f.path.startsWith('/lib/systemd/') || f.path.startsWith('/etc/systemd/'))) {
     commands.push(daemonReload());
   }
@@ -269,9 +269,9 @@ export function planRestore(snapshot: Snapshot, now: RestoreFacts): RemoteComman
     }
   }
   if (snapshot.firewall && !sameFirewall(snapshot.firewall, now.firewall)) {
-    commands.push(iptablesRestore(restoreScript(now.firewall, snapshot.firewall), 'chain HSTS-CLUSTER as it was'));
+    commands.push(iptablesRestore(iptablesRestoreScript(now.firewall, snapshot.firewall), 'chain HSTS-CLUSTER as it was'));
   }
-  if (snapshot.firewalld && now.firewalld) commands.push(...restoreFirewalld(snapshot.firewalld, now.firewalld));
+  if (snapshot.firewalld && now.firewalld) commands.push(...rollBackFirewalld(snapshot.firewalld, now.firewalld));
   for (const user of snapshot.users) {
     // Only an account a run could have made (useradd's range, from UID_MIN 1000) is ever deleted; any
     // other is left, and the restore then says it is not as it was.

@@ -134,14 +134,14 @@ describe('runCommand and Ctrl-C: signal -> abort -> the handler restores -> exit
   });
 
   it.each([
-    ['restored', 1, ['SIGINT'], [INTERRUPT_MESSAGES.restore.first]],
-    ['restore failed', 3, ['SIGINT'], [INTERRUPT_MESSAGES.restore.first]],
-    ['SIGTERM', 1, ['SIGTERM'], [INTERRUPT_MESSAGES.restore.first]],
+    ['restored', 1, ['SIGINT'], [INTERRUPT_MESSAGES.rollback.first]],
+    ['restore failed', 3, ['SIGINT'], [INTERRUPT_MESSAGES.rollback.first]],
+    ['SIGTERM', 1, ['SIGTERM'], [INTERRUPT_MESSAGES.rollback.first]],
   ] as const)('%s -> exit %i', async (_, code, signals, said) => {
     const { io, out, signals: source } = fakeIO();
     let started!: () => void;
     const running = new Promise<void>((r) => { started = r; });
-    const run = runCommand(spec((ctx) => { started(); return untilAborted(code)(ctx); }, { interrupt: 'restore' }), {}, [], io);
+    const run = runCommand(spec((ctx) => { started(); return untilAborted(code)(ctx); }, { interrupt: 'rollback' }), {}, [], io);
     await running;
     for (const s of signals) source.emit(s);
     expect(await run).toBe(code);
@@ -160,13 +160,13 @@ describe('runCommand and Ctrl-C: signal -> abort -> the handler restores -> exit
       await new Promise((r) => ctx.signal.addEventListener('abort', r));
       await restored;
       return outcome(1);
-    }, { interrupt: 'restore' }), {}, [], io);
+    }, { interrupt: 'rollback' }), {}, [], io);
     await running;
     source.emit('SIGINT');
     source.emit('SIGINT');
     restoreDone();
     expect(await run).toBe(1);
-    expect(out.log).toEqual([INTERRUPT_MESSAGES.restore.first, INTERRUPT_MESSAGES.restore.again]);
+    expect(out.log).toEqual([INTERRUPT_MESSAGES.rollback.first, INTERRUPT_MESSAGES.rollback.again]);
   });
 
   it('a stream (status --watch) ends on Ctrl-C with its last round\'s code', async () => {
@@ -181,7 +181,7 @@ describe('runCommand and Ctrl-C: signal -> abort -> the handler restores -> exit
   });
 
   it.each([
-    ['restore', 1],
+    ['rollback', 1],
     ['stop', 1],
     [undefined, 0],
   ] as const)('interrupt %s installs %i handler per signal while the command runs, none after', async (interrupt, during) => {
@@ -194,7 +194,7 @@ describe('runCommand and Ctrl-C: signal -> abort -> the handler restores -> exit
 
   it('removes its handlers when the handler throws', async () => {
     const { io, signals: source } = fakeIO();
-    await expect(runCommand(spec(() => Promise.reject(new Error('boom')), { interrupt: 'restore' }), {}, [], io)).rejects.toThrow('boom');
+    await expect(runCommand(spec(() => Promise.reject(new Error('boom')), { interrupt: 'rollback' }), {}, [], io)).rejects.toThrow('boom');
     expect(source.listenerCount('SIGINT') + source.listenerCount('SIGTERM')).toBe(0);
   });
 });

@@ -121,15 +121,15 @@ export class Run {
    * on this node; without, the status only. `{ restored }` is the `rollback` command's, whose goal
    * is the restore: one step, changed when the restore changed the node, else ok.
    */
-  nodeRolledBack(name: string, outcome?: string | { restored: boolean }): void {
+  nodeRolledBack(name: string, outcome?: string | { changed: boolean }): void {
     const r = this.recap(name);
     r.status = 'rolled-back';
     if (typeof outcome === 'string') {
       r.failed = 1;
       r.error = outcome;
     } else if (outcome) {
-      r.changed = outcome.restored ? 1 : 0;
-      r.ok = outcome.restored ? 0 : 1;
+      r.changed = outcome.changed ? 1 : 0;
+      r.ok = outcome.changed ? 0 : 1;
     }
   }
 
@@ -177,7 +177,7 @@ export class Run {
    * `rollback failed, left: LEFT` on a line below any earlier error (the counts kept); else a node that
    * failed stays failed, its error saying it was restored as well; else rolled-back (status only).
    */
-  nodeAfterRestore(name: string, left?: string): void {
+  nodeAfterRollback(name: string, left?: string): void {
     const r = this.recap(name);
     if (left !== undefined) {
       r.status = 'rollback-failed';
