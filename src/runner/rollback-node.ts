@@ -8,9 +8,9 @@ import { differences, planRollback, snapshotNeeds, type Snapshot } from './snaps
 
 export interface NodeRollbackResult {
   ok: boolean;
-  /** Restore commands run (0: the node was already as its snapshot says). */
+  /** Rollback commands run (0: the node was already as its snapshot says). */
   commands: number;
-  /** What still differs from the snapshot, when the restore failed. */
+  /** What still differs from the snapshot, when the rollback failed. */
   left: string[];
 }
 

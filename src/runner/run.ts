@@ -35,7 +35,7 @@ export interface RunOptions {
   journalDir: string;
   progress: Progress;
   log: (line: string) => void;
-  /** Ctrl-C: no new work starts, what is in flight ends, then every changed node is restored. */
+  /** Ctrl-C: no new work starts, what is in flight ends, then every changed node is rolled back. */
   abort: AbortSignal;
 }
 
@@ -73,7 +73,7 @@ async function playbookProcedure(run: Run, playbook: Playbook, options: RunOptio
     applied = await snapshotChangingNodes(run, plans, options.commandTimeoutMs) &&
       await applyPhases(run, playbook, plans, roles, { plan: planOptions, commandTimeoutMs: options.commandTimeoutMs, abort: options.abort, groups });
   } catch (e) {
-    // A bug of ours must not leave nodes half-configured: restore them like any failure.
+    // A bug of ours must not leave nodes half-configured: roll them back as after any failure.
     run.errors.push(`internal error: ${(e as Error).message}; restoring every changed node`);
   }
   if (!applied) {

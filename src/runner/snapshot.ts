@@ -18,7 +18,7 @@ import type { FileFact, NeedsList, NodeFacts, ResourceRef, UnitFact } from '../s
 
 /**
  * What a node looked like before a run changed it: stored on the node, root only. Version 2 is a
- * snapshot with node-side copies (`copies`): an hsts-cluster from before them would restore such a
+ * snapshot with node-side copies (`copies`): an hsts-cluster from before them would roll back to such a
  * snapshot only in part, so it refuses it instead; a snapshot without copies stays version 1.
  */
 export interface Snapshot {
@@ -46,7 +46,7 @@ export interface Snapshot {
 
 /**
  * The node as the run found it, limited to what the run's changes touch (and the services that read
- * those files): a rollback restores exactly that, and nothing Redis or Sentinel changed meanwhile.
+ * those files): a rollback puts back exactly that, and nothing Redis or Sentinel changed meanwhile.
  */
 export function takeSnapshot(run: string, node: string, nodedUser: string, facts: NodeFacts, touches: ResourceRef[]): Snapshot {
   const files = new Set(touches.flatMap((t) => (t.kind === 'file' ? [t.path] : [])));
@@ -77,7 +77,7 @@ export function takeSnapshot(run: string, node: string, nodedUser: string, facts
 }
 
 /**
- * What a restore must read on the node: exactly what the snapshot holds (its files, units, users,
+ * What a rollback must read on the node: exactly what the snapshot holds (its files, units, users,
  * firewall zone), whatever playbook made it; plus the two Redis files and the services, which say
  * how Redis runs.
  */
@@ -92,7 +92,7 @@ export function snapshotNeeds(snapshot: Snapshot, privateIp: string): NeedsList 
   };
 }
 
-/** What a restore reads: the node's facts, and how its opaque files are against their copies. */
+/** What a rollback reads: the node's facts, and how its opaque files are against their copies. */
 export type RollbackFacts = NodeFacts & { copies?: Map<string, CopyState> };
 
 /** The opaque files that are not as their copies (a file without a copy to compare with counts). */
@@ -106,7 +106,7 @@ export function runDir(run: string): string {
 
 /**
  * The lines of a Redis or Sentinel file that are not their own run-time state (ids, epochs, known
- * peers, the CONFIG REWRITE marker), as parsed arguments: restoring a file means restoring these;
+ * peers, the CONFIG REWRITE marker), as parsed arguments: putting a file back means putting these back;
  * the rest Redis and Sentinel rewrite whenever they like.
  */
 function configuredLines(text: string): string {
@@ -146,7 +146,7 @@ export function differences(snapshot: Snapshot, now: RollbackFacts): string[] {
       continue;
     }
     if (current.enabled !== unit.enabled) out.push(`unit ${unit.name} is ${current.enabled || 'not installed'}, was ${unit.enabled || 'not installed'}`);
-    // A unit that had failed is back as stopped: that is as it was (a failure is not restored).
+    // A unit that had failed is back as stopped: that is as it was (a failure is not put back).
     const same = current.active === unit.active || (unit.active === 'failed' && current.active === 'inactive');
     if (!same) out.push(`unit ${unit.name} is ${current.active}, was ${unit.active}`);
   }
@@ -214,7 +214,7 @@ function rollBackFirewalld(want: FirewalldState, now: FirewalldState): RemoteCom
 /**
  * The commands that put a node back as its snapshot says, from what it looks like now: the same
  * facts-versus-desired idea as `up`, with the snapshot as the desired state. Services are stopped
- * before their files are restored and started after, and only where something of theirs differs.
+ * before their files are put back and started after, and only where something of theirs differs.
  */
 export function planRollback(snapshot: Snapshot, now: RollbackFacts): RemoteCommand[] {
   const changedFiles = snapshot.files.filter((f) => fileDiffers(f, now.files.get(f.path)));
@@ -227,7 +227,7 @@ export function planRollback(snapshot: Snapshot, now: RollbackFacts): RemoteComm
   const touched = (service: Service) => inputs[service].some((p) => changedPaths.has(p));
 
   const commands: RemoteCommand[] = [];
-  // Stop what runs (or keeps restarting) now but did not before, and what must re-read restored files.
+  // Stop what runs (or keeps restarting) now but did not before, and what must re-read the files put back.
   const running = (name: string) => !['inactive', 'failed', ''].includes(now.units.get(name)?.active ?? '');
   const stop = STOP_ORDER.filter((s) => was.has(s) && running(s) && (!wasActive(s) || touched(s)));
   for (const s of stop) commands.push(systemctl('stop', s));
@@ -274,7 +274,7 @@ export function planRollback(snapshot: Snapshot, now: RollbackFacts): RemoteComm
   if (snapshot.firewalld && now.firewalld) commands.push(...rollBackFirewalld(snapshot.firewalld, now.firewalld));
   for (const user of snapshot.users) {
     // Only an account a run could have made (useradd's range, from UID_MIN 1000) is ever deleted; any
-    // other is left, and the restore then says it is not as it was.
+    // other is left, and the rollback then says it is not as it was.
     if (!user.exists && now.users.get(user.name) === true && (now.userIds.get(user.name) ?? 0) >= FIRST_USER_UID) {
       commands.push(deleteUser(user.name));
     }

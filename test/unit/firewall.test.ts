@@ -42,7 +42,7 @@ describe('firewall rules', () => {
     ].join('\n'));
   });
 
-  it('removes chain and jump when restoring a node that had none', () => {
+  it('removes chain and jump when rolling back a node that had none', () => {
     expect(iptablesRestoreScript(desiredFirewall(input), { chain: null, jumps: [], jumpFirst: false })).toBe([
       '*filter',
       '-D INPUT -p tcp -m multiport --dports 31415,41415 -j HSTS-CLUSTER',

@@ -30,7 +30,7 @@ describe('node-side copies of opaque files', () => {
     expect(copyName(2, '~xfer/localkeystore.db')).toBe('copy.2.localkeystore.db');
   });
 
-  it('saves a file with its mode and notes an absent one; compares, and restores both', () => {
+  it('saves a file with its mode and notes an absent one; compares, and puts both back', () => {
     writeFileSync(store, Buffer.from([0, 1, 2, 255]));
     chmodSync(store, 0o600);
     run({ label: 'mkdir', code: `install -d -m 0700 '${runDir}'` });
@@ -55,17 +55,17 @@ describe('node-side copies of opaque files', () => {
     expect(compare()[store]).toBe('same');
   });
 
-  it('says when there is no copy: unsaved, and the restore fails naming the file', () => {
+  it('says when there is no copy: unsaved, and putting it back fails naming the file', () => {
     const lost: SavedCopy = { path: store, saved: 'copy.9.rootkeystore.db' };
     const probe = copiesProbe(runDir, [lost]);
     expect(probe.parse(run(probe.command)).get(store)).toBe('unsaved');
-    const restore = run(putBackCopyCommand(runDir, lost));
-    expect(restore.exitCode).toBe(1);
-    expect(restore.output).toContain(`no copy of ${store} was saved in ${runDir}`);
+    const putBack = run(putBackCopyCommand(runDir, lost));
+    expect(putBack.exitCode).toBe(1);
+    expect(putBack.output).toContain(`no copy of ${store} was saved in ${runDir}`);
     expect(probe.parse(undefined).get(store)).toBe('unsaved');
   });
 
-  it('restores through no symlink its user put at the path (the file it points to stays as it was)', () => {
+  it('puts back through no symlink its user put at the path (the file it points to stays as it was)', () => {
     const victim = join(dir, 'victim');
     writeFileSync(victim, 'precious');
     rmSync(store);

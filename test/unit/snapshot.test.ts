@@ -54,7 +54,7 @@ const touches = [
   { kind: 'unit' as const, name: 'asperaredissentinel' }, { kind: 'firewall' as const },
 ];
 
-describe('snapshot and restore', () => {
+describe('snapshot and rollback', () => {
   it('keeps only what the run touches, plus the services reading those files', () => {
     const snap = takeSnapshot(RUN, 'node1', 'asperadaemon', fresh, [{ kind: 'file', path: REDIS }]);
     expect(snap.files.map((f) => f.path)).toEqual([REDIS]);
@@ -62,7 +62,7 @@ describe('snapshot and restore', () => {
     expect(snap.firewall).toBeNull();
   });
 
-  it('undoes a configured node: stop what was not running, restore files, remove the unit, restart Redis', () => {
+  it('undoes a configured node: stop what was not running, put files back, remove the unit, restart Redis', () => {
     const snap = takeSnapshot(RUN, 'node1', 'asperadaemon', fresh, touches);
     const configured = facts(
       [file(REDIS, 'port 31415\nbind 10.0.0.1\n'), file(SENTINEL, 'port 41415\n'), file(UNIT, '[Unit]\n', 'root')],
@@ -105,7 +105,7 @@ describe('snapshot and restore', () => {
     ]);
   });
 
-  it('never deletes an account below useradd\'s range, whatever the snapshot says: the restore then says it is not as it was', () => {
+  it('never deletes an account below useradd\'s range, whatever the snapshot says: the rollback then says it is not as it was', () => {
     const before = facts([], [], { users: new Map([['sshd', false]]) });
     const snap = takeSnapshot(RUN, 'node1', 'asperadaemon', before, [{ kind: 'user', name: 'sshd' }]);
     const after = facts([], [], { users: new Map([['sshd', true]]), userIds: new Map([['sshd', 105]]) });
@@ -140,7 +140,7 @@ describe('snapshot and restore', () => {
     expect(planRollback(snap, after).map((c) => c.label)).toEqual([`remove ${KEYSTORE}`, 'userdel --remove bob']);
   });
 
-  it('counts a resource it could not read as a difference, never as restored', () => {
+  it('counts a resource it could not read as a difference, never as put back', () => {
     const before = facts([file(REDIS, 'port 31415\n')], [unit('asperaredissentinel', 'inactive', '')], { users: new Map([['bob', false]]) });
     const snap = takeSnapshot(RUN, 'node1', 'asperadaemon', before,
       [{ kind: 'file', path: REDIS }, { kind: 'unit', name: 'asperaredissentinel' }, { kind: 'user', name: 'bob' }]);
@@ -160,7 +160,7 @@ describe('snapshot and restore', () => {
   const SSH_RULE = 'rule family="ipv4" source address="192.0.2.9" service name="ssh" accept';
   const ours = desiredRichRules({ clusterIps: ['10.0.0.1'], redisPort: 31415, sentinelPort: 41415 });
 
-  it('restores firewalld: our rich rules out at run time and permanently, the zone files back byte for byte', () => {
+  it('rolls firewalld back: our rich rules out at run time and permanently, the zone files back byte for byte', () => {
     const snap = takeSnapshot(RUN, 'node1', 'asperadaemon', facts([], [], { firewalld: zone([SSH_RULE], null, null) }), [{ kind: 'firewalld' }]);
     expect(snapshotNeeds(snap, '10.0.0.1').firewalld).toEqual({ privateIp: '10.0.0.1', zone: 'public' });
     const configured = facts([], [], { firewalld: zone([SSH_RULE, ...ours], '<zone>ours</zone>', '<zone/>') });
@@ -205,7 +205,7 @@ describe('opaque files (askmscli\'s stores): copied on the node, never held in t
     want: { version: number; files: string[]; copies: { path: string; saved: string }[]; units: string[] };
   }[] = [
     {
-      name: 'a read file only: held inline, version 1 (older hsts-cluster can restore it)',
+      name: 'a read file only: held inline, version 1 (older hsts-cluster can roll back to it)',
       touches: [fileTouch(RECORD)], facts: facts([record], running),
       want: { version: 1, files: [RECORD], copies: [], units: [] },
     },
@@ -247,12 +247,12 @@ describe('opaque files (askmscli\'s stores): copied on the node, never held in t
   const now = (states: Record<string, CopyState> | undefined) =>
     Object.assign(facts([record], running), states ? { copies: new Map(Object.entries(states)) } : {});
 
-  it('asks the restore to compare the copies on the node', () => {
+  it('asks the rollback to compare the copies on the node', () => {
     expect(snapshotNeeds(snap, '10.0.0.1').copies).toEqual({ runDir: RUN_DIR, files: snap.copies });
     expect(snapshotNeeds(snap, '10.0.0.1').files).not.toContain(ROOT_STORE);
   });
 
-  const restores: { name: string; states: Record<string, CopyState> | undefined; left: string[]; labels: string[] }[] = [
+  const rollbacks: { name: string; states: Record<string, CopyState> | undefined; left: string[]; labels: string[] }[] = [
     { name: 'both as their copies: nothing to do', states: { [ROOT_STORE]: 'same', [DAEMON_STORE]: 'same' }, left: [], labels: [] },
     {
       name: 'the root store changed: copied back; no daemon reads it, none restarts',
@@ -271,13 +271,13 @@ describe('opaque files (askmscli\'s stores): copied on the node, never held in t
       ],
     },
     {
-      name: 'a copy that is missing on the node: left, and its restore (which fails there, naming it) is planned',
+      name: 'a copy that is missing on the node: left, and putting it back (which fails there, naming it) is planned',
       states: { [ROOT_STORE]: 'unsaved', [DAEMON_STORE]: 'same' },
       left: [`file ${ROOT_STORE}: no copy of it in ${RUN_DIR}`],
       labels: [`restore ${ROOT_STORE} from ${RUN_DIR}/copy.0.rootkeystore.db`],
     },
     {
-      name: 'copies not compared (no answer): every store counts as different, never as restored',
+      name: 'copies not compared (no answer): every store counts as different, never as put back',
       states: undefined,
       left: [`file ${ROOT_STORE}: no copy of it in ${RUN_DIR}`, `file ${DAEMON_STORE}: no copy of it in ${RUN_DIR}`],
       labels: [
@@ -288,12 +288,12 @@ describe('opaque files (askmscli\'s stores): copied on the node, never held in t
     },
   ];
 
-  it.each(restores)('$name', ({ states, left, labels }) => {
+  it.each(rollbacks)('$name', ({ states, left, labels }) => {
     expect(differences(snap, now(states))).toEqual(left);
     expect(planRollback(snap, now(states)).map((c) => c.label)).toEqual(labels);
   });
 
-  it('restores a snapshot written before the copies (version 1, the stores inline), as that version did', () => {
+  it('rolls back to a snapshot written before the copies (version 1, the stores inline), as that version did', () => {
     const store = (content: string) => file(ROOT_STORE, content, 'root');
     const old = JSON.stringify({
       version: 1, run: '20261127T100000Z-00a0', node: 'node1', createdAt: '2026-11-27T10:00:00.000Z', nodedUser: 'asperadaemon',
@@ -304,9 +304,9 @@ describe('opaque files (askmscli\'s stores): copied on the node, never held in t
     expect(parsed.copies).toEqual([]);
     expect(snapshotNeeds(parsed, '10.0.0.1').files).toContain(ROOT_STORE);
     expect(snapshotNeeds(parsed, '10.0.0.1').copies).toBeUndefined();
-    const restore = planRollback(parsed, facts([store('new store')], []));
-    expect(restore.map((c) => c.label)).toEqual([`write ${ROOT_STORE} (root:aspadmins 640)`]);
-    expect(restore[0]!.inputs!.content).toEqual(Buffer.from('old store'));
+    const commands = planRollback(parsed, facts([store('new store')], []));
+    expect(commands.map((c) => c.label)).toEqual([`write ${ROOT_STORE} (root:aspadmins 640)`]);
+    expect(commands[0]!.inputs!.content).toEqual(Buffer.from('old store'));
     expect(differences(parsed, facts([store('old store')], []))).toEqual([]);
   });
 
@@ -316,14 +316,14 @@ describe('opaque files (askmscli\'s stores): copied on the node, never held in t
   });
 });
 
-describe('a directory\'s owner and mode: snapshotted when a run may chown it, put back by a restore', () => {
+describe('a directory\'s owner and mode: snapshotted when a run may chown it, put back by a rollback', () => {
   const DIR = '/opt/aspera/etc/redis';
   const dir = (fields: Partial<DirectoryFact>): DirectoryFact => ({ path: DIR, exists: true, kind: 'directory', uid: 0, gid: 0, owner: 'root', group: 'root', mode: '755', ...fields });
   const before = facts([], [], { directories: new Map([[DIR, dir({})]]) });
   const after = facts([], [], { directories: new Map([[DIR, dir({ uid: 999, gid: 996, owner: 'asperadaemon', group: 'aspadmins' })]]) });
   const snap = takeSnapshot(RUN, 'node1', 'asperadaemon', before, [{ kind: 'directory', path: DIR }]);
 
-  it('records it and reads it back on restore', () => {
+  it('records it and reads it back on rollback', () => {
     expect(snap.directories).toEqual([{ path: DIR, owner: 'root', group: 'root', mode: '755' }]);
     expect(snapshotNeeds(snap, '172.20.0.2').directories).toEqual({ paths: [DIR], user: 'asperadaemon' });
     expect(read(serializeSnapshot(snap)).directories).toEqual(snap.directories);
@@ -338,7 +338,7 @@ describe('a directory\'s owner and mode: snapshotted when a run may chown it, pu
     expect(planRollback(snap, before)).toEqual([]);
   });
 
-  it('refuses a directory or an owner that no run may restore', () => {
+  it('refuses a directory or an owner that no run may put back', () => {
     const forged = { ...snap, directories: [{ path: '/etc/sudoers.d', owner: 'root', group: 'root', mode: '777' }] };
     expect(() => planRollback(forged, after)).toThrow(/not one a run may restore/);
     const badMode = { ...snap, directories: [{ path: DIR, owner: 'root', group: 'root', mode: '755; rm -rf /' }] };

@@ -36,9 +36,9 @@ interface NodeRecords {
 }
 
 /**
- * `hsts-cluster rollback`: after a controller died mid-run, restore every node from the snapshot it
- * holds for that run (the newest unfinished one unless --run names one), then check it. Whichever
- * command made the run (up, add-transfer-user), the snapshot says what to read and restore.
+ * `hsts-cluster rollback`: after a controller died mid-run, roll every node back to the snapshot it
+ * holds of that run (the newest unfinished one unless --run names one), then check it. Whichever
+ * command made the run (up, add-transfer-user), the snapshot says what to read and put back.
  */
 export async function runRollback(inventory: Inventory, options: RollbackRunOptions): Promise<RunResult> {
   const run = new Run('rollback', inventory, { ...options, verbose: false });
@@ -104,7 +104,7 @@ function newestUnfinished(records: NodeRecords): string | undefined {
   return unfinished.sort().at(-1);
 }
 
-/** The lock: take it, or take it over from the dead run being restored; anything else refuses. False: stop. */
+/** The lock: take it, or take it over from the dead run being rolled back; anything else refuses. False: stop. */
 async function lockHoldingNodes(run: Run, holding: string[], holders: Map<string, string>, target: string, breakLock: boolean): Promise<boolean> {
   const holder = lockHolder(run);
   for (const name of holding) {
@@ -122,7 +122,7 @@ async function lockHoldingNodes(run: Run, holding: string[], holders: Map<string
   return !(run.errors.length > 0 && run.locked.size < holding.length);
 }
 
-/** Whether a lock may be taken over: its holder is the run we restore and that run is gone. */
+/** Whether a lock may be taken over: its holder is the run we roll back and that run is gone. */
 function holderGone(holderJson: string, target: string): boolean {
   const holder = parseHolder(holderJson);
   if (!holder || holder.run !== target) return false;
@@ -145,7 +145,7 @@ async function rollBackFromSnapshots(run: Run, holding: string[], target: string
     return checkSnapshot(read.results[0]!.output, { run: target, node: name, inventory: run.inventory });
   };
   const tasks = holding.map((name) => rollbackTask(run, name, readSnapshot(name), options, 'already as it was'));
-  const outcomes = await run.phase(`Restore the nodes from run ${target}'s snapshots`, tasks);
+  const outcomes = await run.phase(`Roll the nodes back to run ${target}'s snapshots`, tasks);
   for (const o of outcomes) {
     if (o.error) run.nodeRollbackFailed(o.node, o.error.message);
     else run.nodeRolledBack(o.node, { changed: o.result?.status === 'changed' });

@@ -34,7 +34,7 @@ export class ClusterTester {
   constructor(
     private readonly inventory: Inventory,
     private readonly sessions: Map<string, NodeSession>,
-    /** Ctrl-C: the waits end and the test fails, restoring what it changed (replica-priority, its user). */
+    /** Ctrl-C: the waits end and the test fails, setting back what it changed (replica-priority, its user). */
     private readonly abort?: AbortSignal,
   ) {}
 
