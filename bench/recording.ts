@@ -66,7 +66,7 @@ export function redactInput(input: Buffer, secrets: Map<string, string>): Buffer
   return out;
 }
 
-export function restoreInput(input: Buffer, secrets: Map<string, string>): Buffer {
+export function unredactInput(input: Buffer, secrets: Map<string, string>): Buffer {
   let out = input;
   for (const [name, value] of secrets) {
     for (const a of appearances(name, value)) out = replaceAll(out, a.placeholder, a.bytes);
@@ -87,7 +87,7 @@ export function toRecord(event: BatchEvent, secrets: Map<string, string>): Recor
 /** The stdin a recorded batch was sent with, secrets put back. */
 export function replayStdin(record: RecordedBatch, secrets: Map<string, string>): Buffer {
   const prefix = record.sudo ? Buffer.from(`${secrets.get(record.sudo)}\n`) : Buffer.alloc(0);
-  return Buffer.concat([prefix, batchStdin(record.inputs.map((i) => restoreInput(Buffer.from(i, 'base64'), secrets)))]);
+  return Buffer.concat([prefix, batchStdin(record.inputs.map((i) => unredactInput(Buffer.from(i, 'base64'), secrets)))]);
 }
 
 /**

@@ -7,7 +7,7 @@
  * configured node did.
  */
 import { renderRecord } from '../../src/hsts/askms-record.js';
-import { restoreInput } from '../recording.js';
+import { unredactInput } from '../recording.js';
 import type { Answer } from './script.js';
 import { PASSWORD_DIGEST, type RecordedCommand, type RecordedNode } from './recording-file.js';
 import { commandKey, render, tokenise, type NodeView } from './tokens.js';
@@ -66,7 +66,7 @@ export class FarmNode {
 
   private output(recorded: RecordedCommand): string {
     const rendered = render(recorded.output ?? '', this.o.recorded, this.o.view).split(PASSWORD_DIGEST).join(this.o.passwordDigest);
-    const text = restoreInput(Buffer.from(rendered), this.o.secrets).toString();
+    const text = unredactInput(Buffer.from(rendered), this.o.secrets).toString();
     if (!recorded.file) return text;
     const newline = text.indexOf('\n');
     let content = text.slice(newline + 1);

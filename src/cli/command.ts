@@ -20,11 +20,11 @@ export interface CommandSpec<O extends CommonOptions = CommonOptions> {
   /** `'shows'`: --limit picks the nodes shown; otherwise why the command refuses --limit (exit 2). */
   limit: 'shows' | { refused: string };
   /**
-   * Ctrl-C: `'restore'` stops the work and restores what it changed, `'finish'` lets a restore
-   * finish (the rollback command), `'stop'` ends a read-only
+   * Ctrl-C: `'rollback'` stops the work and rolls back what it changed, `'finish'` lets a
+   * rollback finish (the rollback command), `'stop'` ends a read-only
    * command after the current round; absent: no handler (the process ends at once).
    */
-  interrupt?: 'restore' | 'finish' | 'stop';
+  interrupt?: 'rollback' | 'finish' | 'stop';
   /**
    * Nodes marked "state": "absent" are still members until `up` detaches them. `'allowed'`: the
    * command works with them there (up, plan, status, rollback); otherwise it refuses (exit 2), since

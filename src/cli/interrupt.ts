@@ -1,13 +1,13 @@
 /** What each Ctrl-C says: the first asks the work to stop, later ones that it is still ending. */
 export const INTERRUPT_MESSAGES = {
-  restore: {
-    first: 'interrupted: letting running commands finish, then restoring every changed node (this can take a moment)',
-    again: 'still restoring the nodes; please wait',
+  rollback: {
+    first: 'interrupted: letting running commands finish, then rolling back every changed node (this can take a moment)',
+    again: 'still rolling back the nodes; please wait',
   },
-  /** The rollback command: a restore half done is worse than one finished, so it goes on. */
+  /** The rollback command: a rollback half done is worse than one finished, so it goes on. */
   finish: {
-    first: 'interrupted: the restore goes on until every node it started is restored (this can take a moment)',
-    again: 'still restoring the nodes; please wait',
+    first: 'interrupted: the rollback goes on until every node it started is rolled back (this can take a moment)',
+    again: 'still rolling back the nodes; please wait',
   },
   stop: {
     first: 'interrupted: stopping',

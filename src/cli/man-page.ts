@@ -57,7 +57,7 @@ export function manPage(program: Command = commandTree()): string {
     '.B hsts\\-cluster',
     '[\\fIoptions\\fR] \\fIcommand\\fR [\\fIarguments\\fR] [\\fIoptions\\fR]',
     '.SH DESCRIPTION',
-    roffText(`${PROGRAM_DESCRIPTION}: plan shows what up would change, up applies it and restores every changed node when anything fails, status gives a verdict.`),
+    roffText(`${PROGRAM_DESCRIPTION}: plan shows what up would change, up applies it and rolls back every changed node when anything fails, status gives a verdict.`),
     ...notes.flatMap((line) => ['.PP', roffText(line)]),
     '.SH OPTIONS',
     'Every command takes these options, before or after its name.',

@@ -4,9 +4,9 @@ export const PROGRAM_DESCRIPTION = 'Turn IBM Aspera HSTS servers into a Redis Se
 export const EXIT_CODES = `
 Exit codes:
   0  ok (status: healthy)
-  1  failed; every changed node was restored (status: not healthy)
+  1  failed; every changed node was rolled back (status: not healthy)
   2  bad input or usage: nothing was touched, no connection was opened
-  3  failed and a restore failed too: the recap names the node and what is left
+  3  failed and the rollback failed too: the recap names the node and what is left
 
 Options go before or after the command: hsts-cluster -i inventory.json up
 The inventory is -i FILE, else $HSTS_CLUSTER_INVENTORY, else ./inventory.json.`;

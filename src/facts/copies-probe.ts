@@ -3,7 +3,7 @@ import { OPEN_FUNCTION, STORE_MAX_BYTES } from '../remote/safe-files.js';
 import { shPath, shq } from '../ssh/shell.js';
 
 /**
- * A restore's question about opaque files (askmscli's encrypted stores), which no fact reads: is
+ * A rollback's question about opaque files (askmscli's encrypted stores), which no fact reads: is
  * each file as the copy the snapshot batch made of it on the node (runner/saved-copies.ts)?
  * Compared on the node, so the file's bytes never travel.
  */

@@ -9,7 +9,7 @@ export interface FactNeeds {
   firewalld?: { privateIp: string; zone?: string };
   /** Directories whose owner and mode to read, and the account whose groups decide who may write them. */
   directories?: { paths: string[]; user: string };
-  /** A restore's: compare opaque files with the copies the snapshot batch made in `runDir`. */
+  /** A rollback's: compare opaque files with the copies the snapshot batch made in `runDir`. */
   copies?: { runDir: string; files: SavedCopy[] };
 }
 

@@ -187,7 +187,7 @@ export type NodeProbes = Record<`file ${string}`, Probe<FileFact>> & {
   directories: Probe<DirectoriesFact> | undefined;
 };
 
-/** The facts a restore reads besides the node's: how each opaque file is against its copy. */
+/** The facts a rollback reads besides the node's: how each opaque file is against its copy. */
 export interface CopyFacts {
   copies: Map<string, CopyState>;
 }

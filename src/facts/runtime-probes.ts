@@ -87,7 +87,7 @@ export function rdbHeadProbe(): Probe<Dataset | undefined> {
 
 /**
  * A node's dataset position: the running Redis's (its offset grows past the RDB's as it writes), or
- * the RDB file's when Redis is stopped or has not yet restored its position from the file.
+ * the RDB file's when Redis is stopped or has not yet loaded its position from the file.
  */
 export function datasetOf(redis: RuntimeFacts['redis'], rdb: Dataset | undefined): Dataset | undefined {
   if (!redis || redis.offset <= (rdb?.offset ?? 0)) return rdb;

@@ -59,7 +59,7 @@ export function sameFirewall(a: FirewallState, b: FirewallState): boolean {
  * the chain is declared (which flushes it) and refilled, the jumps replaced. Applied atomically.
  * When `to.chain` is null the chain is emptied and deleted.
  */
-export function restoreScript(from: FirewallState, to: FirewallState): string {
+export function iptablesRestoreScript(from: FirewallState, to: FirewallState): string {
   const lines = ['*filter'];
   for (const jump of from.jumps) lines.push(jump.replace(/^-A /, '-D '));
   if (to.chain !== null || from.chain !== null) lines.push(`:${CHAIN} - [0:0]`);

@@ -12,7 +12,7 @@ function mergeInputs(a: RemoteCommand, b: RemoteCommand): RemoteCommand['inputs'
 
 /**
  * `then`, once `first` succeeded (its output dropped; its failure is the command's). Labelled as
- * `then`: `first` is the precondition, e.g. restore a setting once the replicas are online.
+ * `then`: `first` is the precondition, e.g. set a setting back once the replicas are online.
  */
 export function onceSucceeded(first: RemoteCommand, then: RemoteCommand): RemoteCommand {
   const inputs = mergeInputs(first, then);

@@ -74,7 +74,7 @@ export function runningRedis(facts: Pick<NodeFacts, 'units' | 'files'>, cluster:
 /**
  * A node's facts in two read-only round trips: files, units, users, firewall and environment
  * first; then the running Redis and Sentinel, asked with the passwords their files hold.
- * `needs` says what to read (a playbook's steps, or for a restore what the snapshot holds).
+ * `needs` says what to read (a playbook's steps, or for a rollback what the snapshot holds).
  * `before` runs ahead of the probes in the first round trip, and ends before any probe starts (the
  * run lock; the strays a rollback stops, which could otherwise still write what the probes read).
  */

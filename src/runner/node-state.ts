@@ -142,7 +142,7 @@ export function parseRunList(output: string): RunList {
 /** The largest snapshot.json read back (a snapshot holds a few small files inline). */
 export const MAX_SNAPSHOT_BYTES = 4 * 1024 * 1024;
 
-/** Only the check of the state directory (a restore's first batch: it reads the run's copies there). */
+/** Only the check of the state directory (a rollback's first batch: it reads the run's copies there). */
 export function stateCheckCommand(): RemoteCommand {
   return inStateDir({ label: `check ${HSTS.stateDir}`, code: ':' }, 'read');
 }
@@ -174,7 +174,7 @@ export function applyTag(run: string): string {
 /**
  * Stops what a run left running on a node (a command whose SSH connection was cut, say), with its
  * whole process group, and waits until every process of those groups is gone, the untagged
- * children too: one of them may still be finishing a write, which must not land after the restore.
+ * children too: one of them may still be finishing a write, which must not land after the rollback.
  */
 export function stopStrayCommand(run: string): RemoteCommand {
   // "appl[y]" matches the run's processes but not this script, whose own text holds the pattern.

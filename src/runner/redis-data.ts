@@ -61,7 +61,7 @@ export function saveRedisDataCommand(runDir: string, rdb: string, running: Targe
 }
 
 /** Puts the saved dataset back (Redis must be stopped, or it would write its own over it). */
-export function restoreRedisDataCommand(runDir: string, rdb: string, nodedUser: string): RemoteCommand {
+export function putBackRedisDataCommand(runDir: string, rdb: string, nodedUser: string): RemoteCommand {
   const saved = `${runDir}/redis.rdb`;
   return {
     label: `restore Redis's dataset ${rdb} from ${saved}`,

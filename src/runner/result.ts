@@ -62,17 +62,17 @@ export function totals(nodes: NodeRecap[]): RunResult['totals'] {
 }
 
 /**
- * What a run set out to do: apply a playbook (a node restored after a failure still failed), or
- * restore nodes (the rollback command: a node restored is its success).
+ * What a run set out to do: apply a playbook (a node rolled back after a failure still failed), or
+ * roll nodes back (the rollback command: a node rolled back is its success).
  */
-export type RunGoal = 'apply' | 'restore';
+export type RunGoal = 'apply' | 'rollback';
 
 const FAILED: Record<RunGoal, NodeStatus[]> = {
   apply: ['failed', 'rolled-back', 'unreachable'],
-  restore: ['failed', 'unreachable'],
+  rollback: ['failed', 'unreachable'],
 };
 
-/** 3 when a restore failed, 1 when anything else went wrong, else 0. */
+/** 3 when a rollback failed, 1 when anything else went wrong, else 0. */
 export function exitCodeFor(nodes: NodeRecap[], errors: string[], goal: RunGoal): number {
   if (nodes.some((n) => n.status === 'rollback-failed')) return EXIT.rollbackFailed;
   if (errors.length > 0 || nodes.some((n) => FAILED[goal].includes(n.status))) return EXIT.failed;

@@ -7,7 +7,7 @@ import { connect, everyNodeReached } from './engine/connect.js';
 import { closeRun, runResult } from './engine/finish.js';
 import { lockAndGather } from './engine/gather.js';
 import { decideRoles, planRun } from './engine/plan.js';
-import { restoreChangedNodes } from './engine/restore.js';
+import { rollBackChangedNodes } from './engine/rollback.js';
 import { Run } from './engine/run.js';
 import { snapshotChangingNodes } from './engine/snapshot.js';
 import { leaveFirst } from './membership/leave.js';
@@ -35,7 +35,7 @@ export interface RunOptions {
   journalDir: string;
   progress: Progress;
   log: (line: string) => void;
-  /** Ctrl-C: no new work starts, what is in flight ends, then every changed node is restored. */
+  /** Ctrl-C: no new work starts, what is in flight ends, then every changed node is rolled back. */
   abort: AbortSignal;
 }
 
@@ -73,11 +73,11 @@ async function playbookProcedure(run: Run, playbook: Playbook, options: RunOptio
     applied = await snapshotChangingNodes(run, plans, options.commandTimeoutMs) &&
       await applyPhases(run, playbook, plans, roles, { plan: planOptions, commandTimeoutMs: options.commandTimeoutMs, abort: options.abort, groups });
   } catch (e) {
-    // A bug of ours must not leave nodes half-configured: restore them like any failure.
+    // A bug of ours must not leave nodes half-configured: roll them back as after any failure.
     run.errors.push(`internal error: ${(e as Error).message}; restoring every changed node`);
   }
   if (!applied) {
-    await restoreChangedNodes(run, options);
+    await rollBackChangedNodes(run, options);
     return;
   }
   await markDone(run, plans, options.keepRuns ?? DEFAULT_KEEP_RUNS);

@@ -6,7 +6,7 @@ import { REMOVE_FUNCTION, safeCopyCode, STORE_MAX_BYTES } from '../remote/safe-f
 /**
  * Opaque files (askmscli's encrypted stores) are never read into the facts: the snapshot batch of
  * a node that changes copies each one into the run directory on the node itself (owner, group and
- * mode kept; the directory is root only), or notes its absence (`COPY.absent`). A restore
+ * mode kept; the directory is root only), or notes its absence (`COPY.absent`). A rollback
  * compares the file with that copy on the node (facts/copies-probe.ts) and copies it back, or
  * removes the file. The stores live in directories their users own: each copy goes through
  * remote/safe-files.ts (a symlink, a FIFO or a store over STORE_MAX_BYTES is refused, by name).
@@ -39,7 +39,7 @@ export function saveCopiesCommand(runDir: string, copies: SavedCopy[]): RemoteCo
  * Puts one file back from its copy (a new file renamed onto it: nothing at its path is written
  * through), or removes it when it did not exist.
  */
-export function restoreCopyCommand(runDir: string, copy: SavedCopy): RemoteCommand {
+export function putBackCopyCommand(runDir: string, copy: SavedCopy): RemoteCommand {
   return {
     label: `restore ${copy.path} from ${runDir}/${copy.saved}`,
     code: [

@@ -1,4 +1,4 @@
-import { restoreScript, sameFirewall, type FirewallState } from '../hsts/firewall.js';
+import { iptablesRestoreScript, sameFirewall, type FirewallState } from '../hsts/firewall.js';
 import {
   editExactly, isEmptyEdit, sameRules, type FirewalldState, type ZoneFile,
 } from '../hsts/firewalld.js';
@@ -12,13 +12,13 @@ import { removeFileCommand, writeFileCommand } from '../steps/common.js';
 import { setDirectoryOwnership } from '../remote/files.js';
 import { ACCOUNT_NAME, isSnapshotDirectory, OCTAL_MODE } from '../hsts/directory.js';
 import type { CopyState, SavedCopy } from '../facts/copies-probe.js';
-import { rdbPath, restoreRedisDataCommand } from './redis-data.js';
-import { copyName, restoreCopyCommand } from './saved-copies.js';
+import { rdbPath, putBackRedisDataCommand } from './redis-data.js';
+import { copyName, putBackCopyCommand } from './saved-copies.js';
 import type { FileFact, NeedsList, NodeFacts, ResourceRef, UnitFact } from '../steps/types.js';
 
 /**
  * What a node looked like before a run changed it: stored on the node, root only. Version 2 is a
- * snapshot with node-side copies (`copies`): an hsts-cluster from before them would restore such a
+ * snapshot with node-side copies (`copies`): an hsts-cluster from before them would roll back to such a
  * snapshot only in part, so it refuses it instead; a snapshot without copies stays version 1.
  */
 export interface Snapshot {
@@ -46,7 +46,7 @@ export interface Snapshot {
 
 /**
  * The node as the run found it, limited to what the run's changes touch (and the services that read
- * those files): a rollback restores exactly that, and nothing Redis or Sentinel changed meanwhile.
+ * those files): a rollback puts back exactly that, and nothing Redis or Sentinel changed meanwhile.
  */
 export function takeSnapshot(run: string, node: string, nodedUser: string, facts: NodeFacts, touches: ResourceRef[]): Snapshot {
   const files = new Set(touches.flatMap((t) => (t.kind === 'file' ? [t.path] : [])));
@@ -77,7 +77,7 @@ export function takeSnapshot(run: string, node: string, nodedUser: string, facts
 }
 
 /**
- * What a restore must read on the node: exactly what the snapshot holds (its files, units, users,
+ * What a rollback must read on the node: exactly what the snapshot holds (its files, units, users,
  * firewall zone), whatever playbook made it; plus the two Redis files and the services, which say
  * how Redis runs.
  */
@@ -92,11 +92,11 @@ export function snapshotNeeds(snapshot: Snapshot, privateIp: string): NeedsList 
   };
 }
 
-/** What a restore reads: the node's facts, and how its opaque files are against their copies. */
-export type RestoreFacts = NodeFacts & { copies?: Map<string, CopyState> };
+/** What a rollback reads: the node's facts, and how its opaque files are against their copies. */
+export type RollbackFacts = NodeFacts & { copies?: Map<string, CopyState> };
 
 /** The opaque files that are not as their copies (a file without a copy to compare with counts). */
-function changedCopies(snapshot: Snapshot, now: RestoreFacts): SavedCopy[] {
+function changedCopies(snapshot: Snapshot, now: RollbackFacts): SavedCopy[] {
   return snapshot.copies.filter((c) => now.copies?.get(c.path) !== 'same');
 }
 
@@ -106,7 +106,7 @@ export function runDir(run: string): string {
 
 /**
  * The lines of a Redis or Sentinel file that are not their own run-time state (ids, epochs, known
- * peers, the CONFIG REWRITE marker), as parsed arguments: restoring a file means restoring these;
+ * peers, the CONFIG REWRITE marker), as parsed arguments: putting a file back means putting these back;
  * the rest Redis and Sentinel rewrite whenever they like.
  */
 function configuredLines(text: string): string {
@@ -132,7 +132,7 @@ function fileDiffers(want: Snapshot['files'][number], now: FileFact | undefined)
 }
 
 /** Where the node differs from its snapshot, one line each; [] when it is as it was. */
-export function differences(snapshot: Snapshot, now: RestoreFacts): string[] {
+export function differences(snapshot: Snapshot, now: RollbackFacts): string[] {
   const out: string[] = [];
   for (const file of snapshot.files) if (fileDiffers(file, now.files.get(file.path))) out.push(`file ${file.path}`);
   for (const copy of changedCopies(snapshot, now)) {
@@ -146,7 +146,7 @@ export function differences(snapshot: Snapshot, now: RestoreFacts): string[] {
       continue;
     }
     if (current.enabled !== unit.enabled) out.push(`unit ${unit.name} is ${current.enabled || 'not installed'}, was ${unit.enabled || 'not installed'}`);
-    // A unit that had failed is back as stopped: that is as it was (a failure is not restored).
+    // A unit that had failed is back as stopped: that is as it was (a failure is not put back).
     const same = current.active === unit.active || (unit.active === 'failed' && current.active === 'inactive');
     if (!same) out.push(`unit ${unit.name} is ${current.active}, was ${unit.active}`);
   }
@@ -162,7 +162,7 @@ export function differences(snapshot: Snapshot, now: RestoreFacts): string[] {
 }
 
 /** The snapshot's directories whose owner, group or mode is not as they were (one not read counts). */
-function changedDirectories(snapshot: Snapshot, now: RestoreFacts): Snapshot['directories'] {
+function changedDirectories(snapshot: Snapshot, now: RollbackFacts): Snapshot['directories'] {
   return snapshot.directories.filter((want) => {
     const dir = now.directories.get(want.path);
     return !dir?.exists || dir.owner !== want.owner || dir.group !== want.group || dir.mode !== want.mode;
@@ -193,7 +193,7 @@ function firewalldDifferences(want: FirewalldState, now: NodeFacts): string[] {
  * reload: everyone else's run-time rules stay), then the zone's files put back byte for byte, since
  * firewalld rewrites them (and its .old backup) on every permanent change.
  */
-function restoreFirewalld(want: FirewalldState, now: FirewalldState): RemoteCommand[] {
+function rollBackFirewalld(want: FirewalldState, now: FirewalldState): RemoteCommand[] {
   const runtime = editExactly(now.runtime, want.runtime);
   const permanent = editExactly(now.permanent, want.permanent);
   const commands: RemoteCommand[] = [
@@ -214,9 +214,9 @@ function restoreFirewalld(want: FirewalldState, now: FirewalldState): RemoteComm
 /**
  * The commands that put a node back as its snapshot says, from what it looks like now: the same
  * facts-versus-desired idea as `up`, with the snapshot as the desired state. Services are stopped
- * before their files are restored and started after, and only where something of theirs differs.
+ * before their files are put back and started after, and only where something of theirs differs.
  */
-export function planRestore(snapshot: Snapshot, now: RestoreFacts): RemoteCommand[] {
+export function planRollback(snapshot: Snapshot, now: RollbackFacts): RemoteCommand[] {
   const changedFiles = snapshot.files.filter((f) => fileDiffers(f, now.files.get(f.path)));
   const copies = changedCopies(snapshot, now);
   const changedPaths = new Set([...changedFiles, ...copies].map((f) => f.path));
@@ -227,7 +227,7 @@ export function planRestore(snapshot: Snapshot, now: RestoreFacts): RemoteComman
   const touched = (service: Service) => inputs[service].some((p) => changedPaths.has(p));
 
   const commands: RemoteCommand[] = [];
-  // Stop what runs (or keeps restarting) now but did not before, and what must re-read restored files.
+  // Stop what runs (or keeps restarting) now but did not before, and what must re-read the files put back.
   const running = (name: string) => !['inactive', 'failed', ''].includes(now.units.get(name)?.active ?? '');
   const stop = STOP_ORDER.filter((s) => was.has(s) && running(s) && (!wasActive(s) || touched(s)));
   for (const s of stop) commands.push(systemctl('stop', s));
@@ -256,9 +256,9 @@ export function planRestore(snapshot: Snapshot, now: RestoreFacts): RemoteComman
     }
     commands.push(setDirectoryOwnership(dir.path, dir));
   }
-  for (const copy of copies) commands.push(restoreCopyCommand(runDir(snapshot.run), copy));
+  for (const copy of copies) commands.push(putBackCopyCommand(runDir(snapshot.run), copy));
   // Redis, stopped above when its file differs, must not find the primary's dataset when it starts.
-  if (snapshot.redisData && changedPaths.has(HSTS.redisConf)) commands.push(restoreRedisDataCommand(runDir(snapshot.run), snapshot.redisData.rdb, snapshot.nodedUser));
+  if (snapshot.redisData && changedPaths.has(HSTS.redisConf)) commands.push(putBackRedisDataCommand(runDir(snapshot.run), snapshot.redisData.rdb, snapshot.nodedUser));
   if (changedFiles.some((f) => f.path.startsWith('/lib/systemd/') || f.path.startsWith('/etc/systemd/'))) {
     commands.push(daemonReload());
   }
@@ -269,12 +269,12 @@ export function planRestore(snapshot: Snapshot, now: RestoreFacts): RemoteComman
     }
   }
   if (snapshot.firewall && !sameFirewall(snapshot.firewall, now.firewall)) {
-    commands.push(iptablesRestore(restoreScript(now.firewall, snapshot.firewall), 'chain HSTS-CLUSTER as it was'));
+    commands.push(iptablesRestore(iptablesRestoreScript(now.firewall, snapshot.firewall), 'chain HSTS-CLUSTER as it was'));
   }
-  if (snapshot.firewalld && now.firewalld) commands.push(...restoreFirewalld(snapshot.firewalld, now.firewalld));
+  if (snapshot.firewalld && now.firewalld) commands.push(...rollBackFirewalld(snapshot.firewalld, now.firewalld));
   for (const user of snapshot.users) {
     // Only an account a run could have made (useradd's range, from UID_MIN 1000) is ever deleted; any
-    // other is left, and the restore then says it is not as it was.
+    // other is left, and the rollback then says it is not as it was.
     if (!user.exists && now.users.get(user.name) === true && (now.userIds.get(user.name) ?? 0) >= FIRST_USER_UID) {
       commands.push(deleteUser(user.name));
     }

@@ -1,5 +1,5 @@
 import {
-  CHAIN, desiredFirewall, mergePersistedRules, restoreScript, sameFirewall, type FirewallInput,
+  CHAIN, desiredFirewall, mergePersistedRules, iptablesRestoreScript, sameFirewall, type FirewallInput,
 } from '../hsts/firewall.js';
 import { desiredRichRules, editTowards, isEmptyEdit, isOurRule, type FirewalldState } from '../hsts/firewalld.js';
 import type { Inventory } from '../inventory/load.js';
@@ -70,7 +70,7 @@ export const firewall: Step = {
         step: this.id,
         summary: `iptables: rebuild chain ${CHAIN} and its INPUT jump`,
         diff: unifiedDiff(live.chain === null && live.jumps.length === 0 ? null : show(live), show(desired), 'iptables -S'),
-        commands: [iptablesRestore(restoreScript(live, desired), `chain ${CHAIN}, one transaction`)],
+        commands: [iptablesRestore(iptablesRestoreScript(live, desired), `chain ${CHAIN}, one transaction`)],
         touches: [{ kind: 'firewall' }],
       });
     }

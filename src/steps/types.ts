@@ -10,12 +10,12 @@ export type { FileFact, NodeFacts, RuntimeFacts, UnitFact } from '../hsts/node-f
 export type { Roles } from '../hsts/roles.js';
 export type { FactNeeds, NeedsList } from '../facts/needs.js';
 
-/** A thing a change may touch; rollback restores each touched resource from the snapshot. */
+/** A thing a change may touch; rollback puts each touched resource back as the snapshot has it. */
 export type ResourceRef =
   | { kind: 'file'; path: string }
   /**
    * A file the run may change but no step reads to decide (askmscli's encrypted stores): it is not
-   * read into the facts; the snapshot batch copies it on the node itself, and a restore copies it back.
+   * read into the facts; the snapshot batch copies it on the node itself, and a rollback copies it back.
    */
   | { kind: 'opaque-file'; path: string }
   | { kind: 'unit'; name: string }

@@ -70,7 +70,7 @@ describe('membership follows the inventory', () => {
     expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `container ${i + 1}`).toBe(e));
   });
 
-  it('a fault in the middle of a grow (node4 fails after the kept nodes were updated) restores every node', async () => {
+  it('a fault in the middle of a grow (node4 fails after the kept nodes were updated) rolls back every node', async () => {
     const fault = FAULTS.find((f) => f.step === 'aspera-conf')!;
     const dbHost = () => Promise.all(three().map(async (n) => (await rig.sh(n, 'grep -o "<db_host>[^<]*" /opt/aspera/etc/aspera.conf')).output.trim()));
     const before = await dbHost();

@@ -79,7 +79,7 @@ async function heldOn(run: RunningCli, indexes: number[], seconds = 180): Promis
 
 const release = (indexes: number[]) => onNodes(indexes, `touch ${HELD.release}`);
 
-/** The controller dies mid-run, as a SIGKILL leaves it: no restore of its own. */
+/** The controller dies mid-run, as a SIGKILL leaves it: no rollback of its own. */
 async function killController(run: RunningCli): Promise<void> {
   run.child.kill('SIGKILL');
   expect((await run.done).exitCode).toBe(137);
@@ -128,7 +128,7 @@ describe('a fault at any step leaves every node as it was', () => {
 });
 
 describe('interruptions', () => {
-  it('restores every node when the SSH connection to one node is cut mid-run', async () => {
+  it('rolls back every node when the SSH connection to one node is cut mid-run', async () => {
     await onNodes([1], HELD_ASCONFIGURATOR.plant);
     try {
       const run = upInBackground();
@@ -143,7 +143,7 @@ describe('interruptions', () => {
     expectSameFingerprints(await fingerprintAll(rig), pristine, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
   });
 
-  it('restores every node on Ctrl-C (SIGINT) after letting running commands finish', async () => {
+  it('rolls back every node on Ctrl-C (SIGINT) after letting running commands finish', async () => {
     await onNodes([0, 1, 2], HELD_ASCONFIGURATOR.plant);
     try {
       const run = upInBackground();
@@ -162,7 +162,7 @@ describe('interruptions', () => {
     expectSameFingerprints(await fingerprintAll(rig), pristine, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
   });
 
-  it('restores every node with `rollback` after the controller was killed (SIGKILL)', async () => {
+  it('rolls back every node with `rollback` after the controller was killed (SIGKILL)', async () => {
     await onNodes([0, 1, 2], HELD_ASCONFIGURATOR.plant);
     try {
       const run = upInBackground();
@@ -182,8 +182,8 @@ describe('interruptions', () => {
     expect(again.stderr).toContain('nothing to undo');
   });
 
-  it('exits 3 naming the node when a restore fails, and `rollback --run` finishes it later', async () => {
-    // aspera.conf made a directory with something in it: the restore's rename onto it fails.
+  it('exits 3 naming the node when a rollback fails, and `rollback --run` finishes it later', async () => {
+    // aspera.conf made a directory with something in it: the rollback's rename onto it fails.
     const conf = '/opt/aspera/etc/aspera.conf';
     const block = `mv ${conf} ${conf}.aside && mkdir -p ${conf}/x`;
     // Whatever the run did, the file is back as it was blocked before the expectations are read.
@@ -192,7 +192,7 @@ describe('interruptions', () => {
     let r: CliResult;
     try {
       const run = upInBackground(['--json']);
-      // node3 changes aspera.conf while node2's asconfigurator is held; then node3's restore is
+      // node3 changes aspera.conf while node2's asconfigurator is held; then node3's rollback is
       // blocked, and only then does node2's asconfigurator fail.
       await heldOn(run, [1]);
       await run.reached((e) => e.event === 'result' && e.node === 'node3' && String(e.command).startsWith('check <server>'));

@@ -52,7 +52,7 @@ describe('the state directory', () => {
 
   const plants: { name: string; plant: string; says: RegExp }[] = [
     {
-      name: 'made by the noded user, with a run that restores /etc/sudoers.d',
+      name: 'made by the noded user, with a run that rolls back /etc/sudoers.d',
       plant: `su -s /bin/sh asperadaemon -c 'mkdir -p ${OLD}/runs/20261201T101010Z-abcd && chmod 700 ${OLD} && echo applying > ${OLD}/runs/20261201T101010Z-abcd/state'`,
       says: /is not a root-owned directory of mode 0700 \(\d+\|asperadaemon\|700\|directory\)/,
     },

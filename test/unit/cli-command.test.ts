@@ -92,7 +92,7 @@ describe('runCommand', () => {
   it.each([
     ['one outcome, human', outcome(0), {}, 'report x\n', 'recap x\n', 0],
     ['one outcome, --json', outcome(1), { json: true }, '{\n  "schemaVersion": 1,\n  "name": "x"\n}\n', 'recap x\n', 1],
-    ['a restore that failed', outcome(3), {}, 'report x\n', 'recap x\n', 3],
+    ['a rollback that failed', outcome(3), {}, 'report x\n', 'recap x\n', 3],
     ['a stream (status --watch), last round healthy', stream(outcome(1, 'a'), outcome(0, 'b')), {}, 'report a\nreport b\n', 'recap a\nrecap b\n', 0],
     ['a stream, --json: one document per round', stream(outcome(0, 'a'), outcome(1, 'b')), { json: true }, '{\n  "schemaVersion": 1,\n  "name": "a"\n}\n{\n  "schemaVersion": 1,\n  "name": "b"\n}\n', 'recap a\nrecap b\n', 1],
     ['a stream that reported nothing', stream(), {}, '', '', 1],
@@ -127,21 +127,21 @@ describe('runCommand', () => {
   });
 });
 
-describe('runCommand and Ctrl-C: signal -> abort -> the handler restores -> exit code', () => {
-  /** A handler that works until aborted, then "restores" and reports how that went. */
+describe('runCommand and Ctrl-C: signal -> abort -> the handler rolls back -> exit code', () => {
+  /** A handler that works until aborted, then "rolls back" and reports how that went. */
   const untilAborted = (afterAbort: number) => (ctx: CommandContext) => new Promise<Outcome>((resolve) => {
     ctx.signal.addEventListener('abort', () => resolve(outcome(afterAbort)));
   });
 
   it.each([
-    ['restored', 1, ['SIGINT'], [INTERRUPT_MESSAGES.restore.first]],
-    ['restore failed', 3, ['SIGINT'], [INTERRUPT_MESSAGES.restore.first]],
-    ['SIGTERM', 1, ['SIGTERM'], [INTERRUPT_MESSAGES.restore.first]],
+    ['rolled back', 1, ['SIGINT'], [INTERRUPT_MESSAGES.rollback.first]],
+    ['rollback failed', 3, ['SIGINT'], [INTERRUPT_MESSAGES.rollback.first]],
+    ['SIGTERM', 1, ['SIGTERM'], [INTERRUPT_MESSAGES.rollback.first]],
   ] as const)('%s -> exit %i', async (_, code, signals, said) => {
     const { io, out, signals: source } = fakeIO();
     let started!: () => void;
     const running = new Promise<void>((r) => { started = r; });
-    const run = runCommand(spec((ctx) => { started(); return untilAborted(code)(ctx); }, { interrupt: 'restore' }), {}, [], io);
+    const run = runCommand(spec((ctx) => { started(); return untilAborted(code)(ctx); }, { interrupt: 'rollback' }), {}, [], io);
     await running;
     for (const s of signals) source.emit(s);
     expect(await run).toBe(code);
@@ -149,24 +149,24 @@ describe('runCommand and Ctrl-C: signal -> abort -> the handler restores -> exit
     expect(source.listenerCount('SIGINT') + source.listenerCount('SIGTERM')).toBe(0);
   });
 
-  it('a second Ctrl-C while restoring only says so; the exit code is still the restore\'s', async () => {
+  it('a second Ctrl-C while rolling back only says so; the exit code is still the rollback\'s', async () => {
     const { io, out, signals: source } = fakeIO();
-    let restoreDone!: () => void;
-    const restored = new Promise<void>((r) => { restoreDone = r; });
+    let rollbackDone!: () => void;
+    const rolledBack = new Promise<void>((r) => { rollbackDone = r; });
     let started!: () => void;
     const running = new Promise<void>((r) => { started = r; });
     const run = runCommand(spec(async (ctx) => {
       started();
       await new Promise((r) => ctx.signal.addEventListener('abort', r));
-      await restored;
+      await rolledBack;
       return outcome(1);
-    }, { interrupt: 'restore' }), {}, [], io);
+    }, { interrupt: 'rollback' }), {}, [], io);
     await running;
     source.emit('SIGINT');
     source.emit('SIGINT');
-    restoreDone();
+    rollbackDone();
     expect(await run).toBe(1);
-    expect(out.log).toEqual([INTERRUPT_MESSAGES.restore.first, INTERRUPT_MESSAGES.restore.again]);
+    expect(out.log).toEqual([INTERRUPT_MESSAGES.rollback.first, INTERRUPT_MESSAGES.rollback.again]);
   });
 
   it('a stream (status --watch) ends on Ctrl-C with its last round\'s code', async () => {
@@ -181,7 +181,7 @@ describe('runCommand and Ctrl-C: signal -> abort -> the handler restores -> exit
   });
 
   it.each([
-    ['restore', 1],
+    ['rollback', 1],
     ['stop', 1],
     [undefined, 0],
   ] as const)('interrupt %s installs %i handler per signal while the command runs, none after', async (interrupt, during) => {
@@ -194,7 +194,7 @@ describe('runCommand and Ctrl-C: signal -> abort -> the handler restores -> exit
 
   it('removes its handlers when the handler throws', async () => {
     const { io, signals: source } = fakeIO();
-    await expect(runCommand(spec(() => Promise.reject(new Error('boom')), { interrupt: 'restore' }), {}, [], io)).rejects.toThrow('boom');
+    await expect(runCommand(spec(() => Promise.reject(new Error('boom')), { interrupt: 'rollback' }), {}, [], io)).rejects.toThrow('boom');
     expect(source.listenerCount('SIGINT') + source.listenerCount('SIGTERM')).toBe(0);
   });
 });

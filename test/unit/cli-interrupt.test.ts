@@ -4,12 +4,12 @@ import { INTERRUPT_MESSAGES, onInterrupt, sleeper } from '../../src/cli/interrup
 
 describe('Ctrl-C: the first aborts, later ones are told to wait', () => {
   it.each([
-    ['restore', ['SIGINT'], true, [INTERRUPT_MESSAGES.restore.first]],
-    ['restore', ['SIGINT', 'SIGINT'], true, [INTERRUPT_MESSAGES.restore.first, INTERRUPT_MESSAGES.restore.again]],
-    ['restore', ['SIGTERM', 'SIGINT', 'SIGINT'], true, [INTERRUPT_MESSAGES.restore.first, INTERRUPT_MESSAGES.restore.again, INTERRUPT_MESSAGES.restore.again]],
+    ['rollback', ['SIGINT'], true, [INTERRUPT_MESSAGES.rollback.first]],
+    ['rollback', ['SIGINT', 'SIGINT'], true, [INTERRUPT_MESSAGES.rollback.first, INTERRUPT_MESSAGES.rollback.again]],
+    ['rollback', ['SIGTERM', 'SIGINT', 'SIGINT'], true, [INTERRUPT_MESSAGES.rollback.first, INTERRUPT_MESSAGES.rollback.again, INTERRUPT_MESSAGES.rollback.again]],
     ['stop', ['SIGINT', 'SIGTERM'], true, [INTERRUPT_MESSAGES.stop.first, INTERRUPT_MESSAGES.stop.again]],
     ['finish', ['SIGINT', 'SIGINT'], true, [INTERRUPT_MESSAGES.finish.first, INTERRUPT_MESSAGES.finish.again]],
-    ['restore', [], false, []],
+    ['rollback', [], false, []],
   ] as const)('%s after %j: aborted %s', (kind, signals, aborted, said) => {
     const source = new EventEmitter();
     const lines: string[] = [];
@@ -23,7 +23,7 @@ describe('Ctrl-C: the first aborts, later ones are told to wait', () => {
   it('removes its listeners when disposed: a signal afterwards is not its business', () => {
     const source = new EventEmitter();
     const lines: string[] = [];
-    const interrupt = onInterrupt('restore', (l) => lines.push(l), source);
+    const interrupt = onInterrupt('rollback', (l) => lines.push(l), source);
     expect(source.listenerCount('SIGINT')).toBe(1);
     expect(source.listenerCount('SIGTERM')).toBe(1);
     interrupt.dispose();

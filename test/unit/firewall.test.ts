@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  chainRules, desiredFirewall, jumpRule, mergePersistedRules, parseFirewallState, restoreScript, sameFirewall,
+  chainRules, desiredFirewall, jumpRule, mergePersistedRules, parseFirewallState, iptablesRestoreScript, sameFirewall,
 } from '../../src/hsts/firewall.js';
 
 const input = { clusterIps: ['172.20.0.2', '172.20.0.3', '172.20.0.4'], redisPort: 31415, sentinelPort: 41415 };
@@ -30,7 +30,7 @@ describe('firewall rules', () => {
 
   it('rebuilds the chain in one iptables-restore transaction and leaves one jump first', () => {
     const from = { chain: ['-A HSTS-CLUSTER -s 10.0.0.1/32 -j ACCEPT'], jumps: [jumpRule(input), jumpRule(input)], jumpFirst: false };
-    expect(restoreScript(from, desiredFirewall(input))).toBe([
+    expect(iptablesRestoreScript(from, desiredFirewall(input))).toBe([
       '*filter',
       '-D INPUT -p tcp -m multiport --dports 31415,41415 -j HSTS-CLUSTER',
       '-D INPUT -p tcp -m multiport --dports 31415,41415 -j HSTS-CLUSTER',
@@ -42,8 +42,8 @@ describe('firewall rules', () => {
     ].join('\n'));
   });
 
-  it('removes chain and jump when restoring a node that had none', () => {
-    expect(restoreScript(desiredFirewall(input), { chain: null, jumps: [], jumpFirst: false })).toBe([
+  it('removes chain and jump when rolling back a node that had none', () => {
+    expect(iptablesRestoreScript(desiredFirewall(input), { chain: null, jumps: [], jumpFirst: false })).toBe([
       '*filter',
       '-D INPUT -p tcp -m multiport --dports 31415,41415 -j HSTS-CLUSTER',
       ':HSTS-CLUSTER - [0:0]',

@@ -43,7 +43,7 @@ describe('firewalld rich rules', () => {
     expect(edit.remove.sort()).toEqual([...remove].sort());
   });
 
-  it('restores a zone exactly, every rule included, whatever the order', () => {
+  it('puts a zone back exactly, every rule included, whatever the order', () => {
     const before = [SSH_RULE];
     const now = [...desiredRichRules(input)];
     expect(editExactly(now, before)).toEqual({ remove: now, add: [SSH_RULE] });

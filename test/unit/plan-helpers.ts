@@ -60,7 +60,7 @@ export function stepProblems(input: PlanInput, stepId: string, node: string): st
   return nodePlan(plan({ ...input, steps: [stepId] }), node).problems;
 }
 
-/** What the tables compare: what a person reads, what rollback restores, what restarts. */
+/** What the tables compare: what a person reads, what rollback puts back, what restarts. */
 export interface Outline {
   summary: string;
   touches: ResourceRef[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactInput, replayStdin, restoreInput, toRecord } from '../../bench/recording.js';
+import { redactInput, replayStdin, unredactInput, toRecord } from '../../bench/recording.js';
 import { renderBatch } from '../../src/ssh/remote-script.js';
 import { Secret } from '../../src/util/secret.js';
 
@@ -18,7 +18,7 @@ describe('the benchmark\'s recording', () => {
       expect(redacted.toString()).not.toContain(PASSWORD);
       const content = JSON.parse(redacted.toString()).files[0].content as string;
       expect(Buffer.from(content, 'base64').toString('latin1')).not.toContain(PASSWORD);
-      expect(restoreInput(redacted, secrets).equals(input)).toBe(true);
+      expect(unredactInput(redacted, secrets).equals(input)).toBe(true);
     }
   });
 

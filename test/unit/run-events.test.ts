@@ -13,14 +13,14 @@ describe('exitCodeFor: by the run goal', () => {
     ['apply: every node ok or changed', ['ok', 'changed', 'ok'], [], 'apply', 0],
     ['apply: a plan that would change', ['would-change', 'ok', 'ok'], [], 'apply', 0],
     ['apply: a failed node', ['failed', 'rolled-back', 'rolled-back'], [], 'apply', 1],
-    ['apply: restored after a failure elsewhere still failed', ['rolled-back', 'ok', 'ok'], [], 'apply', 1],
+    ['apply: rolled back after a failure elsewhere still failed', ['rolled-back', 'ok', 'ok'], [], 'apply', 1],
     ['apply: unreachable', ['unreachable', 'not-started', 'not-started'], [], 'apply', 1],
     ['apply: an error with no failed node (pre-flight)', ['ok', 'ok', 'ok'], ['pre-flight failed'], 'apply', 1],
-    ['apply: a restore that failed wins over everything', ['failed', 'rollback-failed', 'rolled-back'], ['x'], 'apply', 3],
-    ['restore: restored is success', ['rolled-back', 'rolled-back', 'ok'], [], 'restore', 0],
-    ['restore: a node that could not be restored', ['rolled-back', 'rollback-failed', 'ok'], [], 'restore', 3],
-    ['restore: unreachable', ['rolled-back', 'unreachable', 'ok'], [], 'restore', 1],
-    ['restore: an error', ['ok', 'ok', 'ok'], ['the run lock is held'], 'restore', 1],
+    ['apply: a rollback that failed wins over everything', ['failed', 'rollback-failed', 'rolled-back'], ['x'], 'apply', 3],
+    ['rollback: rolled back is success', ['rolled-back', 'rolled-back', 'ok'], [], 'rollback', 0],
+    ['rollback: a node that could not be rolled back', ['rolled-back', 'rollback-failed', 'ok'], [], 'rollback', 3],
+    ['rollback: unreachable', ['rolled-back', 'unreachable', 'ok'], [], 'rollback', 1],
+    ['rollback: an error', ['ok', 'ok', 'ok'], ['the run lock is held'], 'rollback', 1],
   ];
   it.each(cases)('%s', (_name, statuses, errors, goal, code) => {
     expect(exitCodeFor(recaps(...statuses), errors, goal)).toBe(code);

@@ -57,9 +57,9 @@ describe('a node outcome: the recap before, the method, the recap after', () => 
     ['rolled-back with an error: a failure', fresh, (r) => r.nodeRolledBack('node1', 'restored: not in maintenance'), { status: 'rolled-back', failed: 1, error: 'restored: not in maintenance' }],
     ['rolled-back without: the status only', counted, (r) => r.nodeRolledBack('node1'), { status: 'rolled-back', ok: 2, changed: 3 }],
     ['rolled-back without: a failed step kept', failedBefore, (r) => r.nodeRolledBack('node1'), { status: 'rolled-back', failed: 1, error: 'step units: exit 1' }],
-    ['rolled-back, restored (the rollback command): changed', fresh, (r) => r.nodeRolledBack('node1', { restored: true }), { status: 'rolled-back', changed: 1 }],
-    ['rolled-back, already as it was: ok', fresh, (r) => r.nodeRolledBack('node1', { restored: false }), { status: 'rolled-back', ok: 1 }],
-    ['rolled-back, restored: both counts set', counted, (r) => r.nodeRolledBack('node1', { restored: true }), { status: 'rolled-back', ok: 0, changed: 1 }],
+    ['rolled-back, changed by the rollback command: changed', fresh, (r) => r.nodeRolledBack('node1', { changed: true }), { status: 'rolled-back', changed: 1 }],
+    ['rolled-back, already as it was: ok', fresh, (r) => r.nodeRolledBack('node1', { changed: false }), { status: 'rolled-back', ok: 1 }],
+    ['rolled-back, changed: both counts set', counted, (r) => r.nodeRolledBack('node1', { changed: true }), { status: 'rolled-back', ok: 0, changed: 1 }],
 
     ['rollback-failed: left', fresh, (r) => r.nodeRollbackFailed('node1', 'rollback stage retire failed'), { status: 'rollback-failed', failed: 1, error: 'left: rollback stage retire failed' }],
     ['rollback-failed: an earlier error dropped', failedBefore, (r) => r.nodeRollbackFailed('node1', 'x'), { status: 'rollback-failed', failed: 1, error: 'left: x' }],
@@ -84,12 +84,12 @@ describe('a playbook run\'s counting: the recap before, the method, the recap af
     ['applied without: ok', { status: 'would-change', ok: 4 }, (r) => r.nodeApplied('node1'), { status: 'ok', ok: 4 }],
     ['applied: a failed node too (status from the counts only)', failedBefore, (r) => r.nodeApplied('node1'), { status: 'ok', failed: 1, error: 'step units: exit 1' }],
 
-    ['after the restore: rolled-back', counted, (r) => r.nodeAfterRestore('node1'), { status: 'rolled-back', ok: 2, changed: 3 }],
-    ['after the restore: a failed node stays failed, restored as well', failedBefore, (r) => r.nodeAfterRestore('node1'),
+    ['after the rollback: rolled-back', counted, (r) => r.nodeAfterRollback('node1'), { status: 'rolled-back', ok: 2, changed: 3 }],
+    ['after the rollback: a failed node stays failed, rolled back as well', failedBefore, (r) => r.nodeAfterRollback('node1'),
       { status: 'failed', failed: 1, error: 'step units: exit 1\n  (this node was restored as well)' }],
-    ['after the restore: left, the counts kept', counted, (r) => r.nodeAfterRestore('node1', '/etc/x differs. Fix it'),
+    ['after the rollback: left, the counts kept', counted, (r) => r.nodeAfterRollback('node1', '/etc/x differs. Fix it'),
       { status: 'rollback-failed', ok: 2, changed: 3, error: 'rollback failed, left: /etc/x differs. Fix it' }],
-    ['after the restore: left, below the earlier error', failedBefore, (r) => r.nodeAfterRestore('node1', '/etc/x differs'),
+    ['after the rollback: left, below the earlier error', failedBefore, (r) => r.nodeAfterRollback('node1', '/etc/x differs'),
       { status: 'rollback-failed', failed: 1, error: 'step units: exit 1\n  rollback failed, left: /etc/x differs' }],
   ];
   it.each(cases)('%s', (_name, before, act, after) => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { copiesProbe, type SavedCopy } from '../../src/facts/copies-probe.js';
-import { copyName, restoreCopyCommand, saveCopiesCommand } from '../../src/runner/saved-copies.js';
+import { copyName, putBackCopyCommand, saveCopiesCommand } from '../../src/runner/saved-copies.js';
 import { parseBatchOutput, renderBatch, type RemoteCommand } from '../../src/ssh/remote-script.js';
 
 // The commands run by a local shell on a scratch directory: the same code a node runs, on real files.
@@ -30,7 +30,7 @@ describe('node-side copies of opaque files', () => {
     expect(copyName(2, '~xfer/localkeystore.db')).toBe('copy.2.localkeystore.db');
   });
 
-  it('saves a file with its mode and notes an absent one; compares, and restores both', () => {
+  it('saves a file with its mode and notes an absent one; compares, and puts both back', () => {
     writeFileSync(store, Buffer.from([0, 1, 2, 255]));
     chmodSync(store, 0o600);
     run({ label: 'mkdir', code: `install -d -m 0700 '${runDir}'` });
@@ -43,35 +43,35 @@ describe('node-side copies of opaque files', () => {
     writeFileSync(store, Buffer.from([9, 9]));
     run({ label: 'make', code: `mkdir -p '${dir}/home' && echo new > '${missing}'` });
     expect(compare()).toEqual({ [store]: 'differs', [missing]: 'differs' });
-    for (const copy of copies) expect(run(restoreCopyCommand(runDir, copy)).exitCode).toBe(0);
+    for (const copy of copies) expect(run(putBackCopyCommand(runDir, copy)).exitCode).toBe(0);
     expect(readFileSync(store)).toEqual(Buffer.from([0, 1, 2, 255]));
     expect(existsSync(missing)).toBe(false);
     expect(compare()).toEqual({ [store]: 'same', [missing]: 'same' });
 
     chmodSync(store, 0o644);
     expect(compare()[store]).toBe('differs');
-    expect(run(restoreCopyCommand(runDir, copies[0]!)).exitCode).toBe(0);
+    expect(run(putBackCopyCommand(runDir, copies[0]!)).exitCode).toBe(0);
     expect(statSync(store).mode & 0o777).toBe(0o600);
     expect(compare()[store]).toBe('same');
   });
 
-  it('says when there is no copy: unsaved, and the restore fails naming the file', () => {
+  it('says when there is no copy: unsaved, and putting it back fails naming the file', () => {
     const lost: SavedCopy = { path: store, saved: 'copy.9.rootkeystore.db' };
     const probe = copiesProbe(runDir, [lost]);
     expect(probe.parse(run(probe.command)).get(store)).toBe('unsaved');
-    const restore = run(restoreCopyCommand(runDir, lost));
-    expect(restore.exitCode).toBe(1);
-    expect(restore.output).toContain(`no copy of ${store} was saved in ${runDir}`);
+    const putBack = run(putBackCopyCommand(runDir, lost));
+    expect(putBack.exitCode).toBe(1);
+    expect(putBack.output).toContain(`no copy of ${store} was saved in ${runDir}`);
     expect(probe.parse(undefined).get(store)).toBe('unsaved');
   });
 
-  it('restores through no symlink its user put at the path (the file it points to stays as it was)', () => {
+  it('puts back through no symlink its user put at the path (the file it points to stays as it was)', () => {
     const victim = join(dir, 'victim');
     writeFileSync(victim, 'precious');
     rmSync(store);
     symlinkSync(victim, store);
     expect(compare()[store]).toBe('differs');
-    expect(run(restoreCopyCommand(runDir, copies[0]!)).exitCode).toBe(0);
+    expect(run(putBackCopyCommand(runDir, copies[0]!)).exitCode).toBe(0);
     expect(readFileSync(victim, 'utf8')).toBe('precious');
     expect(readFileSync(store)).toEqual(Buffer.from([0, 1, 2, 255]));
     expect(lstatSync(store).isSymbolicLink()).toBe(false);
@@ -117,9 +117,9 @@ describe('node-side copies of opaque files', () => {
 
   it('leaves ~USER/ for the node\'s shell to expand, in every command', () => {
     const home: SavedCopy = { path: '~xfer/localkeystore.db', saved: 'copy.0.localkeystore.db' };
-    for (const code of [saveCopiesCommand(runDir, [home]).code, restoreCopyCommand(runDir, home).code, copiesProbe(runDir, [home]).command.code]) {
+    for (const code of [saveCopiesCommand(runDir, [home]).code, putBackCopyCommand(runDir, home).code, copiesProbe(runDir, [home]).command.code]) {
       expect(code).toContain("f=~xfer/'localkeystore.db'");
     }
-    expect(restoreCopyCommand(runDir, home).code).toContain("dst=~xfer/'localkeystore.db'");
+    expect(putBackCopyCommand(runDir, home).code).toContain("dst=~xfer/'localkeystore.db'");
   });
 });

@@ -29,7 +29,7 @@ function honest(): Snapshot {
 
 const check = (snapshot: unknown) => checkSnapshot(JSON.stringify(snapshot), { run: RUN, node: 'node1', inventory });
 
-describe('a snapshot read back from a node is checked before any restore is planned from it', () => {
+describe('a snapshot read back from a node is checked before any rollback is planned from it', () => {
   it('accepts what hsts-cluster writes', () => {
     expect(check(honest())).toEqual(honest());
   });
@@ -50,7 +50,7 @@ describe('a snapshot read back from a node is checked before any restore is plan
     { name: 'a copy name that leaves the run directory', change: (s) => { s.copies[1].saved = '../../../../etc/shadow'; }, refusal: 'copies[1].saved "../../../../etc/shadow" is not copy.1.localkeystore.db' },
     { name: 'a unit hsts-cluster does not manage', change: (s) => { s.units[0].name = 'ssh'; }, refusal: 'units[0].name "ssh" is not a unit hsts-cluster manages' },
     { name: 'a unit state that is not one', change: (s) => { s.units[0].active = 'active; reboot'; }, refusal: 'units[0].active: ' },
-    { name: 'root as a run\'s user (a restore deletes users that did not exist)', change: (s) => { s.users[0].name = 'root'; }, refusal: 'users[0].name "root" is not a user hsts-cluster creates or gives a keystore' },
+    { name: 'root as a run\'s user (a rollback deletes users that did not exist)', change: (s) => { s.users[0].name = 'root'; }, refusal: 'users[0].name "root" is not a user hsts-cluster creates or gives a keystore' },
     { name: 'a keystore record of a user the snapshot does not name', change: (s) => { s.files[2].path = '/var/lib/hsts-cluster/askmscli/keystore.mallory.json'; }, refusal: 'files[2].path "/var/lib/hsts-cluster/askmscli/keystore.mallory.json" is not a file hsts-cluster manages' },
     { name: 'a store of a user the snapshot does not name', change: (s) => { s.copies[1].path = '~mallory/localkeystore.db'; }, refusal: 'copies[1].path "~mallory/localkeystore.db" is not a store hsts-cluster copies' },
     { name: 'a rule outside our chain', change: (s) => { s.firewall.chain[0] = '-A INPUT -j ACCEPT'; }, refusal: 'firewall.chain[0] "-A INPUT -j ACCEPT" is not a rule of chain HSTS-CLUSTER' },

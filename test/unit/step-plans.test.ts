@@ -1,6 +1,6 @@
 /**
  * Every step of src/steps/registry.ts as a table: facts in (built by test/support/facts.ts), the
- * planned changes out (what a person reads, what rollback restores, what restarts) and the problems
+ * planned changes out (what a person reads, what rollback puts back, what restarts) and the problems
  * its check finds. Each step is planned inside playbooks/up.json (add-transfer-user.json for
  * transfer-users), as a run plans it: stop and start derive from the other steps' changes.
  */

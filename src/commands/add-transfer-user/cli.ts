@@ -20,7 +20,7 @@ export const addTransferUser = defineCommand<AddUserOptions>({
     .option('--no-save', 'do not record the names in the inventory\'s cluster.transferUsers'),
   journal: true,
   limit: { refused: 'the keystores of transfer users must match on every node' },
-  interrupt: 'restore',
+  interrupt: 'rollback',
   validate: (options) => {
     if (options.save) refuseAnsibleInventory(options, 'add-transfer-user (without --no-save)', 'add --no-save and list the names in hsts_cluster.transferUsers yourself, or convert the inventory first (hsts-cluster inventory convert)');
   },

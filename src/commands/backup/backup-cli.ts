@@ -13,7 +13,7 @@ export const backup = defineCommand<BackupCliOptions>({
   journal: true,
   limit: { refused: 'a backup holds the whole cluster: the primary\'s dataset and every node\'s configuration' },
   // Ctrl-C: nothing is written on the nodes but the BGSAVE; the archive is not written.
-  interrupt: 'restore',
+  interrupt: 'rollback',
   validate: (options) => checkOut(options.out),
   handler: async (ctx) => (await import('./action.js')).backup(ctx),
 });

@@ -14,7 +14,7 @@ export const restore = defineCommand<RestoreCliOptions>({
   journal: true,
   limit: { refused: 'the dataset is the whole cluster\'s: the primary takes it and every replica follows' },
   // Ctrl-C: before the primary is flushed nothing changed; after, the dataset it had is loaded back.
-  interrupt: 'restore',
+  interrupt: 'rollback',
   validate: (_options, args) => checkArchivePath(args[0]),
   handler: async (ctx) => (await import('./action.js')).restore(ctx),
 });

@@ -22,6 +22,6 @@ export const maintenance = defineCommand<MaintenanceCliOptions>({
   journal: true,
   limit: { refused: 'name the node as the argument: maintenance on|off NODE' },
   // Ctrl-C: what the run changed is put back (on: the node back in service; off: back in maintenance).
-  interrupt: 'restore',
+  interrupt: 'rollback',
   handler: async (ctx) => (await import('./action.js')).maintenance(ctx),
 });

@@ -1,4 +1,4 @@
-import { recoverRun } from './recover.js';
+import { runRollback } from './procedure.js';
 import type { CommandContext, Outcome } from '../../cli/command.js';
 import { progressFor } from '../../cli/load.js';
 import type { CommonOptions } from '../../cli/options.js';
@@ -11,7 +11,7 @@ export interface RollbackOptions extends CommonOptions {
 
 export async function rollback(ctx: CommandContext<RollbackOptions>): Promise<Outcome> {
   const { options } = ctx;
-  const result = await recoverRun(ctx.inventory, {
+  const result = await runRollback(ctx.inventory, {
     ...(options.run ? { run: options.run } : {}),
     ...ctx.connection,
     breakLock: Boolean(options.breakLock),

@@ -6,15 +6,15 @@ import { withBreakLock } from '../../cli/options.js';
 
 export const rollback = defineCommand<RollbackOptions>({
   name: 'rollback',
-  description: 'restore every node from the snapshots it holds of a run (default: the newest unfinished run, e.g. after the controller died)',
+  description: 'roll every node back to the snapshot it holds of a run (default: the newest unfinished run, e.g. after the controller died)',
   docs: 'docs/up-and-plan.md#rollback',
   declare: (command) => withBreakLock(command)
     .option('--run <id>', 'the run to undo (see the recap or the journal)'),
   journal: true,
   whileLeaving: 'allowed',
   limit: { refused: 'rollback restores every node that the run changed' },
-  // Ctrl-C does not abandon a restore half done (its remote commands would go on without the lock
-  // being released); it is said, and the restore finishes.
+  // Ctrl-C does not abandon a rollback half done (its remote commands would go on without the lock
+  // being released); it is said, and the rollback finishes.
   interrupt: 'finish',
   validate: (options) => {
     if (options.run !== undefined && !RUN_ID.test(options.run)) {

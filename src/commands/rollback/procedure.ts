@@ -5,7 +5,7 @@ import type { Progress } from '../../ui/progress.js';
 import { connect } from '../../runner/engine/connect.js';
 import { closeRun, runResult } from '../../runner/engine/finish.js';
 import { lockHolder } from '../../runner/engine/lock.js';
-import { restoreTask } from '../../runner/engine/restore.js';
+import { rollbackTask } from '../../runner/engine/rollback.js';
 import { Run } from '../../runner/engine/run.js';
 import {
   acquireLockCommand, describeHolder, listRunsCommand, parseHolder, parseRunList, readHolderCommand, readSnapshotCommand, type RunList,
@@ -14,7 +14,7 @@ import type { RunResult } from '../../runner/result.js';
 import { checkSnapshot } from './snapshot-check.js';
 import { stateRefusal } from '../../remote/state-dir.js';
 
-export interface RecoverOptions {
+export interface RollbackRunOptions {
   run?: string;
   forks: number;
   hostKeys: HostKeyPolicy;
@@ -36,23 +36,23 @@ interface NodeRecords {
 }
 
 /**
- * `hsts-cluster rollback`: after a controller died mid-run, restore every node from the snapshot it
- * holds for that run (the newest unfinished one unless --run names one), then check it. Whichever
- * command made the run (up, add-transfer-user), the snapshot says what to read and restore.
+ * `hsts-cluster rollback`: after a controller died mid-run, roll every node back to the snapshot it
+ * holds of that run (the newest unfinished one unless --run names one), then check it. Whichever
+ * command made the run (up, add-transfer-user), the snapshot says what to read and put back.
  */
-export async function recoverRun(inventory: Inventory, options: RecoverOptions): Promise<RunResult> {
+export async function runRollback(inventory: Inventory, options: RollbackRunOptions): Promise<RunResult> {
   const run = new Run('rollback', inventory, { ...options, verbose: false });
   run.emit({ event: 'run-start', command: 'rollback', inventory: inventory.path, run: options.run ?? null });
   await connect(run, options, `hsts-cluster:${run.id}:recover`);
   try {
     await rollbackProcedure(run, options);
-    return runResult(run, 'restore');
+    return runResult(run, 'rollback');
   } finally {
     await closeRun(run);
   }
 }
 
-async function rollbackProcedure(run: Run, options: RecoverOptions): Promise<void> {
+async function rollbackProcedure(run: Run, options: RollbackRunOptions): Promise<void> {
   for (const [name, message] of run.unreachable) {
     run.nodeUnreachable(name, message);
     run.errors.push(`${name}: ${message}`);
@@ -80,7 +80,7 @@ async function rollbackProcedure(run: Run, options: RecoverOptions): Promise<voi
   if (options.run && finished.length === holding.length) run.warnings.push(`run ${target} had finished (${finished[0]}); restoring the state from before it`);
   if (run.unreachable.size > 0) run.errors.push(`not every node is reachable; run rollback --run ${target} again once they are`);
   if (!(await lockHoldingNodes(run, holding, records.holders, target, options.breakLock))) return;
-  await restoreFromSnapshots(run, holding, target, options);
+  await rollBackFromSnapshots(run, holding, target, options);
 }
 
 async function readNodeRecords(run: Run): Promise<NodeRecords> {
@@ -104,7 +104,7 @@ function newestUnfinished(records: NodeRecords): string | undefined {
   return unfinished.sort().at(-1);
 }
 
-/** The lock: take it, or take it over from the dead run being restored; anything else refuses. False: stop. */
+/** The lock: take it, or take it over from the dead run being rolled back; anything else refuses. False: stop. */
 async function lockHoldingNodes(run: Run, holding: string[], holders: Map<string, string>, target: string, breakLock: boolean): Promise<boolean> {
   const holder = lockHolder(run);
   for (const name of holding) {
@@ -122,7 +122,7 @@ async function lockHoldingNodes(run: Run, holding: string[], holders: Map<string
   return !(run.errors.length > 0 && run.locked.size < holding.length);
 }
 
-/** Whether a lock may be taken over: its holder is the run we restore and that run is gone. */
+/** Whether a lock may be taken over: its holder is the run we roll back and that run is gone. */
 function holderGone(holderJson: string, target: string): boolean {
   const holder = parseHolder(holderJson);
   if (!holder || holder.run !== target) return false;
@@ -138,16 +138,16 @@ function processAlive(pid: number): boolean {
   }
 }
 
-async function restoreFromSnapshots(run: Run, holding: string[], target: string, options: RecoverOptions): Promise<void> {
+async function rollBackFromSnapshots(run: Run, holding: string[], target: string, options: RollbackRunOptions): Promise<void> {
   const readSnapshot = (name: string) => async () => {
     const read = await run.session(name).run([readSnapshotCommand(target)], 'stop-on-error');
     if (read.failure) throw new Error(`cannot read the snapshot: ${read.failure.output}`);
     return checkSnapshot(read.results[0]!.output, { run: target, node: name, inventory: run.inventory });
   };
-  const tasks = holding.map((name) => restoreTask(run, name, readSnapshot(name), options, 'already as it was'));
-  const outcomes = await run.phase(`Restore the nodes from run ${target}'s snapshots`, tasks);
+  const tasks = holding.map((name) => rollbackTask(run, name, readSnapshot(name), options, 'already as it was'));
+  const outcomes = await run.phase(`Roll the nodes back to run ${target}'s snapshots`, tasks);
   for (const o of outcomes) {
     if (o.error) run.nodeRollbackFailed(o.node, o.error.message);
-    else run.nodeRolledBack(o.node, { restored: o.result?.status === 'changed' });
+    else run.nodeRolledBack(o.node, { changed: o.result?.status === 'changed' });
   }
 }

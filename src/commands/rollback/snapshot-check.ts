@@ -14,11 +14,11 @@ import { copyName } from '../../runner/saved-copies.js';
 import type { Snapshot } from '../../runner/snapshot.js';
 
 /**
- * A snapshot read back from a node is data, never instructions: before a restore plans anything
- * from it, its shape is checked (zod) and so is every value a restore acts on. It may name only
+ * A snapshot read back from a node is data, never instructions: before a rollback plans anything
+ * from it, its shape is checked (zod) and so is every value a rollback acts on. It may name only
  * what a run may touch (the managed files, askmscli's stores at their known places, the HSTS and
  * firewall units, the inventory's users); modes, owners and names match strict patterns. Anything
- * else refuses the restore, naming the field.
+ * else refuses the rollback, naming the field.
  */
 
 const MODE = /^[0-7]{3,4}$/;

@@ -140,7 +140,7 @@ class Rolling {
 
   // ---- the switchover ----
 
-  /** Hands the primary role to the chosen replica; the new primary, or null (the switch restored what it changed). */
+  /** Hands the primary role to the chosen replica; the new primary, or null (the switch rolled back what it changed). */
   private async switchOver(primary: ClusterNode): Promise<ClusterNode | null> {
     const decision = chooseTarget(await this.readFacts(), primary);
     if (decision.kind === 'refuse') {

@@ -19,7 +19,7 @@ export const restart = defineCommand<RollingCliOptions>({
   limit: { refused: 'name the nodes to restart with --nodes' },
   // Ctrl-C: the node being restarted finishes and passes its gate, then the run stops (the
   // switchover, if under way, puts back what it changed or finishes as it always does).
-  interrupt: 'restore',
+  interrupt: 'rollback',
   validate: (options) => { parseServices(options.services); },
   handler: async (ctx) => (await import('./action.js')).rolling('restart', ctx),
 });

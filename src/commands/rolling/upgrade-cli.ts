@@ -14,7 +14,7 @@ export const upgrade = defineCommand<RollingCliOptions>({
     .option('--dry-run', 'check, show the order of work, and touch nothing'),
   journal: true,
   limit: { refused: 'name the nodes to upgrade with --nodes' },
-  interrupt: 'restore',
+  interrupt: 'rollback',
   validate: (options) => {
     if (options.exec === undefined || options.exec.trim() === '') {
       throw new UsageError([{ field: '--exec', value: options.exec ?? '(missing)', message: 'the upgrade command is required', hint: "--exec 'rpm -Uvh /tmp/ibm-aspera-hsts-4.4.6.rpm'" }]);

@@ -14,7 +14,7 @@ export const rotatePassword = defineCommand<RotateCliOptions>({
   journal: true,
   limit: { refused: 'every Redis, Sentinel and keystore of the cluster must move to the new password together' },
   // Ctrl-C: the stages reached run the other way, back to the old password everywhere.
-  interrupt: 'restore',
+  interrupt: 'rollback',
   validate: (options) => {
     newPasswordSource(options);
     refuseAnsibleInventory(options, 'rotate-password', 'convert it first (hsts-cluster inventory convert -i FILE --output inventory.json) and rotate with the native inventory');

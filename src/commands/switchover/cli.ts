@@ -13,6 +13,6 @@ export const switchover = defineCommand<SwitchoverCliOptions>({
   limit: { refused: 'a switchover involves the primary, the target and every Sentinel; name the target with --to' },
   // Ctrl-C: writes resume on the old primary and replica-priorities are put back; once Sentinel was
   // asked to fail over, the switch is finished instead (stopping halfway would leave two primaries).
-  interrupt: 'restore',
+  interrupt: 'rollback',
   handler: async (ctx) => (await import('./action.js')).switchover(ctx),
 });

@@ -30,7 +30,7 @@ export const up = defineCommand<UpOptions>({
   journal: true,
   whileLeaving: 'allowed',
   limit: { refused: 'up converges the whole cluster: roles, Sentinel quorum and the firewall allow-list depend on every node' },
-  interrupt: 'restore',
+  interrupt: 'rollback',
   handler: async (ctx) => {
     boundHeapGrowth();
     return (await import('./action.js')).upOrPlan(ctx, ctx.options.dryRun ? 'plan' : 'apply');
@@ -46,7 +46,7 @@ export const plan = defineCommand<UpOptions>({
   journal: true,
   whileLeaving: 'allowed',
   limit: 'shows',
-  interrupt: 'restore',
+  interrupt: 'rollback',
   handler: async (ctx) => {
     boundHeapGrowth();
     return (await import('./action.js')).upOrPlan(ctx, 'plan');

@@ -19,7 +19,7 @@ function renderTest(t: TestResult): string {
 
 /**
  * The tests asked for, in order, each only after the one before passed. Ctrl-C ends the test that
- * runs (it restores what it changed: the failback's replica-priority, the replication test's user)
+ * runs (it sets back what it changed: the failback's replica-priority, the replication test's user)
  * and starts no other.
  */
 export async function verify(ctx: CommandContext<VerifyOptions>): Promise<Outcome> {

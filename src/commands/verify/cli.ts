@@ -12,6 +12,6 @@ export const verify = defineCommand<VerifyOptions>({
   journal: false,
   limit: { refused: 'the replication test needs several nodes (a user created on one is read on another)' },
   // An interrupted failback puts back the replica-priority it lowered before the process ends.
-  interrupt: 'restore',
+  interrupt: 'rollback',
   handler: async (ctx) => (await import('./action.js')).verify(ctx),
 });

@@ -34,7 +34,7 @@ export class ClusterTester {
   constructor(
     private readonly inventory: Inventory,
     private readonly sessions: Map<string, NodeSession>,
-    /** Ctrl-C: the waits end and the test fails, restoring what it changed (replica-priority, its user). */
+    /** Ctrl-C: the waits end and the test fails, setting back what it changed (replica-priority, its user). */
     private readonly abort?: AbortSignal,
   ) {}
 
@@ -154,7 +154,7 @@ export class ClusterTester {
     if (target && from === target) {
       return { name, ok: true, details: [`${target.name} is the primary already`], durationMs: 0, from: from.name, to: target.name };
     }
-    const restorePriorities: { node: ClusterNode; value: string }[] = [];
+    const prioritiesToSetBack: { node: ClusterNode; value: string }[] = [];
     let result: TestResult;
     try {
       let how: string;
@@ -164,11 +164,11 @@ export class ClusterTester {
           const got = await this.sh(node, asredis(this.redis(node), ['CONFIG', 'GET', 'replica-priority']));
           const value = /^\d+$/.exec(got.output.trim().split('\n')[1] ?? '')?.[0] ?? '100';
           await this.sh(node, asredis(this.redis(node), ['CONFIG', 'SET', 'replica-priority', '0']));
-          restorePriorities.push({ node, value });
+          prioritiesToSetBack.push({ node, value });
         }
         // A Sentinel that has not yet seen the target as a replica (it polls replicas every 10 s) takes
         // its promotion for a stale master and turns it back into a replica, so the failover times out.
-        const lowered = restorePriorities.map((p) => p.node);
+        const lowered = prioritiesToSetBack.map((p) => p.node);
         const ready = await this.until(() => this.replicaProblems(target, from, lowered), (problems) => problems.length === 0, { timeoutMs: 60_000 });
         if (!ready.ok) throw new Error(`not every Sentinel sees ${target.name} as a healthy replica of ${from.name} within 60 s: ${ready.value.join('; ')}`);
         details.push(`every Sentinel sees ${target.name} as a healthy replica of ${from.name}`);
@@ -208,7 +208,7 @@ export class ClusterTester {
       result = { name, ok: false, details, durationMs: 0, from: from.name };
     }
     // Also after a failure or Ctrl-C: a replica left at priority 0 could never be promoted.
-    const left = await this.setPriorities(restorePriorities);
+    const left = await this.setPriorities(prioritiesToSetBack);
     if (left.length > 0) {
       result.ok = false;
       details.push(...left.map(({ node, value }) =>

@@ -34,7 +34,7 @@ type PhaseTask = NodeTask & { plan: NodePlan };
  * between phases; a `primary-first` phase runs the primary alone first. Pre-flight is not applied:
  * its checks ran with the plan, which would have stopped the run. With groups (a membership
  * change), each group goes through every phase but verify before the next starts, then every node
- * is verified together. False when a node failed or Ctrl-C came: the caller restores every changed node.
+ * is verified together. False when a node failed or Ctrl-C came: the caller rolls back every changed node.
  */
 export async function applyPhases(run: Run, playbook: Playbook, plans: NodePlan[], roles: Roles, options: ApplyOptions): Promise<boolean> {
   const phases = playbook.phases.filter((p) => p.step.id !== 'preflight');

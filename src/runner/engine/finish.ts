@@ -26,7 +26,7 @@ export function runResult(run: Run, goal: RunGoal): RunResult {
 /**
  * Whatever happened (an exception too): release the locks this run holds and close every session.
  * The release is a batch of its own, not the tail of a node's last batch: that batch (verify, say)
- * may fail and start a restore, which needs the lock, and the run marks its runs done after it. It
+ * may fail and start a rollback, which needs the lock, and the run marks its runs done after it. It
  * has no inputs, so it sends no stdin and costs one round trip (as root or with sudo -n).
  */
 export async function closeRun(run: Run): Promise<void> {

@@ -42,12 +42,12 @@ export class Run {
   unreachable = new Map<string, string>();
   /** Nodes whose run lock this run holds: finish releases them. */
   readonly locked = new Set<string>();
-  /** Snapshots saved on nodes that will change (or did): a failure restores each of them. */
+  /** Snapshots saved on nodes that will change (or did): a failure rolls each of them back. */
   readonly snapshots = new Map<string, Snapshot>();
   primary?: string;
   /** A membership change (grow, shrink, replace): its ordered steps, one line each. */
   membership?: string[];
-  /** The run the result names, when it is not this one (rollback names the run it restores). */
+  /** The run the result names, when it is not this one (rollback names the run it rolls back). */
   reportedRun?: string;
   private readonly observers: RunObserver[] = [];
 
@@ -118,18 +118,18 @@ export class Run {
 
   /**
    * rolled-back, after a failure: with its error, a failure (failed 1), as when the procedure failed
-   * on this node; without, the status only. `{ restored }` is the `rollback` command's, whose goal
-   * is the restore: one step, changed when the restore changed the node, else ok.
+   * on this node; without, the status only. `{ changed }` is the `rollback` command's, whose goal
+   * is the rollback: one step, changed when the rollback changed the node, else ok.
    */
-  nodeRolledBack(name: string, outcome?: string | { restored: boolean }): void {
+  nodeRolledBack(name: string, outcome?: string | { changed: boolean }): void {
     const r = this.recap(name);
     r.status = 'rolled-back';
     if (typeof outcome === 'string') {
       r.failed = 1;
       r.error = outcome;
     } else if (outcome) {
-      r.changed = outcome.restored ? 1 : 0;
-      r.ok = outcome.restored ? 0 : 1;
+      r.changed = outcome.changed ? 1 : 0;
+      r.ok = outcome.changed ? 0 : 1;
     }
   }
 
@@ -146,7 +146,7 @@ export class Run {
     r.error = `left: ${before}${left}`;
   }
 
-  // ---- a playbook run's counting (engine/plan.ts, apply.ts, restore.ts, runner/run.ts) ----
+  // ---- a playbook run's counting (engine/plan.ts, apply.ts, rollback.ts, runner/run.ts) ----
 
   /** A playbook step with nothing to do on the node (the status is set when the run is done: nodeApplied). */
   stepOk(name: string): void {
@@ -173,11 +173,12 @@ export class Run {
   }
 
   /**
-   * After the run's own restore of a node (a failure or Ctrl-C): with what is `left`, rollback-failed,
+   * After the run's own rollback of a node (a failure or Ctrl-C): with what is `left`, rollback-failed,
    * `rollback failed, left: LEFT` on a line below any earlier error (the counts kept); else a node that
-   * failed stays failed, its error saying it was restored as well; else rolled-back (status only).
+   * failed stays failed, its error saying it was rolled back as well ("restored as well", the words
+   * --json has always had); else rolled-back (status only).
    */
-  nodeAfterRestore(name: string, left?: string): void {
+  nodeAfterRollback(name: string, left?: string): void {
     const r = this.recap(name);
     if (left !== undefined) {
       r.status = 'rollback-failed';

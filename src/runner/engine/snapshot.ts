@@ -11,7 +11,7 @@ import type { Run } from './run.js';
  * Snapshot: on every node that will change, before its first change, save what the changes touch
  * (and Redis's dataset when it will be replaced). The opaque files it touches (askmscli's stores),
  * which the facts do not hold, are copied on the node first: the snapshot names them only once
- * they are there. False when a node failed: the run restores the nodes already saved and stops.
+ * they are there. False when a node failed: the run rolls back the nodes already saved and stops.
  */
 export async function snapshotChangingNodes(run: Run, plans: NodePlan[], commandTimeoutMs: number): Promise<boolean> {
   const changing = plans.filter((p) => changeCount(p) > 0);
@@ -30,7 +30,7 @@ export async function snapshotChangingNodes(run: Run, plans: NodePlan[], command
       if (snapshot.redisData) {
         commands.push(saveRedisDataCommand(dir, snapshot.redisData.rdb, runningRedis(facts, run.inventory.cluster), run.inventory.cluster.nodedUser));
       }
-      // What a restore needs is in the snapshot now; the node's facts are not read again.
+      // What a rollback needs is in the snapshot now; the node's facts are not read again.
       p.facts = undefined;
       const saved = await run.session(p.node.name).run(commands, 'stop-on-error', commandTimeoutMs);
       if (saved.failure) throw new Error(describeFailure(saved.failure));

@@ -4,13 +4,13 @@ import { NodeSession } from '../ssh/session.js';
 import { gatherFacts } from './facts.js';
 import { stateRefusal } from '../remote/state-dir.js';
 import { setRunStateCommand, stateCheckCommand, stopStrayCommand } from './node-state.js';
-import { differences, planRestore, snapshotNeeds, type Snapshot } from './snapshot.js';
+import { differences, planRollback, snapshotNeeds, type Snapshot } from './snapshot.js';
 
-export interface RestoreResult {
+export interface NodeRollbackResult {
   ok: boolean;
-  /** Restore commands run (0: the node was already as its snapshot says). */
+  /** Rollback commands run (0: the node was already as its snapshot says). */
   commands: number;
-  /** What still differs from the snapshot, when the restore failed. */
+  /** What still differs from the snapshot, when the rollback failed. */
   left: string[];
 }
 
@@ -19,13 +19,13 @@ export interface RestoreResult {
  * the gap, facts again. What it reads comes from the snapshot itself, not from a playbook.
  * A lost connection is opened again once: a cut link must not strand a node.
  */
-export async function restoreNode(
+export async function rollBackNode(
   inventory: Inventory,
   sessions: Map<string, NodeSession>,
   name: string,
   snapshot: Snapshot,
   options: { hostKeys: HostKeyPolicy; commandTimeoutMs: number },
-): Promise<RestoreResult> {
+): Promise<NodeRollbackResult> {
   const node = inventory.nodes.find((n) => n.name === name)!;
   const needs = snapshotNeeds(snapshot, node.privateIp);
   let session = sessions.get(name);
@@ -43,7 +43,7 @@ export async function restoreNode(
     const before = await gatherFacts(session, inventory, needs, [stopStrayCommand(snapshot.run), stateCheckCommand()]);
     const refused = stateRefusal(before.before[1]?.output ?? '');
     if (refused) return { ok: false, commands: 0, left: [refused] };
-    const commands = planRestore(snapshot, before.facts);
+    const commands = planRollback(snapshot, before.facts);
     if (commands.length > 0) {
       const result = await session.run(commands, 'stop-on-error', options.commandTimeoutMs);
       if (result.failure) {
