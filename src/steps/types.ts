@@ -66,7 +66,8 @@ export interface Step {
   title: string;
   /** Planned after the other steps, from their changes (stop and start services). */
   derived?: boolean;
-  needs(inventory: Inventory, node: ClusterNode): FactNeeds;
+  /** What it reads on the node; what it plans with (`options`) may add to it (add-transfer-user --create: the shell). */
+  needs(inventory: Inventory, node: ClusterNode, options: PlanOptions): FactNeeds;
   /** Problems that forbid any change on any node (pre-flight); [] when fine. */
   check?(ctx: PlanContext): string[];
   /** The changes that close the gap between the facts and the desired state; [] = ok. */
