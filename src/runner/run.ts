@@ -26,8 +26,8 @@ export interface RunOptions {
   waitTransfersS: number;
   waitTimeoutMs: number;
   commandTimeoutMs: number;
-  /** add-transfer-user --create: make missing OS users. */
-  createUsers?: boolean;
+  /** add-transfer-user --create: make missing OS users, with this login shell. */
+  createUsers?: { shell: string };
   breakLock: boolean;
   /** Runs each changed node keeps (the newest; unfinished ones always); default DEFAULT_KEEP_RUNS. */
   keepRuns?: number;
@@ -58,8 +58,8 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
 async function playbookProcedure(run: Run, playbook: Playbook, options: RunOptions): Promise<void> {
   if (!everyNodeReached(run)) return;
   if (playbook.name === 'up' && !(await leaveFirst(run, options, applyTag(run.id))).proceed) return;
-  // What the steps plan with may decide some of what they read.
-  const planOptions: PlanOptions = { waitTimeoutMs: options.waitTimeoutMs, createUsers: Boolean(options.createUsers) };
+  // What the steps plan with decides some of what they read (the login shell of users to create).
+  const planOptions: PlanOptions = { waitTimeoutMs: options.waitTimeoutMs, ...(options.createUsers ? { createUsers: options.createUsers } : {}) };
   const facts = await lockAndGather(run, playbook, options, planOptions);
   if (!facts) return;
   const roles = decideRoles(run, facts);

@@ -56,8 +56,11 @@ export interface PlanContext {
 
 export interface PlanOptions {
   waitTimeoutMs: number;
-  /** add-transfer-user: create OS users that are missing (else they are a pre-flight problem). */
-  createUsers?: boolean;
+  /**
+   * add-transfer-user --create: create the OS users that are missing, with this login shell (else a
+   * missing user is a pre-flight problem).
+   */
+  createUsers?: { shell: string };
 }
 
 /** One step of the procedure: what it reads, what it would change, and how. */
