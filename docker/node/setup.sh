@@ -6,6 +6,11 @@ set -euo pipefail
 groupadd --system aspadmins
 useradd --system --gid aspadmins --home-dir /opt/aspera/var --shell /usr/sbin/nologin asperadaemon
 useradd --create-home --shell /bin/bash xfer
+# aspshell, IBM's restricted login shell for transfer users, is in /opt/aspera/bin; IBM's documents
+# give users /bin/aspshell ("usermod -s /bin/aspshell username", HSTS 4.4 "Setting up users"). They
+# do not say whether the installer puts a link or a copy there: the rig takes a link. Not added to
+# /etc/shells (the documents do not say the installer does; useradd, su and sshd do not ask).
+ln -s /opt/aspera/bin/aspshell /bin/aspshell
 # The rig's non-root operator: sudo without a password (the rig injects its SSH key).
 useradd --create-home --shell /bin/bash hstsadmin
 printf 'hstsadmin ALL=(ALL:ALL) NOPASSWD: ALL\n' > /etc/sudoers.d/hstsadmin

@@ -11,7 +11,10 @@ export interface FactNeeds {
   directories?: { paths: string[]; user: string };
   /** A rollback's: compare opaque files with the copies the snapshot batch made in `runDir`. */
   copies?: { runDir: string; files: SavedCopy[] };
+  /** Login shells to look for: whether each path is an executable regular file (links followed). */
+  shells?: string[];
 }
 
-/** What to read, every list explicit (firewalld and copies only when asked). */
-export type NeedsList = Required<Omit<FactNeeds, 'firewalld' | 'copies' | 'directories'>> & Pick<FactNeeds, 'firewalld' | 'copies' | 'directories'>;
+/** What to read, every list explicit (firewalld, copies, directories and shells only when asked). */
+type AskedOnly = 'firewalld' | 'copies' | 'directories' | 'shells';
+export type NeedsList = Required<Omit<FactNeeds, AskedOnly>> & Pick<FactNeeds, AskedOnly>;

@@ -95,6 +95,20 @@ export function directoriesProbe(paths: string[], user: string): Probe<Directori
   });
 }
 
+/**
+ * Whether each path is an executable regular file, links followed (`[ -f ] && [ -x ]`, bash
+ * builtins): a login shell the users to create will run, not root. Every path asked gets an answer.
+ */
+export function shellsProbe(paths: string[]): Probe<Map<string, boolean>> {
+  return outputProbe({
+    label: `login shells ${paths.join(' ')}`,
+    code: `for s in ${paths.map(shq).join(' ')}; do if [ -f "$s" ] && [ -x "$s" ]; then echo "yes $s"; else echo "no $s"; fi; done`,
+  }, (output) => {
+    const found = new Set(output.split('\n').filter((l) => l.startsWith('yes ')).map((l) => l.slice(4)));
+    return new Map(paths.map((p) => [p, found.has(p)]));
+  });
+}
+
 export function iptablesProbe(): Probe<FirewallState> {
   return outputProbe(listIptables(), (output) => {
     const [chainListing = '', inputListing = ''] = output.split('---\n');
@@ -185,6 +199,7 @@ export type NodeProbes = Record<`file ${string}`, Probe<FileFact>> & {
   firewalld: Probe<ReturnType<typeof parseFirewalldProbe>> | undefined;
   copies: Probe<Map<string, CopyState>> | undefined;
   directories: Probe<DirectoriesFact> | undefined;
+  shells: Probe<Map<string, boolean>> | undefined;
 };
 
 /** The facts a rollback reads besides the node's: how each opaque file is against its copy. */
@@ -204,6 +219,7 @@ export function nodeProbes(needs: NeedsList): NodeProbes {
     firewalld: needs.firewalld ? firewalldProbe(needs.firewalld) : undefined,
     copies: needs.copies?.files.length ? copiesProbe(needs.copies.runDir, needs.copies.files) : undefined,
     directories: needs.directories?.paths.length ? directoriesProbe(needs.directories.paths, needs.directories.user) : undefined,
+    shells: needs.shells?.length ? shellsProbe(needs.shells) : undefined,
   };
 }
 
@@ -233,5 +249,6 @@ export function nodeFacts(needs: NeedsList, answers: Answers<NodeProbes>): Omit<
     copies: answers.copies ?? new Map<string, CopyState>(),
     directories: answers.directories?.directories ?? new Map<string, DirectoryFact>(),
     nodedGids: answers.directories?.gids ?? [],
+    shells: answers.shells ?? new Map<string, boolean>(),
   };
 }

@@ -61,6 +61,8 @@ export interface NodeFacts {
   /** Directories read (`needs.directories`), by path; and the groups of the account named there (the noded user). */
   directories: Map<string, DirectoryFact>;
   nodedGids: number[];
+  /** Login shells asked about (`needs.shells`): true when the path is an executable regular file, links followed. */
+  shells: Map<string, boolean>;
   persistence: Persistence | null;
   /** firewalld's zone serving the private IP, its rich rules and files; null when firewalld is not active. */
   firewalld: FirewalldState | null;

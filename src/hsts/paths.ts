@@ -27,6 +27,12 @@ export const HSTS = {
   maintenanceFile: '/var/lib/hsts-cluster/maintenance.json',
   // Where the state was kept before, inside the noded user's /opt/aspera/var: migrated once.
   oldStateDir: '/opt/aspera/var/hsts-cluster',
+  // aspshell, IBM's restricted login shell for transfer users, at the path IBM's documents give
+  // users (HSTS 4.4, "Setting up users": "Run the following command to change the user login shell
+  // to aspshell: # sudo usermod -s /bin/aspshell username"). It allows only Aspera uploads and
+  // downloads, connections from the application, and browsing, listing, creating, renaming or
+  // deleting contents. add-transfer-user --create gives it to the users it makes unless --shell says.
+  aspshell: '/bin/aspshell',
   daemonUser: 'asperadaemon',
   daemonGroup: 'aspadmins',
 } as const;

@@ -1,9 +1,9 @@
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
 
-/** An OS user with a home directory and bash (a transfer user). */
-export function addUser(name: string): RemoteCommand {
-  return { label: `useradd --create-home --shell /bin/bash ${name}`, code: `useradd --create-home --shell /bin/bash ${shq(name)}` };
+/** An OS user with a home directory and SHELL as its login shell (a transfer user). */
+export function addUser(name: string, shell: string): RemoteCommand {
+  return { label: `useradd --create-home --shell ${shell} ${name}`, code: `useradd --create-home --shell ${shq(shell)} ${shq(name)}` };
 }
 
 /** Removes an OS user and its home directory (a rollback of `addUser`). */

@@ -12,27 +12,35 @@ import type { NodeFacts } from '../hsts/node-facts.js';
 import { parseProbes, probeCommands } from '../remote/probe.js';
 import { onlyIfProgramsTrusted } from '../remote/trusted-programs.js';
 import { redisOf, redisOwner, sentinelOf, sentinelOwner, type RedisTarget } from '../remote/redis-cli.js';
-import type { Step } from '../steps/types.js';
+import type { PlanOptions, Step } from '../steps/types.js';
 import { markSecret, type Secret } from '../util/secret.js';
 
 export class FactsError extends Error {}
 
-/** What a playbook's steps read on a node (the two Redis files always: they say how to ask Redis). */
-export function factNeeds(steps: Step[], inventory: Inventory, node: ClusterNode): NeedsList {
+/**
+ * What a playbook's steps read on a node, planning with `options` (the two Redis files always: they
+ * say how to ask Redis).
+ */
+export function factNeeds(steps: Step[], inventory: Inventory, node: ClusterNode, options: PlanOptions): NeedsList {
   const files = new Set<string>([HSTS.redisConf, HSTS.sentinelConf]);
   const units = new Set<string>();
   const users = new Set<string>();
+  const shells = new Set<string>();
   let firewalld: NeedsList['firewalld'];
   let directories: NeedsList['directories'];
   for (const step of steps) {
-    const needs = step.needs(inventory, node);
+    const needs = step.needs(inventory, node, options);
     needs.files?.forEach((f) => files.add(f));
     needs.units?.forEach((u) => units.add(u));
     needs.users?.forEach((u) => users.add(u));
+    needs.shells?.forEach((s) => shells.add(s));
     firewalld ??= needs.firewalld;
     directories ??= needs.directories;
   }
-  return { files: [...files], units: [...units], users: [...users], ...(firewalld ? { firewalld } : {}), ...(directories ? { directories } : {}) };
+  return {
+    files: [...files], units: [...units], users: [...users],
+    ...(firewalld ? { firewalld } : {}), ...(directories ? { directories } : {}), ...(shells.size > 0 ? { shells: [...shells] } : {}),
+  };
 }
 
 export type Target = RedisTarget;

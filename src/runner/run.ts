@@ -26,8 +26,8 @@ export interface RunOptions {
   waitTransfersS: number;
   waitTimeoutMs: number;
   commandTimeoutMs: number;
-  /** add-transfer-user --create: make missing OS users. */
-  createUsers?: boolean;
+  /** add-transfer-user --create: make missing OS users, with this login shell. */
+  createUsers?: { shell: string };
   breakLock: boolean;
   /** Runs each changed node keeps (the newest; unfinished ones always); default DEFAULT_KEEP_RUNS. */
   keepRuns?: number;
@@ -58,14 +58,15 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
 async function playbookProcedure(run: Run, playbook: Playbook, options: RunOptions): Promise<void> {
   if (!everyNodeReached(run)) return;
   if (playbook.name === 'up' && !(await leaveFirst(run, options, applyTag(run.id))).proceed) return;
-  const facts = await lockAndGather(run, playbook, options);
+  // What the steps plan with decides some of what they read (the login shell of users to create).
+  const planOptions: PlanOptions = { waitTimeoutMs: options.waitTimeoutMs, ...(options.createUsers ? { createUsers: options.createUsers } : {}) };
+  const facts = await lockAndGather(run, playbook, options, planOptions);
   if (!facts) return;
   const roles = decideRoles(run, facts);
   if (!roles) return;
   const membership = playbook.name === 'up' ? decideMembership(run, facts, roles) : null;
   if (playbook.name === 'up' && !membership) return;
   const groups = membership?.kind === 'change' ? membershipGroups(run.inventory, membership, roles.primary.privateIp, options.waitTimeoutMs) : undefined;
-  const planOptions: PlanOptions = { waitTimeoutMs: options.waitTimeoutMs, createUsers: Boolean(options.createUsers) };
   const plans = planRun(run, playbook, roles, facts, planOptions, options.mode);
   if (!plans || options.mode === 'plan') return;
   let applied = false;

@@ -56,8 +56,11 @@ export interface PlanContext {
 
 export interface PlanOptions {
   waitTimeoutMs: number;
-  /** add-transfer-user: create OS users that are missing (else they are a pre-flight problem). */
-  createUsers?: boolean;
+  /**
+   * add-transfer-user --create: create the OS users that are missing, with this login shell (else a
+   * missing user is a pre-flight problem).
+   */
+  createUsers?: { shell: string };
 }
 
 /** One step of the procedure: what it reads, what it would change, and how. */
@@ -66,7 +69,8 @@ export interface Step {
   title: string;
   /** Planned after the other steps, from their changes (stop and start services). */
   derived?: boolean;
-  needs(inventory: Inventory, node: ClusterNode): FactNeeds;
+  /** What it reads on the node; what it plans with (`options`) may add to it (add-transfer-user --create: the shell). */
+  needs(inventory: Inventory, node: ClusterNode, options: PlanOptions): FactNeeds;
   /** Problems that forbid any change on any node (pre-flight); [] when fine. */
   check?(ctx: PlanContext): string[];
   /** The changes that close the gap between the facts and the desired state; [] = ok. */

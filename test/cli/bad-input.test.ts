@@ -74,6 +74,10 @@ const argumentCases: [string, string[], RegExp][] = [
   ['unknown option', ['up', '--force-everything'], /unknown option '--force-everything'/],
   ['unknown command', ['upp'], /unknown command 'upp'/],
   ['missing inventory file', ['up', '-i', 'does-not-exist.json'], /-i .*does-not-exist\.json: no such inventory file/],
+  ['add-transfer-user --shell without --create', ['add-transfer-user', 'alice', '--shell', '/bin/bash'], /--shell: applies only with --create .*\(got "\/bin\/bash"\)\n {2}hint: add --create, or leave --shell out/],
+  ['add-transfer-user --shell relative', ['add-transfer-user', 'alice', '--create', '--shell', 'bash'], /option '--shell <path>' argument 'bash' is invalid\. "bash" must be an absolute path/],
+  ['add-transfer-user --shell with ..', ['add-transfer-user', 'alice', '--create', '--shell', '/usr/../bin/sh'], /option '--shell <path>' argument '\/usr\/\.\.\/bin\/sh' is invalid\..*no empty, \. or \.\. component/],
+  ['add-transfer-user --shell with shell syntax', ['add-transfer-user', 'alice', '--create', '--shell', '/bin/sh;id'], /option '--shell <path>' argument '\/bin\/sh;id' is invalid/],
 ];
 
 describe('bad input: exit 2, the field named, nothing touched', () => {

@@ -97,6 +97,25 @@ describe('add-transfer-user', () => {
     expect(readFileSync(rig.inventoryPath, 'utf8')).toBe(inventoryBefore);
   });
 
+  it('--create refuses, before touching any node, where IBM\'s aspshell is missing, naming the node and the way out', async () => {
+    await flushSentinelConfigs(rig, rig.nodes);
+    await rig.sh(2, 'rm /bin/aspshell');
+    try {
+      const before = await fingerprintAll(rig);
+      const inventoryBefore = readFileSync(rig.inventoryPath, 'utf8');
+      const r = await cli('add-transfer-user', 'carol', '--create');
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toContain("node3: aspshell (/bin/aspshell), IBM's restricted shell for transfer users, is not on this node: install it with HSTS, or pass --shell /bin/bash to give the new users a full login shell");
+      expect(r.stderr).not.toMatch(/node[12]: aspshell/);
+      expect(r.stderr).toContain('nothing was changed');
+      expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));
+      for (const node of rig.nodes) expect((await rig.sh(node, 'id carol')).exitCode).not.toBe(0);
+      expect(readFileSync(rig.inventoryPath, 'utf8')).toBe(inventoryBefore);
+    } finally {
+      await rig.sh(2, 'ln -sfn /opt/aspera/bin/aspshell /bin/aspshell');
+    }
+  });
+
   it('creates the user and its keystore on every node, records it, and is idempotent', async () => {
     // The inventory may hold a literal password: recording the user keeps the file private.
     chmodSync(rig.inventoryPath, 0o600);
@@ -104,11 +123,19 @@ describe('add-transfer-user', () => {
     const r = await cli('add-transfer-user', 'alice', '--create', '--json');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).totals.changed).toBe(3);
+    expect(JSON.parse(r.stdout).nodes[0].changes[0].summary).toBe('create the OS user alice (useradd --create-home --shell /bin/aspshell)');
     for (const node of rig.nodes) {
       expect((await rig.sh(node, "stat -c '%U %a' ~alice/localkeystore.db")).output.trim()).toBe('alice 600');
-      // alice's ascp authenticates with Redis through that keystore.
-      const ascp = await rig.sh(node, "su -s /bin/sh alice -c '/opt/aspera/bin/ascp --simulate-seconds 0'");
+      // Her login shell is IBM's aspshell (the default of --create)...
+      expect((await rig.sh(node, 'getent passwd alice')).output.trim()).toMatch(/^alice:x:\d+:\d+::\/home\/alice:\/bin\/aspshell$/);
+      // ...through which her ascp runs, as a transfer client's SSH session runs it (SHELL -c COMMAND),
+      // and authenticates with Redis through that keystore...
+      const ascp = await rig.sh(node, "su alice -c 'ascp --simulate-seconds 0'");
       expect(ascp.exitCode, ascp.output).toBe(0);
+      // ...and nothing else does.
+      const other = await rig.sh(node, "su alice -c 'cat /etc/hostname'");
+      expect(other.exitCode).toBe(1);
+      expect(other.output).toMatch(/aspshell: cat: not allowed/);
       expect((await rig.sh(node, "stat -c '%U %a' /var/lib/hsts-cluster/askmscli/keystore.alice.json")).output.trim()).toBe('root 600');
     }
     const after = readFileSync(rig.inventoryPath, 'utf8');
@@ -131,7 +158,7 @@ describe('a keystore deleted behind hsts-cluster\'s back', () => {
   it('makes the user\'s programs fail naming the keystore; hsts-cluster trusts its record until told otherwise', async () => {
     await rig.sh(2, 'mv ~alice/localkeystore.db /tmp/alice.localkeystore.db');
     try {
-      const ascp = await rig.sh(2, "su -s /bin/sh alice -c '/opt/aspera/bin/ascp --simulate-seconds 0'");
+      const ascp = await rig.sh(2, "su alice -c 'ascp --simulate-seconds 0'");
       expect(ascp.exitCode).not.toBe(0);
       expect(ascp.output).toMatch(/ascp: .*keystore of alice unusable: \/home\/alice\/localkeystore\.db does not exist \(run: askmscli -i -u alice\)/);
       // Not asperadaemon's: the cluster stays up, and `up` (which never reads a store) sees nothing to do.
@@ -144,7 +171,7 @@ describe('a keystore deleted behind hsts-cluster\'s back', () => {
       expect(again.exitCode, again.stderr).toBe(0);
       expect(JSON.parse(again.stdout).nodes[2].changes.map((c: { summary: string }) => c.summary))
         .toEqual(['make the keystore of alice (askmscli -i -u alice): no record of what askmscli holds: run once']);
-      expect((await rig.sh(2, "su -s /bin/sh alice -c '/opt/aspera/bin/ascp --simulate-seconds 0'")).exitCode).toBe(0);
+      expect((await rig.sh(2, "su alice -c 'ascp --simulate-seconds 0'")).exitCode).toBe(0);
     } finally {
       await rig.sh(2, 'rm -f /tmp/alice.localkeystore.db');
     }

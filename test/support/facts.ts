@@ -90,6 +90,8 @@ export interface FactsOptions {
   firewall?: FirewallState;
   firewalld?: FirewalldState | null;
   users?: Record<string, boolean>;
+  /** Login shells by path: whether each is an executable file (default: /bin/aspshell and /bin/bash are). */
+  shells?: Record<string, boolean>;
   runtime?: RuntimeFacts;
   isRoot?: boolean;
   hstsInstalled?: boolean;
@@ -309,6 +311,7 @@ export function buildFacts(inventory: Inventory, name: string, state: NodeState,
       .concat(Object.entries(options.userIds ?? {}))),
     directories: new Map(Object.entries({ [REDIS_CONF_DIR]: {}, ...options.directories }).map(([path, fields]) => [path, { ...redisDirectory(path), ...fields }])),
     nodedGids: [NODED_GID],
+    shells: new Map(Object.entries({ [HSTS.aspshell]: true, '/bin/bash': true, ...options.shells })),
     listeners: new Map(Object.entries(options.listeners ?? defaultListeners(state)).map(([port, holders]) => [Number(port), holders])),
     lockHolder: null,
     asredisVersion: options.asredisVersion === undefined ? [7, 0, 15] : options.asredisVersion,

@@ -16,11 +16,11 @@ const record = (password: string) => renderRecord(password, salt);
 type Records = Record<string, string | null>;
 
 /** A configured node as facts see it, but for hsts-cluster's records (path -> content, absent when not named). */
-function context(records: Records, transferUsers: string[] = ['xfer'], createUsers = false): PlanContext {
+function context(records: Records, transferUsers: string[] = ['xfer']): PlanContext {
   const inventory = buildInventory({ password: PASSWORD, transferUsers });
   const paths = [STORE_RECORD, ...['asperadaemon', ...transferUsers].map(keystoreRecordPath)];
   const facts = buildFacts(inventory, 'node1', 'configured primary', { files: Object.fromEntries(paths.map((path) => [path, records[path] ?? null])) });
-  return contextFor(inventory, facts, 'node1', { options: { createUsers } });
+  return contextFor(inventory, facts, 'node1');
 }
 
 const all = (password: string | null): Records => ({

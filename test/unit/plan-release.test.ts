@@ -12,7 +12,7 @@ import type { NodeFacts } from '../../src/steps/types.js';
 import { allFresh, buildInventory, configuredCluster, rolesWith } from '../support/facts.js';
 import { plan } from './plan-helpers.js';
 
-const options = { waitTimeoutMs: 30_000, createUsers: false };
+const options = { waitTimeoutMs: 30_000 };
 
 function planned(facts: (inventory: ReturnType<typeof buildInventory>) => Map<string, NodeFacts>) {
   const inventory = buildInventory();

@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nodeFacts, nodeProbes } from '../../src/facts/node-probes.js';
+import { nodeFacts, nodeProbes, shellsProbe } from '../../src/facts/node-probes.js';
 import { runtimeProbes } from '../../src/facts/runtime-probes.js';
 import { outputProbe, parseProbes, probeCommands } from '../../src/remote/probe.js';
 import type { CommandResult } from '../../src/ssh/remote-script.js';
@@ -39,7 +43,7 @@ const nodeAnswers: Record<string, string> = {
   ].join('\n'),
 };
 
-function gather(n: typeof needs & { firewalld?: { privateIp: string } }, answers: Record<string, string>) {
+function gather(n: typeof needs & { firewalld?: { privateIp: string }; shells?: string[] }, answers: Record<string, string>) {
   const probes = nodeProbes(n);
   const names = Object.entries(probes).filter(([, p]) => p !== undefined).map(([name]) => name);
   return { names, facts: nodeFacts(n, parseProbes(probes, names.map((name) => answer(answers[name] ?? '')))) };
@@ -81,6 +85,31 @@ describe('facts/node-probes', () => {
     const { facts } = gather({ ...needs, firewalld: { privateIp: '172.20.0.2' } }, answers);
     expect(facts.firewalld).toEqual(state);
     expect(facts.firewalldProblem).toBe(problem);
+  });
+});
+
+describe('facts/node-probes: login shells (add-transfer-user --create)', () => {
+  it('are asked only when needed, and every one asked gets an answer', () => {
+    expect(gather(needs, nodeAnswers).names).not.toContain('shells');
+    expect(gather(needs, nodeAnswers).facts.shells.size).toBe(0);
+    const { names, facts } = gather({ ...needs, shells: ['/bin/aspshell', '/usr/bin/zsh'] }, { ...nodeAnswers, shells: 'yes /bin/aspshell\n' });
+    expect(names.at(-1)).toBe('shells');
+    expect([...facts.shells]).toEqual([['/bin/aspshell', true], ['/usr/bin/zsh', false]]);
+  });
+
+  it('count an executable regular file, through links; not a plain file, a directory, a dangling link or nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hsts-shells-'));
+    writeFileSync(join(dir, 'shell'), '#!/bin/sh\n');
+    chmodSync(join(dir, 'shell'), 0o755);
+    writeFileSync(join(dir, 'plain'), 'x');
+    chmodSync(join(dir, 'plain'), 0o644);
+    mkdirSync(join(dir, 'directory'));
+    symlinkSync(join(dir, 'shell'), join(dir, 'link'));
+    symlinkSync(join(dir, 'gone'), join(dir, 'dangling'));
+    const paths = ['shell', 'link', 'plain', 'directory', 'dangling', 'missing', 'with space'].map((n) => join(dir, n));
+    const probe = shellsProbe(paths);
+    const output = execFileSync('bash', ['-c', probe.command.code], { encoding: 'utf8', timeout: 20_000 });
+    expect([...probe.parse(answer(output))].filter(([, ok]) => ok).map(([p]) => p)).toEqual([join(dir, 'shell'), join(dir, 'link')]);
   });
 });
 

@@ -12,7 +12,8 @@ describe('remote/asconfigurator and remote/users', () => {
       label: 'check <server> in /opt/aspera/etc/aspera.conf',
       code: "grep -qF '<db_type>redis</db_type>' /opt/aspera/etc/aspera.conf || { echo \"aspera.conf does not read back <db_type>redis</db_type>\"; exit 1; }",
     }],
-    [addUser('alice'), { label: 'useradd --create-home --shell /bin/bash alice', code: "useradd --create-home --shell /bin/bash 'alice'" }],
+    [addUser('alice', '/bin/aspshell'), { label: 'useradd --create-home --shell /bin/aspshell alice', code: "useradd --create-home --shell '/bin/aspshell' 'alice'" }],
+    [addUser('alice', '/bin/bash'), { label: 'useradd --create-home --shell /bin/bash alice', code: "useradd --create-home --shell '/bin/bash' 'alice'" }],
     [deleteUser('alice'), { label: 'userdel --remove alice', code: "userdel --remove 'alice' 2>&1" }],
   ])('%j', (command, expected) => {
     expect(command).toEqual(expected);

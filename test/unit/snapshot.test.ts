@@ -31,6 +31,7 @@ function facts(files: FileFact[], units: UnitFact[], extra: Partial<NodeFacts> =
     untrustedPrograms: [],
     directories: new Map(),
     nodedGids: [],
+    shells: new Map(),
     persistence: null,
     firewalld: null,
     firewalldProblem: null,

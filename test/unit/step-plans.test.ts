@@ -14,7 +14,8 @@ import {
   SHIPPED_REDIS_CONF, allFresh, askmsRecord, asperaConfXml, buildClusterFacts, buildFacts, buildInventory, configuredCluster,
   configuredFiles, contextFor, holder, nodeNamed, type FactsOptions, type NodeState,
 } from '../support/facts.js';
-import { labels, nodePlan, outline, plan, type Outline, playbookSteps, stepChanges, stepProblems, summaries, type PlanInput } from './plan-helpers.js';
+import { factNeeds } from '../../src/runner/facts.js';
+import { labels, nodePlan, outline, phasesOf, plan, type Outline, playbookSteps, stepChanges, stepProblems, summaries, type PlanInput } from './plan-helpers.js';
 
 const inv = buildInventory();
 const inv5 = buildInventory({ nodes: 5 });
@@ -575,27 +576,51 @@ describe(covers('transfer-users'), () => {
   const withUsers = buildInventory({ transferUsers: ['alice', 'bob'] });
   const configured = (options: FactsOptions = {}) => withNode(configuredCluster(withUsers), 'node2', 'configured replica', options, withUsers);
   const noKeystores = { [keystoreRecordPath('alice')]: null, [keystoreRecordPath('bob')]: null };
-  const input = (facts: Map<string, NodeFacts>, createUsers = false): PlanInput =>
-    ({ inventory: withUsers, facts, steps: playbookSteps('add-transfer-user'), options: { createUsers } });
+  /** `shell`: add-transfer-user --create with that login shell (action.ts: --shell, else /bin/aspshell). */
+  const input = (facts: Map<string, NodeFacts>, shell?: string): PlanInput =>
+    ({ inventory: withUsers, facts, steps: playbookSteps('add-transfer-user'), options: shell ? { createUsers: { shell } } : {} });
   const keystore = (user: string) => ({
     summary: `make the keystore of ${user} (askmscli -i -u ${user}): no record of what askmscli holds: run once`,
     touches: [...localKeystoreCandidates(user).map(opaque), file(keystoreRecordPath(user)), { kind: 'user' as const, name: user }],
   });
+  const create = (user: string, shell: string) => ({ summary: `create the OS user ${user} (useradd --create-home --shell ${shell})`, touches: [{ kind: 'user' as const, name: user }] });
+  const noAspshell = "aspshell (/bin/aspshell), IBM's restricted shell for transfer users, is not on this node: install it with HSTS, or pass --shell /bin/bash to give the new users a full login shell";
 
-  const cases: { name: string; facts: () => Map<string, NodeFacts>; createUsers?: boolean; problems: string[]; want: Outline[] }[] = [
+  const cases: { name: string; facts: () => Map<string, NodeFacts>; shell?: string; problems: string[]; want: Outline[] }[] = [
     { name: 'new users that exist: their keystores', facts: () => configured({ files: noKeystores }), problems: [], want: [keystore('alice'), keystore('bob')] },
     { name: 'done already: nothing (idempotent)', facts: () => configured(), problems: [], want: [] },
     {
-      name: 'a missing OS user without --create: a problem',
+      name: 'a missing OS user without --create: a problem, nothing to create',
       facts: () => configured({ files: noKeystores, users: { bob: false } }),
       problems: ['user bob does not exist (create it, or pass --create)'],
-      // Planned as with --create, but the problem stops the run before anything is applied.
-      want: [{ summary: 'create the OS user bob (useradd --create-home)', touches: [{ kind: 'user', name: 'bob' }] }, keystore('alice'), keystore('bob')],
+      want: [keystore('alice'), keystore('bob')],
     },
     {
-      name: 'a missing OS user with --create: created, then its keystore',
-      facts: () => configured({ files: noKeystores, users: { bob: false } }), createUsers: true, problems: [],
-      want: [{ summary: 'create the OS user bob (useradd --create-home)', touches: [{ kind: 'user', name: 'bob' }] }, keystore('alice'), keystore('bob')],
+      name: 'a missing OS user with --create: created with IBM\'s aspshell, then its keystore',
+      facts: () => configured({ files: noKeystores, users: { bob: false } }), shell: '/bin/aspshell', problems: [],
+      want: [create('bob', '/bin/aspshell'), keystore('alice'), keystore('bob')],
+    },
+    {
+      name: 'a missing OS user with --create --shell /bin/bash: created with bash',
+      facts: () => configured({ files: noKeystores, users: { bob: false }, shells: { '/bin/aspshell': false } }), shell: '/bin/bash', problems: [],
+      want: [create('bob', '/bin/bash'), keystore('alice'), keystore('bob')],
+    },
+    {
+      name: '--create where aspshell is missing: a problem saying where it comes from and the way out',
+      facts: () => configured({ files: noKeystores, users: { bob: false }, shells: { '/bin/aspshell': false } }), shell: '/bin/aspshell',
+      problems: [noAspshell],
+      want: [create('bob', '/bin/aspshell'), keystore('alice'), keystore('bob')],
+    },
+    {
+      name: '--create --shell where that shell is missing: a problem naming it and the users',
+      facts: () => configured({ files: noKeystores, users: { alice: false, bob: false } }), shell: '/usr/bin/zsh',
+      problems: ['the login shell /usr/bin/zsh (--shell) is not an executable file on this node, for the new users alice, bob: install it, or pass another --shell'],
+      want: [create('alice', '/usr/bin/zsh'), create('bob', '/usr/bin/zsh'), keystore('alice'), keystore('bob')],
+    },
+    {
+      name: '--create where aspshell is missing but no user is: no problem (nothing to create here)',
+      facts: () => configured({ files: noKeystores, shells: { '/bin/aspshell': false } }), shell: '/bin/aspshell', problems: [],
+      want: [keystore('alice'), keystore('bob')],
     },
     {
       name: 'a node up never configured: a problem naming the record',
@@ -615,18 +640,28 @@ describe(covers('transfer-users'), () => {
       problems: ['commands do not run as root (check sudo rights of the SSH user)'], want: [],
     },
   ];
-  it.each(cases)('$name', ({ facts, createUsers, problems, want }) => {
-    expect(stepProblems(input(facts(), createUsers), 'transfer-users', 'node2')).toEqual(problems);
-    expect(outline(stepChanges(input(facts(), createUsers), 'transfer-users', 'node2'))).toEqual(want);
+  it.each(cases)('$name', ({ facts, shell, problems, want }) => {
+    expect(stepProblems(input(facts(), shell), 'transfer-users', 'node2')).toEqual(problems);
+    expect(outline(stepChanges(input(facts(), shell), 'transfer-users', 'node2'))).toEqual(want);
   });
 
-  it('creates the user, then runs askmscli, then records what it holds', () => {
-    const changes = stepChanges(input(configured({ files: { [keystoreRecordPath('alice')]: null }, users: { alice: false } }), true), 'transfer-users', 'node2');
+  it('creates the user with its login shell, then runs askmscli, then records what it holds', () => {
+    const changes = stepChanges(input(configured({ files: { [keystoreRecordPath('alice')]: null }, users: { alice: false } }), '/bin/aspshell'), 'transfer-users', 'node2');
     expect(labels(changes)).toEqual([
-      'useradd --create-home --shell /bin/bash alice',
+      'useradd --create-home --shell /bin/aspshell alice',
       'askmscli -i -u alice',
       `record in ${keystoreRecordPath('alice')} what askmscli now holds (salted scrypt hash)`,
     ]);
+    expect(changes[0]!.commands[0]!.code).toBe("useradd --create-home --shell '/bin/aspshell' 'alice'");
+  });
+
+  it.each([
+    ['without --create: no shell asked', undefined, undefined],
+    ['with --create: its login shell asked, in the first round trip', '/bin/aspshell', ['/bin/aspshell']],
+  ])('reads %s', (_name, shell, shells) => {
+    const node = nodeNamed(withUsers, 'node2');
+    const options = { waitTimeoutMs: 0, ...(shell ? { createUsers: { shell } } : {}) };
+    expect(factNeeds(phasesOf(playbookSteps('add-transfer-user')).map((p) => p.step), withUsers, node, options).shells).toEqual(shells);
   });
 
   it('works on every node, the primary after a failover too', () => {

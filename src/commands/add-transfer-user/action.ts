@@ -8,9 +8,12 @@ import type { CommandContext, Outcome } from '../../cli/command.js';
 import type { CommonOptions } from '../../cli/options.js';
 import { recapOutcome } from '../../cli/recap.js';
 import { runOptions } from '../../cli/run-options.js';
+import { createUsersOf } from './args.js';
 
 export interface AddUserOptions extends CommonOptions {
   create?: boolean;
+  /** --shell: the login shell of the users --create makes (default: IBM's aspshell). */
+  shell?: string;
   save: boolean;
   breakLock?: boolean;
   keepRuns?: number;
@@ -39,7 +42,7 @@ export async function addTransferUser(ctx: CommandContext<AddUserOptions>): Prom
   const scoped = { ...inventory, cluster: { ...inventory.cluster, transferUsers: unique } };
   const result = await runPlaybook(scoped, loadPlaybook('add-transfer-user'), {
     ...runOptions(ctx, 'apply'),
-    createUsers: Boolean(options.create),
+    createUsers: createUsersOf(options),
   });
   // The recap as the run ended; a warning about the inventory's list follows it on its own line.
   const outcome = recapOutcome(result);

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { USER_NAME, USER_NAME_RULE } from '../../inventory/user-name.js';
 import type { AddUserOptions } from './action.js';
+import { checkShellOption, loginShell } from './args.js';
 import { defineCommand } from '../../cli/command.js';
 import { refuseAnsibleInventory } from '../../cli/native-only.js';
 import { withBreakLock, withKeepRuns } from '../../cli/options.js';
@@ -16,12 +17,14 @@ export const addTransferUser = defineCommand<AddUserOptions>({
   docs: 'docs/day-2.md#add-transfer-user',
   declare: (command) => withKeepRuns(withBreakLock(command))
     .argument('<names...>', 'transfer user names', (v: string, prev: string[] | undefined) => userName(v, prev))
-    .option('--create', 'create the OS user where it is missing (useradd --create-home)')
+    .option('--create', 'create the OS user where it is missing (useradd --create-home --shell SHELL)')
+    .option('--shell <path>', 'with --create: the new users\' login shell, an absolute path that must be an executable file on every node where a user is created (default /bin/aspshell, IBM\'s restricted shell for transfer users: transfers and browsing only; /bin/bash gives a full login shell)', loginShell)
     .option('--no-save', 'do not record the names in the inventory\'s cluster.transferUsers'),
   journal: true,
   limit: { refused: 'the keystores of transfer users must match on every node' },
   interrupt: 'rollback',
   validate: (options) => {
+    checkShellOption(options);
     if (options.save) refuseAnsibleInventory(options, 'add-transfer-user (without --no-save)', 'add --no-save and list the names in hsts_cluster.transferUsers yourself, or convert the inventory first (hsts-cluster inventory convert)');
   },
   handler: async (ctx) => (await import('./action.js')).addTransferUser(ctx),

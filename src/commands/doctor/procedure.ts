@@ -6,7 +6,7 @@ import { doctorProbe } from './probe.js';
 import { parseProbes, probeCommands } from '../../remote/probe.js';
 import type { NodeSession } from '../../ssh/session.js';
 import { hstsUsers } from '../../steps/preflight.js';
-import type { NodeFacts, PlanContext, Step } from '../../steps/types.js';
+import type { NodeFacts, PlanContext, PlanOptions, Step } from '../../steps/types.js';
 import { factNeeds, gatherFacts } from '../../runner/facts.js';
 import { loadPlaybook } from '../../runner/playbook.js';
 
@@ -44,11 +44,14 @@ export interface DoctorReport {
 /** The example inventory's transfer user: reported when present or not, listed or not. */
 const EXAMPLE_USER = 'xfer';
 
+/** What doctor asks `up`'s pre-flight checks with (up's own options: no waits, no users to create). */
+const UP_OPTIONS: PlanOptions = { waitTimeoutMs: 0 };
+
 function preflightProblems(checks: Step[], inventory: Inventory, node: ClusterNode, facts: NodeFacts): string[] {
   const declared = inventory.nodes.find((n) => n.role === 'primary') ?? node;
   const ctx: PlanContext = {
     inventory, node, facts, planned: [], holdFailover: false, sentinelIds: new Map(),
-    roles: { primary: declared, reason: 'the inventory', warnings: [] }, options: { waitTimeoutMs: 0 },
+    roles: { primary: declared, reason: 'the inventory', warnings: [] }, options: UP_OPTIONS,
   };
   return checks.flatMap((step) => step.check?.(ctx) ?? []);
 }
@@ -61,7 +64,7 @@ function firewallStack(facts: NodeFacts): string {
 
 async function doctorNode(inventory: Inventory, node: ClusterNode, session: NodeSession, checks: Step[]): Promise<DoctorNode> {
   const { cluster } = inventory;
-  const needs = factNeeds(checks, inventory, node);
+  const needs = factNeeds(checks, inventory, node, UP_OPTIONS);
   const { facts } = await gatherFacts(session, inventory, { ...needs, files: [...new Set([...needs.files, HSTS.asperaConf])] });
   const asperaConf = facts.files.get(HSTS.asperaConf)?.content?.toString('utf8') ?? null;
   const listed = hstsUsers(inventory);

@@ -1,5 +1,5 @@
 import { hstsTransfers, parseTransfers } from '../../remote/transfers.js';
-import type { NodeFacts } from '../../steps/types.js';
+import type { NodeFacts, PlanOptions } from '../../steps/types.js';
 import type { RemoteCommand } from '../../ssh/remote-script.js';
 import type { NodeTask, NodeTaskOutcome } from '../../ui/progress.js';
 import { factNeeds, gatherFacts } from '../facts.js';
@@ -23,7 +23,7 @@ export interface GatherOptions {
  * whose lock this run holds already (membership/leave.ts took them) is only read. Plan takes no lock
  * and warns about a run in progress. Null when a node failed or the lock was refused: the run stops.
  */
-export async function lockAndGather(run: Run, playbook: Playbook, options: GatherOptions): Promise<Map<string, NodeFacts> | null> {
+export async function lockAndGather(run: Run, playbook: Playbook, options: GatherOptions, planOptions: PlanOptions): Promise<Map<string, NodeFacts> | null> {
   const facts = new Map<string, NodeFacts>();
   const steps = playbook.phases.map((p) => p.step);
   const failed: NodeTaskOutcome[] = [];
@@ -49,7 +49,7 @@ export async function lockAndGather(run: Run, playbook: Playbook, options: Gathe
         const takeLock = lock !== null && !run.locked.has(name);
         let gathered;
         try {
-          gathered = await gatherFacts(run.session(name), run.inventory, factNeeds(steps, run.inventory, node), takeLock ? [lock] : []);
+          gathered = await gatherFacts(run.session(name), run.inventory, factNeeds(steps, run.inventory, node, planOptions), takeLock ? [lock] : []);
         } catch (e) {
           if (takeLock) answers.push({ node: name, state: 'no-answer' });
           throw e;
