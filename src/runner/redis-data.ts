@@ -15,6 +15,9 @@ import type { Target } from './facts.js';
  */
 
 /** The RDB file a Redis started from this file writes: `dir` (systemd starts it in /) and `dbfilename`. */
+const RDB_PATH = /^\/[A-Za-z0-9._/@+:=,-]*$/;
+const RDB_PATH_PUNCTUATION = '. _ / @ + : = , -';
+
 export function rdbPath(redisConfText: string | null): string {
   const dir = directiveArgs(redisConfText, redisKeyOf, 'dir')[0]?.[1] ?? '/';
   const name = directiveArgs(redisConfText, redisKeyOf, 'dbfilename')[0]?.[1] ?? 'dump.rdb';
@@ -31,6 +34,9 @@ export function rdbPath(redisConfText: string | null): string {
 export function rdbPlaceCheck(rdb: string, nodedUser: string): string {
   const dir = posix.dirname(rdb);
   const refuse = (why: string) => `{ echo ${shq(`Redis's dataset ${rdb}: ${why}; refused (root copies the RDB only where ${nodedUser}, who writes it, could)`)}; exit 1; }`;
+  // Every later use quotes the path, but the path is the noded user's text: one without shell or
+  // bash syntax in it (newlines, quotes, $, braces) cannot carry anything into a command.
+  if (!RDB_PATH.test(rdb)) return refuse(`its path holds characters other than letters, digits and ${RDB_PATH_PUNCTUATION}`);
   return [
     `[ "$(readlink -f -- ${shq(dir)} 2>/dev/null)" = ${shq(dir)} ] && [ -d ${shq(dir)} ] || ${refuse('its directory is a link, has a link on its way, or is missing')}`,
     `[ "$(stat -c %U -- ${shq(dir)})" = ${shq(nodedUser)} ] || ${refuse(`its directory is not ${nodedUser}'s`)}`,

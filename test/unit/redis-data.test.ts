@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,18 @@ describe('rdbPlaceCheck', () => {
     const r = check(join(dir, 'dump.rdb'));
     expect(r.status).toBe(1);
     expect(r.stdout).toContain("the file is not nobody's; refused");
+  });
+
+  it.runIf(isRoot)('refuses a path with shell syntax in it, in a directory the noded user owns, before anything uses it', () => {
+    const marker = join(root, 'ran');
+    for (const name of [`$(touch ${marker})`, '`touch x`', "a'b", 'a b', 'a\n__remove() {\n:\n}\nb']) {
+      const dir = dirOf(`syntax-${Buffer.from(name).toString('hex')}`, nobody());
+      const rdb = `${dir}/${name}`;
+      const r = check(rdb);
+      expect(r.status, name).toBe(1);
+      expect(r.stdout, name).toContain('its path holds characters other than letters, digits and');
+    }
+    expect(existsSync(marker)).toBe(false);
   });
 
   it.runIf(isRoot)('refuses a directory reached through a link, even one the noded user owns', () => {

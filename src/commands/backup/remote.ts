@@ -34,7 +34,7 @@ export function bgsaveAndRead(target: RedisTarget, rdb: string, timeoutMs: numbe
       `status=${info(target, 'rdb_last_bgsave_status')}`,
       '[ "$status" = ok ] || { echo "BGSAVE failed: rdb_last_bgsave_status:$status"; exit 1; }',
       OPEN_FUNCTION,
-      `__open ${shq(rdb)} '' || { echo "refused ${rdb}: $why"; exit 1; }`,
+      `__open ${shq(rdb)} '' || { echo ${shq(`refused ${rdb}`)}": $why"; exit 1; }`,
       'base64 -w0 <&3; echo',
     ].join('\n'),
     inputs: passwordInput(target),
