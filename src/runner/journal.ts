@@ -29,7 +29,9 @@ export class Journal {
   write(event: JournalEvent): void {
     const line = JSON.stringify({ time: new Date().toISOString(), run: this.run, ...event });
     this.fd ??= openSync(this.path, 'a', 0o600);
-    writeSync(this.fd, `${redact(line)}\n`);
+    const bytes = Buffer.from(`${redact(line)}\n`, 'utf8');
+    // A short write (a disk filling up) goes on with the rest, as appendFileSync did.
+    for (let at = 0; at < bytes.length;) at += writeSync(this.fd, bytes, at, bytes.length - at);
   }
 
   /** Closes the file; a later write opens it again. */
