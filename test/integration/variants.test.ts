@@ -191,6 +191,27 @@ describe('day one and day two on the mixed variant rig', () => {
     expect(r.stderr).not.toMatch(/node[13]'s Redis is version/);
     expect(await out(1, PASSWORD_LINES)).toBe(before);
   });
+
+  it('the window docs/rotate-password.md gives for an older Redis works: HSTS services stopped, the inventory\'s password changed, up; every node then on the new one and healthy', async () => {
+    const NEW = 'variant-rig-window-password-0123456789';
+    const ask = (i: number, password: string) => rig.sh(i, `REDISCLI_AUTH='${password}' /opt/aspera/bin/asredis -h ${rig.nodes[i]!.privateIp} -p 31415 PING 2>&1`);
+    for (const i of [0, 1, 2]) await out(i, 'systemctl stop asperanoded asperarund');
+    writeFileSync(join(rig.dir, 'redis-password'), `${NEW}\n`, { mode: 0o600 });
+    const r = await runCli(['up', '-i', rig.inventoryPath, '--json'], { timeoutMs: 300_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    for (const i of [0, 1, 2]) {
+      expect((await ask(i, NEW)).output.trim(), `node${i + 1}`).toBe('PONG');
+      expect((await ask(i, rig.redisPassword)).output, `node${i + 1}`).toMatch(/WRONGPASS|NOAUTH|invalid/i);
+      expect(await out(i, 'systemctl is-active asperanoded asperarund')).toBe('active\nactive');
+    }
+    const status = await eventually(() => runCli(['status', '-i', rig.inventoryPath, '--json']), (x) => x.exitCode === 0, 60);
+    expect(status.exitCode, status.stdout).toBe(0);
+    const verify = await runCli(['verify', '--replication', '-i', rig.inventoryPath, '--json']);
+    expect(verify.exitCode, `${verify.stdout}\n${verify.stderr}`).toBe(0);
+    const again = await runCli(['up', '-i', rig.inventoryPath, '--json']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).totals.changed).toBe(0);
+  }, 900_000);
 });
 
 describe('rollback after the keystore step, keystores at the variants\' places', () => {
