@@ -25,6 +25,10 @@ async function as(user: string, node: RigNode, command: string): Promise<string>
   return r.output;
 }
 const daemon = (node: RigNode, command: string) => as('asperadaemon', node, command);
+const PROGRAMS_REFUSAL = 'hsts-cluster runs asconfigurator, askmscli, asnodeadmin, asredis as root, and another account could replace them';
+/** A shell command writing a stand-in for asredis at PATH: it notes the uid it ran as, then runs IBM's. */
+const spyAsredis = (path: string, real: string) =>
+  `printf '#!/bin/sh\\ntouch /tmp/asredis-ran-as-$(id -u)\\nexec ${real} "$@"\\n' > ${path} && chmod 755 ${path}`;
 
 /** What root owns and a hostile run would aim at: their bytes, modes and owners, as one line. */
 async function rootOwned(node: RigNode): Promise<string> {
@@ -169,21 +173,20 @@ describe('a hostile daemon user on a three-node rig', () => {
     const node = rig.nodes[1]!;
     const bin = '/opt/aspera/bin';
     await rig.sh(node, `rm -f /tmp/asredis-ran-as-*; chown asperadaemon ${bin}`);
-    await daemon(node, `cd ${bin} && mv asredis asredis.ibm && printf '#!/bin/sh\\ntouch /tmp/asredis-ran-as-$(id -u)\\nexec ${bin}/asredis.ibm "$@"\\n' > asredis && chmod 755 asredis`);
+    await daemon(node, `cd ${bin} && mv asredis asredis.ibm && ${spyAsredis('asredis', `${bin}/asredis.ibm`)}`);
     try {
-      const refusal = 'hsts-cluster runs asconfigurator, askmscli, asnodeadmin, asredis as root, and another account could replace them';
       const upRun = await up();
       expect(upRun.exitCode).toBe(1);
-      expect(upRun.stderr).toContain(refusal);
+      expect(upRun.stderr).toContain(PROGRAMS_REFUSAL);
       expect(upRun.stderr).toContain(`${bin} (directory: owned by uid`);
       expect(upRun.stderr).toContain('nothing was changed');
       const status = await runCli(['status', '-i', rig.inventoryPath, '--json']);
       const health = JSON.parse(status.stdout) as { nodes: { name: string; reachable: boolean; error?: string }[] };
       expect(health.nodes.map((n) => n.reachable)).toEqual([true, false, true]);
-      expect(health.nodes[1]!.error).toContain(refusal);
+      expect(health.nodes[1]!.error).toContain(PROGRAMS_REFUSAL);
       const verify = await runCli(['verify', '--replication', '-i', rig.inventoryPath]);
       expect(verify.exitCode).not.toBe(0);
-      expect(verify.stderr).toContain(refusal);
+      expect(verify.stderr).toContain(PROGRAMS_REFUSAL);
       expect((await rig.sh(node, 'ls /tmp/asredis-ran-as-0 2>&1')).output).toMatch(/No such file/);
       // With every program taken away, the directory is still judged: one could be put back after the check.
       await daemon(node, `cd ${bin} && for p in asconfigurator askmscli asnodeadmin; do mv $p $p.away; done && mv asredis asredis.planted`);
@@ -210,17 +213,16 @@ describe('a hostile daemon user on a three-node rig', () => {
     await rig.sh(node, `rm -f /tmp/asredis-ran-as-*; mv ${bin}/asredis ${bin}/asredis.ibm && mkdir -p ${hop} && ln -s ${bin}/asredis.ibm ${hop}/asredis && ` +
       `chown asperadaemon ${hop} && chown -h root ${hop}/asredis && ln -s ${hop}/asredis ${bin}/asredis`);
     try {
-      const refusal = 'hsts-cluster runs asconfigurator, askmscli, asnodeadmin, asredis as root, and another account could replace them';
       const upRun = await up();
       expect(upRun.exitCode).toBe(1);
-      expect(upRun.stderr).toContain(refusal);
+      expect(upRun.stderr).toContain(PROGRAMS_REFUSAL);
       expect(upRun.stderr).toContain(`${hop} (directory: owned by uid`);
       // The daemon user re-points the middle link to a program of its own: no command runs it as root.
-      await daemon(node, `printf '#!/bin/sh\ntouch /tmp/asredis-ran-as-$(id -u)\nexec ${bin}/asredis.ibm "$@"\n' > ${hop}/mine && chmod 755 ${hop}/mine && ln -sfn ${hop}/mine ${hop}/asredis`);
+      await daemon(node, `${spyAsredis(`${hop}/mine`, `${bin}/asredis.ibm`)} && ln -sfn ${hop}/mine ${hop}/asredis`);
       const status = await runCli(['status', '-i', rig.inventoryPath, '--json']);
       const nodes = (JSON.parse(status.stdout) as { nodes: { reachable: boolean; error?: string }[] }).nodes;
       expect(nodes.map((n) => n.reachable)).toEqual([true, true, false]);
-      expect(nodes[2]!.error).toContain(refusal);
+      expect(nodes[2]!.error).toContain(PROGRAMS_REFUSAL);
       expect((await rig.sh(node, 'ls /tmp/asredis-ran-as-0 2>&1')).output).toMatch(/No such file/);
     } finally {
       await rig.sh(node, `rm -f ${bin}/asredis && mv ${bin}/asredis.ibm ${bin}/asredis && rm -rf ${hop} /tmp/asredis-ran-as-*`);
