@@ -82,6 +82,28 @@ export function waitForSentinelPeers(sentinel: RedisTarget, primarySet: string, 
   };
 }
 
+/**
+ * SENTINEL MASTER num-slaves: the Sentinel has found every replica. It learns them from the
+ * primary's INFO, asked every 10 s, so a Sentinel (re)started before the replicas linked counts
+ * none for up to 10 s, and status calls that DEGRADED. More than expected is stale state, which
+ * membership changes clear; this wait only asks that discovery be done.
+ */
+export const foundReplicasCondition = (master: string, replicas: number) =>
+  `last="$(${master} | tr -d '\\r' | awk ${shq('NR%2==1{k=$0;next} k=="num-slaves"{r=$0} END{print r+0}')}) of ${replicas} found"; ` +
+  `[ "\${last%% *}" -ge ${replicas} ]`;
+
+export function waitForSentinelReplicas(sentinel: RedisTarget, primarySet: string, replicas: number, wait: WaitOptions): RemoteCommand {
+  return {
+    label: `check the Sentinel at ${at(sentinel)} has found its ${replicas} replica(s)`,
+    code: pollUntil({
+      ...wait,
+      condition: foundReplicasCondition(asredisCode(sentinel, ['SENTINEL', 'MASTER', primarySet]), replicas),
+      message: `the Sentinel at ${at(sentinel)} has not found all ${replicas} replica(s) ${within(wait)}`,
+    }),
+    inputs: passwordInput(sentinel),
+  };
+}
+
 /** SENTINEL CKQUORUM: enough Sentinels know each other to authorize a failover. */
 export function waitForSentinelQuorum(sentinel: RedisTarget, primarySet: string, wait: WaitOptions): RemoteCommand {
   return {

@@ -10,7 +10,7 @@ import { onceSucceeded } from '../remote/compose.js';
 import { waitForNoded } from '../remote/noded.js';
 import { redisOf, sentinelOf } from '../remote/redis-cli.js';
 import {
-  SYNC_DELAY, setSyncDelay, waitForSentinelPeers, waitForSentinelQuorum, waitForPrimaryReplicas, waitForRedis, waitForReplicaLink, waitForSentinelPrimary,
+  SYNC_DELAY, setSyncDelay, waitForSentinelPeers, waitForSentinelQuorum, waitForSentinelReplicas, waitForPrimaryReplicas, waitForRedis, waitForReplicaLink, waitForSentinelPrimary,
 } from '../remote/readiness.js';
 
 /** The sync delay the primary's file asks for (Redis's default when it says nothing). */
@@ -44,6 +44,7 @@ export const verifyCluster: Step = {
       role,
       waitForSentinelPrimary(sentinel, cluster.primarySet, primary.privateIp, wait),
       waitForSentinelPeers(sentinel, cluster.primarySet, ctx.inventory.nodes.length - 1, wait),
+      waitForSentinelReplicas(sentinel, cluster.primarySet, ctx.inventory.nodes.length - 1, wait),
       waitForSentinelQuorum(sentinel, cluster.primarySet, wait),
     ];
     // A node in maintenance whose asperanoded was stopped is not asked for it (up leaves it stopped).

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  onlineReplicasCondition, setSyncDelay, waitForPrimaryReplicas, waitForRedis, waitForReplicaLink, waitForSentinelPeers, waitForSentinelPrimary, waitForSentinelQuorum,
+  foundReplicasCondition, onlineReplicasCondition, setSyncDelay, waitForPrimaryReplicas, waitForRedis, waitForReplicaLink, waitForSentinelPeers, waitForSentinelPrimary, waitForSentinelQuorum, waitForSentinelReplicas,
 } from '../../src/remote/readiness.js';
 import type { RemoteCommand } from '../../src/ssh/remote-script.js';
 import { Secret } from '../../src/util/secret.js';
@@ -27,6 +27,8 @@ const cases: [string, RemoteCommand, string, string][] = [
     'the Sentinel at 172.20.0.3:41415 does not name 172.20.0.2 as primary of aspera within 45 s'],
   ['Sentinel peers', waitForSentinelPeers(sentinel, 'aspera', 2, wait), 'check the Sentinel at 172.20.0.3:41415 is connected to its 2 peer(s)',
     'the Sentinel at 172.20.0.3:41415 is not connected to all 2 other Sentinels within 45 s'],
+  ['Sentinel replicas', waitForSentinelReplicas(sentinel, 'aspera', 2, wait), 'check the Sentinel at 172.20.0.3:41415 has found its 2 replica(s)',
+    'the Sentinel at 172.20.0.3:41415 has not found all 2 replica(s) within 45 s'],
   ['Sentinel quorum', waitForSentinelQuorum(sentinel, 'aspera', wait),
     'check the Sentinel at 172.20.0.3:41415 reaches a quorum for aspera (SENTINEL CKQUORUM)',
     'the Sentinel at 172.20.0.3:41415 does not reach a quorum for aspera within 45 s'],
@@ -74,6 +76,27 @@ describe('remote/readiness', () => {
     ['not a primary', ['role:slave', slave(0, '172.20.0.2')], ['172.20.0.2'], false],
   ])('%s: ready %s', (_name, info, replicas, ready) => {
     expect(online(`${(info).join('\n')}\n`, replicas)).toBe(ready);
+  });
+
+  // SENTINEL MASTER's flat reply, a key then its value on the next line.
+  const found = (reply: string[], replicas: number) => {
+    const dir = mkdtempSync(join(tmpdir(), 'readiness-'));
+    writeFileSync(join(dir, 'reply'), reply.map((l) => `${l}\n`).join(''));
+    const r = spawnSync('bash', ['-c', foundReplicasCondition(`cat ${dir}/reply`, replicas)]);
+    rmSync(dir, { recursive: true, force: true });
+    return r.status === 0;
+  };
+  it.each([
+    ['every replica found', ['name', 'aspera', 'num-slaves', '2', 'num-other-sentinels', '2'], 2, true],
+    ['CRLF line ends', ['name\r', 'aspera\r', 'num-slaves\r', '2\r'], 2, true],
+    ['still discovering', ['name', 'aspera', 'num-slaves', '0', 'num-other-sentinels', '2'], 2, false],
+    ['one of two', ['num-slaves', '1'], 2, false],
+    ['more than expected (stale: membership clears it)', ['num-slaves', '3'], 2, true],
+    ['a value that only looks like the key', ['flags', 'num-slaves', 'num-slaves', '0'], 1, false],
+    ['no answer', ['ERR No such master with that name'], 1, false],
+    ['an empty reply', [], 0, true],
+  ])('Sentinel replicas found, %s: ready %s', (_name, reply, replicas, ready) => {
+    expect(found(reply, replicas)).toBe(ready);
   });
 
   it('sets the sync delay and says why', () => {
