@@ -28,6 +28,11 @@ export interface RunOptions {
   commandTimeoutMs: number;
   /** add-transfer-user --create: make missing OS users, with this login shell. */
   createUsers?: { shell: string };
+  /**
+   * The run converges the cluster's membership (up): nodes that left the inventory leave first,
+   * and Sentinels are made to count exactly the inventory's nodes.
+   */
+  membership?: boolean;
   breakLock: boolean;
   /** Runs each changed node keeps (the newest; unfinished ones always); default DEFAULT_KEEP_RUNS. */
   keepRuns?: number;
@@ -57,15 +62,15 @@ export async function runPlaybook(inventory: Inventory, playbook: Playbook, opti
 /** The procedure; each phase records why it stopped the run in the run itself. */
 async function playbookProcedure(run: Run, playbook: Playbook, options: RunOptions): Promise<void> {
   if (!everyNodeReached(run)) return;
-  if (playbook.name === 'up' && !(await leaveFirst(run, options, applyTag(run.id))).proceed) return;
+  if (options.membership && !(await leaveFirst(run, options, applyTag(run.id))).proceed) return;
   // What the steps plan with decides some of what they read (the login shell of users to create).
   const planOptions: PlanOptions = { waitTimeoutMs: options.waitTimeoutMs, ...(options.createUsers ? { createUsers: options.createUsers } : {}) };
   const facts = await lockAndGather(run, playbook, options, planOptions);
   if (!facts) return;
   const roles = decideRoles(run, facts);
   if (!roles) return;
-  const membership = playbook.name === 'up' ? decideMembership(run, facts, roles) : null;
-  if (playbook.name === 'up' && !membership) return;
+  const membership = options.membership ? decideMembership(run, facts, roles) : null;
+  if (options.membership && !membership) return;
   const groups = membership?.kind === 'change' ? membershipGroups(run.inventory, membership, roles.primary.privateIp, options.waitTimeoutMs) : undefined;
   const plans = planRun(run, playbook, roles, facts, planOptions, options.mode);
   if (!plans || options.mode === 'plan') return;

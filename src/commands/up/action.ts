@@ -19,6 +19,7 @@ export async function upOrPlan(ctx: CommandContext<UpOptions>, mode: 'apply' | '
   const result = await runPlaybook(ctx.inventory, loadPlaybook('up'), {
     ...runOptions(ctx, mode),
     waitTransfersS: ctx.options.waitTransfers ?? 0,
+    membership: true,
   });
   // plan --limit: the plan reads every node (roles depend on the whole cluster) and shows the
   // changes of these; the recap still names every node's failure.
