@@ -11,7 +11,8 @@ import { asredis } from '../../remote/redis-cli.js';
 import { buildArchive, redactConf } from './archive.js';
 import { bgsaveAndRead, readFileBase64 } from './remote.js';
 import { BACKUP_KEY, decideBackupKey, keyBytes, newBackupKey, parseBackupKey, readBackupKey, writeBackupKey } from './key.js';
-import { runOnCluster, type BackupRunOptions, type ClusterAccess } from './run.js';
+import { runOnCluster, type ClusterAccess } from './run.js';
+import type { ProcedureOptions } from '../../runner/engine/procedure-run.js';
 import { rdbPath } from '../../runner/redis-data.js';
 import type { RunResult } from '../../runner/result.js';
 import type { Secret } from '../../util/secret.js';
@@ -20,7 +21,7 @@ import type { Secret } from '../../util/secret.js';
 export const MANAGED_FILES = [HSTS.redisConf, HSTS.sentinelConf, HSTS.asperaConf] as const;
 export const BGSAVE_TIMEOUT_MS = 300_000;
 
-export interface BackupOptions extends BackupRunOptions {
+export interface BackupOptions extends ProcedureOptions {
   out: string;
   version: string;
 }

@@ -15,14 +15,15 @@ import { authenticityRefusal, checkAuthenticity, type Authenticity, type Manifes
 import { bgsaveAndRead, loadDataset, readFileBase64 } from './remote.js';
 import { BGSAVE_TIMEOUT_MS } from './procedure.js';
 import { keyBytes, parseBackupKey, readBackupKey } from './key.js';
-import { runOnCluster, type BackupRunOptions, type ClusterAccess } from './run.js';
+import { runOnCluster, type ClusterAccess } from './run.js';
+import type { ProcedureOptions } from '../../runner/engine/procedure-run.js';
 import { rdbPath } from '../../runner/redis-data.js';
 import type { RunResult } from '../../runner/result.js';
 
 const LOAD_TIMEOUT_MS = 600_000;
 const SYNC_TIMEOUT_MS = 120_000;
 
-export interface BackupRestoreOptions extends BackupRunOptions {
+export interface BackupRestoreOptions extends ProcedureOptions {
   manifest: Manifest;
   rdb: Buffer;
   /** The archive's members and HMAC, checked with the nodes' backup key before anything is loaded. */

@@ -3,24 +3,17 @@
  * Sentinels name it, and one command at a time on a node (engine/procedure-access.ts).
  */
 import type { ClusterNode, Inventory } from '../../inventory/load.js';
-import type { ClusterConnectOptions } from '../../runner/engine/connect.js';
 import { ProcedureAccess } from '../../runner/engine/procedure-access.js';
-import { runProcedure } from '../../runner/engine/procedure-run.js';
-import { Run, type RunIO } from '../../runner/engine/run.js';
+import { runProcedure, type ProcedureOptions } from '../../runner/engine/procedure-run.js';
+import { Run } from '../../runner/engine/run.js';
 import type { RunResult } from '../../runner/result.js';
-
-export interface BackupRunOptions extends ClusterConnectOptions, RunIO {
-  mode: 'apply' | 'plan';
-  breakLock: boolean;
-  abort: AbortSignal;
-}
 
 /**
  * A backup or restore run: connect to every node, take the lock on each (not for a plan), `work`,
  * then the result with `report` (which `work` fills in); the run is closed whatever happens.
  */
 export async function runOnCluster<R extends object>(
-  command: 'backup' | 'restore', inventory: Inventory, options: BackupRunOptions, report: R,
+  command: 'backup' | 'restore', inventory: Inventory, options: ProcedureOptions, report: R,
   work: (access: ClusterAccess) => Promise<void>,
 ): Promise<RunResult & R> {
   return runProcedure(command, inventory, options, (run) => {
@@ -30,7 +23,7 @@ export async function runOnCluster<R extends object>(
 }
 
 export class ClusterAccess extends ProcedureAccess {
-  constructor(run: Run, private readonly backupOptions: BackupRunOptions) {
+  constructor(run: Run, private readonly backupOptions: ProcedureOptions) {
     // A failed command is quoted by its last lines: BGSAVE's and MIGRATE's scripts print more than the cause.
     super(run, { abort: backupOptions.abort, quotedLines: 3 });
   }

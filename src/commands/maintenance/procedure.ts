@@ -10,16 +10,14 @@ import { parseUnitShow, showUnits, systemctl } from '../../remote/systemctl.js';
 import { hstsTransfers, parseTransfers } from '../../remote/transfers.js';
 import { throwIfInterrupted, type WaitOptions } from '../../remote/waits.js';
 import type { RemoteCommand } from '../../ssh/remote-script.js';
-import type { ClusterConnectOptions } from '../../runner/engine/connect.js';
-import { runProcedure } from '../../runner/engine/procedure-run.js';
+import { runProcedure, type ProcedureOptions } from '../../runner/engine/procedure-run.js';
 import { ProcedureAccess } from '../../runner/engine/procedure-access.js';
-import { Run, type RunIO } from '../../runner/engine/run.js';
+import { Run } from '../../runner/engine/run.js';
 import { decideOff, decideOn, STOPPABLE, type MaintenanceFacts } from './plan.js';
 import { sentinelReplicaProblem } from '../../runner/switchover/plan.js';
 import type { RunResult } from '../../runner/result.js';
 
-export interface MaintenanceOptions extends ClusterConnectOptions, RunIO {
-  mode: 'apply' | 'plan';
+export interface MaintenanceOptions extends ProcedureOptions {
   action: 'on' | 'off';
   /** The node (already checked to be a node of the inventory). */
   node: string;
@@ -27,8 +25,6 @@ export interface MaintenanceOptions extends ClusterConnectOptions, RunIO {
   stopServices: boolean;
   /** 0: refuse while transfers run on the node; else wait up to this many seconds for them to end. */
   waitTransfersS: number;
-  breakLock: boolean;
-  abort: AbortSignal;
 }
 
 export interface MaintenanceResult extends RunResult {

@@ -6,9 +6,8 @@ import { operatorCommand, restartServices } from './remote.js';
 import { maintenanceProbe, parseMaintenanceAnswer, type MaintenanceMark, type MaintenanceRead } from '../../facts/mark-probe.js';
 import { parseUnitShow, showUnits } from '../../remote/systemctl.js';
 import { waitUntil } from '../../remote/waits.js';
-import type { ClusterConnectOptions } from '../../runner/engine/connect.js';
-import { runProcedure } from '../../runner/engine/procedure-run.js';
-import { Run, type RunIO } from '../../runner/engine/run.js';
+import { runProcedure, type ProcedureOptions } from '../../runner/engine/procedure-run.js';
+import { Run } from '../../runner/engine/run.js';
 import type { RunResult } from '../../runner/result.js';
 import {
   chooseTarget, findPrimary, gateProblems, planRolling, type GateFacts, type RollingKind, type RollingNodeFacts,
@@ -16,9 +15,8 @@ import {
 import { ProcedureAccess } from '../../runner/engine/procedure-access.js';
 import { Switchover } from '../../runner/switchover/procedure.js';
 
-export interface RollingOptions extends ClusterConnectOptions, RunIO {
+export interface RollingOptions extends ProcedureOptions {
   kind: RollingKind;
-  mode: 'apply' | 'plan';
   /** --nodes, checked against the inventory. */
   nodes?: string[];
   services: readonly Service[];
@@ -29,8 +27,6 @@ export interface RollingOptions extends ClusterConnectOptions, RunIO {
   gateTimeoutMs: number;
   /** How long the operator's command may run on one node. */
   execTimeoutMs: number;
-  breakLock: boolean;
-  abort: AbortSignal;
 }
 
 /** What happened to one node (in the order the run reached them). */

@@ -21,16 +21,12 @@ import { throwIfInterrupted, waitUntil } from '../../remote/waits.js';
 import type { RemoteCommand } from '../../ssh/remote-script.js';
 import { hstsUsers } from '../../steps/preflight.js';
 import type { Secret } from '../../util/secret.js';
-import type { ClusterConnectOptions } from '../../runner/engine/connect.js';
-import { runProcedure } from '../../runner/engine/procedure-run.js';
-import { Run, type RunIO } from '../../runner/engine/run.js';
+import { runProcedure, type ProcedureOptions } from '../../runner/engine/procedure-run.js';
+import { Run } from '../../runner/engine/run.js';
 import type { RunResult } from '../../runner/result.js';
 
-export interface RotateOptions extends ClusterConnectOptions, RunIO {
-  mode: 'apply' | 'plan';
+export interface RotateOptions extends ProcedureOptions {
   newPassword: Secret;
-  breakLock: boolean;
-  abort: AbortSignal;
 }
 
 export interface RotateResult extends RunResult {

@@ -5,11 +5,12 @@ import { closeRun, runResult } from './finish.js';
 import { lockEveryNode } from './lock.js';
 import { Run, type RunIO } from './run.js';
 
-export interface ProcedureRunOptions extends ClusterConnectOptions, RunIO {
+/** What every procedure is run with; a command's own options extend it. */
+export interface ProcedureOptions extends ClusterConnectOptions, RunIO {
   mode: 'apply' | 'plan';
   breakLock: boolean;
-  /** Ctrl-C: a wait for the lock ends at once. */
-  abort?: AbortSignal;
+  /** Ctrl-C: a wait for the lock ends at once; the procedure starts no new stage and undoes what it did. */
+  abort: AbortSignal;
 }
 
 /** A procedure built beside the playbook engine: `execute` works on a connected, locked run; `report` joins the result. */
@@ -25,7 +26,7 @@ export interface Procedure<Report> {
  * and the sessions closed.
  */
 export async function runProcedure<Report extends object>(
-  command: string, inventory: Inventory, options: ProcedureRunOptions, make: (run: Run) => Procedure<Report>, shownCommand = command,
+  command: string, inventory: Inventory, options: ProcedureOptions, make: (run: Run) => Procedure<Report>, shownCommand = command,
 ): Promise<RunResult & Report> {
   const run = new Run(command, inventory, options);
   run.emit({ event: 'run-start', command: shownCommand, inventory: inventory.path, mode: options.mode });

@@ -4,19 +4,15 @@ import {
   checkQuorum, followPrimary, pauseWrites, rewriteLoweredPriority, sentinelFailover, unpauseWrites,
 } from './remote.js';
 import { throwIfInterrupted, waitUntil } from '../../remote/waits.js';
-import type { ClusterConnectOptions } from '../engine/connect.js';
-import { runProcedure } from '../engine/procedure-run.js';
+import { runProcedure, type ProcedureOptions } from '../engine/procedure-run.js';
 import { ProcedureAccess } from '../engine/procedure-access.js';
-import { Run, type RunIO } from '../engine/run.js';
+import { Run } from '../engine/run.js';
 import type { RunResult } from '../result.js';
 import { decideSwitchover, promotionProblems, switchoverBudget } from './plan.js';
 
-export interface SwitchoverOptions extends ClusterConnectOptions, RunIO {
-  mode: 'apply' | 'plan';
+export interface SwitchoverOptions extends ProcedureOptions {
   /** --to: the node to promote (already checked to be a node of the inventory). */
   to?: string;
-  breakLock: boolean;
-  abort: AbortSignal;
 }
 
 export interface SwitchoverResult extends RunResult {
