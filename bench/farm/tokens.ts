@@ -43,6 +43,10 @@ export function commandKey(code: string): string {
     .replace(/of \d+ connected/g, 'of # connected')
     .replace(/all \d+ replica\(s\) online/g, 'all # replica(s) online')
     .replace(/\[ "\$\{last%% \*\}" = \d+ \]/g, '[ "${last%% *}" = # ]')
+    // The number of replicas a Sentinel must have found.
+    .replace(/not found all \d+ replica\(s\)/g, 'not found all # replica(s)')
+    .replace(/of \d+ found/g, 'of # found')
+    .replace(/\[ "\$\{last%% \*\}" -ge \d+ \]/g, '[ "${last%% *}" -ge # ]')
     .split('\n').map((l) => shape(l).replace(/@@ip@@(?:, ?@@ip@@)+/g, '@@ips@@').replace(/\b(\d+)(?:,\1\b)+/g, '$1,...')
       // A condition per node in one line (`&& grep ... ip=A ... && grep ... ip=B ...`): split, not a
       // regular expression with a back-reference, which backtracks for seconds on a 500-node line.

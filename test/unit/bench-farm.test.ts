@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseBatchCommand, parseFrames, frame } from '../../bench/farm/script.js';
 import { commandKey, render, tokenise } from '../../bench/farm/tokens.js';
 import { renderBatch, wrapForPrivilege } from '../../src/ssh/remote-script.js';
+import { waitForPrimaryReplicas, waitForSentinelPeers, waitForSentinelReplicas } from '../../src/remote/readiness.js';
+import { Secret } from '../../src/util/secret.js';
 
 describe('the farm reads hsts-cluster batches', () => {
   it.each(['stop-on-error', 'run-all', 'parallel'] as const)('gets back each command\'s code and the mode (%s)', (mode) => {
@@ -28,6 +30,8 @@ describe('the farm\'s node-specific values', () => {
       .toBe('bind @@self@@ ip=@@ip:3@@ primary @@primary@@ other 127.0.0.1');
   });
 
+  const sentinelAt = (ip: string) => ({ ip, port: 41415, password: new Secret('pw'), owner: { unit: 'asperaredissentinel', user: 'asperadaemon' } });
+
   it('gives the same key to a command for 3 nodes and for 7', () => {
     const code = (view: { ips: string[] }) => [
       `asconfigurator -x 'set_server_data;db_host,"${view.ips.join(',')}"'`,
@@ -35,6 +39,9 @@ describe('the farm\'s node-specific values', () => {
       ...view.ips.map((ip) => `-A HSTS-CLUSTER -s ${ip}/32 -j ACCEPT`),
       `grep -q master${view.ips.slice(1).map((ip) => ` && grep -Eq '^slave[0-9]+:ip=${ip.replaceAll('.', '\\.')},port=31415'`).join('')}; do`,
       `echo 'not connected to all ${view.ips.length - 1} other Sentinels'`,
+      // The readiness checks as up sends them: what they wait for counts the other nodes.
+      ...[waitForSentinelPeers, waitForSentinelReplicas].map((wait) => wait(sentinelAt(view.ips[1]!), 'aspera', view.ips.length - 1, { timeoutMs: 30_000 }).code),
+      waitForPrimaryReplicas({ ...sentinelAt(view.ips[0]!), port: 31415 }, view.ips.slice(1), { timeoutMs: 30_000 }).code,
     ].join('\n');
     expect(commandKey(tokenise(code(farm(7, 2)), farm(7, 2)))).toBe(commandKey(tokenise(code(rig), rig)));
   });
