@@ -195,7 +195,7 @@ describe('up does not undo maintenance', () => {
     const facts = maintained();
     const checks = (name: string) => STEPS.verify!.readinessChecks!(contextFor(inv, facts.get(name)!, name)).map((c) => c.label);
     expect(checks('node3').some((l) => /asperanoded/.test(l))).toBe(false);
-    expect(checks('node3')).toHaveLength(5);
+    expect(checks('node3')).toHaveLength(6);
     expect(checks('node2').some((l) => /asperanoded/.test(l))).toBe(true);
   });
 });

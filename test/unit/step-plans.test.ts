@@ -543,15 +543,16 @@ describe(covers('verify'), () => {
     return STEPS.verify!.readinessChecks!(contextFor(inventory, facts.get(name)!, name, { planned, primary })).map((c) => c.label);
   }
 
-  it('on the primary: Redis answers, sees every replica, the Sentinels agree, know their peers, reach quorum, asperanoded is healthy', () => {
+  it('on the primary: Redis answers, sees every replica, the Sentinels agree, know their peers and replicas, reach quorum, asperanoded is healthy', () => {
     const got = checks(configuredCluster(inv5), 'node1', undefined, inv5);
-    expect(got).toHaveLength(6);
+    expect(got).toHaveLength(7);
     expect(got[0]).toMatch(/192\.0\.2\.11:31415 .*PING/);
     expect(got[1]).toMatch(/primary at 192\.0\.2\.11:31415 sees 4 replica/);
     expect(got[2]).toMatch(/Sentinel at 192\.0\.2\.11:41415 names 192\.0\.2\.11 as primary of myprimary/);
     expect(got[3]).toMatch(/connected to its 4 peer/);
-    expect(got[4]).toMatch(/quorum for myprimary/);
-    expect(got[5]).toMatch(/asperanoded \(as asperadaemon/);
+    expect(got[4]).toMatch(/Sentinel at 192\.0\.2\.11:41415 has found its 4 replica/);
+    expect(got[5]).toMatch(/quorum for myprimary/);
+    expect(got[6]).toMatch(/asperanoded \(as asperadaemon/);
   });
 
   it('on a replica after a failover: its link to the Sentinels\' primary', () => {
