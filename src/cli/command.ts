@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Command as TypedCommand } from '@commander-js/extra-typings';
 import type { Inventory } from '../inventory/load.js';
 import type { HostKeyPolicy } from '../ssh/connection.js';
 import { withCommonOptions, type CommonOptions } from './options.js';
@@ -8,13 +9,25 @@ import { withCommonOptions, type CommonOptions } from './options.js';
  * returns what happened. `runCommand` (run-command.ts) does what every command shares: the
  * inventory, --limit, Ctrl-C, rendering (human or --json) and the exit code.
  */
+/**
+ * A command as its declaration receives it: commander's own object, typed by
+ * @commander-js/extra-typings so that each `.option()` adds its option to the type.
+ */
+export type DeclaredCommand = TypedCommand<[], CommonOptions>;
+
+/**
+ * The options a command's handler gets: inferred from what its declaration adds to the common
+ * ones (no interface kept in sync by hand).
+ */
+export type OptionsOf<S> = S extends CommandSpec<infer O> ? O : never;
+
 export interface CommandSpec<O extends CommonOptions = CommonOptions> {
   name: string;
   description: string;
   /** Its page (a path in the source tree and the npm package, `#` a heading), named by its --help. */
   docs: string;
-  /** Its own arguments and options (the common ones are added for it). */
-  declare?: (command: Command) => Command;
+  /** Its own arguments and options (the common ones are added for it); their types make `O`. */
+  declare?: (command: DeclaredCommand) => { opts(): O };
   /** The command changes nodes and keeps an audit journal, whose directory must be writable. */
   journal: boolean;
   /** `'shows'`: --limit picks the nodes shown; otherwise why the command refuses --limit (exit 2). */
@@ -34,7 +47,7 @@ export interface CommandSpec<O extends CommonOptions = CommonOptions> {
   /** Checks of the arguments that commander cannot make; throws UsageError (exit 2, nothing loaded). */
   validate?(options: O, args: string[]): void;
   /** The work. Imports what it needs dynamically, so `--help` and `--version` stay light. */
-  handler(ctx: CommandContext<O>): Promise<Outcome | AsyncIterable<Outcome>>;
+  handler(ctx: CommandContext<O>): Handled;
 }
 
 export interface ConnectionOptions {
@@ -58,6 +71,12 @@ export interface CommandContext<O extends CommonOptions = CommonOptions> {
   /** Text as the work goes (stderr; stdout stays for the result). */
   report: (text: string) => void;
 }
+
+/**
+ * What a handler returns. Handlers say so (`async (ctx): Handled =>`): their options' type is
+ * inferred from the spec they are part of, and an inferred return type would go round in a circle.
+ */
+export type Handled = Promise<Outcome | AsyncIterable<Outcome>>;
 
 /** What a command hands back; a stream of them (status --watch) renders each in turn. */
 export interface Outcome {
@@ -101,7 +120,8 @@ export function registerCommand<O extends CommonOptions>(program: Command, spec:
     return;
   }
   const command = withDocs(withCommonOptions(program.command(spec.name)).description(spec.description), spec.docs);
-  spec.declare?.(command);
+  // The same object at run time; extra-typings only types what the declaration adds.
+  spec.declare?.(command as unknown as DeclaredCommand);
   // commander calls the action with the arguments, then the options, then the command.
   command.action(async (...params: unknown[]) => {
     const args = (params.slice(0, -2) as (string | string[] | undefined)[]).flatMap((a) => a ?? []);

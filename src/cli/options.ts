@@ -1,8 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import type { Command as TypedCommand, OptionValues } from '@commander-js/extra-typings';
 import type { InventorySource } from '../inventory/read-file.js';
 import { redact } from '../util/secret.js';
 
-export interface CommonOptions {
+// A type, not an interface: commander's typed options are a record of them.
+export type CommonOptions = {
   inventory?: string;
   forks?: number;
   acceptNewHostKeys?: boolean;
@@ -12,7 +14,7 @@ export interface CommonOptions {
   journalDir?: string;
   limit?: string[];
   group?: string;
-}
+};
 
 export const INVENTORY_ENV = 'HSTS_CLUSTER_INVENTORY';
 
@@ -45,12 +47,12 @@ export function withCommonOptions(command: Command): Command {
 }
 
 /** --break-lock, for every command that takes the run lock. */
-export function withBreakLock(command: Command): Command {
+export function withBreakLock<A extends unknown[], O extends OptionValues>(command: TypedCommand<A, O>) {
   return command.option('--break-lock', 'remove a run lock left by a run whose controller is gone');
 }
 
 /** --keep-runs, for the commands whose runs keep a snapshot on each node they change. */
-export function withKeepRuns(command: Command): Command {
+export function withKeepRuns<A extends unknown[], O extends OptionValues>(command: TypedCommand<A, O>) {
   return command.option('--keep-runs <n>', 'runs (snapshots) each changed node keeps: the newest N, and every unfinished one (default: 10)', wholeNumber(1, 10_000));
 }
 

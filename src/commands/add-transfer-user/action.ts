@@ -4,20 +4,13 @@ import { parse as parseYaml } from 'yaml';
 import { loadPlaybook } from '../../runner/playbook.js';
 import { runPlaybook } from '../../runner/run.js';
 import { redact } from '../../util/secret.js';
-import type { CommandContext, Outcome } from '../../cli/command.js';
-import type { CommonOptions } from '../../cli/options.js';
+import type { CommandContext, Outcome, OptionsOf } from '../../cli/command.js';
 import { recapOutcome } from '../../cli/recap.js';
 import { runOptions } from '../../cli/run-options.js';
 import { createUsersOf } from './args.js';
+import type { addTransferUser as addTransferUserCommand } from './cli.js';
 
-export interface AddUserOptions extends CommonOptions {
-  create?: boolean;
-  /** --shell: the login shell of the users --create makes (default: IBM's aspshell). */
-  shell?: string;
-  save: boolean;
-  breakLock?: boolean;
-  keepRuns?: number;
-}
+export type AddUserOptions = OptionsOf<typeof addTransferUserCommand>;
 
 /**
  * Records the names in the inventory's cluster.transferUsers, keeping the file's formatting, its

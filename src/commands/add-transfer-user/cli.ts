@@ -1,8 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { USER_NAME, USER_NAME_RULE } from '../../inventory/user-name.js';
-import type { AddUserOptions } from './action.js';
 import { checkShellOption, loginShell } from './args.js';
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand, type Handled } from '../../cli/command.js';
 import { refuseAnsibleInventory } from '../../cli/native-only.js';
 import { withBreakLock, withKeepRuns } from '../../cli/options.js';
 
@@ -11,7 +10,7 @@ function userName(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-export const addTransferUser = defineCommand<AddUserOptions>({
+export const addTransferUser = defineCommand({
   name: 'add-transfer-user',
   description: 'initialize the keystore of transfer users on every node (askmscli -i -u NAME); idempotent, rolled back on failure',
   docs: 'docs/day-2.md#add-transfer-user',
@@ -27,5 +26,5 @@ export const addTransferUser = defineCommand<AddUserOptions>({
     checkShellOption(options);
     if (options.save) refuseAnsibleInventory(options, 'add-transfer-user (without --no-save)', 'add --no-save and list the names in hsts_cluster.transferUsers yourself, or convert the inventory first (hsts-cluster inventory convert)');
   },
-  handler: async (ctx) => (await import('./action.js')).addTransferUser(ctx),
+  handler: async (ctx): Handled => (await import('./action.js')).addTransferUser(ctx),
 });

@@ -5,23 +5,16 @@ import { runBackup, type BackupResult } from './procedure.js';
 import { runRestore, type RestoreResult } from './restore.js';
 import { renderRecap } from '../../ui/render.js';
 import { UsageError } from '../../util/errors.js';
-import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { CommandContext, Outcome, OptionsOf } from '../../cli/command.js';
 import type { ArchiveSummary, RestoreReport } from '../../cli/json-documents.js';
-import type { CommonOptions } from '../../cli/options.js';
 import { procedureOptions } from '../../cli/run-options.js';
 import { VERSION } from '../../cli/version.js';
+import type { backup as backupCommand } from './backup-cli.js';
+import type { restore as restoreCommand } from './restore-cli.js';
 
-export interface BackupCliOptions extends CommonOptions {
-  out: string;
-  dryRun?: boolean;
-  breakLock?: boolean;
-}
+export type BackupCliOptions = OptionsOf<typeof backupCommand>;
 
-export interface RestoreCliOptions extends CommonOptions {
-  force?: boolean;
-  dryRun?: boolean;
-  breakLock?: boolean;
-}
+export type RestoreCliOptions = OptionsOf<typeof restoreCommand>;
 
 const steps = (verb: string, list: string[]) => `${verb}:\n${list.map((s, i) => `  ${i + 1}. ${s}\n`).join('')}`;
 

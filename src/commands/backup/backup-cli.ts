@@ -1,9 +1,8 @@
-import type { BackupCliOptions } from './action.js';
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand, type Handled } from '../../cli/command.js';
 import { checkOut } from './args.js';
 import { withBreakLock } from '../../cli/options.js';
 
-export const backup = defineCommand<BackupCliOptions>({
+export const backup = defineCommand({
   name: 'backup',
   description: "save the primary's dataset (BGSAVE), each node's managed configuration (passwords left out) and a manifest in one archive, mode 0600",
   docs: 'docs/backup-restore.md',
@@ -15,5 +14,5 @@ export const backup = defineCommand<BackupCliOptions>({
   // Ctrl-C: nothing is written on the nodes but the BGSAVE; the archive is not written.
   interrupt: 'rollback',
   validate: (options) => checkOut(options.out),
-  handler: async (ctx) => (await import('./action.js')).backup(ctx),
+  handler: async (ctx): Handled => (await import('./action.js')).backup(ctx),
 });

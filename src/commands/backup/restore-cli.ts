@@ -1,9 +1,8 @@
-import type { RestoreCliOptions } from './action.js';
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand, type Handled } from '../../cli/command.js';
 import { checkArchivePath } from './args.js';
 import { withBreakLock } from '../../cli/options.js';
 
-export const restore = defineCommand<RestoreCliOptions>({
+export const restore = defineCommand({
   name: 'restore',
   description: "put a backup's dataset back into the cluster (the primary takes it, its replicas resync); refuses another cluster's backup, and one its backup key does not verify, unless --force",
   docs: 'docs/backup-restore.md',
@@ -16,5 +15,5 @@ export const restore = defineCommand<RestoreCliOptions>({
   // Ctrl-C: before the primary is flushed nothing changed; after, the dataset it had is loaded back.
   interrupt: 'rollback',
   validate: (_options, args) => checkArchivePath(args[0]),
-  handler: async (ctx) => (await import('./action.js')).restore(ctx),
+  handler: async (ctx): Handled => (await import('./action.js')).restore(ctx),
 });

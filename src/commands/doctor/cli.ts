@@ -1,7 +1,6 @@
-import { defineCommand } from '../../cli/command.js';
-import type { CommonOptions } from '../../cli/options.js';
+import { defineCommand, type Handled } from '../../cli/command.js';
 
-export const doctor = defineCommand<CommonOptions>({
+export const doctor = defineCommand({
   name: 'doctor',
   description: 'read-only, per node: what hsts-cluster finds and relies on (HSTS and Redis versions, who holds the ports, ' +
     'where each keystore is, the Node API, the firewall stack, directory owners), what `up` would refuse and why, and the ' +
@@ -10,5 +9,5 @@ export const doctor = defineCommand<CommonOptions>({
   journal: false,
   limit: 'shows',
   interrupt: 'stop',
-  handler: async (ctx) => (await import('./action.js')).run(ctx),
+  handler: async (ctx): Handled => (await import('./action.js')).run(ctx),
 });

@@ -4,16 +4,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { readInventoryDocument } from '../../inventory/read-file.js';
 import { EXIT, UsageError } from '../../util/errors.js';
-import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { CommandContext, Outcome, OptionsOf } from '../../cli/command.js';
 import type { InventoryCheck, InventoryConversion } from '../../cli/json-documents.js';
 import { describeTarget } from '../../cli/load.js';
-import { inventoryPath, type CommonOptions } from '../../cli/options.js';
+import { inventoryPath } from '../../cli/options.js';
+import type { inventory as inventoryCommand } from './cli.js';
 
-export interface InventoryCliOptions extends CommonOptions {
-  format?: 'json' | 'yaml';
-  output?: string;
-  force?: boolean;
-}
+export type InventoryCliOptions = OptionsOf<typeof inventoryCommand>;
 
 /**
  * The inventory was loaded and checked whole by the wrapper (a problem ends in exit 2 before this

@@ -1,10 +1,9 @@
-import { Argument, Option } from 'commander';
+import { Argument, Option } from '@commander-js/extra-typings';
 import { existsSync } from 'node:fs';
 import { UsageError } from '../../util/errors.js';
-import type { InventoryCliOptions } from './action.js';
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand, type Handled } from '../../cli/command.js';
 
-export const inventory = defineCommand<InventoryCliOptions>({
+export const inventory = defineCommand({
   name: 'inventory',
   description: 'inventory check: validate the inventory (JSON, YAML or Ansible: types, rules, secrets, key files, known_hosts) without connecting; exit 2 listing every problem. inventory convert: write the native inventory an Ansible inventory stands for (checked the same way)',
   docs: 'docs/inventory.md',
@@ -26,7 +25,7 @@ export const inventory = defineCommand<InventoryCliOptions>({
       throw new UsageError([{ field: '--output', value: options.output, message: 'exists: inventory convert does not replace a file', hint: 'choose another name, or add --force to replace it' }]);
     }
   },
-  handler: async (ctx) => {
+  handler: async (ctx): Handled => {
     const actions = await import('./action.js');
     return ctx.args[0] === 'convert' ? actions.convertInventory(ctx) : actions.checkInventory(ctx);
   },

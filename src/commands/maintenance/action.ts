@@ -2,17 +2,11 @@ import { describeMark } from '../../hsts/maintenance.js';
 import { runMaintenance, type MaintenanceResult } from './procedure.js';
 import { renderRecap } from '../../ui/render.js';
 import { UsageError } from '../../util/errors.js';
-import type { CommandContext, Outcome } from '../../cli/command.js';
-import type { CommonOptions } from '../../cli/options.js';
+import type { CommandContext, Outcome, OptionsOf } from '../../cli/command.js';
 import { procedureOptions } from '../../cli/run-options.js';
+import type { maintenance as maintenanceCommand } from './cli.js';
 
-export interface MaintenanceCliOptions extends CommonOptions {
-  message?: string;
-  stopServices?: boolean;
-  waitTransfers?: number;
-  dryRun?: boolean;
-  breakLock?: boolean;
-}
+export type MaintenanceCliOptions = OptionsOf<typeof maintenanceCommand>;
 
 function summary(r: MaintenanceResult, dryRun: boolean): string {
   if (r.exitCode !== 0) return '';

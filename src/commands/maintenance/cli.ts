@@ -1,6 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import type { MaintenanceCliOptions } from './action.js';
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand, type Handled } from '../../cli/command.js';
 import { wholeNumber, withBreakLock } from '../../cli/options.js';
 
 function onOrOff(value: string): string {
@@ -8,7 +7,7 @@ function onOrOff(value: string): string {
   return value;
 }
 
-export const maintenance = defineCommand<MaintenanceCliOptions>({
+export const maintenance = defineCommand({
   name: 'maintenance',
   description: 'take a replica out of service (never promoted, transfers drained, HSTS daemons stopped if asked) or bring it back and check it',
   docs: 'docs/maintenance.md',
@@ -23,5 +22,5 @@ export const maintenance = defineCommand<MaintenanceCliOptions>({
   limit: { refused: 'name the node as the argument: maintenance on|off NODE' },
   // Ctrl-C: what the run changed is put back (on: the node back in service; off: back in maintenance).
   interrupt: 'rollback',
-  handler: async (ctx) => (await import('./action.js')).maintenance(ctx),
+  handler: async (ctx): Handled => (await import('./action.js')).maintenance(ctx),
 });

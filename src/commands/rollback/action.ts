@@ -1,13 +1,10 @@
 import { runRollback } from './procedure.js';
-import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { CommandContext, Outcome, OptionsOf } from '../../cli/command.js';
 import { progressFor } from '../../cli/load.js';
-import type { CommonOptions } from '../../cli/options.js';
 import { recapOutcome } from '../../cli/recap.js';
+import type { rollback as rollbackCommand } from './cli.js';
 
-export interface RollbackOptions extends CommonOptions {
-  run?: string;
-  breakLock?: boolean;
-}
+export type RollbackOptions = OptionsOf<typeof rollbackCommand>;
 
 export async function rollback(ctx: CommandContext<RollbackOptions>): Promise<Outcome> {
   const { options } = ctx;

@@ -1,10 +1,9 @@
 import { RUN_ID } from '../../remote/state-dir.js';
 import { UsageError } from '../../util/errors.js';
-import type { RollbackOptions } from './action.js';
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand, type Handled } from '../../cli/command.js';
 import { withBreakLock } from '../../cli/options.js';
 
-export const rollback = defineCommand<RollbackOptions>({
+export const rollback = defineCommand({
   name: 'rollback',
   description: 'roll every node back to the snapshot it holds of a run (default: the newest unfinished run, e.g. after the controller died)',
   docs: 'docs/up-and-plan.md#rollback',
@@ -21,5 +20,5 @@ export const rollback = defineCommand<RollbackOptions>({
       throw new UsageError([`--run ${options.run}: not a run id (like 20261127T161555Z-ddf0)`]);
     }
   },
-  handler: async (ctx) => (await import('./action.js')).rollback(ctx),
+  handler: async (ctx): Handled => (await import('./action.js')).rollback(ctx),
 });

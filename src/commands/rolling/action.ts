@@ -2,20 +2,14 @@ import { runRolling, type RollingResult } from './procedure.js';
 import { maxBatch, type RollingKind } from './plan.js';
 import { renderRecap } from '../../ui/render.js';
 import { UsageError } from '../../util/errors.js';
-import type { CommandContext, Outcome } from '../../cli/command.js';
-import type { CommonOptions } from '../../cli/options.js';
+import type { CommandContext, Outcome, OptionsOf } from '../../cli/command.js';
 import { parseServices } from './services.js';
 import { procedureOptions } from '../../cli/run-options.js';
+import type { restart as restartCommand } from './restart-cli.js';
+import type { upgrade as upgradeCommand } from './upgrade-cli.js';
 
-export interface RollingCliOptions extends CommonOptions {
-  nodes?: string[];
-  services?: string[];
-  batch?: number;
-  exec?: string;
-  gateTimeout?: number;
-  dryRun?: boolean;
-  breakLock?: boolean;
-}
+/** restart's and upgrade's options: one procedure runs both. */
+export type RollingCliOptions = OptionsOf<typeof restartCommand> & Partial<OptionsOf<typeof upgradeCommand>>;
 
 function describe(result: RollingResult, dryRun: boolean): string {
   if (result.exitCode !== 0 && result.rolled.length === 0) return '';

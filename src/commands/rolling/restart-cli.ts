@@ -1,11 +1,10 @@
 import { SERVICES } from '../../hsts/paths.js';
-import type { RollingCliOptions } from './action.js';
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand, type Handled } from '../../cli/command.js';
 import { commaList, wholeNumber, withBreakLock } from '../../cli/options.js';
 import { parseServices } from './services.js';
 
 
-export const restart = defineCommand<RollingCliOptions>({
+export const restart = defineCommand({
   name: 'restart',
   description: 'rolling restart of the HSTS services: replicas one at a time, each gated, then a switchover, then the old primary',
   docs: 'docs/switchover-and-rolling.md#rolling-restart-and-upgrade',
@@ -21,5 +20,5 @@ export const restart = defineCommand<RollingCliOptions>({
   // switchover, if under way, puts back what it changed or finishes as it always does).
   interrupt: 'rollback',
   validate: (options) => { parseServices(options.services); },
-  handler: async (ctx) => (await import('./action.js')).rolling('restart', ctx),
+  handler: async (ctx): Handled => (await import('./action.js')).rolling('restart', ctx),
 });

@@ -1,9 +1,8 @@
-import type { RollingCliOptions } from './action.js';
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand, type Handled } from '../../cli/command.js';
 import { commaList, wholeNumber, withBreakLock } from '../../cli/options.js';
 import { UsageError } from '../../util/errors.js';
 
-export const upgrade = defineCommand<RollingCliOptions>({
+export const upgrade = defineCommand({
   name: 'upgrade',
   description: "run your upgrade command on each node in the rolling order (replicas, switchover, old primary last), restarting and gating each; stops at the first node that fails",
   docs: 'docs/switchover-and-rolling.md#rolling-restart-and-upgrade',
@@ -20,5 +19,5 @@ export const upgrade = defineCommand<RollingCliOptions>({
       throw new UsageError([{ field: '--exec', value: options.exec ?? '(missing)', message: 'the upgrade command is required', hint: "--exec 'rpm -Uvh /tmp/ibm-aspera-hsts-4.4.6.rpm'" }]);
     }
   },
-  handler: async (ctx) => (await import('./action.js')).rolling('upgrade', ctx),
+  handler: async (ctx): Handled => (await import('./action.js')).rolling('upgrade', ctx),
 });

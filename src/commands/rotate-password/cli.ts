@@ -1,9 +1,9 @@
-import { newPasswordSource, type RotateCliOptions } from './new-password.js';
-import { defineCommand } from '../../cli/command.js';
+import { newPasswordSource } from './new-password.js';
+import { defineCommand, type Handled } from '../../cli/command.js';
 import { refuseAnsibleInventory } from '../../cli/native-only.js';
 import { withBreakLock } from '../../cli/options.js';
 
-export const rotatePassword = defineCommand<RotateCliOptions>({
+export const rotatePassword = defineCommand({
   name: 'rotate-password',
   description: 'change the Redis password everywhere with no downtime (both passwords accepted while clients move); the inventory then refers to the new one',
   docs: 'docs/rotate-password.md',
@@ -19,5 +19,5 @@ export const rotatePassword = defineCommand<RotateCliOptions>({
     newPasswordSource(options);
     refuseAnsibleInventory(options, 'rotate-password', 'convert it first (hsts-cluster inventory convert -i FILE --output inventory.json) and rotate with the native inventory');
   },
-  handler: async (ctx) => (await import('./action.js')).rotatePassword(ctx),
+  handler: async (ctx): Handled => (await import('./action.js')).rotatePassword(ctx),
 });

@@ -2,14 +2,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../../util/errors.js';
 import { Secret } from '../../util/secret.js';
-import type { CommonOptions } from '../../cli/options.js';
+import type { OptionsOf } from '../../cli/command.js';
+import type { rotatePassword as rotatePasswordCommand } from './cli.js';
 
-export interface RotateCliOptions extends CommonOptions {
-  newPasswordEnv?: string;
-  newPasswordFile?: string;
-  dryRun?: boolean;
-  breakLock?: boolean;
-}
+export type RotateCliOptions = OptionsOf<typeof rotatePasswordCommand>;
 
 export type NewPassword = { secret: Secret } & ({ env: string } | { file: string });
 

@@ -4,14 +4,11 @@ import { closeSessions, openSessions } from '../../runner/sessions.js';
 import { renderPrometheus } from './prometheus.js';
 import { renderStatus } from './render.js';
 import { EXIT } from '../../util/errors.js';
-import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { CommandContext, Outcome, OptionsOf } from '../../cli/command.js';
 import { sleeper } from '../../cli/interrupt.js';
-import type { CommonOptions } from '../../cli/options.js';
+import type { status as statusCommand } from './cli.js';
 
-export interface StatusOptions extends CommonOptions {
-  watch?: number;
-  format?: 'text' | 'prometheus';
-}
+export type StatusOptions = OptionsOf<typeof statusCommand>;
 
 /** --limit: the rows of those nodes, their reasons and the cluster-wide ones; the verdict stays the cluster's. */
 function onlyNodes(health: ClusterHealth, only: Set<string> | undefined): ClusterHealth {

@@ -1,10 +1,9 @@
-import { Option } from 'commander';
+import { Option } from '@commander-js/extra-typings';
 import { UsageError } from '../../util/errors.js';
-import type { StatusOptions } from './action.js';
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand, type Handled } from '../../cli/command.js';
 import { wholeNumber } from '../../cli/options.js';
 
-export const status = defineCommand<StatusOptions>({
+export const status = defineCommand({
   name: 'status',
   description: 'per node: services, Redis role and link, lag, what each Sentinel says, quorum, asperanoded; then a verdict (exit 0 only when healthy)',
   docs: 'docs/day-2.md#status',
@@ -20,5 +19,5 @@ export const status = defineCommand<StatusOptions>({
     if (options.watch !== undefined) throw new UsageError([{ field: '--watch', message: 'does not go with --format prometheus (one exposition per file)', hint: 'run status --format prometheus from a timer, writing FILE.prom.tmp then renaming it to FILE.prom' }]);
     if (options.json) throw new UsageError([{ field: '--json', message: 'does not go with --format prometheus', hint: 'choose one: --json for the whole report, --format prometheus for metrics' }]);
   },
-  handler: async (ctx) => (await import('./action.js')).status(ctx),
+  handler: async (ctx): Handled => (await import('./action.js')).status(ctx),
 });

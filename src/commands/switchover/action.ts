@@ -1,15 +1,11 @@
 import { runSwitchover, type SwitchoverResult } from '../../runner/switchover/procedure.js';
 import { renderRecap } from '../../ui/render.js';
 import { UsageError } from '../../util/errors.js';
-import type { CommandContext, Outcome } from '../../cli/command.js';
-import type { CommonOptions } from '../../cli/options.js';
+import type { CommandContext, Outcome, OptionsOf } from '../../cli/command.js';
 import { procedureOptions } from '../../cli/run-options.js';
+import type { switchover as switchoverCommand } from './cli.js';
 
-export interface SwitchoverCliOptions extends CommonOptions {
-  to?: string;
-  dryRun?: boolean;
-  breakLock?: boolean;
-}
+export type SwitchoverCliOptions = OptionsOf<typeof switchoverCommand>;
 
 function summary(result: SwitchoverResult, dryRun: boolean): string {
   if (result.exitCode !== 0 || !result.from) return '';

@@ -1,8 +1,7 @@
-import type { SwitchoverCliOptions } from './action.js';
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand, type Handled } from '../../cli/command.js';
 import { withBreakLock } from '../../cli/options.js';
 
-export const switchover = defineCommand<SwitchoverCliOptions>({
+export const switchover = defineCommand({
   name: 'switchover',
   description: 'hand the primary role to a replica with no acknowledged write lost (writes pause briefly); reports the pause',
   docs: 'docs/switchover-and-rolling.md#switchover',
@@ -14,5 +13,5 @@ export const switchover = defineCommand<SwitchoverCliOptions>({
   // Ctrl-C: writes resume on the old primary and replica-priorities are put back; once Sentinel was
   // asked to fail over, the switch is finished instead (stopping halfway would leave two primaries).
   interrupt: 'rollback',
-  handler: async (ctx) => (await import('./action.js')).switchover(ctx),
+  handler: async (ctx): Handled => (await import('./action.js')).switchover(ctx),
 });

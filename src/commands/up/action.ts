@@ -1,19 +1,13 @@
 import { loadPlaybook } from '../../runner/playbook.js';
 import { runPlaybook } from '../../runner/run.js';
 import { renderPlan } from '../../ui/render.js';
-import type { CommandContext, Outcome } from '../../cli/command.js';
-import type { CommonOptions } from '../../cli/options.js';
+import type { CommandContext, Outcome, OptionsOf } from '../../cli/command.js';
 import { recapOutcome } from '../../cli/recap.js';
 import { runOptions } from '../../cli/run-options.js';
+import type { plan as planCommand, up as upCommand } from './cli.js';
 
-export interface UpOptions extends CommonOptions {
-  dryRun?: boolean;
-  diff?: boolean;
-  waitTransfers?: number;
-  waitTimeout: number;
-  breakLock?: boolean;
-  keepRuns?: number;
-}
+/** up's options; plan's are a part of them (plan is up --dry-run). */
+export type UpOptions = OptionsOf<typeof planCommand> & Partial<OptionsOf<typeof upCommand>>;
 
 export async function upOrPlan(ctx: CommandContext<UpOptions>, mode: 'apply' | 'plan'): Promise<Outcome> {
   const result = await runPlaybook(ctx.inventory, loadPlaybook('up'), {

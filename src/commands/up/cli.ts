@@ -1,6 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
-import { defineCommand } from '../../cli/command.js';
-import type { UpOptions } from './action.js';
+import { defineCommand, type Handled } from '../../cli/command.js';
 import { wholeNumber, withBreakLock, withKeepRuns } from '../../cli/options.js';
 
 /**
@@ -18,7 +17,7 @@ function boundHeapGrowth(): void {
   setFlagsFromString('--heap-growing-percent=50');
 }
 
-export const up = defineCommand<UpOptions>({
+export const up = defineCommand({
   name: 'up',
   description: 'configure and start the HA cluster on every node (idempotent; rolls back on failure)',
   docs: 'docs/up-and-plan.md',
@@ -31,13 +30,13 @@ export const up = defineCommand<UpOptions>({
   whileLeaving: 'allowed',
   limit: { refused: 'up converges the whole cluster: roles, Sentinel quorum and the firewall allow-list depend on every node' },
   interrupt: 'rollback',
-  handler: async (ctx) => {
+  handler: async (ctx): Handled => {
     boundHeapGrowth();
     return (await import('./action.js')).upOrPlan(ctx, ctx.options.dryRun ? 'plan' : 'apply');
   },
 });
 
-export const plan = defineCommand<UpOptions>({
+export const plan = defineCommand({
   name: 'plan',
   description: 'show per node what up would change (unified diffs and commands); touches nothing; --limit shows only those nodes',
   docs: 'docs/up-and-plan.md#plan',
@@ -47,7 +46,7 @@ export const plan = defineCommand<UpOptions>({
   whileLeaving: 'allowed',
   limit: 'shows',
   interrupt: 'rollback',
-  handler: async (ctx) => {
+  handler: async (ctx): Handled => {
     boundHeapGrowth();
     return (await import('./action.js')).upOrPlan(ctx, 'plan');
   },

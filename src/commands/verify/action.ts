@@ -2,15 +2,11 @@ import { ClusterTester, type TestResult } from './cluster-tests.js';
 import { closeSessions, openSessions } from '../../runner/sessions.js';
 import { EXIT } from '../../util/errors.js';
 import { redact } from '../../util/secret.js';
-import type { CommandContext, Outcome } from '../../cli/command.js';
+import type { CommandContext, Outcome, OptionsOf } from '../../cli/command.js';
 import type { VerifyReport } from '../../cli/json-documents.js';
-import type { CommonOptions } from '../../cli/options.js';
+import type { verify as verifyCommand } from './cli.js';
 
-export interface VerifyOptions extends CommonOptions {
-  replication?: boolean;
-  failover?: boolean;
-  failback?: boolean;
-}
+export type VerifyOptions = OptionsOf<typeof verifyCommand>;
 
 function renderTest(t: TestResult): string {
   const head = `${t.ok ? 'PASS' : 'FAIL'} ${t.name}${t.failoverMs !== undefined ? ` (${t.from} -> ${t.to} in ${t.failoverMs} ms)` : ''}`;

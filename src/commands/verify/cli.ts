@@ -1,7 +1,6 @@
-import type { VerifyOptions } from './action.js';
-import { defineCommand } from '../../cli/command.js';
+import { defineCommand, type Handled } from '../../cli/command.js';
 
-export const verify = defineCommand<VerifyOptions>({
+export const verify = defineCommand({
   name: 'verify',
   description: "the specification's tests: --replication (default), --failover, --failback",
   docs: 'docs/day-2.md#verify',
@@ -13,5 +12,5 @@ export const verify = defineCommand<VerifyOptions>({
   limit: { refused: 'the replication test needs several nodes (a user created on one is read on another)' },
   // An interrupted failback puts back the replica-priority it lowered before the process ends.
   interrupt: 'rollback',
-  handler: async (ctx) => (await import('./action.js')).verify(ctx),
+  handler: async (ctx): Handled => (await import('./action.js')).verify(ctx),
 });
