@@ -14,6 +14,8 @@ export function runOptions(
     mode,
     ...ctx.connection,
     waitTransfersS: 0,
+    // Only up converges membership; it says so over this.
+    membership: false,
     waitTimeoutMs: waitTimeout * 1000,
     commandTimeoutMs: Math.max(120_000, waitTimeout * 4000),
     breakLock: Boolean(options.breakLock),

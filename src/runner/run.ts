@@ -30,9 +30,10 @@ export interface RunOptions {
   createUsers?: { shell: string };
   /**
    * The run converges the cluster's membership (up): nodes that left the inventory leave first,
-   * and Sentinels are made to count exactly the inventory's nodes.
+   * and Sentinels are made to count exactly the inventory's nodes. Required, so that no caller
+   * leaves it out by accident (cli/run-options.ts says false, up's action true).
    */
-  membership?: boolean;
+  membership: boolean;
   breakLock: boolean;
   /** Runs each changed node keeps (the newest; unfinished ones always); default DEFAULT_KEEP_RUNS. */
   keepRuns?: number;

@@ -24,10 +24,10 @@ function nodeApiAt(ctx: PlanContext): NodeApiEndpoint {
   return nodeApiOf(ctx.facts.files.get(HSTS.asperaConf)?.content?.toString('utf8') ?? null);
 }
 
-/** Every Sentinel names the same primary, the primary sees every replica, asperanoded is healthy. */
+/** Every Sentinel names the same primary and knows every peer and replica, the primary sees every replica, asperanoded is healthy. */
 export const verifyCluster: Step = {
   id: 'verify',
-  title: 'Verify: Sentinels agree and reach quorum, replicas online, asperanoded healthy',
+  title: 'Verify: Sentinels agree, know every node and reach quorum, replicas online, asperanoded healthy',
   needs: () => ({ units: [...SERVICES], files: [HSTS.maintenanceFile, HSTS.asperaConf] }),
   plan: () => [],
   readinessChecks(ctx) {
