@@ -1,3 +1,4 @@
+import type { ProcedureOptions } from '../runner/engine/procedure-run.js';
 import type { RunOptions } from '../runner/run.js';
 import type { CommandContext } from './command.js';
 import { progressFor } from './load.js';
@@ -32,10 +33,10 @@ export function runOptions(
  * What every procedure built beside the engine (switchover, maintenance, restart, upgrade,
  * rotate-password, backup, restore) takes from the wrapper: connection, lock, Ctrl-C, journal, output.
  */
-export function procedureOptions(ctx: CommandContext<CommonOptions & { breakLock?: boolean; dryRun?: boolean }>) {
+export function procedureOptions(ctx: CommandContext<CommonOptions & { breakLock?: boolean; dryRun?: boolean }>): ProcedureOptions & { verbose: boolean } {
   const { options } = ctx;
   return {
-    mode: options.dryRun ? 'plan' as const : 'apply' as const,
+    mode: options.dryRun ? 'plan' : 'apply',
     ...ctx.connection,
     breakLock: Boolean(options.breakLock),
     abort: ctx.signal,

@@ -1,7 +1,5 @@
 import type { Inventory } from '../inventory/load.js';
-import type { HostKeyPolicy } from '../ssh/connection.js';
 import type { PlanOptions } from '../steps/types.js';
-import type { Progress } from '../ui/progress.js';
 import { applyPhases } from './engine/apply.js';
 import { connect, everyNodeReached } from './engine/connect.js';
 import { closeRun, runResult } from './engine/finish.js';
@@ -9,6 +7,7 @@ import { lockAndGather } from './engine/gather.js';
 import { decideRoles, planRun } from './engine/plan.js';
 import { rollBackChangedNodes } from './engine/rollback.js';
 import { Run } from './engine/run.js';
+import type { ProcedureOptions } from './engine/procedure-run.js';
 import { snapshotChangingNodes } from './engine/snapshot.js';
 import { leaveFirst } from './membership/leave.js';
 import { decideMembership, membershipGroups } from './membership/change.js';
@@ -18,10 +17,8 @@ import type { NodePlan } from './planner.js';
 import type { Playbook } from './playbook.js';
 import type { RunResult } from './result.js';
 
-export interface RunOptions {
-  mode: 'apply' | 'plan';
-  forks: number;
-  hostKeys: HostKeyPolicy;
+/** A playbook run's options: a procedure's (connection, IO, mode, lock, Ctrl-C) and the playbook's own. */
+export interface RunOptions extends ProcedureOptions {
   /** 0: refuse while transfers run; else wait up to this many seconds for them to end. */
   waitTransfersS: number;
   waitTimeoutMs: number;
@@ -34,15 +31,9 @@ export interface RunOptions {
    * leaves it out by accident (cli/run-options.ts says false, up's action true).
    */
   membership: boolean;
-  breakLock: boolean;
   /** Runs each changed node keeps (the newest; unfinished ones always); default DEFAULT_KEEP_RUNS. */
   keepRuns?: number;
   verbose: boolean;
-  journalDir: string;
-  progress: Progress;
-  log: (line: string) => void;
-  /** Ctrl-C: no new work starts, what is in flight ends, then every changed node is rolled back. */
-  abort: AbortSignal;
 }
 
 /** Runs a playbook on every node: plan (touch nothing) or apply (with snapshot, lock and rollback). */
