@@ -1,6 +1,6 @@
 import type { HostKeyPolicy } from '../../ssh/connection.js';
 import type { NodeTask } from '../../ui/progress.js';
-import { rollBackNode } from '../rollback-node.js';
+import { rollBackNode } from './rollback-node.js';
 import type { Snapshot } from '../snapshot.js';
 import type { Run } from './run.js';
 

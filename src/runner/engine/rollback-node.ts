@@ -1,10 +1,10 @@
-import type { Inventory } from '../inventory/load.js';
-import type { HostKeyPolicy } from '../ssh/connection.js';
-import { NodeSession } from '../ssh/session.js';
-import { gatherFacts } from './facts.js';
-import { stateRefusal } from '../remote/state-dir.js';
-import { setRunStateCommand, stateCheckCommand, stopStrayCommand } from './node-state.js';
-import { differences, planRollback, snapshotNeeds, type Snapshot } from './snapshot.js';
+import type { Inventory } from '../../inventory/load.js';
+import type { HostKeyPolicy } from '../../ssh/connection.js';
+import { NodeSession } from '../../ssh/session.js';
+import { gatherFacts } from '../facts.js';
+import { stateRefusal } from '../../remote/state-dir.js';
+import { setRunStateCommand, stateCheckCommand, stopStrayCommand } from '../node-state.js';
+import { differences, planRollback, snapshotNeeds, type Snapshot } from '../snapshot.js';
 
 export interface NodeRollbackResult {
   ok: boolean;
