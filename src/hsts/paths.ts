@@ -33,7 +33,9 @@ export const HSTS = {
   // downloads, connections from the application, and browsing, listing, creating, renaming or
   // deleting contents. add-transfer-user --create gives it to the users it makes unless --shell says.
   aspshell: '/bin/aspshell',
-  daemonUser: 'asperadaemon',
+  // The group the specification gives the Redis files (`chown asperadaemon:aspadmins`), the
+  // installer's. Their owner is the inventory's noded user (cluster.nodedUser, asperadaemon unless
+  // the node runs HSTS under another account): the account Redis and Sentinel rewrite them as.
   daemonGroup: 'aspadmins',
 } as const;
 

@@ -50,7 +50,7 @@ export const redisConf: Step = {
     const onlyRoleBehind = current !== null && content !== current &&
       renderRedisConf(current, { ...input, replicaOf: fileReplicaOf(current) }) === current && runningAs(ctx, input.replicaOf);
     const change = fileChange(this.id, fact, {
-      path: HSTS.redisConf, content, owner: HSTS.daemonUser, group: HSTS.daemonGroup, mode: privateMode(fact),
+      path: HSTS.redisConf, content, owner: cluster.nodedUser, group: HSTS.daemonGroup, mode: privateMode(fact),
     }, {
       summary: `${isPrimary ? 'primary' : `replica of ${ctx.roles.primary.name}`}: ${HSTS.redisConf}` +
         (onlyRoleBehind ? ' (records the role Redis already runs with; no restart)' : ''),

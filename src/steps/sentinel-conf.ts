@@ -27,7 +27,7 @@ export const sentinelConf: Step = {
       clusterRedis: ctx.inventory.nodes.map((n) => ({ ip: n.privateIp, port: cluster.redisPort })),
     });
     const change = fileChange(this.id, fact, {
-      path: HSTS.sentinelConf, content, owner: HSTS.daemonUser, group: HSTS.daemonGroup, mode: privateMode(fact),
+      path: HSTS.sentinelConf, content, owner: cluster.nodedUser, group: HSTS.daemonGroup, mode: privateMode(fact),
     }, {
       summary: `Sentinel monitors ${cluster.primarySet} at ${ctx.roles.primary.name}: ${HSTS.sentinelConf}`,
       mask: maskConfigSecrets,

@@ -30,7 +30,12 @@ export interface InventoryOptions {
   primary?: number;
   transferUsers?: string[];
   password?: string;
+  /** The account that runs the HSTS daemons (default asperadaemon, as the installer makes it). */
+  nodedUser?: string;
 }
+
+/** The account HSTS's installer makes to run its daemons, and gives the Redis files and directory to. */
+export const INSTALLER_USER = 'asperadaemon';
 
 /** node1..nodeN at 192.0.2.11.., node1 primary unless told otherwise. */
 export function buildInventory(options: InventoryOptions = {}): Inventory {
@@ -53,7 +58,7 @@ export function buildInventory(options: InventoryOptions = {}): Inventory {
       save: [{ seconds: 900, changes: 1 }, { seconds: 300, changes: 10 }],
       redisPassword: new Secret(options.password ?? PASSWORD),
       transferUsers: options.transferUsers ?? [],
-      nodedUser: 'asperadaemon',
+      nodedUser: options.nodedUser ?? INSTALLER_USER,
     },
     nodes,
     warnings: [],
@@ -199,8 +204,8 @@ export function configuredFiles(inventory: Inventory, node: ClusterNode, primary
   const record = askmsRecord(cluster.redisPassword.reveal());
   return [
     fileFact(HSTS.asperaConf, asperaConfXml(db)),
-    fileFact(HSTS.redisConf, redis, HSTS.daemonUser, HSTS.daemonGroup, '640'),
-    fileFact(HSTS.sentinelConf, sentinel, HSTS.daemonUser, HSTS.daemonGroup, '640'),
+    fileFact(HSTS.redisConf, redis, cluster.nodedUser, HSTS.daemonGroup, '640'),
+    fileFact(HSTS.sentinelConf, sentinel, cluster.nodedUser, HSTS.daemonGroup, '640'),
     fileFact(HSTS.installedSentinelUnit, renderSentinelUnit(SHIPPED_SENTINEL_UNIT)),
     fileFact(HSTS.redisUmaskDropIn, renderUmaskDropIn()),
     fileFact(STORE_RECORD, record, 'root', 'root', '600'),
@@ -211,7 +216,7 @@ export function configuredFiles(inventory: Inventory, node: ClusterNode, primary
 function freshFiles(inventory: Inventory): FileFact[] {
   return [
     fileFact(HSTS.asperaConf, asperaConfXml({})),
-    fileFact(HSTS.redisConf, SHIPPED_REDIS_CONF, HSTS.daemonUser, HSTS.daemonGroup, '644'),
+    fileFact(HSTS.redisConf, SHIPPED_REDIS_CONF, INSTALLER_USER, HSTS.daemonGroup, '644'),
     fileFact(HSTS.sentinelConf, null),
     fileFact(HSTS.installedSentinelUnit, null),
     fileFact(HSTS.redisUmaskDropIn, null),
@@ -291,7 +296,7 @@ export function buildFacts(inventory: Inventory, name: string, state: NodeState,
   for (const [path, value] of Object.entries(options.files ?? {})) {
     // New text keeps the owner and mode the file has; a file that was absent gets the Redis files' ones.
     const had = fileMap.get(path);
-    const meta = had?.content ? [had.owner, had.group, had.mode] as const : [HSTS.daemonUser, HSTS.daemonGroup, '640'] as const;
+    const meta = had?.content ? [had.owner, had.group, had.mode] as const : [INSTALLER_USER, HSTS.daemonGroup, '640'] as const;
     fileMap.set(path, value === null || typeof value === 'string' ? fileFact(path, value, ...meta) : value);
   }
   const users = new Map(hstsUsers(inventory).map((u) => [u, true]));
@@ -325,7 +330,7 @@ export const NODED_UID = 999;
 export const NODED_GID = 996;
 
 function redisDirectory(path: string): DirectoryFact {
-  return { path, exists: true, kind: 'directory', uid: NODED_UID, gid: NODED_GID, owner: HSTS.daemonUser, group: HSTS.daemonGroup, mode: '755' };
+  return { path, exists: true, kind: 'directory', uid: NODED_UID, gid: NODED_GID, owner: INSTALLER_USER, group: HSTS.daemonGroup, mode: '755' };
 }
 
 /** A port holder as the environment probe reports it (default: the noded user's, a unit's MainPID). */

@@ -301,6 +301,16 @@ describe(covers('redis-conf'), () => {
     },
   ]);
 
+  it('gives the Redis and Sentinel files to the inventory\'s noded user, not to asperadaemon by name, and a configured cluster stays as it is', () => {
+    const own = buildInventory({ nodedUser: 'hstsd' });
+    const fresh = { inventory: own, facts: allFresh(own) };
+    for (const [step, path] of [['redis-conf', HSTS.redisConf], ['sentinel-conf', HSTS.sentinelConf]] as const) {
+      const write = stepChanges(fresh, step, 'node2').flatMap((c) => c.commands).find((c) => c.label.startsWith(`write ${path}`));
+      expect(write?.label).toBe(`write ${path} (hstsd:aspadmins 640)`);
+      expect(stepChanges({ inventory: own, facts: configuredCluster(own) }, step, 'node2')).toEqual([]);
+    }
+  });
+
   it('never shows the password in the diff', () => {
     const [change] = stepChanges(up(() => allFresh(inv))(), 'redis-conf', 'node2');
     expect(change!.diff).toContain('requirepass');
