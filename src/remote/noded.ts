@@ -1,4 +1,4 @@
-import { DEFAULT_NODE_API, type NodeApiEndpoint } from '../hsts/aspera-conf.js';
+import { DEFAULT_NODE_API, pingUrl, type NodeApiEndpoint } from '../hsts/aspera-conf.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
 import { pollUntil, type WaitOptions } from './waits.js';
@@ -16,7 +16,6 @@ import { pollUntil, type WaitOptions } from './waits.js';
 export const CURL_MISSING = 'curl not found: install curl';
 const HAS_CURL = 'command -v curl >/dev/null 2>&1';
 
-const pingUrl = (api: NodeApiEndpoint) => `${api.scheme}://${api.host.includes(':') ? `[${api.host}]` : api.host}:${api.port}/ping`;
 const pingCode = (api: NodeApiEndpoint) =>
   `if ${HAS_CURL}; then curl -sSk --max-time 5 -D - ${shq(pingUrl(api))} 2>&1 | tr -d '\\r'; else echo ${shq(CURL_MISSING)}; fi`;
 

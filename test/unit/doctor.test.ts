@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseDoctorProbe, type DoctorProbeInput } from '../../src/commands/doctor/probe.js';
-import { doctorChecklist, doctorNotes, nodeApiPortOf, topLevelElements, topLevelServer, type DoctorFindings } from '../../src/commands/doctor/checks.js';
+import { doctorChecklist, doctorNotes, topLevelElements, topLevelServer, type DoctorFindings } from '../../src/commands/doctor/checks.js';
+import { nodeApiOf } from '../../src/hsts/aspera-conf.js';
 
 const DATABASE_FIRST = `<?xml version='1.0' encoding='UTF-8'?>
 <CONF version="2">
@@ -38,14 +39,14 @@ describe('aspera.conf, by its structure', () => {
     ['<CONF><server><https_port>99999</https_port></server></CONF>', 9092],
     [null, 9092],
   ])('Node API port, case %#', (xml, port) => {
-    expect(nodeApiPortOf(xml)).toBe(port);
+    expect(nodeApiOf(xml).port).toBe(port);
   });
 });
 
 const INPUT: DoctorProbeInput = {
   users: [{ user: 'asperadaemon', listed: true }, { user: 'xfer', listed: false }],
   storePlaces: ['localkeystore.db', '.aspera/localkeystore.db'],
-  nodeApiPort: 9093,
+  nodeApi: { scheme: 'https', host: '127.0.0.1', port: 9093 },
   nodedUser: 'asperadaemon',
 };
 
@@ -93,8 +94,8 @@ describe('the doctor\'s notes', () => {
   it('names each detail where the node differs from what hsts-cluster assumes', () => {
     expect(notes(parseDoctorProbe(INPUT, OUTPUT))).toEqual([
       'asperaredisd runs as asperaredisd (/opt/aspera/sbin/asperaredisd), not redis-server/redis-sentinel',
-      'Redis 6.0.16 is older than 6.2, which rotate-password (ACL passwords kept side by side) needs',
-      'Redis 6.0.16 is older than 7.0, which enable-debug-command in the rendered Redis file needs',
+      'Redis 6.0.16 is older than 6.2, which rotate-password (multi-password ACLs, Sentinel ACLs and sentinel-pass) needs',
+      'Redis 6.0.16 is older than 7.0, which enable-debug-command (verify\'s failover test by DEBUG sleep; older: SENTINEL FAILOVER) needs',
       '/opt/aspera/etc/redis is root:root 755, not asperadaemon\'s: Redis\'s CONFIG REWRITE and Sentinel\'s config saves cannot create their temporary file there',
       'the Node API is on port 9093 (aspera.conf), not IBM\'s default 9092: hsts-cluster asks there',
       'aspera.conf has a <database> section (with its own <server>) before the top-level <server>',
@@ -116,11 +117,22 @@ describe('the doctor\'s notes', () => {
     const found = parseDoctorProbe(INPUT, 'user=xfer /srv/aspera/users/xfer');
     expect(notes(found, null)).toContain('xfer\'s home is /srv/aspera/users/xfer, outside /home');
   });
+
+  it.each([
+    ['HTTP only', '<CONF><server><enable_https>false</enable_https><enable_http>true</enable_http></server></CONF>',
+      'the Node API is at http://127.0.0.1:9091/ping (aspera.conf), not IBM\'s default https://127.0.0.1:9092/ping: hsts-cluster asks there'],
+    ['a listen address', '<CONF><server><listen>192.0.2.7:9092s</listen></server></CONF>',
+      'the Node API is at https://192.0.2.7:9092/ping (aspera.conf), not IBM\'s default https://127.0.0.1:9092/ping: hsts-cluster asks there'],
+    ['neither served', '<CONF><server><enable_https>false</enable_https></server></CONF>',
+      'aspera.conf serves the Node API on neither HTTPS nor HTTP: verify and status ask https://127.0.0.1:9092/ping, IBM\'s default, and find no asperanoded there'],
+  ])('names where the Node API is when aspera.conf moves it: %s', (_name, xml, note) => {
+    expect(notes(parseDoctorProbe(INPUT, ''), xml)).toContain(note);
+  });
 });
 
 describe('the checklist', () => {
   it('answers the list in docs/platforms.md from the findings', () => {
-    const items = doctorChecklist(parseDoctorProbe(INPUT, OUTPUT), 9093);
+    const items = doctorChecklist(parseDoctorProbe(INPUT, OUTPUT), INPUT.nodeApi);
     expect(items.map((c) => [c.ok, c.detail])).toEqual([
       [false, 'absent'],
       [true, 'found'],

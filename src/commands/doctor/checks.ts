@@ -2,7 +2,8 @@
  * `hsts-cluster doctor`: what a node says about the details IBM's documents leave open, and what
  * hsts-cluster assumes where it does not ask yet. Pure: findings in, notes and checklist out.
  */
-import { DEFAULT_NODE_API, nodeApiOf, parseServerSection } from '../../hsts/aspera-conf.js';
+import { DEFAULT_NODE_API, nodeApiEndpoint, parseServerSection, pingUrl, type NodeApiEndpoint } from '../../hsts/aspera-conf.js';
+import { NEEDS } from '../../hsts/redis-version.js';
 import { compareVersions } from '../../hsts/version.js';
 
 /** A service's main process as systemd and /proc tell it (no ptrace needed). */
@@ -59,16 +60,9 @@ export function topLevelElements(xml: string): string[] {
 /** The top-level <server> section's data (aspera-conf.ts: the schema also has a <server> inside <database>). */
 export const topLevelServer = (xml: string): Record<string, string> => parseServerSection(xml);
 
-/** The Node API's port as aspera.conf sets it (https_port, enable_https, http_port, enable_http, listen), IBM's default 9092. */
-export function nodeApiPortOf(xml: string | null): number {
-  return nodeApiOf(xml).port;
-}
 
-/** Features hsts-cluster uses and the Redis they need. */
-const REDIS_FEATURES: [string, string][] = [
-  ['6.2', 'rotate-password (ACL passwords kept side by side)'],
-  ['7.0', 'enable-debug-command in the rendered Redis file'],
-];
+/** Features hsts-cluster uses that a Redis older than the pre-flight's minimum lacks, as pre-flight and the commands name them. */
+const REDIS_FEATURES = [NEEDS.rotation, NEEDS.debugCommand].map((need) => [need.version.slice(0, 2).join('.'), need.feature] as const);
 
 export interface NoteInput {
   findings: DoctorFindings;
@@ -97,8 +91,14 @@ export function doctorNotes({ findings, asperaConf, nodedUser }: NoteInput): str
   if (redisDir && !redisDir.startsWith(`${nodedUser}:`)) {
     notes.push(`/opt/aspera/etc/redis is ${redisDir}, not ${nodedUser}'s: Redis's CONFIG REWRITE and Sentinel's config saves cannot create their temporary file there`);
   }
-  const port = nodeApiPortOf(asperaConf);
-  if (port !== DEFAULT_NODE_API.port) notes.push(`the Node API is on port ${port} (aspera.conf), not IBM's default ${DEFAULT_NODE_API.port}: hsts-cluster asks there`);
+  const api = nodeApiEndpoint(parseServerSection(asperaConf ?? ''));
+  if (api === null) {
+    notes.push(`aspera.conf serves the Node API on neither HTTPS nor HTTP: verify and status ask ${pingUrl(DEFAULT_NODE_API)}, IBM's default, and find no asperanoded there`);
+  } else if (api.scheme === DEFAULT_NODE_API.scheme && api.host === DEFAULT_NODE_API.host) {
+    if (api.port !== DEFAULT_NODE_API.port) notes.push(`the Node API is on port ${api.port} (aspera.conf), not IBM's default ${DEFAULT_NODE_API.port}: hsts-cluster asks there`);
+  } else {
+    notes.push(`the Node API is at ${pingUrl(api)} (aspera.conf), not IBM's default ${pingUrl(DEFAULT_NODE_API)}: hsts-cluster asks there`);
+  }
   const sections = topLevelElements(asperaConf ?? '');
   const database = sections.indexOf('database');
   if (database >= 0 && database < sections.indexOf('server')) {
@@ -119,7 +119,7 @@ export interface CheckItem {
 }
 
 /** docs/platforms.md's "Before pointing hsts-cluster at a real HSTS" list, answered by the node. */
-export function doctorChecklist(findings: DoctorFindings, nodeApiPort: number): CheckItem[] {
+export function doctorChecklist(findings: DoctorFindings, nodeApi: NodeApiEndpoint): CheckItem[] {
   const root = findings.owners.get('/opt/aspera/etc/rootkeystore.db');
   const missingStores = findings.users.filter((u) => u.home !== null && u.stores.length === 0).map((u) => u.user);
   return [
@@ -132,7 +132,7 @@ export function doctorChecklist(findings: DoctorFindings, nodeApiPort: number): 
     { check: 'askmscli installed', ok: findings.askmscli, detail: findings.askmscli ? '/opt/aspera/bin/askmscli' : 'missing' },
     { check: 'curl installed (verify and status ask the Node API with it)', ok: findings.curl, detail: findings.curl ? 'yes' : 'curl not found: install curl' },
     {
-      check: `the Node API answers https://127.0.0.1:${nodeApiPort}/ping`,
+      check: `the Node API answers ${pingUrl(nodeApi)}`,
       ok: findings.nodeApiPing === '200',
       detail: findings.nodeApiPing === '000' ? 'no answer' : `HTTP ${findings.nodeApiPing}`,
     },

@@ -1,4 +1,5 @@
 import type { DoctorFindings, ServiceFinding, UserFinding } from './checks.js';
+import { pingUrl, type NodeApiEndpoint } from '../../hsts/aspera-conf.js';
 import { HSTS } from '../../hsts/paths.js';
 import { outputProbe, type Probe } from '../../remote/probe.js';
 import { shq } from '../../ssh/shell.js';
@@ -16,12 +17,13 @@ export interface DoctorProbeInput {
   users: { user: string; listed: boolean }[];
   /** Each localkeystore.db candidate as a path relative to the home ("localkeystore.db", ".aspera/..."). */
   storePlaces: string[];
-  nodeApiPort: number;
+  /** Where aspera.conf says asperanoded serves the Node API. */
+  nodeApi: NodeApiEndpoint;
   /** Who runs the Redis binary for its version: never root, since the binary is not IBM's programs, which are checked. */
   nodedUser: string;
 }
 
-function script({ users, storePlaces, nodeApiPort, nodedUser }: DoctorProbeInput): string {
+function script({ users, storePlaces, nodeApi, nodedUser }: DoctorProbeInput): string {
   return [
     `echo "hsts=$(${HSTS.asnodeadmin} -A 2>/dev/null | head -n 1)"`,
     `for u in ${SERVICES.join(' ')}; do`,
@@ -42,7 +44,7 @@ function script({ users, storePlaces, nodeApiPort, nodedUser }: DoctorProbeInput
     `for p in ${OWNED.map(shq).join(' ')}; do [ -e "$p" ] && stat -c 'owner=%U:%G %a %n' "$p"; done`,
     `[ -x ${HSTS.askmscli} ] && echo askmscli=yes`,
     'command -v curl >/dev/null 2>&1 && echo curl=yes',
-    `echo "ping=$(curl -sk -o /dev/null -m 5 -w '%{http_code}' https://127.0.0.1:${nodeApiPort}/ping 2>/dev/null)"`,
+    `echo "ping=$(curl -sk -o /dev/null -m 5 -w '%{http_code}' ${shq(pingUrl(nodeApi))} 2>/dev/null)"`,
     'true',
   ].join('\n');
 }

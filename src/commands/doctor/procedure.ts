@@ -1,6 +1,7 @@
-import { doctorChecklist, doctorNotes, nodeApiPortOf, topLevelElements, type CheckItem, type DoctorFindings } from './checks.js';
+import { doctorChecklist, doctorNotes, topLevelElements, type CheckItem, type DoctorFindings } from './checks.js';
 import { HSTS, localKeystoreCandidates } from '../../hsts/paths.js';
 import { parseHstsVersion } from '../../hsts/version.js';
+import { nodeApiOf, pingUrl } from '../../hsts/aspera-conf.js';
 import type { ClusterNode, Inventory } from '../../inventory/load.js';
 import { doctorProbe } from './probe.js';
 import { parseProbes, probeCommands } from '../../remote/probe.js';
@@ -69,8 +70,8 @@ async function doctorNode(inventory: Inventory, node: ClusterNode, session: Node
   const asperaConf = facts.files.get(HSTS.asperaConf)?.content?.toString('utf8') ?? null;
   const listed = hstsUsers(inventory);
   const users = [...listed.map((user) => ({ user, listed: true })), ...(listed.includes(EXAMPLE_USER) ? [] : [{ user: EXAMPLE_USER, listed: false }])];
-  const nodeApiPort = nodeApiPortOf(asperaConf);
-  const probe = doctorProbe({ users, storePlaces: localKeystoreCandidates('u').map((p) => p.slice('~u/'.length)), nodeApiPort, nodedUser: cluster.nodedUser });
+  const nodeApi = nodeApiOf(asperaConf);
+  const probe = doctorProbe({ users, storePlaces: localKeystoreCandidates('u').map((p) => p.slice('~u/'.length)), nodeApi, nodedUser: cluster.nodedUser });
   const { found } = parseProbes({ found: probe }, (await session.run(probeCommands({ found: probe }), 'run-all')).results);
   const port = (p: number, what: string) => ({ port: p, what, listening: found.listening.has(p), holders: [...new Set(found.listening.get(p) ?? [])] });
   return {
@@ -78,15 +79,15 @@ async function doctorNode(inventory: Inventory, node: ClusterNode, session: Node
     reachable: true,
     hstsVersion: found.hstsVersion === null ? null : parseHstsVersion(found.hstsVersion) ?? found.hstsVersion,
     services: found.services,
-    ports: [port(cluster.redisPort, 'Redis'), port(cluster.sentinelPort, 'Sentinel'), port(nodeApiPort, 'Node API')],
+    ports: [port(cluster.redisPort, 'Redis'), port(cluster.sentinelPort, 'Sentinel'), port(nodeApi.port, 'Node API')],
     users: found.users,
     owners: Object.fromEntries(found.owners),
-    nodeApi: { address: `https://127.0.0.1:${nodeApiPort}`, ping: found.nodeApiPing },
+    nodeApi: { address: pingUrl(nodeApi).replace(/\/ping$/, ''), ping: found.nodeApiPing },
     asperaConfSections: topLevelElements(asperaConf ?? ''),
     firewall: firewallStack(facts),
     refusals: preflightProblems(checks, inventory, node, facts),
     notes: doctorNotes({ findings: found, asperaConf, nodedUser: cluster.nodedUser }),
-    checklist: doctorChecklist(found, nodeApiPort),
+    checklist: doctorChecklist(found, nodeApi),
   };
 }
 
