@@ -68,10 +68,15 @@ const ENTER = sharedFunction([
 ].join('\n'));
 
 /**
- * `__write PATH OWNER GROUP MODE < CONTENT`: PATH replaced by a new file (root's, fd 4) holding stdin,
+ * `__write PATH OWNER GROUP MODE < CONTENT`: PATH replaced by a new file (fd 4) holding stdin,
  * or status 1 and why="REASON". It works inside PATH's directory, entered once (__enter), with
  * names relative to it. noclobber opens a name that does not exist with O_EXCL; one that appeared
- * meanwhile is refused by the fstat (it must be the empty regular file just made).
+ * meanwhile is refused by the fstat (it must be the empty regular file just made). The new file
+ * gets OWNER, GROUP and MODE while it is still empty, before any byte is written: in a directory
+ * another account owns, that account can rename the temporary file, and one left root's with
+ * content (a write cut short by a full disk, a killed batch) would be a root-owned file of its
+ * choosing there (the shipped Sentinel unit is installed only from a root-owned file). The
+ * temporary name is removed on every way out the shell sees.
  */
 const WRITE = [ENTER, sharedFunction([
   '__write() { local out',
@@ -80,10 +85,11 @@ const WRITE = [ENTER, sharedFunction([
   `    t=$(mktemp -u ".$n.hsts-cluster.XXXXXXXXXX") || { echo 'no temporary name'; exit 1; }`,
   `    { set -C; exec 4>"$t"; } 2>/dev/null || { echo "cannot create $t"; exit 1; }`,
   '    set +C',
-  `    [ "$(stat -L -c '%F %h %U' /dev/fd/4)" = 'regular empty file 1 root' ] || { echo "$t was not the new file"; exit 1; }`,
-  '    if cat >&4 && chown "$2:$3" /dev/fd/4 && chmod "$4" /dev/fd/4 && mv -f -T -- "$t" "$n" &&',
-  `      [ "$(stat -c %d:%i -- "$n")" = "$(stat -L -c %d:%i /dev/fd/4)" ]; then exit 0; fi`,
-  `    rm -f -- "$t"; echo 'could not be written in place (replaced meanwhile?)'; exit 1`,
+  `    trap 'rm -f -- "$t"' EXIT`,
+  `    [ "$(stat -L -c '%F %h %U' /dev/fd/4)" = 'regular empty file 1 root' ] || { t=; echo "the new file was replaced"; exit 1; }`,
+  '    if chown "$2:$3" /dev/fd/4 && chmod "$4" /dev/fd/4 && cat >&4 && mv -f -T -- "$t" "$n" &&',
+  `      [ "$(stat -c %d:%i -- "$n")" = "$(stat -L -c %d:%i /dev/fd/4)" ]; then t=; exit 0; fi`,
+  `    echo 'could not be written in place (replaced meanwhile?)'; exit 1`,
   '  ) && return 0',
   '  why=$out; return 1',
   '}',
@@ -165,6 +171,8 @@ export interface SafeCopy {
   maxBytes: number | null;
   /** When the source is absent: this shell code runs instead (e.g. note the absence); default fails. */
   whenAbsent?: string;
+  /** The owner the opened source must have, else the copy is refused (a dataset is the noded user's). */
+  sourceOwner?: string;
 }
 
 /**
@@ -181,6 +189,7 @@ export function safeCopyCode(copy: SafeCopy): string {
     'if [ -e "$src" ] || [ -L "$src" ]; then',
     `  __open "$src" ${bound(copy.maxBytes)} || { echo "refused $src: $why"; exit 1; }`,
     '  set -- $m',
+    ...(copy.sourceOwner === undefined ? [] : [`  [ "$1" = ${shq(copy.sourceOwner)} ] || { exec 3<&-; echo "refused $src: owned by $1, not "${shq(copy.sourceOwner)}; exit 1; }`]),
     `  ${readOpened(copy.maxBytes)} | __write "$dst" "$1" "$2" "$3" || { echo "$dst: could not be written (replaced meanwhile?)"; exit 1; }`,
     `else ${absent}; fi`,
   ].join('\n');

@@ -29,7 +29,10 @@ export function rdbPath(redisConfText: string | null): string {
  * write: root copies it, and copies it back, only where that user writes it anyway: a directory the
  * noded user owns, named without a link anywhere on its way (the canonical path is the path), and a
  * file that is the noded user's when it exists. `dir /etc` with `dbfilename shadow` is refused, so a
- * rollback cannot put an old /etc/shadow back.
+ * rollback cannot put an old /etc/shadow back. The checks pass by path, and the noded user can swap
+ * its directory for a link to /etc right after them: so the check ends inside the directory, entered
+ * once (`cd -P`) and checked again there, and every later use names the file relative to it
+ * (`rdbHere`): a swap after the check changes nothing.
  */
 export function rdbPlaceCheck(rdb: string, nodedUser: string): string {
   const dir = posix.dirname(rdb);
@@ -41,7 +44,13 @@ export function rdbPlaceCheck(rdb: string, nodedUser: string): string {
     `[ "$(readlink -f -- ${shq(dir)} 2>/dev/null)" = ${shq(dir)} ] && [ -d ${shq(dir)} ] || ${refuse('its directory is a link, has a link on its way, or is missing')}`,
     `[ "$(stat -c %U -- ${shq(dir)})" = ${shq(nodedUser)} ] || ${refuse(`its directory is not ${nodedUser}'s`)}`,
     `if [ -e ${shq(rdb)} ] || [ -L ${shq(rdb)} ]; then [ "$(stat -c %U -- ${shq(rdb)})" = ${shq(nodedUser)} ] || ${refuse(`the file is not ${nodedUser}'s`)}; fi`,
+    `cd -P -- ${shq(dir)} 2>/dev/null && [ "$(pwd -P)" = ${shq(dir)} ] && [ "$(stat -c %U .)" = ${shq(nodedUser)} ] || ${refuse('its directory changed while it was checked')}`,
   ].join('\n');
+}
+
+/** The RDB as the commands after rdbPlaceCheck name it: relative to the directory the check entered. */
+export function rdbHere(rdb: string): string {
+  return `./${posix.basename(rdb)}`;
 }
 
 /**
@@ -60,7 +69,7 @@ export function saveRedisDataCommand(runDir: string, rdb: string, running: Targe
       ...save,
       `rm -f ${shq(saved)} ${shq(`${saved}.absent`)}`,
       // Redis's directory is the noded user's: the RDB is read only as a regular file, never through a link.
-      safeCopyCode({ from: rdb, to: saved, maxBytes: null, whenAbsent: `: > ${shq(`${saved}.absent`)}` }),
+      safeCopyCode({ from: rdbHere(rdb), to: saved, maxBytes: null, whenAbsent: `: > ${shq(`${saved}.absent`)}`, sourceOwner: nodedUser }),
     ].join('\n'),
     ...(running ? { inputs: passwordInput(running) } : {}),
   };
@@ -73,9 +82,11 @@ export function putBackRedisDataCommand(runDir: string, rdb: string, nodedUser: 
     label: `restore Redis's dataset ${rdb} from ${saved}`,
     // Written as a new file renamed onto the RDB (a random name in Redis's directory, which the
     // noded user owns), with the saved copy's owner and mode.
+    // The saved copy must be the noded user's, as the file it came from was: one that is not (saved
+    // by an older hsts-cluster from a directory swapped meanwhile) is refused, not written as root's.
     code: [rdbPlaceCheck(rdb, nodedUser), REMOVE_FUNCTION, safeCopyCode({
-      from: saved, to: rdb, maxBytes: null,
-      whenAbsent: `if [ -e ${shq(`${saved}.absent`)} ]; then __remove ${shq(rdb)} ${shq(nodedUser)} || { echo ${shq(`${rdb}: not removed`)}; exit 1; }; else echo ${shq(`no dataset was saved in ${runDir}`)}; exit 1; fi`,
+      from: saved, to: rdbHere(rdb), maxBytes: null, sourceOwner: nodedUser,
+      whenAbsent: `if [ -e ${shq(`${saved}.absent`)} ]; then __remove ${shq(rdbHere(rdb))} ${shq(nodedUser)} || { echo ${shq(`${rdb}: not removed`)}; exit 1; }; else echo ${shq(`no dataset was saved in ${runDir}`)}; exit 1; fi`,
     })].join('\n'),
   };
 }

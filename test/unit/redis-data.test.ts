@@ -1,9 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { rdbPath, rdbPlaceCheck } from '../../src/runner/redis-data.js';
+import { putBackRedisDataCommand, rdbHere, rdbPath, rdbPlaceCheck } from '../../src/runner/redis-data.js';
+import { safeCopyCode } from '../../src/remote/safe-files.js';
+import { renderBatch } from '../../src/ssh/remote-script.js';
 
 describe('rdbPath', () => {
   it('joins dir and dbfilename as the specification sets them', () => {
@@ -69,6 +71,39 @@ describe('rdbPlaceCheck', () => {
       expect(r.stdout, name).toContain('its path holds characters other than letters, digits and');
     }
     expect(existsSync(marker)).toBe(false);
+  });
+
+  // The whole command as a node runs it: its shared functions defined once by the batch.
+  const runCode = (code: string) => spawnSync('bash', ['-c', renderBatch([{ label: 'c', code }], 'run-all').script], { encoding: 'utf8' });
+
+  it.runIf(isRoot)('leaves the shell in the checked directory: a swap for a link to /etc after the check reads and writes nothing there', () => {
+    const dir = dirOf('pinned', nobody());
+    const etc = dirOf('etc-like', 0);
+    writeFileSync(join(dir, 'dump.rdb'), 'REDIS dataset');
+    chownSync(join(dir, 'dump.rdb'), nobody(), nobody());
+    writeFileSync(join(etc, 'dump.rdb'), 'root:secret');
+    const saved = join(dirOf('run', 0), 'redis.rdb');
+    const swap = `mv ${dir} ${dir}.old && ln -s ${etc} ${dir}`;
+    const r = runCode([rdbPlaceCheck(join(dir, 'dump.rdb'), 'nobody'), swap,
+      safeCopyCode({ from: rdbHere(join(dir, 'dump.rdb')), to: saved, maxBytes: null, sourceOwner: 'nobody' })].join('\n'));
+    expect(r.stdout).not.toContain('refused');
+    expect(readFileSync(saved, 'utf8')).toBe('REDIS dataset');
+  });
+
+  it.runIf(isRoot)('puts back only a saved dataset that is the noded user\'s, never a root-owned one', () => {
+    const dir = dirOf('putback', nobody());
+    writeFileSync(join(dir, 'dump.rdb'), 'current');
+    chownSync(join(dir, 'dump.rdb'), nobody(), nobody());
+    const runDir = dirOf('run-rootcopy', 0);
+    writeFileSync(join(runDir, 'redis.rdb'), 'root:secret');
+    const r = runCode(putBackRedisDataCommand(runDir, join(dir, 'dump.rdb'), 'nobody').code);
+    expect(r.stdout).toContain('owned by root, not nobody');
+    expect(readFileSync(join(dir, 'dump.rdb'), 'utf8')).toBe('current');
+    chownSync(join(runDir, 'redis.rdb'), nobody(), nobody());
+    writeFileSync(join(runDir, 'redis.rdb'), 'saved dataset');
+    const ok = runCode(putBackRedisDataCommand(runDir, join(dir, 'dump.rdb'), 'nobody').code);
+    expect(ok.stdout).not.toContain('refused');
+    expect(readFileSync(join(dir, 'dump.rdb'), 'utf8')).toBe('saved dataset');
   });
 
   it.runIf(isRoot)('refuses a directory reached through a link, even one the noded user owns', () => {

@@ -240,6 +240,26 @@ describe('the directory a write or a removal lands in', () => {
     expect(readdirSync(other)).toEqual([]);
   });
 
+  it.runIf(isRoot)('gives the temporary file its owner before any byte: a write killed half way leaves no root-owned file of the content in the owner\'s directory', () => {
+    const home = userDir('home-killed', 'nobody');
+    // cat is where the bytes go in: killed there, as a full disk or a killed batch would stop it.
+    const r = run({ label: 'write', code: `cat() { kill -KILL $BASHPID; }\n${safeWriteCode(join(home, 'aspera_31415.conf'), 'nobody', 'nogroup', '640')}`, inputs: { content: '[Service]\nExecStart=/bin/sh -c id\n' } });
+    expect(r.exitCode).toBe(1);
+    const left = readdirSync(home);
+    expect(left.length).toBeLessThanOrEqual(1);
+    for (const name of left) {
+      expect(statSync(join(home, name)).uid, name).toBe(uidOf('nobody'));
+      expect(statSync(join(home, name)).size, name).toBe(0);
+    }
+  });
+
+  it.runIf(isRoot)('removes its temporary name when the write fails', () => {
+    const home = userDir('home-failed', 'nobody');
+    const r = run({ label: 'write', code: `cat() { return 1; }\n${safeWriteCode(join(home, 'x.conf'), 'nobody', 'nogroup', '640')}`, inputs: { content: 'x' } });
+    expect(r.exitCode).toBe(1);
+    expect(readdirSync(home)).toEqual([]);
+  });
+
   it.runIf(isRoot)('removes only from inside the owner\'s directory, never through a link into root\'s', () => {
     const home = userDir('home-rm', 'nobody');
     const rootDir = userDir('etc-like', 'root');

@@ -8,7 +8,7 @@ import { pollUntil } from '../../remote/waits.js';
 import type { RemoteCommand } from '../../ssh/remote-script.js';
 import { shq } from '../../ssh/shell.js';
 import { CONFIG_MAX_BYTES, OPEN_FUNCTION } from '../../remote/safe-files.js';
-import { rdbPlaceCheck } from '../../runner/redis-data.js';
+import { rdbHere, rdbPlaceCheck } from '../../runner/redis-data.js';
 
 const info = (target: RedisTarget, field: string) => `$(${asredisCode(target, ['INFO', 'persistence'])} | tr -d '\\r' | sed -n 's/^${field}://p')`;
 
@@ -34,7 +34,9 @@ export function bgsaveAndRead(target: RedisTarget, rdb: string, timeoutMs: numbe
       `status=${info(target, 'rdb_last_bgsave_status')}`,
       '[ "$status" = ok ] || { echo "BGSAVE failed: rdb_last_bgsave_status:$status"; exit 1; }',
       OPEN_FUNCTION,
-      `__open ${shq(rdb)} '' || { echo ${shq(`refused ${rdb}`)}": $why"; exit 1; }`,
+      // rdbPlaceCheck left the shell in the RDB's directory: the file is opened there, and must be the noded user's.
+      `__open ${shq(rdbHere(rdb))} '' || { echo ${shq(`refused ${rdb}`)}": $why"; exit 1; }`,
+      `set -- $m; [ "$1" = ${shq(nodedUser)} ] || { echo ${shq(`refused ${rdb}: owned by `)}"$1"; exit 1; }`,
       'base64 -w0 <&3; echo',
     ].join('\n'),
     inputs: passwordInput(target),
