@@ -1,5 +1,5 @@
-import { HSTS } from '../hsts/paths.js';
-import { shq } from '../ssh/shell.js';
+import { HSTS, localKeystoreCandidates } from '../hsts/paths.js';
+import { shPath, shq } from '../ssh/shell.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import type { Secret } from '../util/secret.js';
 
@@ -12,7 +12,22 @@ export function storeRedisPassword(password: Secret | string): RemoteCommand {
   };
 }
 
-/** `askmscli -i -u USER`: USER's keystore, made from the stored Redis password. */
+/**
+ * Refuses (prints why, fails) when a place askmscli may write a store at, or the directory it would
+ * be in, is a link or no regular file: askmscli runs as root and opens the store by name, in a home
+ * its user owns, and that user could point the name at /etc/ld.so.preload after the snapshot. Run in
+ * the same command as askmscli, right before it: the window left is askmscli's own.
+ */
+export function keystorePlacesGuard(places: string[]): string {
+  return places.map((place) => {
+    const dir = place.slice(0, place.lastIndexOf('/'));
+    const check = (path: string, kind: 'file' | 'directory') => `if [ -L ${shPath(path)} ] || { [ -e ${shPath(path)} ] && [ ! ${kind === 'file' ? '-f' : '-d'} ${shPath(path)} ]; }; then ` +
+      `echo ${shq(`${path} is a link or not a ${kind === 'file' ? 'regular file' : 'directory'}: askmscli not run as root there`)}; exit 1; fi`;
+    return [...(/^~[^/]+$/.test(dir) ? [] : [check(dir, 'directory')]), check(place, 'file')].join('\n');
+  }).join('\n');
+}
+
+/** `askmscli -i -u USER`: USER's keystore, made from the stored Redis password, after the guard above. */
 export function initKeystore(user: string): RemoteCommand {
-  return { label: `askmscli -i -u ${user}`, code: `${HSTS.askmscli} -i -u ${shq(user)}` };
+  return { label: `askmscli -i -u ${user}`, code: `${keystorePlacesGuard(localKeystoreCandidates(user))}\n${HSTS.askmscli} -i -u ${shq(user)}` };
 }

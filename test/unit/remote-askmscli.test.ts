@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
-import { initKeystore, storeRedisPassword } from '../../src/remote/askmscli.js';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { initKeystore, keystorePlacesGuard, storeRedisPassword } from '../../src/remote/askmscli.js';
 import { Secret } from '../../src/util/secret.js';
 
 describe('remote/askmscli', () => {
@@ -17,7 +21,47 @@ describe('remote/askmscli', () => {
   it.each([
     ['xfer', 'askmscli -i -u xfer', "/opt/aspera/bin/askmscli -i -u 'xfer'"],
     ['asperadaemon', 'askmscli -i -u asperadaemon', "/opt/aspera/bin/askmscli -i -u 'asperadaemon'"],
-  ])('makes the keystore of %s', (user, label, code) => {
-    expect(initKeystore(user)).toEqual({ label, code });
+  ])('makes the keystore of %s, after checking the places askmscli writes it', (user, label, code) => {
+    const command = initKeystore(user);
+    expect(command.label).toBe(label);
+    expect(command.code.endsWith(`\n${code}`)).toBe(true);
+    expect(command.code).toContain(`[ -L ~${user}/'localkeystore.db' ]`);
+    expect(command.code).toContain(`[ -L ~${user}/'.aspera/localkeystore.db' ]`);
+  });
+});
+
+/** The guard run by bash on a scratch home: askmscli (root) must not open a store through a link its user planted. */
+describe('the places askmscli writes a store, checked right before it runs', () => {
+  const home = mkdtempSync(join(tmpdir(), 'hsts-askms-home-'));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  let n = 0;
+  const places = () => {
+    const h = join(home, String(n++));
+    mkdirSync(h);
+    return { h, places: [join(h, 'localkeystore.db'), join(h, '.aspera', 'localkeystore.db')] };
+  };
+  const guard = (paths: string[]) => spawnSync('bash', ['-c', `${keystorePlacesGuard(paths)}\necho RUN`], { encoding: 'utf8' });
+
+  it('lets askmscli run where the stores are absent, or regular files in a real .aspera directory', () => {
+    const a = places();
+    expect(guard(a.places).stdout).toBe('RUN\n');
+    mkdirSync(join(a.h, '.aspera'));
+    writeFileSync(a.places[1]!, 'store');
+    writeFileSync(a.places[0]!, 'store');
+    expect(guard(a.places).stdout).toBe('RUN\n');
+  });
+
+  it.each([
+    ['a dangling link to /etc/ld.so.preload', (h: string) => symlinkSync('/etc/ld.so.preload.hsts-test-never', join(h, 'localkeystore.db')), 'localkeystore.db is a link or not a regular file'],
+    ['a link to a root file', (h: string) => symlinkSync('/etc/passwd', join(h, 'localkeystore.db')), 'localkeystore.db is a link or not a regular file'],
+    ['.aspera linked to /etc', (h: string) => symlinkSync('/etc', join(h, '.aspera')), '.aspera is a link or not a directory'],
+    ['a directory where the store goes', (h: string) => mkdirSync(join(h, 'localkeystore.db')), 'localkeystore.db is a link or not a regular file'],
+  ])('refuses %s, and askmscli does not run', (_name, plant, why) => {
+    const a = places();
+    plant(a.h);
+    const r = guard(a.places);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(why);
+    expect(r.stdout).not.toContain('RUN');
   });
 });
