@@ -74,9 +74,17 @@ export function parseListeners(listen: string[], ancestry: string[], uidNames: s
     const port = Number(address.slice(address.lastIndexOf(':') + 1));
     if (!Number.isInteger(port) || port <= 0) continue;
     const tail = rest.join(' ');
-    const uid = Number(/\buid:(\d+)/.exec(tail)?.[1] ?? 0);
+    // A process's name is printed as it is and any account chooses it: the last `uid:` is the socket's
+    // (ss's extended fields follow the users), and each holder is a `,pid=N,fd=M)`, its name the text
+    // back to the `("` before it, for display only. A name holding a fake `,pid=...` adds a holder; it
+    // hides none (every holder must be ours).
+    const uid = Number([...tail.matchAll(/\buid:(\d+)/g)].at(-1)?.[1] ?? 0);
     const user = names.get(uid) ?? (uid === 0 ? 'root' : null);
-    const procs = [...tail.matchAll(/\("([^"]{0,64})",pid=(\d+)/g)].map((m) => ({ command: m[1]!, pid: Number(m[2]) }));
+    const procs = [...tail.matchAll(/,pid=(\d+),fd=\d+\)/g)].map((m) => {
+      const before = tail.slice(0, m.index);
+      const open = before.lastIndexOf('("');
+      return { command: open >= 0 ? before.slice(open + 2).replace(/"$/, '').slice(0, 64) : '?', pid: Number(m[1]) };
+    });
     const holders: PortHolder[] = procs.length > 0
       ? procs.map(({ command, pid }) => ({ pid, command, uid, user, ancestors: parents.get(pid) ?? [] }))
       : [{ pid: null, command: null, uid, user, ancestors: [] }];

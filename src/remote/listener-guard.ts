@@ -15,13 +15,16 @@ const FN = '__hsts_owned';
  * passes (the port is another host's, or nothing listens: the connection fails by itself; a socket
  * bound in the moment between this check and the connection is not seen). The fast path (the noded user's socket) costs
  * two processes (`ss`, `id`); systemctl and /proc are read only for a socket of another uid.
- * ss prints no `uid:` for root's sockets.
+ * ss prints no `uid:` for root's sockets. ss prints a process's name as it is, and any account names
+ * its processes: a name like `x",pid=60` or ` uid:999` would read as the unit's MainPID or the noded
+ * user's uid if the first match counted. So the last `uid:` (the extended fields follow the users)
+ * and the last `,pid=N,fd=M)` are the ones read (the name is only shown: a process sets its own).
  */
 const DEFINITION = `${FN}() { local w u p c m q n a r f k v; w=$(id -u "$3" 2>/dev/null) || w=; ` +
   'while read -r _ _ _ a _ r; do ' +
   'case $a in *:"$2") ;; *) continue;; esac; ' +
-  'u=0; [[ $r =~ uid:([0-9]+) ]] && u=${BASH_REMATCH[1]}; [ -n "$w" ] && [ "$u" = "$w" ] && continue; ' +
-  'p=; c=?; [[ $r =~ \\(\\"([^\\"]{0,64})\\",pid=([0-9]+) ]] && { c=${BASH_REMATCH[1]}; p=${BASH_REMATCH[2]}; }; ' +
+  'u=0; [[ $r =~ ^(.*[[:space:]])?uid:([0-9]+) ]] && u=${BASH_REMATCH[2]}; [ -n "$w" ] && [ "$u" = "$w" ] && continue; ' +
+  'p=; c=?; [[ $r =~ .*,pid=([0-9]+),fd=[0-9]+\\) ]] && { p=${BASH_REMATCH[1]}; [[ $r =~ \\(\\"([^\\"]{0,64})\\",pid= ]] && c=${BASH_REMATCH[1]}; }; ' +
   'if [ -n "$p" ]; then m=$(systemctl show -p MainPID --value "$4" 2>/dev/null); q=$p; n=0; ' +
   'while [ "${q:-0}" -gt 1 ] && [ $n -lt 32 ]; do [ "$q" = "$m" ] && continue 2; f=/proc/$q/status; q=; ' +
   'while read -r k v; do [ "$k" = PPid: ] && { q=$v; break; }; done 2>/dev/null < "$f"; n=$((n+1)); done; fi; ' +

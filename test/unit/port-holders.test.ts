@@ -54,4 +54,19 @@ describe('hsts/port-holders: parseListeners', () => {
     expect(listeners.get(31415)).toEqual([{ pid: 60, command: 'asperaredisd', uid: 999, user: 'asperadaemon', ancestors: [1] }]);
     expect(listeners.get(41415)).toEqual([{ pid: null, command: null, uid: 999, user: 'asperadaemon', ancestors: [] }]);
   });
+
+  it('reads the socket\'s uid and every holder\'s pid where ss puts them, whatever a process is named', () => {
+    const listen = [
+      '0.0.0.0:31415 0.0.0.0:* users:(("x",pid=60",pid=4242,fd=3)) uid:1500 ino:1 sk:2 <->',
+      '0.0.0.0:41415 0.0.0.0:* users:((" uid:999",pid=4243,fd=3)) uid:1500 ino:2 sk:3 <->',
+      '0.0.0.0:9092 0.0.0.0:* users:(("a,pid=60,fd=3)",pid=4244,fd=3)) uid:1500 ino:3 sk:4 <->',
+    ];
+    const listeners = parseListeners(listen, [], ['1500 mallory', '999 asperadaemon']);
+    const owner = { unit: 'asperaredisd', mainPid: 60, nodedUser: 'asperadaemon', nodedUid: 999 };
+    expect(listeners.get(31415)).toEqual([{ pid: 4242, command: 'x",pid=60', uid: 1500, user: 'mallory', ancestors: [] }]);
+    expect(listeners.get(41415)).toEqual([{ pid: 4243, command: ' uid:999', uid: 1500, user: 'mallory', ancestors: [] }]);
+    // A name holding a whole fake `,pid=60,fd=3)` adds a holder; the real one is still there, and foreign.
+    expect(listeners.get(9092)!.map((h) => h.pid)).toEqual([60, 4244]);
+    for (const port of [31415, 41415, 9092]) expect(foreignHolderProblems(port, listeners.get(port)!, owner), String(port)).not.toEqual([]);
+  });
 });

@@ -98,6 +98,10 @@ describe('remote/redis-cli', () => {
     ['another account on the target address as IPv4-mapped IPv6', line('[::ffff:172.20.0.2]:31415', 'users:(("nc",pid=6,fd=3)) uid:1500'), refused('pid 6 (nc) as user mallory')],
     ['another account\'s program named redis-server', line('0.0.0.0:31415', 'users:(("redis-server",pid=4242,fd=3)) uid:1500'), refused('pid 4242 (redis-server) as user mallory')],
     ['another account on the target address', line('172.20.0.2:31415', 'users:(("nc",pid=4242,fd=3)) uid:1500'), refused('pid 4242 (nc) as user mallory')],
+    // Any account names its processes, and ss prints the name as it is: a name that reads as the
+    // unit's MainPID or the noded user's uid must not make another account's socket pass.
+    ['another account\'s program named to read as the unit\'s MainPID', line('0.0.0.0:31415', 'users:(("x",pid=60",pid=4242,fd=3)) uid:1500'), refused('pid 4242 (x) as user mallory')],
+    ['another account\'s program named to read as the noded user\'s uid', line('0.0.0.0:31415', 'users:((" uid:999",pid=4242,fd=3)) uid:1500'), refused('pid 4242 ( uid:999) as user mallory')],
     ['root\'s program outside the unit', line('[::]:31415', 'users:(("nc",pid=4242,fd=3))'), refused('pid 4242 (nc) as user root')],
   ])('sends the password only to the expected listener: %s', (_name, ssLine, want) => {
     const r = runWithStub(asredis(target, ['PING']), ssLine);
