@@ -34,6 +34,18 @@ const out = async (i: number, command: string) => {
   return r.output.trim();
 };
 
+/** askmscli held (on the node it is planted on) until released, as a slow askmscli mid-run would be. */
+const HELD = [
+  'rm -f /tmp/askmscli.started /tmp/askmscli.release && mv /opt/aspera/bin/askmscli /opt/aspera/bin/askmscli.real',
+  "printf '%s\\n' '#!/bin/sh' 'touch /tmp/askmscli.started' 'i=0' 'while [ ! -e /tmp/askmscli.release ] && [ $i -lt 6000 ]; do sleep 0.1; i=$((i + 1)); done' 'exec /opt/aspera/bin/askmscli.real \"$@\"' > /opt/aspera/bin/askmscli",
+  'chmod +x /opt/aspera/bin/askmscli',
+].join(' && ');
+const RELEASE = [
+  'touch /tmp/askmscli.release',
+  "for i in $(seq 1 600); do pgrep -f '^/bin/sh /opt/aspera/bin/askmscli' >/dev/null || break; sleep 0.1; done",
+  'mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli && rm -f /tmp/askmscli.started /tmp/askmscli.release',
+].join('\n');
+
 describe('a mixed variant rig', () => {
   it('covers every variant, and each node says which it has', () => {
     expect(new Set(MIXED.flat())).toEqual(new Set(VARIANTS));
@@ -212,6 +224,38 @@ describe('day one and day two on the mixed variant rig', () => {
     expect(again.exitCode, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).totals.changed).toBe(0);
   }, 900_000);
+
+  it('rollback after a killed up that ran askmscli puts each node back as its variants had it: stores where askmscli keeps them, node2\'s Redis directory root\'s again, asperanoded healthy on each node\'s own Node API port', async () => {
+    const STORES = 'for f in /opt/aspera/etc/rootkeystore.db ~asperadaemon/localkeystore.db ~asperadaemon/.aspera/localkeystore.db; do [ -e "$f" ] && sha256sum "$f" || echo "absent $f"; done; stat -c "%U:%G %a" /opt/aspera/etc/redis';
+    // No record of what askmscli holds: up runs askmscli -s and -i again on every node. node2's
+    // Redis directory root's again, as the variant ships it: up gives it to the noded user first.
+    for (const i of [0, 1, 2]) await out(i, 'rm -f /var/lib/hsts-cluster/askmscli/*.json');
+    await out(1, 'chown root:root /opt/aspera/etc/redis && chmod 755 /opt/aspera/etc/redis');
+    const before = await Promise.all([0, 1, 2].map((i) => out(i, STORES)));
+    expect(before[1]).toMatch(/root:root 755$/);
+    await out(0, HELD);
+    try {
+      const run = startCli(['up', '-i', rig.inventoryPath]);
+      // node1's askmscli is held; node2 and node3 store the password and make the noded user's keystore meanwhile.
+      const made = await eventually(
+        () => Promise.all([1, 2].map((i) => rig.sh(i, `ls ${keystoreRecordPath('asperadaemon')}`))),
+        (rs) => rs.every((x) => x.exitCode === 0) || !run.running(), 240);
+      expect(made.map((x) => x.exitCode), run.stderr()).toEqual([0, 0]);
+      expect(await out(1, 'stat -c %U /opt/aspera/etc/redis')).toBe('asperadaemon');
+      run.child.kill('SIGKILL');
+      expect((await run.done).exitCode).toBe(137);
+      const rollback = await runCli(['rollback', '-i', rig.inventoryPath, '--json']);
+      expect(rollback.exitCode, rollback.stderr).toBe(0);
+    } finally {
+      await rig.sh(0, RELEASE);
+    }
+    expect(await Promise.all([0, 1, 2].map((i) => out(i, STORES)))).toEqual(before);
+    const ports = [0, 1, 2].map((i) => (rig.nodes[i]!.variants.includes('nodeapi-port') ? VARIANT_NODE_API_PORT : 9092));
+    const healthy = await eventually(
+      () => Promise.all([0, 1, 2].map((i) => rig.sh(i, `curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:${ports[i]}/ping`))),
+      (rs) => rs.every((x) => x.output.trim() === '200'), 60);
+    expect(healthy.map((x) => x.output.trim())).toEqual(['200', '200', '200']);
+  }, 900_000);
 });
 
 describe('rollback after the keystore step, keystores at the variants\' places', () => {
@@ -226,16 +270,6 @@ describe('rollback after the keystore step, keystores at the variants\' places',
     await ks?.down();
   });
   const STORES = 'for f in /opt/aspera/etc/rootkeystore.db ~asperadaemon/localkeystore.db ~asperadaemon/.aspera/localkeystore.db ~xfer/localkeystore.db ~xfer/.aspera/localkeystore.db; do [ -e "$f" ] && sha256sum "$f" || echo "absent $f"; done';
-  const HELD = [
-    'rm -f /tmp/askmscli.started /tmp/askmscli.release && mv /opt/aspera/bin/askmscli /opt/aspera/bin/askmscli.real',
-    "printf '%s\\n' '#!/bin/sh' 'touch /tmp/askmscli.started' 'i=0' 'while [ ! -e /tmp/askmscli.release ] && [ $i -lt 6000 ]; do sleep 0.1; i=$((i + 1)); done' 'exec /opt/aspera/bin/askmscli.real \"$@\"' > /opt/aspera/bin/askmscli",
-    'chmod +x /opt/aspera/bin/askmscli',
-  ].join(' && ');
-  const RELEASE = [
-    'touch /tmp/askmscli.release',
-    "for i in $(seq 1 600); do pgrep -f '^/bin/sh /opt/aspera/bin/askmscli' >/dev/null || break; sleep 0.1; done",
-    'mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli && rm -f /tmp/askmscli.started /tmp/askmscli.release',
-  ].join('\n');
 
   it('puts back or removes each store where askmscli wrote it, and asperanoded is healthy again everywhere', async () => {
     expect(ks.inventory.cluster.transferUsers).toEqual(['xfer']);
