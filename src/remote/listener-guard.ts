@@ -10,26 +10,30 @@ const FN = '__hsts_owned';
 
 /**
  * bash: `__hsts_owned IP PORT USER UNIT` succeeds when every local listener on PORT, whatever its
- * address (an `::ffff:IP` or wildcard socket reaches IP too), is owned by USER's uid, or is UNIT's
- * MainPID or one of its descendants; else it prints who holds the port and fails. No local listener
- * passes (the port is another host's, or nothing listens: the connection fails by itself; a socket
- * bound in the moment between this check and the connection is not seen). The fast path (the noded user's socket) costs
- * two processes (`ss`, `id`); systemctl and /proc are read only for a socket of another uid.
- * ss prints no `uid:` for root's sockets. ss prints a process's name as it is, and any account names
- * its processes: a name like `x",pid=60` or ` uid:999` would read as the unit's MainPID or the noded
- * user's uid if the first match counted. So the last `uid:` (the extended fields follow the users)
- * and the last `,pid=N,fd=M)` are the ones read (the name is only shown: a process sets its own).
+ * address (an `::ffff:IP` or wildcard socket reaches IP too), is owned by USER's uid, or is held by
+ * UNIT's MainPID or one of its descendants; else it prints who holds the port and fails. No local
+ * listener passes (the port is another host's, or nothing listens: the connection fails by itself;
+ * a socket bound in the moment between this check and the connection is not seen).
+ * `ss -Htlne` prints no process names: any account names its processes, and ss prints a name as it
+ * is, a newline or ` uid:999` included, which could make another account's socket read as the
+ * noded user's. Its uid and inode come first on the line, before anything another account chooses
+ * (a cgroup path it made can only add a line, and every line must pass). The fast path (the noded
+ * user's socket) costs two processes (`ss`, `id`); for a socket of another uid, its holder is the
+ * process with that inode open (one `find` over /proc) and systemctl and /proc say whether it is the
+ * unit's. ss prints no `uid:` for root's sockets.
  */
-const DEFINITION = `${FN}() { local w u p c m q n a r f k v; w=$(id -u "$3" 2>/dev/null) || w=; ` +
+const DEFINITION = `${FN}() { local w u p c m q n a r f k v i; w=$(id -u "$3" 2>/dev/null) || w=; ` +
   'while read -r _ _ _ a _ r; do ' +
   'case $a in *:"$2") ;; *) continue;; esac; ' +
-  'u=0; [[ $r =~ ^(.*[[:space:]])?uid:([0-9]+) ]] && u=${BASH_REMATCH[2]}; [ -n "$w" ] && [ "$u" = "$w" ] && continue; ' +
-  'p=; c=?; [[ $r =~ .*,pid=([0-9]+),fd=[0-9]+\\) ]] && { p=${BASH_REMATCH[1]}; [[ $r =~ \\(\\"([^\\"]{0,64})\\",pid= ]] && c=${BASH_REMATCH[1]}; }; ' +
+  'u=0; [[ $r =~ ^(uid:([0-9]+) )? ]] && u=${BASH_REMATCH[2]:-0}; [ -n "$w" ] && [ "$u" = "$w" ] && continue; ' +
+  'p=; c=?; i=; [[ $r =~ ^(uid:[0-9]+ )?ino:([0-9]+) ]] && i=${BASH_REMATCH[2]}; ' +
+  'if [ -n "$i" ] && [ "$i" != 0 ]; then f=$(find /proc/[0-9]*/fd -lname "socket:\\[$i\\]" -print -quit 2>/dev/null); p=${f#/proc/}; p=${p%%/*}; ' +
+  '[[ $p =~ ^[0-9]+$ ]] || p=; [ -n "$p" ] && read -r c 2>/dev/null < "/proc/$p/comm"; fi; ' +
   'if [ -n "$p" ]; then m=$(systemctl show -p MainPID --value "$4" 2>/dev/null); q=$p; n=0; ' +
   'while [ "${q:-0}" -gt 1 ] && [ $n -lt 32 ]; do [ "$q" = "$m" ] && continue 2; f=/proc/$q/status; q=; ' +
   'while read -r k v; do [ "$k" = PPid: ] && { q=$v; break; }; done 2>/dev/null < "$f"; n=$((n+1)); done; fi; ' +
   'echo "port $2 is held by pid ${p:-?} ($c) as user $(id -nu "$u" 2>/dev/null || echo "uid $u"), not by $4: password not sent"; return 1; ' +
-  'done < <(ss -Htlnpe "sport = :$2" 2>/dev/null); }';
+  'done < <(ss -Htlne "sport = :$2" 2>/dev/null); }';
 
 /**
  * bash that succeeds only when the listener on ip:port belongs to `owner` (see DEFINITION), to be

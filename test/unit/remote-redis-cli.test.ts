@@ -20,19 +20,22 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
  * Stand-ins for what the listener check asks the node: `ss` prints $SS_LINE (one listener, or
- * none), `id` knows asperadaemon (999) and mallory (1500), systemctl names MainPID 60.
+ * none), `find` names $HOLDER_PID as the process holding the socket, `id` knows asperadaemon (999)
+ * and mallory (1500), systemctl names MainPID 60.
  */
 const tools = join(dir, 'bin');
 mkdirSync(tools);
-writeFileSync(join(tools, 'ss'), '#!/bin/bash\n[ -n "${SS_LINE:-}" ] && printf "%s\\n" "$SS_LINE"; true\n');
+// Asked with -p (process names), it prints $SS_LINE_P when set: what another account's process name makes of ss's output.
+writeFileSync(join(tools, 'ss'), '#!/bin/bash\nif [[ "$1" == *p* ]] && [ -n "${SS_LINE_P:-}" ]; then printf "%s\\n" "$SS_LINE_P"; elif [ -n "${SS_LINE:-}" ]; then printf "%s\\n" "$SS_LINE"; fi; true\n');
 writeFileSync(join(tools, 'id'), '#!/bin/bash\ncase "$*" in "-u asperadaemon") echo 999;; "-nu 1500") echo mallory;; "-nu 0") echo root;; *) exit 1;; esac\n');
 writeFileSync(join(tools, 'systemctl'), '#!/bin/bash\necho 60\n');
-for (const tool of ['ss', 'id', 'systemctl']) chmodSync(join(tools, tool), 0o755);
+writeFileSync(join(tools, 'find'), '#!/bin/bash\n[ -n "${HOLDER_PID:-}" ] && echo "/proc/$HOLDER_PID/fd/3"; true\n');
+for (const tool of ['ss', 'id', 'systemctl', 'find']) chmodSync(join(tools, tool), 0o755);
 
-function runWithStub(command: RemoteCommand, ssLine = ''): { exitCode: number; output: string } {
+function runWithStub(command: RemoteCommand, ssLine = '', holderPid = '', ssLineWithNames = ''): { exitCode: number; output: string } {
   const local = { ...command, code: command.code.replaceAll(HSTS.asredis, stub) };
   const batch = renderBatch([local], 'run-all');
-  const env = { ...process.env, PATH: `${tools}:${process.env.PATH ?? ''}`, SS_LINE: ssLine };
+  const env = { ...process.env, PATH: `${tools}:${process.env.PATH ?? ''}`, SS_LINE: ssLine, HOLDER_PID: holderPid, SS_LINE_P: ssLineWithNames };
   const r = spawnSync('bash', ['-c', batch.script], { input: batch.stdin, env });
   return parseBatchOutput([local], r.stdout)[0] ?? { exitCode: -1, output: '' };
 }
@@ -87,30 +90,40 @@ describe('remote/redis-cli', () => {
 
   const sent = `argv:-h 172.20.0.2 -p 31415 PING\nauth:${PASSWORD}`;
   const refused = (holder: string) => `port 31415 is held by ${holder}, not by asperaredisd: password not sent`;
-  const line = (address: string, rest: string) => `LISTEN 0 511 ${address} 0.0.0.0:* ${rest} ino:1 sk:2 <->`;
+  // As `ss -Htlne` prints a listener: no process names; uid (none for root's) and inode first.
+  const line = (address: string, uid?: number) =>
+    `LISTEN 0 511 ${address} 0.0.0.0:* ${uid === undefined ? '' : `uid:${uid} `}ino:77 sk:2 cgroup:/system.slice/x.service <->`;
+  // A pid no host has (above the kernel's largest pid_max), so its name is not found: shown as ?.
+  const STRANGER = '9999999';
   it.each([
-    ['nothing listens here (another host\'s port)', '', sent],
-    ['the noded user\'s socket, whatever the binary', line('0.0.0.0:31415', 'users:(("asperaredisd",pid=4000,fd=7)) uid:999'), sent],
-    ['the noded user\'s socket, no process visible', line('172.20.0.2:31415', 'uid:999'), sent],
-    ['root\'s socket held by the unit\'s MainPID', line('0.0.0.0:31415', 'users:(("redis-server",pid=60,fd=7))'), sent],
-    ['another port on the same number prefix', line('0.0.0.0:314150', 'users:(("nc",pid=5,fd=3)) uid:1500'), sent],
-    ['another account on another address of this host', line('10.0.0.9:31415', 'users:(("nc",pid=5,fd=3)) uid:1500'), refused('pid 5 (nc) as user mallory')],
-    ['another account on the target address as IPv4-mapped IPv6', line('[::ffff:172.20.0.2]:31415', 'users:(("nc",pid=6,fd=3)) uid:1500'), refused('pid 6 (nc) as user mallory')],
-    ['another account\'s program named redis-server', line('0.0.0.0:31415', 'users:(("redis-server",pid=4242,fd=3)) uid:1500'), refused('pid 4242 (redis-server) as user mallory')],
-    ['another account on the target address', line('172.20.0.2:31415', 'users:(("nc",pid=4242,fd=3)) uid:1500'), refused('pid 4242 (nc) as user mallory')],
-    // Any account names its processes, and ss prints the name as it is: a name that reads as the
-    // unit's MainPID or the noded user's uid must not make another account's socket pass.
-    ['another account\'s program named to read as the unit\'s MainPID', line('0.0.0.0:31415', 'users:(("x",pid=60",pid=4242,fd=3)) uid:1500'), refused('pid 4242 (x) as user mallory')],
-    ['another account\'s program named to read as the noded user\'s uid', line('0.0.0.0:31415', 'users:((" uid:999",pid=4242,fd=3)) uid:1500'), refused('pid 4242 ( uid:999) as user mallory')],
-    ['root\'s program outside the unit', line('[::]:31415', 'users:(("nc",pid=4242,fd=3))'), refused('pid 4242 (nc) as user root')],
-  ])('sends the password only to the expected listener: %s', (_name, ssLine, want) => {
-    const r = runWithStub(asredis(target, ['PING']), ssLine);
+    ['nothing listens here (another host\'s port)', '', '', sent],
+    ['the noded user\'s socket, whatever its process', line('0.0.0.0:31415', 999), STRANGER, sent],
+    ['the noded user\'s socket, no process visible', line('172.20.0.2:31415', 999), '', sent],
+    ['root\'s socket held by the unit\'s MainPID', line('0.0.0.0:31415'), '60', sent],
+    ['another port on the same number prefix', line('0.0.0.0:314150', 1500), STRANGER, sent],
+    ['another account on another address of this host', line('10.0.0.9:31415', 1500), STRANGER, refused(`pid ${STRANGER} (?) as user mallory`)],
+    ['another account on the target address as IPv4-mapped IPv6', line('[::ffff:172.20.0.2]:31415', 1500), STRANGER, refused(`pid ${STRANGER} (?) as user mallory`)],
+    ['another account on the target address', line('172.20.0.2:31415', 1500), STRANGER, refused(`pid ${STRANGER} (?) as user mallory`)],
+    ['another account, its process not visible', line('172.20.0.2:31415', 1500), '', refused('pid ? (?) as user mallory')],
+    // Whatever another account makes ss print after the uid and inode (a cgroup path of its own with
+    // a newline) can only add a line; the socket's own line is judged all the same.
+    ['another account whose cgroup path adds a line that reads as the noded user\'s socket',
+      `${line('0.0.0.0:31415', 1500).replace(' <->', '')}\nLISTEN 0 0 0.0.0.0:31415 0.0.0.0:* uid:999 ino:78 <->`, STRANGER, refused(`pid ${STRANGER} (?) as user mallory`)],
+    ['root\'s program outside the unit', line('[::]:31415'), STRANGER, refused(`pid ${STRANGER} (?) as user root`)],
+  ])('sends the password only to the expected listener: %s', (_name, ssLine, holder, want) => {
+    const r = runWithStub(asredis(target, ['PING']), ssLine, holder);
     expect(r.output).toBe(want);
     expect(r.exitCode).toBe(want === sent ? 0 : 1);
   });
 
+  it('reads no process name: one with a newline and " uid:999" in it, which ss prints as it is, changes nothing', () => {
+    const named = 'LISTEN 0 511 0.0.0.0:31415 0.0.0.0:* users:((" uid:999\n",pid=4242,fd=3)) uid:1500 ino:77 sk:2 <->';
+    const r = runWithStub(asredis(target, ['PING']), line('0.0.0.0:31415', 1500), STRANGER, named);
+    expect(r).toMatchObject({ exitCode: 1, output: refused(`pid ${STRANGER} (?) as user mallory`) });
+  });
+
   it('asredisDetached sends nothing to a foreign listener', () => {
-    const r = runWithStub(asredisDetached(target, ['DEBUG', 'sleep', '0']), line('0.0.0.0:31415', 'users:(("nc",pid=4242,fd=3)) uid:1500'));
-    expect(r).toMatchObject({ exitCode: 1, output: refused('pid 4242 (nc) as user mallory') });
+    const r = runWithStub(asredisDetached(target, ['DEBUG', 'sleep', '0']), line('0.0.0.0:31415', 1500), STRANGER);
+    expect(r).toMatchObject({ exitCode: 1, output: refused(`pid ${STRANGER} (?) as user mallory`) });
   });
 });
