@@ -4,7 +4,7 @@ import { renderSentinelConf } from '../hsts/sentinel-conf.js';
 import { fileChange, fileFact, fileText, privateMode } from './common.js';
 import type { Step } from './types.js';
 
-/** sentinel_41415.conf on every node, owned by asperadaemon:aspadmins (Sentinel rewrites it). */
+/** sentinel_41415.conf on every node, owned by the noded user, group aspadmins (Sentinel rewrites it). */
 export const sentinelConf: Step = {
   id: 'sentinel-conf',
   title: 'sentinel_41415.conf',
