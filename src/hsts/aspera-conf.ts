@@ -84,8 +84,11 @@ export function nodeApiEndpoint(server: ServerData): NodeApiEndpoint | null {
   return null;
 }
 
-/** The Node API's /ping URL at an endpoint (an IPv6 host in brackets). */
-export const pingUrl = (api: NodeApiEndpoint) => `${api.scheme}://${api.host.includes(':') ? `[${api.host}]` : api.host}:${api.port}/ping`;
+/** The Node API's base URL at an endpoint (an IPv6 host in brackets). */
+export const nodeApiUrl = (api: NodeApiEndpoint) => `${api.scheme}://${api.host.includes(':') ? `[${api.host}]` : api.host}:${api.port}`;
+
+/** The Node API's /ping URL at an endpoint. */
+export const pingUrl = (api: NodeApiEndpoint) => `${nodeApiUrl(api)}/ping`;
 
 /** The Node API's address from aspera.conf's text, IBM's default where it says nothing usable (or there is no text). */
 export function nodeApiOf(asperaConf: string | null): NodeApiEndpoint {

@@ -16,7 +16,9 @@ export function storeRedisPassword(password: Secret | string): RemoteCommand {
  * Refuses (prints why, fails) when a place askmscli may write a store at, or the directory it would
  * be in, is a link or no regular file: askmscli runs as root and opens the store by name, in a home
  * its user owns, and that user could point the name at /etc/ld.so.preload after the snapshot. Run in
- * the same command as askmscli, right before it: the window left is askmscli's own.
+ * the same command as askmscli, right before it. It narrows the window, it does not close it: the
+ * user can watch `ps` for askmscli and plant the link between this check and askmscli's open
+ * (docs/SECURITY.md, known limits).
  */
 export function keystorePlacesGuard(places: string[]): string {
   return places.map((place) => {

@@ -1,7 +1,7 @@
 import { doctorChecklist, doctorNotes, topLevelElements, type CheckItem, type DoctorFindings } from './checks.js';
 import { HSTS, localKeystoreCandidates } from '../../hsts/paths.js';
 import { parseHstsVersion } from '../../hsts/version.js';
-import { nodeApiOf, pingUrl } from '../../hsts/aspera-conf.js';
+import { nodeApiOf, nodeApiUrl } from '../../hsts/aspera-conf.js';
 import type { ClusterNode, Inventory } from '../../inventory/load.js';
 import { doctorProbe } from './probe.js';
 import { parseProbes, probeCommands } from '../../remote/probe.js';
@@ -82,7 +82,7 @@ async function doctorNode(inventory: Inventory, node: ClusterNode, session: Node
     ports: [port(cluster.redisPort, 'Redis'), port(cluster.sentinelPort, 'Sentinel'), port(nodeApi.port, 'Node API')],
     users: found.users,
     owners: Object.fromEntries(found.owners),
-    nodeApi: { address: pingUrl(nodeApi).replace(/\/ping$/, ''), ping: found.nodeApiPing },
+    nodeApi: { address: nodeApiUrl(nodeApi), ping: found.nodeApiPing },
     asperaConfSections: topLevelElements(asperaConf ?? ''),
     firewall: firewallStack(facts),
     refusals: preflightProblems(checks, inventory, node, facts),
