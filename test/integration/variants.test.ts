@@ -46,6 +46,37 @@ const RELEASE = [
   'mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli && rm -f /tmp/askmscli.started /tmp/askmscli.release',
 ].join('\n');
 
+/**
+ * `up` killed (SIGKILL) while node1's askmscli is held, once nodes 2 and 3 wrote `record` (their
+ * askmscli ran; `whileHeld` then checks them), then `rollback`, which must exit 0.
+ */
+async function killUpWhileAskmscliHeld(r: Rig, record: string, whileHeld: () => Promise<void>): Promise<void> {
+  const held = await r.sh(0, HELD);
+  expect(held.exitCode, held.output).toBe(0);
+  try {
+    const run = startCli(['up', '-i', r.inventoryPath]);
+    const made = await eventually(
+      () => Promise.all([1, 2].map((i) => r.sh(i, `ls ${record}`))),
+      (rs) => rs.every((x) => x.exitCode === 0) || !run.running(), 240);
+    expect(made.map((x) => x.exitCode), run.stderr()).toEqual([0, 0]);
+    await whileHeld();
+    run.child.kill('SIGKILL');
+    expect((await run.done).exitCode).toBe(137);
+    const rollback = await runCli(['rollback', '-i', r.inventoryPath, '--json']);
+    expect(rollback.exitCode, rollback.stderr).toBe(0);
+  } finally {
+    await r.sh(0, RELEASE);
+  }
+}
+
+/** asperanoded answers /ping with 200 on every node, each on its port (within 60 s). */
+async function expectNodedHealthy(r: Rig, ports: number[]): Promise<void> {
+  const healthy = await eventually(
+    () => Promise.all(ports.map((port, i) => r.sh(i, `curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:${port}/ping`))),
+    (rs) => rs.every((x) => x.output.trim() === '200'), 60);
+  expect(healthy.map((x) => x.output.trim())).toEqual(ports.map(() => '200'));
+}
+
 describe('a mixed variant rig', () => {
   it('covers every variant, and each node says which it has', () => {
     expect(new Set(MIXED.flat())).toEqual(new Set(VARIANTS));
@@ -233,28 +264,12 @@ describe('day one and day two on the mixed variant rig', () => {
     await out(1, 'chown root:root /opt/aspera/etc/redis && chmod 755 /opt/aspera/etc/redis');
     const before = await Promise.all([0, 1, 2].map((i) => out(i, STORES)));
     expect(before[1]).toMatch(/root:root 755$/);
-    await out(0, HELD);
-    try {
-      const run = startCli(['up', '-i', rig.inventoryPath]);
-      // node1's askmscli is held; node2 and node3 store the password and make the noded user's keystore meanwhile.
-      const made = await eventually(
-        () => Promise.all([1, 2].map((i) => rig.sh(i, `ls ${keystoreRecordPath('asperadaemon')}`))),
-        (rs) => rs.every((x) => x.exitCode === 0) || !run.running(), 240);
-      expect(made.map((x) => x.exitCode), run.stderr()).toEqual([0, 0]);
+    // node1's askmscli is held; node2 and node3 store the password and make the noded user's keystore meanwhile.
+    await killUpWhileAskmscliHeld(rig, keystoreRecordPath('asperadaemon'), async () => {
       expect(await out(1, 'stat -c %U /opt/aspera/etc/redis')).toBe('asperadaemon');
-      run.child.kill('SIGKILL');
-      expect((await run.done).exitCode).toBe(137);
-      const rollback = await runCli(['rollback', '-i', rig.inventoryPath, '--json']);
-      expect(rollback.exitCode, rollback.stderr).toBe(0);
-    } finally {
-      await rig.sh(0, RELEASE);
-    }
+    });
     expect(await Promise.all([0, 1, 2].map((i) => out(i, STORES)))).toEqual(before);
-    const ports = [0, 1, 2].map((i) => (rig.nodes[i]!.variants.includes('nodeapi-port') ? VARIANT_NODE_API_PORT : 9092));
-    const healthy = await eventually(
-      () => Promise.all([0, 1, 2].map((i) => rig.sh(i, `curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:${ports[i]}/ping`))),
-      (rs) => rs.every((x) => x.output.trim() === '200'), 60);
-    expect(healthy.map((x) => x.output.trim())).toEqual(['200', '200', '200']);
+    await expectNodedHealthy(rig, rig.nodes.map((n) => (n.variants.includes('nodeapi-port') ? VARIANT_NODE_API_PORT : 9092)));
   }, 900_000);
 });
 
@@ -275,28 +290,12 @@ describe('rollback after the keystore step, keystores at the variants\' places',
     expect(ks.inventory.cluster.transferUsers).toEqual(['xfer']);
     const before = await Promise.all([0, 1, 2].map(async (i) => (await ks.sh(i, STORES)).output));
     expect(before[1]).toContain('absent /srv/aspera/users/xfer/localkeystore.db');
-    const held = await ks.sh(0, HELD);
-    expect(held.exitCode, held.output).toBe(0);
-    try {
-      const run = startCli(['up', '-i', ks.inventoryPath]);
-      // node1's askmscli is held; node2 and node3 store the password and make both keystores meanwhile.
-      const made = await eventually(
-        () => Promise.all([1, 2].map((i) => ks.sh(i, `ls ${keystoreRecordPath('xfer')}`))),
-        (rs) => rs.every((x) => x.exitCode === 0) || !run.running(), 240);
-      expect(made.map((x) => x.exitCode), run.stderr()).toEqual([0, 0]);
+    // node1's askmscli is held; node2 and node3 store the password and make both keystores meanwhile.
+    await killUpWhileAskmscliHeld(ks, keystoreRecordPath('xfer'), async () => {
       expect((await ks.sh(1, 'ls /srv/aspera/users/xfer/localkeystore.db')).exitCode).toBe(0);
       expect((await ks.sh(2, 'ls /srv/aspera/users/xfer/.aspera/localkeystore.db')).exitCode).toBe(0);
-      run.child.kill('SIGKILL');
-      expect((await run.done).exitCode).toBe(137);
-      const rollback = await runCli(['rollback', '-i', ks.inventoryPath, '--json']);
-      expect(rollback.exitCode, rollback.stderr).toBe(0);
-    } finally {
-      await ks.sh(0, RELEASE);
-    }
+    });
     expect(await Promise.all([0, 1, 2].map(async (i) => (await ks.sh(i, STORES)).output))).toEqual(before);
-    const healthy = await eventually(
-      () => Promise.all([0, 1, 2].map((i) => ks.sh(i, "curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:9092/ping"))),
-      (rs) => rs.every((x) => x.output.trim() === '200'), 60);
-    expect(healthy.map((x) => x.output.trim())).toEqual(['200', '200', '200']);
+    await expectNodedHealthy(ks, [9092, 9092, 9092]);
   });
 });
