@@ -26,10 +26,15 @@ export interface ExpectedOwner {
   nodedUid: number | null;
 }
 
+/** Whether the holder is the unit's own process: its MainPID, or a process that MainPID started. */
+export function isUnitProcess(holder: PortHolder, mainPid: number): boolean {
+  if (mainPid <= 0 || holder.pid === null) return false;
+  return holder.pid === mainPid || holder.ancestors.includes(mainPid);
+}
+
 export function isOurHolder(holder: PortHolder, owner: ExpectedOwner): boolean {
   if (owner.nodedUid !== null && holder.uid === owner.nodedUid) return true;
-  if (owner.mainPid <= 0 || holder.pid === null) return false;
-  return holder.pid === owner.mainPid || holder.ancestors.includes(owner.mainPid);
+  return isUnitProcess(holder, owner.mainPid);
 }
 
 export function describeHolder(holder: PortHolder): string {

@@ -2,7 +2,7 @@ import { nodeApiEndpoint, parseServerSection } from '../hsts/aspera-conf.js';
 import { REDIS_CONF_DIR } from '../hsts/directory.js';
 import { NEEDS, versionProblem } from '../hsts/redis-version.js';
 import { HSTS, SERVICES } from '../hsts/paths.js';
-import { foreignHolderProblems } from '../hsts/port-holders.js';
+import { foreignHolderProblems, isUnitProcess } from '../hsts/port-holders.js';
 import { untrustedProgramsProblem } from '../remote/trusted-programs.js';
 import { untrustedShippedUnit } from '../hsts/sentinel-unit.js';
 import type { Inventory } from '../inventory/load.js';
@@ -40,6 +40,29 @@ export function portProblems(facts: Pick<NodeFacts, 'listeners' | 'units' | 'use
     foreignHolderProblems(port, facts.listeners.get(port) ?? [], { unit, mainPid: facts.units.get(unit)?.mainPid ?? 0, nodedUser, nodedUid }));
 }
 
+/**
+ * The noded user is whoever runs HSTS's daemons ("the user that runs asperanoded", the specification
+ * says); the inventory names it (cluster.nodedUser) and hsts-cluster gives it the Redis files and a
+ * keystore. A unit's own process (MainPID or its child) holding its port as another non-root account
+ * shows the inventory is wrong: the keystore would go to an account asperanoded is not, and Redis
+ * could not rewrite its files. Root is not judged: a daemon may start as root and serve from a child.
+ */
+export function daemonAccountProblems(facts: Pick<NodeFacts, 'listeners' | 'units' | 'userIds' | 'files'>, inventory: Inventory): string[] {
+  const { redisPort, sentinelPort, nodedUser } = inventory.cluster;
+  const nodedUid = facts.userIds.get(nodedUser) ?? null;
+  if (nodedUid === null) return [];
+  const api = nodeApiEndpoint(parseServerSection(facts.files.get(HSTS.asperaConf)?.content?.toString('utf8') ?? ''));
+  const served = [[redisPort, 'asperaredisd'], [sentinelPort, 'asperaredissentinel'], ...(api ? [[api.port, 'asperanoded'] as const] : [])] as const;
+  return served.flatMap(([port, unit]) => {
+    const mainPid = facts.units.get(unit)?.mainPid ?? 0;
+    const other = (facts.listeners.get(port) ?? []).find((h) => isUnitProcess(h, mainPid) && h.uid !== 0 && h.uid !== nodedUid);
+    if (!other) return [];
+    const who = other.user ? `user ${other.user}` : `uid ${other.uid}`;
+    return [`${unit} runs as ${who} (its process holds port ${port}), not as cluster.nodedUser ${nodedUser}: ` +
+      `name in cluster.nodedUser the account HSTS runs its daemons as, or run ${unit} as ${nodedUser}`];
+  });
+}
+
 /** The Redis and Sentinel ports must not be the Node API's, which aspera.conf sets per node. */
 export function nodeApiPortProblems(facts: Pick<NodeFacts, 'files'>, inventory: Inventory): string[] {
   const api = nodeApiEndpoint(parseServerSection(facts.files.get(HSTS.asperaConf)?.content?.toString('utf8') ?? ''));
@@ -69,7 +92,7 @@ export const preflight: Step = {
     const untrusted = shippedUnit ? untrustedShippedUnit(shippedUnit) : null;
     if (untrusted) problems.push(untrusted);
     problems.push(...missingUserProblems(inventory, facts.users));
-    problems.push(...portProblems(facts, inventory), ...nodeApiPortProblems(facts, inventory), ...redisDirectoryProblems(facts));
+    problems.push(...portProblems(facts, inventory), ...daemonAccountProblems(facts, inventory), ...nodeApiPortProblems(facts, inventory), ...redisDirectoryProblems(facts));
     const tooOld = versionProblem(`${HSTS.asredis} (redis-cli)`, facts.asredisVersion, NEEDS.rediscliAuth);
     if (tooOld) problems.push(tooOld);
     if (facts.firewalldProblem) {

@@ -171,6 +171,20 @@ describe('day one and day two on the mixed variant rig', () => {
     expect(r.stderr).toContain('nothing was changed');
   });
 
+  it('plan refuses an inventory whose cluster.nodedUser is not the account that runs HSTS\'s daemons, naming each unit by the port its own process holds', async () => {
+    const nodes = rig.inventory.nodes.map((n) => ({ ...n, role: n.name === 'node2' ? 'primary' as const : 'replica' as const }));
+    const path = rig.writeInventory('inventory-noded-nobody.json', { ...rig.inventory, nodes, cluster: { ...rig.inventory.cluster, nodedUser: 'nobody' } });
+    const r = await runCli(['plan', '-i', path]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    const wrong = (unit: string, port: number) => `${unit} runs as user asperadaemon (its process holds port ${port}), not as cluster.nodedUser nobody`;
+    // node1's Redis is a binary named asperaredisd, node2's Node API is on aspera.conf's https_port.
+    const line = (node: string) => r.stderr.split('\n').find((l) => l.startsWith(`${node}: `)) ?? '';
+    for (const node of ['node1', 'node2', 'node3']) expect(line(node)).toContain(wrong('asperaredisd', 31415));
+    expect(line('node2')).toContain(wrong('asperanoded', VARIANT_NODE_API_PORT));
+    expect(line('node3')).toContain(wrong('asperanoded', 9092));
+    expect(r.stderr).toContain('nothing was changed');
+  });
+
   it('up makes a healthy cluster of the three variants, node2 (the oldest Redis) the primary, and a second up changes nothing', async () => {
     // A newer Redis follows an older one: the inventory names node2 the primary.
     const inventory = JSON.parse(readFileSync(rig.inventoryPath, 'utf8')) as { nodes: { name: string; role?: string }[] };

@@ -113,6 +113,13 @@ describe('the doctor\'s notes', () => {
     expect(notes(stock, '<CONF><server><server_name>x</server_name></server></CONF>')).toEqual([]);
   });
 
+  it('names a service run by another account than cluster.nodedUser (root is not judged)', () => {
+    const found = parseDoctorProbe(INPUT, ['unit=asperanoded 130 asperanoded hsts /opt/aspera/sbin/asperanoded -', 'unit=asperarund 140 asperarund root /opt/aspera/sbin/asperarund -'].join('\n'));
+    expect(notes(found, null).filter((n) => n.includes('cluster.nodedUser'))).toEqual([
+      'asperanoded runs as hsts, not as cluster.nodedUser asperadaemon: up\'s pre-flight refuses this (the noded user gets the Redis files and asperanoded\'s keystore)',
+    ]);
+  });
+
   it('names a home outside /home', () => {
     const found = parseDoctorProbe(INPUT, 'user=xfer /srv/aspera/users/xfer');
     expect(notes(found, null)).toContain('xfer\'s home is /srv/aspera/users/xfer, outside /home');
@@ -135,11 +142,24 @@ describe('the checklist', () => {
     const items = doctorChecklist(parseDoctorProbe(INPUT, OUTPUT), INPUT.nodeApi);
     expect(items.map((c) => [c.ok, c.detail])).toEqual([
       [false, 'absent'],
+      [true, 'absent (askmscli -s makes it)'],
       [true, 'found'],
       [true, '/opt/aspera/bin/askmscli'],
       [false, 'curl not found: install curl'],
       [true, 'HTTP 200'],
     ]);
-    expect(items[4]!.check).toBe('the Node API answers https://127.0.0.1:9093/ping');
+    expect(items[5]!.check).toBe('the Node API answers https://127.0.0.1:9093/ping');
+  });
+
+  it.each([
+    ['root:root 600', true, 'root:root 600'],
+    ['root:root 400', true, 'root:root 400'],
+    ['root:root 640', false, 'root:root 640: chown root:root /opt/aspera/etc/rootkeystore.db; chmod 600 /opt/aspera/etc/rootkeystore.db'],
+    ['root:aspadmins 600', false, 'root:aspadmins 600: chown root:root /opt/aspera/etc/rootkeystore.db; chmod 600 /opt/aspera/etc/rootkeystore.db'],
+    ['asperadaemon:root 600', false, 'asperadaemon:root 600: chown root:root /opt/aspera/etc/rootkeystore.db; chmod 600 /opt/aspera/etc/rootkeystore.db'],
+    ['root:root 4600', false, 'root:root 4600: chown root:root /opt/aspera/etc/rootkeystore.db; chmod 600 /opt/aspera/etc/rootkeystore.db'],
+  ])('judges the root store as DISA\'s STIG does: %s', (owner, ok, detail) => {
+    const items = doctorChecklist(parseDoctorProbe(INPUT, `owner=${owner} /opt/aspera/etc/rootkeystore.db`), INPUT.nodeApi);
+    expect([items[1]!.ok, items[1]!.detail]).toEqual([ok, detail]);
   });
 });

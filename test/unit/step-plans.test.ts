@@ -113,6 +113,23 @@ describe(covers('preflight'), () => {
       want: ['port 31415 is held by pid 777 (redis-server) as user mallory, not by asperaredisd or user asperadaemon'],
     },
     {
+      name: 'the Redis unit\'s own process runs as another account than cluster.nodedUser', facts: fresh({ listeners: { 31415: [holder('redis-server', { uid: 1500, user: 'hsts' })] } }),
+      want: ['asperaredisd runs as user hsts (its process holds port 31415), not as cluster.nodedUser asperadaemon: name in cluster.nodedUser the account HSTS runs its daemons as, or run asperaredisd as asperadaemon'],
+    },
+    {
+      name: 'asperanoded\'s child serves the Node API (aspera.conf\'s https_port) as another account', facts: fresh({
+        files: { [HSTS.asperaConf]: asperaConfXml({ https_port: '9443' }) },
+        listeners: { 9443: [holder('asperanoded', { pid: 4100, ancestors: [100, 1], uid: 1500, user: null })] },
+      }),
+      want: ['asperanoded runs as uid 1500 (its process holds port 9443), not as cluster.nodedUser asperadaemon: name in cluster.nodedUser the account HSTS runs its daemons as, or run asperanoded as asperadaemon'],
+    },
+    { name: 'a unit\'s process as root is not judged (a daemon may serve from a child of root)', facts: fresh({ listeners: { 9092: [holder('asperanoded', { uid: 0, user: 'root' })] } }), want: [] },
+    { name: 'the Node API held by the noded user passes', facts: fresh({ listeners: { 9092: [holder('asperanoded')] } }), want: [] },
+    {
+      name: 'another account on the Node API port, not the unit\'s process: not pre-flight\'s business', facts: fresh({ listeners: { 9092: [holder('nginx', { pid: 900, uid: 1500, user: 'www' })] } }),
+      want: [],
+    },
+    {
       name: 'a shipped Sentinel unit the daemon user owns', facts: fresh({ files: { [HSTS.shippedSentinelUnit]: shippedUnit('asperadaemon', '644') } }),
       want: [`${HSTS.shippedSentinelUnit} is not installed as root from a file others can change: owned by asperadaemon:aspadmins ` +
         `(it must be root's alone: chown root:root ${HSTS.shippedSentinelUnit}; chmod 644 ${HSTS.shippedSentinelUnit}; and no other name for it)`],

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_NODE_API, nodeApiEndpoint, parseServerSection, pingUrl, type NodeApiEndpoint } from '../../hsts/aspera-conf.js';
 import { NEEDS } from '../../hsts/redis-version.js';
+import { HSTS } from '../../hsts/paths.js';
 import { compareVersions } from '../../hsts/version.js';
 
 /** A service's main process as systemd and /proc tell it (no ptrace needed). */
@@ -81,6 +82,11 @@ export function doctorNotes({ findings, asperaConf, nodedUser }: NoteInput): str
       notes.push(`${s.unit} runs as ${s.binary} (${s.execPath ?? '?'}), not redis-server/redis-sentinel`);
     }
   }
+  for (const s of findings.services) {
+    if (s.user && s.user !== 'root' && s.user !== nodedUser) {
+      notes.push(`${s.unit} runs as ${s.user}, not as cluster.nodedUser ${nodedUser}: up's pre-flight refuses this (the noded user gets the Redis files and asperanoded's keystore)`);
+    }
+  }
   const redis = findings.services.find((s) => s.unit === 'asperaredisd')?.version;
   if (redis) {
     for (const [need, feature] of REDIS_FEATURES) {
@@ -118,12 +124,20 @@ export interface CheckItem {
   detail: string;
 }
 
+/** An owner finding ("root:root 600") of a file root alone may read and write: no other bit. */
+const rootOnly = (owner: string): boolean => /^root:root [0246]00$/.test(owner);
+
 /** docs/platforms.md's "Before pointing hsts-cluster at a real HSTS" list, answered by the node. */
 export function doctorChecklist(findings: DoctorFindings, nodeApi: NodeApiEndpoint): CheckItem[] {
-  const root = findings.owners.get('/opt/aspera/etc/rootkeystore.db');
+  const root = findings.owners.get(HSTS.rootKeystore);
   const missingStores = findings.users.filter((u) => u.home !== null && u.stores.length === 0).map((u) => u.user);
   return [
     { check: 'rootkeystore.db at /opt/aspera/etc/rootkeystore.db', ok: root !== undefined, detail: root ?? 'absent' },
+    {
+      check: 'rootkeystore.db root:root, mode 600 or stricter (DISA STIG, IBM Aspera Platform 4.2: ASP4-TS-020300, -020310, -020320)',
+      ok: root === undefined || rootOnly(root),
+      detail: root === undefined ? 'absent (askmscli -s makes it)' : rootOnly(root) ? root : `${root}: chown root:root ${HSTS.rootKeystore}; chmod 600 ${HSTS.rootKeystore}`,
+    },
     {
       check: 'each user\'s localkeystore.db where askmscli keeps it',
       ok: missingStores.length === 0,
