@@ -78,7 +78,7 @@ const ENTER = sharedFunction([
  * choosing there (the shipped Sentinel unit is installed only from a root-owned file). The
  * temporary name is removed on every way out the shell sees.
  */
-const WRITE = [ENTER, sharedFunction([
+export const WRITE_FUNCTION = [ENTER, sharedFunction([
   '__write() { local out',
   '  out=$(',
   `    n=\${1##*/}; d=\${1%/*}; __enter "$d" "$2" || exit 1`,
@@ -156,7 +156,7 @@ export function parseSafeRead(output: string | undefined): SafeRead {
 /** Writes `"$IN/content"` to PATH with this owner, group and mode (see WRITE); fails naming the path. */
 export function safeWriteCode(path: string, owner: string, group: string, mode: string): string {
   return [
-    WRITE,
+    WRITE_FUNCTION,
     `f=${shPath(path)}`,
     `__write "$f" ${shq(owner)} ${shq(group)} ${shq(checkedMode(mode))} < "$IN/content" || { echo "$f: $why"; exit 1; }`,
   ].join('\n');
@@ -183,7 +183,7 @@ export function safeCopyCode(copy: SafeCopy): string {
   const absent = copy.whenAbsent ?? `echo "$src is missing"; exit 1`;
   return [
     OPEN_FUNCTION,
-    WRITE,
+    WRITE_FUNCTION,
     // pipefail: a read that fails half way fails the copy, not only a write that does.
     `set -o pipefail; src=${shPath(copy.from)}; dst=${shPath(copy.to)}`,
     'if [ -e "$src" ] || [ -L "$src" ]; then',

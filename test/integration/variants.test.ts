@@ -236,6 +236,28 @@ describe('day one and day two on the mixed variant rig', () => {
     expect(JSON.parse(again.stdout).totals.changed).toBe(0);
   });
 
+  it('askmscli makes a store in a private copy of the home: a ~/.aspera swapped for a link to a root directory while askmscli runs leads nowhere', async () => {
+    // node1 keeps stores under ~/.aspera. While askmscli runs for bob, his ~/.aspera becomes a link to a
+    // root-owned directory, planted from the node's own mount namespace (nsenter -t 1), as bob could
+    // do when he sees askmscli in ps.
+    const plant = await rig.sh(0, [
+      'mkdir -p /etc/hsts-victim && mv /opt/aspera/bin/askmscli /opt/aspera/bin/askmscli.real',
+      `printf '%s\\n' '#!/bin/sh' 'case "$*" in *"-u bob"*) nsenter -t 1 -m -- sh -c "rm -rf ~bob/.aspera && ln -s /etc/hsts-victim ~bob/.aspera" ;; esac' 'exec /opt/aspera/bin/askmscli.real "$@"' > /opt/aspera/bin/askmscli`,
+      'chmod 755 /opt/aspera/bin/askmscli',
+    ].join(' && '));
+    expect(plant.exitCode, plant.output).toBe(0);
+    try {
+      const r = await runCli(['add-transfer-user', 'bob', '--create', '-i', rig.inventoryPath]);
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toContain('node1: transfer-users: askmscli -i -u bob: exit 1');
+      expect(r.stderr).toContain('/home/bob/.aspera/localkeystore.db: /home/bob/.aspera leads through a link to /etc/hsts-victim, which is root\'s');
+      expect(await out(0, 'ls -A /etc/hsts-victim | wc -l')).toBe('0');
+      expect(await out(0, 'ls /run | grep -c hsts-cluster-askmscli || true')).toBe('0');
+    } finally {
+      await rig.sh(0, 'mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli; rm -f ~bob/.aspera; rm -rf /etc/hsts-victim');
+    }
+  });
+
   it('rotate-password refuses before changing anything: node2\'s Redis is 6.0, and a rotation without downtime needs 6.2', async () => {
     const file = join(rig.dir, 'new-redis-password');
     writeFileSync(file, 'variant-rig-new-password-0123456789\n', { mode: 0o600 });
