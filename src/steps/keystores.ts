@@ -80,7 +80,7 @@ export function keystoreChanges(step: string, ctx: PlanContext, users: string[],
 /**
  * Every file the keystores step may touch on a node for these users: askmscli's stores (opaque) and
  * hsts-cluster's records of them. A snapshot read back from a node names no other store or record
- * (commands/rollback/snapshot-check.ts asks this function too).
+ * (runner/snapshot-check.ts asks this function too).
  */
 export function keystorePaths(users: string[]): { stores: string[]; records: string[] } {
   return { stores: [HSTS.rootKeystore, ...users.flatMap(localKeystoreCandidates)], records: [STORE_RECORD, ...keystoreFiles(users)] };

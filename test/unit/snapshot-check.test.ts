@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HSTS } from '../../src/hsts/paths.js';
 import { describeHolder, parseHolder, parseRunList } from '../../src/runner/node-state.js';
-import { checkSnapshot, SnapshotRefused } from '../../src/commands/rollback/snapshot-check.js';
+import { checkSnapshot, SnapshotRefused } from '../../src/runner/snapshot-check.js';
 import type { Snapshot } from '../../src/runner/snapshot.js';
 import { buildInventory } from '../support/facts.js';
 

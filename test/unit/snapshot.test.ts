@@ -3,7 +3,7 @@ import { desiredFirewall } from '../../src/hsts/firewall.js';
 import { desiredRichRules } from '../../src/hsts/firewalld.js';
 import type { CopyState } from '../../src/facts/copies-probe.js';
 import { differences, planRollback, serializeSnapshot, snapshotNeeds, takeSnapshot } from '../../src/runner/snapshot.js';
-import { checkSnapshot, SnapshotRefused } from '../../src/commands/rollback/snapshot-check.js';
+import { checkSnapshot, SnapshotRefused } from '../../src/runner/snapshot-check.js';
 import type { FileFact, NodeFacts, ResourceRef, UnitFact } from '../../src/steps/types.js';
 import type { DirectoryFact } from '../../src/hsts/directory.js';
 import { buildInventory } from '../support/facts.js';

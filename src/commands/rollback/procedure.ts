@@ -11,7 +11,7 @@ import {
   acquireLockCommand, describeHolder, listRunsCommand, parseHolder, parseRunList, readHolderCommand, readSnapshotCommand, type RunList,
 } from '../../runner/node-state.js';
 import type { RunResult } from '../../runner/result.js';
-import { checkSnapshot } from './snapshot-check.js';
+import { checkSnapshot } from '../../runner/snapshot-check.js';
 import { stateRefusal } from '../../remote/state-dir.js';
 
 export interface RollbackRunOptions {

@@ -1,17 +1,17 @@
 import { posix } from 'node:path';
-import { isSnapshotDirectory } from '../../hsts/directory.js';
+import { isSnapshotDirectory } from '../hsts/directory.js';
 import { z } from 'zod';
-import { CHAIN } from '../../hsts/firewall.js';
-import { validZone } from '../../hsts/firewalld.js';
-import { HSTS, SERVICES } from '../../hsts/paths.js';
-import type { Inventory } from '../../inventory/load.js';
-import { USER_NAME } from '../../inventory/user-name.js';
-import { RUN_ID } from '../../remote/state-dir.js';
-import { PERSISTED_RULE_FILES } from '../../steps/firewall.js';
-import { keystorePaths } from '../../steps/keystores.js';
-import { hstsUsers } from '../../steps/preflight.js';
-import { copyName } from '../../runner/saved-copies.js';
-import type { Snapshot } from '../../runner/snapshot.js';
+import { CHAIN } from '../hsts/firewall.js';
+import { validZone } from '../hsts/firewalld.js';
+import { HSTS, SERVICES } from '../hsts/paths.js';
+import type { Inventory } from '../inventory/load.js';
+import { USER_NAME } from '../inventory/user-name.js';
+import { RUN_ID } from '../remote/state-dir.js';
+import { PERSISTED_RULE_FILES } from '../steps/firewall.js';
+import { keystorePaths } from '../steps/keystores.js';
+import { hstsUsers } from '../steps/preflight.js';
+import { copyName } from './saved-copies.js';
+import type { Snapshot } from './snapshot.js';
 
 /**
  * A snapshot read back from a node is data, never instructions: before a rollback plans anything
