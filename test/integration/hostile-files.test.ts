@@ -110,6 +110,21 @@ describe('a hostile daemon user on a three-node rig', () => {
     }
   });
 
+  it('a dbfilename that leads out of Redis\'s directory: the snapshot `rollback` would refuse is refused before the node changes', async () => {
+    const [, n2] = rig.nodes as [RigNode, RigNode];
+    await daemon(n2, `cp -p ${REDIS_CONF} /tmp/redis-conf.mine && sed -i 's|^dbfilename .*|dbfilename ../../../etc/shadow|' ${REDIS_CONF}`);
+    try {
+      const before = await rootOwned(n2);
+      const r = await up();
+      expect(r.exitCode, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/node2: .*snapshot of run \S+ on node2: redisData\.rdb "\/etc\/shadow" is not an absolute path of an \.rdb file/);
+      expect(await rootOwned(n2)).toEqual(before);
+      expect((await rig.sh(n2, `ls /var/lib/hsts-cluster/runs/*/ 2>/dev/null | grep -c rdb || true`)).output.trim()).toBe('0');
+    } finally {
+      await daemon(n2, `cat /tmp/redis-conf.mine > ${REDIS_CONF} && rm -f /tmp/redis-conf.mine`);
+    }
+  });
+
   it('with every plant gone, up configures the cluster: the honest node (a root-owned unit in the daemon\'s directory) passes', async () => {
     const r = await up();
     expect(r.stderr).not.toContain('refused');

@@ -3,7 +3,8 @@ import { makeRunDirCommand, saveSnapshotCommand } from '../node-state.js';
 import { changeCount, type NodePlan } from '../planner.js';
 import { saveRedisDataCommand } from '../redis-data.js';
 import { saveCopiesCommand } from '../saved-copies.js';
-import { runDir, takeSnapshot } from '../snapshot.js';
+import { runDir, serializeSnapshot, takeSnapshot } from '../snapshot.js';
+import { checkSnapshot } from '../snapshot-check.js';
 import { describeFailure } from './failure.js';
 import type { Run } from './run.js';
 
@@ -11,7 +12,9 @@ import type { Run } from './run.js';
  * Snapshot: on every node that will change, before its first change, save what the changes touch
  * (and Redis's dataset when it will be replaced). The opaque files it touches (askmscli's stores),
  * which the facts do not hold, are copied on the node first: the snapshot names them only once
- * they are there. False when a node failed: the run rolls back the nodes already saved and stops.
+ * they are there. A snapshot the `rollback` command would refuse (runner/snapshot-check.ts) fails
+ * its node before anything is saved. False when a node failed: the run rolls back the nodes already
+ * saved and stops.
  */
 export async function snapshotChangingNodes(run: Run, plans: NodePlan[], commandTimeoutMs: number): Promise<boolean> {
   const changing = plans.filter((p) => changeCount(p) > 0);
@@ -22,6 +25,9 @@ export async function snapshotChangingNodes(run: Run, plans: NodePlan[], command
       const touches = [...p.changes.values()].flat().flatMap((c) => c.touches);
       const facts = p.facts!;
       const snapshot = takeSnapshot(run.id, p.node.name, run.inventory.cluster.nodedUser, facts, touches);
+      // A node changes only on a snapshot that `hsts-cluster rollback` would accept after a killed
+      // controller: it is made from facts others can shape (Redis's dir and dbfilename name the RDB).
+      checkSnapshot(serializeSnapshot(snapshot), { run: run.id, node: p.node.name, inventory: run.inventory });
       const dir = runDir(run.id);
       const commands = [
         ...(snapshot.copies.length ? [makeRunDirCommand(run.id), saveCopiesCommand(dir, snapshot.copies)] : []),
