@@ -78,6 +78,9 @@ const STDIN_MARKER = 'hsts-cluster-inputs';
  * carries every input, one base64 line each, read with bash's own `read` so nothing reads ahead.
  * Each command's exit code and combined output come back as one framed line on stdout.
  */
+/** The PATH every batch runs with: root's own directories. */
+export const BATCH_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+
 export function renderBatch(commands: RemoteCommand[], mode: BatchMode, inOrderFirst = 0): RenderedBatch {
   const inputs: Buffer[] = [];
   const reads: string[] = [];
@@ -91,6 +94,9 @@ export function renderBatch(commands: RemoteCommand[], mode: BatchMode, inOrderF
   const lines = [
     'set -u',
     'umask 077',
+    // Root's programs from root's directories only, whatever PATH the login gave: a PATH holding `.`
+    // or a directory another account can write would let that account choose what `ss` or `stat` is.
+    `PATH=${BATCH_PATH}; export PATH`,
     'T=$(mktemp -d /tmp/hsts-cluster.XXXXXX) || { echo "hsts-cluster: mktemp failed" >&2; exit 90; }',
     "trap 'rm -rf \"$T\"' EXIT",
     // No inputs, no stdin: the command need not wait for sshd's channel window (granted only after

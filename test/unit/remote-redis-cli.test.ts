@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HSTS } from '../../src/hsts/paths.js';
 import { asredis, asredisCode, asredisDetached, configSet } from '../../src/remote/redis-cli.js';
-import { parseBatchOutput, renderBatch, type RemoteCommand } from '../../src/ssh/remote-script.js';
+import { BATCH_PATH, parseBatchOutput, renderBatch, type RemoteCommand } from '../../src/ssh/remote-script.js';
 import { Secret } from '../../src/util/secret.js';
 
 const PASSWORD = 'pw "with" $(spaces) and \'quotes\'';
@@ -35,8 +35,11 @@ for (const tool of ['ss', 'id', 'systemctl', 'find']) chmodSync(join(tools, tool
 function runWithStub(command: RemoteCommand, ssLine = '', holderPid = '', ssLineWithNames = ''): { exitCode: number; output: string } {
   const local = { ...command, code: command.code.replaceAll(HSTS.asredis, stub) };
   const batch = renderBatch([local], 'run-all');
-  const env = { ...process.env, PATH: `${tools}:${process.env.PATH ?? ''}`, SS_LINE: ssLine, HOLDER_PID: holderPid, SS_LINE_P: ssLineWithNames };
-  const r = spawnSync('bash', ['-c', batch.script], { input: batch.stdin, env });
+  // The batch sets its own PATH: the stubs go first in it, standing for the node's programs.
+  const script = batch.script.replace(`PATH=${BATCH_PATH};`, `PATH=${tools}:${BATCH_PATH};`);
+  expect(script).not.toBe(batch.script);
+  const env = { ...process.env, SS_LINE: ssLine, HOLDER_PID: holderPid, SS_LINE_P: ssLineWithNames };
+  const r = spawnSync('bash', ['-c', script], { input: batch.stdin, env });
   return parseBatchOutput([local], r.stdout)[0] ?? { exitCode: -1, output: '' };
 }
 

@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { frameResult, parseBatchOutput, renderBatch, sharedFunction, wrapForPrivilege, type BatchMode, type RemoteCommand } from '../../src/ssh/remote-script.js';
@@ -139,6 +142,23 @@ describe('remote batches', () => {
     expect(withPassword.command).toBe("sudo -S -p '' -- bash -c 'id' 'hsts-cluster'");
     expect(withPassword.command).not.toContain('p4ss');
     expect(withPassword.stdinPrefix.toString()).toBe('p4ss "word" with spaces\n');
+  });
+});
+
+describe('the PATH a batch runs with', () => {
+  it('is root\'s own directories, whatever PATH the login gave: a `stat` planted in a directory another account can write is not run', () => {
+    const planted = mkdtempSync(join(tmpdir(), 'hsts-path-'));
+    try {
+      writeFileSync(join(planted, 'stat'), '#!/bin/sh\necho PLANTED\n');
+      chmodSync(join(planted, 'stat'), 0o755);
+      const command: RemoteCommand = { label: 'which stat', code: 'echo "$PATH"; stat -c %F /' };
+      const batch = renderBatch([command], 'run-all');
+      const r = spawnSync('bash', ['-c', batch.script], { env: { ...process.env, PATH: `.:${planted}:${process.env.PATH ?? ''}` }, cwd: planted });
+      const [result] = parseBatchOutput([command], r.stdout);
+      expect(result?.output).toBe('/usr/sbin:/usr/bin:/sbin:/bin\ndirectory');
+    } finally {
+      rmSync(planted, { recursive: true, force: true });
+    }
   });
 });
 
