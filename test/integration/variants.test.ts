@@ -334,4 +334,28 @@ describe('rollback after the keystore step, keystores at the variants\' places',
     expect(await Promise.all([0, 1, 2].map(async (i) => (await ks.sh(i, STORES)).output))).toEqual(before);
     await expectNodedHealthy(ks, [9092, 9092, 9092]);
   });
+
+  it('after up, rotate-password renews each store where askmscli keeps it: every node on the new password, xfer\'s ascp and asperanoded healthy', async () => {
+    const first = await runCli(['up', '-i', ks.inventoryPath, '--json']);
+    expect(first.exitCode, first.stderr).toBe(0);
+    const before = await Promise.all([0, 1, 2].map(async (i) => (await ks.sh(i, STORES)).output));
+    const file = join(ks.dir, 'new-redis-password');
+    const password = 'keystore-rig-new-password-0123456789';
+    writeFileSync(file, `${password}\n`, { mode: 0o600 });
+    const r = await runCli(['rotate-password', '-i', ks.inventoryPath, '--new-password-file', file, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const after = await Promise.all([0, 1, 2].map(async (i) => (await ks.sh(i, STORES)).output));
+    // xfer's store at each node's place (~/.aspera on nodes 1 and 3, /srv/aspera/users on 2 and 3) was made again.
+    const xferStore = ['/home/xfer/.aspera/localkeystore.db', '/srv/aspera/users/xfer/localkeystore.db', '/srv/aspera/users/xfer/.aspera/localkeystore.db'];
+    for (const [i, store] of xferStore.entries()) {
+      const line = (text: string) => text.split('\n').find((l) => l.endsWith(` ${store}`));
+      expect(line(after[i]!), `node${i + 1}`).toBeDefined();
+      expect(line(after[i]!), `node${i + 1}`).not.toBe(line(before[i]!));
+      const ascp = await ks.sh(i, "su -s /bin/sh xfer -c '/opt/aspera/bin/ascp --simulate-seconds 0'");
+      expect(ascp.exitCode, `node${i + 1}: ${ascp.output}`).toBe(0);
+      const ping = await ks.sh(i, `REDISCLI_AUTH='${password}' /opt/aspera/bin/asredis -h ${ks.nodes[i]!.privateIp} -p 31415 PING`);
+      expect(ping.output.trim(), `node${i + 1}`).toBe('PONG');
+    }
+    await expectNodedHealthy(ks, [9092, 9092, 9092]);
+  });
 });
