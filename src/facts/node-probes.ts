@@ -132,20 +132,32 @@ export interface Environment {
 }
 
 /**
- * Every listening TCP socket (`ss -e`: its uid; `-p`: its processes), each holder's ancestry from
- * /proc (bash builtins only, bounded) and each socket uid's name: who holds a port is decided by
- * pid and uid (hsts/port-holders.ts), not by program name.
+ * Every listening TCP socket (`ss -Htlne`: its uid and inode, first on its line, and no process
+ * names, which any account chooses and ss prints as they are, newline included), the processes
+ * holding each (one `find` over /proc/PID/fd for the sockets' inodes), each holder's ancestry from
+ * /proc (bash builtins only, bounded), its name for display (sanitised) and each socket uid's
+ * name: who holds a port is decided by pid and uid (hsts/port-holders.ts), not by program name.
  */
-const LISTENERS_CODE = [
-  'ss -Htlnpe 2>/dev/null | { declare -A seen; while read -r _ _ _ a _ r; do',
+export const LISTENERS_CODE = [
+  '{ declare -A seen inos; s=$(ss -Htlne 2>/dev/null) || s=',
+  'while read -r _ _ _ a _ r; do',
+  '  [ -n "$a" ] || continue',
   '  echo "listen=$a $r"',
-  '  if [[ $r =~ uid:([0-9]+) ]] && [ -z "${seen[u${BASH_REMATCH[1]}]:-}" ]; then u=${BASH_REMATCH[1]}; seen[u$u]=1; echo "uidname=$u $(id -nu "$u" 2>/dev/null)"; fi',
-  '  while [[ $r =~ pid=([0-9]+)(.*) ]]; do p=${BASH_REMATCH[1]}; r=${BASH_REMATCH[2]}; [ -z "${seen[p$p]:-}" ] || continue; seen[p$p]=1',
+  '  [[ $r =~ ^(uid:([0-9]+) )?ino:([0-9]+) ]] || continue',
+  '  inos[${BASH_REMATCH[3]}]=1; u=${BASH_REMATCH[2]:-0}',
+  '  if [ -z "${seen[u$u]:-}" ]; then seen[u$u]=1; echo "uidname=$u $(id -nu "$u" 2>/dev/null)"; fi',
+  'done <<< "$s"',
+  'if [ ${#inos[@]} -gt 0 ]; then',
+  "  f=$(find /proc/[0-9]*/fd -lname 'socket:\\[*' -printf '%l %h\\n' 2>/dev/null)",
+  '  while read -r l d; do',
+  '    i=${l#socket:\\[}; i=${i%]}; [ -n "$i" ] && [ -n "${inos[$i]:-}" ] || continue',
+  '    p=${d#/proc/}; p=${p%/fd}; echo "holder=$i $p"; [ -z "${seen[p$p]:-}" ] || continue; seen[p$p]=1',
+  '    c=; read -r c 2>/dev/null < /proc/$p/comm; echo "comm=$p ${c//[^[:alnum:]._-]/?}"',
   '    c=$p; up=; n=0',
   '    while [ "$c" -gt 1 ] && [ $n -lt 32 ]; do q=; while read -r k v; do [ "$k" = PPid: ] && { q=$v; break; }; done 2>/dev/null < /proc/$c/status; [ -n "$q" ] || break; up="$up $q"; c=$q; n=$((n+1)); done',
   '    echo "ancestry=$p$up"',
-  '  done',
-  'done; } || true',
+  '  done <<< "$f"',
+  'fi; } || true',
 ].join('\n');
 
 /** Root, HSTS, the firewall tools, transfers, listeners and the run lock: KEY=VALUE lines. */
@@ -176,7 +188,7 @@ export function environmentProbe(): Probe<Environment> {
       persistence: persistenceFor({ netfilterPersistent: values('nfp')[0] === 'yes', iptablesServices: values('ipts')[0] === 'yes' }),
       firewalldActive: values('firewalld')[0] === 'active',
       transfers: values('transfer'),
-      listeners: parseListeners(values('listen'), values('ancestry'), values('uidname')),
+      listeners: parseListeners({ listen: values('listen'), holders: values('holder'), ancestry: values('ancestry'), uidNames: values('uidname'), comms: values('comm') }),
       lockHolder: values('lock')[0] ?? null,
       asredisVersion: parseRedisVersion((values('asredis')[0] ?? '').slice(0, 200)),
       untrustedPrograms: values('untrusted'),

@@ -1,5 +1,5 @@
 /**
- * Who holds a listening TCP port, as `ss -Htlnpe` and /proc say, and whether that holder is the
+ * Who holds a listening TCP port, as `ss -Htlne` and /proc say, and whether that holder is the
  * cluster's own server. Decided by identity, never by program name: IBM's stock Redis runs as a
  * binary named `asperaredisd`, the rig's as `redis-server`, and any local account can name a
  * program either way.
@@ -7,7 +7,7 @@
 
 /** One process holding a listening socket (or the socket alone when root cannot see its process). */
 export interface PortHolder {
-  /** null when `ss -p` showed no process (a root without CAP_SYS_PTRACE sees none for other users). */
+  /** null when no process was found holding the socket (a root without CAP_SYS_PTRACE sees none for other users). */
   pid: number | null;
   command: string | null;
   /** The socket's owner (`ss -e` prints no uid for root's sockets: 0). */
@@ -57,41 +57,64 @@ export function foreignHolderProblems(port: number, holders: readonly PortHolder
 
 const MAX_LINE = 4096;
 
+/** The environment probe's answer about listeners, by line kind (see LISTENERS_CODE in facts/node-probes.ts). */
+export interface ListenerLines {
+  /** `ADDRESS REST-OF-SS-LINE` of `ss -Htlne`: uid (absent for root's) and inode come first in REST. */
+  listen: string[];
+  /** `INODE PID`: a process holding that socket. */
+  holders: string[];
+  /** `PID PPID PPID ...` up to PID 1. */
+  ancestry: string[];
+  /** `UID NAME`. */
+  uidNames: string[];
+  /** `PID NAME`: the process's name, sanitised on the node (display only). */
+  comms: string[];
+}
+
+const fields = (line: string) => line.slice(0, MAX_LINE).trim().split(/\s+/);
+
 /**
- * The environment probe's `listen=` lines (`ADDRESS REST-OF-SS-LINE`), its `ancestry=PID PPID ...`
- * lines and `uidname=UID NAME` lines, by port. Bounded: a line longer than MAX_LINE is cut.
+ * The listening sockets by port, each with its holders. The uid and inode are read where ss puts
+ * them, first after the addresses, before anything another account chooses (a cgroup path may add
+ * text after them, or even a line: an added line only adds a holder, and every holder must be ours).
+ * Bounded: a line longer than MAX_LINE is cut.
  */
-export function parseListeners(listen: string[], ancestry: string[], uidNames: string[]): Map<number, PortHolder[]> {
+export function parseListeners(lines: ListenerLines): Map<number, PortHolder[]> {
   const parents = new Map<number, number[]>();
-  for (const line of ancestry) {
-    const [pid, ...up] = line.trim().split(/\s+/).map(Number);
+  for (const line of lines.ancestry) {
+    const [pid, ...up] = fields(line).map(Number);
     if (pid !== undefined && Number.isInteger(pid)) parents.set(pid, up.filter((p) => Number.isInteger(p) && p > 0));
   }
   const names = new Map<number, string>();
-  for (const line of uidNames) {
-    const [uid = '', name = ''] = line.trim().split(/\s+/);
+  for (const line of lines.uidNames) {
+    const [uid = '', name = ''] = fields(line);
     if (/^\d+$/.test(uid) && /^[A-Za-z0-9._-]{1,64}$/.test(name)) names.set(Number(uid), name);
   }
+  const comms = new Map<number, string>();
+  for (const line of lines.comms) {
+    const [pid = '', name = ''] = fields(line);
+    if (/^\d+$/.test(pid)) comms.set(Number(pid), name.slice(0, 64) || '?');
+  }
+  const pidsByInode = new Map<string, number[]>();
+  for (const line of lines.holders) {
+    const [inode = '', pid = ''] = fields(line);
+    if (!/^\d+$/.test(inode) || !/^\d+$/.test(pid)) continue;
+    const pids = pidsByInode.get(inode) ?? [];
+    if (!pids.includes(Number(pid))) pids.push(Number(pid));
+    pidsByInode.set(inode, pids);
+  }
   const listeners = new Map<number, PortHolder[]>();
-  for (const raw of listen) {
-    const line = raw.slice(0, MAX_LINE);
-    const [address = '', ...rest] = line.split(' ');
+  for (const raw of lines.listen) {
+    const [address = '', ...rest] = raw.slice(0, MAX_LINE).split(' ');
     const port = Number(address.slice(address.lastIndexOf(':') + 1));
     if (!Number.isInteger(port) || port <= 0) continue;
-    const tail = rest.join(' ');
-    // A process's name is printed as it is and any account chooses it: the last `uid:` is the socket's
-    // (ss's extended fields follow the users), and each holder is a `,pid=N,fd=M)`, its name the text
-    // back to the `("` before it, for display only. A name holding a fake `,pid=...` adds a holder; it
-    // hides none (every holder must be ours).
-    const uid = Number([...tail.matchAll(/\buid:(\d+)/g)].at(-1)?.[1] ?? 0);
+    const socket = /^(?:uid:(\d+) )?ino:(\d+)(?: |$)/.exec(rest.join(' '));
+    if (!socket) continue;
+    const uid = Number(socket[1] ?? 0);
     const user = names.get(uid) ?? (uid === 0 ? 'root' : null);
-    const procs = [...tail.matchAll(/,pid=(\d+),fd=\d+\)/g)].map((m) => {
-      const before = tail.slice(0, m.index);
-      const open = before.lastIndexOf('("');
-      return { command: open >= 0 ? before.slice(open + 2).replace(/"$/, '').slice(0, 64) : '?', pid: Number(m[1]) };
-    });
-    const holders: PortHolder[] = procs.length > 0
-      ? procs.map(({ command, pid }) => ({ pid, command, uid, user, ancestors: parents.get(pid) ?? [] }))
+    const pids = pidsByInode.get(socket[2]!) ?? [];
+    const holders: PortHolder[] = pids.length > 0
+      ? pids.map((pid) => ({ pid, command: comms.get(pid) ?? '?', uid, user, ancestors: parents.get(pid) ?? [] }))
       : [{ pid: null, command: null, uid, user, ancestors: [] }];
     listeners.set(port, [...(listeners.get(port) ?? []), ...holders]);
   }

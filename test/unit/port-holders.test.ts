@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { LISTENERS_CODE } from '../../src/facts/node-probes.js';
 import { foreignHolderProblems, parseListeners, type ExpectedOwner, type PortHolder } from '../../src/hsts/port-holders.js';
 
 const owner: ExpectedOwner = { unit: 'asperaredisd', mainPid: 60, nodedUser: 'asperadaemon', nodedUid: 999 };
@@ -43,30 +45,67 @@ describe('hsts/port-holders: whose is a port, by pid and uid', () => {
 });
 
 describe('hsts/port-holders: parseListeners', () => {
-  it('reads ss -Htlnpe lines, ancestry and uid names', () => {
-    const listen = [
-      '0.0.0.0:22 0.0.0.0:* users:(("sshd",pid=68,fd=3)) ino:33214 sk:1 cgroup:/system.slice/ssh.service <->',
-      '127.0.0.1:31415 0.0.0.0:* users:(("asperaredisd",pid=60,fd=7)) uid:999 ino:34010 sk:2 <->',
-      '[::]:41415 [::]:* uid:999 ino:1 sk:3 v6only:1 <->',
-    ];
-    const listeners = parseListeners(listen, ['68 1', '60 1', 'junk'], ['999 asperadaemon', '5 bad name!']);
+  it('reads ss -Htlne lines, the holders found by inode, ancestry, names and uid names', () => {
+    const listeners = parseListeners({
+      listen: [
+        '0.0.0.0:22 ino:33214 sk:1 cgroup:/system.slice/ssh.service <->',
+        '127.0.0.1:31415 uid:999 ino:34010 sk:2 <->',
+        '[::]:41415 uid:999 ino:1 sk:3 v6only:1 <->',
+      ],
+      holders: ['33214 68', '34010 60', '34010 60', 'junk'],
+      ancestry: ['68 1', '60 1', 'junk'],
+      uidNames: ['999 asperadaemon', '5 bad name!'],
+      comms: ['68 sshd', '60 asperaredisd'],
+    });
     expect(listeners.get(22)).toEqual([{ pid: 68, command: 'sshd', uid: 0, user: 'root', ancestors: [1] }]);
     expect(listeners.get(31415)).toEqual([{ pid: 60, command: 'asperaredisd', uid: 999, user: 'asperadaemon', ancestors: [1] }]);
     expect(listeners.get(41415)).toEqual([{ pid: null, command: null, uid: 999, user: 'asperadaemon', ancestors: [] }]);
   });
 
-  it('reads the socket\'s uid and every holder\'s pid where ss puts them, whatever a process is named', () => {
-    const listen = [
-      '0.0.0.0:31415 0.0.0.0:* users:(("x",pid=60",pid=4242,fd=3)) uid:1500 ino:1 sk:2 <->',
-      '0.0.0.0:41415 0.0.0.0:* users:((" uid:999",pid=4243,fd=3)) uid:1500 ino:2 sk:3 <->',
-      '0.0.0.0:9092 0.0.0.0:* users:(("a,pid=60,fd=3)",pid=4244,fd=3)) uid:1500 ino:3 sk:4 <->',
-    ];
-    const listeners = parseListeners(listen, [], ['1500 mallory', '999 asperadaemon']);
+  it('takes uid and inode from where ss puts them, first after the addresses: text another account chose after them changes neither', () => {
+    const listeners = parseListeners({
+      listen: [
+        // A cgroup path of another account's making, holding what would read as the noded user's socket.
+        '0.0.0.0:31415 uid:1500 ino:7 sk:2 cgroup:/user.slice/x uid:999 ino:8 <->',
+        // A line it added (a newline in that path) reads as another socket: it only adds a holder.
+        '0.0.0.0:31415 uid:999 ino:8 <->',
+        // Anything else first: not a socket line.
+        '0.0.0.0:41415 users:(("x",pid=1,fd=3)) uid:999 ino:9 <->',
+      ],
+      holders: ['7 4242', '8 60'],
+      ancestry: [],
+      uidNames: ['1500 mallory', '999 asperadaemon'],
+      comms: ['4242 redis-server'],
+    });
+    expect(listeners.get(31415)).toEqual([
+      { pid: 4242, command: 'redis-server', uid: 1500, user: 'mallory', ancestors: [] },
+      { pid: 60, command: '?', uid: 999, user: 'asperadaemon', ancestors: [] },
+    ]);
+    expect(listeners.has(41415)).toBe(false);
     const owner = { unit: 'asperaredisd', mainPid: 60, nodedUser: 'asperadaemon', nodedUid: 999 };
-    expect(listeners.get(31415)).toEqual([{ pid: 4242, command: 'x",pid=60', uid: 1500, user: 'mallory', ancestors: [] }]);
-    expect(listeners.get(41415)).toEqual([{ pid: 4243, command: ' uid:999', uid: 1500, user: 'mallory', ancestors: [] }]);
-    // A name holding a whole fake `,pid=60,fd=3)` adds a holder; the real one is still there, and foreign.
-    expect(listeners.get(9092)!.map((h) => h.pid)).toEqual([60, 4244]);
-    for (const port of [31415, 41415, 9092]) expect(foreignHolderProblems(port, listeners.get(port)!, owner), String(port)).not.toEqual([]);
+    expect(foreignHolderProblems(31415, listeners.get(31415)!, owner)).toEqual([
+      'port 31415 is held by pid 4242 (redis-server) as user mallory, not by asperaredisd or user asperadaemon',
+    ]);
+  });
+});
+
+/** The probe's bash, run on this machine: a listener of this test process is found by its inode. */
+describe('the listeners probe on this machine', () => {
+  it('finds this process\'s listening socket, its pid and its ancestry', async () => {
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const lines = spawnSync('bash', ['-c', LISTENERS_CODE], { encoding: 'utf8', timeout: 20_000 }).stdout.split('\n');
+      const values = (key: string) => lines.filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
+      const listeners = parseListeners({ listen: values('listen'), holders: values('holder'), ancestry: values('ancestry'), uidNames: values('uidname'), comms: values('comm') });
+      const holders = listeners.get(port) ?? [];
+      expect(holders.map((h) => h.pid)).toContain(process.pid);
+      expect(holders.find((h) => h.pid === process.pid)?.ancestors).toContain(process.ppid);
+      expect(holders.find((h) => h.pid === process.pid)?.command).toMatch(/^[A-Za-z0-9._?-]+$/);
+    } finally {
+      server.close();
+    }
   });
 });

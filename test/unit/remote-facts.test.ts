@@ -38,7 +38,7 @@ const nodeAnswers: Record<string, string> = {
   iptables: '-N HSTS-CLUSTER\n-A HSTS-CLUSTER -i lo -j ACCEPT\n---\n-P INPUT ACCEPT\n-A INPUT -p tcp -m multiport --dports 31415,41415 -j HSTS-CLUSTER\n',
   environment: [
     'uid=0', 'hsts=yes', 'nfp=yes', 'ipts=no', 'firewalld=inactive',
-    'transfer=123 ascp -l 100m', 'listen=0.0.0.0:22 users:(("sshd",pid=1,fd=3))', 'listen=172.20.0.2:31415 0.0.0.0:* users:(("redis-server",pid=9,fd=6)) uid:999 ino:1 <->', 'ancestry=9 1', 'uidname=999 asperadaemon', 'asredis=redis-cli 7.0.15',
+    'transfer=123 ascp -l 100m', 'listen=0.0.0.0:22 ino:2 sk:1 <->', 'listen=172.20.0.2:31415 uid:999 ino:1 sk:2 <->', 'holder=2 1', 'comm=1 sshd', 'holder=1 9', 'comm=9 redis-server', 'ancestry=1', 'ancestry=9 1', 'uidname=999 asperadaemon', 'asredis=redis-cli 7.0.15',
     'lock={"run":"r1"}',
   ].join('\n'),
 };
