@@ -145,7 +145,7 @@ export const LISTENERS_CODE = [
   '  echo "listen=$a $r"',
   '  [[ $r =~ ^(uid:([0-9]+) )?ino:([0-9]+) ]] || continue',
   '  inos[${BASH_REMATCH[3]}]=1; u=${BASH_REMATCH[2]:-0}',
-  '  if [ -z "${seen[u$u]:-}" ]; then seen[u$u]=1; echo "uidname=$u $(id -nu "$u" 2>/dev/null)"; fi',
+  '  if [ "$u" != 0 ] && [ -z "${seen[u$u]:-}" ]; then seen[u$u]=1; echo "uidname=$u $(id -nu "$u" 2>/dev/null)"; fi',
   'done <<< "$s"',
   'if [ ${#inos[@]} -gt 0 ]; then',
   "  f=$(find /proc/[0-9]*/fd -lname 'socket:\\[*' -printf '%l %h\\n' 2>/dev/null)",
