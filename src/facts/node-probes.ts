@@ -139,25 +139,24 @@ export interface Environment {
  * name: who holds a port is decided by pid and uid (hsts/port-holders.ts), not by program name.
  */
 export const LISTENERS_CODE = [
-  '{ declare -A seen inos; s=$(ss -Htlne 2>/dev/null) || s=',
+  // A subshell: whatever stops it, the rest of the environment probe (IBM's programs' check) runs.
+  '(ss -Htlne 2>/dev/null | { declare -A seen=() inos=()',
   'while read -r _ _ _ a _ r; do',
-  '  [ -n "$a" ] || continue',
-  '  echo "listen=$a $r"',
+  // Only what ss puts first is printed: a cgroup path after it is another account's choosing.
   '  [[ $r =~ ^(uid:([0-9]+) )?ino:([0-9]+) ]] || continue',
+  '  echo "listen=$a ${BASH_REMATCH[0]}"',
   '  inos[${BASH_REMATCH[3]}]=1; u=${BASH_REMATCH[2]:-0}',
   '  if [ "$u" != 0 ] && [ -z "${seen[u$u]:-}" ]; then seen[u$u]=1; echo "uidname=$u $(id -nu "$u" 2>/dev/null)"; fi',
-  'done <<< "$s"',
-  'if [ ${#inos[@]} -gt 0 ]; then',
-  "  f=$(find /proc/[0-9]*/fd -lname 'socket:\\[*' -printf '%l %h\\n' 2>/dev/null)",
-  '  while read -r l d; do',
-  '    i=${l#socket:\\[}; i=${i%]}; [ -n "$i" ] && [ -n "${inos[$i]:-}" ] || continue',
-  '    p=${d#/proc/}; p=${p%/fd}; echo "holder=$i $p"; [ -z "${seen[p$p]:-}" ] || continue; seen[p$p]=1',
-  '    c=; read -r c 2>/dev/null < /proc/$p/comm; echo "comm=$p ${c//[^[:alnum:]._-]/?}"',
-  '    c=$p; up=; n=0',
-  '    while [ "$c" -gt 1 ] && [ $n -lt 32 ]; do q=; while read -r k v; do [ "$k" = PPid: ] && { q=$v; break; }; done 2>/dev/null < /proc/$c/status; [ -n "$q" ] || break; up="$up $q"; c=$q; n=$((n+1)); done',
-  '    echo "ancestry=$p$up"',
-  '  done <<< "$f"',
-  'fi; } || true',
+  'done',
+  '[ ${#inos[@]} -gt 0 ] || exit 0',
+  "find /proc/[0-9]*/fd -lname 'socket:\\[*' -printf '%l %h\\n' 2>/dev/null | while read -r l d; do",
+  '  i=${l#socket:\\[}; i=${i%]}; [ -n "$i" ] && [ -n "${inos[$i]:-}" ] || continue',
+  '  p=${d#/proc/}; p=${p%/fd}; echo "holder=$i $p"; [ -z "${seen[p$p]:-}" ] || continue; seen[p$p]=1',
+  '  c=; read -r c 2>/dev/null < /proc/$p/comm; echo "comm=$p ${c//[^[:alnum:]._-]/?}"',
+  '  c=$p; up=; n=0',
+  '  while [ "$c" -gt 1 ] && [ $n -lt 32 ]; do q=; while read -r k v; do [ "$k" = PPid: ] && { q=$v; break; }; done 2>/dev/null < /proc/$c/status; [ -n "$q" ] || break; up="$up $q"; c=$q; n=$((n+1)); done',
+  '  echo "ancestry=$p$up"',
+  'done; }) || true',
 ].join('\n');
 
 /** Root, HSTS, the firewall tools, transfers, listeners and the run lock: KEY=VALUE lines. */
@@ -173,6 +172,7 @@ export function environmentProbe(): Probe<Environment> {
       `{\n${hstsTransfers().code}\n} | sed "s/^/transfer=/"`,
       LISTENERS_CODE,
       untrustedProgramsCode(),
+      'echo "programs_trusted=$programs_trusted"',
       // asredis runs as root only when no other account could have replaced it.
       `[ "$programs_trusted" = yes ] && [ -x ${HSTS.asredis} ] && echo "asredis=$(timeout 5 ${HSTS.asredis} --version 2>/dev/null | head -n 1)" || true`,
       // The lock is read only from a state directory that passes its check (remote/state-dir.ts).
@@ -191,7 +191,8 @@ export function environmentProbe(): Probe<Environment> {
       listeners: parseListeners({ listen: values('listen'), holders: values('holder'), ancestry: values('ancestry'), uidNames: values('uidname'), comms: values('comm') }),
       lockHolder: values('lock')[0] ?? null,
       asredisVersion: parseRedisVersion((values('asredis')[0] ?? '').slice(0, 200)),
-      untrustedPrograms: values('untrusted'),
+      // No verdict (the answer ended early): not checked, so not trusted.
+      untrustedPrograms: values('programs_trusted')[0] === 'yes' ? [] : values('untrusted').length > 0 ? values('untrusted') : [`${HSTS.bin}|||unchecked`],
       stateProblem: values('state')[0] ?? null,
     };
   });

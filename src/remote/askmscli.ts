@@ -96,7 +96,7 @@ export function initKeystore(user: string): RemoteCommand {
       `askmscli "$st/h" "$h" ${HSTS.askmscli} "$u" || exit 1`,
     // A directory askmscli made: made in the home as root's, entered, and only then given to USER.
     ...dirs.map((dir) => `if [ -d "$st/h/${dir}" ] && [ ! -e "$h/${dir}" ] && [ ! -L "$h/${dir}" ]; then (__enter "$h" "$u" || exit 1; hp=$(pwd -P); ` +
-      `o=$(stat -c %a -- "$st/h/${dir}") && mkdir -m 700 -- ${dir} && cd -P -- ${dir} && [ "$(pwd -P)" = "$hp/${dir}" ] && [ "$(stat -c %u .)" = 0 ] && ` +
+      `o=$(stat -c %a -- "$st/h/${dir}") && mkdir -m 700 -- ${dir} && cd -P -- ${dir} && [ "$(pwd -P)" = "$hp/${dir}" ] && [ "$(stat -c %u .)" = 0 ] && [ -z "$(ls -A .)" ] && ` +
       `chown -- "$u:$g" . && chmod -- "$o" .) || { echo "$h/${dir}: could not be made"; exit 1; }; fi`),
     // Each store askmscli left, USER's (whoever askmscli made it as), with the mode askmscli gave it.
     ...inHome.map((r) => [

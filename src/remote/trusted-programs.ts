@@ -51,6 +51,7 @@ export function untrustedProgramsProblem(lines: readonly string[]): string | nul
   if (lines.length === 0) return null;
   const what = lines.slice(0, 10).map((line) => {
     const [path = '', uid = '', mode = '', type = ''] = line.slice(0, 300).split('|');
+    if (type === 'unchecked') return `${path} (not checked: the node's answer ended before the check)`;
     const why = uid === '' ? `more than ${MAX_LINKS} links to follow, or a loop` : uid !== '0' ? `owned by uid ${uid}` : `mode ${mode} lets others write it`;
     return `${path} (${type}: ${why})`;
   });

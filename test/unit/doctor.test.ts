@@ -154,6 +154,7 @@ describe('the checklist', () => {
   it.each([
     ['root:root 600', true, 'root:root 600'],
     ['root:root 400', true, 'root:root 400'],
+    ['root:root 0', true, 'root:root 0'],
     ['root:root 640', false, 'root:root 640: chown root:root /opt/aspera/etc/rootkeystore.db; chmod 600 /opt/aspera/etc/rootkeystore.db'],
     ['root:aspadmins 600', false, 'root:aspadmins 600: chown root:root /opt/aspera/etc/rootkeystore.db; chmod 600 /opt/aspera/etc/rootkeystore.db'],
     ['asperadaemon:root 600', false, 'asperadaemon:root 600: chown root:root /opt/aspera/etc/rootkeystore.db; chmod 600 /opt/aspera/etc/rootkeystore.db'],

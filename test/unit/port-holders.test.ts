@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LISTENERS_CODE } from '../../src/facts/node-probes.js';
 import { foreignHolderProblems, parseListeners, type ExpectedOwner, type PortHolder } from '../../src/hsts/port-holders.js';
@@ -86,6 +89,20 @@ describe('hsts/port-holders: parseListeners', () => {
     expect(foreignHolderProblems(31415, listeners.get(31415)!, owner)).toEqual([
       'port 31415 is held by pid 4242 (redis-server) as user mallory, not by asperaredisd or user asperadaemon',
     ]);
+  });
+});
+
+describe('the listeners probe when ss answers nothing', () => {
+  it('stops alone: the code after it still runs under set -u (there, the check of IBM\'s programs)', () => {
+    const bin = mkdtempSync(join(tmpdir(), 'hsts-no-ss-'));
+    try {
+      writeFileSync(join(bin, 'ss'), '#!/bin/sh\nexit 1\n');
+      chmodSync(join(bin, 'ss'), 0o755);
+      const r = spawnSync('bash', ['-uc', `${LISTENERS_CODE}\necho AFTER`], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:/usr/bin:/bin` } });
+      expect(r.stdout).toBe('AFTER\n');
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 });
 

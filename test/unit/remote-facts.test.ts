@@ -3,6 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { untrustedProgramsProblem } from '../../src/remote/trusted-programs.js';
 import { nodeFacts, nodeProbes, shellsProbe } from '../../src/facts/node-probes.js';
 import { runtimeProbes } from '../../src/facts/runtime-probes.js';
 import { outputProbe, parseProbes, probeCommands } from '../../src/remote/probe.js';
@@ -38,7 +39,7 @@ const nodeAnswers: Record<string, string> = {
   iptables: '-N HSTS-CLUSTER\n-A HSTS-CLUSTER -i lo -j ACCEPT\n---\n-P INPUT ACCEPT\n-A INPUT -p tcp -m multiport --dports 31415,41415 -j HSTS-CLUSTER\n',
   environment: [
     'uid=0', 'hsts=yes', 'nfp=yes', 'ipts=no', 'firewalld=inactive',
-    'transfer=123 ascp -l 100m', 'listen=0.0.0.0:22 ino:2 sk:1 <->', 'listen=172.20.0.2:31415 uid:999 ino:1 sk:2 <->', 'holder=2 1', 'comm=1 sshd', 'holder=1 9', 'comm=9 redis-server', 'ancestry=1', 'ancestry=9 1', 'uidname=999 asperadaemon', 'asredis=redis-cli 7.0.15',
+    'transfer=123 ascp -l 100m', 'listen=0.0.0.0:22 ino:2 sk:1 <->', 'listen=172.20.0.2:31415 uid:999 ino:1 sk:2 <->', 'holder=2 1', 'comm=1 sshd', 'holder=1 9', 'comm=9 redis-server', 'ancestry=1', 'ancestry=9 1', 'uidname=999 asperadaemon', 'programs_trusted=yes', 'asredis=redis-cli 7.0.15',
     'lock={"run":"r1"}',
   ].join('\n'),
 };
@@ -55,6 +56,13 @@ describe('facts/node-probes', () => {
     expect(gather({ ...needs, firewalld: { privateIp: '172.20.0.2' } }, nodeAnswers).names.at(-1)).toBe('firewalld');
   });
 
+  it('takes IBM\'s programs as unchecked, so not trusted, when the environment\'s answer ends before their check', () => {
+    const cut = { ...nodeAnswers, environment: nodeAnswers.environment!.split('\nprograms_trusted=')[0]! };
+    const { facts } = gather(needs, cut);
+    expect(facts.untrustedPrograms).toEqual(['/opt/aspera/bin|||unchecked']);
+    expect(untrustedProgramsProblem(facts.untrustedPrograms)).toContain('/opt/aspera/bin (not checked: the node\'s answer ended before the check)');
+  });
+
   it('reads files, units (unknown ones not-found), users, iptables and the environment', () => {
     const { facts } = gather(needs, nodeAnswers);
     expect(facts.files.get('/etc/a.conf')).toEqual({ path: '/etc/a.conf', content: Buffer.from('bind 1.2.3.4\n'), owner: 'root', group: 'adm', mode: '640', links: 1 });
@@ -69,6 +77,7 @@ describe('facts/node-probes', () => {
       isRoot: true, hstsInstalled: true, transfers: ['123 ascp -l 100m'], lockHolder: '{"run":"r1"}',
       persistence: { kind: 'netfilter-persistent' }, firewalld: null, firewalldProblem: null,
     });
+    expect(facts.untrustedPrograms).toEqual([]);
     expect([...facts.listeners]).toEqual([
       [22, [{ pid: 1, command: 'sshd', uid: 0, user: 'root', ancestors: [] }]],
       [31415, [{ pid: 9, command: 'redis-server', uid: 999, user: 'asperadaemon', ancestors: [1] }]],

@@ -125,7 +125,7 @@ export interface CheckItem {
 }
 
 /** An owner finding ("root:root 600") of a file root alone may read and write: no other bit. */
-const rootOnly = (owner: string): boolean => /^root:root [0246]00$/.test(owner);
+const rootOnly = (owner: string): boolean => /^root:root (0|[0246]00)$/.test(owner);
 
 /** docs/platforms.md's "Before pointing hsts-cluster at a real HSTS" list, answered by the node. */
 export function doctorChecklist(findings: DoctorFindings, nodeApi: NodeApiEndpoint): CheckItem[] {
