@@ -55,8 +55,9 @@ const STAGED_MAX_BYTES = 1024 * 1024;
  * moment askmscli runs, which USER can watch for in `ps`. So askmscli runs in a private mount
  * namespace, where a root-only copy of the home (its directory and the stores in it, read as USER)
  * is mounted over the home; then each store it left there is written into the real home by
- * safe-files' `__write` (a link planted meanwhile is replaced or refused, never written through). USER's home must not be movable by USER: every directory above it root's and
- * writable by no other account. Nothing else in the home is seen by askmscli (docs/askmscli.md).
+ * safe-files' `__write` (a link planted meanwhile is replaced or refused, never written through).
+ * USER's home must not be movable by USER: every directory above it root's and writable by no other
+ * account. Nothing else in the home is seen by askmscli (docs/askmscli.md).
  */
 export function initKeystore(user: string): RemoteCommand {
   const u = shq(user);

@@ -40,6 +40,10 @@ export function portProblems(facts: Pick<NodeFacts, 'listeners' | 'units' | 'use
     foreignHolderProblems(port, facts.listeners.get(port) ?? [], { unit, mainPid: facts.units.get(unit)?.mainPid ?? 0, nodedUser, nodedUid }));
 }
 
+/** Where this node's aspera.conf (top-level <server>) serves the Node API; null when it serves none. */
+const servedNodeApi = (facts: Pick<NodeFacts, 'files'>) =>
+  nodeApiEndpoint(parseServerSection(facts.files.get(HSTS.asperaConf)?.content?.toString('utf8') ?? ''));
+
 /**
  * The noded user is whoever runs HSTS's daemons ("the user that runs asperanoded", the specification
  * says); the inventory names it (cluster.nodedUser) and hsts-cluster gives it the Redis files and a
@@ -51,7 +55,7 @@ export function daemonAccountProblems(facts: Pick<NodeFacts, 'listeners' | 'unit
   const { redisPort, sentinelPort, nodedUser } = inventory.cluster;
   const nodedUid = facts.userIds.get(nodedUser) ?? null;
   if (nodedUid === null) return [];
-  const api = nodeApiEndpoint(parseServerSection(facts.files.get(HSTS.asperaConf)?.content?.toString('utf8') ?? ''));
+  const api = servedNodeApi(facts);
   const served = [[redisPort, 'asperaredisd'], [sentinelPort, 'asperaredissentinel'], ...(api ? [[api.port, 'asperanoded'] as const] : [])] as const;
   return served.flatMap(([port, unit]) => {
     const mainPid = facts.units.get(unit)?.mainPid ?? 0;
@@ -65,7 +69,7 @@ export function daemonAccountProblems(facts: Pick<NodeFacts, 'listeners' | 'unit
 
 /** The Redis and Sentinel ports must not be the Node API's, which aspera.conf sets per node. */
 export function nodeApiPortProblems(facts: Pick<NodeFacts, 'files'>, inventory: Inventory): string[] {
-  const api = nodeApiEndpoint(parseServerSection(facts.files.get(HSTS.asperaConf)?.content?.toString('utf8') ?? ''));
+  const api = servedNodeApi(facts);
   if (!api) return [];
   return (['redisPort', 'sentinelPort'] as const).filter((field) => inventory.cluster[field] === api.port)
     .map((field) => `cluster.${field} ${api.port} is the HSTS Node API's port on this node (${HSTS.asperaConf}): choose another`);
