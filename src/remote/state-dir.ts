@@ -59,14 +59,28 @@ export function stateDirGuard(access: StateAccess, layout: StateLayout = STATE_L
   const fix = `it must be a directory owned by root, not group/world-writable, not a symlink; if hsts-cluster made it: chown root:root PATH && chmod 0700 PATH; else remove it and run again`;
   return [
     // One stat for every path (a fork costs milliseconds under load); a line per path: name|uid|user|mode|type.
+    // A path gone since it was seen (the lock, released by a run that lost it at the same moment)
+    // needs no check: the paths still there are stat'ed again, at most three times.
     '__hc_bad() { echo "$1"; return 1; }',
-    '__hc_check() {',
-    '  local n u user a f',
+    '__hc_stat_check() {',
+    '  local n u user a f seen=0',
     '  while IFS="|" read -r n u user a f; do',
     '    [ -n "$n" ] || continue',
-    `    [ "$f" = "symbolic link" ] && { __hc_bad "${STATE_REFUSED} $n is a symbolic link; ${fix.replace(/PATH/g, '$n')}"; return; }`,
-    `    [ "$f" = directory ] && [ "$u" = 0 ] && (( (8#$a & 8#022) == 0 )) || { __hc_bad "${STATE_REFUSED} $n is a $f owned by $user (uid $u), mode $a; ${fix.replace(/PATH/g, '$n')}"; return; }`,
-    '  done <<< "$(stat -c "%n|%u|%U|%a|%F" -- "$@" 2>&1)"',
+    '    seen=$((seen + 1))',
+    `    [ "$f" = "symbolic link" ] && { __hc_bad "${STATE_REFUSED} $n is a symbolic link; ${fix.replace(/PATH/g, '$n')}"; return 1; }`,
+    `    [ "$f" = directory ] && [ "$u" = 0 ] && (( (8#$a & 8#022) == 0 )) || { __hc_bad "${STATE_REFUSED} $n is a $f owned by $user (uid $u), mode $a; ${fix.replace(/PATH/g, '$n')}"; return 1; }`,
+    '  done < <(stat -c "%n|%u|%U|%a|%F" -- "$@" 2>/dev/null)',
+    '  [ "$seen" = "$#" ] || return 3',
+    '}',
+    '__hc_check() {',
+    '  local try p there r',
+    '  for try in 1 2 3; do',
+    '    there=(); for p in "$@"; do { [ -e "$p" ] || [ -L "$p" ]; } && there+=("$p"); done',
+    '    [ "${#there[@]}" = 0 ] && return 0',
+    '    __hc_stat_check "${there[@]}"; r=$?',
+    '    [ "$r" = 3 ] || return "$r"',
+    '  done',
+    `  __hc_bad "${STATE_REFUSED} stat could not read one of $* though it is there (three tries, each path changing while checked); run again"`,
     '}',
     // The old place: a root-owned 0700 directory; inside, only regular files and root-owned directories,
     // nothing group/world-writable (the copies of the users' keystores keep their owners: a run's copy).
@@ -99,8 +113,7 @@ export function stateDirGuard(access: StateAccess, layout: StateLayout = STATE_L
     '  if [ "$1" = use ]; then',
     `    for d in ${subdirs}; do [ -e "$d" ] || [ -L "$d" ] || mkdir -m 0700 -- "$d" 2>/dev/null || [ -d "$d" ] || { __hc_bad "${STATE_REFUSED} could not make $d"; return; }; done`,
     '  fi',
-    `  local there=("$dir"); for d in ${subdirs} "$dir/lock"; do [ -e "$d" ] || [ -L "$d" ] && there+=("$d"); done`,
-    '  __hc_check "${there[@]}"',
+    `  __hc_check "$dir" ${subdirs} "$dir/lock"`,
     '}',
     `__hc_state ${access} || exit 2`,
   ].join('\n');

@@ -15,8 +15,8 @@ const STRANGER = 4242;
 let base: string;
 let layout: StateLayout;
 
-function guard(access: StateAccess): { code: number; output: string } {
-  const r = spawnSync('bash', ['-c', `${stateDirGuard(access, layout)}\necho GUARD-PASSED`], { encoding: 'utf8', timeout: 10_000 });
+function guard(access: StateAccess, path = process.env.PATH): { code: number; output: string } {
+  const r = spawnSync('bash', ['-c', `${stateDirGuard(access, layout)}\necho GUARD-PASSED`], { encoding: 'utf8', timeout: 10_000, env: { ...process.env, PATH: path } });
   return { code: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
 }
 
@@ -149,5 +149,46 @@ describe.skipIf(process.getuid?.() !== 0)('state directory guard (runs as root o
     expect(guard('read')).toMatchObject({ code: 0, output: 'GUARD-PASSED\n' });
     expect(existsSync(layout.dir)).toBe(false);
     expect(existsSync(join(layout.oldDir, 'runs', RUN))).toBe(true);
+  });
+
+  /**
+   * Another run releases its lock (or takes it) between the guard's look and its stat: a `stat` on
+   * PATH does that to the lock the moment it is asked about it, the given number of times.
+   */
+  function racingStat(action: string, times: number): string {
+    const bin = join(base, 'bin');
+    mkdirSync(bin);
+    const count = join(base, 'stat.count');
+    writeFileSync(count, '');
+    writeFileSync(join(bin, 'stat'), `#!/bin/bash
+case " $* " in *" ${join(layout.dir, 'lock')} "*)
+  if [ "$(wc -c < ${count})" -lt ${times} ]; then echo -n x >> ${count}; ${action}; fi;;
+esac
+exec /usr/bin/stat "$@"
+`, { mode: 0o755 });
+    return `${bin}:${process.env.PATH}`;
+  }
+
+  it('a lock released by another run while it is checked needs no check: the rest is checked and passes', () => {
+    dir(join(layout.dir, 'runs'));
+    dir(join(layout.dir, 'askmscli'));
+    dir(join(layout.dir, 'lock'));
+    const r = guard('use', racingStat(`rm -rf ${join(layout.dir, 'lock')}`, 1));
+    expect(r).toMatchObject({ code: 0, output: 'GUARD-PASSED\n' });
+  });
+
+  it('a lock released and taken again by a link while it is checked: the link is checked and refused', () => {
+    dir(join(layout.dir, 'lock'));
+    const r = guard('use', racingStat(`rm -rf ${join(layout.dir, 'lock')}; ln -s /etc ${join(layout.dir, 'lock')}`, 1));
+    expect(r.code).toBe(2);
+    expect(r.output).toContain(`${STATE_REFUSED} ${join(layout.dir, 'lock')} is a symbolic link`);
+  });
+
+  it('a stat that keeps failing on a path that is there is refused after three tries, naming the paths', () => {
+    dir(join(layout.dir, 'lock'));
+    const r = guard('use', racingStat('exit 1', 10));
+    expect(r.code).toBe(2);
+    expect(r.output).toContain(`${STATE_REFUSED} stat could not read one of ${layout.dir} `);
+    expect(readFileSync(join(base, 'stat.count'), 'utf8')).toBe('xxx');
   });
 });
