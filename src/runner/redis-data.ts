@@ -15,7 +15,7 @@ import type { Target } from './facts.js';
  */
 
 /** The RDB file a Redis started from this file writes: `dir` (systemd starts it in /) and `dbfilename`. */
-const RDB_PATH = /^\/[A-Za-z0-9._/@+:=,-]*$/;
+export const RDB_PATH = /^\/[A-Za-z0-9._/@+:=,-]*$/;
 const RDB_PATH_PUNCTUATION = '. _ / @ + : = , -';
 
 export function rdbPath(redisConfText: string | null): string {

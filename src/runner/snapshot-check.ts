@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { isSnapshotDirectory } from '../hsts/directory.js';
+import { ACCOUNT_NAME, isSnapshotDirectory } from '../hsts/directory.js';
 import { z } from 'zod';
 import { CHAIN } from '../hsts/firewall.js';
 import { validZone } from '../hsts/firewalld.js';
@@ -10,6 +10,7 @@ import { RUN_ID } from '../remote/state-dir.js';
 import { PERSISTED_RULE_FILES } from '../steps/firewall.js';
 import { keystorePaths } from '../steps/keystores.js';
 import { hstsUsers } from '../steps/preflight.js';
+import { RDB_PATH } from './redis-data.js';
 import { copyName } from './saved-copies.js';
 import type { Snapshot } from './snapshot.js';
 
@@ -54,7 +55,7 @@ const snapshotSchema = z.object({
   }).strict().nullable().default(null),
   redisData: z.object({ rdb: z.string() }).strict().nullable().default(null),
   directories: z.array(z.object({
-    path: z.string(), owner: z.string().regex(USER_NAME), group: z.string().regex(USER_NAME), mode: z.string().regex(MODE),
+    path: z.string(), owner: z.string().regex(ACCOUNT_NAME), group: z.string().regex(ACCOUNT_NAME), mode: z.string().regex(MODE),
   }).strict()).max(10).default([]),
 }).strict();
 
@@ -148,8 +149,10 @@ export function checkSnapshot(text: string, expected: { run: string; node: strin
   });
   if (s.redisData) {
     const { rdb } = s.redisData;
-    if (!/^\/[A-Za-z0-9._/-]+\.rdb$/.test(rdb) || posix.normalize(rdb) !== rdb || rdb.split('/').includes('..')) {
-      throw refuse('redisData.rdb', rdb, 'is not an absolute path of an .rdb file');
+    // The place rdbPath gives for any `dir` and `dbfilename` Redis takes (not only *.rdb): the node
+    // checks it again before a copy (rdbPlaceCheck: a directory and file of the noded user's).
+    if (!RDB_PATH.test(rdb) || rdb === '/' || rdb.endsWith('/') || posix.normalize(rdb) !== rdb) {
+      throw refuse('redisData.rdb', rdb, 'is not an absolute, normal path of a file');
     }
   }
   return s;
@@ -157,8 +160,8 @@ export function checkSnapshot(text: string, expected: { run: string; node: strin
 
 function checkOwnership(f: z.infer<typeof fileSchema>, field: string, refuse: (field: string, value: unknown, why: string) => Error): void {
   if (f.content === null) return;
-  if (!USER_NAME.test(f.owner)) throw refuse(`${field}.owner`, f.owner, 'is not a user name');
-  if (!USER_NAME.test(f.group)) throw refuse(`${field}.group`, f.group, 'is not a group name');
+  if (!ACCOUNT_NAME.test(f.owner)) throw refuse(`${field}.owner`, f.owner, 'is not a user name');
+  if (!ACCOUNT_NAME.test(f.group)) throw refuse(`${field}.group`, f.group, 'is not a group name');
   if (!MODE.test(f.mode)) throw refuse(`${field}.mode`, f.mode, 'is not an octal file mode');
 }
 
