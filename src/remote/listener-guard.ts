@@ -20,7 +20,8 @@ const FN = '__hsts_owned';
  * (a cgroup path it made can only add a line, and every line must pass). The fast path (the noded
  * user's socket) costs two processes (`ss`, `id`); for a socket of another uid, its holder is the
  * process with that inode open (one `find` over /proc) and systemctl and /proc say whether it is the
- * unit's. ss prints no `uid:` for root's sockets.
+ * unit's. ss prints no `uid:` for root's sockets. The holder's name, its account's choice, is shown
+ * with anything but letters, digits and `._:+@-` as `?` (no escape sequence reaches a terminal).
  */
 const DEFINITION = `${FN}() { local w u p c m q n a r f k v i; w=$(id -u "$3" 2>/dev/null) || w=; ` +
   'while read -r _ _ _ a _ r; do ' +
@@ -28,7 +29,7 @@ const DEFINITION = `${FN}() { local w u p c m q n a r f k v i; w=$(id -u "$3" 2>
   'u=0; [[ $r =~ ^(uid:([0-9]+) )? ]] && u=${BASH_REMATCH[2]:-0}; [ -n "$w" ] && [ "$u" = "$w" ] && continue; ' +
   'p=; c=?; i=; [[ $r =~ ^(uid:[0-9]+ )?ino:([0-9]+) ]] && i=${BASH_REMATCH[2]}; ' +
   'if [ -n "$i" ] && [ "$i" != 0 ]; then f=$(find /proc/[0-9]*/fd -lname "socket:\\[$i\\]" -print -quit 2>/dev/null); p=${f#/proc/}; p=${p%%/*}; ' +
-  '[[ $p =~ ^[0-9]+$ ]] || p=; [ -n "$p" ] && read -r c 2>/dev/null < "/proc/$p/comm"; fi; ' +
+  '[[ $p =~ ^[0-9]+$ ]] || p=; [ -n "$p" ] && read -r c 2>/dev/null < "/proc/$p/comm"; c=${c//[^A-Za-z0-9._:+@-]/?}; fi; ' +
   'if [ -n "$p" ]; then m=$(systemctl show -p MainPID --value "$4" 2>/dev/null); q=$p; n=0; ' +
   'while [ "${q:-0}" -gt 1 ] && [ $n -lt 32 ]; do [ "$q" = "$m" ] && continue 2; f=/proc/$q/status; q=; ' +
   'while read -r k v; do [ "$k" = PPid: ] && { q=$v; break; }; done 2>/dev/null < "$f"; n=$((n+1)); done; fi; ' +

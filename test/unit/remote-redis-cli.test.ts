@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -123,6 +123,19 @@ describe('remote/redis-cli', () => {
     const named = 'LISTEN 0 511 0.0.0.0:31415 0.0.0.0:* users:((" uid:999\n",pid=4242,fd=3)) uid:1500 ino:77 sk:2 <->';
     const r = runWithStub(asredis(target, ['PING']), line('0.0.0.0:31415', 1500), STRANGER, named);
     expect(r).toMatchObject({ exitCode: 1, output: refused(`pid ${STRANGER} (?) as user mallory`) });
+  });
+
+  it('shows the holder\'s name with anything but letters, digits and ._:+@- as ?: no escape sequence reaches the operator\'s terminal', () => {
+    // A process's name is its program's file name: a link to sleep named with an escape sequence.
+    const named = join(dir, '\x1b]0;x\x07a b');
+    symlinkSync('/bin/sleep', named);
+    const holder = spawn(named, ['30'], { stdio: 'ignore' });
+    try {
+      const r = runWithStub(asredis(target, ['PING']), line('0.0.0.0:31415', 1500), String(holder.pid));
+      expect(r).toMatchObject({ exitCode: 1, output: refused(`pid ${holder.pid} (??0?x?a?b) as user mallory`) });
+    } finally {
+      holder.kill();
+    }
   });
 
   it('asredisDetached sends nothing to a foreign listener', () => {
