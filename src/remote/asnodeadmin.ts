@@ -2,10 +2,29 @@ import { HSTS } from '../hsts/paths.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
 import type { Secret } from '../util/secret.js';
+import { listenersOwnedCode, type ListenerOwner } from './listener-guard.js';
+import { redisOf, sentinelOf } from './redis-cli.js';
+
+/**
+ * The ports of this node asnodeadmin sends the Redis password to when it reaches the Node API's
+ * database (aspera.conf's db_host and db_port: the Sentinels, then the Redis they name): each is
+ * checked to be held by its unit or the noded user before asnodeadmin runs, as for asredis. Another
+ * node's ports, named in the same lists, are not seen from here (docs/SECURITY.md).
+ */
+export type DatabasePorts = readonly { ip: string; port: number; owner: ListenerOwner }[];
+
+/** This node's Sentinel and Redis, as the cluster configures them. */
+export function localDatabasePorts(cluster: Parameters<typeof redisOf>[0], node: { privateIp: string }): DatabasePorts {
+  return [sentinelOf(cluster, node), redisOf(cluster, node)];
+}
+
+function guarded(ports: DatabasePorts, code: string): string {
+  return `${listenersOwnedCode(ports)} || exit 1\n${code}`;
+}
 
 /** `asnodeadmin -l`: the Node API users, as stored in Redis. */
-export function listNodeUsers(): RemoteCommand {
-  return { label: 'asnodeadmin -l', code: `${HSTS.asnodeadmin} -l` };
+export function listNodeUsers(ports: DatabasePorts): RemoteCommand {
+  return { label: 'asnodeadmin -l', code: guarded(ports, `${HSTS.asnodeadmin} -l`) };
 }
 
 /** The first column of `asnodeadmin -l`: the Node API user names (headings and rulers left out). */
@@ -20,14 +39,14 @@ export function parseNodeUserNames(output: string): string[] {
  * given twice (a second line nobody reads is harmless). Refuses, before asnodeadmin runs, an OS
  * user that does not exist or has uid 0: the Node API user may do what that account does.
  */
-export function addNodeUser(user: string, osUser: string, password: Secret): RemoteCommand {
+export function addNodeUser(ports: DatabasePorts, user: string, osUser: string, password: Secret): RemoteCommand {
   return {
     inputs: { pw: password },
     label: `asnodeadmin -au ${user} -x ${osUser} (password on stdin)`,
     code: [
       `uid=$(id -u ${shq(osUser)} 2>/dev/null) || { echo ${shq(`no account ${osUser} on this node`)}; exit 1; }`,
       `[ "$uid" != 0 ] || { echo ${shq(`${osUser} has uid 0: a Node API user mapped to it would act as root`)}; exit 1; }`,
-      `{ cat "$IN/pw"; echo; cat "$IN/pw"; echo; } | ${HSTS.asnodeadmin} -au ${shq(user)} -x ${shq(osUser)}`,
+      guarded(ports, `{ cat "$IN/pw"; echo; cat "$IN/pw"; echo; } | ${HSTS.asnodeadmin} -au ${shq(user)} -x ${shq(osUser)}`),
     ].join('\n'),
   };
 }
@@ -42,11 +61,11 @@ export function verifyLeftovers(names: string[], own?: string): string[] {
 }
 
 /** `asnodeadmin -du USER`; with `quiet`, as a clean-up that never fails. */
-export function deleteNodeUser(user: string, options: { quiet?: boolean } = {}): RemoteCommand {
+export function deleteNodeUser(ports: DatabasePorts, user: string, options: { quiet?: boolean } = {}): RemoteCommand {
   const code = `${HSTS.asnodeadmin} -du ${shq(user)}`;
   return options.quiet
-    ? { label: `asnodeadmin -du ${user} (clean-up)`, code: `${code} >/dev/null 2>&1; true` }
-    : { label: `asnodeadmin -du ${user}`, code };
+    ? { label: `asnodeadmin -du ${user} (clean-up)`, code: guarded(ports, `${code} >/dev/null 2>&1; true`) }
+    : { label: `asnodeadmin -du ${user}`, code: guarded(ports, code) };
 }
 
 /** `asnodeadmin -A`: the installed HSTS version (parse with hsts/version.ts parseHstsVersion). */

@@ -43,3 +43,11 @@ const DEFINITION = `${FN}() { local w u p c m q n a r f k v i; w=$(id -u "$3" 2>
 export function listenerOwnedCode(target: { ip: string; port: number }, owner: ListenerOwner): string {
   return `${DEFINITION}; ${FN} ${shq(target.ip)} ${target.port} ${shq(owner.user)} ${shq(owner.unit)}`;
 }
+
+/**
+ * bash that succeeds only when every one of `targets` passes (see DEFINITION): for a program that
+ * sends the password to more than one port of this node (asnodeadmin: Sentinel, then Redis).
+ */
+export function listenersOwnedCode(targets: readonly { ip: string; port: number; owner: ListenerOwner }[]): string {
+  return `{ ${DEFINITION}; ${targets.map((t) => `${FN} ${shq(t.ip)} ${t.port} ${shq(t.owner.user)} ${shq(t.owner.unit)}`).join(' && ') || 'true'}; }`;
+}

@@ -3,7 +3,7 @@ import { evaluateHealth, type ClusterHealth, type NodeHealthInput } from './heal
 import { SERVICES } from '../../hsts/paths.js';
 import { parsePrimaryAddr, parseReplication } from '../../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../../inventory/load.js';
-import { listNodeUsers, parseNodeUserNames, verifyLeftovers } from '../../remote/asnodeadmin.js';
+import { listNodeUsers, localDatabasePorts, parseNodeUserNames, verifyLeftovers } from '../../remote/asnodeadmin.js';
 import { isDefaultNodeApi, parseNodeApi, readNodeApiCommand } from '../../remote/node-api.js';
 import { nodedPing, parseNodedPing } from '../../remote/noded.js';
 import { outputProbe, parseProbes, probeCommands, type Answers } from '../../remote/probe.js';
@@ -48,7 +48,7 @@ export function statusProbes(inventory: Inventory, node: ClusterNode) {
     // The Node API users live in the cluster's Redis: one node's list is everyone's, so one node is
     // asked, in the batch it answers anyway (no extra round trip).
     verifyLeftovers: node === inventory.nodes[0]
-      ? outputProbe(listNodeUsers(), (output) => verifyLeftovers(parseNodeUserNames(output))) : undefined,
+      ? outputProbe(listNodeUsers(localDatabasePorts(cluster, node)), (output) => verifyLeftovers(parseNodeUserNames(output))) : undefined,
   };
 }
 

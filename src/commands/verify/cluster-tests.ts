@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parsePrimaryAddr, parseReplication, parseSentinelReplicas } from '../../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../../inventory/load.js';
-import { addNodeUser, deleteNodeUser, listNodeUsers, parseNodeUserNames, VERIFY_USER_PREFIX, verifyLeftovers } from '../../remote/asnodeadmin.js';
+import { addNodeUser, deleteNodeUser, listNodeUsers, localDatabasePorts, parseNodeUserNames, VERIFY_USER_PREFIX, verifyLeftovers, type DatabasePorts } from '../../remote/asnodeadmin.js';
 import { NodeApiAddresses } from '../../remote/node-api.js';
 import { nodedPing, parseNodedPing } from '../../remote/noded.js';
 import { asredis, asredisDetached, redisOf, sentinelOf, type RedisTarget } from '../../remote/redis-cli.js';
@@ -62,6 +62,11 @@ export class ClusterTester {
     return sentinelOf(this.inventory.cluster, node);
   }
 
+  /** The ports of `node` asnodeadmin sends the password to, checked before it runs. */
+  private database(node: ClusterNode): DatabasePorts {
+    return localDatabasePorts(this.inventory.cluster, node);
+  }
+
   /** What every node's Sentinel names as primary (IP or null), in inventory order. */
   async sentinelViews(): Promise<(string | null)[]> {
     const { cluster } = this.inventory;
@@ -96,20 +101,20 @@ export class ClusterTester {
     const throwAway = new Secret(randomBytes(12).toString('base64url'));
     const details: string[] = [];
     const listed = async (node: ClusterNode) => {
-      const r = await this.sh(node, listNodeUsers());
+      const r = await this.sh(node, listNodeUsers(this.database(node)));
       return r.ok && parseNodeUserNames(r.output).includes(user);
     };
     let ok = false;
     try {
       if (osUser === 'root') throw new Error('cluster.nodedUser is root: verify maps its Node API user to the noded user and never to root');
       details.push(...await this.removeLeftovers(first));
-      const add = await this.sh(first, addNodeUser(user, osUser, throwAway));
+      const add = await this.sh(first, addNodeUser(this.database(first), user, osUser, throwAway));
       if (!add.ok) throw new Error(`${first.name}: asnodeadmin -au failed: ${add.output.trim()}`);
       details.push(`${first.name}: created Node API user ${user} (mapped to ${osUser})`);
       const seen = await this.until(() => listed(second), (v) => v, { timeoutMs: 10_000 });
       if (!seen.ok) throw new Error(`${second.name}: asnodeadmin -l does not list ${user} within 10 s`);
       details.push(`${second.name}: lists ${user}`);
-      const del = await this.sh(third, deleteNodeUser(user));
+      const del = await this.sh(third, deleteNodeUser(this.database(third), user));
       if (!del.ok) throw new Error(`${third.name}: asnodeadmin -du failed: ${del.output.trim()}`);
       details.push(`${third.name}: deleted ${user}`);
       const gone = await this.until(() => listed(first), (v) => !v, { timeoutMs: 10_000 });
@@ -120,7 +125,7 @@ export class ClusterTester {
       details.push(`FAILED: ${(e as Error).message}`);
     } finally {
       if (!ok) {
-        await this.sh(first, deleteNodeUser(user, { quiet: true })).catch(() => undefined);
+        await this.sh(first, deleteNodeUser(this.database(first), user, { quiet: true })).catch(() => undefined);
       }
     }
     return { name: 'replication', ok, details, durationMs: Date.now() - started };
@@ -128,11 +133,11 @@ export class ClusterTester {
 
   /** Removes the Node API users earlier verifies left (their controller died before the clean-up). */
   private async removeLeftovers(node: ClusterNode): Promise<string[]> {
-    const r = await this.sh(node, listNodeUsers());
+    const r = await this.sh(node, listNodeUsers(this.database(node)));
     if (!r.ok) throw new Error(`${node.name}: asnodeadmin -l failed: ${r.output.trim()}`);
     const done: string[] = [];
     for (const left of verifyLeftovers(parseNodeUserNames(r.output))) {
-      const del = await this.sh(node, deleteNodeUser(left));
+      const del = await this.sh(node, deleteNodeUser(this.database(node), left));
       if (!del.ok) throw new Error(`${node.name}: could not remove ${left}, left by an earlier verify: ${del.output.trim()}`);
       done.push(`${node.name}: removed Node API user ${left}, left by an earlier verify that did not finish`);
     }
