@@ -66,15 +66,18 @@ export function readFileBase64(path: string): RemoteCommand {
  * argv. The private Redis parses a file from outside the cluster: it runs as `runAs` (the noded user,
  * never uid 0) with `sanitize-dump-payload yes`, in a directory of its own inside a root-owned one
  * under /var/tmp (sticky: nobody else can rename either). Root puts the RDB there before handing the
- * directory over, then only talks to the socket, reads the log and pid file as `runAs`, keeps its
- * own scratch files in a root-only directory beside it, and removes the whole tree (rm -rf follows
- * no link).
+ * directory over (the RDB given to `runAs` first), then reaches the socket, the log and the pid file
+ * only as `runAs`, keeps its own scratch files in a root-only directory beside it, and removes the
+ * whole tree (rm -rf follows no link).
  */
 export function loadDataset(target: RedisTarget, rdb: Buffer, timeoutMs: number, runAs: string): RemoteCommand {
   const sock = '"$tmp/sock"';
-  const local = (args: string) => `timeout 30 ${HSTS.asredis} -s ${sock} ${args}`;
   // Bounded: what the noded user controls (the pid file, the log) may be a FIFO that never answers.
   const asUser = 'timeout 10 runuser -u "$u" --';
+  // The socket's name is in the noded user's directory: root never connects to it (a link swapped in
+  // would lead root's client to any socket of the node); the noded user's own client does.
+  const client = (seconds: number) => `timeout ${seconds} runuser -u "$u" -- ${HSTS.asredis} -s ${sock}`;
+  const local = (args: string) => `${client(30)} ${args}`;
   return {
     label: `load the backup's dataset into ${target.ip}:${target.port} (FLUSHALL, then MIGRATE every key from a private Redis holding the backup, run as ${runAs})`,
     code: [
@@ -84,9 +87,11 @@ export function loadDataset(target: RedisTarget, rdb: Buffer, timeoutMs: number,
       'uid=$(id -u "$u" 2>/dev/null) && [ "$uid" != 0 ] || { echo "the private Redis must run as an account other than root: $u has uid ${uid:-none}"; exit 1; }',
       'outer=$(mktemp -d /var/tmp/hsts-cluster-restore.XXXXXX) && chmod 711 "$outer" || exit 1',
       'tmp="$outer/redis"',
-      `trap '${HSTS.asredis} -s "$tmp/sock" SHUTDOWN NOSAVE >/dev/null 2>&1; rm -rf "$outer"' EXIT`,
-      // Root's own scratch files (the key lists) stay in a root-only directory beside it.
-      'work="$outer/work"; mkdir -m 700 "$work" "$tmp" && cp "$IN/rdb" "$tmp/dump.rdb" && chown "$u" "$tmp" "$tmp/dump.rdb" || exit 1',
+      `trap '${client(10)} SHUTDOWN NOSAVE >/dev/null 2>&1; rm -rf "$outer"' EXIT`,
+      // Root's own scratch files (the key lists) stay in a root-only directory beside it. The RDB is
+      // the noded user's before its directory is: no root-owned file of the backup's bytes is ever
+      // where that user could rename it (into a place root later trusts for root's files).
+      'work="$outer/work"; mkdir -m 700 "$work" "$tmp" && install -o "$u" -m 600 "$IN/rdb" "$tmp/dump.rdb" && chown "$u" "$tmp" || exit 1',
       `${asUser} "$srv" --port 0 --unixsocket "$tmp/sock" --unixsocketperm 700 --dir "$tmp" --dbfilename dump.rdb --save '' --appendonly no --sanitize-dump-payload yes --daemonize yes --pidfile "$tmp/pid" --logfile "$tmp/log" || { ${asUser} tail -c 2000 "$tmp/log"; exit 1; }`,
       // A private Redis that exits (an RDB it cannot load) ends the wait at once, with its log.
       pollUntil({ condition: `{ pid=$(${asUser} head -c 20 "$tmp/pid" 2>/dev/null); case "$pid" in ''|*[!0-9]*) true ;; *) kill -0 "$pid" 2>/dev/null ;; esac || { echo "the private Redis stopped while loading the backup:"; ${asUser} tail -n 5 "$tmp/log"; exit 1; }; }; last=$(${local('INFO persistence')} 2>&1 | tr -d '\\r' | grep '^loading:'); [ "$last" = loading:0 ]`, timeoutMs, intervalMs: 200, message: 'the private Redis did not load the backup' }),
@@ -101,7 +106,7 @@ export function loadDataset(target: RedisTarget, rdb: Buffer, timeoutMs: number,
       '    [ -e "$batch" ] || continue',
       `    line="MIGRATE ${target.ip} ${target.port} \\"\\" $db 60000 COPY REPLACE AUTH \\"$pw\\" KEYS"`,
       '    while IFS= read -r key; do k=$(printf \'%s\' "$key" | sed \'s/\\\\/\\\\\\\\/g; s/"/\\\\"/g\'); line="$line \\"$k\\""; done < "$batch"',
-      `    out=$(printf '%s\\n' "$line" | timeout 120 ${HSTS.asredis} -s ${sock} -n "$db" 2>&1 | tr -d '\\r')`,
+      `    out=$(printf '%s\\n' "$line" | ${client(120)} -n "$db" 2>&1 | tr -d '\\r')`,
       '    case "$out" in OK|NOKEY) ;; *) echo "MIGRATE into db $db: $out"; exit 1 ;; esac',
       '    rm -f "$batch"',
       '  done',
