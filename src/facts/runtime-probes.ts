@@ -8,6 +8,9 @@ import { parseRdbAux } from '../hsts/rdb-header.js';
 import { parseInfoFields, parsePrimaryAddr, parseReplication } from '../hsts/redis-info.js';
 import { parseRedisVersion } from '../hsts/redis-version.js';
 import type { Probe } from '../remote/probe.js';
+import { CONFIG_MAX_BYTES, OPEN_FUNCTION } from '../remote/safe-files.js';
+import { shq } from '../ssh/shell.js';
+import { RDB_PATH } from '../hsts/redis-conf.js';
 import { asredisCode, passwordInput, type RedisTarget } from '../remote/redis-cli.js';
 
 export interface RuntimeProbeInput {
@@ -57,6 +60,9 @@ export function redisProbe(redis: RedisTarget): Probe<Pick<RuntimeFacts, 'redis'
 /**
  * The head of the RDB file the node's Redis configuration names (its `dir` and `dbfilename`; Redis
  * runs from /): when it was written and its replication position. Undefined when there is none.
+ * Both the configuration and the RDB are the noded user's to name: each is opened as a regular file
+ * only, never through a link, a device or a FIFO (safe-files.ts __open), the configuration read
+ * bounded, and a head leaves the node only when it is an RDB's ("REDIS").
  */
 export function rdbHeadProbe(): Probe<Dataset | undefined> {
   const conf = HSTS.redisConf;
@@ -64,10 +70,16 @@ export function rdbHeadProbe(): Probe<Dataset | undefined> {
     command: {
       label: `read the head of the RDB file ${conf} names`,
       code: [
-        `rdb=$(awk '{ k = tolower($1); gsub(/^"|"$/, "", $2) } k == "dir" { d = $2 } k == "dbfilename" { f = $2 } END { if (d == "") d = "/"; if (f == "") f = "dump.rdb"; if (substr(f, 1, 1) == "/") print f; else print d "/" f }' '${conf}' 2>/dev/null)`,
-        '[ -n "$rdb" ] && [ -f "$rdb" ] || exit 0',
-        'echo "mtime:$(stat -c %Y "$rdb")"',
-        'echo "head:$(head -c 1024 "$rdb" | base64 -w0)"',
+        OPEN_FUNCTION,
+        `[ -e ${shq(conf)} ] && [ ! -L ${shq(conf)} ] && __open ${shq(conf)} ${CONFIG_MAX_BYTES} || exit 0`,
+        `rdb=$(head -c ${CONFIG_MAX_BYTES} <&3 | awk '{ k = tolower($1); gsub(/^"|"$/, "", $2) } k == "dir" { d = $2 } k == "dbfilename" { f = $2 } END { if (d == "") d = "/"; if (f == "") f = "dump.rdb"; if (substr(f, 1, 1) == "/") print f; else print d "/" f }')`,
+        'exec 3<&-',
+        `re=${shq(RDB_PATH.source.replaceAll('\\/', '/'))}; [[ $rdb =~ $re ]] || exit 0`,
+        '[ -e "$rdb" ] && [ ! -L "$rdb" ] && __open "$rdb" "" || exit 0',
+        // RDB files start with "REDIS" (base64 UkVESVM).
+        'h=$(head -c 1024 <&3 | base64 -w0); [[ $h == UkVESVM* ]] || exit 0',
+        'echo "mtime:$(stat -L -c %Y /dev/fd/3)"',
+        'echo "head:$h"',
       ].join('\n'),
     },
     parse(result) {

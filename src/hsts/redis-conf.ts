@@ -55,3 +55,10 @@ export function renderRedisConf(current: string | null, input: RedisConfInput): 
     ],
   });
 }
+
+/**
+ * The characters of an RDB path root acts on (its `dir` and `dbfilename` are the noded user's text):
+ * none with shell or bash syntax, so a quoted use carries nothing into a command.
+ */
+export const RDB_PATH = /^\/[A-Za-z0-9._/@+:=,-]*$/;
+export const RDB_PATH_PUNCTUATION = '. _ / @ + : = , -';

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { directiveArgs } from '../hsts/conf-lines.js';
-import { redisKeyOf } from '../hsts/redis-conf.js';
+import { RDB_PATH, RDB_PATH_PUNCTUATION, redisKeyOf } from '../hsts/redis-conf.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
 import { asredisCode, passwordInput } from '../remote/redis-cli.js';
@@ -15,9 +15,6 @@ import type { Target } from './facts.js';
  */
 
 /** The RDB file a Redis started from this file writes: `dir` (systemd starts it in /) and `dbfilename`. */
-export const RDB_PATH = /^\/[A-Za-z0-9._/@+:=,-]*$/;
-const RDB_PATH_PUNCTUATION = '. _ / @ + : = , -';
-
 export function rdbPath(redisConfText: string | null): string {
   const dir = directiveArgs(redisConfText, redisKeyOf, 'dir')[0]?.[1] ?? '/';
   const name = directiveArgs(redisConfText, redisKeyOf, 'dbfilename')[0]?.[1] ?? 'dump.rdb';

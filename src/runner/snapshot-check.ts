@@ -4,13 +4,13 @@ import { z } from 'zod';
 import { CHAIN } from '../hsts/firewall.js';
 import { validZone } from '../hsts/firewalld.js';
 import { HSTS, SERVICES } from '../hsts/paths.js';
+import { RDB_PATH } from '../hsts/redis-conf.js';
 import type { Inventory } from '../inventory/load.js';
 import { USER_NAME } from '../inventory/user-name.js';
 import { RUN_ID } from '../remote/state-dir.js';
 import { PERSISTED_RULE_FILES } from '../steps/firewall.js';
 import { keystorePaths } from '../steps/keystores.js';
 import { hstsUsers } from '../steps/preflight.js';
-import { RDB_PATH } from './redis-data.js';
 import { copyName } from './saved-copies.js';
 import type { Snapshot } from './snapshot.js';
 

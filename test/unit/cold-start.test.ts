@@ -3,7 +3,11 @@
  * rig's Redis 7.0.15 with a replica attached), datasets compared, and who `resolveRoles` starts as
  * primary when no Sentinel answers and no Redis has replicas.
  */
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compareDatasets, newestDatasets, type Dataset } from '../../src/hsts/cold-start.js';
 import { HSTS } from '../../src/hsts/paths.js';
 import { parseRdbAux } from '../../src/hsts/rdb-header.js';
@@ -35,6 +39,43 @@ describe('the head of an RDB file', () => {
       .toEqual({ replid: '4a2631d652f267f08936be9cffc3652af6139eed', offset: 60, savedAt: 1795876459, source: 'RDB file' });
     expect(probe.parse({ exitCode: 0, output: '', durationMs: 1 } as never)).toBeUndefined();
     expect(probe.command.code).not.toMatch(/password|\$IN/);
+  });
+});
+
+describe('the RDB head probe on a node where the noded user names the files', () => {
+  // The probe's code run by bash on this machine, its configuration path moved into a sandbox.
+  let dir: string;
+  let conf: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hsts-rdb-head-'));
+    conf = join(dir, 'aspera_31415.conf');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const probe = () => {
+    const p = rdbHeadProbe();
+    const r = spawnSync('bash', ['-c', p.command.code.replaceAll(HSTS.redisConf, conf)], { encoding: 'utf8', timeout: 10_000 });
+    return { status: r.status, output: r.stdout, dataset: p.parse({ exitCode: r.status ?? -1, output: r.stdout, durationMs: 1 } as never) };
+  };
+  const rdb = () => { writeFileSync(join(dir, 'dump.rdb'), Buffer.from(REAL_RDB_HEAD, 'base64')); utimesSync(join(dir, 'dump.rdb'), 1795876460, 1795876460); };
+
+  it('reads the head of the RDB its configuration names', () => {
+    rdb();
+    writeFileSync(conf, `port 31415\ndir ${dir}\ndbfilename "dump.rdb"\n`);
+    expect(probe()).toMatchObject({ status: 0, output: `mtime:1795876460\nhead:${REAL_RDB_HEAD}\n`, dataset: { offset: 60, source: 'RDB file' } });
+  });
+
+  const nothing: { name: string; plant: () => void }[] = [
+    { name: 'the configuration is a link to a root-only file', plant: () => { rdb(); writeFileSync(join(dir, 'secret'), `dir ${dir}\n`); symlinkSync(join(dir, 'secret'), conf); } },
+    { name: 'the configuration is a link to a device (a watchdog would start)', plant: () => symlinkSync('/dev/zero', conf) },
+    { name: 'the RDB is a link', plant: () => { rdb(); writeFileSync(conf, `dir ${dir}\ndbfilename link.rdb\n`); symlinkSync(join(dir, 'dump.rdb'), join(dir, 'link.rdb')); } },
+    { name: 'the RDB is a FIFO (the batch would hang)', plant: () => { writeFileSync(conf, `dir ${dir}\ndbfilename fifo\n`); spawnSync('mkfifo', [join(dir, 'fifo')]); } },
+    { name: 'the RDB is a device', plant: () => writeFileSync(conf, 'dir /dev\ndbfilename zero\n') },
+    { name: 'the RDB is a file that is no RDB (its head stays on the node)', plant: () => { writeFileSync(join(dir, 'shadow'), 'root:$6$secret:19000:0:99999:7:::\n'); writeFileSync(conf, `dir ${dir}\ndbfilename shadow\n`); } },
+    { name: 'the RDB path holds shell syntax', plant: () => writeFileSync(conf, 'dir /tmp\ndbfilename $(id).rdb\n') },
+  ];
+  it.each(nothing)('$name: nothing read, nothing sent, no dataset', ({ plant }) => {
+    plant();
+    expect(probe()).toMatchObject({ status: 0, output: '', dataset: undefined });
   });
 });
 
