@@ -58,7 +58,7 @@ export const OPEN_FUNCTION = sharedFunction([
  * `dir` swapped for `/etc`) would have root write or remove names in a directory that account
  * cannot write. Prints why and fails.
  */
-const ENTER = sharedFunction([
+export const ENTER_FUNCTION = sharedFunction([
   '__enter() { local d o',
   `  d=\${1:-/}; cd -P -- "$d" 2>/dev/null || { echo "cannot enter $d"; return 1; }`,
   `  o=$(stat -c %U .) || { echo "cannot read the owner of $d"; return 1; }`,
@@ -78,7 +78,7 @@ const ENTER = sharedFunction([
  * choosing there (the shipped Sentinel unit is installed only from a root-owned file). The
  * temporary name is removed on every way out the shell sees.
  */
-export const WRITE_FUNCTION = [ENTER, sharedFunction([
+export const WRITE_FUNCTION = [ENTER_FUNCTION, sharedFunction([
   '__write() { local out',
   '  out=$(',
   `    n=\${1##*/}; d=\${1%/*}; __enter "$d" "$2" || exit 1`,
@@ -101,7 +101,7 @@ export const WRITE_FUNCTION = [ENTER, sharedFunction([
  * refusal prints why and fails.
  */
 export const REMOVE_FUNCTION = [
-  ENTER,
+  ENTER_FUNCTION,
   sharedFunction('__remove() {\n  [ -e "$1" ] || [ -L "$1" ] || return 0; ( __enter "${1%/*}" "$2" || exit 1; rm -f -- "${1##*/}" )\n}'),
 ].join('\n');
 
@@ -173,6 +173,14 @@ export interface SafeCopy {
   whenAbsent?: string;
   /** The owner the opened source must have, else the copy is refused (a dataset is the noded user's). */
   sourceOwner?: string;
+  /**
+   * The source's directory is entered first (__enter: OWNER's or root's, a root-owned one not
+   * reached through a link) and the file opened by its own name there: a store in a directory its
+   * user could make a link (`~USER/.aspera` -> another user's) is never read through it.
+   */
+  sourceDirOwner?: string;
+  /** The copy must fit in the destination's free space (a sparse 10 TB file must not fill /var/lib). */
+  fitsDestination?: boolean;
 }
 
 /**
@@ -181,16 +189,26 @@ export interface SafeCopy {
  */
 export function safeCopyCode(copy: SafeCopy): string {
   const absent = copy.whenAbsent ?? `echo "$src is missing"; exit 1`;
+  const open = copy.sourceDirOwner === undefined
+    ? `  __open "$src" ${bound(copy.maxBytes)} || { echo "refused $src: $why"; exit 1; }`
+    : `  __enter "\${src%/*}" ${shq(copy.sourceDirOwner)} || exit 1; __open "./\${src##*/}" ${bound(copy.maxBytes)} || { echo "refused $src: $why"; exit 1; }`;
+  const lines = [
+    'if [ -e "$src" ] || [ -L "$src" ]; then',
+    open,
+    '  set -- $m',
+    ...(copy.sourceOwner === undefined ? [] : [`  [ "$1" = ${shq(copy.sourceOwner)} ] || { exec 3<&-; echo "refused $src: owned by $1, not "${shq(copy.sourceOwner)}; exit 1; }`]),
+    ...(copy.fitsDestination ? [
+      `  room=$(df -B1 --output=avail -- "\${dst%/*}" | tail -n 1); room=\${room// /}; [[ $room =~ ^[0-9]+$ ]] && [ "$5" -lt "$room" ] || { exec 3<&-; echo "refused $src: $5 bytes do not fit in the \${room:-?} bytes free beside $dst"; exit 1; }`,
+    ] : []),
+    `  ${readOpened(copy.maxBytes)} | __write "$dst" "$1" "$2" "$3" || { echo "$dst: could not be written (replaced meanwhile?)"; exit 1; }`,
+    `else ${absent}; fi`,
+  ];
   return [
     OPEN_FUNCTION,
     WRITE_FUNCTION,
     // pipefail: a read that fails half way fails the copy, not only a write that does.
     `set -o pipefail; src=${shPath(copy.from)}; dst=${shPath(copy.to)}`,
-    'if [ -e "$src" ] || [ -L "$src" ]; then',
-    `  __open "$src" ${bound(copy.maxBytes)} || { echo "refused $src: $why"; exit 1; }`,
-    '  set -- $m',
-    ...(copy.sourceOwner === undefined ? [] : [`  [ "$1" = ${shq(copy.sourceOwner)} ] || { exec 3<&-; echo "refused $src: owned by $1, not "${shq(copy.sourceOwner)}; exit 1; }`]),
-    `  ${readOpened(copy.maxBytes)} | __write "$dst" "$1" "$2" "$3" || { echo "$dst: could not be written (replaced meanwhile?)"; exit 1; }`,
-    `else ${absent}; fi`,
+    // Entering the source's directory happens in a subshell: the caller's working directory stays.
+    ...(copy.sourceDirOwner === undefined ? lines : ['(', ...lines, ') || exit 1']),
   ].join('\n');
 }

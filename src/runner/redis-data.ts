@@ -66,7 +66,7 @@ export function saveRedisDataCommand(runDir: string, rdb: string, running: Targe
       ...save,
       `rm -f ${shq(saved)} ${shq(`${saved}.absent`)}`,
       // Redis's directory is the noded user's: the RDB is read only as a regular file, never through a link.
-      safeCopyCode({ from: rdbHere(rdb), to: saved, maxBytes: null, whenAbsent: `: > ${shq(`${saved}.absent`)}`, sourceOwner: nodedUser }),
+      safeCopyCode({ from: rdbHere(rdb), to: saved, maxBytes: null, whenAbsent: `: > ${shq(`${saved}.absent`)}`, sourceOwner: nodedUser, fitsDestination: true }),
     ].join('\n'),
     ...(running ? { inputs: passwordInput(running) } : {}),
   };

@@ -1,4 +1,4 @@
-import { copyVars, type SavedCopy } from '../facts/copies-probe.js';
+import { copyVars, storeOwner, type SavedCopy } from '../facts/copies-probe.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
 import { REMOVE_FUNCTION, safeCopyCode, STORE_MAX_BYTES } from '../remote/safe-files.js';
@@ -11,11 +11,6 @@ import { REMOVE_FUNCTION, safeCopyCode, STORE_MAX_BYTES } from '../remote/safe-f
  * removes the file. The stores live in directories their users own: each copy goes through
  * remote/safe-files.ts (a symlink, a FIFO or a store over STORE_MAX_BYTES is refused, by name).
  */
-
-/** Whose a store is: USER for `~USER/...` (a localkeystore.db), root for the root store. */
-export function storeOwner(path: string): string {
-  return /^~([a-z_][a-z0-9_.-]{0,31})\//.exec(path)?.[1] ?? 'root';
-}
 
 /** The copy's name in the run directory: numbered (no two paths meet), the file's name for people. */
 export function copyName(index: number, path: string): string {
@@ -30,7 +25,7 @@ export function saveCopiesCommand(runDir: string, copies: SavedCopy[]): RemoteCo
     code: copies.map((c) => [
       copyVars(runDir, c),
       'rm -f "$s" "$s.absent" || exit 1',
-      safeCopyCode({ from: c.path, to: `${runDir}/${c.saved}`, maxBytes: STORE_MAX_BYTES, whenAbsent: ': > "$s.absent" || exit 1' }),
+      safeCopyCode({ from: c.path, to: `${runDir}/${c.saved}`, maxBytes: STORE_MAX_BYTES, whenAbsent: ': > "$s.absent" || exit 1', sourceDirOwner: storeOwner(c.path) }),
     ].join('\n')).join('\n'),
   };
 }

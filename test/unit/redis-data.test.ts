@@ -3,7 +3,7 @@ import { chmodSync, existsSync, chownSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { putBackRedisDataCommand, rdbHere, rdbPath, rdbPlaceCheck } from '../../src/runner/redis-data.js';
+import { putBackRedisDataCommand, rdbHere, rdbPath, rdbPlaceCheck, saveRedisDataCommand } from '../../src/runner/redis-data.js';
 import { safeCopyCode } from '../../src/remote/safe-files.js';
 import { renderBatch } from '../../src/ssh/remote-script.js';
 
@@ -88,6 +88,20 @@ describe('rdbPlaceCheck', () => {
       safeCopyCode({ from: rdbHere(join(dir, 'dump.rdb')), to: saved, maxBytes: null, sourceOwner: 'nobody' })].join('\n'));
     expect(r.stdout).not.toContain('refused');
     expect(readFileSync(saved, 'utf8')).toBe('REDIS dataset');
+  });
+
+  it.runIf(isRoot)('keeps no dataset larger than the free space beside the run directory (a sparse file the noded user made, Redis saving elsewhere)', () => {
+    const dir = dirOf('sparse', nobody());
+    const rdb = join(dir, 'dump.rdb');
+    execFileSync('truncate', ['-s', '10T', rdb]);
+    chownSync(rdb, nobody(), nobody());
+    const runDir = dirOf('run-sparse', 0);
+    const r = runCode(saveRedisDataCommand(runDir, rdb, null, 'nobody').code);
+    expect(r.stdout).toMatch(new RegExp(`refused \\./dump\\.rdb: 10995116277760 bytes do not fit in the \\d+ bytes free beside ${runDir}/redis\\.rdb`));
+    expect(existsSync(join(runDir, 'redis.rdb'))).toBe(false);
+    writeFileSync(rdb, 'REDIS small');
+    expect(runCode(saveRedisDataCommand(runDir, rdb, null, 'nobody').code).stdout).not.toContain('refused');
+    expect(readFileSync(join(runDir, 'redis.rdb'), 'utf8')).toBe('REDIS small');
   });
 
   it.runIf(isRoot)('puts back only a saved dataset that is the noded user\'s, never a root-owned one', () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,25 @@ describe('node-side copies of opaque files', () => {
     expect(result.exitCode).toBe(1);
     expect(result.output.trim()).toBe(`refused ${planted}: ${why}`);
     expect(existsSync(join(runDir, copyName(0, planted)))).toBe(false);
+  });
+
+  it('reads no store through a directory link to another account\'s directory (~USER/.aspera -> another user\'s): no copy, and it differs', () => {
+    const other = mkdtempSync(join(dir, 'other-'));
+    writeFileSync(join(other, 'localkeystore.db'), 'another account\'s store');
+    chownSync(other, 4242, 4242);
+    const home = mkdtempSync(join(dir, 'home-'));
+    symlinkSync(other, join(home, '.aspera'));
+    const through = join(home, '.aspera', 'localkeystore.db');
+    const one: SavedCopy[] = [{ path: through, saved: copyName(0, through) }];
+    const result = run(saveCopiesCommand(runDir, one));
+    expect(result.exitCode).toBe(1);
+    expect(result.output).toContain(`${join(home, '.aspera')} is UNKNOWN's, not root's`);
+    expect(existsSync(join(runDir, copyName(0, through)))).toBe(false);
+    writeFileSync(join(runDir, copyName(0, through)), 'another account\'s store');
+    chmodSync(join(runDir, copyName(0, through)), 0o644);
+    const probe = copiesProbe(runDir, one);
+    expect(probe.parse(run(probe.command)).get(through)).toBe('differs');
+    rmSync(join(runDir, copyName(0, through)));
   });
 
   it('stops at the first copy that fails: no later copy is made under another file\'s name', () => {
