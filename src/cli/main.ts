@@ -13,6 +13,7 @@ import { errorJson } from './outcome.js';
 import { context, withCommonOptions } from './options.js';
 import { EXIT_CODES, PROGRAM_DESCRIPTION } from './program-text.js';
 import { VERSION } from './version.js';
+import { terminalSafe } from '../ui/terminal-safe.js';
 
 const program = withCommonOptions(new Command('hsts-cluster'))
   .description(PROGRAM_DESCRIPTION)
@@ -55,8 +56,8 @@ const json = args.includes('--json');
 const verbose = args.some((a) => a === '--verbose' || /^-v+$/.test(a));
 
 function refuse(problems: Problem[], alreadyPrinted = false): void {
-  if (!alreadyPrinted) process.stderr.write(renderProblems(problems));
-  if (json) process.stdout.write(errorJson(EXIT.usage, problems));
+  if (!alreadyPrinted) process.stderr.write(terminalSafe(renderProblems(problems)));
+  if (json) process.stdout.write(terminalSafe(errorJson(EXIT.usage, problems)));
   exitCode = EXIT.usage;
 }
 
@@ -93,8 +94,8 @@ async function main(): Promise<void> {
         refuse(e.details);
       } else {
         const { text, problem } = renderUnexpected(e, { verbose, tracePath: saveTrace(e) });
-        process.stderr.write(text);
-        if (json) process.stdout.write(errorJson(EXIT.failed, [problem]));
+        process.stderr.write(terminalSafe(text));
+        if (json) process.stdout.write(terminalSafe(errorJson(EXIT.failed, [problem])));
         exitCode = EXIT.failed;
       }
     }

@@ -6,6 +6,7 @@ import { onInterrupt, type SignalSource } from './interrupt.js';
 import { limitedNodes, load, journalDir } from './load.js';
 import { log, type CommonOptions } from './options.js';
 import { exitCodeOf, leavingProblem, limitProblem, stdoutChunks } from './outcome.js';
+import { terminalSafe } from '../ui/terminal-safe.js';
 
 /** What the wrapper touches of the world; tests hand in their own. */
 export interface CommandIO {
@@ -47,7 +48,11 @@ export async function runCommand<O extends CommonOptions>(spec: CommandSpec<O>, 
   const leaving = leavingProblem(spec, inventory);
   if (leaving) throw new UsageError([leaving]);
   const only = spec.limit === 'shows' ? limitedNodes(options, inventory) : undefined;
-  const interrupt = spec.interrupt ? onInterrupt(spec.interrupt, io.log, io.signals) : undefined;
+  // Everything written from here may hold a node's text: no control character reaches the terminal.
+  const stdout = (text: string) => io.stdout(terminalSafe(text));
+  const stderr = (text: string) => io.stderr(terminalSafe(text));
+  const log = (line: string) => io.log(terminalSafe(line));
+  const interrupt = spec.interrupt ? onInterrupt(spec.interrupt, log, io.signals) : undefined;
   const ctx: CommandContext<O> = {
     options,
     args,
@@ -56,14 +61,14 @@ export async function runCommand<O extends CommonOptions>(spec: CommandSpec<O>, 
     signal: interrupt?.signal ?? new AbortController().signal,
     connection: { forks: options.forks ?? inventory.nodes.length, hostKeys: options.acceptNewHostKeys ? 'accept-new' : 'strict' },
     journalDir: journalDir(options, inventory),
-    log: io.log,
-    report: io.stderr,
+    log,
+    report: stderr,
   };
   let last: Outcome | undefined;
   try {
     for await (const outcome of outcomesOf(await spec.handler(ctx))) {
-      io.stderr(outcome.stderr ?? '');
-      for (const chunk of stdoutChunks(outcome, Boolean(options.json))) await io.stdout(chunk);
+      stderr(outcome.stderr ?? '');
+      for (const chunk of stdoutChunks(outcome, Boolean(options.json))) await stdout(chunk);
       last = outcome;
     }
   } finally {

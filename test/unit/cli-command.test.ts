@@ -59,6 +59,23 @@ describe('rendering: stderr keeps the recap; stdout holds the report or, with --
   });
 });
 
+describe('what a command writes is made terminal-safe on every way out', () => {
+  it('stdout, stderr, the report and the log carry no control character a node put in its text', async () => {
+    const { io, out } = fakeIO();
+    const hostile = 'ascp \x1b]52;c;ZXZpbA==\x07';
+    const code = await runCommand(spec(async (ctx: CommandContext) => {
+      ctx.report(`report ${hostile}\n`);
+      ctx.log(`log ${hostile}`);
+      return { exitCode: 0, json: { line: hostile }, stderr: `recap ${hostile}\n`, stdout: `out ${hostile}\n` };
+    }), { json: false } as CommonOptions, [], io);
+    expect(code).toBe(EXIT.ok);
+    for (const text of [out.stdout, out.stderr, ...out.log]) {
+      expect(text).not.toMatch(/[\x1b\x07]/);
+      expect(text).toContain('ascp \\u001b]52;c;ZXZpbA==\\u0007');
+    }
+  });
+});
+
 describe('exit code: the last outcome decides', () => {
   it.each([
     [[0], EXIT.ok],
