@@ -33,8 +33,29 @@ export function unifiedDiff(before: string | null, after: string | null, label: 
 
 interface Op { kind: ' ' | '-' | '+'; line: string }
 
+/**
+ * The LCS table of the lines that differ grows as their product: bounded, since the text before is
+ * a node's (the noded user writes aspera_31415.conf, up to 1 MiB, half a million lines): past it the
+ * middle is shown as removed, then added, whole.
+ */
+const MAX_LCS_CELLS = 1_000_000;
+
 function lineOps(a: string[], b: string[]): Op[] {
-  // Longest common subsequence by dynamic programming: config files are small.
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const same = (lines: string[]): Op[] => lines.map((line) => ({ kind: ' ', line }));
+  const midA = a.slice(head, a.length - tail);
+  const midB = b.slice(head, b.length - tail);
+  const middle = midA.length * midB.length > MAX_LCS_CELLS
+    ? [...midA.map((line): Op => ({ kind: '-', line })), ...midB.map((line): Op => ({ kind: '+', line }))]
+    : lcsOps(midA, midB);
+  return [...same(a.slice(0, head)), ...middle, ...same(a.slice(a.length - tail))];
+}
+
+function lcsOps(a: string[], b: string[]): Op[] {
+  // Longest common subsequence by dynamic programming, on what is left between the common ends.
   const n = a.length;
   const m = b.length;
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
