@@ -63,14 +63,14 @@ describe('what a command writes is made terminal-safe on every way out', () => {
   it('stdout, stderr, the report and the log carry no control character a node put in its text', async () => {
     const { io, out } = fakeIO();
     const hostile = 'ascp \x1b]52;c;ZXZpbA==\x07';
-    const code = await runCommand(spec(async (ctx: CommandContext) => {
+    const code = await runCommand(spec((ctx: CommandContext) => {
       ctx.report(`report ${hostile}\n`);
       ctx.log(`log ${hostile}`);
-      return { exitCode: 0, json: { line: hostile }, stderr: `recap ${hostile}\n`, stdout: `out ${hostile}\n` };
-    }), { json: false } as CommonOptions, [], io);
+      return Promise.resolve({ exitCode: 0, json: { line: hostile }, stderr: `recap ${hostile}\n`, stdout: `out ${hostile}\n` });
+    }), { json: false }, [], io);
     expect(code).toBe(EXIT.ok);
     for (const text of [out.stdout, out.stderr, ...out.log]) {
-      expect(text).not.toMatch(/[\x1b\x07]/);
+      expect(text.includes('\x1b') || text.includes('\x07')).toBe(false);
       expect(text).toContain('ascp \\u001b]52;c;ZXZpbA==\\u0007');
     }
   });
