@@ -60,11 +60,13 @@ export function redisProbe(redis: RedisTarget): Probe<Pick<RuntimeFacts, 'redis'
 /**
  * The head of the RDB file the node's Redis configuration names (its `dir` and `dbfilename`; Redis
  * runs from /): when it was written and its replication position. Undefined when there is none.
- * Both the configuration and the RDB are the noded user's to name: each is opened as a regular file
- * only, never through a link, a device or a FIFO (safe-files.ts __open), the configuration read
- * bounded, and a head leaves the node only when it is an RDB's ("REDIS").
+ * Both the configuration and the RDB are the noded user's to name: each is opened as __open does
+ * (safe-files.ts: refused unless the opened file is a regular file, checked on its descriptor; the
+ * moment between its lstat and its open is the limit SECURITY.md names), the configuration read
+ * bounded, the RDB read only when the noded user owns it, and a head leaves the node only when it
+ * is an RDB's ("REDIS").
  */
-export function rdbHeadProbe(): Probe<Dataset | undefined> {
+export function rdbHeadProbe(nodedUser: string): Probe<Dataset | undefined> {
   const conf = HSTS.redisConf;
   return {
     command: {
@@ -76,6 +78,9 @@ export function rdbHeadProbe(): Probe<Dataset | undefined> {
         'exec 3<&-',
         `re=${shq(RDB_PATH.source.replaceAll('\\/', '/'))}; [[ $rdb =~ $re ]] || exit 0`,
         '[ -e "$rdb" ] && [ ! -L "$rdb" ] && __open "$rdb" "" || exit 0',
+        // Redis, run as the noded user, writes its RDB as that user: a file of anyone else's (root's
+        // /proc/kmsg, whose read takes the kernel's log away) is not read.
+        `set -- $m; [ "$1" = ${shq(nodedUser)} ] || exit 0`,
         // RDB files start with "REDIS" (base64 UkVESVM).
         'h=$(head -c 1024 <&3 | base64 -w0); [[ $h == UkVESVM* ]] || exit 0',
         'echo "mtime:$(stat -L -c %Y /dev/fd/3)"',

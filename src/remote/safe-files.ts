@@ -200,7 +200,9 @@ export function safeCopyCode(copy: SafeCopy): string {
     ...(copy.fitsDestination ? [
       `  room=$(df -B1 --output=avail -- "\${dst%/*}" | tail -n 1); room=\${room// /}; [[ $room =~ ^[0-9]+$ ]] && [ "$5" -lt "$room" ] || { exec 3<&-; echo "refused $src: $5 bytes do not fit in the \${room:-?} bytes free beside $dst"; exit 1; }`,
     ] : []),
-    `  ${readOpened(copy.maxBytes)} | __write "$dst" "$1" "$2" "$3" || { echo "$dst: could not be written (replaced meanwhile?)"; exit 1; }`,
+    // What fit when it was opened is what is copied: a file its owner grows through a descriptor of
+    // its own while root reads it is cut at the size checked.
+    `  ${copy.fitsDestination ? 'head -c "$5" <&3' : readOpened(copy.maxBytes)} | __write "$dst" "$1" "$2" "$3" || { echo "$dst: could not be written (replaced meanwhile?)"; exit 1; }`,
     `else ${absent}; fi`,
   ];
   return [

@@ -101,7 +101,7 @@ export async function gatherFacts(
     redis: redisOf(cluster, session.node),
   };
   const guessProbes = runtimeProbes(guess);
-  const rdbHead = rdbHeadProbe();
+  const rdbHead = rdbHeadProbe(cluster.nodedUser);
   // The guesses run asredis beside the reads that hold pre-flight's check of IBM's programs: each
   // runs only once the same check has passed on the node.
   const guarded = probeCommands(guessProbes).map((c) => ({ ...c, code: onlyIfProgramsTrusted(c.code) }));

@@ -4,7 +4,7 @@
  * primary when no Sentinel answers and no Redis has replicas.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -34,7 +34,7 @@ describe('the head of an RDB file', () => {
     expect(parseRdbAux(Buffer.from(REAL_RDB_HEAD, 'base64').subarray(0, 60))).toEqual({ 'redis-ver': '7.0.15', 'redis-bits': '64', ctime: '1795876459' });
   });
   it('the probe turns its answer into a dataset; no file, no dataset', () => {
-    const probe = rdbHeadProbe();
+    const probe = rdbHeadProbe('asperadaemon');
     expect(probe.parse({ exitCode: 0, output: `mtime:1795876460\nhead:${REAL_RDB_HEAD}\n`, durationMs: 1 } as never))
       .toEqual({ replid: '4a2631d652f267f08936be9cffc3652af6139eed', offset: 60, savedAt: 1795876459, source: 'RDB file' });
     expect(probe.parse({ exitCode: 0, output: '', durationMs: 1 } as never)).toBeUndefined();
@@ -42,7 +42,7 @@ describe('the head of an RDB file', () => {
   });
 });
 
-describe('the RDB head probe on a node where the noded user names the files', () => {
+describe.skipIf(process.getuid?.() !== 0)('the RDB head probe on a node where the noded user names the files (runs as root: chown)', () => {
   // The probe's code run by bash on this machine, its configuration path moved into a sandbox.
   let dir: string;
   let conf: string;
@@ -52,11 +52,16 @@ describe('the RDB head probe on a node where the noded user names the files', ()
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const probe = () => {
-    const p = rdbHeadProbe();
+    const p = rdbHeadProbe('nobody');
     const r = spawnSync('bash', ['-c', p.command.code.replaceAll(HSTS.redisConf, conf)], { encoding: 'utf8', timeout: 10_000 });
     return { status: r.status, output: r.stdout, dataset: p.parse({ exitCode: r.status ?? -1, output: r.stdout, durationMs: 1 } as never) };
   };
-  const rdb = () => { writeFileSync(join(dir, 'dump.rdb'), Buffer.from(REAL_RDB_HEAD, 'base64')); utimesSync(join(dir, 'dump.rdb'), 1795876460, 1795876460); };
+  const NOBODY = 65534;
+  const rdb = (owner = NOBODY) => {
+    writeFileSync(join(dir, 'dump.rdb'), Buffer.from(REAL_RDB_HEAD, 'base64'));
+    chownSync(join(dir, 'dump.rdb'), owner, owner);
+    utimesSync(join(dir, 'dump.rdb'), 1795876460, 1795876460);
+  };
 
   it('reads the head of the RDB its configuration names', () => {
     rdb();
@@ -70,7 +75,8 @@ describe('the RDB head probe on a node where the noded user names the files', ()
     { name: 'the RDB is a link', plant: () => { rdb(); writeFileSync(conf, `dir ${dir}\ndbfilename link.rdb\n`); symlinkSync(join(dir, 'dump.rdb'), join(dir, 'link.rdb')); } },
     { name: 'the RDB is a FIFO (the batch would hang)', plant: () => { writeFileSync(conf, `dir ${dir}\ndbfilename fifo\n`); spawnSync('mkfifo', [join(dir, 'fifo')]); } },
     { name: 'the RDB is a device', plant: () => writeFileSync(conf, 'dir /dev\ndbfilename zero\n') },
-    { name: 'the RDB is a file that is no RDB (its head stays on the node)', plant: () => { writeFileSync(join(dir, 'shadow'), 'root:$6$secret:19000:0:99999:7:::\n'); writeFileSync(conf, `dir ${dir}\ndbfilename shadow\n`); } },
+    { name: 'the RDB is a file that is no RDB (its head stays on the node)', plant: () => { writeFileSync(join(dir, 'shadow'), 'root:$6$secret:19000:0:99999:7:::\n'); chownSync(join(dir, 'shadow'), NOBODY, NOBODY); writeFileSync(conf, `dir ${dir}\ndbfilename shadow\n`); } },
+    { name: 'the RDB is not the noded user\'s (root\'s /proc/kmsg would lose what it is read)', plant: () => { rdb(0); writeFileSync(conf, `dir ${dir}\n`); } },
     { name: 'the RDB path holds shell syntax', plant: () => writeFileSync(conf, 'dir /tmp\ndbfilename $(id).rdb\n') },
   ];
   it.each(nothing)('$name: nothing read, nothing sent, no dataset', ({ plant }) => {

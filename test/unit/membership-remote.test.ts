@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detachOverNetwork, sentinelReset, waitForSentinelCounts, waitForSentinelMembers } from '../../src/runner/membership/remote.js';
-import { leftoverWarnings, parseSentinelCounts } from '../../src/commands/status/procedure.js';
+import { leftoverWarnings, nodeUsersProbe, parseSentinelCounts } from '../../src/commands/status/procedure.js';
 import { renderStatus } from '../../src/commands/status/render.js';
 import { evaluateHealth } from '../../src/commands/status/health.js';
 import { SERVICES } from '../../src/hsts/paths.js';
@@ -55,8 +55,18 @@ describe('status: what each Sentinel counts', () => {
     expect(text).toContain('node2: its Sentinel counts 4 replica(s) and 4 peer(s), the inventory has 2 of each');
   });
 
+  it('says why the Node API users could not be listed (the password guard refused the port), instead of reading the refusal as names', () => {
+    const probe = nodeUsersProbe({ label: 'asnodeadmin -l', code: 'true' });
+    const refusal = 'port 41415 is held by pid 4242 (python3) as user nobody, not by asperaredissentinel: password not sent';
+    const answer = probe.parse({ exitCode: 1, output: `${refusal}\n`, durationMs: 1 } as never);
+    expect(leftoverWarnings('node1', answer)).toEqual([`node1: asnodeadmin -l did not list the Node API users: ${refusal}`]);
+    expect(leftoverWarnings('node1', probe.parse(undefined))).toEqual(['node1: asnodeadmin -l did not list the Node API users: no answer']);
+    const listed = probe.parse({ exitCode: 0, output: 'List of node user(s):\n  hsts-cluster-verify-abc   asperadaemon\n  console   xfer\n', durationMs: 1 } as never);
+    expect(listed).toEqual({ leftovers: ['hsts-cluster-verify-abc'] });
+  });
+
   it('names the Node API users a dead verify left, as warnings that leave the verdict as it is', () => {
-    const warnings = leftoverWarnings('node1', ['hsts-cluster-verify-abc']);
+    const warnings = leftoverWarnings('node1', { leftovers: ['hsts-cluster-verify-abc'] });
     expect(warnings).toEqual(['node1: Node API user hsts-cluster-verify-abc was left by a verify that did not finish; the next hsts-cluster verify removes it (or: asnodeadmin -du hsts-cluster-verify-abc)']);
     const health = { verdict: 'healthy' as const, primary: 'node1', reasons: [], nodes: [], maintenance: [], warnings };
     expect(renderStatus(health)).toContain(`cluster: HEALTHY, primary node1\nwarning: ${warnings[0]}\n`);

@@ -1,11 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { putBackRedisDataCommand, rdbHere, rdbPath, rdbPlaceCheck, saveRedisDataCommand } from '../../src/runner/redis-data.js';
 import { safeCopyCode } from '../../src/remote/safe-files.js';
-import { renderBatch } from '../../src/ssh/remote-script.js';
+import { BATCH_PATH, renderBatch } from '../../src/ssh/remote-script.js';
 
 describe('rdbPath', () => {
   it('joins dir and dbfilename as the specification sets them', () => {
@@ -102,6 +102,22 @@ describe('rdbPlaceCheck', () => {
     writeFileSync(rdb, 'REDIS small');
     expect(runCode(saveRedisDataCommand(runDir, rdb, null, 'nobody').code).stdout).not.toContain('refused');
     expect(readFileSync(join(runDir, 'redis.rdb'), 'utf8')).toBe('REDIS small');
+  });
+
+  it.runIf(isRoot)('copies no more than the size that fit when the RDB was opened: a file its owner grows meanwhile is cut there', () => {
+    const dir = dirOf('growing', nobody());
+    const rdb = join(dir, 'dump.rdb');
+    writeFileSync(rdb, 'REDIS 12 bytes');
+    chownSync(rdb, nobody(), nobody());
+    const runDir = dirOf('run-growing', 0);
+    // df runs after the open and before the read: its stand-in grows the file by 1 MiB, as the owner could.
+    const bin = dirOf('bin-growing', 0);
+    writeFileSync(join(bin, 'df'), `#!/bin/bash\ntruncate -s +1M ${rdb}\nexec /usr/bin/df "$@"\n`, { mode: 0o755 });
+    const script = renderBatch([{ label: 'c', code: saveRedisDataCommand(runDir, rdb, null, 'nobody').code }], 'run-all').script;
+    const r = spawnSync('bash', ['-c', script.replace(`PATH=${BATCH_PATH};`, `PATH=${bin}:${BATCH_PATH};`)], { encoding: 'utf8' });
+    expect(r.stdout).not.toContain('refused');
+    expect(statSync(rdb).size).toBe(14 + 1024 * 1024);
+    expect(readFileSync(join(runDir, 'redis.rdb'), 'utf8')).toBe('REDIS 12 bytes');
   });
 
   it.runIf(isRoot)('puts back only a saved dataset that is the noded user\'s, never a root-owned one', () => {

@@ -6,9 +6,10 @@ import type { ClusterNode, Inventory } from '../../inventory/load.js';
 import { listNodeUsers, localDatabasePorts, parseNodeUserNames, verifyLeftovers } from '../../remote/asnodeadmin.js';
 import { isDefaultNodeApi, parseNodeApi, readNodeApiCommand } from '../../remote/node-api.js';
 import { nodedPing, parseNodedPing } from '../../remote/noded.js';
-import { outputProbe, parseProbes, probeCommands, type Answers } from '../../remote/probe.js';
+import { outputProbe, parseProbes, probeCommands, type Answers, type Probe } from '../../remote/probe.js';
 import { asredis, redisOf, sentinelOf } from '../../remote/redis-cli.js';
 import { parseUnitShow, showUnits } from '../../remote/systemctl.js';
+import type { RemoteCommand } from '../../ssh/remote-script.js';
 import type { NodeSession } from '../../ssh/session.js';
 
 const firstLine = (text: string) => text.trim().split('\n')[0] ?? '';
@@ -47,8 +48,7 @@ export function statusProbes(inventory: Inventory, node: ClusterNode) {
     maintenance: maintenanceProbe(),
     // The Node API users live in the cluster's Redis: one node's list is everyone's, so one node is
     // asked, in the batch it answers anyway (no extra round trip).
-    verifyLeftovers: node === inventory.nodes[0]
-      ? outputProbe(listNodeUsers(localDatabasePorts(cluster, node)), (output) => verifyLeftovers(parseNodeUserNames(output))) : undefined,
+    verifyLeftovers: node === inventory.nodes[0] ? nodeUsersProbe(listNodeUsers(localDatabasePorts(cluster, node))) : undefined,
   };
 }
 
@@ -78,9 +78,22 @@ export function unreachable(node: ClusterNode, error: string): NodeHealthInput {
   };
 }
 
-/** A warning per Node API user a dead verify left behind (the next verify removes them). */
-export function leftoverWarnings(node: string, names: string[]): string[] {
-  return names.map((name) => `${node}: Node API user ${name} was left by a verify that did not finish; the next hsts-cluster verify removes it (or: asnodeadmin -du ${name})`);
+/** The Node API users a dead verify left, or why `asnodeadmin -l` gave no list (the password guard's refusal, say). */
+export type NodeUsersAnswer = { leftovers: string[] } | { failed: string };
+
+export function nodeUsersProbe(command: RemoteCommand): Probe<NodeUsersAnswer> {
+  return {
+    command,
+    parse: (result) => (result?.exitCode === 0
+      ? { leftovers: verifyLeftovers(parseNodeUserNames(result.output)) }
+      : { failed: firstLine(result?.output ?? "") || "no answer" }),
+  };
+}
+
+/** A warning per Node API user a dead verify left behind (the next verify removes them), or why none could be listed. */
+export function leftoverWarnings(node: string, answer: NodeUsersAnswer): string[] {
+  if ('failed' in answer) return [`${node}: asnodeadmin -l did not list the Node API users: ${answer.failed}`];
+  return answer.leftovers.map((name) => `${node}: Node API user ${name} was left by a verify that did not finish; the next hsts-cluster verify removes it (or: asnodeadmin -du ${name})`);
 }
 
 export async function clusterStatus(inventory: Inventory, sessions: Map<string, NodeSession>, failures: Map<string, string>): Promise<ClusterHealth> {
@@ -98,7 +111,7 @@ export async function clusterStatus(inventory: Inventory, sessions: Map<string, 
         const ping = await session.run([nodedPing(answers.nodeApi)], 'run-all', 30_000);
         answers.noded = parseNodedPing(ping.results[0]?.output ?? ping.failure?.output ?? '');
       }
-      warnings.push(...leftoverWarnings(node.name, answers.verifyLeftovers ?? []));
+      if (answers.verifyLeftovers) warnings.push(...leftoverWarnings(node.name, answers.verifyLeftovers));
       return nodeHealth(node, answers);
     } catch (e) {
       return unreachable(node, (e as Error).message);
