@@ -229,8 +229,9 @@ describe('verify', () => {
     const warning = `warning: node1: Node API user ${leftover} was left by a verify that did not finish`;
     const status = await eventually(() => cli('status'), (x) => x.stdout.includes(warning), 60);
     expect(status.stdout).toContain(warning);
-    // What `ps` shows of asnodeadmin on node1 while verify runs (bounded: 15 s at most).
-    await rig.sh(0, "rm -f /tmp/hsts-ps.log; (for i in $(seq 1 500); do ps -eo args= | grep '[a]snodeadmin -au'; sleep 0.03; done > /tmp/hsts-ps.log 2>&1 &)");
+    // What `ps` shows of asnodeadmin's own process on node1 while verify runs (bounded: 15 s at most);
+    // the batch's bash holds the command's code in its argv, inputs never (they come on stdin).
+    await rig.sh(0, "rm -f /tmp/hsts-ps.log; (for i in $(seq 1 500); do ps -eo args= | grep -E '^([^ ]+ )?/opt/aspera/bin/asnodeadmin -au'; sleep 0.03; done > /tmp/hsts-ps.log 2>&1 &)");
     const r = await cli('verify', '--replication');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toContain(`node1: removed Node API user ${leftover}, left by an earlier verify that did not finish`);
