@@ -133,17 +133,23 @@ describe('a hostile daemon user on a three-node rig', () => {
     expect(owners.output.trim().split('\n')).toEqual(['root:root 644 1', 'root:root 644 1']);
   });
 
-  it('another account holds the Redis port while Redis is down: status names it and sends that listener no password', async () => {
-    // node3's four services are stopped, and `nobody` listens on 31415 in Redis's place, noting each
-    // connection's source address and bytes. The other nodes' Sentinels still come (with the
-    // password: Redis's own behaviour, not hsts-cluster's), and so would node3's asperanoded and
-    // asperarund, which read from their local replica (IBM's behaviour: asperarund every 10 s);
-    // with them stopped, a connection from node3 itself could only be hsts-cluster's asredis, and it must not come.
-    const node = rig.nodes[2]!;
-    const caught = '/tmp/caught-31415';
+  // node3's Redis: every service of node3 stopped, `nobody` listens on 31415 in Redis's place. node1's
+  // Sentinel: the first node's, whose port asnodeadmin -l (status's check for verify's leftovers)
+  // sends the password to, as aspera.conf's first db_host; node1's Redis keeps running. The other
+  // nodes' Sentinels still come to a Redis port (with the password: Redis's own behaviour, not
+  // hsts-cluster's), and so would the node's asperanoded and asperarund, which read from their local
+  // Redis (IBM's behaviour: asperarund every 10 s); with them stopped, a connection from the node
+  // itself could only be hsts-cluster's (asredis, asnodeadmin), and it must not come.
+  const squatted = [
+    { name: 'the Redis port while Redis is down', node: 2, port: 31415, unit: 'asperaredisd', stop: 'asperanoded asperarund asperaredissentinel asperaredisd' },
+    { name: 'the first node\'s Sentinel port while Sentinel is down (asnodeadmin asks it)', node: 0, port: 41415, unit: 'asperaredissentinel', stop: 'asperanoded asperarund asperaredissentinel' },
+  ];
+  it.each(squatted)('another account holds $name: status names it and sends that listener no password', async ({ node: index, port, unit, stop }) => {
+    const node = rig.nodes[index]!;
+    const caught = `/tmp/caught-${port}`;
     const listener = [
       'import socket, threading',
-      's = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 31415)); s.listen(16)',
+      `s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", ${port})); s.listen(16)`,
       'def take(c, a):',
       '    c.settimeout(5)',
       '    try:',
@@ -157,16 +163,16 @@ describe('a hostile daemon user on a three-node rig', () => {
     ].join('\n');
     const nobody = (await rig.sh(node, 'id -u nobody')).output.trim();
     try {
-      const setup = await rig.sh(node, `systemctl stop asperanoded asperarund asperaredissentinel asperaredisd; rm -f ${caught} && printf '%s\\n' ${q(listener)} > /tmp/listen.py && chmod 644 /tmp/listen.py`);
+      const setup = await rig.sh(node, `systemctl stop ${stop}; rm -f ${caught} && printf '%s\\n' ${q(listener)} > /tmp/listen.py && chmod 644 /tmp/listen.py`);
       expect(setup.exitCode, setup.output).toBe(0);
       await rig.sh(node, 'setsid -f su -s /bin/sh nobody -c "exec timeout 300 python3 /tmp/listen.py" >/dev/null 2>&1 < /dev/null');
-      // nobody's socket, not a Redis that failed to stop (ss -e names the socket's uid).
+      // nobody's socket, not a service that failed to stop (ss -e names the socket's uid).
       let listening = false;
       for (let i = 0; i < 50 && !listening; i++) {
-        listening = (await rig.sh(node, "ss -Htlne 'sport = :31415'")).output.includes(` uid:${nobody} `);
+        listening = (await rig.sh(node, `ss -Htlne 'sport = :${port}'`)).output.includes(` uid:${nobody} `);
         if (!listening) await new Promise((r) => setTimeout(r, 200));
       }
-      expect(listening, 'nobody\'s listener on 31415').toBe(true);
+      expect(listening, `nobody's listener on ${port}`).toBe(true);
       const status = await runCli(['status', '-i', rig.inventoryPath, '--json']);
       const own = (await rig.sh(node, "hostname -I; echo 127.0.0.1")).output.split(/\s+/).filter(Boolean);
       const lines = (await rig.sh(node, `cat ${caught} 2>/dev/null || true`)).output.split('\n').filter(Boolean);
@@ -174,11 +180,11 @@ describe('a hostile daemon user on a three-node rig', () => {
       const fromNode = lines.filter((line) => own.includes(line.split(' ')[0]!));
       expect(fromNode.filter((line) => line.includes(password))).toEqual([]);
       expect(status.exitCode).toBe(1);
-      expect(status.stdout + status.stderr).toMatch(/port 31415 is held by pid \S+ \(\S*\) as user nobody, not by asperaredisd: password not sent/);
+      expect(status.stdout + status.stderr).toMatch(new RegExp(`port ${port} is held by pid \\S+ \\(\\S*\\) as user nobody, not by ${unit}: password not sent`));
     } finally {
-      // The port free again before Redis starts (bounded), then both services back.
-      await rig.sh(node, `pkill -KILL -u nobody -f /tmp/listen.py; for i in $(seq 50); do ss -Htln 'sport = :31415' | grep -q . || break; sleep 0.2; done; rm -f /tmp/listen.py ${caught}`);
-      const back = await rig.sh(node, 'systemctl start asperaredisd asperaredissentinel asperanoded asperarund && systemctl is-active asperaredisd asperaredissentinel asperanoded asperarund');
+      // The port free again before the services start (bounded), then all of them back.
+      await rig.sh(node, `pkill -KILL -u nobody -f /tmp/listen.py; for i in $(seq 50); do ss -Htln 'sport = :${port}' | grep -q . || break; sleep 0.2; done; rm -f /tmp/listen.py ${caught}`);
+      const back = await rig.sh(node, `systemctl start ${stop.split(' ').reverse().join(' ')} && systemctl is-active ${stop}`);
       expect(back.exitCode, back.output).toBe(0);
     }
   });
