@@ -41,7 +41,12 @@ const DEFINITION = `${FN}() { local w u p c m q n a r f k v i; w=$(id -u "$3" 2>
  * joined with `&&` before a command that sends the password there.
  */
 export function listenerOwnedCode(target: { ip: string; port: number }, owner: ListenerOwner): string {
-  return `${DEFINITION}; ${FN} ${shq(target.ip)} ${target.port} ${shq(owner.user)} ${shq(owner.unit)}`;
+  return `${DEFINITION}; ${ownedCall(target, owner)}`;
+}
+
+/** One call of the guard's function: `__hsts_owned IP PORT USER UNIT`. */
+function ownedCall(target: { ip: string; port: number }, owner: ListenerOwner): string {
+  return `${FN} ${shq(target.ip)} ${target.port} ${shq(owner.user)} ${shq(owner.unit)}`;
 }
 
 /**
@@ -49,5 +54,5 @@ export function listenerOwnedCode(target: { ip: string; port: number }, owner: L
  * sends the password to more than one port of this node (asnodeadmin: Sentinel, then Redis).
  */
 export function listenersOwnedCode(targets: readonly { ip: string; port: number; owner: ListenerOwner }[]): string {
-  return `{ ${DEFINITION}; ${targets.map((t) => `${FN} ${shq(t.ip)} ${t.port} ${shq(t.owner.user)} ${shq(t.owner.unit)}`).join(' && ') || 'true'}; }`;
+  return `{ ${DEFINITION}; ${targets.map((t) => ownedCall(t, t.owner)).join(' && ') || 'true'}; }`;
 }

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { ACCOUNT_NAME, isSnapshotDirectory } from '../hsts/directory.js';
+import { ACCOUNT_NAME, isSnapshotDirectory, OCTAL_MODE } from '../hsts/directory.js';
 import { z } from 'zod';
 import { CHAIN } from '../hsts/firewall.js';
 import { validZone } from '../hsts/firewalld.js';
@@ -22,7 +22,6 @@ import type { Snapshot } from './snapshot.js';
  * else refuses the rollback, naming the field.
  */
 
-const MODE = /^[0-7]{3,4}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const UNIT_STATE = /^[a-z-]{0,32}$/;
 /** One printable line: a value that reaches iptables-restore's input or firewall-cmd's argv. */
@@ -55,7 +54,7 @@ const snapshotSchema = z.object({
   }).strict().nullable().default(null),
   redisData: z.object({ rdb: z.string() }).strict().nullable().default(null),
   directories: z.array(z.object({
-    path: z.string(), owner: z.string().regex(ACCOUNT_NAME), group: z.string().regex(ACCOUNT_NAME), mode: z.string().regex(MODE),
+    path: z.string(), owner: z.string().regex(ACCOUNT_NAME), group: z.string().regex(ACCOUNT_NAME), mode: z.string().regex(OCTAL_MODE),
   }).strict()).max(10).default([]),
 }).strict();
 
@@ -162,7 +161,7 @@ function checkOwnership(f: z.infer<typeof fileSchema>, field: string, refuse: (f
   if (f.content === null) return;
   if (!ACCOUNT_NAME.test(f.owner)) throw refuse(`${field}.owner`, f.owner, 'is not a user name');
   if (!ACCOUNT_NAME.test(f.group)) throw refuse(`${field}.group`, f.group, 'is not a group name');
-  if (!MODE.test(f.mode)) throw refuse(`${field}.mode`, f.mode, 'is not an octal file mode');
+  if (!OCTAL_MODE.test(f.mode)) throw refuse(`${field}.mode`, f.mode, 'is not an octal file mode');
 }
 
 /** A value from the node, bounded and quoted for the message. */

@@ -86,7 +86,7 @@ export function nodeUsersProbe(command: RemoteCommand): Probe<NodeUsersAnswer> {
     command,
     parse: (result) => (result?.exitCode === 0
       ? { leftovers: verifyLeftovers(parseNodeUserNames(result.output)) }
-      : { failed: firstLine(result?.output ?? "") || "no answer" }),
+      : { failed: firstLine(result?.output ?? '') || 'no answer' }),
   };
 }
 
