@@ -22,33 +22,90 @@ export const STORE_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
  * `__open PATH MAX`: fd 3 on PATH and m="OWNER GROUP MODE LINKS SIZE" (of the opened file), or
- * status 1 and why="REASON". MAX empty: no size bound (a dataset). The open itself follows a
- * symlink swapped in after the lstat; the comparison with the fstat refuses what it opened then.
- * A regular file replaced by a rename between the two, or just after the open (the opened file
- * then has no link left), is tried again (Sentinel and Redis save their config that way, at any
- * moment), OPEN_ATTEMPTS times in all: a replacement that keeps racing is refused; anything else
- * found open (a device a link led to) is refused at once, never opened again.
- * A FIFO swapped in at that moment blocks the open until the batch's timeout ends it.
+ * status 1 and why="REASON". MAX empty: no size bound (a dataset).
+ *
+ * bash opens without O_NOFOLLOW, so a name another account can swap between the lstat and the open
+ * would have root open what that account links there: a FIFO (the batch blocks), a device whose open
+ * acts (a watchdog starts). So the open never happens through such a name. PATH's directory is
+ * pinned first (fd 6, opened as `DIR/.`: a FIFO or device there is no directory and is not opened);
+ * - a directory root owns and no one else may write (no group or other write bit; an ACL's mask
+ *   shows in the group bits) has names only root changes: PATH is opened through the pinned
+ *   directory after its lstat;
+ * - in any other directory the name is first made a hard link (`ln -P`: a symlink is linked as the
+ *   symlink, nothing is opened) in a private directory root makes beside it (`mktemp -d`, pinned as fd 7
+ *   and checked on the opened directory: root's, 0700, its parent the pinned one, so that a name
+ *   swapped for a link to /root or any root-only directory is not used). That link no other account can
+ *   change: it is checked (a symlink, a FIFO or a device is refused unopened) and opened, then
+ *   removed with the private directory.
+ * Hard links: a file with another name may be a root-only file's (/etc/shadow linked there). In a
+ * directory only root writes, one link is required. In another's, the inode also has our link, and
+ * a concurrent read (the facts batch reads a file twice at once, `status` runs beside `up`) has its
+ * own: when the kernel lets an account link only files it owns or may read and write
+ * (fs.protected_hardlinks=1, every systemd distribution's default), another name gives root nothing
+ * that account cannot read, and the count is not checked; otherwise reads in that directory take
+ * turns (flock on the pinned directory, at most 10 s) and one link besides ours is required.
+ * The comparison of the lstat with the fstat stays: a regular file replaced by a rename between the
+ * two, or just after the open (the opened file then has no link left), is tried again (Sentinel and
+ * Redis save their config that way, at any moment), OPEN_ATTEMPTS times in all; anything else
+ * found open is refused at once, never opened again.
  */
 const OPEN_ATTEMPTS = 5;
 
-export const OPEN_FUNCTION = sharedFunction([
-  '__open() { local l o i=0',
-  '  while :; do',
-  `    l=$(stat -c '%d:%i:%F' -- "$1" 2>/dev/null) || { why='cannot be read'; return 1; }`,
-  `    case \${l#*:*:} in 'regular file'|'regular empty file') ;; 'symbolic link') why='a symlink'; return 1 ;;`,
-  `      *) why="not a regular file (\${l#*:*:})"; return 1 ;; esac`,
-  `    exec 3<"$1" || { why='cannot be opened'; return 1; }`,
-  `    o=$(stat -L -c '%U %G %a %h %s %d:%i:%F' /dev/fd/3) || { exec 3<&-; why='cannot be read once opened'; return 1; }`,
-  `    case \${o##*:} in 'regular file'|'regular empty file') ;; *) exec 3<&-; why="replaced by a \${o##*:} while it was opened"; return 1 ;; esac`,
-  `    [ "\${o% "$l"}" != "$o" ] && set -- "$1" "$2" \${o% "$l"} && [ "$6" != 0 ] && break`,
-  `    exec 3<&-; i=$((i + 1)); [ "$i" -lt ${OPEN_ATTEMPTS} ] || { why="replaced while it was opened, ${OPEN_ATTEMPTS} times"; return 1; }`,
-  '  done',
-  `  m=\${o% "$l"}; set -- $m "$2"`,
-  `  [ "$4" = 1 ] || { exec 3<&-; why="a file with $4 hard links"; return 1; }`,
-  `  [ -z "$6" ] || [ "$5" -le "$6" ] || { exec 3<&-; why="too large ($5 bytes, at most $6)"; return 1; }`,
+/**
+ * The end of __open's pinning: the private link (only once made: a directory that was not ours may
+ * hold an `f` of its own) and the private directory by its name in the pinned one (a name swapped
+ * for a link or for another's directory meanwhile: the link goes, a directory only when empty, and
+ * both are in the directory owner's own directory), in one rm; then fds 6 and 7 close.
+ */
+const OPEN_END_FUNCTION = sharedFunction([
+  '__open_end() {',
+  `  [ -z "$t" ] || if [ -n "$v" ]; then rm -f -d -- /dev/fd/7/f "/dev/fd/6/\${t##*/}"; else rm -f -d -- "/dev/fd/6/\${t##*/}"; fi 2>/dev/null`,
+  '  exec 6<&- 7<&-; t= v=',
   '}',
 ].join('\n'));
+
+export const OPEN_FUNCTION = [OPEN_END_FUNCTION, sharedFunction([
+  '__open() { local l o i=0 d n p t= v= k=1 h=0',
+  `  d=\${1%/*}; n=\${1##*/}; [ "$d" != "$1" ] || d=.; d=\${d:-/}`,
+  `  exec 6<"$d/." 2>/dev/null || { why='its directory cannot be opened'; return 1; }`,
+  // The directory and the name, lstat'ed at once: "OWNER MODE DEV:INO:TYPE" each.
+  `  o=$(stat -c '%U %a %d:%i:%F' -- /dev/fd/6/. "/dev/fd/6/$n" 2>/dev/null); set -- "$1" "$2" $o`,
+  `  [ "$5" != "\${5%:directory}" ] || { __open_end; why='its directory cannot be read'; return 1; }`,
+  `  l=\${o#*$'\n'}; l=\${l#* * }; [ "$l" != "$o" ] || { __open_end; why='cannot be read'; return 1; }`,
+  `  if [ "$3" = root ] && (( (8#$4 & 8#22) == 0 )); then p=/dev/fd/6/$n`,
+  '  else',
+  `    case \${l#*:*:} in 'regular file'|'regular empty file') ;; 'symbolic link') __open_end; why='a symlink'; return 1 ;;`,
+  `      *) __open_end; why="not a regular file (\${l#*:*:})"; return 1 ;; esac`,
+  `    read -r h </proc/sys/fs/protected_hardlinks || h=0`,
+  `    [ "$h" = 1 ] || flock -w 10 6 || { __open_end; why='its directory stayed locked'; return 1; }`,
+  `    t=$(mktemp -d /dev/fd/6/.hsts-cluster.XXXXXXXXXX 2>/dev/null) || { __open_end; why='no private directory could be made beside it'; return 1; }`,
+  `    exec 7<"$t/." 2>/dev/null && o=$(stat -c '%U %a %F %d:%i' /dev/fd/7/. /dev/fd/7/..) && [[ $o == "root 700 directory "*" \${5%:directory}" ]] ||`,
+  `      { __open_end; why='its private directory was replaced'; return 1; }`,
+  `    p=/dev/fd/7/f k=2`,
+  '  fi',
+  '  while :; do',
+  `    if [ "$k" = 2 ]; then`,
+  // The link is in a directory no other account can write: tested by builtins, it stays what they saw.
+  `      [ -z "$v" ] || rm -f -- "$p"; v=; ln -P -- "/dev/fd/6/$n" "$p" 2>/dev/null || { __open_end; why='cannot be read'; return 1; }; v=1`,
+  `      [ ! -L "$p" ] || { __open_end; why='a symlink'; return 1; }`,
+  `      [ -f "$p" ] || { why="not a regular file ($(stat -c %F -- "$p"))"; __open_end; return 1; }`,
+  `    elif [ "$i" != 0 ]; then l=$(stat -c '%d:%i:%F' -- "$p" 2>/dev/null) || { __open_end; why='cannot be read'; return 1; }`,
+  '    fi',
+  `    case \${l#*:*:} in 'regular file'|'regular empty file') ;; 'symbolic link') __open_end; why='a symlink'; return 1 ;;`,
+  `      *) __open_end; why="not a regular file (\${l#*:*:})"; return 1 ;; esac`,
+  `    exec 3<"$p" || { __open_end; why='cannot be opened'; return 1; }`,
+  `    o=$(stat -L -c '%U %G %a %h %s %d:%i:%F' /dev/fd/3) || { exec 3<&-; __open_end; why='cannot be read once opened'; return 1; }`,
+  `    case \${o##*:} in 'regular file'|'regular empty file') ;; *) exec 3<&-; __open_end; why="replaced by a \${o##*:} while it was opened"; return 1 ;; esac`,
+  `    [ "$k" = 1 ] || l=\${o#* * * * * }`,
+  `    [ "\${o% "$l"}" != "$o" ] && set -- "$1" "$2" \${o% "$l"} && [ "$6" != 0 ] && break`,
+  `    exec 3<&-; i=$((i + 1)); [ "$i" -lt ${OPEN_ATTEMPTS} ] || { __open_end; why="replaced while it was opened, ${OPEN_ATTEMPTS} times"; return 1; }`,
+  '  done',
+  '  __open_end',
+  `  [ "$6" -le "$k" ] || [ "$k$h" = 21 ] || { exec 3<&-; why="a file with $(($6 + 1 - k)) hard links"; return 1; }`,
+  `  m="$3 $4 $5 1 $7"`,
+  `  [ -z "$2" ] || [ "$7" -le "$2" ] || { exec 3<&-; why="too large ($7 bytes, at most $2)"; return 1; }`,
+  '}',
+].join('\n'))].join('\n');
 
 /**
  * `__enter DIR OWNER` (in a subshell): the working directory becomes DIR, resolved once (`cd -P`),

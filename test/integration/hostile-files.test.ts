@@ -66,7 +66,11 @@ describe('a hostile daemon user on a three-node rig', () => {
     }
   });
 
-  it('a symlink to /etc/shadow as the Redis file, a FIFO as the Sentinel file, a hard link: refused by pre-flight, nothing read or written', async () => {
+  // The hard link is the noded user's own second name for its own file: the rig's kernel has
+  // fs.protected_hardlinks=1 (it could link nothing it may not read and write), so the file is read
+  // as any other; a second name for a root-only file is refused where the kernel allows one
+  // (safe-files unit tests).
+  it('a symlink to /etc/shadow as the Redis file, a FIFO as the Sentinel file: refused by pre-flight, nothing read or written; a second name of its own file is no refusal', async () => {
     const [n1, n2, n3] = rig.nodes as [RigNode, RigNode, RigNode];
     await daemon(n1, `mv ${REDIS_CONF} ${REDIS_CONF}.mine && ln -s /etc/shadow ${REDIS_CONF}`);
     await daemon(n2, `rm -f ${SENTINEL_CONF} && mkfifo ${SENTINEL_CONF}`);
@@ -79,7 +83,7 @@ describe('a hostile daemon user on a three-node rig', () => {
       expect(Date.now() - started).toBeLessThan(240_000);
       expect(r.stderr).toContain(`node1: refused ${REDIS_CONF}: a symlink`);
       expect(r.stderr).toContain(`node2: refused ${SENTINEL_CONF}: not a regular file (fifo)`);
-      expect(r.stderr).toContain(`node3: refused ${REDIS_CONF}: a file with 2 hard links`);
+      expect(r.stderr).not.toContain(`node3: refused`);
       expect(r.stderr).not.toMatch(/^[-+ ]?root:[^:\n]*:\d+:/m); // no line of /etc/shadow in a diff
       expect(await allRootOwned()).toEqual(before);
     } finally {

@@ -53,7 +53,7 @@ describe('safe read', () => {
   // (The count is kept in a file: the lstat runs in a command substitution's subshell.)
   const replacedAfterLstat = (path: string, times: number) => [
     `: > ${path}.count`,
-    `stat() { command stat "$@"; local s=$? r; r=$(wc -c < ${path}.count); if [ "$1" = -c ] && [ "$2" = '%d:%i:%F' ] && [ "$r" -lt ${times} ]; then`,
+    `stat() { command stat "$@"; local s=$? r; r=$(wc -c < ${path}.count); if [ "$1" = -c ] && [[ $2 == *'%d:%i:%F' ]] && [ "$r" -lt ${times} ]; then`,
     `  printf x >> ${path}.count; printf 'rewrite %s\\n' "$((r + 1))" > ${path}.tmp && mv -f ${path}.tmp ${path}; fi; return $s; }`,
   ].join('\n');
 
@@ -84,7 +84,7 @@ describe('safe read', () => {
     // After the lstat, the name becomes a link to /dev/null: the open follows it; count each such lstat.
     const swap = [
       `: > ${count}`,
-      `stat() { command stat "$@"; local s=$?; if [ "$1" = -c ] && [ "$2" = '%d:%i:%F' ]; then printf x >> ${count}; ln -sfn /dev/null ${path}.l && mv -fT ${path}.l ${path}; fi; return $s; }`,
+      `stat() { command stat "$@"; local s=$?; if [ "$1" = -c ] && [[ $2 == *'%d:%i:%F' ]]; then printf x >> ${count}; ln -sfn /dev/null ${path}.l && mv -fT ${path}.l ${path}; fi; return $s; }`,
     ].join('\n');
     const answer = parseSafeRead(run({ label: 'read', code: `${swap}\n${safeReadCode(path)}` }).output);
     expect(answer).toEqual({ state: 'refused', reason: 'replaced by a character special file while it was opened' });
@@ -115,6 +115,129 @@ describe('safe read', () => {
 
   it('reads the answer of an older prober (owner group mode, then base64) as one link', () => {
     expect(parseSafeRead('root adm 640\naGk=')).toEqual({ state: 'read', owner: 'root', group: 'adm', mode: '640', links: 1, content: Buffer.from('hi') });
+  });
+});
+
+// A directory another account owns (the noded user's /opt/aspera/var, a transfer user's home): root
+// opens nothing there by a name that account can swap; the name is first taken aside as a hard link.
+describe('safe read in a directory another account may write', () => {
+  const theirs = mkdtempSync(join(dir, 'theirs-'));
+  chownSync(theirs, 65534, 65534);
+  chmodSync(theirs, 0o755);
+  const ours = () => readdirSync(theirs).filter((name) => name.includes('.hsts-cluster.'));
+  let k = 0;
+  const at = (name: string) => join(theirs, `${k++}-${name}`);
+  const readWith = (prelude: string, path: string, timeout = 20_000) => {
+    const batch = renderBatch([{ label: 'read', code: `${prelude}\n${safeReadCode(path)}` }], 'run-all');
+    const done = spawnSync('bash', ['-c', batch.script], { input: batch.stdin, timeout });
+    return parseSafeRead(parseBatchOutput([{ label: 'read', code: '' }], done.stdout)[0]!.output);
+  };
+
+  it('reads a regular file as one link, and leaves nothing beside it', () => {
+    const path = at('aspera_31415.conf');
+    writeFileSync(path, 'port 31415\n', { mode: 0o640 });
+    chownSync(path, 65534, 65534);
+    expect(read(path)).toEqual({ state: 'read', owner: 'nobody', group: 'nogroup', mode: '640', links: 1, content: Buffer.from('port 31415\n') });
+    expect(lstatSync(path).nlink).toBe(1);
+    expect(ours()).toEqual([]);
+  });
+
+  it.each([
+    ['a symlink to a root-only file', (p: string) => symlinkSync(secret, p), 'a symlink'],
+    ['a symlink to /dev/zero', (p: string) => symlinkSync('/dev/zero', p), 'a symlink'],
+    ['a FIFO', (p: string) => spawnSync('mkfifo', [p]), 'not a regular file (fifo)'],
+    ['a directory', (p: string) => spawnSync('mkdir', [p]), 'not a regular file (directory)'],
+  ])('refuses %s, saying why, reads nothing, and leaves nothing beside it', (_name, plant, why) => {
+    const path = at('planted');
+    plant(path);
+    expect(read(path)).toEqual({ state: 'refused', reason: why });
+    expect(ours()).toEqual([]);
+  });
+
+  // The kernel's fs.protected_hardlinks, as __open reads it, made 0 (a function shadows the builtin).
+  const unprotected = `read() { if [ "$1" = -r ] && [ "$2" = h ]; then h=0; else builtin read "$@"; fi; }`;
+
+  it('a second name: refused where the kernel lets an account link any file, read where it may link only its own', () => {
+    const only = fresh('root-only');
+    writeFileSync(only, 'root:secret\n', { mode: 0o600 });
+    const path = at('second-name');
+    linkSync(only, path);
+    expect(readWith(unprotected, path)).toEqual({ state: 'refused', reason: 'a file with 2 hard links' });
+    expect(readFileSync('/proc/sys/fs/protected_hardlinks', 'utf8').trim()).toBe('1');
+    expect(readWith('', path)).toMatchObject({ state: 'read', links: 1 });
+    expect(ours()).toEqual([]);
+  });
+
+  it.each([
+    ['protected_hardlinks=1: links not counted', ''],
+    ['protected_hardlinks=0: reads take turns', unprotected],
+  ])('reads one file many times at once (%s): each read\'s private link is no second name to the others', (_name, prelude) => {
+    const path = at('read-at-once.conf');
+    writeFileSync(path, 'port 31415\n');
+    const code = `${prelude}\n${safeReadCode(path)}`;
+    const commands = Array.from({ length: 6 }, (_, i) => ({ label: `read ${i}`, code }));
+    const batch = renderBatch(commands, 'parallel');
+    const done = spawnSync('bash', ['-c', batch.script], { input: batch.stdin, timeout: 30_000 });
+    const answers = parseBatchOutput(commands, done.stdout).map((r) => parseSafeRead(r.output));
+    expect(answers.map((a) => a.state)).toEqual(Array(6).fill('read'));
+    expect(lstatSync(path).nlink).toBe(1);
+    expect(ours()).toEqual([]);
+  });
+
+  // The swap the owner of the directory can make between root's check and its open: a link to a
+  // FIFO, whose open would block the batch (a device's open would act). The open never takes it.
+  const fifo = at('fifo');
+  spawnSync('mkfifo', [fifo]);
+
+  it('never opens a link to a FIFO swapped in just after the name\'s lstat: the batch does not block', () => {
+    const path = at('swapped-after-lstat.conf');
+    writeFileSync(path, 'honest\n');
+    const swapAfterLstat = `stat() { command stat "$@"; local s=$?; if [ "$1" = -c ] && [[ $2 == *'%d:%i:%F' ]]; then ln -sfn ${fifo} ${path}.l && mv -fT ${path}.l ${path}; fi; return $s; }`;
+    expect(readWith(swapAfterLstat, path, 5_000)).toEqual({ state: 'refused', reason: 'a symlink' });
+    expect(ours()).toEqual([]);
+  });
+
+  it('reads the file that was there when its name was taken aside, whatever the name becomes after', () => {
+    const path = at('swapped-after-link.conf');
+    writeFileSync(path, 'honest\n');
+    const swapAfterLink = `ln() { command ln "$@"; local s=$?; if [ "$1" = -P ]; then command ln -sfn ${fifo} ${path}.l && command mv -fT ${path}.l ${path}; fi; return $s; }`;
+    expect(readWith(swapAfterLink, path, 5_000)).toMatchObject({ state: 'read', content: Buffer.from('honest\n') });
+    expect(ours()).toEqual([]);
+  });
+
+  it('refuses unopened a link to a FIFO swapped in before the name is taken aside', () => {
+    const path = at('swapped-before.conf');
+    writeFileSync(path, 'honest\n');
+    const swapBeforeLink = `ln() { if [ "$1" = -P ]; then command ln -sfn ${fifo} ${path}.l && command mv -fT ${path}.l ${path}; fi; command ln "$@"; }`;
+    expect(readWith(swapBeforeLink, path, 5_000)).toEqual({ state: 'refused', reason: 'a symlink' });
+    expect(ours()).toEqual([]);
+  });
+
+  it('removes no f of its own from a root-only directory of the owner\'s renamed to the private name', () => {
+    const path = at('private-renamed.conf');
+    writeFileSync(path, 'honest\n');
+    const rootsThere = at('roots-700');
+    spawnSync('mkdir', ['-m', '700', rootsThere]);
+    writeFileSync(join(rootsThere, 'f'), 'keep\n');
+    const swapPrivate = `mktemp() { local t; t=$(command mktemp "$@") || return 1; command rmdir "$t" && command mv -T ${rootsThere} "$t"; echo "$t"; }`;
+    expect(readWith(swapPrivate, path)).toEqual({ state: 'refused', reason: 'cannot be read' });
+    const renamed = ours();
+    expect(renamed).toHaveLength(1);
+    expect(readFileSync(join(theirs, renamed[0]!, 'f'), 'utf8')).toBe('keep\n');
+    expect(lstatSync(path).nlink).toBe(1);
+    rmSync(join(theirs, renamed[0]!), { recursive: true });
+  });
+
+  it('uses no private directory whose name was swapped for a link to a root-only one, and removes nothing there', () => {
+    const path = at('private-swapped.conf');
+    writeFileSync(path, 'honest\n');
+    const rootOnly = mkdtempSync(join(dir, 'root-only-'));
+    writeFileSync(join(rootOnly, 'f'), 'keep\n');
+    const aside = at('moved-aside');
+    const swapPrivate = `mktemp() { local t; t=$(command mktemp "$@") || return 1; command mv -T "$t" ${aside} && command ln -s ${rootOnly} "$t"; echo "$t"; }`;
+    expect(readWith(swapPrivate, path)).toEqual({ state: 'refused', reason: 'its private directory was replaced' });
+    expect(readFileSync(join(rootOnly, 'f'), 'utf8')).toBe('keep\n');
+    expect(lstatSync(path).nlink).toBe(1);
   });
 });
 

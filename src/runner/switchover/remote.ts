@@ -1,5 +1,7 @@
 import { HSTS } from '../../hsts/paths.js';
 import type { RemoteCommand } from '../../ssh/remote-script.js';
+import { CONFIG_MAX_BYTES, OPEN_FUNCTION } from '../../remote/safe-files.js';
+import { shq } from '../../ssh/shell.js';
 import { asredis, asredisCode, passwordInput, type RedisTarget } from '../../remote/redis-cli.js';
 
 /**
@@ -64,7 +66,12 @@ export function rewriteLoweredPriority(redis: RedisTarget): RemoteCommand {
   return {
     label: `asredis CONFIG REWRITE where ${HSTS.redisConf} holds replica-priority 0 (${redis.ip})`,
     code: [
-      `grep -Eq '^replica-priority "?0"?$' ${HSTS.redisConf} || { echo unchanged; exit 0; }`,
+      // The file is in the noded user's directory: opened as every such read is (safe-files).
+      OPEN_FUNCTION,
+      `[ -e ${shq(HSTS.redisConf)} ] || [ -L ${shq(HSTS.redisConf)} ] || { echo unchanged; exit 0; }`,
+      `__open ${shq(HSTS.redisConf)} ${CONFIG_MAX_BYTES} || { echo "${HSTS.redisConf}: $why"; exit 1; }`,
+      // No grep -q: stopping early would fail head with SIGPIPE under a caller's pipefail.
+      `head -c ${CONFIG_MAX_BYTES} <&3 | grep -E '^replica-priority "?0"?$' >/dev/null || { echo unchanged; exit 0; }`,
       `out=$(${asredisCode(redis, ['CONFIG', 'REWRITE'])}); echo "$out"`,
       '[ "$out" = OK ]',
     ].join('\n'),
