@@ -14,6 +14,22 @@ export function storeRedisPassword(password: Secret | string): RemoteCommand {
 }
 
 /**
+ * After `askmscli -s`: the root store must be where the snapshot keeps it and a rollback puts it
+ * back (IBM's ascli: `$aspera_hsts_folder/etc/rootkeystore.db`; DISA's STIG for Aspera Platform 4.2
+ * checks that path). An HSTS that kept it elsewhere would be left, after a rollback, holding the new
+ * password there: `up`'s keystores step fails instead (and the run rolls back what it can), saying
+ * so. Not in rotate-password, whose undo runs askmscli -s again with the old password: a cluster
+ * `up` made has passed this check.
+ */
+export function rootStoreCheckCommand(): RemoteCommand {
+  return { label: `askmscli's root store is ${HSTS.rootKeystore}, where a rollback puts it back`, code: rootStoreCheck(HSTS.rootKeystore) };
+}
+
+export function rootStoreCheck(path: string): string {
+  return `[ -f ${shq(path)} ] && [ ! -L ${shq(path)} ] || { echo ${shq(`askmscli -s exited 0 but ${path} is not a regular file: this HSTS keeps its root store elsewhere, where a rollback could not put it back; hsts-cluster stops here (docs/platforms.md, "What is still assumed")`)}; exit 1; }`;
+}
+
+/**
  * Refuses (prints why, fails) when a place askmscli may write a store at, or the directory it would
  * be in, is a link or no regular file: a quick refusal, naming the path, before anything is staged.
  */

@@ -1,6 +1,6 @@
 import { newSalt, recordState, renderRecord, type RecordState } from '../hsts/askms-record.js';
 import { HSTS, STORE_RECORD, keystoreRecordPath, localKeystoreCandidates } from '../hsts/paths.js';
-import { initKeystore, storeRedisPassword } from '../remote/askmscli.js';
+import { initKeystore, rootStoreCheckCommand, storeRedisPassword } from '../remote/askmscli.js';
 import { inStateDir } from '../remote/state-dir.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { fileFact, writeFileCommand } from './common.js';
@@ -115,7 +115,7 @@ export const keystores: Step = {
         step: this.id,
         summary: `store the Redis password (askmscli -s redis-password): ${reason}`,
         diff: `# ${HSTS.rootKeystore}: redis-password set by askmscli (encrypted; not shown)\n# ${STORE_RECORD}: updated (salted scrypt hash)\n`,
-        commands: [storeRedisPassword(cluster.redisPassword), recordCommand(ctx, STORE_RECORD)],
+        commands: [storeRedisPassword(cluster.redisPassword), rootStoreCheckCommand(), recordCommand(ctx, STORE_RECORD)],
         touches: [{ kind: 'opaque-file', path: HSTS.rootKeystore }, { kind: 'file', path: STORE_RECORD }],
         restarts: ['asperanoded', 'asperarund'],
       });

@@ -108,6 +108,7 @@ describe('the keystores step decides from hsts-cluster\'s record only', () => {
     const [store, daemon] = keystores.plan(context(all(null)));
     expect(store!.commands.map((c) => c.label)).toEqual([
       'askmscli -s redis-password < (password on stdin)',
+      'askmscli\'s root store is /opt/aspera/etc/rootkeystore.db, where a rollback puts it back',
       `record in ${STORE_RECORD} what askmscli now holds (salted scrypt hash)`,
     ]);
     expect(store!.commands[0]!.code).not.toContain(PASSWORD);
@@ -122,7 +123,7 @@ describe('the keystores step decides from hsts-cluster\'s record only', () => {
     ]);
     expect(daemon!.restarts).toEqual(['asperanoded', 'asperarund']);
     // What the record command writes is a hash of the inventory's password, never the password.
-    const written = store!.commands[1]!.inputs!.content as Buffer;
+    const written = store!.commands[2]!.inputs!.content as Buffer;
     expect(written.toString()).not.toContain(PASSWORD);
     expect(recordState(written, PASSWORD)).toBe('matches');
     // Every record of one run on a node shares a salt: the next run hashes once per node.

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { initKeystore, keystorePlacesGuard, storeRedisPassword } from '../../src/remote/askmscli.js';
+import { initKeystore, keystorePlacesGuard, rootStoreCheck, storeRedisPassword } from '../../src/remote/askmscli.js';
 import { Secret } from '../../src/util/secret.js';
 
 describe('remote/askmscli', () => {
@@ -16,6 +16,24 @@ describe('remote/askmscli', () => {
       inputs: { pw: password },
     });
     expect(`${command.label}${command.code}`).not.toContain('s3cret');
+  });
+
+  it.each([
+    ['a regular file', (p: string) => writeFileSync(p, 'x'), 0],
+    ['absent (askmscli kept it elsewhere)', () => undefined, 1],
+    ['a symlink', (p: string) => symlinkSync('/dev/null', p), 1],
+    ['a directory', (p: string) => mkdirSync(p), 1],
+  ])('after askmscli -s, the root store where a rollback puts it back: %s -> exit %i', (_name, make, exit) => {
+    const scratch = mkdtempSync(join(tmpdir(), 'hsts-root-store-'));
+    try {
+      const path = join(scratch, 'rootkeystore.db');
+      make(path);
+      const done = spawnSync('bash', ['-c', rootStoreCheck(path)], { encoding: 'utf8' });
+      expect(done.status).toBe(exit);
+      if (exit === 1) expect(done.stdout).toContain(`${path} is not a regular file: this HSTS keeps its root store elsewhere`);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 
   it.each([
