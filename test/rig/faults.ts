@@ -56,17 +56,15 @@ const blockWrite = (path: string) => {
 };
 
 /**
- * The file alone made read-only (a bind mount of it onto itself), for a file in a directory an
- * earlier step writes to: the rename onto it fails (EBUSY). A file absent before is made empty
- * first, owned as the step writes it, and removed again.
+ * The rename that puts a new file in place fails for this name alone (mv, which the safe write
+ * ends with, replaced by one that refuses that destination): the step that writes the file fails
+ * at its write. (A bind mount of the file would also refuse the reads before it, which take no
+ * name that is a mount point.)
  */
-const blockFileWrite = (path: string, user: string, group: string) => {
-  const made = `/run/hsts-fault-made.${path.replace(/\//g, '_')}`;
-  return {
-    plant: `{ [ -e ${path} ] || { install -o ${user} -g ${group} -m 600 /dev/null ${path} && touch ${made}; }; } && mount --bind ${path} ${path} && mount -o remount,bind,ro ${path}`,
-    remove: `while mountpoint -q ${path}; do umount ${path} || break; done; if [ -e ${made} ]; then rm -f ${path} ${made}; fi`,
-  };
-};
+const failingRenameOnto = (name: string) => ({
+  plant: `mv /usr/bin/mv /usr/bin/mv.real && printf '#!/bin/sh\\nfor a; do last=$a; done\\n[ "$last" != ${name} ] || { echo planted fault >&2; exit 1; }\\nexec /usr/bin/mv.real "$@"\\n' > /usr/bin/mv && chmod 755 /usr/bin/mv`,
+  remove: '[ ! -e /usr/bin/mv.real ] || /usr/bin/mv.real -f /usr/bin/mv.real /usr/bin/mv',
+});
 
 const dropIn = (unit: string, lines: string) => ({
   plant: `mkdir -p /etc/systemd/system/${unit}.service.d && printf '${lines}' > /etc/systemd/system/${unit}.service.d/fault.conf && systemctl daemon-reload`,
@@ -84,7 +82,7 @@ export const FAULTS: Fault[] = [
   { step: 'stop-services', ...dropIn('asperanoded', '[Unit]\\nRefuseManualStop=yes\\n'), expect: /systemctl stop asperanoded: exit/ },
   { step: 'aspera-conf', ...failing('/opt/aspera/bin/asconfigurator'), expect: /asconfigurator -x .*planted fault/s },
   { step: 'redis-conf', ...blockWrite('/opt/aspera/etc/redis/aspera_31415.conf'), expect: /write \/opt\/aspera\/etc\/redis\/aspera_31415\.conf/ },
-  { step: 'sentinel-conf', ...blockFileWrite('/opt/aspera/etc/redis/sentinel_41415.conf', 'asperadaemon', 'aspadmins'), expect: /write \/opt\/aspera\/etc\/redis\/sentinel_41415\.conf/ },
+  { step: 'sentinel-conf', ...failingRenameOnto('sentinel_41415.conf'), expect: /write \/opt\/aspera\/etc\/redis\/sentinel_41415\.conf/ },
   { step: 'units', ...blockWrite('/lib/systemd/system/asperaredissentinel.service'), expect: /write \/lib\/systemd\/system\/asperaredissentinel\.service/ },
   { step: 'keystores', ...failing('/opt/aspera/bin/askmscli'), expect: /askmscli .*planted fault/s },
   {
