@@ -61,10 +61,10 @@ export function redisProbe(redis: RedisTarget): Probe<Pick<RuntimeFacts, 'redis'
  * The head of the RDB file the node's Redis configuration names (its `dir` and `dbfilename`; Redis
  * runs from /): when it was written and its replication position. Undefined when there is none.
  * Both the configuration and the RDB are the noded user's to name: each is opened as __open does
- * (safe-files.ts: refused unless the opened file is a regular file, checked on its descriptor; the
- * moment between its lstat and its open is the limit SECURITY.md names), the configuration read
- * bounded, the RDB read only when the noded user owns it, and a head leaves the node only when it
- * is an RDB's ("REDIS").
+ * (safe-files.ts: nothing opened through a name another account can swap, a regular file checked on
+ * its descriptor), the configuration read bounded, the RDB read only in a directory the noded user
+ * owns and only when it owns the file, and a head leaves the node only when it is an RDB's
+ * ("REDIS").
  */
 export function rdbHeadProbe(nodedUser: string): Probe<Dataset | undefined> {
   const conf = HSTS.redisConf;
@@ -77,7 +77,11 @@ export function rdbHeadProbe(nodedUser: string): Probe<Dataset | undefined> {
         `rdb=$(head -c ${CONFIG_MAX_BYTES} <&3 | awk '{ k = tolower($1); gsub(/^"|"$/, "", $2) } k == "dir" { d = $2 } k == "dbfilename" { f = $2 } END { if (d == "") d = "/"; if (f == "") f = "dump.rdb"; if (substr(f, 1, 1) == "/") print f; else print d "/" f }')`,
         'exec 3<&-',
         `re=${shq(RDB_PATH.source.replaceAll('\\/', '/'))}; [[ $rdb =~ $re ]] || exit 0`,
-        '[ -e "$rdb" ] && [ ! -L "$rdb" ] && __open "$rdb" "" || exit 0',
+        // Only in a directory of the noded user's, entered once: a `dir` leading (through a link of
+        // its own, say) to another account's directory, /tmp or a root-only one (/proc, tracefs) is
+        // not read, nor a private link made there.
+        `cd -P -- "\${rdb%/*}/" 2>/dev/null && [ "$(stat -c %U .)" = ${shq(nodedUser)} ] || exit 0`,
+        '[ -e "./${rdb##*/}" ] && [ ! -L "./${rdb##*/}" ] && __open "./${rdb##*/}" "" || exit 0',
         // Redis, run as the noded user, writes its RDB as that user: a file of anyone else's (root's
         // /proc/kmsg, whose read takes the kernel's log away) is not read.
         `set -- $m; [ "$1" = ${shq(nodedUser)} ] || exit 0`,

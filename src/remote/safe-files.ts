@@ -38,12 +38,13 @@ export const STORE_MAX_BYTES = 64 * 1024 * 1024;
  *   change: it is checked (a symlink, a FIFO or a device is refused unopened) and opened, then
  *   removed with the private directory.
  * Hard links: a file with another name may be a root-only file's (/etc/shadow linked there). In a
- * directory only root writes, one link is required. In another's, the inode also has our link, and
- * a concurrent read (the facts batch reads a file twice at once, `status` runs beside `up`) has its
- * own: when the kernel lets an account link only files it owns or may read and write
- * (fs.protected_hardlinks=1, every systemd distribution's default), another name gives root nothing
- * that account cannot read, and the count is not checked; otherwise reads in that directory take
- * turns (flock on the pinned directory, at most 10 s) and one link besides ours is required.
+ * directory only root writes, one link is required. In another's, where the kernel lets an account
+ * link only files it owns or may read and write (fs.protected_hardlinks=1, every systemd
+ * distribution's default), another name gives root nothing that account cannot read, and the count
+ * is not checked (the private link, and a concurrent read's, are names too). Where it is 0, a count
+ * proves nothing (the account can unlink its own name after root's link is made): the file must be
+ * the directory owner's or readable by everyone.
+ * Owner and group are reported by name, or by number when the name holds a space.
  * The comparison of the lstat with the fstat stays: a regular file replaced by a rename between the
  * two, or just after the open (the opened file then has no link left), is tried again (Sentinel and
  * Redis save their config that way, at any moment), OPEN_ATTEMPTS times in all; anything else
@@ -52,10 +53,11 @@ export const STORE_MAX_BYTES = 64 * 1024 * 1024;
 const OPEN_ATTEMPTS = 5;
 
 /**
- * The end of __open's pinning: the private link (only once made: a directory that was not ours may
- * hold an `f` of its own) and the private directory by its name in the pinned one (a name swapped
- * for a link or for another's directory meanwhile: the link goes, a directory only when empty, and
- * both are in the directory owner's own directory), in one rm; then fds 6 and 7 close.
+ * The end of __open's pinning: the private link if it is still there (only one this call made: a
+ * directory that was not ours may hold an `f` of its own) and the private directory by its name in
+ * the pinned one (a name swapped meanwhile for a link or another's directory: the link goes, a
+ * directory only when empty, both in the directory owner's own directory), in one rm; fds 6 and 7
+ * close.
  */
 const OPEN_END_FUNCTION = sharedFunction([
   '__open_end() {',
@@ -65,45 +67,63 @@ const OPEN_END_FUNCTION = sharedFunction([
 ].join('\n'));
 
 export const OPEN_FUNCTION = [OPEN_END_FUNCTION, sharedFunction([
-  '__open() { local l o i=0 d n p t= v= k=1 h=0',
+  '__open() { local l o i=0 d n p t= v= k=1 h=1 du re ft fn un gn a b c e f g mi=',
   `  d=\${1%/*}; n=\${1##*/}; [ "$d" != "$1" ] || d=.; d=\${d:-/}`,
   `  exec 6<"$d/." 2>/dev/null || { why='its directory cannot be opened'; return 1; }`,
-  // The directory and the name, lstat'ed at once: "OWNER MODE DEV:INO:TYPE" each.
-  `  o=$(stat -c '%U %a %d:%i:%F' -- /dev/fd/6/. "/dev/fd/6/$n" 2>/dev/null); set -- "$1" "$2" $o`,
-  `  [ "$5" != "\${5%:directory}" ] || { __open_end; why='its directory cannot be read'; return 1; }`,
-  `  l=\${o#*$'\n'}; l=\${l#* * }; [ "$l" != "$o" ] || { __open_end; why='cannot be read'; return 1; }`,
-  `  if [ "$3" = root ] && (( (8#$4 & 8#22) == 0 )); then p=/dev/fd/6/$n`,
+  // The directory and the name, lstat'ed at once: "UID MODE DEV:INO:TYPE" each (no names: an
+  // account or group name may hold a space).
+  `  o=$(stat -c '%u %a %d:%i:%F' -- /dev/fd/6/. "/dev/fd/6/$n" 2>/dev/null); set -- "$1" "$2" $o`,
+  `  [ $# -ge 5 ] && [ "$5" != "\${5%:directory}" ] || { __open_end; why='its directory cannot be read'; return 1; }`,
+  `  [[ $o == *$'\n'* ]] || { __open_end; why='cannot be read'; return 1; }`,
+  `  du=$3; l=\${o#*$'\n'}; l=\${l#* * }`,
+  `  if [ "$3" = 0 ] && (( (8#$4 & 8#22) == 0 )); then p=/dev/fd/6/$n`,
   '  else',
   `    case \${l#*:*:} in 'regular file'|'regular empty file') ;; 'symbolic link') __open_end; why='a symlink'; return 1 ;;`,
   `      *) __open_end; why="not a regular file (\${l#*:*:})"; return 1 ;; esac`,
   `    read -r h </proc/sys/fs/protected_hardlinks || h=0`,
-  `    [ "$h" = 1 ] || flock -w 10 6 || { __open_end; why='its directory stayed locked'; return 1; }`,
-  `    t=$(mktemp -d /dev/fd/6/.hsts-cluster.XXXXXXXXXX 2>/dev/null) || { __open_end; why='no private directory could be made beside it'; return 1; }`,
-  `    exec 7<"$t/." 2>/dev/null && o=$(stat -c '%U %a %F %d:%i' /dev/fd/7/. /dev/fd/7/..) && [[ $o == "root 700 directory "*" \${5%:directory}" ]] ||`,
+  `    if t=$(mktemp -d /dev/fd/6/.hsts-cluster.XXXXXXXXXX 2>/dev/null); then :`,
+  // No directory can be made there: where the pinned directory's own mount (its mnt_id, not a path
+  // looked up again) is read-only, no name changes either.
+  `    elif while read -r a b; do [ "$a" != mnt_id: ] || mi=$b; done </proc/self/fdinfo/6; [ -n "$mi" ] &&`,
+  `      while read -r a b c d e f g; do [ "$a" = "$mi" ] && { [[ ,$f, == *,ro,* ]] || [[ ,\${g##* }, == *,ro,* ]]; } && break; done </proc/self/mountinfo && [ "$a" = "$mi" ]; then p=/dev/fd/6/$n`,
+  `    else __open_end; why='no private directory could be made beside it (and its file system is not read-only)'; return 1; fi`,
+  '  fi',
+  `  if [ -n "$t" ]; then`,
+  // Ours: root's, 0700 (2700 under a setgid directory), and in the pinned directory.
+  `    re="^0 2?700 directory [0-9]+:[0-9]+"$'\n'"[0-9]+ [0-7]+ directory \${5%:directory}$"`,
+  `    exec 7<"$t/." 2>/dev/null && o=$(stat -c '%u %a %F %d:%i' /dev/fd/7/. /dev/fd/7/..) && [[ $o =~ $re ]] ||`,
   `      { __open_end; why='its private directory was replaced'; return 1; }`,
   `    p=/dev/fd/7/f k=2`,
   '  fi',
   '  while :; do',
   `    if [ "$k" = 2 ]; then`,
   // The link is in a directory no other account can write: tested by builtins, it stays what they saw.
-  `      [ -z "$v" ] || rm -f -- "$p"; v=; ln -P -- "/dev/fd/6/$n" "$p" 2>/dev/null || { __open_end; why='cannot be read'; return 1; }; v=1`,
+  `      ln -P -- "/dev/fd/6/$n" "$p" 2>/dev/null && v=1 || { __open_end; why='cannot be linked aside (immutable or append-only, a mount point, or on a file system without hard links)'; return 1; }`,
   `      [ ! -L "$p" ] || { __open_end; why='a symlink'; return 1; }`,
   `      [ -f "$p" ] || { why="not a regular file ($(stat -c %F -- "$p"))"; __open_end; return 1; }`,
-  `    elif [ "$i" != 0 ]; then l=$(stat -c '%d:%i:%F' -- "$p" 2>/dev/null) || { __open_end; why='cannot be read'; return 1; }`,
+  '    else',
+  `      [ "$i" = 0 ] || l=$(stat -c '%d:%i:%F' -- "$p" 2>/dev/null) || { __open_end; why='cannot be read'; return 1; }`,
+  `      case \${l#*:*:} in 'regular file'|'regular empty file') ;; 'symbolic link') __open_end; why='a symlink'; return 1 ;;`,
+  `        *) __open_end; why="not a regular file (\${l#*:*:})"; return 1 ;; esac`,
   '    fi',
-  `    case \${l#*:*:} in 'regular file'|'regular empty file') ;; 'symbolic link') __open_end; why='a symlink'; return 1 ;;`,
-  `      *) __open_end; why="not a regular file (\${l#*:*:})"; return 1 ;; esac`,
   `    exec 3<"$p" || { __open_end; why='cannot be opened'; return 1; }`,
-  `    o=$(stat -L -c '%U %G %a %h %s %d:%i:%F' /dev/fd/3) || { exec 3<&-; __open_end; why='cannot be read once opened'; return 1; }`,
-  `    case \${o##*:} in 'regular file'|'regular empty file') ;; *) exec 3<&-; __open_end; why="replaced by a \${o##*:} while it was opened"; return 1 ;; esac`,
-  `    [ "$k" = 1 ] || l=\${o#* * * * * }`,
-  `    [ "\${o% "$l"}" != "$o" ] && set -- "$1" "$2" \${o% "$l"} && [ "$6" != 0 ] && break`,
+  // Open: the private link has done its work (a batch killed from here on leaves it no more).
+  `    [ "$k" = 1 ] || { rm -f -- "$p"; v=; }`,
+  `    o=$(stat -L -c $'%d:%i:%F\n%a %h %s %u %g\n%U\n%G' /dev/fd/3) || { exec 3<&-; __open_end; why='cannot be read once opened'; return 1; }`,
+  `    IFS=$'\n' read -r -d '' ft fn un gn <<< "$o"`,
+  `    case \${ft##*:} in 'regular file'|'regular empty file') ;; *) exec 3<&-; __open_end; why="replaced by a \${ft##*:} while it was opened"; return 1 ;; esac`,
+  `    set -- "$1" "$2" $fn`,
+  // A name replaced by a rename between the lstat and the open, or just after it (no link left), is read again.
+  `    [ "$k" = 2 ] || { [ "$ft" = "$l" ] && [ "$4" != 0 ]; } && break`,
   `    exec 3<&-; i=$((i + 1)); [ "$i" -lt ${OPEN_ATTEMPTS} ] || { __open_end; why="replaced while it was opened, ${OPEN_ATTEMPTS} times"; return 1; }`,
   '  done',
   '  __open_end',
-  `  [ "$6" -le "$k" ] || [ "$k$h" = 21 ] || { exec 3<&-; why="a file with $(($6 + 1 - k)) hard links"; return 1; }`,
-  `  m="$3 $4 $5 1 $7"`,
-  `  [ -z "$2" ] || [ "$7" -le "$2" ] || { exec 3<&-; why="too large ($7 bytes, at most $2)"; return 1; }`,
+  `  [ "$k" = 2 ] || [ "$4" -le 1 ] || { exec 3<&-; why="a file with $4 hard links"; return 1; }`,
+  `  [ "$k$h" != 20 ] || { [ "$du" != 0 ] && [ "$6" = "$du" ]; } || (( 8#$3 & 8#4 )) || { exec 3<&-; why="another account's file (uid $6) in a directory of uid $du's, on a kernel that lets any account link any file (fs.protected_hardlinks=0)"; return 1; }`,
+  // Names with a space (an SSSD group "domain users") would split the answer's fields: their numbers instead.
+  `  [[ $un != *[[:space:]]* ]] || un=$6; [[ $gn != *[[:space:]]* ]] || gn=$7`,
+  `  m="$un $gn $3 1 $5"`,
+  `  [ -z "$2" ] || [ "$5" -le "$2" ] || { exec 3<&-; why="too large ($5 bytes, at most $2)"; return 1; }`,
   '}',
 ].join('\n'))].join('\n');
 

@@ -48,6 +48,7 @@ describe.skipIf(process.getuid?.() !== 0)('the RDB head probe on a node where th
   let conf: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'hsts-rdb-head-'));
+    chownSync(dir, 65534, 65534);
     conf = join(dir, 'aspera_31415.conf');
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,10 +79,23 @@ describe.skipIf(process.getuid?.() !== 0)('the RDB head probe on a node where th
     { name: 'the RDB is a file that is no RDB (its head stays on the node)', plant: () => { writeFileSync(join(dir, 'shadow'), 'root:$6$secret:19000:0:99999:7:::\n'); chownSync(join(dir, 'shadow'), NOBODY, NOBODY); writeFileSync(conf, `dir ${dir}\ndbfilename shadow\n`); } },
     { name: 'the RDB is not the noded user\'s (root\'s /proc/kmsg would lose what it is read)', plant: () => { rdb(0); writeFileSync(conf, `dir ${dir}\n`); } },
     { name: 'the RDB path holds shell syntax', plant: () => writeFileSync(conf, 'dir /tmp\ndbfilename $(id).rdb\n') },
+    {
+      name: 'the RDB\'s directory is another account\'s (no private link is made there either)',
+      plant: () => {
+        const other = join(dir, 'other');
+        spawnSync('mkdir', ['-m', '755', other]);
+        chownSync(other, 1, 1);
+        writeFileSync(join(other, 'dump.rdb'), Buffer.from(REAL_RDB_HEAD, 'base64'));
+        chownSync(join(other, 'dump.rdb'), NOBODY, NOBODY);
+        writeFileSync(conf, `dir ${other}\n`);
+      },
+    },
+    { name: 'the RDB\'s directory is root\'s', plant: () => { writeFileSync(conf, `dir ${tmpdir()}\ndbfilename hsts-none.rdb\n`); } },
   ];
   it.each(nothing)('$name: nothing read, nothing sent, no dataset', ({ plant }) => {
     plant();
     expect(probe()).toMatchObject({ status: 0, output: '', dataset: undefined });
+    expect(spawnSync('find', [dir, '-name', '.hsts-cluster.*'], { encoding: 'utf8' }).stdout).toBe('');
   });
 });
 

@@ -3,7 +3,7 @@ import { chmodSync, chownSync, linkSync, lstatSync, mkdtempSync, readdirSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseSafeRead, REMOVE_FUNCTION, safeCopyCode, safeReadCode, safeWriteCode } from '../../src/remote/safe-files.js';
+import { OPEN_FUNCTION, parseSafeRead, REMOVE_FUNCTION, safeCopyCode, safeReadCode, safeWriteCode } from '../../src/remote/safe-files.js';
 import { parseBatchOutput, renderBatch, type RemoteCommand } from '../../src/ssh/remote-script.js';
 
 // The builders' bash runs in a local shell on a scratch directory: the code a node runs, on real files.
@@ -162,10 +162,84 @@ describe('safe read in a directory another account may write', () => {
     writeFileSync(only, 'root:secret\n', { mode: 0o600 });
     const path = at('second-name');
     linkSync(only, path);
-    expect(readWith(unprotected, path)).toEqual({ state: 'refused', reason: 'a file with 2 hard links' });
+    expect(readWith(unprotected, path)).toEqual({ state: 'refused', reason: "another account's file (uid 0) in a directory of uid 65534's, on a kernel that lets any account link any file (fs.protected_hardlinks=0)" });
     expect(readFileSync('/proc/sys/fs/protected_hardlinks', 'utf8').trim()).toBe('1');
     expect(readWith('', path)).toMatchObject({ state: 'read', links: 1 });
     expect(ours()).toEqual([]);
+  });
+
+  it('a second name whose maker unlinks its own once root\'s link is made: still refused where the kernel lets it link any file', () => {
+    const only = fresh('root-only');
+    writeFileSync(only, 'root:secret\n', { mode: 0o600 });
+    const path = at('unlinked-after');
+    linkSync(only, path);
+    const unlinkAfterLink = `ln() { command ln "$@"; local s=$?; [ "$1" != -P ] || command rm -f ${path}; return $s; }`;
+    expect(readWith(`${unprotected}\n${unlinkAfterLink}`, path)).toMatchObject({ state: 'refused', reason: expect.stringContaining("another account's file (uid 0)") });
+    expect(ours()).toEqual([]);
+  });
+
+  it('a root-only file linked into a root-owned directory others may write: refused where the kernel lets any account link it', () => {
+    const shared = mkdtempSync(join(dir, 'root-775-'));
+    chmodSync(shared, 0o775);
+    const only = fresh('root-only');
+    writeFileSync(only, 'root:secret\n', { mode: 0o600 });
+    const path = join(shared, 'linked');
+    linkSync(only, path);
+    expect(readWith(unprotected, path)).toMatchObject({ state: 'refused', reason: expect.stringContaining("another account's file (uid 0) in a directory of uid 0's") });
+  });
+
+  it('reads in a setgid directory, where the private directory is made 2700', () => {
+    const shared = mkdtempSync(join(dir, 'setgid-'));
+    chownSync(shared, 65534, 65534);
+    chmodSync(shared, 0o2775);
+    const path = join(shared, 'store.db');
+    writeFileSync(path, 'x\n');
+    expect(read(path)).toMatchObject({ state: 'read', content: Buffer.from('x\n') });
+    expect(readdirSync(shared)).toEqual(['store.db']);
+  });
+
+  it('gives an owner or group whose name holds a space by its number: the answer\'s fields stay in place', () => {
+    const path = at('domain-users.db');
+    writeFileSync(path, 'x\n', { mode: 0o640 });
+    chownSync(path, 65534, 65534);
+    const spacedGroup = `stat() { if [ "$1" = -L ]; then command stat "$@" | sed '$s/.*/domain users/'; else command stat "$@"; fi; }`;
+    expect(readWith(spacedGroup, path)).toEqual({ state: 'read', owner: 'nobody', group: '65534', mode: '640', links: 1, content: Buffer.from('x\n') });
+  });
+
+  it('says a name gone since the caller saw it cannot be read (not that it is a directory)', () => {
+    for (const gone of [at('gone'), fresh('gone-in-root-dir')]) {
+      const answer = run({ label: 'open', code: `${OPEN_FUNCTION}\n__open ${gone} '' && echo opened || echo "refused: $why"` });
+      expect(answer.output.trim()).toBe('refused: cannot be read');
+    }
+  });
+
+  // Where no private link can be made but no name can change either, the name is opened as it is.
+  it('reads in a directory mounted read-only (nothing can be made there, nothing renamed)', () => {
+    const frozen = mkdtempSync(join(dir, 'read-only-'));
+    chownSync(frozen, 65534, 65534);
+    writeFileSync(join(frozen, 'a.conf'), 'ro\n');
+    const mounted = spawnSync('sh', ['-c', `mount --bind ${frozen} ${frozen} && mount -o remount,bind,ro ${frozen}`]);
+    try {
+      expect(mounted.status).toBe(0);
+      expect(read(join(frozen, 'a.conf'))).toMatchObject({ state: 'read', content: Buffer.from('ro\n') });
+    } finally {
+      spawnSync('umount', [frozen]);
+    }
+  });
+
+  it('refuses a file bind-mounted onto its name: no link across a mount, and a mount point found by path could be another\'s', () => {
+    const source = fresh('mounted-source.conf');
+    writeFileSync(source, 'mounted\n');
+    const path = at('mounted.conf');
+    writeFileSync(path, '');
+    const mounted = spawnSync('mount', ['--bind', source, path]);
+    try {
+      expect(mounted.status).toBe(0);
+      expect(read(path)).toEqual({ state: 'refused', reason: 'cannot be linked aside (immutable or append-only, a mount point, or on a file system without hard links)' });
+      expect(ours()).toEqual([]);
+    } finally {
+      spawnSync('umount', [path]);
+    }
   });
 
   it.each([
@@ -220,7 +294,7 @@ describe('safe read in a directory another account may write', () => {
     spawnSync('mkdir', ['-m', '700', rootsThere]);
     writeFileSync(join(rootsThere, 'f'), 'keep\n');
     const swapPrivate = `mktemp() { local t; t=$(command mktemp "$@") || return 1; command rmdir "$t" && command mv -T ${rootsThere} "$t"; echo "$t"; }`;
-    expect(readWith(swapPrivate, path)).toEqual({ state: 'refused', reason: 'cannot be read' });
+    expect(readWith(swapPrivate, path)).toEqual({ state: 'refused', reason: 'cannot be linked aside (immutable or append-only, a mount point, or on a file system without hard links)' });
     const renamed = ours();
     expect(renamed).toHaveLength(1);
     expect(readFileSync(join(theirs, renamed[0]!, 'f'), 'utf8')).toBe('keep\n');
