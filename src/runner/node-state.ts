@@ -182,7 +182,8 @@ export function stopStrayCommand(run: string): RemoteCommand {
   return {
     label: `stop processes left by run ${run}`,
     code: [
-      `pids=$(pgrep -f -- ${shq(tag)} || true)`,
+      // Root's processes only: any account can put the tag in its own command line.
+      `pids=$(pgrep -u 0 -f -- ${shq(tag)} || true)`,
       '[ -z "$pids" ] && exit 0',
       'groups=$(for p in $pids; do ps -o pgid= -p "$p"; done | tr -d " " | sort -u | paste -sd, -)',
       '[ -z "$groups" ] && exit 0',

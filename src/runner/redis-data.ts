@@ -16,8 +16,10 @@ import type { Target } from './facts.js';
 
 /** The RDB file a Redis started from this file writes: `dir` (systemd starts it in /) and `dbfilename`. */
 export function rdbPath(redisConfText: string | null): string {
-  const dir = directiveArgs(redisConfText, redisKeyOf, 'dir')[0]?.[1] ?? '/';
-  const name = directiveArgs(redisConfText, redisKeyOf, 'dbfilename')[0]?.[1] ?? 'dump.rdb';
+  // Redis applies its file's lines in order: the last `dir` and `dbfilename` are the ones it uses
+  // (as the RDB head probe's awk reads them).
+  const dir = directiveArgs(redisConfText, redisKeyOf, 'dir').at(-1)?.[1] ?? '/';
+  const name = directiveArgs(redisConfText, redisKeyOf, 'dbfilename').at(-1)?.[1] ?? 'dump.rdb';
   return posix.resolve('/', dir, name);
 }
 

@@ -42,6 +42,10 @@ export function putBackCopyCommand(runDir: string, copy: SavedCopy): RemoteComma
       REMOVE_FUNCTION,
       safeCopyCode({
         from: `${runDir}/${copy.saved}`, to: copy.path, maxBytes: STORE_MAX_BYTES,
+        // A user's store goes back only as that user's file: a root-owned file renamed into the
+        // store's place before the snapshot would otherwise be written back as root's, in whatever
+        // directory ~USER/.aspera leads to by then (the write's directory check trusts root's files).
+        sourceOwner: storeOwner(copy.path),
         // A store that was not there is removed from inside its user's directory, never through a link.
         whenAbsent: `if [ -e "$s.absent" ]; then __remove "$f" ${shq(storeOwner(copy.path))} || { echo "$f: not removed"; exit 1; }; else echo ${shq(`no copy of ${copy.path} was saved in ${runDir}`)}; exit 1; fi`,
       }),

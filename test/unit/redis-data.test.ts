@@ -15,6 +15,8 @@ describe('rdbPath', () => {
     expect(rdbPath('port 31415\n')).toBe('/dump.rdb');
     expect(rdbPath(null)).toBe('/dump.rdb');
     expect(rdbPath('dir var/redis\n')).toBe('/var/redis/dump.rdb');
+    // Redis applies the last of each, as the RDB head probe reads them.
+    expect(rdbPath('dir /a\ndbfilename one.rdb\ndir /opt/aspera/var\ndbfilename two.rdb\n')).toBe('/opt/aspera/var/two.rdb');
   });
   it('reads quoted values the way Redis does', () => {
     expect(rdbPath('dir "/srv/redis data"\ndbfilename "x.rdb"\n')).toBe('/srv/redis data/x.rdb');

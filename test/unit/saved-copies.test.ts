@@ -55,6 +55,13 @@ describe('node-side copies of opaque files', () => {
     expect(compare()[store]).toBe('same');
   });
 
+  it('puts a user\'s store back only from a copy that user owns (a root-owned file renamed into its place is not written back as root\'s)', () => {
+    const code = putBackCopyCommand(runDir, { path: '~xfer/.aspera/localkeystore.db', saved: copyName(3, 'localkeystore.db') }).code;
+    expect(code).toContain(`[ "$1" = 'xfer' ] || { exec 3<&-; echo "refused $src: owned by $1, not "'xfer'; exit 1; }`);
+    // A copy of root's own store goes back as root's.
+    expect(putBackCopyCommand(runDir, copies[0]!).code).toContain(`[ "$1" = 'root' ] ||`);
+  });
+
   it('says when there is no copy: unsaved, and putting it back fails naming the file', () => {
     const lost: SavedCopy = { path: store, saved: 'copy.9.rootkeystore.db' };
     const probe = copiesProbe(runDir, [lost]);

@@ -30,7 +30,7 @@ function script({ users, storePlaces, nodeApi, nodedUser }: DoctorProbeInput): s
     '  pid=$(systemctl show -p MainPID --value "$u" 2>/dev/null); pid=${pid:-0}',
     '  exe=$(systemctl show -p ExecStart --value "$u" 2>/dev/null | sed -n \'s/^{ path=\\([^ ;]*\\).*/\\1/p\' | head -n 1)',
     '  comm=-; owner=-; ver=-',
-    '  if [ "$pid" != 0 ]; then comm=$(cat "/proc/$pid/comm" 2>/dev/null || echo -); owner=$(stat -c %U "/proc/$pid" 2>/dev/null || echo -); fi',
+    '  if [ "$pid" != 0 ]; then comm=$(cat "/proc/$pid/comm" 2>/dev/null || echo -); comm=${comm//[^A-Za-z0-9._:+@-]/?}; owner=$(stat -c %U "/proc/$pid" 2>/dev/null || echo -); fi',
     `  case "$u" in asperaredis*) [ -x "$exe" ] && ver=$(runuser -u ${shq(nodedUser)} -- "$exe" --version 2>/dev/null | sed -n 's/.* v=\\([0-9.]*\\).*/\\1/p' | head -n 1);; esac`,
     '  echo "unit=$u $pid $comm $owner ${exe:--} ${ver:--}"',
     'done',
