@@ -33,10 +33,12 @@ export const STORE_MAX_BYTES = 64 * 1024 * 1024;
  *   directory after its lstat;
  * - in any other directory the name is first made a hard link (`ln -P`: a symlink is linked as the
  *   symlink, nothing is opened) in a private directory root makes beside it (`mktemp -d`, pinned as fd 7
- *   and checked on the opened directory: root's, 0700, its parent the pinned one, so that a name
- *   swapped for a link to /root or any root-only directory is not used). That link no other account can
- *   change: it is checked (a symlink, a FIFO or a device is refused unopened) and opened, then
- *   removed with the private directory.
+ *   and checked on the opened directory: root's, 0700 or 2700, its parent the pinned one, so that a
+ *   name swapped for a link to /root or any root-only directory is not used). That link no other
+ *   account can change: it is checked (a symlink, a FIFO or a device is refused unopened) and
+ *   opened, then removed at once; the private directory goes when __open ends.
+ * - a directory on a read-only mount (found from fd 6's mnt_id), where no private directory can be
+ *   made and no name changes, is read by name as a root-only one is.
  * Hard links: a file with another name may be a root-only file's (/etc/shadow linked there). In a
  * directory only root writes, one link is required. In another's, where the kernel lets an account
  * link only files it owns or may read and write (fs.protected_hardlinks=1, every systemd
