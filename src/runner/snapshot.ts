@@ -115,8 +115,9 @@ function configuredLines(text: string): string {
     .filter((args) => !['user', 'latency-tracking-info-percentiles', 'protected-mode'].includes(args[0]!.toLowerCase()))
     .map((args) => JSON.stringify(args)).join('\n');
 }
-/** useradd's first uid for an ordinary account (login.defs UID_MIN on RHEL 7+ and Debian). */
+/** useradd's range for an ordinary account (login.defs UID_MIN and UID_MAX on RHEL 7+ and Debian). */
 const FIRST_USER_UID = 1000;
+const LAST_USER_UID = 60000;
 
 const RUNTIME_SENTINEL = new Set(['myid', 'current-epoch', 'config-epoch', 'leader-epoch', 'known-replica', 'known-slave', 'known-sentinel']);
 const REWRITTEN_BY_REDIS = new Set<string>([HSTS.redisConf, HSTS.sentinelConf]);
@@ -273,10 +274,11 @@ export function planRollback(snapshot: Snapshot, now: RollbackFacts): RemoteComm
   }
   if (snapshot.firewalld && now.firewalld) commands.push(...rollBackFirewalld(snapshot.firewalld, now.firewalld));
   for (const user of snapshot.users) {
-    // Only an account a run could have made (useradd's range, from UID_MIN 1000) is ever deleted; any
-    // other is left, and the rollback then says it is not as it was.
-    if (!user.exists && now.users.get(user.name) === true && (now.userIds.get(user.name) ?? 0) >= FIRST_USER_UID) {
-      commands.push(deleteUser(user.name));
+    // Only an account a run could have made (useradd's range, UID_MIN 1000 to UID_MAX 60000: not
+    // nobody's 65534) is ever deleted; any other is left, and the rollback then says it is not as it was.
+    const uid = now.userIds.get(user.name);
+    if (!user.exists && now.users.get(user.name) === true && uid !== undefined && uid >= FIRST_USER_UID && uid <= LAST_USER_UID) {
+      commands.push(deleteUser(user.name, uid));
     }
   }
   const stopped = new Set(stop);

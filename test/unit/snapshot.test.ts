@@ -102,17 +102,18 @@ describe('snapshot and rollback', () => {
     const snap = takeSnapshot(RUN, 'node1', 'asperadaemon', before, [{ kind: 'unit', name: 'asperaredissentinel' }, { kind: 'user', name: 'bob' }]);
     const after = facts([], [unit('asperaredissentinel', 'activating', '')], { users: new Map([['bob', true]]), userIds: new Map([['bob', 1001]]) });
     expect(planRollback(snap, after).map((c) => c.label)).toEqual([
-      'systemctl stop asperaredissentinel', 'systemctl reset-failed asperaredissentinel', 'userdel --remove bob',
+      'systemctl stop asperaredissentinel', 'systemctl reset-failed asperaredissentinel', 'userdel bob (uid 1001), then its home and mail spool',
     ]);
   });
 
-  it('never deletes an account below useradd\'s range, whatever the snapshot says: the rollback then says it is not as it was', () => {
-    const before = facts([], [], { users: new Map([['sshd', false]]) });
-    const snap = takeSnapshot(RUN, 'node1', 'asperadaemon', before, [{ kind: 'user', name: 'sshd' }]);
-    const after = facts([], [], { users: new Map([['sshd', true]]), userIds: new Map([['sshd', 105]]) });
-    expect(planRollback(snap, after)).toEqual([]);
-    expect(differences(snap, after)).toEqual(['user sshd exists, did not exist']);
-  });
+  it.each([['sshd', 105], ['nobody', 65534], ['nfsnobody', 65534], ['sssd-user', 1_500_000]])(
+    'never deletes an account outside useradd\'s range, whatever the snapshot says (%s, uid %i): the rollback then says it is not as it was', (name, uid) => {
+      const before = facts([], [], { users: new Map([[name, false]]) });
+      const snap = takeSnapshot(RUN, 'node1', 'asperadaemon', before, [{ kind: 'user', name }]);
+      const after = facts([], [], { users: new Map([[name, true]]), userIds: new Map([[name, uid]]) });
+      expect(planRollback(snap, after)).toEqual([]);
+      expect(differences(snap, after)).toEqual([`user ${name} exists, did not exist`]);
+    });
 
   it('puts back the dataset of a node the run made a replica, with Redis stopped, and only if its file changed', () => {
     const standalone = facts([file(REDIS, 'port 31415\ndir /opt/aspera/var\ndbfilename redis.31415.rdb\n')], [unit('asperaredisd', 'active')]);
@@ -138,7 +139,7 @@ describe('snapshot and rollback', () => {
     expect(needs.firewalld).toBeUndefined();
     const after = facts([file(KEYSTORE, 'secret', 'bob')], [], { users: new Map([['bob', true]]), userIds: new Map([['bob', 1001]]) });
     expect(differences(snap, after)).toEqual([`file ${KEYSTORE}`, 'user bob exists, did not exist']);
-    expect(planRollback(snap, after).map((c) => c.label)).toEqual([`remove ${KEYSTORE}`, 'userdel --remove bob']);
+    expect(planRollback(snap, after).map((c) => c.label)).toEqual([`remove ${KEYSTORE}`, 'userdel bob (uid 1001), then its home and mail spool']);
   });
 
   it('counts a resource it could not read as a difference, never as put back', () => {
