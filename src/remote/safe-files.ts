@@ -68,7 +68,31 @@ const OPEN_END_FUNCTION = sharedFunction([
   '}',
 ].join('\n'));
 
-export const OPEN_FUNCTION = [OPEN_END_FUNCTION, sharedFunction([
+/**
+ * `__open_sweep DEV:INO UID` (the pinned directory's, fd 6, and its owner's): private directories
+ * a killed batch left there removed, with the link they hold. Each is pinned (fd 8) and checked on
+ * the opened directory as __open checks its own (root's, 0700 or 2700, its parent the pinned one),
+ * and must be untouched for an hour (a read in progress, even one its file's owner holds up with a
+ * lease, is seconds old). Its `f`, removed through the fd (by no name another account can swap),
+ * must be the directory owner's file: a root directory that account renamed into such a name loses
+ * nothing but a name of that account's own file. The directory goes by its name, only when empty.
+ * Nothing there: no process is started.
+ */
+const OPEN_SWEEP_FUNCTION = sharedFunction([
+  '__open_sweep() { local q o now re',
+  `  [ "$2" != 0 ] || return 0; printf -v now '%(%s)T' -1`,
+  `  re="^0 2?700 directory [0-9]+:[0-9]+ ([0-9]+)"$'\\n'"[0-9]+ [0-7]+ directory $1 [0-9]+($|"$'\\n'"$2 )"`,
+  '  for q in /dev/fd/6/.hsts-cluster.??????????; do',
+  `    [ "\${q##*/}" != "\${t##*/}" ] && [ -d "$q" ] && [ ! -L "$q" ] && exec 8<"$q/." 2>/dev/null || continue`,
+  `    o=$(stat -c '%u %a %F %d:%i %Y' /dev/fd/8/. /dev/fd/8/.. /dev/fd/8/f 2>/dev/null)`,
+  `    [[ $o =~ $re ]] && (( now - BASH_REMATCH[1] > 3600 )) && rm -f -- /dev/fd/8/f && rm -f -d -- "$q" 2>/dev/null`,
+  '    exec 8<&-',
+  '  done',
+  '  return 0',
+  '}',
+].join('\n'));
+
+export const OPEN_FUNCTION = [OPEN_END_FUNCTION, OPEN_SWEEP_FUNCTION, sharedFunction([
   '__open() { local l o i=0 d n p t= v= k=1 h=1 du re ft fn un gn a b c e f g mi=',
   `  d=\${1%/*}; n=\${1##*/}; [ "$d" != "$1" ] || d=.; d=\${d:-/}`,
   `  exec 6<"$d/." 2>/dev/null || { why='its directory cannot be opened'; return 1; }`,
@@ -95,7 +119,7 @@ export const OPEN_FUNCTION = [OPEN_END_FUNCTION, sharedFunction([
   `    re="^0 2?700 directory [0-9]+:[0-9]+"$'\n'"[0-9]+ [0-7]+ directory \${5%:directory}$"`,
   `    exec 7<"$t/." 2>/dev/null && o=$(stat -c '%u %a %F %d:%i' /dev/fd/7/. /dev/fd/7/..) && [[ $o =~ $re ]] ||`,
   `      { __open_end; why='its private directory was replaced'; return 1; }`,
-  `    p=/dev/fd/7/f k=2`,
+  `    p=/dev/fd/7/f k=2; __open_sweep "\${5%:directory}" "$du"`,
   '  fi',
   '  while :; do',
   `    if [ "$k" = 2 ]; then`,

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, linkSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -312,6 +312,59 @@ describe('safe read in a directory another account may write', () => {
     expect(readWith(swapPrivate, path)).toEqual({ state: 'refused', reason: 'its private directory was replaced' });
     expect(readFileSync(join(rootOnly, 'f'), 'utf8')).toBe('keep\n');
     expect(lstatSync(path).nlink).toBe(1);
+  });
+});
+
+// A batch killed during a read (its file's owner can hold the open up with a lease) leaves its
+// private directory, root's, holding one more name of the file: the next read there removes it.
+describe('leftovers of a killed read, removed by the next read in that directory', () => {
+  const home = mkdtempSync(join(dir, 'leftovers-'));
+  chownSync(home, 65534, 65534);
+  chmodSync(home, 0o755);
+  const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3600_000);
+  let j = 0;
+  /** A private directory as __open makes it (root's 0700), `f` a link to a file of OWNER's, last changed AGE hours ago. */
+  const leftover = (opts: { age: number; owner?: number; dirOwner?: number; place?: string }) => {
+    const file = join(home, `${j}-file`);
+    writeFileSync(file, 'keep\n');
+    chownSync(file, opts.owner ?? 65534, opts.owner ?? 65534);
+    const left = join(opts.place ?? home, `.hsts-cluster.${String(j++).padStart(10, 'A')}`);
+    mkdirSync(left, { mode: 0o700 });
+    linkSync(file, join(left, 'f'));
+    chownSync(left, opts.dirOwner ?? 0, 0);
+    utimesSync(left, hoursAgo(opts.age), hoursAgo(opts.age));
+    return { left, file };
+  };
+  const readThere = () => {
+    const path = join(home, `${j++}-aspera_31415.conf`);
+    writeFileSync(path, 'x\n');
+    chownSync(path, 65534, 65534);
+    expect(read(path)).toMatchObject({ state: 'read' });
+  };
+
+  it('removes one untouched for an hour, with its link, and leaves the file', () => {
+    const { left, file } = leftover({ age: 2 });
+    readThere();
+    expect(existsSync(left)).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe('keep\n');
+    expect(lstatSync(file).nlink).toBe(1);
+  });
+
+  it.each([
+    ['one changed within the hour (a read in progress)', () => leftover({ age: 0.5 }).left],
+    ['a root directory holding a file not of the directory owner\'s', () => leftover({ age: 2, owner: 0 }).left],
+    ['a directory not root\'s', () => leftover({ age: 2, dirOwner: 65534 }).left],
+    ['a link to a leftover elsewhere', () => {
+      const elsewhere = mkdtempSync(join(dir, 'elsewhere-'));
+      const { left } = leftover({ age: 2, place: elsewhere });
+      const link = join(home, `.hsts-cluster.${String(j++).padStart(10, 'B')}`);
+      symlinkSync(left, link);
+      return left;
+    }],
+  ])('leaves %s', (_name, make) => {
+    const left = make();
+    readThere();
+    expect(readdirSync(left)).toEqual(['f']);
   });
 });
 
