@@ -92,7 +92,15 @@ const OPEN_SWEEP_FUNCTION = sharedFunction([
   '}',
 ].join('\n'));
 
-export const OPEN_FUNCTION = [OPEN_END_FUNCTION, OPEN_SWEEP_FUNCTION, sharedFunction([
+/** `__open_kind TYPE` (stat's %F of the name): fails, ending __open's pinning and saying why, unless a regular file. */
+const OPEN_KIND_FUNCTION = sharedFunction([
+  '__open_kind() {',
+  `  case $1 in 'regular file'|'regular empty file') return 0 ;; 'symbolic link') why='a symlink' ;; *) why="not a regular file ($1)" ;; esac`,
+  '  __open_end; return 1',
+  '}',
+].join('\n'));
+
+export const OPEN_FUNCTION = [OPEN_END_FUNCTION, OPEN_SWEEP_FUNCTION, OPEN_KIND_FUNCTION, sharedFunction([
   '__open() { local l o i=0 d n p t= v= k=1 h=1 du re ft fn un gn a b c e f g mi=',
   `  d=\${1%/*}; n=\${1##*/}; [ "$d" != "$1" ] || d=.; d=\${d:-/}`,
   `  exec 6<"$d/." 2>/dev/null || { why='its directory cannot be opened'; return 1; }`,
@@ -104,8 +112,7 @@ export const OPEN_FUNCTION = [OPEN_END_FUNCTION, OPEN_SWEEP_FUNCTION, sharedFunc
   `  du=$3; l=\${o#*$'\n'}; l=\${l#* * }`,
   `  if [ "$3" = 0 ] && (( (8#$4 & 8#22) == 0 )); then p=/dev/fd/6/$n`,
   '  else',
-  `    case \${l#*:*:} in 'regular file'|'regular empty file') ;; 'symbolic link') __open_end; why='a symlink'; return 1 ;;`,
-  `      *) __open_end; why="not a regular file (\${l#*:*:})"; return 1 ;; esac`,
+  `    __open_kind "\${l#*:*:}" || return 1`,
   `    read -r h </proc/sys/fs/protected_hardlinks || h=0`,
   `    if t=$(mktemp -d /dev/fd/6/.hsts-cluster.XXXXXXXXXX 2>/dev/null); then :`,
   // No directory can be made there: where the pinned directory's own mount (its mnt_id, not a path
@@ -129,8 +136,7 @@ export const OPEN_FUNCTION = [OPEN_END_FUNCTION, OPEN_SWEEP_FUNCTION, sharedFunc
   `      [ -f "$p" ] || { why="not a regular file ($(stat -c %F -- "$p"))"; __open_end; return 1; }`,
   '    else',
   `      [ "$i" = 0 ] || l=$(stat -c '%d:%i:%F' -- "$p" 2>/dev/null) || { __open_end; why='cannot be read'; return 1; }`,
-  `      case \${l#*:*:} in 'regular file'|'regular empty file') ;; 'symbolic link') __open_end; why='a symlink'; return 1 ;;`,
-  `        *) __open_end; why="not a regular file (\${l#*:*:})"; return 1 ;; esac`,
+  `      __open_kind "\${l#*:*:}" || return 1`,
   '    fi',
   `    exec 3<"$p" || { __open_end; why='cannot be opened'; return 1; }`,
   // Open: the private link has done its work (a batch killed from here on leaves it no more).
