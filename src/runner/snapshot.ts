@@ -4,7 +4,7 @@ import {
 } from '../hsts/firewalld.js';
 import { firewallCmds, iptablesRestore } from '../remote/firewall-tools.js';
 import { daemonReload, systemctl } from '../remote/systemctl.js';
-import { deleteUser } from '../remote/users.js';
+import { deleteUser, USERADD_UIDS } from '../remote/users.js';
 import { tokenize } from '../hsts/conf-lines.js';
 import { HSTS, SERVICES, STOP_ORDER, serviceInputs, type Service } from '../hsts/paths.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
@@ -115,9 +115,6 @@ function configuredLines(text: string): string {
     .filter((args) => !['user', 'latency-tracking-info-percentiles', 'protected-mode'].includes(args[0]!.toLowerCase()))
     .map((args) => JSON.stringify(args)).join('\n');
 }
-/** useradd's range for an ordinary account (login.defs UID_MIN and UID_MAX on RHEL 7+ and Debian). */
-const FIRST_USER_UID = 1000;
-const LAST_USER_UID = 60000;
 
 const RUNTIME_SENTINEL = new Set(['myid', 'current-epoch', 'config-epoch', 'leader-epoch', 'known-replica', 'known-slave', 'known-sentinel']);
 const REWRITTEN_BY_REDIS = new Set<string>([HSTS.redisConf, HSTS.sentinelConf]);
@@ -277,7 +274,7 @@ export function planRollback(snapshot: Snapshot, now: RollbackFacts): RemoteComm
     // Only an account a run could have made (useradd's range, UID_MIN 1000 to UID_MAX 60000: not
     // nobody's 65534) is ever deleted; any other is left, and the rollback then says it is not as it was.
     const uid = now.userIds.get(user.name);
-    if (!user.exists && now.users.get(user.name) === true && uid !== undefined && uid >= FIRST_USER_UID && uid <= LAST_USER_UID) {
+    if (!user.exists && now.users.get(user.name) === true && uid !== undefined && uid >= USERADD_UIDS.first && uid <= USERADD_UIDS.last) {
       commands.push(deleteUser(user.name, uid));
     }
   }

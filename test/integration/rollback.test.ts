@@ -298,8 +298,11 @@ mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli && rm -f /tmp/askms
         () => Promise.all(members().map((n) => rig.sh(n, 'test -e /tmp/askmscli.started && getent passwd bob'))),
         (rs) => rs.every((r) => r.exitCode === 0) || !run.running(), 180);
       expect(started.map((r) => r.exitCode), run.stderr()).toEqual([0, 0, 0]);
-      // bob's own link to a root directory, in the home the rollback removes: the walk must not follow it.
-      await onNodes([0, 1, 2], 'mkdir -p /etc/hsts-walk-probe && touch /etc/hsts-walk-probe/keep && ln -s /etc/hsts-walk-probe /home/bob/link && chown -h bob: /home/bob/link');
+      // bob's own link to a root directory, in the home the rollback removes (the walk must not
+      // follow it), a process of bob's (killed before userdel) and its mail spool file.
+      await onNodes([0, 1, 2], ['mkdir -p /etc/hsts-walk-probe && touch /etc/hsts-walk-probe/keep && ln -s /etc/hsts-walk-probe /home/bob/link && chown -h bob: /home/bob/link',
+        'install -o bob -m 600 /dev/null /var/mail/bob',
+        '{ setsid setpriv --reuid bob --regid bob --clear-groups sleep 1234 </dev/null >/dev/null 2>&1 & }'].join(' && '));
       await killController(run);
       await rollbackEveryNode();
     } finally {
@@ -308,6 +311,7 @@ mv -f /opt/aspera/bin/askmscli.real /opt/aspera/bin/askmscli && rm -f /tmp/askms
     for (const node of members()) {
       expect((await rig.sh(node, 'getent passwd bob; ls -d /home/bob 2>&1')).output).toMatch(/^ls: cannot access '\/home\/bob'/);
       expect((await rig.sh(node, 'ls /etc/hsts-walk-probe && rm -r /etc/hsts-walk-probe')).output).toBe('keep\n');
+      expect((await rig.sh(node, 'ls /var/mail/bob 2>&1; pgrep -f "^sleep 1234"')).output).toMatch(/^ls: cannot access '\/var\/mail\/bob'[^\n]*\n$/);
     }
     await flushSentinelConfigs(rig, members());
     expectSameFingerprints(await fingerprintAll(rig), before, (a, e, i) => expect(a, `node${i + 1}`).toBe(e));

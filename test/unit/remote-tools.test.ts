@@ -14,7 +14,6 @@ describe('remote/asconfigurator and remote/users', () => {
     }],
     [addUser('alice', '/bin/aspshell'), { label: 'useradd --create-home --shell /bin/aspshell alice', code: "useradd --create-home --shell '/bin/aspshell' 'alice'" }],
     [addUser('alice', '/bin/bash'), { label: 'useradd --create-home --shell /bin/bash alice', code: "useradd --create-home --shell '/bin/bash' 'alice'" }],
-
   ])('%j', (command, expected) => {
     expect(command).toEqual(expected);
   });
