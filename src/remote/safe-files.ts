@@ -162,17 +162,31 @@ export const OPEN_FUNCTION = [OPEN_END_FUNCTION, OPEN_SWEEP_FUNCTION, OPEN_KIND_
 /**
  * `__enter DIR OWNER` (in a subshell): the working directory becomes DIR, resolved once (`cd -P`),
  * so that a name swapped meanwhile changes nothing; then the directory entered must be OWNER's or
- * root's, and a root-owned one reached through a link (`pwd -P` is not DIR) only for a root-owned
- * file. Otherwise a link another account made (`~u/.aspera -> /etc/bash_completion.d`, Redis's
- * `dir` swapped for `/etc`) would have root write or remove names in a directory that account
- * cannot write. Prints why and fails.
+ * root's. A root-owned one reached through a link (`pwd -P` is not DIR) is entered only for a
+ * root-owned file, or when every link on the way sits in a directory root alone may write (`/opt`
+ * or `/home` a link to a larger disk): DIR is then entered again one name at a time from `/`, each
+ * link followed only from such a directory, and from any other directory each name entered must
+ * have that directory as its parent (a name swapped for a link meanwhile leads elsewhere). Otherwise
+ * a link another account made (`~u/.aspera -> /etc/bash_completion.d`, Redis's `dir` swapped for
+ * `/etc`) would have root write or remove names in a directory that account cannot write. Prints
+ * why and fails.
  */
 export const ENTER_FUNCTION = sharedFunction([
-  '__enter() { local d o',
+  '__enter() { local d o r c at up w; local -a cs',
   `  d=\${1:-/}; cd -P -- "$d" 2>/dev/null || { echo "cannot enter $d"; return 1; }`,
   `  o=$(stat -c %U .) || { echo "cannot read the owner of $d"; return 1; }`,
   `  [ "$o" = "$2" ] || [ "$o" = root ] || { echo "$d is $o's, not $2's or root's"; return 1; }`,
-  `  [ "$o" != root ] || [ "$2" = root ] || [ "$(pwd -P)" = "$d" ] || { echo "$d leads through a link to $(pwd -P), which is root's"; return 1; }`,
+  `  [ "$o" != root ] || [ "$2" = root ] || [ "$(pwd -P)" = "$d" ] && return 0`,
+  `  r=$(pwd -P); [[ $d == /* ]] || { echo "$d leads through a link to $r, which is root's"; return 1; }`,
+  `  cd / && at=$(stat -c '%d:%i %u %a' .) || return 1; IFS=/ read -ra cs <<< "\${d#/}"`,
+  '  for c in "${cs[@]}"; do',
+  `    [ -n "$c" ] || continue; read -r up o w <<< "$at"; [ "$o" = 0 ] && (( (8#$w & 8#22) == 0 )) && w= || w=1`,
+  `    [ -z "$w" ] || [ ! -L "$c" ] || { echo "$d leads through a link to $r, which is root's"; return 1; }`,
+  `    cd -P -- "$c" 2>/dev/null && at=$(stat -c '%d:%i %u %a' . ..) || { echo "cannot enter $d"; return 1; }`,
+  `    [ -z "$w" ] || [[ \${at#*$'\\n'} == "$up "* ]] || { echo "$d was swapped while it was entered"; return 1; }`,
+  `    at=\${at%%$'\\n'*}`,
+  '  done',
+  `  [ "$(pwd -P)" = "$r" ] || { echo "$d was swapped while it was entered"; return 1; }`,
   '}',
 ].join('\n'));
 

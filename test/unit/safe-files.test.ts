@@ -482,6 +482,63 @@ describe('the directory a write or a removal lands in', () => {
     expect(readdirSync(rootDir)).toEqual([]);
   });
 
+  it.runIf(isRoot)('writes a user\'s file in a root directory reached through links only root may change (/opt or /home a link to a larger disk)', () => {
+    const disk = userDir('data-disk', 'root');
+    const redisDir = join(disk, 'redis');
+    spawnSync('mkdir', [redisDir]);
+    const opt = join(userDir('root-only', 'root'), 'opt');
+    symlinkSync(disk, opt);
+    const r = writeAs(join(opt, 'redis', 'aspera_31415.conf'), 'nobody');
+    expect(r.exitCode, r.output).toBe(0);
+    expect(statSync(join(redisDir, 'aspera_31415.conf')).uid).toBe(uidOf('nobody'));
+  });
+
+  it.runIf(isRoot)('refuses a link in a root directory others may write', () => {
+    const shared = userDir('shared-root', 'root');
+    chmodSync(shared, 0o777);
+    const rootDir = userDir('cron.d', 'root');
+    symlinkSync(rootDir, join(shared, 'opt'));
+    const r = writeAs(join(shared, 'opt', 'x.conf'), 'nobody');
+    expect(r.exitCode).toBe(1);
+    expect(r.output).toContain(`leads through a link to ${rootDir}, which is root's`);
+    expect(readdirSync(rootDir)).toEqual([]);
+  });
+
+  it.runIf(isRoot)('refuses a directory swapped for a link between its first entry and the walk from /', () => {
+    // root-only/opt -> theirs (nobody's), theirs/sub root's: entered through a link root alone may
+    // change, then sub, in nobody's directory, swapped for a link to a root directory elsewhere.
+    const theirs = userDir('theirs-enter', 'nobody');
+    const sub = join(theirs, 'sub');
+    mkdirSync(sub);
+    const rootDir = userDir('etc-elsewhere', 'root');
+    const opt = join(userDir('root-only-enter', 'root'), 'opt');
+    symlinkSync(theirs, opt);
+    const swapOnWalk = `cd() { if [ "\${3-}" = sub ] && [ "$PWD" = ${theirs} ]; then command mv -T ${sub} ${sub}.real && command ln -s ${rootDir} ${sub}; fi; builtin cd "$@"; }`;
+    const r = run({ label: 'write', code: `${swapOnWalk}\n${safeWriteCode(join(opt, 'sub', 'x.conf'), 'nobody', 'nogroup', '600')}`, inputs: { content: 'x' } });
+    expect(r.exitCode).toBe(1);
+    expect(r.output).toContain(`${join(opt, 'sub')} was swapped while it was entered`);
+    expect(readdirSync(rootDir)).toEqual([]);
+  });
+
+  it.runIf(isRoot)('refuses a name swapped for a link between its test and its entry, on the walk from /', () => {
+    // theirs/sub (nobody's directory) is a link to a root directory: the first entry goes there.
+    // On the walk, sub is a directory when tested and the link again when entered.
+    const theirs = userDir('theirs-race', 'nobody');
+    const sub = join(theirs, 'sub');
+    const rootDir = userDir('etc-race', 'root');
+    symlinkSync(rootDir, sub);
+    const opt = join(userDir('root-only-race', 'root'), 'opt');
+    symlinkSync(theirs, opt);
+    const race = [
+      `read() { if [ "$PWD" = ${theirs} ] && [ -L ${sub} ]; then command mv -T ${sub} ${sub}.link && command mkdir ${sub}; fi; builtin read "$@"; }`,
+      `cd() { if [ "\${3-}" = sub ] && [ "$PWD" = ${theirs} ] && [ -L ${sub}.link ]; then command rmdir ${sub} && command mv -T ${sub}.link ${sub}; fi; builtin cd "$@"; }`,
+    ].join('\n');
+    const r = run({ label: 'write', code: `${race}\n${safeWriteCode(join(opt, 'sub', 'x.conf'), 'nobody', 'nogroup', '600')}`, inputs: { content: 'x' } });
+    expect(r.exitCode).toBe(1);
+    expect(r.output).toContain(`${join(opt, 'sub')} was swapped while it was entered`);
+    expect(readdirSync(rootDir)).toEqual([]);
+  });
+
   it.runIf(isRoot)('refuses one user\'s file in another user\'s directory', () => {
     const other = userDir('home-daemon', 'daemon');
     const r = writeAs(join(other, 'localkeystore.db'), 'nobody');
