@@ -220,7 +220,7 @@ export const WRITE_FUNCTION = [ENTER_FUNCTION, sharedFunction([
 
 /**
  * `__remove PATH OWNER`: PATH removed from inside its directory, entered as __write does (the
- * directory OWNER's, or root's and reached without a link); nothing to do when PATH is not there; a
+ * directory OWNER's, or root's and reached through no link another account may change); nothing to do when PATH is not there; a
  * refusal prints why and fails.
  */
 export const REMOVE_FUNCTION = [

@@ -26,12 +26,12 @@ export function rdbPath(redisConfText: string | null): string {
 /**
  * Where the RDB is comes from aspera_31415.conf (`dir`, `dbfilename`), a file the noded user can
  * write: root copies it, and copies it back, only where that user writes it anyway: a directory the
- * noded user owns, named without a link anywhere on its way (the canonical path is the path), and a
- * file that is the noded user's when it exists. `dir /etc` with `dbfilename shadow` is refused, so a
- * rollback cannot put an old /etc/shadow back. The checks pass by path, and the noded user can swap
- * its directory for a link to /etc right after them: so the check ends inside the directory, entered
- * once (`cd -P`) and checked again there, and every later use names the file relative to it
- * (`rdbHere`): a swap after the check changes nothing.
+ * noded user owns, and a file that is the noded user's when it exists. `dir /etc` with
+ * `dbfilename shadow` is refused, so a rollback cannot put an old /etc/shadow back. The directory is
+ * entered once (`cd -P`) and judged as entered, and every later use names the file relative to it
+ * (`rdbHere`): a swap of the directory for a link after the check changes nothing. How it was
+ * reached does not matter (`/opt` a link to a larger disk): wherever the links on the way lead, the
+ * directory entered is one the noded user owns.
  */
 export function rdbPlaceCheck(rdb: string, nodedUser: string): string {
   const dir = posix.dirname(rdb);
@@ -39,11 +39,11 @@ export function rdbPlaceCheck(rdb: string, nodedUser: string): string {
   // Every later use quotes the path, but the path is the noded user's text: one without shell or
   // bash syntax in it (newlines, quotes, $, braces) cannot carry anything into a command.
   if (!RDB_PATH.test(rdb)) return refuse(`its path holds characters other than letters, digits and ${RDB_PATH_PUNCTUATION}`);
+  const here = rdbHere(rdb);
   return [
-    `[ "$(readlink -f -- ${shq(dir)} 2>/dev/null)" = ${shq(dir)} ] && [ -d ${shq(dir)} ] || ${refuse('its directory is a link, has a link on its way, or is missing')}`,
-    `[ "$(stat -c %U -- ${shq(dir)})" = ${shq(nodedUser)} ] || ${refuse(`its directory is not ${nodedUser}'s`)}`,
-    `if [ -e ${shq(rdb)} ] || [ -L ${shq(rdb)} ]; then [ "$(stat -c %U -- ${shq(rdb)})" = ${shq(nodedUser)} ] || ${refuse(`the file is not ${nodedUser}'s`)}; fi`,
-    `cd -P -- ${shq(dir)} 2>/dev/null && [ "$(pwd -P)" = ${shq(dir)} ] && [ "$(stat -c %U .)" = ${shq(nodedUser)} ] || ${refuse('its directory changed while it was checked')}`,
+    `cd -P -- ${shq(dir)} 2>/dev/null || ${refuse('its directory is missing')}`,
+    `[ "$(stat -c %U .)" = ${shq(nodedUser)} ] || ${refuse(`its directory is not ${nodedUser}'s`)}`,
+    `if [ -e ${shq(here)} ] || [ -L ${shq(here)} ]; then [ "$(stat -c %U -- ${shq(here)})" = ${shq(nodedUser)} ] || ${refuse(`the file is not ${nodedUser}'s`)}; fi`,
   ].join('\n');
 }
 

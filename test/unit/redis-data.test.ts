@@ -138,11 +138,20 @@ describe('rdbPlaceCheck', () => {
     expect(readFileSync(join(dir, 'dump.rdb'), 'utf8')).toBe('saved dataset');
   });
 
-  it.runIf(isRoot)('refuses a directory reached through a link, even one the noded user owns', () => {
-    const real = dirOf('real', nobody());
-    symlinkSync(real, join(root, 'link'));
-    const r = check(join(root, 'link', 'dump.rdb'));
+  it.runIf(isRoot)('passes the noded user\'s directory reached through a link (/opt a link to a larger disk), and refuses a link to root\'s', () => {
+    const real = dirOf('disk/aspera/var', nobody());
+    symlinkSync(join(root, 'disk'), join(root, 'opt'));
+    expect(check(join(root, 'opt', 'aspera', 'var', 'dump.rdb')).status).toBe(0);
+    const etc = dirOf('etc-linked', 0);
+    symlinkSync(etc, join(real, 'etc'));
+    const r = check(join(real, 'etc', 'shadow'));
     expect(r.status).toBe(1);
-    expect(r.stdout).toContain('its directory is a link, has a link on its way, or is missing; refused');
+    expect(r.stdout).toContain("its directory is not nobody's; refused");
+  });
+
+  it.runIf(isRoot)('refuses a missing directory', () => {
+    const r = check(join(root, 'none', 'dump.rdb'));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('its directory is missing; refused');
   });
 });
