@@ -9,7 +9,7 @@ export const ASCP = `${HSTS.bin}/ascp`;
  * A process counts only when its executable (/proc/PID/exe) is HSTS's ascp: any local account can
  * name a process ascp (`exec -a ascp sleep 60`), and such a name would block every run. IBM's ascp
  * is an ELF binary; an ascp that is a script (the rig's simulation) runs as its interpreter, so for
- * it the interpreter of its `#!` line with the script as first argument counts too. An executable
+ * it the interpreter of its `#!` line with the script as first argument (as named, or resolved) counts too. An executable
  * root cannot read (it cannot on a host without CAP_SYS_PTRACE) does not count.
  * `proc` and `ascp` are for the unit tests only.
  */
@@ -19,7 +19,8 @@ export function hstsTransfers(options: { proc?: string; ascp?: string } = {}): R
   return {
     label: `transfers (processes named ascp whose executable is ${ascp})`,
     code: [
-      `ascp=${shq(ascp)}`,
+      // /proc/PID/exe names the file by its resolved path: /opt may be a link to a larger disk.
+      `named=${shq(ascp)}; ascp=$(readlink -f -- "$named") || ascp=$named`,
       // The interpreter of a script ascp, resolved as the kernel records it in /proc/PID/exe.
       'interp=$(head -c 256 "$ascp" 2>/dev/null | sed -n \'1s/^#![[:space:]]*\\([^[:space:]]*\\).*/\\1/p\')',
       '[ -z "$interp" ] || interp=$(readlink -f -- "$interp")',
@@ -29,7 +30,7 @@ export function hstsTransfers(options: { proc?: string; ascp?: string } = {}): R
       '  exe=${exe% (deleted)}',
       '  if [ "$exe" != "$ascp" ]; then',
       '    [ -n "$interp" ] && [ "$exe" = "$interp" ] || continue',
-      '    [ "$(tr \'\\0\' \'\\n\' < "$dir/cmdline" 2>/dev/null | sed -n 2p)" = "$ascp" ] || continue',
+      '    arg=$(tr \'\\0\' \'\\n\' < "$dir/cmdline" 2>/dev/null | sed -n 2p); [ "$arg" = "$ascp" ] || [ "$arg" = "$named" ] || continue',
       '  fi',
       '  printf \'%s %s\\n\' "${dir##*/}" "$(tr \'\\0\\n\' \'  \' < "$dir/cmdline" 2>/dev/null | head -c 300 | sed \'s/ *$//\')"',
       'done',

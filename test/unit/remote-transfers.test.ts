@@ -56,6 +56,23 @@ describe('remote/transfers: a transfer is HSTS\'s ascp by executable, not by nam
     expect(found).toEqual(counted ? [`4242 ${argv.map(resolve).join(' ')}`] : []);
   });
 
+  it.each([
+    ['an ELF ascp', ELF, 'ASCP', ['ascp', 'file']],
+    ['a script ascp named through the link', '#!/bin/sh\n', 'SH', ['/bin/sh', 'LINKED', '--simulate-seconds', '5']],
+    ['a script ascp named by its resolved path', '#!/bin/sh\n', 'SH', ['/bin/sh', 'ASCP']],
+  ])('finds HSTS\'s ascp where /opt is a link to a larger disk (the kernel names the resolved file): %s', (_what, ascpFile, exe, argv) => {
+    const ascp = join(root, 'opt/aspera/bin/ascp');
+    mkdirSync(join(root, 'opt/aspera/bin'), { recursive: true });
+    writeFileSync(ascp, ascpFile);
+    symlinkSync(join(root, 'opt'), join(root, 'opt-link'));
+    const linked = join(root, 'opt-link/aspera/bin/ascp');
+    const sh = execFileSync('readlink', ['-f', '/bin/sh'], { encoding: 'utf8' }).trim();
+    const resolve = (s: string) => s.replace('LINKED', linked).replace('ASCP', ascp).replace('SH', sh);
+    processEntry(4242, 'ascp', resolve(exe), argv.map(resolve));
+    const { code } = hstsTransfers({ proc, ascp: linked });
+    expect(parseTransfers(execFileSync('bash', ['-c', code], { encoding: 'utf8', timeout: 10_000 }))).toEqual([`4242 ${argv.map(resolve).join(' ')}`]);
+  });
+
   it('bounds what it keeps: 300 characters of a command line, 100 lines', () => {
     const ascp = join(root, 'opt/aspera/bin/ascp');
     processEntry(5, 'ascp', ascp, ['ascp', 'x'.repeat(1000)]);
