@@ -112,8 +112,8 @@ export function initKeystore(user: string): RemoteCommand {
     `unshare --mount --propagation private -- sh -c 'cd -P -- "$2" && mount --bind "$1" . && cd / && exec "$3" -i -u "$4"' ` +
       `askmscli "$st/h" "$h" ${HSTS.askmscli} "$u" || exit 1`,
     // A directory askmscli made: made in the home as root's, entered, and only then given to USER.
-    ...dirs.map((dir) => `if [ -d "$st/h/${dir}" ] && [ ! -e "$h/${dir}" ] && [ ! -L "$h/${dir}" ]; then (__enter "$h" "$u" || exit 1; hp=$(pwd -P); ` +
-      `o=$(stat -c %a -- "$st/h/${dir}") && mkdir -m 700 -- ${dir} && cd -P -- ${dir} && [ "$(pwd -P)" = "$hp/${dir}" ] && [ "$(stat -c %u .)" = 0 ] && [ -z "$(ls -A .)" ] && ` +
+    ...dirs.map((dir) => `if [ -d "$st/h/${dir}" ] && [ ! -e "$h/${dir}" ] && [ ! -L "$h/${dir}" ]; then (__enter "$h" "$u" || exit 1; hp=$(readlink /proc/self/cwd); ` +
+      `o=$(stat -c %a -- "$st/h/${dir}") && mkdir -m 700 -- ${dir} && cd -P -- ${dir} && [ "$(readlink /proc/self/cwd)" = "$hp/${dir}" ] && [ "$(stat -c %u .)" = 0 ] && [ -z "$(ls -A .)" ] && ` +
       `chown -- "$u:$g" . && chmod -- "$o" .) || { echo "$h/${dir}: could not be made"; exit 1; }; fi`),
     // Each store askmscli left, USER's (whoever askmscli made it as), with the mode askmscli gave it.
     ...inHome.map((r) => [

@@ -83,7 +83,7 @@ const OPEN_SWEEP_FUNCTION = sharedFunction([
   `  [ "$2" != 0 ] || return 0; printf -v now '%(%s)T' -1`,
   `  re="^0 2?700 directory [0-9]+:[0-9]+ ([0-9]+)"$'\\n'"[0-9]+ [0-7]+ directory $1 [0-9]+($|"$'\\n'"$2 )"`,
   '  for q in /dev/fd/6/.hsts-cluster.??????????; do',
-  `    [ "\${q##*/}" != "\${t##*/}" ] && [ -d "$q" ] && [ ! -L "$q" ] && exec 8<"$q/." 2>/dev/null || continue`,
+  `    [ "\${q##*/}" != "\${t##*/}" ] && [ -d "$q" ] && [ ! -L "$q" ] && [ -O "$q" ] && exec 8<"$q/." 2>/dev/null || continue`,
   `    o=$(stat -c '%u %a %F %d:%i %Y' /dev/fd/8/. /dev/fd/8/.. /dev/fd/8/f 2>/dev/null)`,
   `    [[ $o =~ $re ]] && (( now - BASH_REMATCH[1] > 3600 )) && rm -f -- /dev/fd/8/f && rm -f -d -- "$q" 2>/dev/null`,
   '    exec 8<&-',
@@ -162,7 +162,9 @@ export const OPEN_FUNCTION = [OPEN_END_FUNCTION, OPEN_SWEEP_FUNCTION, OPEN_KIND_
 /**
  * `__enter DIR OWNER` (in a subshell): the working directory becomes DIR, resolved once (`cd -P`),
  * so that a name swapped meanwhile changes nothing; then the directory entered must be OWNER's or
- * root's. A root-owned one reached through a link (`pwd -P` is not DIR) is entered only for a
+ * root's. A root-owned one reached through a link (the kernel's working directory,
+ * /proc/self/cwd, is not DIR: bash's `pwd -P` resolves again the path text `cd` saved, so a name
+ * swapped back after the cd would hide where the shell is) is entered only for a
  * root-owned file, or when every link on the way sits in a directory root alone may write (`/opt`
  * or `/home` a link to a larger disk): DIR is then entered again one name at a time from `/`, each
  * link followed only from such a directory, and from any other directory each name entered must
@@ -172,21 +174,27 @@ export const OPEN_FUNCTION = [OPEN_END_FUNCTION, OPEN_SWEEP_FUNCTION, OPEN_KIND_
  * why and fails.
  */
 export const ENTER_FUNCTION = sharedFunction([
-  '__enter() { local d o r c at up w; local -a cs',
+  '__enter() { local d o r c at up w t i=0 n=0; local -a cs',
   `  d=\${1:-/}; cd -P -- "$d" 2>/dev/null || { echo "cannot enter $d"; return 1; }`,
   `  o=$(stat -c %U .) || { echo "cannot read the owner of $d"; return 1; }`,
   `  [ "$o" = "$2" ] || [ "$o" = root ] || { echo "$d is $o's, not $2's or root's"; return 1; }`,
-  `  [ "$o" != root ] || [ "$2" = root ] || [ "$(pwd -P)" = "$d" ] && return 0`,
-  `  r=$(pwd -P); [[ $d == /* ]] || { echo "$d leads through a link to $r, which is root's"; return 1; }`,
+  `  [ "$o" != root ] || [ "$2" = root ] && return 0`,
+  `  r=$(readlink /proc/self/cwd); [ "$r" != "$d" ] || return 0`,
+  `  [[ $d == /* ]] || { echo "$d leads through a link to $r, which is root's"; return 1; }`,
   `  cd / && at=$(stat -c '%d:%i %u %a' .) || return 1; IFS=/ read -ra cs <<< "\${d#/}"`,
-  '  for c in "${cs[@]}"; do',
-  `    [ -n "$c" ] || continue; read -r up o w <<< "$at"; [ "$o" = 0 ] && (( (8#$w & 8#22) == 0 )) && w= || w=1`,
-  `    [ -z "$w" ] || [ ! -L "$c" ] || { echo "$d leads through a link to $r, which is root's"; return 1; }`,
+  '  while [ "$i" -lt "${#cs[@]}" ]; do',
+  `    c=\${cs[i]}; i=$((i + 1)); [ -n "$c" ] && [ "$c" != . ] || continue`,
+  `    read -r up o w <<< "$at"; [ "$o" = 0 ] && (( (8#$w & 8#22) == 0 )) && w= || w=1`,
+  // A link is followed one name of its target at a time, each judged as the path's own.
+  `    if [ -L "$c" ]; then [ -z "$w" ] || { echo "$d leads through a link to $r, which is root's"; return 1; }`,
+  `      n=$((n + 1)); [ "$n" -le 40 ] && t=$(readlink -- "$c") || { echo "cannot enter $d"; return 1; }`,
+  `      IFS=/ read -ra t <<< "$t"; cs=("\${t[@]}" "\${cs[@]:i}"); i=0`,
+  `      [ -n "\${t[0]}" ] || { cd / && at=$(stat -c '%d:%i %u %a' .); } || return 1; continue; fi`,
   `    cd -P -- "$c" 2>/dev/null && at=$(stat -c '%d:%i %u %a' . ..) || { echo "cannot enter $d"; return 1; }`,
-  `    [ -z "$w" ] || [[ \${at#*$'\\n'} == "$up "* ]] || { echo "$d was swapped while it was entered"; return 1; }`,
-  `    at=\${at%%$'\\n'*}`,
+  `    [ -z "$w" ] || [[ \${at#*$'\n'} == "$up "* ]] || { echo "$d was swapped while it was entered"; return 1; }`,
+  `    at=\${at%%$'\n'*}`,
   '  done',
-  `  [ "$(pwd -P)" = "$r" ] || { echo "$d was swapped while it was entered"; return 1; }`,
+  `  [ "$(readlink /proc/self/cwd)" = "$r" ] || { echo "$d was swapped while it was entered"; return 1; }`,
   '}',
 ].join('\n'));
 

@@ -539,6 +539,33 @@ describe('the directory a write or a removal lands in', () => {
     expect(readdirSync(rootDir)).toEqual([]);
   });
 
+  it.runIf(isRoot)('follows a link one name of its target at a time: a link in a writable directory on the target\'s way is refused', () => {
+    // root-only/opt -> shared/opt, shared root's but world-writable, where shared/opt is a link
+    // another account made to a root directory.
+    const shared = userDir('shared-target', 'root');
+    chmodSync(shared, 0o777);
+    const rootDir = userDir('etc-target', 'root');
+    symlinkSync(rootDir, join(shared, 'opt'));
+    const opt = join(userDir('root-only-target', 'root'), 'opt');
+    symlinkSync(join(shared, 'opt'), opt);
+    const r = writeAs(join(opt, 'x.conf'), 'nobody');
+    expect(r.exitCode).toBe(1);
+    expect(r.output).toContain(`leads through a link to ${rootDir}, which is root's`);
+    expect(readdirSync(rootDir)).toEqual([]);
+  });
+
+  it.runIf(isRoot)('judges where the shell is by the kernel, not by bash\'s pwd -P (which resolves again the text cd saved: a name swapped back after the cd hides a link)', () => {
+    const home = userDir('home-pwd', 'nobody');
+    const rootDir = userDir('completion-pwd', 'root');
+    symlinkSync(rootDir, join(home, '.aspera'));
+    // pwd -P as bash answers when .aspera was a directory when cd saved its text, the link at the chdir, a directory again now.
+    const stalePwd = `pwd() { echo ${join(home, '.aspera')}; }`;
+    const r = run({ label: 'write', code: `${stalePwd}\n${safeWriteCode(join(home, '.aspera', 'localkeystore.db'), 'nobody', 'nogroup', '600')}`, inputs: { content: 'x' } });
+    expect(r.exitCode).toBe(1);
+    expect(r.output).toContain(`leads through a link to ${rootDir}, which is root's`);
+    expect(readdirSync(rootDir)).toEqual([]);
+  });
+
   it.runIf(isRoot)('refuses one user\'s file in another user\'s directory', () => {
     const other = userDir('home-daemon', 'daemon');
     const r = writeAs(join(other, 'localkeystore.db'), 'nobody');
