@@ -15,7 +15,7 @@ import { VARIANTS, VARIANT_NODE_API_PORT, type Variant } from '../rig/variants.j
 
 export const MIXED: Variant[][] = [
   ['redis-binary-asperaredisd', 'no-xfer', 'keystore-dot-aspera'],
-  ['nodeapi-port', 'redis-dir-root', 'home-outside-home', 'redis-6.0'],
+  ['nodeapi-port', 'redis-dir-root', 'home-outside-home', 'redis-6.0', 'opt-link'],
   ['database-first', 'keystore-dot-aspera'],
 ];
 
@@ -128,6 +128,12 @@ describe('a mixed variant rig', () => {
   it('has /opt/aspera/etc/redis owned by root on node2, by the noded user elsewhere', async () => {
     expect(await out(1, 'stat -c "%U:%G %a" /opt/aspera/etc/redis')).toBe('root:root 755');
     expect(await out(0, 'stat -c "%U:%G" /opt/aspera/etc/redis')).toBe('asperadaemon:aspadmins');
+  });
+
+  it('has /opt a link to /data/opt on node2, a directory elsewhere, and Redis running through it', async () => {
+    expect(await out(1, 'readlink /opt /proc/$(systemctl show -p MainPID --value asperaredisd)/exe; stat -c %U /data/opt/aspera/etc/redis'))
+      .toBe('/data/opt\n/data/opt/redis-6.0/bin/redis-server\nroot');
+    expect((await rig.sh(0, 'test -d /opt && ! test -L /opt')).exitCode).toBe(0);
   });
 
   it('has aspera.conf open with a <database> section holding a <server> on node3', async () => {

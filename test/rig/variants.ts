@@ -12,6 +12,7 @@ export const VARIANTS = [
   'database-first',
   'redis-6.0',
   'home-outside-home',
+  'opt-link',
 ] as const;
 export type Variant = (typeof VARIANTS)[number];
 
