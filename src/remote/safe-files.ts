@@ -76,13 +76,17 @@ const OPEN_END_FUNCTION = sharedFunction([
  * lease, is seconds old). Its `f`, removed through the fd (by no name another account can swap),
  * must be the directory owner's file: a root directory that account renamed into such a name loses
  * nothing but a name of that account's own file. The directory goes by its name, only when empty.
- * Nothing there: no process is started.
+ * The directories are named with the time they were made (`.hsts-cluster.EPOCH.XXXXXXXXXX`), so
+ * that those of concurrent reads cost no process. Nothing there: no process is started.
  */
 const OPEN_SWEEP_FUNCTION = sharedFunction([
   '__open_sweep() { local q o now re',
   `  [ "$2" != 0 ] || return 0; printf -v now '%(%s)T' -1`,
   `  re="^0 2?700 directory [0-9]+:[0-9]+ ([0-9]+)"$'\\n'"[0-9]+ [0-7]+ directory $1 [0-9]+($|"$'\\n'"$2 )"`,
-  '  for q in /dev/fd/6/.hsts-cluster.??????????; do',
+  '  for q in /dev/fd/6/.hsts-cluster.*; do',
+  // A concurrent read's directory (the batch reads in parallel) is passed over by the time in its
+  // name, without a process; a name is only a hint: the hour is judged on the directory's own mtime.
+  `    [[ \${q##*/.hsts-cluster.} =~ ^([0-9]+)\\.[^.]{10}$ ]] && (( now - BASH_REMATCH[1] <= 3600 )) && continue`,
   `    [ "\${q##*/}" != "\${t##*/}" ] && [ -d "$q" ] && [ ! -L "$q" ] && [ -O "$q" ] && exec 8<"$q/." 2>/dev/null || continue`,
   `    o=$(stat -c '%u %a %F %d:%i %Y' /dev/fd/8/. /dev/fd/8/.. /dev/fd/8/f 2>/dev/null)`,
   `    [[ $o =~ $re ]] && (( now - BASH_REMATCH[1] > 3600 )) && rm -f -- /dev/fd/8/f && rm -f -d -- "$q" 2>/dev/null`,
@@ -114,7 +118,7 @@ export const OPEN_FUNCTION = [OPEN_END_FUNCTION, OPEN_SWEEP_FUNCTION, OPEN_KIND_
   '  else',
   `    __open_kind "\${l#*:*:}" || return 1`,
   `    read -r h </proc/sys/fs/protected_hardlinks || h=0`,
-  `    if t=$(mktemp -d /dev/fd/6/.hsts-cluster.XXXXXXXXXX 2>/dev/null); then :`,
+  `    printf -v t '%(%s)T' -1; if t=$(mktemp -d "/dev/fd/6/.hsts-cluster.$t.XXXXXXXXXX" 2>/dev/null); then :`,
   // No directory can be made there: where the pinned directory's own mount (its mnt_id, not a path
   // looked up again) is read-only, no name changes either.
   `    elif while read -r a b; do [ "$a" != mnt_id: ] || mi=$b; done </proc/self/fdinfo/6; [ -n "$mi" ] &&`,

@@ -19,15 +19,19 @@ export function hstsTransfers(options: { proc?: string; ascp?: string } = {}): R
   return {
     label: `transfers (processes named ascp whose executable is ${ascp})`,
     code: [
-      // /proc/PID/exe names the file by its resolved path: /opt may be a link to a larger disk.
-      `named=${shq(ascp)}; ascp=$(readlink -f -- "$named") || ascp=$named`,
-      // The interpreter of a script ascp, resolved as the kernel records it in /proc/PID/exe.
-      'interp=$(head -c 256 "$ascp" 2>/dev/null | sed -n \'1s/^#![[:space:]]*\\([^[:space:]]*\\).*/\\1/p\')',
-      '[ -z "$interp" ] || interp=$(readlink -f -- "$interp")',
+      `named=${shq(ascp)}; ascp=; interp=`,
       `for dir in ${shq(proc)}/[0-9]*; do`,
       '  { read -r comm < "$dir/comm"; } 2>/dev/null && [ "$comm" = ascp ] || continue',
       '  exe=$(readlink "$dir/exe" 2>/dev/null) || continue',
       '  exe=${exe% (deleted)}',
+      // Asked at the first process named ascp (none: no process started for it): HSTS's ascp by its
+      // resolved path, as /proc/PID/exe names it (/opt may be a link to a larger disk), and the
+      // interpreter of a script ascp, resolved as the kernel records it.
+      '  if [ -z "$ascp" ]; then',
+      '    ascp=$(readlink -f -- "$named") || ascp=$named',
+      '    interp=$(head -c 256 "$ascp" 2>/dev/null | sed -n \'1s/^#![[:space:]]*\\([^[:space:]]*\\).*/\\1/p\')',
+      '    [ -z "$interp" ] || interp=$(readlink -f -- "$interp")',
+      '  fi',
       '  if [ "$exe" != "$ascp" ]; then',
       '    [ -n "$interp" ] && [ "$exe" = "$interp" ] || continue',
       '    arg=$(tr \'\\0\' \'\\n\' < "$dir/cmdline" 2>/dev/null | sed -n 2p); [ "$arg" = "$ascp" ] || [ "$arg" = "$named" ] || continue',

@@ -323,31 +323,47 @@ describe('leftovers of a killed read, removed by the next read in that directory
   chmodSync(home, 0o755);
   const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3600_000);
   let j = 0;
-  /** A private directory as __open makes it (root's 0700), `f` a link to a file of OWNER's, last changed AGE hours ago. */
-  const leftover = (opts: { age: number; owner?: number; dirOwner?: number; place?: string }) => {
+  /**
+   * A private directory as __open makes it (root's 0700, named with the time it was made), `f` a
+   * link to a file of OWNER's, made and last changed AGE hours ago; `unnamed`: an earlier version's
+   * name, without the time.
+   */
+  const leftover = (opts: { age: number; owner?: number; dirOwner?: number; place?: string; unnamed?: boolean }) => {
     const file = join(home, `${j}-file`);
     writeFileSync(file, 'keep\n');
     chownSync(file, opts.owner ?? 65534, opts.owner ?? 65534);
-    const left = join(opts.place ?? home, `.hsts-cluster.${String(j++).padStart(10, 'A')}`);
+    const made = Math.floor(hoursAgo(opts.age).getTime() / 1000);
+    const left = join(opts.place ?? home, `.hsts-cluster.${opts.unnamed ? '' : `${made}.`}${String(j++).padStart(10, 'A')}`);
     mkdirSync(left, { mode: 0o700 });
     linkSync(file, join(left, 'f'));
     chownSync(left, opts.dirOwner ?? 0, 0);
     utimesSync(left, hoursAgo(opts.age), hoursAgo(opts.age));
     return { left, file };
   };
-  const readThere = () => {
+  const readThere = (prelude = '') => {
     const path = join(home, `${j++}-aspera_31415.conf`);
     writeFileSync(path, 'x\n');
     chownSync(path, 65534, 65534);
-    expect(read(path)).toMatchObject({ state: 'read' });
+    expect(parseSafeRead(run({ label: 'read', code: `${prelude}\n${safeReadCode(path)}` }).output)).toMatchObject({ state: 'read' });
   };
 
-  it('removes one untouched for an hour, with its link, and leaves the file', () => {
-    const { left, file } = leftover({ age: 2 });
+  it.each([
+    ['named with the time it was made', false],
+    ['named as an earlier version named them', true],
+  ])('removes one untouched for an hour, with its link, and leaves the file (%s)', (_name, unnamed) => {
+    const { left, file } = leftover({ age: 2, unnamed });
     readThere();
     expect(existsSync(left)).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe('keep\n');
     expect(lstatSync(file).nlink).toBe(1);
+  });
+
+  it('passes over a concurrent read\'s directory by the time in its name, starting no process for it', () => {
+    const { left } = leftover({ age: 0 });
+    const calls = join(home, `${j++}-stat-calls`);
+    readThere(`stat() { [[ $* != */dev/fd/8/* ]] || echo x >> ${calls}; command stat "$@"; }`);
+    expect(readdirSync(left)).toEqual(['f']);
+    expect(existsSync(calls)).toBe(false);
   });
 
   it.each([
