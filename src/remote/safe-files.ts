@@ -86,7 +86,7 @@ const OPEN_SWEEP_FUNCTION = sharedFunction([
   '  for q in /dev/fd/6/.hsts-cluster.*; do',
   // A concurrent read's directory (the batch reads in parallel) is passed over by the time in its
   // name, without a process; a name is only a hint: the hour is judged on the directory's own mtime.
-  `    [[ \${q##*/.hsts-cluster.} =~ ^([0-9]+)\\.[^.]{10}$ ]] && (( now - BASH_REMATCH[1] <= 3600 )) && continue`,
+  `    [[ \${q##*/.hsts-cluster.} =~ ^([1-9][0-9]{0,11})\\.[^.]{10}$ ]] && (( now - 10#\${BASH_REMATCH[1]} <= 3600 )) && continue`,
   `    [ "\${q##*/}" != "\${t##*/}" ] && [ -d "$q" ] && [ ! -L "$q" ] && [ -O "$q" ] && exec 8<"$q/." 2>/dev/null || continue`,
   `    o=$(stat -c '%u %a %F %d:%i %Y' /dev/fd/8/. /dev/fd/8/.. /dev/fd/8/f 2>/dev/null)`,
   `    [[ $o =~ $re ]] && (( now - BASH_REMATCH[1] > 3600 )) && rm -f -- /dev/fd/8/f && rm -f -d -- "$q" 2>/dev/null`,
@@ -178,25 +178,29 @@ export const OPEN_FUNCTION = [OPEN_END_FUNCTION, OPEN_SWEEP_FUNCTION, OPEN_KIND_
  * why and fails.
  */
 export const ENTER_FUNCTION = sharedFunction([
-  '__enter() { local d o r c at up w t i=0 n=0; local -a cs',
+  '__enter() { local d o r c at up pa w t i=0 n=0; local -a cs',
   `  d=\${1:-/}; cd -P -- "$d" 2>/dev/null || { echo "cannot enter $d"; return 1; }`,
   `  o=$(stat -c %U .) || { echo "cannot read the owner of $d"; return 1; }`,
   `  [ "$o" = "$2" ] || [ "$o" = root ] || { echo "$d is $o's, not $2's or root's"; return 1; }`,
   `  [ "$o" != root ] || [ "$2" = root ] && return 0`,
   `  r=$(readlink /proc/self/cwd); [ "$r" != "$d" ] || return 0`,
   `  [[ $d == /* ]] || { echo "$d leads through a link to $r, which is root's"; return 1; }`,
-  `  cd / && at=$(stat -c '%d:%i %u %a' .) || return 1; IFS=/ read -ra cs <<< "\${d#/}"`,
+  // at: "DEV:INO UID MODE" of the directory the walk is in, then of its parent.
+  `  cd / && at=$(stat -c '%d:%i %u %a' . ..) || return 1; IFS=/ read -ra cs <<< "\${d#/}"`,
   '  while [ "$i" -lt "${#cs[@]}" ]; do',
   `    c=\${cs[i]}; i=$((i + 1)); [ -n "$c" ] && [ "$c" != . ] || continue`,
-  `    read -r up o w <<< "$at"; [ "$o" = 0 ] && (( (8#$w & 8#22) == 0 )) && w= || w=1`,
+  `    read -r up o w <<< "\${at%%$'\n'*}"; pa=\${at#*$'\n'}; pa=\${pa%% *}; [ "$o" = 0 ] && (( (8#$w & 8#22) == 0 )) && w= || w=1`,
   // A link is followed one name of its target at a time, each judged as the path's own.
   `    if [ -L "$c" ]; then [ -z "$w" ] || { echo "$d leads through a link to $r, which is root's"; return 1; }`,
   `      n=$((n + 1)); [ "$n" -le 40 ] && t=$(readlink -- "$c") || { echo "cannot enter $d"; return 1; }`,
   `      IFS=/ read -ra t <<< "$t"; cs=("\${t[@]}" "\${cs[@]:i}"); i=0`,
-  `      [ -n "\${t[0]}" ] || { cd / && at=$(stat -c '%d:%i %u %a' .); } || return 1; continue; fi`,
-  `    cd -P -- "$c" 2>/dev/null && at=$(stat -c '%d:%i %u %a' . ..) || { echo "cannot enter $d"; return 1; }`,
-  `    [ -z "$w" ] || [[ \${at#*$'\n'} == "$up "* ]] || { echo "$d was swapped while it was entered"; return 1; }`,
-  `    at=\${at%%$'\n'*}`,
+  `      [ -n "\${t[0]}" ] || { cd / && at=$(stat -c '%d:%i %u %a' . ..); } || return 1; continue; fi`,
+  // "./NAME": never a CDPATH entry, nor $OLDPWD for "-".
+  `    cd -P -- "./$c" 2>/dev/null && at=$(stat -c '%d:%i %u %a' . ..) || { echo "cannot enter $d"; return 1; }`,
+  // From a directory others may write, the name entered must be what that directory holds (its
+  // child, or for "..", its parent): a name swapped for a link meanwhile leads elsewhere.
+  `    [ -z "$w" ] || if [ "$c" = .. ]; then [ "\${at%% *}" = "$pa" ]; else [[ \${at#*$'\n'} == "$up "* ]]; fi ||`,
+  `      { echo "$d was swapped while it was entered"; return 1; }`,
   '  done',
   `  [ "$(readlink /proc/self/cwd)" = "$r" ] || { echo "$d was swapped while it was entered"; return 1; }`,
   '}',

@@ -15,7 +15,7 @@ export function addUser(name: string, shell: string): RemoteCommand {
  * Not `userdel --remove`: shadow-utils before 4.9 (RHEL 8 ships 4.6) walks the home by path, so the
  * account, which owns every directory in it, could swap one for a link to a root directory during
  * the walk; and userdel's "still running a process" check skips processes in another root directory
- * (a chroot in a user namespace). So: logins are locked and expired, every process of the uid (real or effective) is
+ * (a chroot in a user namespace). So: logins are locked and expired, every process of the uid (real, effective, saved or filesystem) is
  * killed until none is left, then `userdel` alone; then its mail spool file (login.defs MAIL_DIR) and
  * its home, removed by coreutils' rm (it walks opened directories and follows no link) from inside
  * the home's parent, entered once, which must be root's alone: only the home useradd gives
@@ -32,11 +32,14 @@ export function deleteUser(name: string, uid: number): RemoteCommand {
       `( IFS=: read -r _ _ u _ _ h _ < <(getent passwd ${n}) || { echo ${said(' is no longer an account')}; exit 0; }`,
       `  [ "$u" = ${uid} ] || { echo ${said(` is uid $u now, not ${uid}: left as it is`)}; exit 1; }`,
       `  usermod -L -e 1 ${n} 2>&1 || exit`,
-      // Its processes by real or effective uid (a setuid program of its own); a zombie is no process
-      // of the account's any more: its parent has yet to reap it.
-      `  alive() { ps -o stat= -U ${uid} -u ${uid} | grep -qv '^Z'; }`,
-      `  for i in {1..${KILL_ROUNDS}}; do pkill -KILL -U ${uid}; pkill -KILL -u ${uid}; alive || break; sleep 0.2; done`,
-      `  ! alive || { echo ${said(` still runs processes after ${KILL_ROUNDS} rounds of SIGKILL: left, locked`)}; exit 1; }`,
+      // Its processes: any of the four uids of /proc/PID/status is its (real, effective, saved: a
+      // setuid program of its own that another account ran can take its uid back; filesystem). A
+      // zombie is no process of the account's any more: its parent has yet to reap it. Prints their pids.
+      `  alive() { local s p k a b c d st; for s in /proc/[0-9]*/status; do p=\${s#/proc/}; p=\${p%/status}; st= k=`,
+      `    { while read -r k a b c d; do case $k in State:) st=$a ;; Uid:) break ;; esac; done < "$s"; } 2>/dev/null`,
+      `    [ "$k" = Uid: ] && [ "$st" != Z ] && case " $a $b $c $d " in *" ${uid} "*) echo "$p" ;; *) false ;; esac; done; }`,
+      `  for i in {1..${KILL_ROUNDS}}; do pids=$(alive); [ -n "$pids" ] || break; kill -KILL $pids 2>/dev/null; sleep 0.2; done`,
+      `  [ -z "$(alive)" ] || { echo ${said(` still runs processes after ${KILL_ROUNDS} rounds of SIGKILL: left, locked`)}; exit 1; }`,
       `  userdel ${n} 2>&1 || exit`,
       `  md=/var/spool/mail; { while read -r k v _; do [ "$k" != MAIL_DIR ] || md=$v; done < /etc/login.defs; } 2>/dev/null`,
       `  m=$md/${n}; if [[ -f $m && ! -L $m ]] && [ "$(stat -c %u -- "$m")" = ${uid} ]; then rm -f -- "$m" 2>&1 || exit; fi`,

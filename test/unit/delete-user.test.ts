@@ -78,6 +78,18 @@ describe('deleteUser (a rollback of useradd)', () => {
     expect(readFileSync(keep, 'utf8')).toBe('x');
   });
 
+  it('kills a process that holds the account\'s uid only as its saved uid (a setuid program of the account\'s, run by another)', async () => {
+    const { h } = home();
+    const held = spawn('python3', ['-c', `import os, time\nos.setresuid(${UID + 1}, ${UID + 1}, ${UID})\ntime.sleep(30)`]);
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => held.on('exit', (_code, signal) => resolve(signal)));
+    const savedUid = () => spawnSync('bash', ['-c', `grep -l '^Uid:.*\\b${UID}\\b' /proc/${held.pid}/status`]).status === 0;
+    for (let i = 0; i < 50 && !savedUid(); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(savedUid()).toBe(true);
+    const r = run(h, UID);
+    expect(r.exitCode, r.output).toBe(0);
+    expect(await exited).toBe('SIGKILL');
+  });
+
   it.each([
     ['a home another account owns', () => home(UID + 1).h, "not a directory of uid 54321's"],
     ['a home that is a link', () => {

@@ -488,6 +488,22 @@ describe('the directory a write or a removal lands in', () => {
     expect(writeAs(join(rootDir, 'rootkeystore.db'), 'root').exitCode).toBe(0);
   });
 
+  it.runIf(isRoot)('takes a link target going up (..) through another account\'s directory, and a name "-"', () => {
+    // root-only/opt -> theirs/../disk (theirs nobody's): ".." from a directory others may write is
+    // its parent, as it was; disk/- is a directory, not $OLDPWD.
+    const parent = userDir('up-parent', 'root');
+    const theirs = join(parent, 'theirs');
+    mkdirSync(theirs);
+    chownSync(theirs, uidOf('nobody'), uidOf('nobody'));
+    const disk = join(parent, 'disk', '-');
+    mkdirSync(disk, { recursive: true });
+    const opt = join(userDir('root-only-up', 'root'), 'opt');
+    symlinkSync(join(theirs, '..', 'disk'), opt);
+    const r = writeAs(join(opt, '-', 'aspera_31415.conf'), 'nobody');
+    expect(r.exitCode, r.output).toBe(0);
+    expect(statSync(join(disk, 'aspera_31415.conf')).uid).toBe(uidOf('nobody'));
+  });
+
   // Each: a user's file written through a link that leads to a root directory; refused, naming it, and nothing lands there.
   it.runIf(isRoot).each([
     ['that user\'s link to a root directory, which keeps its names', () => {
@@ -551,7 +567,7 @@ describe('the directory a write or a removal lands in', () => {
     const rootDir = userDir('etc-elsewhere', 'root');
     const opt = join(userDir('root-only-enter', 'root'), 'opt');
     symlinkSync(theirs, opt);
-    const swapOnWalk = `cd() { if [ "\${3-}" = sub ] && [ "$PWD" = ${theirs} ]; then command mv -T ${sub} ${sub}.real && command ln -s ${rootDir} ${sub}; fi; builtin cd "$@"; }`;
+    const swapOnWalk = `cd() { if [ "\${3-}" = ./sub ] && [ "$PWD" = ${theirs} ]; then command mv -T ${sub} ${sub}.real && command ln -s ${rootDir} ${sub}; fi; builtin cd "$@"; }`;
     const r = run({ label: 'write', code: `${swapOnWalk}\n${safeWriteCode(join(opt, 'sub', 'x.conf'), 'nobody', 'nogroup', '600')}`, inputs: { content: 'x' } });
     expect(r.exitCode).toBe(1);
     expect(r.output).toContain(`${join(opt, 'sub')} was swapped while it was entered`);
@@ -569,7 +585,7 @@ describe('the directory a write or a removal lands in', () => {
     symlinkSync(theirs, opt);
     const race = [
       `read() { if [ "$PWD" = ${theirs} ] && [ -L ${sub} ]; then command mv -T ${sub} ${sub}.link && command mkdir ${sub}; fi; builtin read "$@"; }`,
-      `cd() { if [ "\${3-}" = sub ] && [ "$PWD" = ${theirs} ] && [ -L ${sub}.link ]; then command rmdir ${sub} && command mv -T ${sub}.link ${sub}; fi; builtin cd "$@"; }`,
+      `cd() { if [ "\${3-}" = ./sub ] && [ "$PWD" = ${theirs} ] && [ -L ${sub}.link ]; then command rmdir ${sub} && command mv -T ${sub}.link ${sub}; fi; builtin cd "$@"; }`,
     ].join('\n');
     const r = run({ label: 'write', code: `${race}\n${safeWriteCode(join(opt, 'sub', 'x.conf'), 'nobody', 'nogroup', '600')}`, inputs: { content: 'x' } });
     expect(r.exitCode).toBe(1);
