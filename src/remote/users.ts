@@ -2,7 +2,12 @@ import type { RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
 
 /** useradd's range for an ordinary account (login.defs UID_MIN and UID_MAX on RHEL 7+ and Debian). */
-export const USERADD_UIDS = { first: 1000, last: 60000 } as const;
+const USERADD_UIDS = { first: 1000, last: 60000 } as const;
+
+/** Whether UID is one useradd gives an ordinary account: the only accounts a rollback may delete. */
+export function isUseraddUid(uid: number | undefined): uid is number {
+  return uid !== undefined && Number.isInteger(uid) && uid >= USERADD_UIDS.first && uid <= USERADD_UIDS.last;
+}
 const KILL_ROUNDS = 5;
 
 /** An OS user with a home directory and SHELL as its login shell (a transfer user). */
@@ -23,7 +28,7 @@ export function addUser(name: string, shell: string): RemoteCommand {
  * command, as `userdel --remove` does.
  */
 export function deleteUser(name: string, uid: number): RemoteCommand {
-  if (!Number.isInteger(uid) || uid < USERADD_UIDS.first || uid > USERADD_UIDS.last) throw new Error(`internal: uid ${uid} is not one useradd gives`);
+  if (!isUseraddUid(uid)) throw new Error(`internal: uid ${String(uid)} is not one useradd gives`);
   const n = shq(name);
   const said = (text: string) => `${shq(name)}"${text}"`;
   return {

@@ -4,7 +4,7 @@ import {
 } from '../hsts/firewalld.js';
 import { firewallCmds, iptablesRestore } from '../remote/firewall-tools.js';
 import { daemonReload, systemctl } from '../remote/systemctl.js';
-import { deleteUser, USERADD_UIDS } from '../remote/users.js';
+import { deleteUser, isUseraddUid } from '../remote/users.js';
 import { tokenize } from '../hsts/conf-lines.js';
 import { HSTS, SERVICES, STOP_ORDER, serviceInputs, type Service } from '../hsts/paths.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
@@ -274,7 +274,7 @@ export function planRollback(snapshot: Snapshot, now: RollbackFacts): RemoteComm
     // Only an account a run could have made (useradd's range, UID_MIN 1000 to UID_MAX 60000: not
     // nobody's 65534) is ever deleted; any other is left, and the rollback then says it is not as it was.
     const uid = now.userIds.get(user.name);
-    if (!user.exists && now.users.get(user.name) === true && uid !== undefined && uid >= USERADD_UIDS.first && uid <= USERADD_UIDS.last) {
+    if (!user.exists && now.users.get(user.name) === true && isUseraddUid(uid)) {
       commands.push(deleteUser(user.name, uid));
     }
   }
