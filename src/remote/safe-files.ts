@@ -87,7 +87,7 @@ const OPEN_SWEEP_FUNCTION = sharedFunction([
   // A concurrent read's directory (the batch reads in parallel) is passed over by the time in its
   // name, without a process; a name is only a hint: the hour is judged on the directory's own mtime.
   `    [[ \${q##*/.hsts-cluster.} =~ ^([1-9][0-9]{0,11})\\.[^.]{10}$ ]] && (( now - 10#\${BASH_REMATCH[1]} <= 3600 )) && continue`,
-  `    [ "\${q##*/}" != "\${t##*/}" ] && [ -d "$q" ] && [ ! -L "$q" ] && [ -O "$q" ] && exec 8<"$q/." 2>/dev/null || continue`,
+  `    [ "\${q##*/}" != "\${t##*/}" ] && [ -d "$q" ] && [ ! -L "$q" ] && [ -O "$q" ] && { exec 8<"$q/."; } 2>/dev/null || continue`,
   `    o=$(stat -c '%u %a %F %d:%i %Y' /dev/fd/8/. /dev/fd/8/.. /dev/fd/8/f 2>/dev/null)`,
   `    [[ $o =~ $re ]] && (( now - BASH_REMATCH[1] > 3600 )) && rm -f -- /dev/fd/8/f && rm -f -d -- "$q" 2>/dev/null`,
   '    exec 8<&-',
@@ -107,7 +107,8 @@ const OPEN_KIND_FUNCTION = sharedFunction([
 export const OPEN_FUNCTION = [OPEN_END_FUNCTION, OPEN_SWEEP_FUNCTION, OPEN_KIND_FUNCTION, sharedFunction([
   '__open() { local l o i=0 d n p t= v= k=1 h=1 du re ft fn un gn a b c e f g mi=',
   `  d=\${1%/*}; n=\${1##*/}; [ "$d" != "$1" ] || d=.; d=\${d:-/}`,
-  `  exec 6<"$d/." 2>/dev/null || { why='its directory cannot be opened'; return 1; }`,
+  // Each `exec N<` in braces: an exec without a command keeps its redirections, a 2>/dev/null too.
+  `  { exec 6<"$d/."; } 2>/dev/null || { why='its directory cannot be opened'; return 1; }`,
   // The directory and the name, lstat'ed at once: "UID MODE DEV:INO:TYPE" each (no names: an
   // account or group name may hold a space).
   `  o=$(stat -c '%u %a %d:%i:%F' -- /dev/fd/6/. "/dev/fd/6/$n" 2>/dev/null); set -- "$1" "$2" $o`,
@@ -128,7 +129,7 @@ export const OPEN_FUNCTION = [OPEN_END_FUNCTION, OPEN_SWEEP_FUNCTION, OPEN_KIND_
   `  if [ -n "$t" ]; then`,
   // Ours: root's, 0700 (2700 under a setgid directory), and in the pinned directory.
   `    re="^0 2?700 directory [0-9]+:[0-9]+"$'\n'"[0-9]+ [0-7]+ directory \${5%:directory}$"`,
-  `    exec 7<"$t/." 2>/dev/null && o=$(stat -c '%u %a %F %d:%i' /dev/fd/7/. /dev/fd/7/..) && [[ $o =~ $re ]] ||`,
+  `    { exec 7<"$t/."; } 2>/dev/null && o=$(stat -c '%u %a %F %d:%i' /dev/fd/7/. /dev/fd/7/..) && [[ $o =~ $re ]] ||`,
   `      { __open_end; why='its private directory was replaced'; return 1; }`,
   `    p=/dev/fd/7/f k=2; __open_sweep "\${5%:directory}" "$du"`,
   '  fi',

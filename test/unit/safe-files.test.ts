@@ -313,6 +313,21 @@ describe('safe read in a directory another account may write', () => {
     expect(readFileSync(join(rootOnly, 'f'), 'utf8')).toBe('keep\n');
     expect(lstatSync(path).nlink).toBe(1);
   });
+
+  // `exec 6<DIR 2>/dev/null` with no command keeps both redirections for the rest of the shell.
+  it('leaves the command\'s standard error as it was, after reads by both paths and a sweep of a leftover', () => {
+    const inTheirs = at('stderr.conf');
+    writeFileSync(inTheirs, 'x\n');
+    const inRoots = fresh('stderr.conf');
+    writeFileSync(inRoots, 'x\n');
+    const leftover = join(theirs, '.hsts-cluster.1000.abcdefghij');
+    mkdirSync(leftover, { mode: 0o700 });
+    const code = `${safeReadCode(inRoots)} >/dev/null\necho after-root-read >&2\n${safeReadCode(inTheirs)} >/dev/null\necho after-their-read >&2`;
+    const { output } = run({ label: 'read', code });
+    expect(output).toContain('after-root-read');
+    expect(output).toContain('after-their-read');
+    rmSync(leftover, { recursive: true });
+  });
 });
 
 // A batch killed during a read (its file's owner can hold the open up with a lease) leaves its
