@@ -14,6 +14,7 @@
  */
 import { sharedFunction } from '../ssh/remote-script.js';
 import { shPath, shq } from '../ssh/shell.js';
+import { ownCopy } from '../util/packed.js';
 
 /** A config file or unit: anything larger is not one. */
 export const CONFIG_MAX_BYTES = 1024 * 1024;
@@ -289,7 +290,7 @@ export function parseSafeRead(output: string | undefined): SafeRead {
   if (!meta || (newline < 0 && !empty)) return { state: 'refused', reason: text.trim() ? `unexpected answer: ${first.slice(0, 120)}` : 'no answer' };
   return {
     state: 'read', owner: meta[1]!, group: meta[2]!, mode: meta[3]!,
-    links: meta[4] === undefined ? 1 : Number(meta[4]), content: newline < 0 ? Buffer.alloc(0) : Buffer.from(text.slice(newline + 1).trim(), 'base64'),
+    links: meta[4] === undefined ? 1 : Number(meta[4]), content: newline < 0 ? Buffer.alloc(0) : ownCopy(Buffer.from(text.slice(newline + 1).trim(), 'base64')),
   };
 }
 

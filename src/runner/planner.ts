@@ -4,6 +4,7 @@ import { newSentinelId, sentinelIdOf } from '../hsts/sentinel-conf.js';
 import type { RemoteCommand } from '../ssh/remote-script.js';
 import { refusedFiles } from '../steps/common.js';
 import type { Change, NodeFacts, PlanContext, PlanOptions, Roles, Step } from '../steps/types.js';
+import { heldCommand } from './held-command.js';
 import type { Phase } from './playbook.js';
 
 export interface NodePlan {
@@ -62,7 +63,7 @@ export function planCluster(
     const problems = refusedFiles(nodeFacts);
     for (const step of steps) {
       problems.push(...(step.check?.(ctx) ?? []));
-      if (!step.derived) changes.set(step.id, step.plan(ctx));
+      if (!step.derived) changes.set(step.id, heldChanges(step.plan(ctx)));
     }
     return { node, facts: nodeFacts, changes, checks: new Map(), problems };
   });
@@ -75,7 +76,7 @@ export function planCluster(
     const planned = [...plan.changes.values()].flat();
     const ctx = context(cluster, plan.node, plan.facts!, planned, holdFailover);
     const ordered = new Map<string, Change[]>();
-    for (const step of steps) ordered.set(step.id, step.derived ? step.plan(ctx) : plan.changes.get(step.id)!);
+    for (const step of steps) ordered.set(step.id, step.derived ? heldChanges(step.plan(ctx)) : plan.changes.get(step.id)!);
     plan.changes = ordered;
     plan.checks = readinessCommands(cluster, steps, plan);
   }
@@ -88,9 +89,14 @@ function readinessCommands(cluster: ClusterContext, steps: Step[], plan: NodePla
   const checks = new Map<string, RemoteCommand[]>();
   for (const step of steps) {
     const commands = step.readinessChecks?.(ctx) ?? [];
-    if (commands.length > 0) checks.set(step.id, commands);
+    if (commands.length > 0) checks.set(step.id, commands.map(heldCommand));
   }
   return checks;
+}
+
+function heldChanges(changes: Change[]): Change[] {
+  for (const change of changes) change.commands = change.commands.map(heldCommand);
+  return changes;
 }
 
 export function changeCount(plan: NodePlan): number {

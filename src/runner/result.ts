@@ -1,4 +1,4 @@
-import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
+import { defineRead, packedText } from '../util/packed.js';
 import { EXIT } from '../util/errors.js';
 
 export type NodeStatus =
@@ -34,27 +34,14 @@ export interface RunResult {
 /** A change as the recap reports it. */
 export type RecapChange = NodeRecap['changes'][number];
 
-/** Diffs shorter than this are kept as they are: deflating them would save next to nothing. */
-const PACK_FROM_CHARS = 1024;
-
 /**
- * Sets a change's diff, held deflated when long. up keeps every change's diff from the plan to the
- * end of the run for `--json` and `--diff`, and at hundreds of nodes every file lists every node:
- * 47 MB of diffs at 501 simulated nodes, where deflated they are about 20x smaller. `diff` reads as
- * a plain string property (JSON.stringify, renderPlan, tests), inflated each time it is read.
+ * Sets a change's diff, held deflated when long (util/packed.ts). up keeps every change's diff from
+ * the plan to the end of the run for `--json` and `--diff`, and at hundreds of nodes every file lists
+ * every node: 47 MB of diffs at 501 simulated nodes, where deflated they are about 20x smaller.
+ * `diff` reads as a plain string property (JSON.stringify, renderPlan, tests).
  */
 export function setDiff(change: RecapChange, diff: string): void {
-  if (diff.length < PACK_FROM_CHARS) {
-    change.diff = diff;
-    return;
-  }
-  // The fastest level: zlib's default took twice the CPU (2.5 s of samples in a 501-node cold up) to save a tenth more.
-  // Exactly its bytes, in memory of their own: zlib's result is a view of a 16 KB chunk (2,004 such
-  // chunks, 32 MB, stayed alive in a 501-node cold up for diffs that pack to a kilobyte or two), and
-  // Buffer.from(buffer) would copy a small one into a shared 8 KB pool block, kept alive as well.
-  const deflated = deflateRawSync(diff, { level: constants.Z_BEST_SPEED });
-  const packed = Buffer.from(deflated.buffer.slice(deflated.byteOffset, deflated.byteOffset + deflated.length));
-  Object.defineProperty(change, 'diff', { enumerable: true, configurable: true, get: () => inflateRawSync(packed).toString('utf8') });
+  defineRead(change, 'diff', packedText(diff));
 }
 
 export function newRecap(name: string): NodeRecap {

@@ -77,7 +77,7 @@ function recordPlan(run: Run, plan: NodePlan, asPlan: boolean): void {
       if (change.diff && asPlan) entry.diff = change.diff;
       else if (change.diff) {
         setDiff(entry, change.diff);
-        delete change.diff;
+        change.diff = undefined; // not `delete`: that would make each change a slow dictionary object
       }
       recap.changes.push(entry);
     }

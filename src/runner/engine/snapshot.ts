@@ -1,9 +1,12 @@
 import { runningRedis } from '../facts.js';
 import { makeRunDirCommand, saveSnapshotCommand } from '../node-state.js';
+import { heldCommand } from '../held-command.js';
 import { changeCount, type NodePlan } from '../planner.js';
 import { saveRedisDataCommand } from '../redis-data.js';
 import { saveCopiesCommand } from '../saved-copies.js';
-import { runDir, serializeSnapshot, takeSnapshot } from '../snapshot.js';
+import { runDir, serializeSnapshot, takeSnapshot, type Snapshot } from '../snapshot.js';
+import type { RemoteCommand } from '../../ssh/remote-script.js';
+import type { NodeFacts } from '../../steps/types.js';
 import { checkSnapshot } from '../snapshot-check.js';
 import { describeFailure } from './failure.js';
 import type { Run } from './run.js';
@@ -28,14 +31,7 @@ export async function snapshotChangingNodes(run: Run, plans: NodePlan[], command
       // A node changes only on a snapshot that `hsts-cluster rollback` would accept after a killed
       // controller: it is made from facts others can shape (Redis's dir and dbfilename name the RDB).
       checkSnapshot(serializeSnapshot(snapshot), { run: run.id, node: p.node.name, inventory: run.inventory });
-      const dir = runDir(run.id);
-      const commands = [
-        ...(snapshot.copies.length ? [makeRunDirCommand(run.id), saveCopiesCommand(dir, snapshot.copies)] : []),
-        saveSnapshotCommand(snapshot),
-      ];
-      if (snapshot.redisData) {
-        commands.push(saveRedisDataCommand(dir, snapshot.redisData.rdb, runningRedis(facts, run.inventory.cluster), run.inventory.cluster.nodedUser));
-      }
+      const commands = snapshotCommands(run, snapshot, facts);
       // What a rollback needs is in the snapshot now; the node's facts are not read again.
       p.facts = undefined;
       const saved = await run.session(p.node.name).run(commands, 'stop-on-error', commandTimeoutMs);
@@ -45,4 +41,17 @@ export async function snapshotChangingNodes(run: Run, plans: NodePlan[], command
     },
   })));
   return !run.failNodes(outcomes, 'snapshot');
+}
+
+/** What saves the snapshot on its node, held packed (runner/held-command.ts): every node's is out at once. */
+function snapshotCommands(run: Run, snapshot: Snapshot, facts: NodeFacts): RemoteCommand[] {
+  const dir = runDir(run.id);
+  const commands = [
+    ...(snapshot.copies.length ? [makeRunDirCommand(run.id), saveCopiesCommand(dir, snapshot.copies)] : []),
+    saveSnapshotCommand(snapshot),
+  ];
+  if (snapshot.redisData) {
+    commands.push(saveRedisDataCommand(dir, snapshot.redisData.rdb, runningRedis(facts, run.inventory.cluster), run.inventory.cluster.nodedUser));
+  }
+  return commands.map(heldCommand);
 }
