@@ -1,5 +1,5 @@
 import { copyVars, storeOwner, type SavedCopy } from '../facts/copies-probe.js';
-import type { RemoteCommand } from '../ssh/remote-script.js';
+import { definedOnce, type RemoteCommand } from '../ssh/remote-script.js';
 import { shq } from '../ssh/shell.js';
 import { REMOVE_FUNCTION, safeCopyCode, STORE_MAX_BYTES } from '../remote/safe-files.js';
 
@@ -22,11 +22,11 @@ export function saveCopiesCommand(runDir: string, copies: SavedCopy[]): RemoteCo
   return {
     label: `keep ${copies.map((c) => c.path).join(', ')} (copies in ${runDir})`,
     // Each copy stops the command when it fails: a later one must not run with this one's names.
-    code: copies.map((c) => [
+    code: definedOnce(copies.map((c) => [
       copyVars(runDir, c),
       'rm -f "$s" "$s.absent" || exit 1',
       safeCopyCode({ from: c.path, to: `${runDir}/${c.saved}`, maxBytes: STORE_MAX_BYTES, whenAbsent: ': > "$s.absent" || exit 1', sourceDirOwner: storeOwner(c.path) }),
-    ].join('\n')).join('\n'),
+    ].join('\n')).join('\n')),
   };
 }
 

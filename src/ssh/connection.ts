@@ -190,6 +190,10 @@ export class NodeConnection {
     if (!sessions || this.lostReason) {
       return Promise.reject(new SshError(`${this.nodeName}: SSH connection lost (${this.lostReason ?? 'not connected'})`, 'lost'));
     }
+    // What goes out is let go once handed to ssh2: every closure below lives until the channel closes,
+    // and a parameter one of them named would live as long (at hundreds of nodes, a phase's command
+    // lines and inputs, tens of KB a node, were all held until the last node answered).
+    const outgoing: { command: string; stdin: Buffer | null } = { command, stdin };
     return new Promise((resolve, reject) => {
       let channel: ClientChannel | null = null;
       let settled = false;
@@ -208,7 +212,9 @@ export class NodeConnection {
         }
         reject(new SshError(`${this.nodeName}: remote command timed out after ${timeoutMs} ms`, 'timeout'));
       }), timeoutMs);
-      sessions.start(command, () => settled).then(({ channel: started, replied }) => {
+      const starting = sessions.start(outgoing.command, () => settled);
+      outgoing.command = '';
+      starting.then(({ channel: started, replied }) => {
         if (settled) return void started.close(); // timed out while ssh2's public exec was waiting
         channel = started;
         this.channels.add(started);
@@ -240,7 +246,8 @@ export class NodeConnection {
           started.close();
           reject(err instanceof ExecRefused ? new SshError(`${this.nodeName}: cannot start a remote command: ${err.message}`, 'lost') : lost());
         }));
-        started.end(stdin);
+        started.end(outgoing.stdin ?? Buffer.alloc(0));
+        outgoing.stdin = null;
       }, (err: Error) => settle(() => reject(new SshError(`${this.nodeName}: cannot start a remote command: ${err.message}`, 'lost'))));
     });
   }

@@ -70,18 +70,22 @@ export function pipelining(client: Client): Pipelining | null {
         reject(e instanceof Error ? e : new Error(String(e)));
       }
     }),
-    startExec: (channel, command) => new Promise((resolve, reject) => {
+    // `command` is named by no closure: the reply's callback holds no command line for a round trip.
+    startExec: (channel, command) => {
       const ch = channel as unknown as ChannelInternals;
       if (!Array.isArray(ch._callbacks) || typeof ch.outgoing?.id !== 'number' || ch.outgoing.state !== 'open') {
-        return reject(new Error('channel is not open'));
+        return Promise.reject(new Error('channel is not open'));
       }
-      ch._callbacks.push((hadError) => {
-        if (!hadError) return resolve();
-        // ssh2 answers pending requests with an error when the channel closes before their reply.
-        reject(ch.incoming.state === 'closed' ? new Error('channel closed before the server answered') : new ExecRefused('the server refused the exec request'));
+      const replied = new Promise<void>((resolve, reject) => {
+        ch._callbacks.push((hadError) => {
+          if (!hadError) return resolve();
+          // ssh2 answers pending requests with an error when the channel closes before their reply.
+          reject(ch.incoming.state === 'closed' ? new Error('channel closed before the server answered') : new ExecRefused('the server refused the exec request'));
+        });
       });
       ch.subtype = 'exec';
       protocol.exec(ch.outgoing.id, command, true);
-    }),
+      return replied;
+    },
   };
 }

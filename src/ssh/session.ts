@@ -1,7 +1,7 @@
 import type { ClusterNode } from '../inventory/load.js';
 import { redact, type Secret } from '../util/secret.js';
 import { sudoAdvice } from './advice.js';
-import { NodeConnection, SshError, type ConnectOptions } from './connection.js';
+import { NodeConnection, SshError, type ConnectOptions, type ExecResult } from './connection.js';
 import {
   parseBatchOutput, renderBatch, wrapForPrivilege,
   type BatchMode, type CommandResult, type RemoteCommand,
@@ -69,17 +69,10 @@ export class NodeSession {
   async run(commands: RemoteCommand[], mode: BatchMode, timeoutMs = 60_000, inOrderFirst = 0): Promise<BatchResult> {
     if (commands.length === 0) return { results: [] };
     for (const command of commands) this.onCommand?.(this.node.name, command);
-    const batch = renderBatch(commands, mode, inOrderFirst);
-    const { command, stdinPrefix } = wrapForPrivilege(batch.script, this.node.ssh.user, this.node.ssh.sudoPassword, this.tag);
     const remoteTimeoutS = Math.ceil(timeoutMs / 1000);
     this.roundTrips++;
     this.commandsRun += commands.length;
-    const line = `timeout -k 5 ${remoteTimeoutS} ${command}`;
-    const stdin = Buffer.concat([stdinPrefix, batch.stdin]);
-    for (const observe of batchObservers) {
-      observe({ node: this.node.name, wave: this.wave, command: line, sudoPassword: stdinPrefix.length > 0 ? this.node.ssh.sudoPassword : undefined, inputs: batch.inputs });
-    }
-    const exec = await this.connection.exec(line, stdin, timeoutMs + 10_000);
+    const exec = await this.send(commands, mode, remoteTimeoutS, timeoutMs, inOrderFirst);
     const results = parseBatchOutput(commands, exec.stdout);
     results.forEach((result, i) => this.onCommand?.(this.node.name, commands[i]!, result));
     const failed = results.find((r) => r.exitCode !== 0);
@@ -95,6 +88,22 @@ export class NodeSession {
       };
     }
     return { results };
+  }
+
+  /**
+   * The batch rendered and sent. Its own function: the script, the command line and stdin are this
+   * frame's alone, not held by run's while the node works (at hundreds of nodes, a phase's batches
+   * are all waiting at once).
+   */
+  private send(commands: RemoteCommand[], mode: BatchMode, remoteTimeoutS: number, timeoutMs: number, inOrderFirst: number): Promise<ExecResult> {
+    const batch = renderBatch(commands, mode, inOrderFirst);
+    const { command, stdinPrefix } = wrapForPrivilege(batch.script, this.node.ssh.user, this.node.ssh.sudoPassword, this.tag);
+    const line = `timeout -k 5 ${remoteTimeoutS} ${command}`;
+    const stdin = stdinPrefix.length === 0 ? batch.stdin : Buffer.concat([stdinPrefix, batch.stdin]);
+    for (const observe of batchObservers) {
+      observe({ node: this.node.name, wave: this.wave, command: line, sudoPassword: stdinPrefix.length > 0 ? this.node.ssh.sudoPassword : undefined, inputs: batch.inputs });
+    }
+    return this.connection.exec(line, stdin, timeoutMs + 10_000);
   }
 
   close(): void {

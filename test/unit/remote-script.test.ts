@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { frameResult, parseBatchOutput, renderBatch, sharedFunction, wrapForPrivilege, type BatchMode, type RemoteCommand } from '../../src/ssh/remote-script.js';
+import { batchStdin, definedOnce, frameResult, parseBatchOutput, renderBatch, sharedFunction, wrapForPrivilege, type BatchMode, type RemoteCommand } from '../../src/ssh/remote-script.js';
 import { Secret } from '../../src/util/secret.js';
 
 /** Runs a batch with the local bash, as sshd would run it on a node. */
@@ -170,5 +170,36 @@ describe('Secret', () => {
     expect(`${s}`).toBe('***');
     expect(JSON.stringify({ s })).toBe('{"s":"***"}');
     expect(inspect(s)).toBe('***');
+  });
+});
+
+describe('a batch\'s stdin', () => {
+  it.each([[[]], [[0]], [[1]], [[2]], [[3]], [[4, 0, 5]], [[46_000, 1, 22_000]]])('is the marker and one base64 line per input (sizes %j)', (sizes) => {
+    const inputs = sizes.map((n, i) => Buffer.alloc(n, i + 65));
+    const expected = inputs.length === 0 ? '' : ['hsts-cluster-inputs', ...inputs.map((b) => b.toString('base64'))].join('\n') + '\n';
+    expect(batchStdin(inputs).toString('latin1')).toBe(expected);
+  });
+});
+
+describe('a command\'s shared definitions kept once', () => {
+  const a = sharedFunction('__held_a() {\n  echo a\n}');
+  const b = sharedFunction('__held_b() {\n  echo b\n}');
+  const composed = [a, b, 'x=1', a, 'echo "$x"', b, a, '__held_a; __held_b'].join('\n');
+
+  it('takes out each repeat and nothing else, and the batch it renders is the same', () => {
+    const once = definedOnce(composed);
+    expect(once.split(a).length - 1).toBe(1);
+    expect(once.split(b).length - 1).toBe(1);
+    expect(once.replaceAll(a, '').replaceAll(b, '')).toBe(composed.replaceAll(a, '').replaceAll(b, ''));
+    for (const mode of ['stop-on-error', 'parallel'] as const) {
+      expect(renderBatch([{ label: 'c', code: once }], mode).script).toBe(renderBatch([{ label: 'c', code: composed }], mode).script);
+    }
+    const done = spawnSync('bash', ['-c', renderBatch([{ label: 'c', code: once }], 'run-all').script], { timeout: 10_000 });
+    expect(parseBatchOutput([{ label: 'c', code: once }], done.stdout)[0]).toMatchObject({ exitCode: 0, output: '1\na\nb' });
+  });
+
+  it('leaves a code with no repeat as it is', () => {
+    const code = [a, 'echo one'].join('\n');
+    expect(definedOnce(code)).toBe(code);
   });
 });
