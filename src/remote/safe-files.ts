@@ -119,7 +119,7 @@ export const OPEN_FUNCTION = [OPEN_END_FUNCTION, OPEN_SWEEP_FUNCTION, OPEN_KIND_
   `  if [ "$3" = 0 ] && (( (8#$4 & 8#22) == 0 )); then p=/dev/fd/6/$n`,
   '  else',
   `    __open_kind "\${l#*:*:}" || return 1`,
-  `    read -r h </proc/sys/fs/protected_hardlinks || h=0`,
+  `    { read -r h </proc/sys/fs/protected_hardlinks; } 2>/dev/null || h=0`,
   `    printf -v t '%(%s)T' -1; if t=$(mktemp -d "/dev/fd/6/.hsts-cluster.$t.XXXXXXXXXX" 2>/dev/null); then :`,
   // No directory can be made there: where the pinned directory's own mount (its mnt_id, not a path
   // looked up again) is read-only, no name changes either.
@@ -277,6 +277,11 @@ export type SafeRead =
   | { state: 'refused'; reason: string }
   | { state: 'read'; owner: string; group: string; mode: string; links: number; content: Buffer };
 
+/** Base64 and nothing else (Node's decoder would skip anything else, a message on stderr, into the bytes). */
+export function isBase64Line(text: string): boolean {
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(text);
+}
+
 /** The answer of safeReadCode; anything else (no answer, a cut one) is refused, never a file. */
 export function parseSafeRead(output: string | undefined): SafeRead {
   const text = output ?? '';
@@ -288,9 +293,13 @@ export function parseSafeRead(output: string | undefined): SafeRead {
   // An empty file's base64 line is empty, and the output's trailing newlines may be cut: the size says so.
   const empty = meta?.[5] === '0';
   if (!meta || (newline < 0 && !empty)) return { state: 'refused', reason: text.trim() ? `unexpected answer: ${first.slice(0, 120)}` : 'no answer' };
+  const encoded = newline < 0 ? '' : text.slice(newline + 1).trim();
+  // One base64 line and nothing else: a program's message after it (stderr shares the output) would
+  // otherwise be decoded into the file's bytes, as Node's decoder skips what is not base64.
+  if (!isBase64Line(encoded)) return { state: 'refused', reason: `unexpected answer after the file's first line: ${encoded.replace(/^[A-Za-z0-9+/=]*\s*/, '').slice(0, 120)}` };
   return {
     state: 'read', owner: meta[1]!, group: meta[2]!, mode: meta[3]!,
-    links: meta[4] === undefined ? 1 : Number(meta[4]), content: newline < 0 ? Buffer.alloc(0) : ownCopy(Buffer.from(text.slice(newline + 1).trim(), 'base64')),
+    links: meta[4] === undefined ? 1 : Number(meta[4]), content: ownCopy(Buffer.from(encoded, 'base64')),
   };
 }
 

@@ -84,7 +84,13 @@ export function pipelining(client: Client): Pipelining | null {
         });
       });
       ch.subtype = 'exec';
-      protocol.exec(ch.outgoing.id, command, true);
+      try {
+        protocol.exec(ch.outgoing.id, command, true);
+      } catch (e) {
+        // Nothing went out: no reply will come for the callback just pushed. The caller closes the channel.
+        ch._callbacks.pop();
+        return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+      }
       return replied;
     },
   };

@@ -70,8 +70,6 @@ export class NodeSession {
     if (commands.length === 0) return { results: [] };
     for (const command of commands) this.onCommand?.(this.node.name, command);
     const remoteTimeoutS = Math.ceil(timeoutMs / 1000);
-    this.roundTrips++;
-    this.commandsRun += commands.length;
     const exec = await this.send(commands, mode, remoteTimeoutS, timeoutMs, inOrderFirst);
     const results = parseBatchOutput(commands, exec.stdout);
     results.forEach((result, i) => this.onCommand?.(this.node.name, commands[i]!, result));
@@ -97,6 +95,8 @@ export class NodeSession {
    */
   private send(commands: RemoteCommand[], mode: BatchMode, remoteTimeoutS: number, timeoutMs: number, inOrderFirst: number): Promise<ExecResult> {
     const batch = renderBatch(commands, mode, inOrderFirst);
+    this.roundTrips++;
+    this.commandsRun += commands.length;
     const { command, stdinPrefix } = wrapForPrivilege(batch.script, this.node.ssh.user, this.node.ssh.sudoPassword, this.tag);
     const line = `timeout -k 5 ${remoteTimeoutS} ${command}`;
     const stdin = stdinPrefix.length === 0 ? batch.stdin : Buffer.concat([stdinPrefix, batch.stdin]);

@@ -101,6 +101,10 @@ describe('safe read', () => {
   it('takes no answer, or one it does not know, for a refusal, never for a file', () => {
     expect(parseSafeRead(undefined)).toEqual({ state: 'refused', reason: 'no answer' });
     expect(parseSafeRead('stat: oops')).toMatchObject({ state: 'refused' });
+    // A message after the base64 line (stderr shares the output) is never decoded into the file.
+    expect(parseSafeRead('root root 640 1 6\naGVsbG8K\nhead: error reading: Input/output error')).toEqual({
+      state: 'refused', reason: "unexpected answer after the file's first line: head: error reading: Input/output error",
+    });
   });
 
   it('reads an empty file, its empty base64 line cut from the answer with the trailing newlines', () => {
@@ -152,6 +156,14 @@ describe('safe read in a directory another account may write', () => {
     plant(path);
     expect(read(path)).toEqual({ state: 'refused', reason: why });
     expect(ours()).toEqual([]);
+  });
+
+  it("reads where the kernel's fs.protected_hardlinks cannot be read (taken as 0), its error kept out of the answer", () => {
+    const path = at('no-proc.conf');
+    writeFileSync(path, 'port 31415\n');
+    chownSync(path, 65534, 65534);
+    const noProc = `read() { if [ "$1" = -r ] && [ "$2" = h ]; then echo 'bash: /proc/sys/fs/protected_hardlinks: No such file or directory' >&2; return 1; else builtin read "$@"; fi; }`;
+    expect(readWith(noProc, path)).toMatchObject({ state: 'read', content: Buffer.from('port 31415\n') });
   });
 
   // The kernel's fs.protected_hardlinks, as __open reads it, made 0 (a function shadows the builtin).

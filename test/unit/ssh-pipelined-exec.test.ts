@@ -22,3 +22,22 @@ describe('pipelining: ssh2 internals checked before use', () => {
     expect(pipelining(internals({}))).not.toBeNull();
   });
 });
+
+describe('pipelining: an exec request that cannot be sent', () => {
+  it('rejects at once and leaves no callback waiting for a reply that will not come', async () => {
+    const client = internals({ _protocol: { session: () => undefined, exec: () => { throw new Error('cipher gone'); } } });
+    const channel = { _callbacks: [] as unknown[], outgoing: { id: 3, state: 'open' }, incoming: { state: 'open' } };
+    await expect(pipelining(client)!.startExec(channel as never, 'true')).rejects.toThrow('cipher gone');
+    expect(channel._callbacks).toEqual([]);
+  });
+
+  it('sends the request and settles with the reply', async () => {
+    const sent: unknown[] = [];
+    const client = internals({ _protocol: { session: () => undefined, exec: (...args: unknown[]) => sent.push(args) } });
+    const channel = { _callbacks: [] as ((e: boolean) => void)[], outgoing: { id: 3, state: 'open' }, incoming: { state: 'open' } };
+    const replied = pipelining(client)!.startExec(channel as never, 'echo hi');
+    expect(sent).toEqual([[3, 'echo hi', true]]);
+    channel._callbacks[0]!(false);
+    await expect(replied).resolves.toBeUndefined();
+  });
+});

@@ -8,6 +8,7 @@ import { HSTS } from '../../hsts/paths.js';
 import { parseInfoFields } from '../../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../../inventory/load.js';
 import { asredis } from '../../remote/redis-cli.js';
+import { isBase64Line } from '../../remote/safe-files.js';
 import { buildArchive, redactConf } from './archive.js';
 import { bgsaveAndRead, readFileBase64 } from './remote.js';
 import { BACKUP_KEY, decideBackupKey, keyBytes, newBackupKey, parseBackupKey, readBackupKey, writeBackupKey } from './key.js';
@@ -96,7 +97,9 @@ async function ensureBackupKey(access: ClusterAccess, nodes: ClusterNode[]): Pro
 async function nodeFiles(access: ClusterAccess, node: ClusterNode): Promise<{ path: string; content: Buffer; raw: string }[]> {
   const out: { path: string; content: Buffer; raw: string }[] = [];
   for (const path of MANAGED_FILES) {
-    const raw = Buffer.from((await access.must(node, readFileBase64(path))).trim(), 'base64').toString('utf8');
+    const encoded = (await access.must(node, readFileBase64(path))).trim();
+    if (!isBase64Line(encoded)) throw new Error(`${node.name}: reading ${path} answered more than the file: ${encoded.replace(/^[A-Za-z0-9+/=]*\s*/, '').slice(0, 120)}`);
+    const raw = Buffer.from(encoded, 'base64').toString('utf8');
     if (raw !== '') out.push({ path: `nodes/${node.name}${path}`, content: Buffer.from(redactConf(raw)), raw });
   }
   return out;
