@@ -20,7 +20,6 @@ import { shq } from '../ssh/shell.js';
 import { copiesProbe, type CopyState } from './copies-probe.js';
 import type { NeedsList } from './needs.js';
 
-/** A file as the node has it, read without following a link (remote/safe-files.ts); refused says why not. */
 /**
  * Each path's probe, built once in a process. Its code (the safe read's functions, about 5 KB) is the
  * same on every node, and rendering a batch flattens the string its command holds: built per node,
@@ -28,6 +27,7 @@ import type { NeedsList } from './needs.js';
  */
 const fileProbes = new Map<string, Probe<FileFact>>();
 
+/** A file as the node has it, read without following a link (remote/safe-files.ts); refused says why not. */
 export function fileProbe(path: string): Probe<FileFact> {
   let probe = fileProbes.get(path);
   if (!probe) fileProbes.set(path, probe = newFileProbe(path));
@@ -172,10 +172,10 @@ export const LISTENERS_CODE = [
   'done; }) || true',
 ].join('\n');
 
-/** Root, HSTS, the firewall tools, transfers, listeners and the run lock: KEY=VALUE lines. */
 /** Built once, as each file's probe is (fileProbe): the same 7 KB of code on every node. */
 let environment: Probe<Environment> | undefined;
 
+/** Root, HSTS, the firewall tools, transfers, listeners and the run lock: KEY=VALUE lines. */
 export function environmentProbe(): Probe<Environment> {
   return environment ??= newEnvironmentProbe();
 }

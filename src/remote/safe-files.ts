@@ -14,7 +14,7 @@
  */
 import { sharedFunction } from '../ssh/remote-script.js';
 import { shPath, shq } from '../ssh/shell.js';
-import { ownCopy } from '../util/packed.js';
+import { ownBytes } from '../util/packed.js';
 
 /** A config file or unit: anything larger is not one. */
 export const CONFIG_MAX_BYTES = 1024 * 1024;
@@ -277,9 +277,12 @@ export type SafeRead =
   | { state: 'refused'; reason: string }
   | { state: 'read'; owner: string; group: string; mode: string; links: number; content: Buffer };
 
-/** Base64 and nothing else (Node's decoder would skip anything else, a message on stderr, into the bytes). */
-export function isBase64Line(text: string): boolean {
-  return /^[A-Za-z0-9+/]*={0,2}$/.test(text);
+/**
+ * What follows a base64 line in `text` (a message on stderr, which shares the output), or null when
+ * the text is base64 and nothing else. Node's decoder would skip anything else into the bytes.
+ */
+export function afterBase64(text: string): string | null {
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(text) ? null : text.replace(/^[A-Za-z0-9+/=]*\s*/, '');
 }
 
 /** The answer of safeReadCode; anything else (no answer, a cut one) is refused, never a file. */
@@ -296,10 +299,11 @@ export function parseSafeRead(output: string | undefined): SafeRead {
   const encoded = newline < 0 ? '' : text.slice(newline + 1).trim();
   // One base64 line and nothing else: a program's message after it (stderr shares the output) would
   // otherwise be decoded into the file's bytes, as Node's decoder skips what is not base64.
-  if (!isBase64Line(encoded)) return { state: 'refused', reason: `unexpected answer after the file's first line: ${encoded.replace(/^[A-Za-z0-9+/=]*\s*/, '').slice(0, 120)}` };
+  const extra = afterBase64(encoded);
+  if (extra !== null) return { state: 'refused', reason: `unexpected answer after the file's first line: ${extra.slice(0, 120)}` };
   return {
     state: 'read', owner: meta[1]!, group: meta[2]!, mode: meta[3]!,
-    links: meta[4] === undefined ? 1 : Number(meta[4]), content: ownCopy(Buffer.from(encoded, 'base64')),
+    links: meta[4] === undefined ? 1 : Number(meta[4]), content: ownBytes(Buffer.from(encoded, 'base64')),
   };
 }
 

@@ -3,8 +3,12 @@ import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
 /** Shorter than this, text or bytes are kept as they are: deflating them would save next to nothing. */
 export const PACK_FROM = 1024;
 
-/** The bytes in memory of their own, not a view of a larger (pooled) block. */
-export function ownCopy(bytes: Buffer): Buffer {
+/**
+ * The bytes in memory of their own: a copy when they are a view of a larger block (Node's 8 KB pool
+ * behind a small Buffer.from or concat, zlib's 16 KB chunk), which the view would keep alive whole.
+ */
+export function ownBytes(bytes: Buffer): Buffer {
+  if (bytes.byteLength === bytes.buffer.byteLength) return bytes;
   const copy = new Uint8Array(bytes.length);
   copy.set(bytes);
   return Buffer.from(copy.buffer);
@@ -18,7 +22,7 @@ export function ownCopy(bytes: Buffer): Buffer {
  * kept alive as well: hence a copy of its own.
  */
 function deflated(data: string | Buffer): Buffer {
-  return ownCopy(deflateRawSync(data, { level: constants.Z_BEST_SPEED }));
+  return ownBytes(deflateRawSync(data, { level: constants.Z_BEST_SPEED }));
 }
 
 // Each reader is made by a function of its own: closures made in one function share its scope, so
@@ -33,13 +37,11 @@ export function packedText(text: string): () => string {
 }
 
 /**
- * A reader of `bytes`, held deflated when long. A short Buffer is kept as its own copy: it is often
- * a view of an 8 KB pool block (Buffer.from, concat), which it would keep alive whole (19 MB of such
- * blocks in a 501-node cold up).
+ * A reader of `bytes`, held deflated when long. A short Buffer is kept in memory of its own: it is
+ * often a view of an 8 KB pool block (19 MB of such blocks in a 501-node cold up).
  */
 export function packedBytes(bytes: Buffer): () => Buffer {
-  if (bytes.length >= PACK_FROM) return inflatedBytes(deflated(bytes));
-  return asIs(bytes.byteLength < bytes.buffer.byteLength ? ownCopy(bytes) : bytes);
+  return bytes.length >= PACK_FROM ? inflatedBytes(deflated(bytes)) : asIs(ownBytes(bytes));
 }
 
 /**

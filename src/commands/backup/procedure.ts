@@ -8,7 +8,7 @@ import { HSTS } from '../../hsts/paths.js';
 import { parseInfoFields } from '../../hsts/redis-info.js';
 import type { ClusterNode, Inventory } from '../../inventory/load.js';
 import { asredis } from '../../remote/redis-cli.js';
-import { isBase64Line } from '../../remote/safe-files.js';
+import { afterBase64 } from '../../remote/safe-files.js';
 import { buildArchive, redactConf } from './archive.js';
 import { bgsaveAndRead, readFileBase64 } from './remote.js';
 import { BACKUP_KEY, decideBackupKey, keyBytes, newBackupKey, parseBackupKey, readBackupKey, writeBackupKey } from './key.js';
@@ -98,7 +98,8 @@ async function nodeFiles(access: ClusterAccess, node: ClusterNode): Promise<{ pa
   const out: { path: string; content: Buffer; raw: string }[] = [];
   for (const path of MANAGED_FILES) {
     const encoded = (await access.must(node, readFileBase64(path))).trim();
-    if (!isBase64Line(encoded)) throw new Error(`${node.name}: reading ${path} answered more than the file: ${encoded.replace(/^[A-Za-z0-9+/=]*\s*/, '').slice(0, 120)}`);
+    const extra = afterBase64(encoded);
+    if (extra !== null) throw new Error(`${node.name}: reading ${path} answered more than the file: ${extra.slice(0, 120)}`);
     const raw = Buffer.from(encoded, 'base64').toString('utf8');
     if (raw !== '') out.push({ path: `nodes/${node.name}${path}`, content: Buffer.from(redactConf(raw)), raw });
   }
