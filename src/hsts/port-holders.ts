@@ -7,6 +7,8 @@
 
 /** One process holding a listening socket (or the socket alone when root cannot see its process). */
 export interface PortHolder {
+  /** The socket's local address as ss prints it, without the port ("0.0.0.0", "[::]", "127.0.0.53%lo"). */
+  address: string;
   /** null when no process was found holding the socket (a root without CAP_SYS_PTRACE sees none for other users). */
   pid: number | null;
   command: string | null;
@@ -24,6 +26,18 @@ export interface ExpectedOwner {
   mainPid: number;
   nodedUser: string;
   nodedUid: number | null;
+}
+
+/**
+ * Whether a listener on `address` (as ss prints it) receives connections to the IPv4 `ip`, and so
+ * whether a server binding `ip` alone would find the port taken: a wildcard (any interface, or one
+ * device's), `ip` itself, or `ip` mapped into IPv6. A socket on another address (Docker's resolver
+ * on 127.0.0.11, a local service on 127.0.0.1) neither conflicts nor receives what is sent to `ip`.
+ */
+export function listensOn(address: string, ip: string): boolean {
+  const bracketed = /^\[([^\]]*)\]/.exec(address);
+  const host = (bracketed ? bracketed[1]! : address).split('%')[0]!.toLowerCase();
+  return host === '*' || host === '0.0.0.0' || host === '::' || host === ip || host === `::ffff:${ip}`;
 }
 
 /** Whether the holder is the unit's own process: its MainPID, or a process that MainPID started. */
@@ -106,16 +120,19 @@ export function parseListeners(lines: ListenerLines): Map<number, PortHolder[]> 
   const listeners = new Map<number, PortHolder[]>();
   for (const raw of lines.listen) {
     const [address = '', ...rest] = raw.slice(0, MAX_LINE).split(' ');
-    const port = Number(address.slice(address.lastIndexOf(':') + 1));
-    if (!Number.isInteger(port) || port <= 0) continue;
+    const colon = address.lastIndexOf(':');
+    const port = Number(address.slice(colon + 1));
+    if (colon <= 0 || !Number.isInteger(port) || port <= 0) continue;
     const socket = /^(?:uid:(\d+) )?ino:(\d+)(?: |$)/.exec(rest.join(' '));
-    if (!socket) continue;
+    // Inode 0: a listener being closed, detached from its file; no process holds it or can accept on it.
+    if (!socket || socket[2] === '0') continue;
+    const host = address.slice(0, colon);
     const uid = Number(socket[1] ?? 0);
     const user = names.get(uid) ?? (uid === 0 ? 'root' : null);
     const pids = pidsByInode.get(socket[2]!) ?? [];
     const holders: PortHolder[] = pids.length > 0
-      ? pids.map((pid) => ({ pid, command: comms.get(pid) ?? '?', uid, user, ancestors: parents.get(pid) ?? [] }))
-      : [{ pid: null, command: null, uid, user, ancestors: [] }];
+      ? pids.map((pid) => ({ address: host, pid, command: comms.get(pid) ?? '?', uid, user, ancestors: parents.get(pid) ?? [] }))
+      : [{ address: host, pid: null, command: null, uid, user, ancestors: [] }];
     listeners.set(port, [...(listeners.get(port) ?? []), ...holders]);
   }
   return listeners;

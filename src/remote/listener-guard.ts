@@ -9,9 +9,11 @@ export interface ListenerOwner {
 const FN = '__hsts_owned';
 
 /**
- * bash: `__hsts_owned IP PORT USER UNIT` succeeds when every local listener on PORT, whatever its
- * address (an `::ffff:IP` or wildcard socket reaches IP too), is owned by USER's uid, or is held by
- * UNIT's MainPID or one of its descendants; else it prints who holds the port and fails. No local
+ * bash: `__hsts_owned IP PORT USER UNIT` succeeds when every local listener on PORT that receives
+ * what is sent to IP (one on IP, on `::ffff:IP`, or on a wildcard address, of one device or all;
+ * as `listensOn` in hsts/port-holders.ts) is owned by USER's uid, or is held by UNIT's MainPID or
+ * one of its descendants; else it prints who holds the port and fails. A listener on another
+ * address (Docker's resolver on 127.0.0.11) cannot receive the password and is not judged. No such
  * listener passes (the port is another host's, or nothing listens: the connection fails by itself;
  * a socket bound in the moment between this check and the connection is not seen).
  * `ss -Htlne` prints no process names: any account names its processes, and ss prints a name as it
@@ -23,9 +25,11 @@ const FN = '__hsts_owned';
  * unit's. ss prints no `uid:` for root's sockets. The holder's name, its account's choice, is shown
  * with anything but letters, digits and `._:+@-` as `?` (no escape sequence reaches a terminal).
  */
-const DEFINITION = `${FN}() { local w u p c m q n a r f k v i; w=$(id -u "$3" 2>/dev/null) || w=; ` +
+const DEFINITION = `${FN}() { local w u p c m q n a r f k v i h; w=$(id -u "$3" 2>/dev/null) || w=; ` +
   'while read -r _ _ _ a _ r; do ' +
   'case $a in *:"$2") ;; *) continue;; esac; ' +
+  'h=${a%:*}; [[ $h == \\[* ]] && { h=${h#\\[}; h=${h%%]*}; }; h=${h%%\\%*}; h=${h,,}; ' +
+  'case $h in "$1"|"::ffff:$1"|0.0.0.0|::|"*") ;; *) continue;; esac; ' +
   'u=0; [[ $r =~ ^(uid:([0-9]+) )? ]] && u=${BASH_REMATCH[2]:-0}; [ -n "$w" ] && [ "$u" = "$w" ] && continue; ' +
   'p=; c=?; i=; [[ $r =~ ^(uid:[0-9]+ )?ino:([0-9]+) ]] && i=${BASH_REMATCH[2]}; ' +
   'if [ -n "$i" ] && [ "$i" != 0 ]; then f=$(find /proc/[0-9]*/fd -lname "socket:\\[$i\\]" -print -quit 2>/dev/null); p=${f#/proc/}; p=${p%%/*}; ' +

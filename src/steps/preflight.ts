@@ -2,7 +2,7 @@ import { nodeApiEndpoint, parseServerSection } from '../hsts/aspera-conf.js';
 import { REDIS_CONF_DIR } from '../hsts/directory.js';
 import { NEEDS, versionProblem } from '../hsts/redis-version.js';
 import { HSTS, SERVICES } from '../hsts/paths.js';
-import { foreignHolderProblems, isUnitProcess } from '../hsts/port-holders.js';
+import { foreignHolderProblems, isUnitProcess, listensOn } from '../hsts/port-holders.js';
 import { untrustedProgramsProblem } from '../remote/trusted-programs.js';
 import { untrustedShippedUnit } from '../hsts/sentinel-unit.js';
 import type { Inventory } from '../inventory/load.js';
@@ -32,12 +32,18 @@ export function nodeBasics(facts: NodeFacts): string[] {
   return problems;
 }
 
-/** The Redis and Sentinel ports: free, or held by the unit that serves them (its MainPID or a child) or the noded user. */
-export function portProblems(facts: Pick<NodeFacts, 'listeners' | 'units' | 'userIds'>, inventory: Inventory): string[] {
+/**
+ * The Redis and Sentinel ports on the node's private IP, where both bind: free, or held by the unit
+ * that serves them (its MainPID or a child) or the noded user. The port on another address is no one's
+ * concern (Docker's resolver takes a random port on 127.0.0.11).
+ */
+export function portProblems(facts: Pick<NodeFacts, 'listeners' | 'units' | 'userIds'>, inventory: Inventory, privateIp: string): string[] {
   const { redisPort, sentinelPort, nodedUser } = inventory.cluster;
   const nodedUid = facts.userIds.get(nodedUser) ?? null;
-  return ([[redisPort, 'asperaredisd'], [sentinelPort, 'asperaredissentinel']] as const).flatMap(([port, unit]) =>
-    foreignHolderProblems(port, facts.listeners.get(port) ?? [], { unit, mainPid: facts.units.get(unit)?.mainPid ?? 0, nodedUser, nodedUid }));
+  return ([[redisPort, 'asperaredisd'], [sentinelPort, 'asperaredissentinel']] as const).flatMap(([port, unit]) => {
+    const holders = (facts.listeners.get(port) ?? []).filter((holder) => listensOn(holder.address, privateIp));
+    return foreignHolderProblems(port, holders, { unit, mainPid: facts.units.get(unit)?.mainPid ?? 0, nodedUser, nodedUid });
+  });
 }
 
 /** Where this node's aspera.conf (top-level <server>) serves the Node API; null when it serves none. */
@@ -96,7 +102,7 @@ export const preflight: Step = {
     const untrusted = shippedUnit ? untrustedShippedUnit(shippedUnit) : null;
     if (untrusted) problems.push(untrusted);
     problems.push(...missingUserProblems(inventory, facts.users));
-    problems.push(...portProblems(facts, inventory), ...daemonAccountProblems(facts, inventory), ...nodeApiPortProblems(facts, inventory), ...redisDirectoryProblems(facts));
+    problems.push(...portProblems(facts, inventory, ctx.node.privateIp), ...daemonAccountProblems(facts, inventory), ...nodeApiPortProblems(facts, inventory), ...redisDirectoryProblems(facts));
     const tooOld = versionProblem(`${HSTS.asredis} (redis-cli)`, facts.asredisVersion, NEEDS.rediscliAuth);
     if (tooOld) problems.push(tooOld);
     if (facts.firewalldProblem) {

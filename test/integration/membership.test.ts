@@ -41,6 +41,15 @@ describe('membership follows the inventory', () => {
     // Six containers on one network: three members, two that join later, one that replaces a member.
     rig = await startRig({ nodes: 3, outsiders: 3, dir: mkdtempSync(join(tmpdir(), 'hsts-membership-')) });
     five = rig.writeInventory('inventory-5.json', withNodes(5));
+    // Root's listeners on the Redis and Sentinel ports of another address, as Docker's resolver takes a
+    // random port on 127.0.0.11 (it once took 41415): Redis and Sentinel bind the private IP, so up
+    // and every later command go on, and no password goes to these sockets.
+    for (const [node, port] of [[rig.nodes[1]!, 41415], [rig.nodes[2]!, 31415]] as const) {
+      const listen = `import socket, time; s = socket.socket(); s.bind(("127.0.0.1", ${port})); s.listen(1); time.sleep(3600)`;
+      await rig.sh(node, `setsid -f timeout 3600 python3 -c '${listen}' >/dev/null 2>&1 < /dev/null`);
+      const bound = await eventually(() => rig.sh(node, `ss -Htln 'sport = :${port}'`), (r) => r.output.includes(`127.0.0.1:${port}`), 10);
+      expect(bound.output, `${node.name}: root's listener on 127.0.0.1:${port}`).toContain(`127.0.0.1:${port}`);
+    }
     const up = await runCli(['up', '-i', rig.inventoryPath]);
     if (up.exitCode !== 0) throw new Error(up.stderr);
   });

@@ -335,7 +335,7 @@ function redisDirectory(path: string): DirectoryFact {
 
 /** A port holder as the environment probe reports it (default: the noded user's, a unit's MainPID). */
 export function holder(command: string, fields: Partial<PortHolder> = {}): PortHolder {
-  return { pid: 100, command, uid: NODED_UID, user: 'asperadaemon', ancestors: [1], ...fields };
+  return { address: '0.0.0.0', pid: 100, command, uid: NODED_UID, user: 'asperadaemon', ancestors: [1], ...fields };
 }
 
 function defaultListeners(state: NodeState): Record<number, PortHolder[]> {

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LISTENERS_CODE } from '../../src/facts/node-probes.js';
-import { foreignHolderProblems, parseListeners, type ExpectedOwner, type PortHolder } from '../../src/hsts/port-holders.js';
+import { foreignHolderProblems, listensOn, parseListeners, type ExpectedOwner, type PortHolder } from '../../src/hsts/port-holders.js';
 
 const owner: ExpectedOwner = { unit: 'asperaredisd', mainPid: 60, nodedUser: 'asperadaemon', nodedUid: 999 };
-const h = (fields: Partial<PortHolder>): PortHolder => ({ pid: 60, command: 'redis-server', uid: 999, user: 'asperadaemon', ancestors: [1], ...fields });
+const h = (fields: Partial<PortHolder>): PortHolder => ({ address: '0.0.0.0', pid: 60, command: 'redis-server', uid: 999, user: 'asperadaemon', ancestors: [1], ...fields });
 
 describe('hsts/port-holders: whose is a port, by pid and uid', () => {
   const cases: { name: string; holders: PortHolder[]; owner?: Partial<ExpectedOwner>; want: string[] }[] = [
@@ -47,6 +47,14 @@ describe('hsts/port-holders: whose is a port, by pid and uid', () => {
   });
 });
 
+describe('hsts/port-holders: listensOn, whether a listener receives what is sent to an IPv4 address', () => {
+  it.each([
+    ['0.0.0.0', true], ['*', true], ['[::]', true], ['0.0.0.0%eth0', true], ['*%eth0', true], ['[::]%eth0', true],
+    ['10.1.2.3', true], ['10.1.2.3%eth0', true], ['[::ffff:10.1.2.3]', true], ['[::FFFF:10.1.2.3]', true],
+    ['127.0.0.11', false], ['127.0.0.1', false], ['10.1.2.33', false], ['110.1.2.3', false], ['[::1]', false], ['[fe80::1]%eth0', false], ['[::ffff:10.1.2.4]', false],
+  ])('%s: %s', (address, want) => expect(listensOn(address, '10.1.2.3')).toBe(want));
+});
+
 describe('hsts/port-holders: parseListeners', () => {
   it('reads ss -Htlne lines, the holders found by inode, ancestry, names and uid names', () => {
     const listeners = parseListeners({
@@ -60,9 +68,18 @@ describe('hsts/port-holders: parseListeners', () => {
       uidNames: ['999 asperadaemon', '5 bad name!'],
       comms: ['68 sshd', '60 asperaredisd'],
     });
-    expect(listeners.get(22)).toEqual([{ pid: 68, command: 'sshd', uid: 0, user: 'root', ancestors: [1] }]);
-    expect(listeners.get(31415)).toEqual([{ pid: 60, command: 'asperaredisd', uid: 999, user: 'asperadaemon', ancestors: [1] }]);
-    expect(listeners.get(41415)).toEqual([{ pid: null, command: null, uid: 999, user: 'asperadaemon', ancestors: [] }]);
+    expect(listeners.get(22)).toEqual([{ address: '0.0.0.0', pid: 68, command: 'sshd', uid: 0, user: 'root', ancestors: [1] }]);
+    expect(listeners.get(31415)).toEqual([{ address: '127.0.0.1', pid: 60, command: 'asperaredisd', uid: 999, user: 'asperadaemon', ancestors: [1] }]);
+    expect(listeners.get(41415)).toEqual([{ address: '[::]', pid: null, command: null, uid: 999, user: 'asperadaemon', ancestors: [] }]);
+  });
+
+  it('a listener being closed (inode 0, no file, root\'s in ss) is no one\'s: it is left out', () => {
+    const listeners = parseListeners({
+      listen: ['10.1.2.3:41415 ino:0 sk:5 <->', '10.1.2.3:31415 ino:0 sk:6 <->', '10.1.2.3:31415 uid:999 ino:12 sk:7 <->'],
+      holders: ['12 60'], ancestry: [], uidNames: ['999 asperadaemon'], comms: ['60 redis-server'],
+    });
+    expect(listeners.has(41415)).toBe(false);
+    expect(listeners.get(31415)).toEqual([{ address: '10.1.2.3', pid: 60, command: 'redis-server', uid: 999, user: 'asperadaemon', ancestors: [] }]);
   });
 
   it('takes uid and inode from where ss puts them, first after the addresses: text another account chose after them changes neither', () => {
@@ -81,8 +98,8 @@ describe('hsts/port-holders: parseListeners', () => {
       comms: ['4242 redis-server'],
     });
     expect(listeners.get(31415)).toEqual([
-      { pid: 4242, command: 'redis-server', uid: 1500, user: 'mallory', ancestors: [] },
-      { pid: 60, command: '?', uid: 999, user: 'asperadaemon', ancestors: [] },
+      { address: '0.0.0.0', pid: 4242, command: 'redis-server', uid: 1500, user: 'mallory', ancestors: [] },
+      { address: '0.0.0.0', pid: 60, command: '?', uid: 999, user: 'asperadaemon', ancestors: [] },
     ]);
     expect(listeners.has(41415)).toBe(false);
     const owner = { unit: 'asperaredisd', mainPid: 60, nodedUser: 'asperadaemon', nodedUid: 999 };
@@ -121,6 +138,7 @@ describe('the listeners probe on this machine', () => {
       expect(holders.map((h) => h.pid)).toContain(process.pid);
       expect(holders.find((h) => h.pid === process.pid)?.ancestors).toContain(process.ppid);
       expect(holders.find((h) => h.pid === process.pid)?.command).toMatch(/^[A-Za-z0-9._?-]+$/);
+      expect(holders.find((h) => h.pid === process.pid)?.address).toBe('127.0.0.1');
     } finally {
       server.close();
     }

@@ -79,8 +79,8 @@ describe('facts/node-probes', () => {
     });
     expect(facts.untrustedPrograms).toEqual([]);
     expect([...facts.listeners]).toEqual([
-      [22, [{ pid: 1, command: 'sshd', uid: 0, user: 'root', ancestors: [] }]],
-      [31415, [{ pid: 9, command: 'redis-server', uid: 999, user: 'asperadaemon', ancestors: [1] }]],
+      [22, [{ address: '0.0.0.0', pid: 1, command: 'sshd', uid: 0, user: 'root', ancestors: [] }]],
+      [31415, [{ address: '172.20.0.2', pid: 9, command: 'redis-server', uid: 999, user: 'asperadaemon', ancestors: [1] }]],
     ]);
   });
 

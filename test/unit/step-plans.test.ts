@@ -97,6 +97,26 @@ describe(covers('preflight'), () => {
     },
     { name: 'the Redis port held by Redis itself', facts: fresh({ listeners: { 31415: [holder('redis-server')], 41415: [holder('redis-sentinel')] } }), want: [] },
     {
+      name: 'the Sentinel port on another address (Docker\'s resolver on 127.0.0.11, unseen, root\'s): Sentinel binds the private IP',
+      facts: fresh({ listeners: { 41415: [holder('', { address: '127.0.0.11', pid: null, command: null, uid: 0, user: 'root' })] } }), want: [],
+    },
+    {
+      name: 'the Redis port on the private IP, another account\'s', facts: fresh({ listeners: { 31415: [holder('nc', { address: '192.0.2.11', pid: 77, uid: 1500, user: 'mallory' })] } }),
+      want: ['port 31415 is held by pid 77 (nc) as user mallory, not by asperaredisd or user asperadaemon'],
+    },
+    {
+      name: 'the Redis port on the private IP mapped into IPv6, and on every IPv6 address: both reach it',
+      facts: fresh({ listeners: { 31415: [holder('nc', { address: '[::ffff:192.0.2.11]', pid: 77, uid: 1500, user: 'mallory' }), holder('sh', { address: '[::]', pid: 78, uid: 0, user: 'root' })] } }),
+      want: [
+        'port 31415 is held by pid 77 (nc) as user mallory, not by asperaredisd or user asperadaemon',
+        'port 31415 is held by pid 78 (sh) as user root, not by asperaredisd or user asperadaemon',
+      ],
+    },
+    {
+      name: 'the Sentinel port on another node\'s private IP and on loopback: not this node\'s concern',
+      facts: fresh({ listeners: { 41415: [holder('nc', { address: '192.0.2.12', pid: 77, uid: 1500, user: 'mallory' }), holder('nc', { address: '127.0.0.1', pid: 77, uid: 1500, user: 'mallory' })] } }), want: [],
+    },
+    {
       name: 'the Sentinel port is this node\'s Node API port (aspera.conf https_port)', facts: fresh({ files: { [HSTS.asperaConf]: asperaConfXml({ https_port: '41415' }) } }),
       want: ['cluster.sentinelPort 41415 is the HSTS Node API\'s port on this node (/opt/aspera/etc/aspera.conf): choose another'],
     },
