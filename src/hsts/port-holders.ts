@@ -29,15 +29,23 @@ export interface ExpectedOwner {
 }
 
 /**
- * Whether a listener on `address` (as ss prints it) receives connections to the IPv4 `ip`, and so
- * whether a server binding `ip` alone would find the port taken: a wildcard (any interface, or one
- * device's), `ip` itself, or `ip` mapped into IPv6. A socket on another address (Docker's resolver
- * on 127.0.0.11, a local service on 127.0.0.1) neither conflicts nor receives what is sent to `ip`.
+ * Whether a listener on `address` (as ss prints it) may receive connections to the IPv4 `ip`, and
+ * so whether a server binding `ip` alone may find the port taken. It fails closed: a listener is
+ * left out only when it certainly cannot, being on another IPv4 address (Docker's resolver on
+ * 127.0.0.11, a local service on 127.0.0.1), that address mapped into IPv6, or an IPv6 address that
+ * is neither the any address nor a mapped one. A wildcard of any spelling (`*`, `0.0.0.0`, `[::]`,
+ * `[::ffff:0.0.0.0]`, which any account may bind and which receives IPv4 on every address), one
+ * device's (`%eth0`), and anything unrecognised count. listener-guard.ts says the same in bash.
  */
 export function listensOn(address: string, ip: string): boolean {
   const bracketed = /^\[([^\]]*)\]/.exec(address);
-  const host = (bracketed ? bracketed[1]! : address).split('%')[0]!.toLowerCase();
-  return host === '*' || host === '0.0.0.0' || host === '::' || host === ip || host === `::ffff:${ip}`;
+  let host = (bracketed ? bracketed[1]! : address).split('%')[0]!.toLowerCase();
+  if (host.includes(':')) {
+    // IPv6 receives IPv4 only on the any address or a mapped one (taken to be any address with ffff in it).
+    if (!host.includes('ffff')) return /^[0:.]*$/.test(host);
+    host = host.slice(host.lastIndexOf(':') + 1);
+  }
+  return !/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === ip || /^0+\.0+\.0+\.0+$/.test(host);
 }
 
 /** Whether the holder is the unit's own process: its MainPID, or a process that MainPID started. */
@@ -124,8 +132,7 @@ export function parseListeners(lines: ListenerLines): Map<number, PortHolder[]> 
     const port = Number(address.slice(colon + 1));
     if (colon <= 0 || !Number.isInteger(port) || port <= 0) continue;
     const socket = /^(?:uid:(\d+) )?ino:(\d+)(?: |$)/.exec(rest.join(' '));
-    // Inode 0: a listener being closed, detached from its file; no process holds it or can accept on it.
-    if (!socket || socket[2] === '0') continue;
+    if (!socket) continue;
     const host = address.slice(0, colon);
     const uid = Number(socket[1] ?? 0);
     const user = names.get(uid) ?? (uid === 0 ? 'root' : null);

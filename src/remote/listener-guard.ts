@@ -9,11 +9,12 @@ export interface ListenerOwner {
 const FN = '__hsts_owned';
 
 /**
- * bash: `__hsts_owned IP PORT USER UNIT` succeeds when every local listener on PORT that receives
- * what is sent to IP (one on IP, on `::ffff:IP`, or on a wildcard address, of one device or all;
- * as `listensOn` in hsts/port-holders.ts) is owned by USER's uid, or is held by UNIT's MainPID or
- * one of its descendants; else it prints who holds the port and fails. A listener on another
- * address (Docker's resolver on 127.0.0.11) cannot receive the password and is not judged. No such
+ * bash: `__hsts_owned IP PORT USER UNIT` succeeds when every local listener on PORT that may receive
+ * what is sent to IP (as `listensOn` in hsts/port-holders.ts decides: all but those on another IPv4
+ * address, it mapped into IPv6, or an IPv6 address neither any nor mapped) is owned by USER's uid,
+ * or is held by UNIT's MainPID or one of its descendants; else it prints who holds the port and
+ * fails. A listener on another address (Docker's resolver on 127.0.0.11) cannot receive the
+ * password and is not judged. No such
  * listener passes (the port is another host's, or nothing listens: the connection fails by itself;
  * a socket bound in the moment between this check and the connection is not seen).
  * `ss -Htlne` prints no process names: any account names its processes, and ss prints a name as it
@@ -29,7 +30,8 @@ const DEFINITION = `${FN}() { local w u p c m q n a r f k v i h; w=$(id -u "$3" 
   'while read -r _ _ _ a _ r; do ' +
   'case $a in *:"$2") ;; *) continue;; esac; ' +
   'h=${a%:*}; [[ $h == \\[* ]] && { h=${h#\\[}; h=${h%%]*}; }; h=${h%%\\%*}; h=${h,,}; ' +
-  'case $h in "$1"|"::ffff:$1"|0.0.0.0|::|"*") ;; *) continue;; esac; ' +
+  'if [[ $h == *:* ]]; then [[ $h == *ffff* ]] || { [[ $h =~ ^[0:.]*$ ]] || continue; }; h=${h##*:}; fi; ' +
+  '[[ $h =~ ^[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$ ]] && [ "$h" != "$1" ] && ! [[ $h =~ ^0+\\.0+\\.0+\\.0+$ ]] && continue; ' +
   'u=0; [[ $r =~ ^(uid:([0-9]+) )? ]] && u=${BASH_REMATCH[2]:-0}; [ -n "$w" ] && [ "$u" = "$w" ] && continue; ' +
   'p=; c=?; i=; [[ $r =~ ^(uid:[0-9]+ )?ino:([0-9]+) ]] && i=${BASH_REMATCH[2]}; ' +
   'if [ -n "$i" ] && [ "$i" != 0 ]; then f=$(find /proc/[0-9]*/fd -lname "socket:\\[$i\\]" -print -quit 2>/dev/null); p=${f#/proc/}; p=${p%%/*}; ' +
