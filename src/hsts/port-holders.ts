@@ -28,16 +28,22 @@ export interface ExpectedOwner {
   nodedUid: number | null;
 }
 
+/** An IPv4 address as inet_ntop (and so ss) writes it: four numbers 0-255, no leading zeros. */
+const CANONICAL_IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
 /**
- * Whether a listener on `address` (as ss prints it) may receive connections to the IPv4 `ip`, and
- * so whether a server binding `ip` alone may find the port taken. It fails closed: a listener is
- * left out only when it certainly cannot, being on another IPv4 address (Docker's resolver on
- * 127.0.0.11, a local service on 127.0.0.1), that address mapped into IPv6, or an IPv6 address that
- * is neither the any address nor a mapped one. A wildcard of any spelling (`*`, `0.0.0.0`, `[::]`,
- * `[::ffff:0.0.0.0]`, which any account may bind and which receives IPv4 on every address), one
- * device's (`%eth0`), and anything unrecognised count. listener-guard.ts says the same in bash.
+ * Whether a listener on `address` (as ss prints it) may receive connections to `ip`, and so whether
+ * a server binding `ip` alone may find the port taken. It fails closed: a listener is left out only
+ * when `ip` is an IPv4 address other than 0.0.0.0 (a connection to which reaches a loopback
+ * listener) and the listener certainly cannot receive it, being on another IPv4 address (Docker's
+ * resolver on 127.0.0.11, a local service on 127.0.0.1), that address mapped into IPv6, or an IPv6
+ * address that is neither the any address nor a mapped one. A wildcard of any spelling (`*`,
+ * `0.0.0.0`, `[::]`, `[::ffff:0.0.0.0]`, which any account may bind and which receives IPv4 on every
+ * address), one device's (`%eth0`), and anything unrecognised count. listener-guard.ts says the
+ * same in bash.
  */
 export function listensOn(address: string, ip: string): boolean {
+  if (!CANONICAL_IPV4.test(ip) || ip === '0.0.0.0') return true;
   const bracketed = /^\[([^\]]*)\]/.exec(address);
   let host = (bracketed ? bracketed[1]! : address).split('%')[0]!.toLowerCase();
   if (host.includes(':')) {
@@ -45,7 +51,7 @@ export function listensOn(address: string, ip: string): boolean {
     if (!host.includes('ffff')) return /^[0:.]*$/.test(host);
     host = host.slice(host.lastIndexOf(':') + 1);
   }
-  return !/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === ip || /^0+\.0+\.0+\.0+$/.test(host);
+  return !CANONICAL_IPV4.test(host) || host === ip || host === '0.0.0.0';
 }
 
 /** Whether the holder is the unit's own process: its MainPID, or a process that MainPID started. */

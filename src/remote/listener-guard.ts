@@ -10,8 +10,10 @@ const FN = '__hsts_owned';
 
 /**
  * bash: `__hsts_owned IP PORT USER UNIT` succeeds when every local listener on PORT that may receive
- * what is sent to IP (as `listensOn` in hsts/port-holders.ts decides: all but those on another IPv4
- * address, it mapped into IPv6, or an IPv6 address neither any nor mapped) is owned by USER's uid,
+ * what is sent to IP (as `listensOn` in hsts/port-holders.ts decides: when IP is an IPv4 address
+ * other than 0.0.0.0, all but those on another IPv4 address, it mapped into IPv6, or an IPv6 address
+ * neither any nor mapped; else all of them: IP may come from a file the noded user writes, a
+ * running Redis's `bind`) is owned by USER's uid,
  * or is held by UNIT's MainPID or one of its descendants; else it prints who holds the port and
  * fails. A listener on another address (Docker's resolver on 127.0.0.11) cannot receive the
  * password and is not judged. No such
@@ -26,12 +28,14 @@ const FN = '__hsts_owned';
  * unit's. ss prints no `uid:` for root's sockets. The holder's name, its account's choice, is shown
  * with anything but letters, digits and `._:+@-` as `?` (no escape sequence reaches a terminal).
  */
-const DEFINITION = `${FN}() { local w u p c m q n a r f k v i h; w=$(id -u "$3" 2>/dev/null) || w=; ` +
+const IPV4_OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
+const DEFINITION = `${FN}() { local w u p c m q n a r f k v i h t x; w=$(id -u "$3" 2>/dev/null) || w=; ` +
+  `x='^${IPV4_OCTET}(\\.${IPV4_OCTET}){3}$'; t=; [[ $1 =~ $x ]] && [ "$1" != 0.0.0.0 ] && t=$1; ` +
   'while read -r _ _ _ a _ r; do ' +
   'case $a in *:"$2") ;; *) continue;; esac; ' +
-  'h=${a%:*}; [[ $h == \\[* ]] && { h=${h#\\[}; h=${h%%]*}; }; h=${h%%\\%*}; h=${h,,}; ' +
+  'if [ -n "$t" ]; then h=${a%:*}; [[ $h == \\[* ]] && { h=${h#\\[}; h=${h%%]*}; }; h=${h%%\\%*}; h=${h,,}; ' +
   'if [[ $h == *:* ]]; then [[ $h == *ffff* ]] || { [[ $h =~ ^[0:.]*$ ]] || continue; }; h=${h##*:}; fi; ' +
-  '[[ $h =~ ^[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}$ ]] && [ "$h" != "$1" ] && ! [[ $h =~ ^0+\\.0+\\.0+\\.0+$ ]] && continue; ' +
+  '[[ $h =~ $x ]] && [ "$h" != "$t" ] && [ "$h" != 0.0.0.0 ] && continue; fi; ' +
   'u=0; [[ $r =~ ^(uid:([0-9]+) )? ]] && u=${BASH_REMATCH[2]:-0}; [ -n "$w" ] && [ "$u" = "$w" ] && continue; ' +
   'p=; c=?; i=; [[ $r =~ ^(uid:[0-9]+ )?ino:([0-9]+) ]] && i=${BASH_REMATCH[2]}; ' +
   'if [ -n "$i" ] && [ "$i" != 0 ]; then f=$(find /proc/[0-9]*/fd -lname "socket:\\[$i\\]" -print -quit 2>/dev/null); p=${f#/proc/}; p=${p%%/*}; ' +

@@ -14,4 +14,14 @@ export const LISTEN_ADDRESSES: readonly (readonly [address: string, receives: bo
   ['[0:0:0:0:0:ffff:10.1.2.3]', true], ['[::ffff:a01:203]', true],
   ['127.0.0.11', false], ['127.0.0.1', false], ['10.1.2.33', false], ['110.1.2.3', false], ['[::ffff:10.1.2.4]', false],
   ['[::1]', false], ['[fe80::1]%eth0', false], ['[2001:db8::1]', false],
+  // Not as inet_ntop writes an IPv4 address: unrecognised, so counted.
+  ['10.1.2.03', true], ['999.1.2.3', true],
 ];
+
+/**
+ * Targets that are not an IPv4 address other than 0.0.0.0 (a running Redis's `bind`, from a file the
+ * noded user writes, may say anything): every listener on the port counts, wherever it is. A
+ * connection to 0.0.0.0 reaches a loopback listener; localhost and ::1 are loopback too.
+ */
+export const JUDGE_ALL_TARGETS = ['0.0.0.0', '127.0.0.01', 'localhost', '::1', '10.1.2.3 ', ''];
+export const ANY_LISTENERS = ['127.0.0.1', '[::1]', '10.9.9.9', '[fe80::1]%eth0'];

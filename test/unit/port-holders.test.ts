@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LISTENERS_CODE } from '../../src/facts/node-probes.js';
 import { foreignHolderProblems, listensOn, parseListeners, type ExpectedOwner, type PortHolder } from '../../src/hsts/port-holders.js';
-import { LISTEN_ADDRESSES, TARGET } from '../support/listen-addresses.js';
+import { ANY_LISTENERS, JUDGE_ALL_TARGETS, LISTEN_ADDRESSES, TARGET } from '../support/listen-addresses.js';
 
 const owner: ExpectedOwner = { unit: 'asperaredisd', mainPid: 60, nodedUser: 'asperadaemon', nodedUid: 999 };
 const h = (fields: Partial<PortHolder>): PortHolder => ({ address: '0.0.0.0', pid: 60, command: 'redis-server', uid: 999, user: 'asperadaemon', ancestors: [1], ...fields });
@@ -50,6 +50,9 @@ describe('hsts/port-holders: whose is a port, by pid and uid', () => {
 
 describe('hsts/port-holders: listensOn, whether a listener receives what is sent to an IPv4 address', () => {
   it.each(LISTEN_ADDRESSES)('%s: %s', (address, want) => expect(listensOn(address, TARGET)).toBe(want));
+  it.each(JUDGE_ALL_TARGETS)('to %j: every listener counts', (target) => {
+    expect(ANY_LISTENERS.map((address) => listensOn(address, target))).toEqual(ANY_LISTENERS.map(() => true));
+  });
 });
 
 describe('hsts/port-holders: parseListeners', () => {

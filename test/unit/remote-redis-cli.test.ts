@@ -7,7 +7,7 @@ import { HSTS } from '../../src/hsts/paths.js';
 import { asredis, asredisCode, asredisDetached, configSet } from '../../src/remote/redis-cli.js';
 import { BATCH_PATH, parseBatchOutput, renderBatch, type RemoteCommand } from '../../src/ssh/remote-script.js';
 import { Secret } from '../../src/util/secret.js';
-import { LISTEN_ADDRESSES, TARGET } from '../support/listen-addresses.js';
+import { ANY_LISTENERS, JUDGE_ALL_TARGETS, LISTEN_ADDRESSES, TARGET } from '../support/listen-addresses.js';
 
 const PASSWORD = 'pw "with" $(spaces) and \'quotes\'';
 const target = { ip: '172.20.0.2', port: 31415, password: new Secret(PASSWORD), owner: { unit: 'asperaredisd', user: 'asperadaemon' } };
@@ -131,6 +131,13 @@ describe('remote/redis-cli', () => {
   it.each(LISTEN_ADDRESSES)('judges a listener on %s by its owner when it may receive what is sent to the target (%s), as pre-flight does', (address, receives) => {
     const r = runWithStub(asredis({ ...target, ip: TARGET }, ['PING']), line(`${address}:31415`, 1500), STRANGER);
     expect(r.output).toBe(receives ? refused(`pid ${STRANGER} (?) as user mallory`) : `argv:-h ${TARGET} -p 31415 PING\nauth:${PASSWORD}`);
+  });
+
+  it.each(JUDGE_ALL_TARGETS.filter(Boolean))('to %j (a running Redis\'s bind may say anything): judges every listener on the port, wherever it is', (ip) => {
+    for (const address of ANY_LISTENERS) {
+      const r = runWithStub(asredis({ ...target, ip }, ['PING']), line(`${address}:31415`, 1500), STRANGER);
+      expect(r.output, address).toBe(refused(`pid ${STRANGER} (?) as user mallory`));
+    }
   });
 
   it('reads no process name: one with a newline and " uid:999" in it, which ss prints as it is, changes nothing', () => {
