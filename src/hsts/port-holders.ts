@@ -136,7 +136,7 @@ export function parseListeners(lines: ListenerLines): Map<number, PortHolder[]> 
     const [address = '', ...rest] = raw.slice(0, MAX_LINE).split(' ');
     const colon = address.lastIndexOf(':');
     const port = Number(address.slice(colon + 1));
-    if (colon <= 0 || !Number.isInteger(port) || port <= 0) continue;
+    if (colon < 0 || !Number.isInteger(port) || port <= 0) continue;
     const socket = /^(?:uid:(\d+) )?ino:(\d+)(?: |$)/.exec(rest.join(' '));
     if (!socket) continue;
     const host = address.slice(0, colon);

@@ -13,10 +13,9 @@ const FN = '__hsts_owned';
  * what is sent to IP (as `listensOn` in hsts/port-holders.ts decides: when IP is an IPv4 address
  * other than 0.0.0.0, all but those on another IPv4 address, it mapped into IPv6, or an IPv6 address
  * neither any nor mapped; else all of them: IP may come from a file the noded user writes, a
- * running Redis's `bind`) is owned by USER's uid,
- * or is held by UNIT's MainPID or one of its descendants; else it prints who holds the port and
- * fails. A listener on another address (Docker's resolver on 127.0.0.11) cannot receive the
- * password and is not judged. No such
+ * running Redis's `bind`) is owned by USER's uid, or is held by UNIT's MainPID or one of its
+ * descendants; else it prints who holds the port and fails. A listener on another address
+ * (Docker's resolver on 127.0.0.11) cannot receive the password and is not judged. No such
  * listener passes (the port is another host's, or nothing listens: the connection fails by itself;
  * a socket bound in the moment between this check and the connection is not seen).
  * `ss -Htlne` prints no process names: any account names its processes, and ss prints a name as it

@@ -80,6 +80,11 @@ describe('hsts/port-holders: parseListeners', () => {
     expect(listeners.get(41415)).toEqual([{ address: '10.1.2.3', pid: null, command: null, uid: 0, user: 'root', ancestors: [] }]);
   });
 
+  it('an address ss never prints (empty, before the port) is kept, and counts wherever Redis binds (fail closed)', () => {
+    const listeners = parseListeners({ listen: [':31415 uid:1500 ino:9 <->'], holders: [], ancestry: [], uidNames: [], comms: [] });
+    expect(listeners.get(31415)?.map((h) => [h.address, listensOn(h.address, TARGET)])).toEqual([['', true]]);
+  });
+
   it('takes uid and inode from where ss puts them, first after the addresses: text another account chose after them changes neither', () => {
     const listeners = parseListeners({
       listen: [
