@@ -5,6 +5,8 @@
  * program either way.
  */
 
+import { IPV4 } from '../util/ipv4.js';
+
 /** One process holding a listening socket (or the socket alone when root cannot see its process). */
 export interface PortHolder {
   /** The socket's local address as ss prints it, without the port ("0.0.0.0", "[::]", "127.0.0.53%lo"). */
@@ -28,9 +30,6 @@ export interface ExpectedOwner {
   nodedUid: number | null;
 }
 
-/** An IPv4 address as inet_ntop (and so ss) writes it: four numbers 0-255, no leading zeros. */
-const CANONICAL_IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
 /**
  * Whether a listener on `address` (as ss prints it) may receive connections to `ip`, and so whether
  * a server binding `ip` alone may find the port taken. It fails closed: a listener is left out only
@@ -43,7 +42,7 @@ const CANONICAL_IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1
  * same in bash.
  */
 export function listensOn(address: string, ip: string): boolean {
-  if (!CANONICAL_IPV4.test(ip) || ip === '0.0.0.0') return true;
+  if (!IPV4.test(ip) || ip === '0.0.0.0') return true;
   const bracketed = /^\[([^\]]*)\]/.exec(address);
   let host = (bracketed ? bracketed[1]! : address).split('%')[0]!.toLowerCase();
   if (host.includes(':')) {
@@ -51,7 +50,7 @@ export function listensOn(address: string, ip: string): boolean {
     if (!host.includes('ffff')) return /^[0:.]*$/.test(host);
     host = host.slice(host.lastIndexOf(':') + 1);
   }
-  return !CANONICAL_IPV4.test(host) || host === ip || host === '0.0.0.0';
+  return !IPV4.test(host) || host === ip || host === '0.0.0.0';
 }
 
 /** Whether the holder is the unit's own process: its MainPID, or a process that MainPID started. */

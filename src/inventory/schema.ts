@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { USER_NAME, USER_NAME_RULE } from './user-name.js';
+import { IPV4 } from '../util/ipv4.js';
 
 /** A secret in the inventory: from the environment, from a file (relative to the inventory), or literal. */
 export const secretRefSchema = z.union([
@@ -8,7 +9,6 @@ export const secretRefSchema = z.union([
   z.string().min(1, 'must not be empty'),
 ]).describe('{"env": NAME} or {"file": PATH} (relative to the inventory); a literal string works but warns');
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 export const ipv4Schema = z.string().regex(IPV4, 'is not a valid IPv4 address (four numbers 0-255)');
 const port = z.number().int('must be a whole number').min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
 const hostName = z.string().min(1, 'must not be empty').regex(/^[A-Za-z0-9.:_-]+$/, 'must be a host name or an IP address (letters, digits, ".", "-", "_", ":")');

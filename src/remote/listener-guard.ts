@@ -1,4 +1,5 @@
 import { shq } from '../ssh/shell.js';
+import { IPV4_ERE } from '../util/ipv4.js';
 
 /** Who may hold a Redis or Sentinel port: the unit that serves it, and the noded user (who can read the password anyway). */
 export interface ListenerOwner {
@@ -27,9 +28,8 @@ const FN = '__hsts_owned';
  * unit's. ss prints no `uid:` for root's sockets. The holder's name, its account's choice, is shown
  * with anything but letters, digits and `._:+@-` as `?` (no escape sequence reaches a terminal).
  */
-const IPV4_OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])';
 const DEFINITION = `${FN}() { local w u p c m q n a r f k v i h t x; w=$(id -u "$3" 2>/dev/null) || w=; ` +
-  `x='^${IPV4_OCTET}(\\.${IPV4_OCTET}){3}$'; t=; [[ $1 =~ $x ]] && [ "$1" != 0.0.0.0 ] && t=$1; ` +
+  `x='${IPV4_ERE}'; t=; [[ $1 =~ $x ]] && [ "$1" != 0.0.0.0 ] && t=$1; ` +
   'while read -r _ _ _ a _ r; do ' +
   'case $a in *:"$2") ;; *) continue;; esac; ' +
   'if [ -n "$t" ]; then h=${a%:*}; [[ $h == \\[* ]] && { h=${h#\\[}; h=${h%%]*}; }; h=${h%%\\%*}; h=${h,,}; ' +
