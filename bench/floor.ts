@@ -102,6 +102,15 @@ export interface FloorResult {
   slowest: { node: string; sent: number; startMs: number; ms: number; command: string }[];
 }
 
+export interface ReplayOptions {
+  /**
+   * SSH alone: the same connections and the same sessions in the same order, each running `true`
+   * with no stdin, and no untimed session ahead of them. What a node pays for being reached the way
+   * the recorded run reached it, whatever the commands do: the peer of the run's CPU per node.
+   */
+  sshOnly?: boolean;
+}
+
 /**
  * The floor: the remote batches a recorded run sent, the same command lines with the same stdin,
  * replayed over SSH connections opened beforehand (through the same NodeConnection as hsts-cluster:
@@ -109,11 +118,12 @@ export interface FloorResult {
  * (replayInOrder) and no tool logic. The recording holds placeholders for the secrets: their values
  * come back from the inventory, in memory, before the clock starts.
  */
-export async function replayFloor(inventoryPath: string, recordFile: string): Promise<FloorResult> {
+export async function replayFloor(inventoryPath: string, recordFile: string, options: ReplayOptions = {}): Promise<FloorResult> {
   const inventory = loadInventory(inventoryPath);
-  const batches = readFileSync(recordFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TimedBatch);
+  const recorded = readFileSync(recordFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as TimedBatch);
+  const batches = options.sshOnly ? recorded.map((b) => ({ ...b, command: 'true' })) : recorded;
   const secrets = inventorySecrets(inventory);
-  const stdins = new Map(batches.map((b) => [b, replayStdin(b, secrets)]));
+  const stdins = new Map(batches.map((b) => [b, options.sshOnly ? Buffer.alloc(0) : replayStdin(b, secrets)]));
   const connections = new Map<string, NodeConnection>();
   const connecting = process.hrtime.bigint();
   try {
@@ -127,7 +137,7 @@ export async function replayFloor(inventoryPath: string, recordFile: string): Pr
     // it is asked for at connect, so a batch sent at once would wait for its open. One command that is
     // not timed takes that channel and has the next one opened while it runs: the clock then starts
     // over connections as open as they get, with a channel waiting on each.
-    await Promise.all([...connections.values()].map(async (c) => {
+    if (!options.sshOnly) await Promise.all([...connections.values()].map(async (c) => {
       const r = await c.exec('true', Buffer.alloc(0), 60_000);
       if (r.exitCode !== 0) throw new Error(`floor: ${c.nodeName}: \`true\` exited ${r.exitCode}`);
     }));

@@ -14,9 +14,11 @@ export const RIG_REPORT_FIELDS = [
   'hstsCluster.peakRssMb', 'hstsCluster.perNode', 'hstsCluster.perNodeNoop',
   'ansible',
   'floorMs.median', 'floorNoopMs.median', 'floorConnectMs.median', 'floorCpuMs.coldUp', 'floorCpuMs.noop',
+  'sshOnlyNodeCpuMs.coldUp', 'sshOnlyNodeCpuMs.noop',
   'ratios.hstsColdOverOwnPath', 'ratios.hstsNoopOverOwnPath', 'ratios.floorSlower.coldUp', 'ratios.floorSlower.noop',
   'ratios.ansibleOverHstsCold', 'ratios.ansibleOverHstsRerun',
   'ratios.hstsColdOverFloor', 'ratios.hstsNoopOverFloorNoop', 'ratios.hstsNoopOverConnectPlusFloorNoop',
+  'ratios.nodeCpuOverSshOnly.coldUp', 'ratios.nodeCpuOverSshOnly.noop',
   'scaling', 'notes',
 ] as const;
 

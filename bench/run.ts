@@ -206,7 +206,28 @@ function planAfterAnsible(rig: Rig): string[] {
 }
 const ansibleCommand = (inventory: string) => [ANSIBLE, inventory];
 
-interface HstsRound { cold: Measure; noop: Measure; floorCold: FloorResult; floorNoop: FloorResult }
+interface HstsRound {
+  cold: Measure; noop: Measure; floorCold: FloorResult; floorNoop: FloorResult;
+  /** CPU per node of the recordings' SSH alone (replayFloor's sshOnly), or null without a CPU counter. */
+  sshOnlyNodeCpuMs: { coldUp: number | null; noop: number | null };
+}
+
+/**
+ * `run`'s CPU per node as measure() takes it (mean over the nodes, less the background measured over
+ * the quiet second before), or null where the host shows no container CPU counter.
+ */
+async function nodeCpuAround(rig: Rig, run: () => Promise<unknown>): Promise<number | null> {
+  const { meter } = nodeCpuMeter(rig.nodes.map((n) => n.container.getId()));
+  const quiet = { at: Date.now(), cpu: meter?.read() };
+  await new Promise((r) => setTimeout(r, 1000));
+  const before = { at: Date.now(), cpu: meter?.read() };
+  await run();
+  const after = meter?.read();
+  if (!quiet.cpu || !before.cpu || !after) return null;
+  const idleMsPerS = before.cpu.map((c, i) => (c - quiet.cpu![i]!) / 1e6 / ((before.at - quiet.at) / 1000));
+  const net = netNodeCpuMs(before.cpu, after, idleMsPerS, Date.now() - before.at);
+  return net.reduce((a, b) => a + b, 0) / net.length;
+}
 
 /** Runs `up` through the recorder, untimed, so that the floor can replay its batches. */
 async function recordRun(inventory: string, record: string): Promise<void> {
@@ -217,10 +238,10 @@ async function recordRun(inventory: string, record: string): Promise<void> {
   if (r.exitCode !== 0) throw new Error(`recorded up failed (exit ${r.exitCode}):\n${r.stderr.slice(-3000)}`);
 }
 
-/** The floor's replay of a recording, in a process of its own (bench/floor-run.ts). */
-function replayFloor(inventory: string, record: string): Promise<FloorResult> {
+/** The floor's replay of a recording, in a process of its own (bench/floor-run.ts); `sshOnly`: each batch runs `true`. */
+function replayFloor(inventory: string, record: string, sshOnly = false): Promise<FloorResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [FLOOR_RUN, inventory, record], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [FLOOR_RUN, inventory, record, ...(sshOnly ? ['--ssh-only'] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -261,7 +282,16 @@ async function hstsRound(rig: Rig, inventory: string, pristine: string[], floorF
       console.error(`  ${`${name}${label}`.padEnd(24)} ${(f.ms / 1000).toFixed(2)} s  (${f.execs} batches over open connections, CPU ${(f.cpuMs / 1000).toFixed(2)} s; connecting took ${(f.connectMs / 1000).toFixed(2)} s; ` +
         `slowest: ${f.slowest.map((b) => `${b.node} #${b.sent} at ${(b.startMs / 1000).toFixed(2)} s took ${(b.ms / 1000).toFixed(2)} s`).join(', ')})`);
     }
-    return { floorCold, floorNoop };
+    // What reaching the nodes costs them, the commands left out: the peer of the runs' CPU per node.
+    const sshOnlyNodeCpuMs = {
+      coldUp: await nodeCpuAround(rig, () => replayFloor(inventory, coldRecord, true)),
+      noop: await nodeCpuAround(rig, () => replayFloor(inventory, noopRecord, true)),
+    };
+    if (sshOnlyNodeCpuMs.noop !== null && sshOnlyNodeCpuMs.coldUp !== null) {
+      console.error(`  ${`SSH alone${label}`.padEnd(24)} CPU per node ${(sshOnlyNodeCpuMs.coldUp / 1000).toFixed(2)} s (cold up's connections and sessions, each running \`true\`), ` +
+        `${(sshOnlyNodeCpuMs.noop / 1000).toFixed(2)} s (no-op's)`);
+    }
+    return { floorCold, floorNoop, sshOnlyNodeCpuMs };
   };
   if (floorFirst) {
     const floor = await floorRuns();
@@ -429,6 +459,13 @@ async function main() {
   const floorStats = stats(floor.map((f) => f.floorCold.ms));
   const floorNoop = stats(floor.map((f) => f.floorNoop.ms));
   const floorConnect = stats(floor.map((f) => f.floorNoop.connectMs));
+  const sshOnly = (key: 'coldUp' | 'noop') => (floor.length > 0 && floor.every((f) => f.sshOnlyNodeCpuMs[key] !== null)
+    ? stats(floor.map((f) => f.sshOnlyNodeCpuMs[key]!)) : null);
+  const sshOnlyNodeCpu = { coldUp: sshOnly('coldUp'), noop: sshOnly('noop') };
+  const hstsNodeCpu = { coldUp: nodeCpu('hstsCold'), noop: nodeCpu('hstsNoop') };
+  // Median of the per-rep ratios: each run and its SSH alone saw the same load.
+  const overSshOnly = (key: 'coldUp' | 'noop', runs: Measure[]) => (sshOnlyNodeCpu[key] && hstsNodeCpu[key]
+    ? stats(runs.map((m, i) => m.nodeCpuMs! / Math.max(1, floor[i]!.sshOnlyNodeCpuMs[key]!))).median : null);
   const sizes = opts.scaling ? opts.scaling.split(',').map(Number).filter((n) => n > 0) : [];
   const scale = sizes.length ? await scaling(sizes, Math.min(opts.reps, 3)) : [];
   const trips = (key: string) => stats(results[key]!.map((m) => m.criticalPathRoundTrips ?? Number.NaN));
@@ -444,7 +481,7 @@ async function main() {
       criticalPathRoundTrips: { coldUp: trips('hstsCold'), noop: trips('hstsNoop') },
       ownRemotePathMs: { coldUp: stats(results.hstsCold!.map((m) => m.ownRemotePathMs ?? Number.NaN)), noop: stats(results.hstsNoop!.map((m) => m.ownRemotePathMs ?? Number.NaN)) },
       controllerCpuMs: { coldUp: stats(results.hstsCold!.map((m) => m.cpuMs)), noop: stats(results.hstsNoop!.map((m) => m.cpuMs)) },
-      nodeCpuMs: { coldUp: nodeCpu('hstsCold'), noop: nodeCpu('hstsNoop') }, peakRssMb: Math.max(...results.hstsCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('hstsCold'), perNodeNoop: perNode('hstsNoop') },
+      nodeCpuMs: hstsNodeCpu, peakRssMb: Math.max(...results.hstsCold!.map((m) => m.peakRssKb)) / 1024, perNode: perNode('hstsCold'), perNodeNoop: perNode('hstsNoop') },
     ansible: opts.ansible ? {
       coldMs: times('ansibleCold'), rerunMs: times('ansibleRerun'),
       nodeCpuMs: { cold: nodeCpu('ansibleCold'), rerun: nodeCpu('ansibleRerun') },
@@ -455,6 +492,7 @@ async function main() {
     floorNoopMs: floorNoop,
     floorConnectMs: floorConnect,
     floorCpuMs: { coldUp: stats(floor.map((f) => f.floorCold.cpuMs)), noop: stats(floor.map((f) => f.floorNoop.cpuMs)) },
+    sshOnlyNodeCpuMs: sshOnlyNodeCpu,
     ratios: {
       hstsColdOverOwnPath: coldOverhead.overOwnPath,
       hstsNoopOverOwnPath: noopOverhead.overOwnPath,
@@ -464,6 +502,7 @@ async function main() {
       hstsColdOverFloor: hstsCold.median / floorStats.median,
       hstsNoopOverFloorNoop: hstsNoop.median / floorNoop.median,
       hstsNoopOverConnectPlusFloorNoop: hstsNoop.median / (floorConnect.median + floorNoop.median),
+      nodeCpuOverSshOnly: { coldUp: overSshOnly('coldUp', results.hstsCold!), noop: overSshOnly('noop', results.hstsNoop!) },
     },
     scaling: scale.map((s) => ({ nodes: s.nodes, bootS: s.bootS, coldUpMs: s.cold, noopRerunMs: s.noop, floorMs: s.floor, peakRssMb: s.peakRssMb,
       coldOverSmallest: s.cold.median / scale[0]!.cold.median, floorOverSmallest: s.floor.median / scale[0]!.floor.median,
@@ -503,6 +542,10 @@ async function main() {
     `  CPU per node             hsts-cluster ${cpuText(report.hstsCluster.nodeCpuMs.coldUp)} cold up, ${cpuText(report.hstsCluster.nodeCpuMs.noop)} no-op` +
       (report.ansible ? `; Ansible ${cpuText(report.ansible.nodeCpuMs.cold)} cold, ${cpuText(report.ansible.nodeCpuMs.rerun)} re-run` : '') +
       ' (each node\'s container CPU during the run, less its background)',
+    `  SSH alone per node       ${cpuText(report.sshOnlyNodeCpuMs.coldUp)} cold up's, ${cpuText(report.sshOnlyNodeCpuMs.noop)} no-op's ` +
+      '(the same connections and sessions running `true`: what reaching the node costs it)' +
+      (report.ratios.nodeCpuOverSshOnly.noop === null ? '' : `; CPU per node over it ${report.ratios.nodeCpuOverSshOnly.coldUp!.toFixed(1)}x cold up, ` +
+        `${report.ratios.nodeCpuOverSshOnly.noop.toFixed(1)}x no-op`),
     `  controller peak RSS      hsts-cluster ${report.hstsCluster.peakRssMb.toFixed(0)} MB` +
       (report.ansible ? `, Ansible ${report.ansible.peakRssMb.toFixed(0)} MB` : ''),
     `  per node (cold)          hsts-cluster ${JSON.stringify(report.hstsCluster.perNode)}` +
