@@ -39,20 +39,29 @@ export function sentinelProbe(sentinel: RedisTarget & { primarySet: string }): P
   };
 }
 
-/** Redis's replication state, key count and version, or why it did not answer. */
+/** db0's key count in INFO's keyspace section (`db0:keys=N,...`; no line: none), as DBSIZE counts it. */
+export function keysOfDb0(info: string): number {
+  const keys = /^keys=(\d+)(,|$)/.exec(parseInfoFields(info).db0 ?? '')?.[1];
+  return keys === undefined ? 0 : Number(keys);
+}
+
+/**
+ * Redis's replication state, key count and version, or why it did not answer: one INFO (its
+ * default sections hold replication, server and keyspace, in Redis 6.0 as in 7), so one guarded
+ * call where three would each start the guard, timeout, asredis and redis-cli again.
+ */
 export function redisProbe(redis: RedisTarget): Probe<Pick<RuntimeFacts, 'redis' | 'redisKeys' | 'redisVersion' | 'redisError'>> {
   return {
     command: {
-      label: `asredis -h ${redis.ip} -p ${redis.port} INFO replication; DBSIZE; INFO server`,
-      code: `${asredisCode(redis, ['INFO', 'replication'])} && echo "dbsize:$(${asredisCode(redis, ['DBSIZE'])})" && ` +
-        `{ ${asredisCode(redis, ['INFO', 'server'])} | grep -m 1 '^redis_version:'; true; }`,
+      label: `asredis -h ${redis.ip} -p ${redis.port} INFO`,
+      code: asredisCode(redis, ['INFO']),
       inputs: passwordInput(redis),
     },
     parse(result) {
       const replication = result && result.exitCode === 0 ? parseReplication(result.output) : null;
       if (!replication) return { redisError: firstLine(result?.output) };
       const version = parseRedisVersion(/^redis_version:.*$/m.exec(result!.output)?.[0] ?? '');
-      return { redis: replication, redisKeys: Number(parseInfoFields(result!.output).dbsize ?? 0), ...(version ? { redisVersion: version } : {}) };
+      return { redis: replication, redisKeys: keysOfDb0(result!.output), ...(version ? { redisVersion: version } : {}) };
     },
   };
 }

@@ -43,7 +43,7 @@ export interface AsredisOptions {
  * quoted. For composing into larger scripts; the command using it must carry `passwordInput(target)`.
  */
 export function asredisCode(target: Pick<RedisTarget, 'ip' | 'port' | 'owner'>, args: readonly string[], options: AsredisOptions = {}): string {
-  return `{ ${listenerOwnedCode(target, target.owner)} && REDISCLI_AUTH=$(cat "$IN/${PASSWORD_INPUT}") timeout ${options.timeoutS ?? 5} ${HSTS.asredis} ` +
+  return `{ ${listenerOwnedCode(target, target.owner)} && REDISCLI_AUTH=$(<"$IN/${PASSWORD_INPUT}") timeout ${options.timeoutS ?? 5} ${HSTS.asredis} ` +
     `-h ${shq(target.ip)} -p ${target.port} ${args.map(shq).join(' ')} 2>&1; }`;
 }
 
@@ -67,7 +67,7 @@ export function asredis(target: RedisTarget, args: readonly string[], options: A
 export function asredisDetached(target: RedisTarget, args: readonly string[]): RemoteCommand {
   return {
     label: `asredis -h ${target.ip} -p ${target.port} ${args.join(' ')} (in the background)`,
-    code: `${listenerOwnedCode(target, target.owner)} || exit 1; export REDISCLI_AUTH=$(cat "$IN/${PASSWORD_INPUT}"); setsid ${HSTS.asredis} -h ${shq(target.ip)} -p ${target.port} ` +
+    code: `${listenerOwnedCode(target, target.owner)} || exit 1; export REDISCLI_AUTH=$(<"$IN/${PASSWORD_INPUT}"); setsid ${HSTS.asredis} -h ${shq(target.ip)} -p ${target.port} ` +
       `${args.map(shq).join(' ')} >/dev/null 2>&1 < /dev/null &`,
     inputs: passwordInput(target),
   };

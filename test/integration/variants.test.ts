@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keystoreRecordPath } from '../../src/hsts/paths.js';
 import { startRig, type Rig } from '../rig/rig.js';
 import { runCli, startCli } from '../support/cli.js';
-import { eventually } from '../support/cluster.js';
+import { eventually, redisCli, shWithInput } from '../support/cluster.js';
+import { redisProbe } from '../../src/facts/runtime-probes.js';
+import { redisOwner } from '../../src/remote/redis-cli.js';
 import { VARIANTS, VARIANT_NODE_API_PORT, type Variant } from '../rig/variants.js';
 
 export const MIXED: Variant[][] = [
@@ -205,6 +207,31 @@ describe('day one and day two on the mixed variant rig', () => {
     expect(recap.nodes.map((n) => [n.name, n.changed])).toEqual([['node1', 0], ['node2', 0], ['node3', 0]]);
     // node2's Redis directory was root's: up gave it to the noded user, as Redis's CONFIG REWRITE needs.
     expect(await out(1, 'stat -c "%U" /opt/aspera/etc/redis')).toBe('asperadaemon');
+  });
+
+  it('the facts\' Redis probe reads db0\'s key count as DBSIZE gives it and the version, from Redis 6.0 (node2) and 7 (node1), keys in db1 not counted', async () => {
+    const set = await redisCli(rig, 1, '-n 1 SET hsts-cluster-test-db1 x');
+    expect(set.output.trim(), set.output).toBe('OK');
+    try {
+      for (const i of [1, 0]) {
+        const node = rig.nodes[i]!;
+        const probe = redisProbe({ ip: node.privateIp, port: 31415, password: rig.redisPassword, owner: redisOwner('asperadaemon') });
+        const script = `IN=$(mktemp -d); IFS= read -r p; printf %s "$p" > "$IN/pw"; ${probe.command.code}; rc=$?; rm -rf "$IN"; exit $rc`;
+        // A replica may take a moment to apply what the primary wrote: the same DBSIZE before and after the probe.
+        const seen = await eventually(async () => {
+          const before = (await redisCli(rig, i, 'DBSIZE')).output.trim();
+          const answer = await shWithInput(node, script, `${rig.redisPassword}\n`);
+          const after = (await redisCli(rig, i, 'DBSIZE')).output.trim();
+          return { before, after, facts: probe.parse({ label: '', exitCode: answer.exitCode, output: answer.output, durationMs: 0 }) };
+        }, (v) => v.before === v.after && String(v.facts.redisKeys) === v.before, 20);
+        expect(seen.before).toMatch(/^\d+$/);
+        expect(seen.facts.redisKeys, JSON.stringify(seen)).toBe(Number(seen.before));
+        expect(seen.facts.redisVersion?.slice(0, 2)).toEqual(i === 1 ? [6, 0] : [7, expect.any(Number)]);
+        expect(seen.facts.redis?.role).toBe(i === 1 ? 'master' : 'slave');
+      }
+    } finally {
+      await redisCli(rig, 1, '-n 1 DEL hsts-cluster-test-db1');
+    }
   });
 
   it('status asks node2\'s asperanoded on the port its aspera.conf names, and finds it healthy', async () => {

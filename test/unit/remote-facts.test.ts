@@ -11,6 +11,10 @@ import type { CommandResult } from '../../src/ssh/remote-script.js';
 import { Secret } from '../../src/util/secret.js';
 
 const answer = (output: string, exitCode = 0): CommandResult => ({ label: '', exitCode, output, durationMs: 1 });
+/** INFO's default sections as redis-cli prints them (CRLF), abridged, with these keyspace lines. */
+const info = (keyspace: string) => ['# Server', 'redis_version:6.0.16', 'redis_mode:standalone', '', '# Replication', 'role:master',
+  'connected_slaves:0', 'master_replid:8371b4fb1155b71f4a04d3e1bc3e18c4a990aeeb', 'master_repl_offset:42', '', '# CPU', 'used_cpu_sys:0.1', '',
+  '# Keyspace', keyspace, ''].join('\r\n');
 
 describe('remote/probe: answers by name', () => {
   it('asks the probes that are there, in order, and hands each its own result', () => {
@@ -133,7 +137,7 @@ describe('facts/runtime-probes', () => {
     const commands = probeCommands(probes);
     expect(commands.map((c) => c.label)).toEqual([
       'asredis -h 172.20.0.2 -p 41415 SENTINEL get-master-addr-by-name aspera',
-      'asredis -h 172.20.0.2 -p 31415 INFO replication; DBSIZE; INFO server',
+      'asredis -h 172.20.0.2 -p 31415 INFO',
     ]);
     for (const c of commands) {
       expect(c.inputs).toEqual({ pw: password });
@@ -142,10 +146,14 @@ describe('facts/runtime-probes', () => {
   });
 
   it.each([
-    ['both answer', answer('172.20.0.3\n31415\n'), answer('# Replication\r\nrole:master\r\nconnected_slaves:0\r\ndbsize:12\nredis_version:6.0.16\r\n'),
+    ['both answer', answer('172.20.0.3\n31415\n'), answer(info('db0:keys=12,expires=0,avg_ttl=0\r\ndb1:keys=3,expires=0,avg_ttl=0')),
       { sentinelPrimary: { ip: '172.20.0.3', port: 31415 }, redis: expect.objectContaining({ role: 'master' }), redisKeys: 12, redisVersion: [6, 0, 16] }],
-    ['Redis answers but says no version', answer('172.20.0.3\n31415\n'), answer('# Replication\r\nrole:master\r\nconnected_slaves:0\r\ndbsize:0\n'),
+    ['an empty db0 has no keyspace line', answer('172.20.0.3\n31415\n'), answer(info('db1:keys=3,expires=0,avg_ttl=0')),
+      { sentinelPrimary: { ip: '172.20.0.3', port: 31415 }, redis: expect.objectContaining({ role: 'master' }), redisKeys: 0, redisVersion: [6, 0, 16] }],
+    ['Redis answers but says no version', answer('172.20.0.3\n31415\n'), answer('# Replication\r\nrole:master\r\nconnected_slaves:0\r\n# Keyspace\r\ndb0:keys=0\r\n'),
       { sentinelPrimary: { ip: '172.20.0.3', port: 31415 }, redis: expect.objectContaining({ role: 'master' }), redisKeys: 0 }],
+    ['a keyspace line not as Redis writes it counts no keys', answer('172.20.0.3\n31415\n'), answer(info('db0:keys=12x,expires=0')),
+      { sentinelPrimary: { ip: '172.20.0.3', port: 31415 }, redis: expect.objectContaining({ role: 'master' }), redisKeys: 0, redisVersion: [6, 0, 16] }],
     ['Sentinel refuses the password', answer('WRONGPASS invalid username-password pair\n'), answer('', 1),
       { sentinelError: 'WRONGPASS invalid username-password pair', redisError: 'no answer' }],
     ['Sentinel knows no primary', answer(''), answer('Could not connect to Redis at 172.20.0.2:31415: Connection refused\n', 1),
@@ -156,6 +164,6 @@ describe('facts/runtime-probes', () => {
   });
 
   it('asks only what runs', () => {
-    expect(probeCommands(runtimeProbes({ redis: { ip: '1.2.3.4', port: 1, password, owner: { unit: 'asperaredisd', user: 'asperadaemon' } } })).map((c) => c.label)).toEqual(['asredis -h 1.2.3.4 -p 1 INFO replication; DBSIZE; INFO server']);
+    expect(probeCommands(runtimeProbes({ redis: { ip: '1.2.3.4', port: 1, password, owner: { unit: 'asperaredisd', user: 'asperadaemon' } } })).map((c) => c.label)).toEqual(['asredis -h 1.2.3.4 -p 1 INFO']);
   });
 });

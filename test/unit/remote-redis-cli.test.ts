@@ -55,7 +55,7 @@ describe('remote/redis-cli', () => {
     expect(command.label).toBe(label);
     expect(command.code).toMatch(/^\{ __hsts_owned\(\) \{/);
     expect(command.code).toContain(`__hsts_owned '172.20.0.2' 31415 'asperadaemon' 'asperaredisd' && ` +
-      `REDISCLI_AUTH=$(cat "$IN/pw") timeout 5 ${HSTS.asredis} -h '172.20.0.2' -p 31415 ${quotedArgs} 2>&1; }`);
+      `REDISCLI_AUTH=$(<"$IN/pw") timeout 5 ${HSTS.asredis} -h '172.20.0.2' -p 31415 ${quotedArgs} 2>&1; }`);
     expect(command.inputs).toEqual({ pw: target.password });
   });
 
@@ -89,7 +89,7 @@ describe('remote/redis-cli', () => {
   it('asredisDetached runs in the background with its output dropped', () => {
     const command = asredisDetached(target, ['DEBUG', 'sleep', '9']);
     expect(command.label).toBe('asredis -h 172.20.0.2 -p 31415 DEBUG sleep 9 (in the background)');
-    expect(command.code).toMatch(/ \|\| exit 1; export REDISCLI_AUTH=\$\(cat "\$IN\/pw"\); setsid .* >\/dev\/null 2>&1 < \/dev\/null &$/);
+    expect(command.code).toMatch(/ \|\| exit 1; export REDISCLI_AUTH=\$\(<"\$IN\/pw"\); setsid .* >\/dev\/null 2>&1 < \/dev\/null &$/);
   });
 
   const sent = `argv:-h 172.20.0.2 -p 31415 PING\nauth:${PASSWORD}`;
