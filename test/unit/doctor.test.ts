@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDoctorProbe, type DoctorProbeInput } from '../../src/commands/doctor/probe.js';
 import { doctorChecklist, doctorNotes, topLevelElements, topLevelServer, type DoctorFindings } from '../../src/commands/doctor/checks.js';
 import { nodeApiOf } from '../../src/hsts/aspera-conf.js';
+import { renderDoctor } from '../../src/commands/doctor/render.js';
 
 const DATABASE_FIRST = `<?xml version='1.0' encoding='UTF-8'?>
 <CONF version="2">
@@ -72,13 +73,28 @@ describe('the doctor probe\'s answer', () => {
     expect(found.hstsVersion).toBe('IBM Aspera High-Speed Transfer Server version 4.4.5.1141');
     expect(found.services[0]).toEqual({ unit: 'asperaredisd', pid: 120, binary: 'asperaredisd', user: 'asperadaemon', execPath: '/opt/aspera/sbin/asperaredisd', version: '6.0.16' });
     expect(found.services[1]).toEqual({ unit: 'asperaredissentinel', pid: 0, binary: null, user: null, execPath: null, version: null });
-    expect([...found.listening]).toEqual([[31415, []], [9093, ['python3']]]);
+    expect([...found.listening]).toEqual([[31415, [{ address: '127.0.0.1', holders: [] }]], [9093, [{ address: '0.0.0.0', holders: ['python3'] }]]]);
     expect(found.users).toEqual([
       { user: 'asperadaemon', listed: true, home: '/opt/aspera/var', stores: ['/opt/aspera/var/.aspera/localkeystore.db'] },
       { user: 'xfer', listed: false, home: null, stores: [] },
     ]);
     expect(found.owners.get('/opt/aspera/etc/redis')).toBe('root:root 755');
     expect(found).toMatchObject({ askmscli: true, curl: false, nodeApiPing: '200' });
+  });
+
+  it('keeps each listener\'s address, IPv6 and scoped ones whole, several on one port apart', () => {
+    const found = parseDoctorProbe(INPUT, [
+      'listen=172.20.0.2:41415 users:(("redis-sentinel",pid=7,fd=6))',
+      'listen=127.0.0.11:41415 ',
+      'listen=[::ffff:0.0.0.0]:31415 users:(("python3",pid=9,fd=3))',
+      'listen=[fe80::1%eth0]:9092 users:(("asperanoded",pid=11,fd=4))',
+      'listen=*:9092 users:(("asperanoded",pid=11,fd=5))',
+    ].join('\n'));
+    expect([...found.listening]).toEqual([
+      [41415, [{ address: '172.20.0.2', holders: ['redis-sentinel'] }, { address: '127.0.0.11', holders: [] }]],
+      [31415, [{ address: '[::ffff:0.0.0.0]', holders: ['python3'] }]],
+      [9092, [{ address: '[fe80::1%eth0]', holders: ['asperanoded'] }, { address: '*', holders: ['asperanoded'] }]],
+    ]);
   });
 
   it('takes a missing or garbled ping answer as no answer', () => {
@@ -162,5 +178,23 @@ describe('the checklist', () => {
   ])('judges the root store as DISA\'s STIG does: %s', (owner, ok, detail) => {
     const items = doctorChecklist(parseDoctorProbe(INPUT, `owner=${owner} /opt/aspera/etc/rootkeystore.db`), INPUT.nodeApi);
     expect([items[1]!.ok, items[1]!.detail]).toEqual([ok, detail]);
+  });
+});
+
+describe('the doctor\'s text', () => {
+  it('names the addresses each port is listened on, and its holders', () => {
+    const text = renderDoctor({ ready: true, nodes: [{
+      name: 'node1', reachable: true, refusals: [],
+      ports: [
+        { port: 31415, what: 'Redis', listening: true, holders: ['redis-server'], addresses: ['172.20.0.2'] },
+        { port: 41415, what: 'Sentinel', listening: true, holders: [], addresses: ['127.0.0.11'] },
+        { port: 9092, what: 'Node API', listening: false, holders: [], addresses: [] },
+      ],
+    }] });
+    expect(text.split('\n').filter((l) => l.startsWith('  port '))).toEqual([
+      '  port 31415 (Redis): listening on 172.20.0.2 (redis-server)',
+      '  port 41415 (Sentinel): listening on 127.0.0.11',
+      '  port 9092 (Node API): free',
+    ]);
   });
 });

@@ -34,7 +34,8 @@ export interface DoctorFindings {
   hstsVersion: string | null;
   services: ServiceFinding[];
   /** Listening TCP ports, with the programs `ss -p` names (none when root cannot see them). */
-  listening: Map<number, string[]>;
+  /** Each listening TCP socket by port: its local address as ss prints it, and the names of its holders. */
+  listening: Map<number, { address: string; holders: string[] }[]>;
   users: UserFinding[];
   /** path -> "owner:group mode" (absent paths left out). */
   owners: Map<string, string>;

@@ -59,11 +59,13 @@ export function parseDoctorProbe(input: DoctorProbeInput, output: string): Docto
     const [unit = '', pid = '0', binary, user, execPath, version] = line.split(' ');
     return { unit, pid: Number(pid) || 0, binary: dash(binary), user: dash(user), execPath: dash(execPath), version: dash(version) };
   });
-  const listening = new Map<number, string[]>();
+  const listening: DoctorFindings['listening'] = new Map();
   for (const line of values('listen')) {
-    const [address = '', holders = ''] = line.split(' ');
-    const port = Number(address.slice(address.lastIndexOf(':') + 1));
-    listening.set(port, [...(listening.get(port) ?? []), ...[...holders.matchAll(/\("([^"]+)"/g)].map((m) => m[1]!)]);
+    const [socket = '', holders = ''] = line.split(' ');
+    const colon = socket.lastIndexOf(':');
+    const port = Number(socket.slice(colon + 1));
+    const address = colon < 0 ? '' : socket.slice(0, colon);
+    listening.set(port, [...(listening.get(port) ?? []), { address, holders: [...holders.matchAll(/\("([^"]+)"/g)].map((m) => m[1]!) }]);
   }
   const homes = new Map(values('user').map((l) => [l.split(' ')[0]!, l.includes(' ') ? l.slice(l.indexOf(' ') + 1) : null]));
   const stores = values('store');

@@ -23,7 +23,13 @@ export interface DoctorNode {
   error?: string;
   hstsVersion?: string | null;
   services?: DoctorFindings['services'];
-  ports?: { port: number; what: string; listening: boolean; holders: string[] }[];
+  /**
+   * Each port hsts-cluster needs: whether anything listens on its number, the holders' names as ss
+   * gives them, and the local addresses listened on (a listener on another address than the one
+   * Redis or Sentinel binds, Docker's resolver on 127.0.0.11 say, does not conflict: pre-flight
+   * judges by address, hsts/port-holders.ts listensOn).
+   */
+  ports?: { port: number; what: string; listening: boolean; holders: string[]; addresses: string[] }[];
   users?: DoctorFindings['users'];
   owners?: Record<string, string>;
   nodeApi?: { address: string; ping: string };
@@ -73,7 +79,13 @@ async function doctorNode(inventory: Inventory, node: ClusterNode, session: Node
   const nodeApi = nodeApiOf(asperaConf);
   const probe = doctorProbe({ users, storePlaces: localKeystoreCandidates('u').map((p) => p.slice('~u/'.length)), nodeApi, nodedUser: cluster.nodedUser });
   const { found } = parseProbes({ found: probe }, (await session.run(probeCommands({ found: probe }), 'run-all')).results);
-  const port = (p: number, what: string) => ({ port: p, what, listening: found.listening.has(p), holders: [...new Set(found.listening.get(p) ?? [])] });
+  const port = (p: number, what: string) => {
+    const sockets = found.listening.get(p) ?? [];
+    return {
+      port: p, what, listening: sockets.length > 0, holders: [...new Set(sockets.flatMap((s) => s.holders))],
+      addresses: [...new Set(sockets.map((s) => s.address))],
+    };
+  };
   return {
     name: node.name,
     reachable: true,

@@ -7,7 +7,8 @@ function nodeLines(n: DoctorNode): string[] {
     lines.push(`  ${s.unit}: ${s.pid ? `pid ${s.pid}, ${s.binary} as ${s.user}` : 'not running'}, program ${s.execPath ?? '?'}${s.version ? `, Redis ${s.version}` : ''}`);
   }
   for (const p of n.ports ?? []) {
-    lines.push(`  port ${p.port} (${p.what}): ${p.listening ? `listening${p.holders.length ? ` (${p.holders.join(', ')})` : ''}` : 'free'}`);
+    const on = p.addresses.length ? ` on ${p.addresses.join(', ')}` : '';
+    lines.push(`  port ${p.port} (${p.what}): ${p.listening ? `listening${on}${p.holders.length ? ` (${p.holders.join(', ')})` : ''}` : 'free'}`);
   }
   for (const u of n.users ?? []) {
     const where = u.home === null ? 'no such user' : `home ${u.home}, keystore ${u.stores[0] ?? 'none yet'}`;
