@@ -260,7 +260,7 @@ function replayFloor(inventory: string, record: string, sshOnly = false): Promis
  * floor's replays of the two recordings. `floorFirst` swaps the two, so that over the reps neither
  * always runs in the other's wake.
  */
-async function hstsRound(rig: Rig, inventory: string, pristine: string[], floorFirst: boolean, label = ''): Promise<HstsRound> {
+async function hstsRound(rig: Rig, inventory: string, pristine: string[], floorFirst: boolean, label = '', sshAlone = true): Promise<HstsRound> {
   const coldRecord = join(rig.dir, 'record-cold.jsonl');
   const noopRecord = join(rig.dir, 'record-noop.jsonl');
   await resetNodes(rig, rig.nodes, pristine);
@@ -283,10 +283,10 @@ async function hstsRound(rig: Rig, inventory: string, pristine: string[], floorF
         `slowest: ${f.slowest.map((b) => `${b.node} #${b.sent} at ${(b.startMs / 1000).toFixed(2)} s took ${(b.ms / 1000).toFixed(2)} s`).join(', ')})`);
     }
     // What reaching the nodes costs them, the commands left out: the peer of the runs' CPU per node.
-    const sshOnlyNodeCpuMs = {
+    const sshOnlyNodeCpuMs = sshAlone ? {
       coldUp: await nodeCpuAround(rig, () => replayFloor(inventory, coldRecord, true)),
       noop: await nodeCpuAround(rig, () => replayFloor(inventory, noopRecord, true)),
-    };
+    } : { coldUp: null, noop: null };
     if (sshOnlyNodeCpuMs.noop !== null && sshOnlyNodeCpuMs.coldUp !== null) {
       console.error(`  ${`SSH alone${label}`.padEnd(24)} CPU per node ${(sshOnlyNodeCpuMs.coldUp / 1000).toFixed(2)} s (cold up's connections and sessions, each running \`true\`), ` +
         `${(sshOnlyNodeCpuMs.noop / 1000).toFixed(2)} s (no-op's)`);
@@ -359,7 +359,7 @@ async function scaling(sizes: number[], reps: number) {
       const noop: Measure[] = [];
       const floor: number[] = [];
       for (let rep = 1; rep <= reps; rep++) {
-        const round = await hstsRound(rig, rig.inventoryPath, pristine, rep % 2 === 0, `, ${nodes} nodes`);
+        const round = await hstsRound(rig, rig.inventoryPath, pristine, rep % 2 === 0, `, ${nodes} nodes`, false);
         cold.push(round.cold);
         noop.push(round.noop);
         floor.push(round.floorCold.ms);
@@ -418,6 +418,9 @@ async function rollingOnly(opts: { rolling?: string; reps: number; json?: boolea
 }
 
 const cpuText = (s: Stats | null) => (s === null ? 'not measured' : fmt(s));
+const ratioText = (r: number | null) => (r === null ? 'not measured' : `${r.toFixed(1)}x`);
+/** SSH alone costs a node tens of ms at least (a connection's key exchange): a smaller reading is no measure. */
+const SSH_ALONE_MIN_MS = 5;
 const ratio = (r: number | null) => (r === null ? 'n/a' : `${r.toFixed(2)}x`);
 const fmt = (s: Stats) => `${(s.median / 1000).toFixed(2)} s (min ${(s.min / 1000).toFixed(2)}, max ${(s.max / 1000).toFixed(2)})`;
 
@@ -463,9 +466,11 @@ async function main() {
     ? stats(floor.map((f) => f.sshOnlyNodeCpuMs[key]!)) : null);
   const sshOnlyNodeCpu = { coldUp: sshOnly('coldUp'), noop: sshOnly('noop') };
   const hstsNodeCpu = { coldUp: nodeCpu('hstsCold'), noop: nodeCpu('hstsNoop') };
-  // Median of the per-rep ratios: each run and its SSH alone saw the same load.
-  const overSshOnly = (key: 'coldUp' | 'noop', runs: Measure[]) => (sshOnlyNodeCpu[key] && hstsNodeCpu[key]
-    ? stats(runs.map((m, i) => m.nodeCpuMs! / Math.max(1, floor[i]!.sshOnlyNodeCpuMs[key]!))).median : null);
+  // Median of the per-rep ratios: each run and its SSH alone saw the same load. A reading of SSH alone
+  // below SSH_ALONE_MIN_MS is the background's estimate overshooting, not a measure: no ratio then.
+  const overSshOnly = (key: 'coldUp' | 'noop', runs: Measure[]) => (sshOnlyNodeCpu[key] && hstsNodeCpu[key] &&
+    floor.every((f) => f.sshOnlyNodeCpuMs[key]! >= SSH_ALONE_MIN_MS)
+    ? stats(runs.map((m, i) => m.nodeCpuMs! / floor[i]!.sshOnlyNodeCpuMs[key]!)).median : null);
   const sizes = opts.scaling ? opts.scaling.split(',').map(Number).filter((n) => n > 0) : [];
   const scale = sizes.length ? await scaling(sizes, Math.min(opts.reps, 3)) : [];
   const trips = (key: string) => stats(results[key]!.map((m) => m.criticalPathRoundTrips ?? Number.NaN));
@@ -544,8 +549,7 @@ async function main() {
       ' (each node\'s container CPU during the run, less its background)',
     `  SSH alone per node       ${cpuText(report.sshOnlyNodeCpuMs.coldUp)} cold up's, ${cpuText(report.sshOnlyNodeCpuMs.noop)} no-op's ` +
       '(the same connections and sessions running `true`: what reaching the node costs it)' +
-      (report.ratios.nodeCpuOverSshOnly.noop === null ? '' : `; CPU per node over it ${report.ratios.nodeCpuOverSshOnly.coldUp!.toFixed(1)}x cold up, ` +
-        `${report.ratios.nodeCpuOverSshOnly.noop.toFixed(1)}x no-op`),
+      `; CPU per node over it ${ratioText(report.ratios.nodeCpuOverSshOnly.coldUp)} cold up, ${ratioText(report.ratios.nodeCpuOverSshOnly.noop)} no-op`,
     `  controller peak RSS      hsts-cluster ${report.hstsCluster.peakRssMb.toFixed(0)} MB` +
       (report.ansible ? `, Ansible ${report.ansible.peakRssMb.toFixed(0)} MB` : ''),
     `  per node (cold)          hsts-cluster ${JSON.stringify(report.hstsCluster.perNode)}` +
