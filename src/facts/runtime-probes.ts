@@ -41,7 +41,8 @@ export function sentinelProbe(sentinel: RedisTarget & { primarySet: string }): P
 
 /** db0's key count in INFO's keyspace section (`db0:keys=N,...`; no line: none), as DBSIZE counts it. */
 export function keysOfDb0(info: string): number {
-  const keys = /^keys=(\d+)(,|$)/.exec(parseInfoFields(info).db0 ?? '')?.[1];
+  // At most 15 digits: a longer count (only a fake Redis prints one) is no count, not Infinity.
+  const keys = /^keys=(\d{1,15})(,|$)/.exec(parseInfoFields(info).db0 ?? '')?.[1];
   return keys === undefined ? 0 : Number(keys);
 }
 

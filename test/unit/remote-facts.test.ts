@@ -152,6 +152,8 @@ describe('facts/runtime-probes', () => {
       { sentinelPrimary: { ip: '172.20.0.3', port: 31415 }, redis: expect.objectContaining({ role: 'master' }), redisKeys: 0, redisVersion: [6, 0, 16] }],
     ['Redis answers but says no version', answer('172.20.0.3\n31415\n'), answer('# Replication\r\nrole:master\r\nconnected_slaves:0\r\n# Keyspace\r\ndb0:keys=0\r\n'),
       { sentinelPrimary: { ip: '172.20.0.3', port: 31415 }, redis: expect.objectContaining({ role: 'master' }), redisKeys: 0 }],
+    ['a count too long to be one counts no keys', answer('172.20.0.3\n31415\n'), answer(info(`db0:keys=${'9'.repeat(400)},expires=0`)),
+      { sentinelPrimary: { ip: '172.20.0.3', port: 31415 }, redis: expect.objectContaining({ role: 'master' }), redisKeys: 0, redisVersion: [6, 0, 16] }],
     ['a keyspace line not as Redis writes it counts no keys', answer('172.20.0.3\n31415\n'), answer(info('db0:keys=12x,expires=0')),
       { sentinelPrimary: { ip: '172.20.0.3', port: 31415 }, redis: expect.objectContaining({ role: 'master' }), redisKeys: 0, redisVersion: [6, 0, 16] }],
     ['Sentinel refuses the password', answer('WRONGPASS invalid username-password pair\n'), answer('', 1),
