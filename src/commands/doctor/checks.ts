@@ -33,8 +33,7 @@ export interface UserFinding {
 export interface DoctorFindings {
   hstsVersion: string | null;
   services: ServiceFinding[];
-  /** Listening TCP ports, with the programs `ss -p` names (none when root cannot see them). */
-  /** Each listening TCP socket by port: its local address as ss prints it, and the names of its holders. */
+  /** Each listening TCP socket by port: its local address as ss prints it, and the programs `ss -p` names (none when root cannot see them). */
   listening: Map<number, { address: string; holders: string[] }[]>;
   users: UserFinding[];
   /** path -> "owner:group mode" (absent paths left out). */
