@@ -34,6 +34,19 @@ export function netNodeCpuMs(before: number[], after: number[], idleMsPerS: numb
   return before.map((b, i) => Math.max(0, (after[i]! - b) / 1e6 - idleMsPerS[i]! * runMs / 1000));
 }
 
+/** The nodes' counters (ns, in the rig's node order) and when they were read (ms since the epoch). */
+export interface CpuReading { at: number; cpu: number[] }
+
+/**
+ * A run's CPU in ms, the mean over the nodes: the background's rate taken from `quiet` to `before`
+ * (the quiet interval just before the run), taken off over the run's `runMs`.
+ */
+export function meanRunCpuMs(quiet: CpuReading, before: CpuReading, after: number[], runMs: number): number {
+  const idleMsPerS = before.cpu.map((c, i) => (c - quiet.cpu[i]!) / 1e6 / ((before.at - quiet.at) / 1000));
+  const net = netNodeCpuMs(before.cpu, after, idleMsPerS, runMs);
+  return net.reduce((a, b) => a + b, 0) / net.length;
+}
+
 export interface NodeCpuMeter {
   /** Nanoseconds per node, in the rig's node order. */
   read(): number[];

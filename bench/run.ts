@@ -23,7 +23,7 @@ import { resetNodes, savePristine } from '../test/rig/reset.js';
 import { startRig, type Rig } from '../test/rig/rig.js';
 import { criticalPathRoundTrips } from './critical-path.js';
 import { startDelayProxy, type DelayProxy } from './delay-proxy.js';
-import { netNodeCpuMs, nodeCpuMeter } from './node-cpu.js';
+import { meanRunCpuMs, nodeCpuMeter } from './node-cpu.js';
 import { ownRemotePathMs } from './own-path.js';
 import { floorNote, overhead } from './overhead.js';
 import type { FloorResult } from './floor.js';
@@ -114,16 +114,13 @@ async function measure(rig: Rig, label: string, command: string[], env: NodeJS.P
   // sshd's journal has second resolution: start counting on a fresh second, after the last run's lines.
   // The wait is also the quiet interval over which the nodes' background CPU is measured.
   const { meter } = nodeCpuMeter(rig.nodes.map((n) => n.container.getId()));
-  const quiet = { at: Date.now(), cpu: meter?.read() };
+  const quiet = meter && { at: Date.now(), cpu: meter.read() };
   await new Promise((r) => setTimeout(r, 1100));
   const since = Math.ceil(Date.now() / 1000);
   await new Promise((r) => setTimeout(r, since * 1000 - Date.now() + 20));
-  const cpuBefore = meter?.read();
-  const idleMsPerS = cpuBefore && quiet.cpu ? cpuBefore.map((c, i) => (c - quiet.cpu![i]!) / 1e6 / ((Date.now() - quiet.at) / 1000)) : null;
+  const before = meter && { at: Date.now(), cpu: meter.read() };
   const r = await timed(command, env);
-  const cpuAfter = meter?.read();
-  const nodeCpu = cpuBefore && cpuAfter && idleMsPerS ? netNodeCpuMs(cpuBefore, cpuAfter, idleMsPerS, r.ms) : null;
-  const nodeCpuMs = nodeCpu === null ? null : nodeCpu.reduce((a, b) => a + b, 0) / nodeCpu.length;
+  const nodeCpuMs = meter && quiet && before ? meanRunCpuMs(quiet, before, meter.read(), r.ms) : null;
   if (r.exitCode !== 0) throw new Error(`${label} failed (exit ${r.exitCode}):\n${r.stderr.slice(-3000)}`);
   await new Promise((r2) => setTimeout(r2, 300));
   const ssh = await sshCounts(rig, since);
@@ -218,15 +215,15 @@ interface HstsRound {
  */
 async function nodeCpuAround(rig: Rig, run: () => Promise<unknown>): Promise<number | null> {
   const { meter } = nodeCpuMeter(rig.nodes.map((n) => n.container.getId()));
-  const quiet = { at: Date.now(), cpu: meter?.read() };
+  if (!meter) {
+    await run();
+    return null;
+  }
+  const quiet = { at: Date.now(), cpu: meter.read() };
   await new Promise((r) => setTimeout(r, 1000));
-  const before = { at: Date.now(), cpu: meter?.read() };
+  const before = { at: Date.now(), cpu: meter.read() };
   await run();
-  const after = meter?.read();
-  if (!quiet.cpu || !before.cpu || !after) return null;
-  const idleMsPerS = before.cpu.map((c, i) => (c - quiet.cpu![i]!) / 1e6 / ((before.at - quiet.at) / 1000));
-  const net = netNodeCpuMs(before.cpu, after, idleMsPerS, Date.now() - before.at);
-  return net.reduce((a, b) => a + b, 0) / net.length;
+  return meanRunCpuMs(quiet, before, meter.read(), Date.now() - before.at);
 }
 
 /** Runs `up` through the recorder, untimed, so that the floor can replay its batches. */
@@ -418,7 +415,6 @@ async function rollingOnly(opts: { rolling?: string; reps: number; json?: boolea
 }
 
 const cpuText = (s: Stats | null) => (s === null ? 'not measured' : fmt(s));
-const ratioText = (r: number | null) => (r === null ? 'not measured' : `${r.toFixed(1)}x`);
 /** SSH alone costs a node tens of ms at least (a connection's key exchange): a smaller reading is no measure. */
 const SSH_ALONE_MIN_MS = 5;
 const ratio = (r: number | null) => (r === null ? 'n/a' : `${r.toFixed(2)}x`);
@@ -549,7 +545,7 @@ async function main() {
       ' (each node\'s container CPU during the run, less its background)',
     `  SSH alone per node       ${cpuText(report.sshOnlyNodeCpuMs.coldUp)} cold up's, ${cpuText(report.sshOnlyNodeCpuMs.noop)} no-op's ` +
       '(the same connections and sessions running `true`: what reaching the node costs it)' +
-      `; CPU per node over it ${ratioText(report.ratios.nodeCpuOverSshOnly.coldUp)} cold up, ${ratioText(report.ratios.nodeCpuOverSshOnly.noop)} no-op`,
+      `; CPU per node over it ${ratio(report.ratios.nodeCpuOverSshOnly.coldUp)} cold up, ${ratio(report.ratios.nodeCpuOverSshOnly.noop)} no-op`,
     `  controller peak RSS      hsts-cluster ${report.hstsCluster.peakRssMb.toFixed(0)} MB` +
       (report.ansible ? `, Ansible ${report.ansible.peakRssMb.toFixed(0)} MB` : ''),
     `  per node (cold)          hsts-cluster ${JSON.stringify(report.hstsCluster.perNode)}` +

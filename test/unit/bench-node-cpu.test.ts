@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cgroupCpuFile, netNodeCpuMs, parseCpuCounter } from '../../bench/node-cpu.js';
+import { cgroupCpuFile, meanRunCpuMs, netNodeCpuMs, parseCpuCounter } from '../../bench/node-cpu.js';
 
 describe("a rig container's CPU counter", () => {
   it.each<[string, string[], string | null]>([
@@ -28,5 +28,14 @@ describe("a rig container's CPU counter", () => {
     ['never below zero', [0], [1e6], [50], 1000, [0]],
   ])('a run costs per node: %s', (_name, before, after, idle, ms, want) => {
     expect(netNodeCpuMs(before, after, idle, ms)).toEqual(want);
+  });
+
+  it.each<[string, number[], number[], number[], number, number]>([
+    // quiet at 0 ms, before at 2000 ms: the background's rate is (before - quiet) over 2 s.
+    ['no background, the mean over the nodes', [0, 0], [0, 0], [5e8, 1.5e9], 1000, 1000],
+    ['background taken off at the quiet interval\'s rate', [0], [2e8], [8e8], 3000, 300],
+    ['never below zero on a node', [0, 0], [2e8, 0], [2.5e8, 1e9], 1000, 500],
+  ])('a run\'s mean over the nodes: %s', (_name, quiet, before, after, ms, want) => {
+    expect(meanRunCpuMs({ at: 0, cpu: quiet }, { at: 2000, cpu: before }, after, ms)).toBeCloseTo(want, 6);
   });
 });
