@@ -53,6 +53,14 @@ export function listensOn(address: string, ip: string): boolean {
   return !IPV4.test(host) || host === ip || host === '0.0.0.0';
 }
 
+/** A listening socket's local address and port from ss's `ADDRESS:PORT` column; null without a port. */
+export function splitSocket(text: string): { address: string; port: number } | null {
+  const colon = text.lastIndexOf(':');
+  const port = Number(text.slice(colon + 1));
+  if (colon < 0 || !Number.isInteger(port) || port <= 0) return null;
+  return { address: text.slice(0, colon), port };
+}
+
 /** Whether the holder is the unit's own process: its MainPID, or a process that MainPID started. */
 export function isUnitProcess(holder: PortHolder, mainPid: number): boolean {
   if (mainPid <= 0 || holder.pid === null) return false;
@@ -132,13 +140,12 @@ export function parseListeners(lines: ListenerLines): Map<number, PortHolder[]> 
   }
   const listeners = new Map<number, PortHolder[]>();
   for (const raw of lines.listen) {
-    const [address = '', ...rest] = raw.slice(0, MAX_LINE).split(' ');
-    const colon = address.lastIndexOf(':');
-    const port = Number(address.slice(colon + 1));
-    if (colon < 0 || !Number.isInteger(port) || port <= 0) continue;
+    const [column = '', ...rest] = raw.slice(0, MAX_LINE).split(' ');
+    const local = splitSocket(column);
+    if (!local) continue;
     const socket = /^(?:uid:(\d+) )?ino:(\d+)(?: |$)/.exec(rest.join(' '));
     if (!socket) continue;
-    const host = address.slice(0, colon);
+    const { address: host, port } = local;
     const uid = Number(socket[1] ?? 0);
     const user = names.get(uid) ?? (uid === 0 ? 'root' : null);
     const pids = pidsByInode.get(socket[2]!) ?? [];

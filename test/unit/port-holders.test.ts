@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LISTENERS_CODE } from '../../src/facts/node-probes.js';
-import { foreignHolderProblems, listensOn, parseListeners, type ExpectedOwner, type PortHolder } from '../../src/hsts/port-holders.js';
+import { foreignHolderProblems, listensOn, parseListeners, splitSocket, type ExpectedOwner, type PortHolder } from '../../src/hsts/port-holders.js';
 import { ANY_LISTENERS, JUDGE_ALL_TARGETS, LISTEN_ADDRESSES, TARGET } from '../support/listen-addresses.js';
 
 const owner: ExpectedOwner = { unit: 'asperaredisd', mainPid: 60, nodedUser: 'asperadaemon', nodedUid: 999 };
@@ -45,6 +45,23 @@ describe('hsts/port-holders: whose is a port, by pid and uid', () => {
   ];
   it.each(cases)('$name', ({ holders, owner: o, want }) => {
     expect(foreignHolderProblems(31415, holders, { ...owner, ...o })).toEqual(want);
+  });
+});
+
+describe('hsts/port-holders: splitSocket, ss\'s ADDRESS:PORT column', () => {
+  it.each<[string, { address: string; port: number } | null]>([
+    ['172.20.0.2:31415', { address: '172.20.0.2', port: 31415 }],
+    ['[::ffff:0.0.0.0]:41415', { address: '[::ffff:0.0.0.0]', port: 41415 }],
+    ['[fe80::1]%eth0:9092', { address: '[fe80::1]%eth0', port: 9092 }],
+    ['*:22', { address: '*', port: 22 }],
+    [':31415', { address: '', port: 31415 }],
+    ['127.0.0.1', null],
+    ['127.0.0.1:*', null],
+    ['127.0.0.1:0', null],
+    ['127.0.0.1:1.5', null],
+    ['', null],
+  ])('%s', (text, want) => {
+    expect(splitSocket(text)).toEqual(want);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { DoctorFindings, ServiceFinding, UserFinding } from './checks.js';
 import { pingUrl, type NodeApiEndpoint } from '../../hsts/aspera-conf.js';
 import { HSTS } from '../../hsts/paths.js';
+import { splitSocket } from '../../hsts/port-holders.js';
 import { outputProbe, type Probe } from '../../remote/probe.js';
 import { shq } from '../../ssh/shell.js';
 
@@ -61,10 +62,10 @@ export function parseDoctorProbe(input: DoctorProbeInput, output: string): Docto
   });
   const listening: DoctorFindings['listening'] = new Map();
   for (const line of values('listen')) {
-    const [socket = '', holders = ''] = line.split(' ');
-    const colon = socket.lastIndexOf(':');
-    const port = Number(socket.slice(colon + 1));
-    const address = colon < 0 ? '' : socket.slice(0, colon);
+    const [column = '', holders = ''] = line.split(' ');
+    const local = splitSocket(column);
+    if (!local) continue;
+    const { address, port } = local;
     listening.set(port, [...(listening.get(port) ?? []), { address, holders: [...holders.matchAll(/\("([^"]+)"/g)].map((m) => m[1]!) }]);
   }
   const homes = new Map(values('user').map((l) => [l.split(' ')[0]!, l.includes(' ') ? l.slice(l.indexOf(' ') + 1) : null]));
